@@ -1,0 +1,188 @@
+import type { Selectable, Transaction } from 'kysely';
+import type { CatalogDb } from './connection.ts';
+import type { AssetsTable, Database } from './database-schema.ts';
+
+export interface AssetIdentity {
+  cloudName: string;
+  resourceType: string;
+  type: string;
+  publicId: string;
+}
+
+export interface AssetRecord extends AssetIdentity {
+  assetId: string;
+  version: number;
+  versionId: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  bytes: number;
+  etag: string;
+  contentType: string;
+  storageKey: string;
+  tags: string[];
+  context: Record<string, string>;
+  assetFolder: string;
+  displayName: string;
+  originalFilename: string | null;
+  accessMode: string;
+  createdAt: Date;
+}
+
+export type CommitOutcome =
+  /** A new asset. */
+  | { kind: 'created'; asset: AssetRecord }
+  /** An existing asset now points at the new version; the previous original may be deleted. */
+  | { kind: 'overwritten'; asset: AssetRecord; replacedStorageKey: string }
+  /** overwrite=false and the public_id is taken: nothing changed. */
+  | { kind: 'existing'; asset: AssetRecord }
+  /** This version was committed before (a retried job): nothing changed. */
+  | { kind: 'already-committed'; asset: AssetRecord };
+
+export async function findAsset(db: CatalogDb, identity: AssetIdentity): Promise<AssetRecord | undefined> {
+  const row = await db
+    .selectFrom('assets')
+    .selectAll()
+    .where('cloud_name', '=', identity.cloudName)
+    .where('resource_type', '=', identity.resourceType)
+    .where('type', '=', identity.type)
+    .where('public_id', '=', identity.publicId)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+export async function findAssetByVersionId(db: CatalogDb, versionId: string): Promise<AssetRecord | undefined> {
+  const row = await db
+    .selectFrom('asset_versions')
+    .innerJoin('assets', 'assets.asset_id', 'asset_versions.asset_id')
+    .selectAll('assets')
+    .where('asset_versions.version_id', '=', versionId)
+    .executeTakeFirst();
+  return row && toRecord(row);
+}
+
+/**
+ * Records a stored original as the asset's current version, in one transaction, so a crash
+ * leaves either the old catalog state or the new one. Idempotent per versionId.
+ */
+export async function commitAssetVersion(
+  db: CatalogDb,
+  input: { asset: AssetRecord; overwrite: boolean },
+): Promise<CommitOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const { asset } = input;
+    const committed = await trx
+      .selectFrom('asset_versions')
+      .select('asset_id')
+      .where('version_id', '=', asset.versionId)
+      .executeTakeFirst();
+    if (committed) {
+      const row = await trx.selectFrom('assets').selectAll().where('asset_id', '=', committed.asset_id).executeTakeFirstOrThrow();
+      return { kind: 'already-committed', asset: toRecord(row) };
+    }
+
+    const inserted = await trx
+      .insertInto('assets')
+      .values(toRow(asset))
+      .onConflict((c) => c.constraint('assets_identity_unique').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) {
+      await insertVersion(trx, asset, asset.assetId);
+      return { kind: 'created', asset: toRecord(inserted) };
+    }
+
+    const current = await trx
+      .selectFrom('assets')
+      .selectAll()
+      .where('cloud_name', '=', asset.cloudName)
+      .where('resource_type', '=', asset.resourceType)
+      .where('type', '=', asset.type)
+      .where('public_id', '=', asset.publicId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (!input.overwrite) return { kind: 'existing', asset: toRecord(current) };
+
+    const { asset_id: _keepAssetId, ...changes } = toRow(asset);
+    const updated = await trx
+      .updateTable('assets')
+      .set({ ...changes, updated_at: new Date() })
+      .where('asset_id', '=', current.asset_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // Without backups only the current version is kept (a later issue adds backup=true history).
+    await trx.deleteFrom('asset_versions').where('asset_id', '=', current.asset_id).execute();
+    await insertVersion(trx, asset, current.asset_id);
+    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key };
+  });
+}
+
+async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, assetId: string): Promise<void> {
+  await trx
+    .insertInto('asset_versions')
+    .values({
+      version_id: asset.versionId,
+      asset_id: assetId,
+      version: asset.version,
+      storage_key: asset.storageKey,
+      bytes: asset.bytes,
+      etag: asset.etag,
+      format: asset.format,
+    })
+    .execute();
+}
+
+function toRow(asset: AssetRecord) {
+  return {
+    asset_id: asset.assetId,
+    cloud_name: asset.cloudName,
+    resource_type: asset.resourceType,
+    type: asset.type,
+    public_id: asset.publicId,
+    version: asset.version,
+    version_id: asset.versionId,
+    format: asset.format,
+    width: asset.width,
+    height: asset.height,
+    pages: asset.pages,
+    bytes: asset.bytes,
+    etag: asset.etag,
+    content_type: asset.contentType,
+    storage_key: asset.storageKey,
+    tags: asset.tags,
+    context: JSON.stringify(asset.context),
+    asset_folder: asset.assetFolder,
+    display_name: asset.displayName,
+    original_filename: asset.originalFilename,
+    access_mode: asset.accessMode,
+    created_at: asset.createdAt,
+  };
+}
+
+function toRecord(row: Selectable<AssetsTable>): AssetRecord {
+  return {
+    assetId: row.asset_id.trim(),
+    cloudName: row.cloud_name,
+    resourceType: row.resource_type,
+    type: row.type,
+    publicId: row.public_id,
+    version: Number(row.version),
+    versionId: row.version_id.trim(),
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    pages: row.pages,
+    bytes: Number(row.bytes),
+    etag: row.etag.trim(),
+    contentType: row.content_type,
+    storageKey: row.storage_key,
+    tags: row.tags,
+    context: row.context,
+    assetFolder: row.asset_folder,
+    displayName: row.display_name,
+    originalFilename: row.original_filename,
+    accessMode: row.access_mode,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,46 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { CatalogDb } from './connection.ts';
+
+export interface ApiCredentials {
+  cloudName: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export async function cloudExists(db: CatalogDb, cloudName: string): Promise<boolean> {
+  const row = await db.selectFrom('clouds').select('name').where('name', '=', cloudName).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function ensureCloud(db: CatalogDb, cloudName: string): Promise<void> {
+  await db.insertInto('clouds').values({ name: cloudName }).onConflict((c) => c.column('name').doNothing()).execute();
+}
+
+/** Cloudinary's shapes: a 15-digit key and a 27-character URL-safe secret. */
+export async function createApiKey(db: CatalogDb, cloudName: string): Promise<ApiCredentials> {
+  await ensureCloud(db, cloudName);
+  const apiKey = String(randomInt(1, 10)) + Array.from({ length: 14 }, () => randomInt(0, 10)).join('');
+  const apiSecret = randomBytes(21).toString('base64url').slice(0, 27);
+  await db.insertInto('api_keys').values({ api_key: apiKey, cloud_name: cloudName, api_secret: apiSecret }).execute();
+  return { cloudName, apiKey, apiSecret };
+}
+
+export async function findApiKey(db: CatalogDb, apiKey: string): Promise<ApiCredentials | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['api_key', 'api_secret', 'cloud_name'])
+    .where('api_key', '=', apiKey)
+    .executeTakeFirst();
+  return row && { cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret };
+}
+
+export async function firstApiKeyOfCloud(db: CatalogDb, cloudName: string): Promise<ApiCredentials | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['api_key', 'api_secret', 'cloud_name'])
+    .where('cloud_name', '=', cloudName)
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret };
+}

@@ -1,0 +1,73 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** Table shapes as Kysely sees them; migrations in ./migrations are the source of truth. */
+export interface CloudsTable {
+  name: string;
+  created_at: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  api_key: string;
+  cloud_name: string;
+  api_secret: string;
+  created_at: Generated<Date>;
+}
+
+export interface AssetsTable {
+  asset_id: string;
+  cloud_name: string;
+  resource_type: string;
+  type: string;
+  public_id: string;
+  version: number;
+  version_id: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  bytes: ColumnType<number, number, number>;
+  etag: string;
+  content_type: string;
+  storage_key: string;
+  tags: ColumnType<string[], string[], string[]>;
+  context: JSONColumnType<Record<string, string>>;
+  asset_folder: string;
+  display_name: string;
+  original_filename: string | null;
+  access_mode: string;
+  created_at: Date;
+  updated_at: Generated<Date>;
+}
+
+export interface AssetVersionsTable {
+  version_id: string;
+  asset_id: string;
+  version: number;
+  storage_key: string;
+  bytes: ColumnType<number, number, number>;
+  etag: string;
+  format: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface JobsTable {
+  id: string;
+  cloud_name: string;
+  kind: string;
+  status: string;
+  payload: JSONColumnType<Record<string, unknown>>;
+  result: JSONColumnType<Record<string, unknown>> | null;
+  error: JSONColumnType<{ status: number; message: string }> | null;
+  attempts: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface Database {
+  clouds: CloudsTable;
+  api_keys: ApiKeysTable;
+  assets: AssetsTable;
+  asset_versions: AssetVersionsTable;
+  jobs: JobsTable;
+}

@@ -1,0 +1,7 @@
+export { connectCatalog, ensureDatabaseExists, dropDatabase } from './connection.ts';
+export type { CatalogDb } from './connection.ts';
+export { migrateToLatest } from './migrate.ts';
+export type { Database } from './database-schema.ts';
+export * from './clouds-repository.ts';
+export * from './assets-repository.ts';
+export * from './jobs-repository.ts';

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely/migration';
+import * as initial from './0001-initial.ts';
+
+/** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

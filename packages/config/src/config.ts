@@ -1,0 +1,158 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ENV_VARIABLES, type EnvName, type ParsedEnv } from './env-variables.ts';
+
+export type StorageConfig =
+  | { kind: 'file'; root: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint?: string;
+      region: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    };
+
+export interface S3ConnectionConfig {
+  endpoint?: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+}
+
+export interface Config {
+  readonly http: { readonly port: number; readonly host: string };
+  readonly publicBaseUrl: string;
+  readonly secureBaseUrl: string;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly storage: StorageConfig;
+  readonly s3: S3ConnectionConfig;
+  readonly s3SourceBuckets: readonly string[];
+  readonly limits: {
+    readonly maxUploadBytes: number;
+    readonly maxDataUriBytes: number;
+    readonly maxRemoteBytes: number;
+    readonly maxImagePixels: number;
+    readonly imageTimeoutSeconds: number;
+    readonly syncUploadTimeoutMs: number;
+  };
+  readonly remoteFetch: {
+    readonly timeoutMs: number;
+    readonly maxRedirects: number;
+    readonly caFile?: string;
+    readonly allow: readonly string[];
+  };
+  readonly worker: {
+    readonly queues: readonly string[];
+    readonly concurrency: { readonly ingest: number };
+    readonly shutdownTimeoutMs: number;
+  };
+  readonly bootstrapCloud: string;
+  readonly logLevel: ParsedEnv['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Validates every variable at once so an operator sees all mistakes in one boot. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+  const parsed: Partial<Record<EnvName, unknown>> = {};
+  for (const [name, variable] of Object.entries(ENV_VARIABLES) as Array<[EnvName, (typeof ENV_VARIABLES)[EnvName]]>) {
+    const raw = env[name];
+    // An empty variable means "not set": shells and compose files often export NAME= .
+    const result = variable.schema.safeParse(raw === '' ? undefined : raw);
+    if (result.success) {
+      parsed[name] = result.data;
+    } else {
+      const reason = result.error.issues.map((issue) => issue.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw)}: ${reason}`);
+    }
+  }
+  // No early throw: the STORAGE_URL check below must be reported together with the schema problems.
+  const e = parsed as ParsedEnv;
+
+  const s3: S3ConnectionConfig = {
+    region: e.S3_REGION,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    ...(e.S3_ENDPOINT === undefined ? {} : { endpoint: e.S3_ENDPOINT }),
+    ...(e.S3_ACCESS_KEY_ID === undefined ? {} : { accessKeyId: e.S3_ACCESS_KEY_ID }),
+    ...(e.S3_SECRET_ACCESS_KEY === undefined ? {} : { secretAccessKey: e.S3_SECRET_ACCESS_KEY }),
+  };
+  const storage = typeof parsed.STORAGE_URL === 'string' ? parseStorageUrl(parsed.STORAGE_URL, s3, cwd, problems) : undefined;
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
+  return deepFreeze({
+    http: { port: e.PORT, host: e.HOST },
+    publicBaseUrl,
+    secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    storage: storage!,
+    s3,
+    s3SourceBuckets: e.S3_SOURCE_BUCKETS,
+    limits: {
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxDataUriBytes: e.MAX_DATA_URI_BYTES,
+      maxRemoteBytes: e.MAX_REMOTE_BYTES,
+      maxImagePixels: e.MAX_IMAGE_PIXELS,
+      imageTimeoutSeconds: e.IMAGE_TIMEOUT_SECONDS,
+      syncUploadTimeoutMs: e.SYNC_UPLOAD_TIMEOUT_MS,
+    },
+    remoteFetch: {
+      timeoutMs: e.REMOTE_FETCH_TIMEOUT_MS,
+      maxRedirects: e.REMOTE_FETCH_MAX_REDIRECTS,
+      allow: e.SSRF_ALLOW,
+      ...(e.REMOTE_FETCH_CA_FILE === undefined ? {} : { caFile: e.REMOTE_FETCH_CA_FILE }),
+    },
+    worker: {
+      queues: e.WORKER_QUEUES,
+      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST },
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    bootstrapCloud: e.BOOTSTRAP_CLOUD,
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+function parseStorageUrl(url: string, s3: S3ConnectionConfig, cwd: string, problems: string[]): StorageConfig | undefined {
+  if (url.startsWith('file://')) {
+    const path = decodeURIComponent(url.slice('file://'.length));
+    if (path.length === 0) {
+      problems.push('STORAGE_URL: file:// needs a directory');
+      return undefined;
+    }
+    return { kind: 'file', root: isAbsolute(path) ? path : resolve(cwd, path) };
+  }
+  const rest = url.slice('s3://'.length);
+  const [bucket = '', ...prefixParts] = rest.split('/');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    problems.push(`STORAGE_URL: ${JSON.stringify(bucket)} is not a valid bucket name`);
+    return undefined;
+  }
+  return { kind: 's3', bucket, prefix: prefixParts.filter(Boolean).join('/'), ...s3 };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Rendition reads, with its schema, default and meaning.
+ * The README's variable table is generated from this list (`npm run docs:env`), so the
+ * documentation cannot drift from what is validated.
+ */
+export interface EnvVariable {
+  readonly schema: z.ZodType;
+  readonly description: string;
+  /** Shown in the docs when the default is computed rather than a literal. */
+  readonly defaultText?: string;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+const httpUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
+const MB = 1024 * 1024;
+
+export const ENV_VARIABLES = {
+  PORT: { schema: port.default(8080), description: 'TCP port of the HTTP API and delivery server.' },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },
+  PUBLIC_BASE_URL: {
+    schema: httpUrl.optional(),
+    defaultText: 'http://127.0.0.1:$PORT',
+    description: 'Base of the `url` field in responses: where clients fetch delivered assets.',
+  },
+  SECURE_BASE_URL: {
+    schema: httpUrl.optional(),
+    defaultText: '$PUBLIC_BASE_URL',
+    description:
+      'Base of the `secure_url` field. Put TLS in front and set an https URL here; defaults to PUBLIC_BASE_URL so local URLs always serve.',
+  },
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres:postgres@127.0.0.1:5432/rendition'),
+    description: 'PostgreSQL connection string: the catalog, the system of record. The database is created if missing.',
+  },
+  DATABASE_POOL_SIZE: { schema: positiveInt.default(10), description: 'Maximum PostgreSQL connections per process.' },
+  REDIS_URL: {
+    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    description: 'Redis for the job queues (BullMQ). Must run with maxmemory-policy noeviction.',
+  },
+  QUEUE_PREFIX: {
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('rendition'),
+    description: 'Prefix of every Redis key, so several deployments can share one Redis.',
+  },
+  STORAGE_URL: {
+    schema: z.string().regex(/^(file|s3):\/\//, 'must be file://<path> or s3://<bucket>[/<prefix>]').default('file://./data'),
+    description:
+      'Where blobs live: `file://<dir>` (relative to the working directory, or absolute `file:///srv/data`) or `s3://<bucket>[/<prefix>]` with the S3_* settings.',
+  },
+  S3_ENDPOINT: { schema: httpUrl.optional(), description: 'S3-compatible endpoint (MinIO, Ceph, s3rver). Empty for AWS.' },
+  S3_REGION: { schema: z.string().min(1).default('us-east-1'), description: 'S3 region.' },
+  S3_ACCESS_KEY_ID: { schema: z.string().min(1).optional(), description: 'S3 access key; empty uses the AWS default chain.' },
+  S3_SECRET_ACCESS_KEY: { schema: z.string().min(1).optional(), description: 'S3 secret key.' },
+  S3_FORCE_PATH_STYLE: { schema: bool.default(true), description: 'Path-style bucket addressing (needed by most non-AWS servers).' },
+  S3_SOURCE_BUCKETS: {
+    schema: csv.default([]),
+    description: 'Buckets that uploads may name as `file=s3://<bucket>/<key>`, read with the S3_* credentials. Empty: s3:// sources are refused.',
+  },
+  MAX_UPLOAD_BYTES: { schema: positiveInt.default(100 * MB), description: 'Largest file accepted in one upload request (multipart part).' },
+  MAX_DATA_URI_BYTES: { schema: positiveInt.default(60 * MB), description: 'Largest decoded `data:` URI source.' },
+  MAX_REMOTE_BYTES: { schema: positiveInt.default(100 * MB), description: 'Largest remote (http/https/s3) source.' },
+  MAX_IMAGE_PIXELS: {
+    schema: positiveInt.default(100_000_000),
+    description: 'Largest image (width x height, from the header) a worker will decode; larger is a 400.',
+  },
+  IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
+  REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
+  REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },
+  REMOTE_FETCH_CA_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'PEM file of extra CA certificates trusted for remote sources (private PKI).',
+  },
+  SSRF_ALLOW: {
+    schema: csv.default([]),
+    description:
+      'Comma-separated CIDRs, IPs or host names that remote fetches may reach even though they are loopback, private or link-local. Empty: only public addresses.',
+  },
+  SYNC_UPLOAD_TIMEOUT_MS: {
+    schema: positiveInt.default(120_000),
+    description: 'How long a synchronous upload waits for its ingest job before answering with an error (the job still completes and is recorded).',
+  },
+  WORKER_QUEUES: {
+    schema: csv.default([]),
+    defaultText: 'all queues',
+    description: 'Queues this worker process serves (comma-separated). Empty: all.',
+  },
+  WORKER_CONCURRENCY_INGEST: { schema: positiveInt.default(4), description: 'Concurrent ingest jobs per worker process.' },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: positiveInt.default(25_000),
+    description: 'On SIGTERM, how long active jobs and requests may take before the process exits. Keep below the pod grace period.',
+  },
+  BOOTSTRAP_CLOUD: {
+    schema: z.string().regex(/^[a-z0-9_-]{1,64}$/).default('demo'),
+    description: '`rendition start` makes sure this cloud exists with an API key, and prints its CLOUDINARY_URL.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    description: 'pino log level.',
+  },
+} as const satisfies Record<string, EnvVariable>;
+
+export type EnvName = keyof typeof ENV_VARIABLES;
+export type ParsedEnv = { [K in EnvName]: z.output<(typeof ENV_VARIABLES)[K]['schema']> };

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** Where the ingest worker reads the original from. Bytes never travel in a job payload. */
+export const IngestSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('staged'), key: z.string(), filename: z.string().optional() }),
+  z.object({ kind: z.literal('remote'), url: z.string(), filename: z.string().optional() }),
+  z.object({ kind: z.literal('s3'), bucket: z.string(), key: z.string(), filename: z.string().optional() }),
+]);
+export type IngestSource = z.infer<typeof IngestSourceSchema>;
+
+/**
+ * Version 1 of the ingest job. Everything random (ids, suffixes) is decided at intake and
+ * carried here, so a retried job produces exactly the same asset.
+ */
+export const IngestJobV1Schema = z.object({
+  v: z.literal(1),
+  jobId: z.uuid(),
+  cloudName: z.string(),
+  source: IngestSourceSchema,
+  /** Asset id used when the public_id is new; an existing asset keeps its own. */
+  newAssetId: z.string().regex(/^[0-9a-f]{32}$/),
+  request: z.object({
+    resourceType: z.enum(['image', 'video', 'raw', 'auto']),
+    type: z.enum(['upload', 'private', 'authenticated']),
+    /** Final public_id, or the base that gets a raw file's extension when generated. */
+    publicId: z.string(),
+    publicIdGenerated: z.boolean(),
+    originalFilename: z.string().nullable(),
+    assetFolder: z.string(),
+    displayName: z.string().nullable(),
+    overwrite: z.boolean(),
+    tags: z.array(z.string()),
+    context: z.record(z.string(), z.string()),
+    format: z.string().nullable(),
+    allowedFormats: z.array(z.string()),
+    accessMode: z.string(),
+  }),
+});
+export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;

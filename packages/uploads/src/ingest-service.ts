@@ -1,0 +1,243 @@
+import { createReadStream } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  commitAssetVersion,
+  findAsset,
+  findAssetByVersionId,
+  type AssetRecord,
+  type CatalogDb,
+} from '@rendition/catalog';
+import type { IngestJobV1, IngestSource } from '@rendition/jobs';
+import { convertImage, detectMediaType, probeImage, type DetectedType, type ImageLimits } from '@rendition/media';
+import type { GuardedFetcher } from '@rendition/net';
+import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
+import { originalKey, type BlobStore } from '@rendition/storage';
+import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from './temp-workspace.ts';
+
+export interface IngestDependencies {
+  db: CatalogDb;
+  store: BlobStore;
+  fetcher: GuardedFetcher;
+  /** Reads `s3://bucket/key` sources from the buckets the operator allowed. */
+  openS3Source(bucket: string, key: string): Promise<Readable>;
+  limits: { maxRemoteBytes: number; maxUploadBytes: number } & ImageLimits;
+  tmpDir: string;
+}
+
+export interface IngestOutcome {
+  asset: AssetRecord;
+  /** overwrite=false met an asset already stored under the public_id. */
+  existing: boolean;
+}
+
+const CONVERTIBLE_FORMATS = new Set(['jpg', 'png', 'webp', 'avif', 'gif', 'tiff']);
+
+/**
+ * The worker's side of an upload: read the source, learn what it is from its bytes, probe it,
+ * store the original under ids we generated and record it in the catalog. Deterministic per
+ * job id, so a retry after a crash finds its own committed version instead of adding another.
+ */
+export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promise<IngestOutcome> {
+  const versionId = job.jobId.replaceAll('-', '');
+  const committed = await findAssetByVersionId(deps.db, versionId);
+  if (committed) return { asset: committed, existing: false };
+
+  const outcome = await withTempDir(deps.tmpDir, async (dir) => {
+    const original = await readSource(deps, job.source, join(dir, 'source'));
+    if (original.bytes === 0) throw new ApiError(400, 'Empty file');
+    const detected = await detectMediaType(original.path);
+    if (!detected) throw new ApiError(400, 'Empty file');
+    const resourceType = checkResourceType(job.request.resourceType, detected);
+    const prepared = await prepareOriginal(deps, job, original, detected, resourceType, dir);
+    return storeAndCommit(deps, job, versionId, resourceType, prepared);
+  });
+
+  if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+  return outcome;
+}
+
+async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {
+  switch (source.kind) {
+    case 'staged':
+      return writeStreamToFile(await deps.store.get(source.key), path, deps.limits.maxUploadBytes, () => fileTooLarge(deps.limits.maxUploadBytes));
+    case 'remote': {
+      const response = await deps.fetcher.fetch(source.url);
+      if (response.status < 200 || response.status > 299) {
+        response.body.destroy();
+        throw new ApiError(400, `Error in loading ${source.url} - ${response.status}`);
+      }
+      return writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes));
+    }
+    case 's3':
+      return writeStreamToFile(
+        await deps.openS3Source(source.bucket, source.key),
+        path,
+        deps.limits.maxRemoteBytes,
+        () => fileTooLarge(deps.limits.maxRemoteBytes),
+      );
+  }
+}
+
+function fileTooLarge(limit: number): ApiError {
+  return new ApiError(400, `File size too large. Maximum is ${limit}.`);
+}
+
+/** The bytes decide the type; the requested resource_type only decides what is acceptable. */
+function checkResourceType(requested: IngestJobV1['request']['resourceType'], detected: DetectedType): 'image' | 'video' | 'raw' {
+  if (requested === 'auto') return detected.resourceType;
+  if (requested === 'raw') return 'raw';
+  if (detected.resourceType !== requested) {
+    throw new ApiError(400, requested === 'image' ? 'Invalid image file' : 'Invalid video file');
+  }
+  return requested;
+}
+
+interface PreparedOriginal {
+  file: WrittenFile;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  contentType: string;
+  publicId: string;
+}
+
+async function prepareOriginal(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  original: WrittenFile,
+  detected: DetectedType,
+  resourceType: 'image' | 'video' | 'raw',
+  dir: string,
+): Promise<PreparedOriginal> {
+  const { request } = job;
+  if (resourceType === 'raw') {
+    const extension = rawExtension(job.source, detected);
+    if (request.allowedFormats.length > 0 && !request.allowedFormats.includes(extension)) {
+      throw new ApiError(400, `Raw file format ${extension || 'unknown'} not allowed`);
+    }
+    const publicId = request.publicIdGenerated && extension ? rawPublicIdWithExtension(request.publicId, extension) : request.publicId;
+    return { file: original, format: null, width: null, height: null, pages: null, contentType: contentTypeForRaw(publicId), publicId };
+  }
+
+  if (resourceType === 'video') {
+    // Video is stored as-is until the video issue adds ffprobe.
+    checkAllowedFormat(request.allowedFormats, detected.format, request.format, 'Video');
+    return {
+      file: original,
+      format: detected.format,
+      width: null,
+      height: null,
+      pages: null,
+      contentType: detected.mime,
+      publicId: request.publicId,
+    };
+  }
+
+  const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
+  const probe = await probeImage(original.path, limits);
+  const target = targetFormat(request.format, request.allowedFormats, probe.format);
+  if (target === probe.format) {
+    return {
+      file: original,
+      format: probe.format,
+      width: probe.width,
+      height: probe.height,
+      pages: probe.pages,
+      contentType: contentTypeForFormat(probe.format),
+      publicId: request.publicId,
+    };
+  }
+  if (!CONVERTIBLE_FORMATS.has(target)) throw new ApiError(400, `Invalid format ${target} for an image upload`);
+  const convertedPath = join(dir, `converted.${target}`);
+  const converted = await convertImage(original.path, convertedPath, target as 'jpg', limits);
+  return {
+    file: await hashFile(convertedPath),
+    format: target,
+    width: converted.width,
+    height: converted.height,
+    pages: converted.pages,
+    contentType: contentTypeForFormat(target),
+    publicId: request.publicId,
+  };
+}
+
+/** `format` converts; `allowed_formats` refuses, unless `format` names an allowed target. */
+function targetFormat(format: string | null, allowed: string[], actual: string): string {
+  const target = format ?? actual;
+  checkAllowedFormat(allowed, actual, format, 'Image');
+  return target;
+}
+
+function checkAllowedFormat(allowed: string[], actual: string, format: string | null, kind: 'Image' | 'Video'): void {
+  if (allowed.length === 0 || allowed.includes(actual)) return;
+  if (format !== null && allowed.includes(format)) return;
+  throw new ApiError(400, `${kind} file format ${actual} not allowed`);
+}
+
+function rawExtension(source: IngestSource, detected: DetectedType): string {
+  const fromName = source.filename ? extname(source.filename).slice(1).toLowerCase() : '';
+  if (/^[a-z0-9]{1,10}$/.test(fromName)) return fromName;
+  return detected.format;
+}
+
+async function storeAndCommit(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  versionId: string,
+  resourceType: 'image' | 'video' | 'raw',
+  prepared: PreparedOriginal,
+): Promise<IngestOutcome> {
+  const { request } = job;
+  const identity = { cloudName: job.cloudName, resourceType, type: request.type, publicId: prepared.publicId };
+  const current = await findAsset(deps.db, identity);
+  if (current && !request.overwrite) return { asset: current, existing: true };
+
+  const assetId = current?.assetId ?? job.newAssetId;
+  const storageKey = originalKey(assetId, versionId);
+  await deps.store.put(storageKey, createReadStream(prepared.file.path), { contentType: prepared.contentType });
+
+  const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
+  const asset: AssetRecord = {
+    ...identity,
+    assetId,
+    version: Math.floor(Date.now() / 1000),
+    versionId,
+    format: prepared.format,
+    width: prepared.width,
+    height: prepared.height,
+    pages: prepared.pages,
+    bytes: prepared.file.bytes,
+    etag: prepared.file.md5,
+    contentType: prepared.contentType,
+    storageKey,
+    tags: request.tags,
+    context: request.context,
+    assetFolder: request.assetFolder,
+    displayName: request.displayName ?? lastSegment,
+    originalFilename: request.originalFilename,
+    accessMode: request.accessMode,
+    createdAt: new Date(),
+  };
+
+  let result;
+  try {
+    result = await commitAssetVersion(deps.db, { asset, overwrite: request.overwrite });
+  } catch (error) {
+    await deps.store.delete(storageKey);
+    throw error;
+  }
+  switch (result.kind) {
+    case 'existing':
+      // Lost a race with another upload of the same public_id while overwrite=false.
+      if (result.asset.storageKey !== storageKey) await deps.store.delete(storageKey);
+      return { asset: result.asset, existing: true };
+    case 'overwritten':
+      if (result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
+      return { asset: result.asset, existing: false };
+    case 'created':
+    case 'already-committed':
+      return { asset: result.asset, existing: false };
+  }
+}

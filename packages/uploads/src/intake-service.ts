@@ -1,0 +1,137 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createJob, findJob, type CatalogDb } from '@rendition/catalog';
+import type { IngestJobV1, IngestSource, JobQueues } from '@rendition/jobs';
+import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
+import { ApiError, type UploadRequest } from '@rendition/protocol';
+import { stagingKey, type BlobStore } from '@rendition/storage';
+import { deserializeOutcome, type SerializedOutcome } from './ingest-outcome.ts';
+import type { IngestOutcome } from './ingest-service.ts';
+import { resolveUploadNaming } from './upload-naming.ts';
+
+export interface IntakeDependencies {
+  db: CatalogDb;
+  store: BlobStore;
+  queues: JobQueues;
+  addressPolicy: AddressPolicy;
+  s3SourceBuckets: readonly string[];
+  limits: { maxDataUriBytes: number; syncUploadTimeoutMs: number };
+}
+
+export interface StagedFile {
+  source: IngestSource & { kind: 'staged' };
+  discard(): Promise<void>;
+}
+
+/** Streams an uploaded file part into the staging area; the API never holds it in memory. */
+export async function stageFile(deps: Pick<IntakeDependencies, 'store'>, body: Readable, filename: string | undefined): Promise<StagedFile> {
+  const key = stagingKey(randomUUID());
+  await deps.store.put(key, body);
+  return {
+    source: { kind: 'staged', key, ...(filename ? { filename } : {}) },
+    discard: () => deps.store.delete(key),
+  };
+}
+
+const DATA_URI = /^data:([a-z]+\/[a-z0-9.+-]+)?((?:;[a-z0-9-]+=[^;,]*)*);base64,/i;
+
+/** The `file` parameter as text: a data URI, an http(s) URL or an allowed s3:// object. */
+export async function sourceFromFileParameter(deps: IntakeDependencies, value: string): Promise<{ source: IngestSource; staged?: StagedFile }> {
+  const trimmed = value.trim();
+  const dataUri = DATA_URI.exec(trimmed);
+  if (dataUri) {
+    const payload = trimmed.slice(dataUri[0].length);
+    // Decoded size is known from the text length, so an oversize URI is refused before decoding.
+    const decodedBytes = Math.floor((payload.replace(/=+$/, '').length * 3) / 4);
+    if (decodedBytes > deps.limits.maxDataUriBytes) {
+      throw new ApiError(400, `File size too large. Got ${decodedBytes}. Maximum is ${deps.limits.maxDataUriBytes}.`);
+    }
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(payload)) throw new ApiError(400, 'Invalid data URI: not base64');
+    const staged = await stageFile(deps, Readable.from([Buffer.from(payload, 'base64')]), undefined);
+    return { source: staged.source, staged };
+  }
+  if (/^https?:\/\//i.test(trimmed)) {
+    try {
+      assertFetchableUrl(trimmed, deps.addressPolicy);
+    } catch (error) {
+      if (error instanceof RemoteFetchError) throw new ApiError(400, error.message, { cause: error });
+      throw error;
+    }
+    return { source: { kind: 'remote', url: trimmed, ...filenameOfUrl(trimmed) } };
+  }
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(trimmed);
+  if (s3) {
+    const [, bucket = '', key = ''] = s3;
+    if (!deps.s3SourceBuckets.includes(bucket)) throw new ApiError(400, `Unsupported source URL: s3://${bucket} is not an allowed bucket`);
+    return { source: { kind: 's3', bucket, key, ...filenameOfUrl(`s3://${bucket}/${key}`) } };
+  }
+  throw new ApiError(400, `Unsupported source URL: ${trimmed.slice(0, 200)}`);
+}
+
+function filenameOfUrl(url: string): { filename?: string } {
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return last ? { filename: last } : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Records the job in PostgreSQL, queues it and, for a synchronous upload, waits for its result.
+ * The record is written first so a job is never in Redis without a durable trace.
+ */
+export async function submitUpload(
+  deps: IntakeDependencies,
+  input: { cloudName: string; request: UploadRequest; source: IngestSource },
+): Promise<IngestOutcome> {
+  const jobId = randomUUID();
+  const naming = resolveUploadNaming(input.request, input.source.filename);
+  const job: IngestJobV1 = {
+    v: 1,
+    jobId,
+    cloudName: input.cloudName,
+    source: input.source,
+    newAssetId: randomBytes(16).toString('hex'),
+    request: {
+      resourceType: input.request.resourceType,
+      type: input.request.type,
+      publicId: naming.publicId,
+      publicIdGenerated: naming.publicIdGenerated,
+      originalFilename: naming.originalFilename,
+      assetFolder: naming.assetFolder,
+      displayName: naming.displayName,
+      overwrite: input.request.overwrite,
+      tags: input.request.tags,
+      context: input.request.context,
+      format: input.request.format ?? null,
+      allowedFormats: input.request.allowedFormats,
+      accessMode: input.request.accessMode ?? 'public',
+    },
+  };
+  await createJob(deps.db, { id: jobId, cloudName: input.cloudName, kind: 'ingest', payload: job });
+  try {
+    await deps.queues.enqueue('ingest', job, jobId);
+  } catch (cause) {
+    throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+  }
+  return waitForOutcome(deps, jobId);
+}
+
+async function waitForOutcome(deps: IntakeDependencies, jobId: string): Promise<IngestOutcome> {
+  try {
+    const result = (await deps.queues.waitForResult('ingest', jobId, deps.limits.syncUploadTimeoutMs)) as SerializedOutcome;
+    return deserializeOutcome(result);
+  } catch (cause) {
+    const record = await findJob(deps.db, jobId);
+    if (record?.status === 'failed' && record.error) throw new ApiError(record.error.status, record.error.message, { cause });
+    if (record?.status === 'completed' && record.result) return deserializeOutcome(record.result as SerializedOutcome);
+    if (cause instanceof Error && /timed out/i.test(cause.message)) {
+      throw new ApiError(500, `Upload is still processing after ${deps.limits.syncUploadTimeoutMs} ms (job ${jobId}); it will complete in the background`, {
+        cause,
+        expose: true,
+      });
+    }
+    throw new ApiError(500, `Upload failed (job ${jobId})`, { cause });
+  }
+}

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** A private scratch directory for one job: decoders need files, and it is removed whatever happens. */
+export async function withTempDir<T>(parent: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(parent, 'rendition-'));
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+  md5: string;
+}
+
+/** Writes a stream to a file, hashing on the way so the bytes are read once. */
+export async function writeStreamToFile(source: Readable, path: string, maxBytes: number, onTooLarge: () => Error): Promise<WrittenFile> {
+  const hash = createHash('md5');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        callback(onTooLarge());
+        return;
+      }
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  await pipeline(source, meter, createWriteStream(path));
+  return { path, bytes, md5: hash.digest('hex') };
+}
+
+export async function hashFile(path: string): Promise<WrittenFile> {
+  const hash = createHash('md5');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path)) {
+    bytes += (chunk as Buffer).length;
+    hash.update(chunk as Buffer);
+  }
+  return { path, bytes, md5: hash.digest('hex') };
+}

@@ -1,0 +1,50 @@
+import { composePublicId, publicIdFromFilename, randomPublicId, validatePublicId, type UploadRequest } from '@rendition/protocol';
+
+export interface UploadNaming {
+  publicId: string;
+  /** True when we made the id up (random or from the file name): raw assets then get the file's extension. */
+  publicIdGenerated: boolean;
+  originalFilename: string | null;
+  assetFolder: string;
+  displayName: string | null;
+}
+
+/**
+ * Decides the public_id and the names shown beside it, at intake, so the randomness is fixed
+ * before the job is queued and a retried job names the asset the same way.
+ */
+export function resolveUploadNaming(request: UploadRequest, sourceFilename: string | undefined): UploadNaming {
+  const nameForId = request.filenameOverride ?? sourceFilename;
+  const originalFilename = request.discardOriginalFilename || !nameForId ? null : stripExtension(nameForId);
+  const folders = { folder: request.folder, publicIdPrefix: request.publicIdPrefix };
+
+  let publicId: string;
+  let publicIdGenerated: boolean;
+  if (request.publicId !== undefined) {
+    publicId = composePublicId({ ...folders, id: request.publicId });
+    publicIdGenerated = false;
+  } else if (request.useFilename && nameForId) {
+    publicId = composePublicId({ ...folders, id: publicIdFromFilename(nameForId, { unique: request.uniqueFilename }) });
+    publicIdGenerated = true;
+  } else {
+    publicId = composePublicId({ ...folders, id: randomPublicId() });
+    publicIdGenerated = true;
+  }
+  validatePublicId(publicId);
+
+  const displayName =
+    request.displayName ?? (request.useFilenameAsDisplayName && originalFilename !== null ? originalFilename : null);
+  return {
+    publicId,
+    publicIdGenerated,
+    originalFilename,
+    assetFolder: request.assetFolder ?? request.folder ?? '',
+    displayName,
+  };
+}
+
+function stripExtension(filename: string): string {
+  const base = filename.split(/[\\/]/).pop() ?? filename;
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}

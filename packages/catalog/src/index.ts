@@ -1,4 +1,4 @@
-export { connectCatalog, ensureDatabaseExists, dropDatabase } from './connection.ts';
+export { connectCatalog, ensureDatabaseExists, dropDatabase, pingCatalog } from './connection.ts';
 export type { CatalogDb } from './connection.ts';
 export { migrateToLatest } from './migrate.ts';
 export type { Database } from './database-schema.ts';

@@ -6,3 +6,4 @@ export { serializeOutcome, deserializeOutcome } from './ingest-outcome.ts';
 export type { SerializedOutcome } from './ingest-outcome.ts';
 export { toClientError } from './ingest-errors.ts';
 export { resolveUploadNaming } from './upload-naming.ts';
+export { toAssetView } from './asset-view.ts';

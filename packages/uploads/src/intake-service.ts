@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createJob, findJob, type CatalogDb } from '@rendition/catalog';
+import { createJob, failJob, findJob, type CatalogDb } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource, JobQueues } from '@rendition/jobs';
 import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
 import { ApiError, type UploadRequest } from '@rendition/protocol';
@@ -83,11 +83,24 @@ function filenameOfUrl(url: string): { filename?: string } {
  */
 export async function submitUpload(
   deps: IntakeDependencies,
-  input: { cloudName: string; request: UploadRequest; source: IngestSource },
+  input: { cloudName: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
 ): Promise<IngestOutcome> {
   const jobId = randomUUID();
+  try {
+    const job = buildIngestJob(jobId, input);
+    await createJob(deps.db, { id: jobId, cloudName: input.cloudName, kind: 'ingest', payload: job });
+    await enqueueOrFail(deps, job);
+  } catch (error) {
+    // Until the job is queued the staged bytes are ours to clean up.
+    await input.staged?.discard();
+    throw error;
+  }
+  return waitForOutcome(deps, jobId);
+}
+
+function buildIngestJob(jobId: string, input: { cloudName: string; request: UploadRequest; source: IngestSource }): IngestJobV1 {
   const naming = resolveUploadNaming(input.request, input.source.filename);
-  const job: IngestJobV1 = {
+  return {
     v: 1,
     jobId,
     cloudName: input.cloudName,
@@ -109,13 +122,16 @@ export async function submitUpload(
       accessMode: input.request.accessMode ?? 'public',
     },
   };
-  await createJob(deps.db, { id: jobId, cloudName: input.cloudName, kind: 'ingest', payload: job });
+}
+
+async function enqueueOrFail(deps: IntakeDependencies, job: IngestJobV1): Promise<void> {
   try {
-    await deps.queues.enqueue('ingest', job, jobId);
+    await deps.queues.enqueue('ingest', job, job.jobId);
   } catch (cause) {
-    throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+    const error = new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+    await failJob(deps.db, job.jobId, { status: error.status, message: error.message });
+    throw error;
   }
-  return waitForOutcome(deps, jobId);
 }
 
 async function waitForOutcome(deps: IntakeDependencies, jobId: string): Promise<IngestOutcome> {

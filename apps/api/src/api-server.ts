@@ -1,0 +1,43 @@
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '@rendition/logging';
+import { installErrorHandling } from './error-handler.ts';
+import { registerDeliveryRoutes } from './routes/delivery-route.ts';
+import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
+
+export interface ApiServerOptions extends UploadRouteDependencies {
+  logger: Logger;
+  limits: UploadRouteDependencies['limits'] & { maxUploadBytes: number };
+}
+
+/** Field bodies (urlencoded/JSON, or a multipart text field) must hold a data URI of the allowed size. */
+function textBodyLimit(maxDataUriBytes: number): number {
+  return Math.ceil((maxDataUriBytes * 4) / 3) + 64 * 1024;
+}
+
+export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: textBodyLimit(options.limits.maxDataUriBytes),
+    disableRequestLogging: false,
+    // Public ids may be long and contain many path elements.
+    routerOptions: { maxParamLength: 2048 },
+  });
+  installErrorHandling(app, options.limits);
+  await app.register(formbody);
+  await app.register(multipart, {
+    limits: {
+      fileSize: options.limits.maxUploadBytes,
+      fieldSize: textBodyLimit(options.limits.maxDataUriBytes),
+      files: 1,
+      fields: 1_000,
+    },
+    throwFileSizeLimit: true,
+  });
+  registerHealthRoutes(app, options);
+  registerUploadRoutes(app, options);
+  registerDeliveryRoutes(app, options);
+  return app;
+}

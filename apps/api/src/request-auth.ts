@@ -1,0 +1,64 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { findApiKey, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
+import {
+  ApiError,
+  invalidSignatureMessage,
+  missingParameter,
+  staleRequestMessage,
+  unknownApiKey,
+  verifyParamsSignature,
+  type RawParams,
+} from '@rendition/protocol';
+
+const SIGNATURE_LIFETIME_SECONDS = 3_600;
+// Clocks drift; a request signed slightly "in the future" is still a fresh one.
+const ALLOWED_CLOCK_SKEW_SECONDS = 300;
+
+/** `Authorization: Basic base64(api_key:api_secret)`, checked before the body is read. */
+export async function authenticateBasic(db: CatalogDb, header: string, cloudName: string): Promise<ApiCredentials> {
+  const encoded = header.slice('basic '.length).trim();
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator <= 0) throw new ApiError(401, 'Invalid Basic authorization header');
+  const apiKey = decoded.slice(0, separator);
+  const secret = decoded.slice(separator + 1);
+  const credentials = await credentialsForCloud(db, apiKey, cloudName);
+  if (!constantTimeEqual(secret, credentials.apiSecret)) throw new ApiError(401, 'api_secret mismatch');
+  return credentials;
+}
+
+/** `api_key` + `timestamp` + `signature` among the parameters, as the SDKs send them. */
+export async function authenticateSignedParams(db: CatalogDb, params: RawParams, cloudName: string, nowSeconds: number): Promise<ApiCredentials> {
+  const signature = single(params, 'signature');
+  const apiKey = single(params, 'api_key');
+  if (!apiKey) throw new ApiError(401, missingParameter('api_key'));
+  if (!signature) throw new ApiError(401, missingParameter('signature'));
+  const timestampText = single(params, 'timestamp');
+  if (!timestampText) throw new ApiError(401, missingParameter('timestamp'));
+  const timestamp = Number(timestampText);
+  if (!Number.isInteger(timestamp)) throw new ApiError(401, `Invalid timestamp ${timestampText}`);
+  if (nowSeconds - timestamp > SIGNATURE_LIFETIME_SECONDS) throw new ApiError(401, staleRequestMessage(timestamp));
+  if (timestamp - nowSeconds > ALLOWED_CLOCK_SKEW_SECONDS) throw new ApiError(401, `Invalid timestamp ${timestampText}: in the future`);
+  const credentials = await credentialsForCloud(db, apiKey, cloudName);
+  const verdict = verifyParamsSignature(params, signature, credentials.apiSecret);
+  if (!verdict.ok) throw new ApiError(401, invalidSignatureMessage(signature, verdict.stringToSign));
+  return credentials;
+}
+
+async function credentialsForCloud(db: CatalogDb, apiKey: string, cloudName: string): Promise<ApiCredentials> {
+  const credentials = await findApiKey(db, apiKey);
+  // A key of another cloud is as unknown here as a key that does not exist.
+  if (!credentials || credentials.cloudName !== cloudName) throw new ApiError(401, unknownApiKey(apiKey));
+  return credentials;
+}
+
+function single(params: RawParams, name: string): string | undefined {
+  const value = params[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  // Digests have equal length, so timingSafeEqual never shortcuts on a length mismatch.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}

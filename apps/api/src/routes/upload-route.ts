@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cloudExists, type ApiCredentials } from '@rendition/catalog';
+import {
+  ApiError,
+  buildUploadResponse,
+  missingParameter,
+  parseDeliveryType,
+  parseUploadResourceType,
+  parseUploadRequest,
+  type RawParams,
+} from '@rendition/protocol';
+import type { IngestSource } from '@rendition/jobs';
+import { sourceFromFileParameter, submitUpload, toAssetView, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
+import { readUploadBody } from '../read-upload-body.ts';
+import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
+
+export interface UploadRouteDependencies extends IntakeDependencies {
+  publicBaseUrl: string;
+  secureBaseUrl: string;
+}
+
+interface UploadPath {
+  cloud: string;
+  resourceType: string;
+  type?: string;
+}
+
+export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDependencies): void {
+  const handler = async (request: FastifyRequest<{ Params: UploadPath }>) => upload(deps, request);
+  app.post('/v1_1/:cloud/:resourceType/upload', handler);
+  app.post('/v1_1/:cloud/:resourceType/:type/upload', handler);
+}
+
+async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ Params: UploadPath }>) {
+  const { cloud } = request.params;
+  const resourceType = parseUploadResourceType(request.params.resourceType);
+  const pathType = request.params.type === undefined ? undefined : parseDeliveryType(request.params.type);
+  if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
+
+  const authorization = request.headers.authorization;
+  const basic = authorization?.toLowerCase().startsWith('basic ')
+    ? await authenticateBasic(deps.db, authorization, cloud)
+    : undefined;
+
+  const body = await readUploadBody(request, deps.store);
+  let staged: StagedFile | undefined = body.staged;
+  try {
+    const credentials = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
+    const uploadRequest = parseUploadRequest(body.params, resourceType);
+    if (pathType) uploadRequest.type = pathType;
+
+    let source: IngestSource | undefined = staged?.source;
+    if (!source) {
+      const fileParam = body.params.file;
+      const text = Array.isArray(fileParam) ? fileParam[0] : fileParam;
+      if (!text) throw new ApiError(400, missingParameter('file'));
+      const resolved = await sourceFromFileParameter(deps, text);
+      source = resolved.source;
+      staged = resolved.staged;
+    }
+
+    // From here the job owns the staged bytes: the worker deletes them when it is done.
+    const handedOver = staged;
+    staged = undefined;
+    const outcome = await submitUpload(deps, { cloudName: cloud, request: uploadRequest, source, staged: handedOver });
+    return buildUploadResponse(toAssetView(outcome.asset), {
+      apiKey: credentials.apiKey,
+      apiSecret: credentials.apiSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      secureBaseUrl: deps.secureBaseUrl,
+      cloudName: cloud,
+      existing: outcome.existing,
+    });
+  } finally {
+    await staged?.discard();
+  }
+}
+
+async function authenticateUnlessUnsigned(deps: UploadRouteDependencies, params: RawParams, cloud: string): Promise<ApiCredentials> {
+  if (params.signature === undefined && params.api_key === undefined) {
+    // Unsigned uploads need an upload preset, which Rendition does not have yet.
+    if (params.upload_preset !== undefined) throw new ApiError(400, 'Upload preset not found');
+    throw new ApiError(400, 'Upload preset must be specified when using unsigned upload');
+  }
+  return authenticateSignedParams(deps.db, params, cloud, Math.floor(Date.now() / 1000));
+}

@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '@rendition/config';
+import { createLogger, type Logger } from '@rendition/logging';
+import type { WorkerPool } from '@rendition/worker';
+import { startApi, startWorkers } from './roles.ts';
+import { createServices, prepareDatabase, type Services } from './services.ts';
+
+export type Role = 'api' | 'worker';
+
+export interface RunningCluster {
+  services: Services;
+  app?: FastifyInstance;
+  workers?: WorkerPool;
+  /** Where the API listens, e.g. http://127.0.0.1:8080 (with the real port when PORT=0). */
+  baseUrl?: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the given roles in this process. `rendition start` runs both; production runs `api`
+ * and `worker` as separate deployments. Shutdown stops intake first, then drains the workers.
+ */
+export async function startCluster(config: Config, options: { roles: readonly Role[]; logger?: Logger; migrate?: boolean }): Promise<RunningCluster> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rendition' });
+  if (options.migrate ?? true) await prepareDatabase(config);
+  const services = createServices(config, logger);
+  const workers = options.roles.includes('worker') ? startWorkers(services) : undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    app = options.roles.includes('api') ? await startApi(services) : undefined;
+  } catch (error) {
+    await workers?.close(0);
+    await services.close();
+    throw error;
+  }
+  const address = app?.server.address();
+  const baseUrl = address && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : undefined;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    ...(app ? { app } : {}),
+    ...(workers ? { workers } : {}),
+    ...(baseUrl ? { baseUrl } : {}),
+    stop() {
+      stopping ??= (async () => {
+        await app?.close();
+        await workers?.close(config.worker.shutdownTimeoutMs);
+        await services.close();
+      })();
+      return stopping;
+    },
+  };
+}

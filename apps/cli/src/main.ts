@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { connectCatalog, createApiKey } from '@rendition/catalog';
+import { ConfigError, loadConfig, type Config } from '@rendition/config';
+import { createLogger } from '@rendition/logging';
+import { cloudinaryUrl, ensureCloudCredentials } from './bootstrap-cloud.ts';
+import { startCluster, type Role, type RunningCluster } from './cluster.ts';
+import { prepareDatabase } from './services.ts';
+
+const USAGE = `Usage: rendition <command>
+
+  start               API and workers in one process, with the bootstrap cloud's credentials printed
+  api                 the HTTP API and delivery only
+  worker [--queues q] workers only (comma-separated queues; default WORKER_QUEUES or all)
+  migrate             create the database if missing and apply migrations
+  keys create <cloud> create an API key for a cloud (created if missing); prints its CLOUDINARY_URL
+
+Configuration comes from the environment: see docs/env.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { queues: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig(values.queues ? { ...process.env, WORKER_QUEUES: values.queues } : process.env);
+  switch (command) {
+    case 'migrate':
+      await prepareDatabase(config);
+      return 0;
+    case 'keys':
+      return keys(config, rest);
+    case 'start':
+      return run(config, ['api', 'worker'], true);
+    case 'api':
+      return run(config, ['api'], false);
+    case 'worker':
+      return run(config, ['worker'], false);
+    default:
+      process.stderr.write(`Unknown command ${command}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function keys(config: Config, args: string[]): Promise<number> {
+  const [action, cloud] = args;
+  if (action !== 'create' || !cloud || !/^[a-z0-9_-]{1,64}$/.test(cloud)) {
+    process.stderr.write('Usage: rendition keys create <cloud>   (cloud: lowercase letters, digits, _ and -)\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    const credentials = await createApiKey(db, cloud);
+    process.stdout.write(`CLOUDINARY_URL=${cloudinaryUrl(credentials, config.publicBaseUrl)}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
+async function run(config: Config, roles: Role[], announce: boolean): Promise<number> {
+  const logger = createLogger({ level: config.logLevel, name: `rendition-${roles.join('+')}` });
+  const cluster = await startCluster(config, { roles, logger });
+  if (announce) await announceCloud(cluster, config);
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      // A second signal means "now".
+      process.once(signal, () => process.exit(1));
+      cluster.stop().then(resolve, (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  return 0;
+}
+
+async function announceCloud(cluster: RunningCluster, config: Config): Promise<void> {
+  const credentials = await ensureCloudCredentials(cluster.services.db, config.bootstrapCloud);
+  process.stdout.write(
+    [
+      '',
+      `Rendition is running at ${config.publicBaseUrl}`,
+      `Cloud "${credentials.cloudName}" is ready. Point the Cloudinary SDKs here with:`,
+      '',
+      `  CLOUDINARY_URL=${cloudinaryUrl(credentials, config.publicBaseUrl)}`,
+      '',
+    ].join('\n') + '\n',
+  );
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

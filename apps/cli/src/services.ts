@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import { connectCatalog, ensureDatabaseExists, migrateToLatest, type CatalogDb } from '@rendition/catalog';
+import type { Config } from '@rendition/config';
+import { createJobQueues, type JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import { createAddressPolicy, createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
+import { ApiError } from '@rendition/protocol';
+import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
+
+/** The long-lived clients a process needs, built once from the config and closed together. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: CatalogDb;
+  store: BlobStore;
+  queues: JobQueues;
+  fetcher: GuardedFetcher;
+  addressPolicy: AddressPolicy;
+  openS3Source(bucket: string, key: string): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+export async function prepareDatabase(config: Config): Promise<void> {
+  await ensureDatabaseExists(config.databaseUrl);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export function createServices(config: Config, logger: Logger): Services {
+  const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const store = createBlobStore(config.storage);
+  const queues = createJobQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const fetcher = createGuardedFetcher({
+    allow: [...config.remoteFetch.allow],
+    timeoutMs: config.remoteFetch.timeoutMs,
+    maxBytes: config.limits.maxRemoteBytes,
+    maxRedirects: config.remoteFetch.maxRedirects,
+    userAgent: 'Rendition',
+    ...(config.remoteFetch.caFile ? { extraCaPem: readFileSync(config.remoteFetch.caFile, 'utf8') } : {}),
+  });
+  const s3SourceClient = config.s3SourceBuckets.length > 0 ? createS3Client(config.s3) : undefined;
+
+  return {
+    config,
+    logger,
+    db,
+    store,
+    queues,
+    fetcher,
+    addressPolicy: createAddressPolicy([...config.remoteFetch.allow]),
+    async openS3Source(bucket, key) {
+      if (!s3SourceClient || !config.s3SourceBuckets.includes(bucket)) {
+        throw new ApiError(400, `Unsupported source URL: s3://${bucket} is not an allowed bucket`);
+      }
+      try {
+        return await new S3BlobStore({ client: s3SourceClient, bucket }).get(key);
+      } catch (error) {
+        if (error instanceof BlobNotFoundError) throw new ApiError(400, `Resource not found - s3://${bucket}/${key}`);
+        throw error;
+      }
+    },
+    async close() {
+      await Promise.allSettled([queues.close(), fetcher.close(), store.close()]);
+      s3SourceClient?.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+export function ingestDependencies(services: Services) {
+  const { config } = services;
+  return {
+    db: services.db,
+    store: services.store,
+    fetcher: services.fetcher,
+    openS3Source: services.openS3Source,
+    limits: {
+      maxRemoteBytes: config.limits.maxRemoteBytes,
+      maxUploadBytes: config.limits.maxUploadBytes,
+      maxInputPixels: config.limits.maxImagePixels,
+      timeoutSeconds: config.limits.imageTimeoutSeconds,
+    },
+    tmpDir: tmpdir(),
+  };
+}

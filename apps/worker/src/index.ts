@@ -1,0 +1,3 @@
+export { createIngestProcessor, recordExhaustedIngest } from './ingest-processor.ts';
+export { startWorkerPool } from './worker-pool.ts';
+export type { WorkerPool, QueueHandler } from './worker-pool.ts';

@@ -1,0 +1,60 @@
+import { open } from 'node:fs/promises';
+import { fileTypeFromFile } from 'file-type';
+import type { FileTypeResult } from 'file-type';
+import { knownFormat } from './media-formats.ts';
+import type { MediaResourceType } from './media-formats.ts';
+import { looksLikeSvg, SVG_SNIFF_BYTES } from './sniff-svg.ts';
+
+export type DetectedType = {
+  resourceType: MediaResourceType;
+  /** Cloudinary's name (jpg, not jpeg); for raw, file-type's extension or '' when the bytes say nothing. */
+  format: string;
+  mime: string;
+};
+
+const UNKNOWN_MIME = 'application/octet-stream';
+
+/**
+ * What the file is, from its bytes alone: a client's file name or Content-Type is a claim, and a
+ * PNG named photo.jpg is a PNG. Null only for an empty file. Bytes nothing recognises (plain text,
+ * CSV, JSON) are raw with format '': bytes cannot tell .txt from .csv, so naming a raw asset's
+ * format is left to the caller, which has the file name as Cloudinary does.
+ */
+export async function detectMediaType(filePath: string): Promise<DetectedType | null> {
+  const head = await readHead(filePath, SVG_SNIFF_BYTES);
+  if (head.byteLength === 0) return null;
+
+  const found = await sniffFileType(filePath);
+  if ((found === undefined || found.ext === 'xml') && looksLikeSvg(head)) {
+    return { resourceType: 'image', format: 'svg', mime: 'image/svg+xml' };
+  }
+  if (found === undefined) return { resourceType: 'raw', format: '', mime: UNKNOWN_MIME };
+
+  const known = knownFormat(found.ext);
+  if (known === undefined) return { resourceType: 'raw', format: found.ext, mime: found.mime };
+  return { resourceType: known.resourceType, format: known.format, mime: known.mime ?? found.mime };
+}
+
+async function readHead(filePath: string, length: number): Promise<Uint8Array> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A parser tripping over malformed bytes means "unknown", not a failed job; an I/O error (it has a
+ * code such as ENOENT or EIO) is ours and must surface so the job is retried.
+ */
+async function sniffFileType(filePath: string): Promise<FileTypeResult | undefined> {
+  try {
+    return await fileTypeFromFile(filePath);
+  } catch (error) {
+    if (error instanceof Error && 'code' in error) throw error;
+    return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import { open, readFile } from 'node:fs/promises';
+import { MediaError } from './media-error.ts';
+import { looksLikeSvg, SVG_SNIFF_BYTES } from './sniff-svg.ts';
+
+/**
+ * An SVG is a program for librsvg and a markup file of a few kilobytes; larger ones are either
+ * embedded bitmaps (a raster upload in disguise) or a parser attack.
+ */
+export const MAX_SVG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What sharp should open for this file: the path, except for SVG, which is handed over as bytes.
+ * librsvg resolves `<image href>` and other references against the file's own directory, so an SVG
+ * opened by path could pull a neighbouring file (another tenant's staged upload) into its pixels;
+ * without a base path it refuses every external reference.
+ */
+export async function imageSource(filePath: string): Promise<string | Buffer> {
+  const handle = await open(filePath, 'r');
+  try {
+    const head = Buffer.alloc(SVG_SNIFF_BYTES);
+    const { bytesRead } = await handle.read(head, 0, head.byteLength, 0);
+    if (!looksLikeSvg(head.subarray(0, bytesRead))) return filePath;
+    const { size } = await handle.stat();
+    if (size > MAX_SVG_BYTES) {
+      throw new MediaError('too_large', `SVG files are limited to ${MAX_SVG_BYTES} bytes`);
+    }
+    return await readFile(handle);
+  } finally {
+    await handle.close();
+  }
+}

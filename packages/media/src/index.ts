@@ -1,0 +1,14 @@
+export { convertImage, CONVERT_TARGETS, isConvertTarget } from './convert-image.ts';
+export type { ConvertTarget } from './convert-image.ts';
+export { detectMediaType } from './detect-type.ts';
+export type { DetectedType } from './detect-type.ts';
+export { displayedSize } from './displayed-size.ts';
+export { configureImageRuntime } from './image-runtime.ts';
+export type { ImageRuntimeOptions } from './image-runtime.ts';
+export { assertImageLimits, defaultImageLimits } from './image-limits.ts';
+export type { ImageLimits } from './image-limits.ts';
+export { isMediaError, MediaError } from './media-error.ts';
+export type { MediaErrorKind } from './media-error.ts';
+export type { MediaResourceType } from './media-formats.ts';
+export { probeImage } from './probe-image.ts';
+export type { ImageProbe } from './probe-image.ts';

@@ -1,0 +1,76 @@
+import sharp from 'sharp';
+import { readImageHeader } from './image-header.ts';
+import type { ImageHeader } from './image-header.ts';
+import { assertImageLimits } from './image-limits.ts';
+import type { ImageLimits } from './image-limits.ts';
+import { imageSource } from './image-source.ts';
+import { toMediaError } from './sharp-errors.ts';
+
+/**
+ * An image as stored: `width` x `height` are the encoded pixels of one page or frame, before EXIF
+ * orientation (see `displayedSize`). `pages` counts frames of an animation or pages of a TIFF.
+ */
+export type ImageProbe = {
+  format: string;
+  width: number;
+  height: number;
+  pages: number;
+  hasAlpha: boolean;
+  orientation?: number;
+};
+
+/**
+ * Output rows of the verification decode. libvips checks the timeout only between output strips,
+ * so the output must have rows for the timeout to bite; a column of 512 keeps the resample cheap.
+ */
+const VERIFY_ROWS = 512;
+
+/**
+ * Probes an image and proves it decodes. The header alone would accept a JPEG cut off halfway (it
+ * carries full dimensions in its first bytes), so every pixel is decoded at full resolution and
+ * thrown away. The pixel limit is checked on the header before that decode.
+ *
+ * Decode strictness is libvips' `failOn: 'error'`: truncation and decoder errors are refused, but
+ * warnings are not ('warning', sharp's default, refuses the "extraneous bytes before marker" JPEGs
+ * that many cameras and editors write and that every browser shows).
+ *
+ * PDF is not handled here: sharp's prebuilt libvips has no PDF loader and a PDF's page count and
+ * size need a real parser (object streams hide the page tree), so a PDF is refused as unsupported
+ * and belongs to the pdf.js probe.
+ */
+export async function probeImage(filePath: string, limits: ImageLimits): Promise<ImageProbe> {
+  assertImageLimits(limits);
+  const source = await imageSource(filePath);
+  const header = await readImageHeader(source, limits);
+  await verifyDecode(source, header, limits);
+  return toProbe(header);
+}
+
+async function verifyDecode(source: string | Buffer, header: ImageHeader, limits: ImageLimits): Promise<void> {
+  try {
+    await sharp(source, {
+      failOn: 'error',
+      sequentialRead: true,
+      limitInputPixels: limits.maxInputPixels,
+      animated: header.animated,
+    })
+      .resize(1, Math.min(header.height, VERIFY_ROWS), { fit: 'fill', fastShrinkOnLoad: false })
+      .timeout({ seconds: limits.timeoutSeconds })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    throw toMediaError(error);
+  }
+}
+
+export function toProbe(header: ImageHeader): ImageProbe {
+  const probe: ImageProbe = {
+    format: header.format,
+    width: header.width,
+    height: header.height,
+    pages: header.pages,
+    hasAlpha: header.hasAlpha,
+  };
+  if (header.orientation !== undefined) probe.orientation = header.orientation;
+  return probe;
+}

@@ -1,0 +1,11 @@
+export { type AddressPolicy, createAddressPolicy } from './address-policy.ts';
+export { assertFetchableUrl } from './fetchable-url.ts';
+export {
+  assertSuccessStatus,
+  createGuardedFetcher,
+  type GuardedFetcher,
+  type GuardedFetcherOptions,
+  type GuardedRequestInit,
+  type GuardedResponse,
+} from './guarded-fetch.ts';
+export { RemoteFetchError, type RemoteFetchErrorCode } from './remote-fetch-error.ts';

@@ -1,0 +1,184 @@
+import { ApiError } from './api-error.ts';
+import { quoteValue } from './request-params.ts';
+import { isDeliveryType, isResourceType } from './resource-types.ts';
+import type { DeliveryType, ResourceType } from './resource-types.ts';
+
+/**
+ * Encodes a public_id for a URL path the way the SDK's url() does: each character that is not
+ * URL-safe is percent-encoded, `/` stays a separator and `:` stays literal.
+ */
+export function encodePublicIdPath(publicId: string): string {
+  return publicId
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replaceAll('%3A', ':'))
+    .join('/');
+}
+
+export type DeliveryUrlParts = {
+  /** Scheme and host (and optional path prefix) with no trailing slash needed, e.g. `https://cdn.example.com`. */
+  baseUrl: string;
+  /** Omitted from the path when empty (a host dedicated to one cloud, like the SDK's private_cdn). */
+  cloudName?: string | undefined;
+  resourceType: ResourceType;
+  type: DeliveryType;
+  version?: number | undefined;
+  publicId: string;
+  /** Output extension; ignored for raw assets, whose public_id already ends with one. */
+  format?: string | null | undefined;
+  /** Canonical transformation text, already URL-safe (it is placed in the path as is). */
+  transformation?: string | undefined;
+  /** The `XXXX` of `s--XXXX--`, from urlSignature over deliveryStringToSign(). */
+  signature?: string | undefined;
+};
+
+function sourceWithFormat(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType'>): string {
+  const source = encodePublicIdPath(parts.publicId);
+  const hasFormat = parts.resourceType !== 'raw' && parts.format !== undefined && parts.format !== null && parts.format !== '';
+  return hasFormat ? `${source}.${parts.format}` : source;
+}
+
+/**
+ * What a delivery URL signature covers: `[transformation/]public_id[.format]` exactly as written in
+ * the URL (public_id encoded). The version is not covered: it only busts caches.
+ */
+export function deliveryStringToSign(
+  parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType' | 'transformation'>,
+): string {
+  return [parts.transformation, sourceWithFormat(parts)].filter((part) => part !== undefined && part !== '').join('/');
+}
+
+/** `<base>/<cloud>/<rt>/<type>/[s--sig--/][<transformation>/][v<version>/]<public_id>[.<format>]` */
+export function buildDeliveryUrl(parts: DeliveryUrlParts): string {
+  const segments = [
+    parts.baseUrl.replace(/\/+$/, ''),
+    parts.cloudName,
+    parts.resourceType,
+    parts.type,
+    parts.signature === undefined ? undefined : `s--${parts.signature}--`,
+    parts.transformation,
+    parts.version === undefined ? undefined : `v${parts.version}`,
+    sourceWithFormat(parts),
+  ];
+  return segments.filter((segment) => segment !== undefined && segment !== '').join('/');
+}
+
+export type DeliveryPath = {
+  cloudName: string;
+  resourceType: ResourceType;
+  type: DeliveryType;
+  /** The `XXXX` of an `s--XXXX--` component, when present. */
+  signature?: string;
+  /** Transformation components as written in the URL (still percent-encoded), joined by `/`. */
+  transformation?: string;
+  version?: number;
+  /** Decoded public_id including any extension (`folder/sample.jpg`); see splitDeliveryFormat. */
+  publicIdWithExt: string;
+  /** The raw text a URL signature covers: transformation and public_id as written, no version. */
+  signedPayload: string;
+};
+
+const SIGNATURE_COMPONENT = /^s--([A-Za-z0-9_-]{8}|[A-Za-z0-9_-]{32})--$/;
+const VERSION_COMPONENT = /^v(\d{1,15})$/;
+/** A step of a transformation: every `,` parameter starts with a 1–3 letter key or a `$variable`. */
+const TRANSFORMATION_PARAMETER = /^(?:[a-z]{1,3}|\$[A-Za-z][A-Za-z0-9]*)_/;
+
+function isTransformationComponent(segment: string): boolean {
+  return segment.split(',').every((parameter) => TRANSFORMATION_PARAMETER.test(parameter));
+}
+
+function decodeSegment(segment: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, `Invalid URL path component ${quoteValue(segment)}: bad percent-encoding`);
+  }
+  return decoded;
+}
+
+function checkPathElements(decoded: string, original: string): void {
+  for (const element of decoded.split('/')) {
+    if (element === '.' || element === '..' || element === '' || element.includes('\0')) {
+      throw new ApiError(400, `Invalid URL path ${quoteValue(original)}: '.', '..' and empty path elements are not allowed`);
+    }
+  }
+}
+
+/**
+ * Parses the path of a delivery request, `/<cloud>/<rt>/<type>/...`. The version component divides
+ * transformation from public_id when present; without one, leading components that look like
+ * transformation steps are transformations (Cloudinary's rule, and the reason the SDK inserts `v1`
+ * before public_ids with folders). The last component is always part of the public_id.
+ * Unknown resource or delivery types are 404: nothing can exist at such a path.
+ */
+export function parseDeliveryPath(path: string): DeliveryPath {
+  const pathOnly = path.replace(/[?#].*$/s, '');
+  // Empty components are collapsed the way the SDK collapses `//`.
+  const segments = pathOnly.split('/').filter((segment) => segment !== '');
+  for (const segment of segments) checkPathElements(decodeSegment(segment), pathOnly);
+  const [cloudSegment, resourceType, type, ...rest] = segments;
+  if (cloudSegment === undefined || resourceType === undefined || type === undefined || rest.length === 0) {
+    throw new ApiError(404, `Resource not found - ${quoteValue(pathOnly)}`);
+  }
+  if (!isResourceType(resourceType)) throw new ApiError(404, `Invalid resource type ${quoteValue(resourceType)}`);
+  if (!isDeliveryType(type)) throw new ApiError(404, `Invalid delivery type ${quoteValue(type)}`);
+
+  let signature: string | undefined;
+  const signatureMatch = rest[0] === undefined ? null : SIGNATURE_COMPONENT.exec(rest[0]);
+  if (signatureMatch && rest.length > 1) {
+    signature = signatureMatch[1];
+    rest.shift();
+  }
+
+  let transformationSegments: string[];
+  let version: number | undefined;
+  let idSegments: string[];
+  const versionIndex = rest.findIndex((segment, index) => index < rest.length - 1 && VERSION_COMPONENT.test(segment));
+  if (versionIndex >= 0) {
+    transformationSegments = rest.slice(0, versionIndex);
+    version = Number(rest[versionIndex]?.slice(1));
+    idSegments = rest.slice(versionIndex + 1);
+  } else {
+    let count = 0;
+    while (count < rest.length - 1 && isTransformationComponent(rest[count] ?? '')) count++;
+    transformationSegments = rest.slice(0, count);
+    idSegments = rest.slice(count);
+  }
+
+  const publicIdWithExt = idSegments.map(decodeSegment).join('/');
+  checkPathElements(publicIdWithExt, pathOnly);
+  const transformation = transformationSegments.join('/');
+  const rawSource = idSegments.join('/');
+  const result: DeliveryPath = {
+    cloudName: decodeSegment(cloudSegment),
+    resourceType,
+    type,
+    publicIdWithExt,
+    signedPayload: transformation === '' ? rawSource : `${transformation}/${rawSource}`,
+  };
+  if (signature !== undefined) result.signature = signature;
+  if (transformation !== '') result.transformation = transformation;
+  if (version !== undefined) result.version = version;
+  return result;
+}
+
+const EXTENSION = /\.([A-Za-z0-9]{2,5})$/;
+
+/**
+ * Splits a delivered name into public_id and requested format. Raw assets keep their extension in the
+ * public_id, so nothing is split. An image public_id may itself contain a dot, so callers that miss
+ * on the split id may retry with the whole name.
+ */
+export function splitDeliveryFormat(
+  publicIdWithExt: string,
+  resourceType: ResourceType,
+): { publicId: string; format?: string } {
+  if (resourceType === 'raw') return { publicId: publicIdWithExt };
+  const lastElement = publicIdWithExt.slice(publicIdWithExt.lastIndexOf('/') + 1);
+  const match = EXTENSION.exec(lastElement);
+  if (!match || match.index === 0 || match[1] === undefined) return { publicId: publicIdWithExt };
+  return {
+    publicId: publicIdWithExt.slice(0, publicIdWithExt.length - match[0].length),
+    format: match[1].toLowerCase(),
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { contentTypeForFormat, contentTypeForRaw, isKnownFormat } from './formats.ts';
+
+describe('content types', () => {
+  it.each([
+    ['jpg', 'image/jpeg'],
+    ['JPEG', 'image/jpeg'],
+    ['png', 'image/png'],
+    ['gif', 'image/gif'],
+    ['webp', 'image/webp'],
+    ['avif', 'image/avif'],
+    ['svg', 'image/svg+xml'],
+    ['tiff', 'image/tiff'],
+    ['tif', 'image/tiff'],
+    ['bmp', 'image/bmp'],
+    ['ico', 'image/x-icon'],
+    ['heic', 'image/heic'],
+    ['heif', 'image/heif'],
+    ['pdf', 'application/pdf'],
+    ['mp4', 'video/mp4'],
+    ['webm', 'video/webm'],
+    ['mov', 'video/quicktime'],
+    ['mp3', 'audio/mpeg'],
+    ['wav', 'audio/wav'],
+    ['ogg', 'audio/ogg'],
+    ['json', 'application/json'],
+    ['txt', 'text/plain'],
+    ['html', 'application/octet-stream'],
+    ['js', 'application/octet-stream'],
+    ['constructor', 'application/octet-stream'],
+    ['', 'application/octet-stream'],
+  ])('%j → %s', (format, type) => {
+    expect(contentTypeForFormat(format)).toBe(type);
+  });
+
+  it.each([
+    ['docs/report.pdf', 'application/pdf'],
+    ['notes.txt', 'text/plain'],
+    ['data.extract_text.json', 'application/json'],
+    ['page.html', 'application/octet-stream'],
+    ['noext', 'application/octet-stream'],
+    ['dir.d/noext', 'application/octet-stream'],
+  ])('raw %j → %s', (publicId, type) => {
+    expect(contentTypeForRaw(publicId)).toBe(type);
+  });
+
+  it.each([
+    ['jpg', true],
+    ['mp4', true],
+    ['docx', false],
+    ['JPG', false],
+    ['x', false],
+  ])('isKnownFormat(%j) → %s', (format, known) => {
+    expect(isKnownFormat(format)).toBe(known);
+  });
+});

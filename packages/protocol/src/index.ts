@@ -1,0 +1,51 @@
+export { ApiError, badRequest, isApiError, notFound, unauthorized } from './api-error.ts';
+export { invalidSignatureMessage, missingParameter, staleRequestMessage, unknownApiKey } from './auth-messages.ts';
+export { encodeContext, parseContext } from './context.ts';
+export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
+export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
+export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
+export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
+export {
+  composePublicId,
+  fileExtension,
+  MAX_PUBLIC_ID_LENGTH,
+  normalizeFolder,
+  publicIdFolder,
+  publicIdFromFilename,
+  randomAlphanumeric,
+  randomPublicId,
+  rawPublicIdWithExtension,
+  validatePublicId,
+} from './public-id.ts';
+export { fromJsonBody, invalidParameter, normalizeParams, quoteValue, readBoolean, readList, readString } from './request-params.ts';
+export type { RawParams } from './request-params.ts';
+export { checkRequestTimestamp, SIGNED_REQUEST_MAX_AGE_SECONDS } from './request-timestamp.ts';
+export {
+  ACCESS_MODES,
+  DELIVERY_TYPES,
+  isDeliveryType,
+  isResourceType,
+  isUploadResourceType,
+  parseAccessMode,
+  parseDeliveryType,
+  parseResourceType,
+  parseUploadResourceType,
+  RESOURCE_TYPES,
+} from './resource-types.ts';
+export type { AccessMode, DeliveryType, ResourceType, UploadResourceType } from './resource-types.ts';
+export {
+  algorithmForSignature,
+  notificationSignature,
+  responseSignature,
+  signParams,
+  stringToSign,
+  urlSignature,
+  verifyParamsSignature,
+  verifyUrlSignature,
+} from './signature.ts';
+export type { SignatureAlgorithm, SignatureVersion } from './signature.ts';
+export { MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags.ts';
+export { parseUploadRequest } from './upload-request.ts';
+export type { UploadRequest } from './upload-request.ts';
+export { assetUrls, buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';
+export type { AssetView, ResponseOptions } from './upload-response.ts';

@@ -1,0 +1,198 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cloudinary } from '../test/cloudinary-sdk.ts';
+import type { RawParams } from './request-params.ts';
+import {
+  algorithmForSignature,
+  notificationSignature,
+  responseSignature,
+  signParams,
+  stringToSign,
+  urlSignature,
+  verifyParamsSignature,
+  verifyUrlSignature,
+} from './signature.ts';
+
+const SECRET = 'abcd';
+
+const vectorParams: RawParams = {
+  notification_url: 'https://e.com?a=1&b=2',
+  public_ids: ['a', 'b'],
+  timestamp: '1700000000',
+  overwrite: '0',
+  empty: '',
+};
+
+describe('reference §1.5 vectors', () => {
+  it.each([
+    [{ public_id: 'sample_image', timestamp: '1315060510' }, 'sha1', 2, 'b4ad47fb4e25c7bf5f92a20089f9db59bc302313'],
+    [{ public_id: 'sample_image', timestamp: '1315060510' }, 'sha256', 2, 'e3c44b54e67a3ecc918f5d7236ca5faa36250ea8a8cd6cbabfd2d6bb2453acac'],
+    [vectorParams, 'sha1', 2, '4aa8cb016ebf720a85eaf8777f07cd4da270f3b1'],
+    [vectorParams, 'sha1', 1, 'd66cb753b589b2e3696c6552f8a38fd976d58e27'],
+  ] as const)('signs %j with %s v%d', (params, algorithm, version, expected) => {
+    expect(signParams(params, SECRET, { algorithm, version })).toBe(expected);
+  });
+
+  it('builds the documented v2 and v1 strings', () => {
+    expect(stringToSign(vectorParams, 2)).toBe('notification_url=https://e.com?a=1%26b=2&overwrite=0&public_ids=a,b&timestamp=1700000000');
+    expect(stringToSign(vectorParams, 1)).toBe('notification_url=https://e.com?a=1&b=2&overwrite=0&public_ids=a,b&timestamp=1700000000');
+  });
+
+  it('signs a notification body', () => {
+    expect(notificationSignature('{"a":1}', 1700000000, SECRET)).toBe('6bedb09d7cbe1884653bbf2d9db1884eb0b891a4');
+  });
+});
+
+describe('stringToSign', () => {
+  it.each([
+    ['excludes routing, auth and file fields', { file: 'x', cloud_name: 'c', resource_type: 'image', api_key: 'k', signature: 's', timestamp: '1' }, 'timestamp=1'],
+    ['drops empty values and empty lists', { a: '', b: [], timestamp: '1' }, 'timestamp=1'],
+    ['keeps 0', { overwrite: '0' }, 'overwrite=0'],
+    ['sorts a key before its extensions', { public_id_prefix: 'p', public_id: 'i' }, 'public_id=i&public_id_prefix=p'],
+    ['sorts by bytes, not locale', { b: '1', B: '2', a_b: '3', ab: '4' }, 'B=2&a_b=3&ab=4&b=1'],
+    ['does not URL-encode', { context: 'alt=a b|c=ü' }, 'context=alt=a b|c=ü'],
+    ['escapes & in keys too under v2', { 'a&b': 'c&d' }, 'a%26b=c%26d'],
+  ] as const)('%s', (_name, params, expected) => {
+    expect(stringToSign(params as RawParams, 2)).toBe(expected);
+  });
+});
+
+describe('verifyParamsSignature', () => {
+  const params: RawParams = { ...vectorParams, api_key: '123', file: 'https://x' };
+
+  it.each([
+    ['v2 sha1', '4aa8cb016ebf720a85eaf8777f07cd4da270f3b1', true],
+    ['v1 sha1', 'd66cb753b589b2e3696c6552f8a38fd976d58e27', true],
+    ['v2 sha1, uppercase hex', '4AA8CB016EBF720A85EAF8777F07CD4DA270F3B1', true],
+    ['v2 sha256', signParams(vectorParams, SECRET, { algorithm: 'sha256', version: 2 }), true],
+    ['v1 sha256', signParams(vectorParams, SECRET, { algorithm: 'sha256', version: 1 }), true],
+    ['wrong digest', '4aa8cb016ebf720a85eaf8777f07cd4da270f3b2', false],
+    ['wrong length', '4aa8cb016ebf720a85eaf8777f07cd4da270f3', false],
+    ['empty', '', false],
+    ['sha1 digest under the wrong secret', signParams(vectorParams, 'other', { algorithm: 'sha1', version: 2 }), false],
+  ])('%s → %s', (_name, signature, ok) => {
+    const result = verifyParamsSignature(params, signature, SECRET);
+    expect(result.ok).toBe(ok);
+    expect(result.stringToSign).toBe(stringToSign(vectorParams, 2));
+  });
+
+  it('reads the algorithm from the length', () => {
+    expect(algorithmForSignature('a'.repeat(40))).toBe('sha1');
+    expect(algorithmForSignature('a'.repeat(64))).toBe('sha256');
+    expect(algorithmForSignature('a'.repeat(32))).toBeUndefined();
+  });
+});
+
+describe('cross-checked with the SDK', () => {
+  beforeAll(() => {
+    cloudinary.config({ cloud_name: 'demo', api_key: '123456789012345', api_secret: SECRET, signature_algorithm: 'sha1' });
+  });
+
+  const KEYS = ['public_id', 'public_ids', 'tags', 'context', 'timestamp', 'eager', 'notification_url', 'folder', 'a_b', 'ab', 'overwrite', 'public_id_prefix', 'type', 'x'];
+  const PIECES = ['a', 'b', '&', '=', '|', ',', ' ', 'ü', '😀', '%26', '0', '\\', '?', 'https://e.com/?q=1&r=2'];
+
+  function randomValue(): string {
+    const n = randomInt(0, 5);
+    return Array.from({ length: n }, () => PIECES[randomInt(PIECES.length)]).join('');
+  }
+
+  function randomParams(): RawParams {
+    const params: RawParams = {};
+    for (const key of KEYS) {
+      const roll = randomInt(0, 4);
+      if (roll === 0) continue;
+      params[key] = roll === 1 ? Array.from({ length: randomInt(0, 3) }, randomValue) : randomValue();
+    }
+    return params;
+  }
+
+  // api_string_to_sign is not exported by the SDK; equal digests imply equal strings.
+  it('agrees on 300 random parameter sets, v1 and v2, sha1 and sha256', () => {
+    for (let i = 0; i < 300; i++) {
+      const params = randomParams();
+      for (const version of [1, 2] as const) {
+        for (const algorithm of ['sha1', 'sha256'] as const) {
+          const ours = signParams(params, SECRET, { algorithm, version });
+          expect(ours, JSON.stringify({ params, algorithm, version })).toBe(
+            cloudinary.utils.api_sign_request(params, SECRET, algorithm, version),
+          );
+          expect(verifyParamsSignature(params, ours, SECRET).ok).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('verifies what build_upload_params + api_sign_request produce (default v2)', () => {
+    const options = {
+      public_id: 'folder/my id&more',
+      tags: ['a', 'b'],
+      context: { alt: 'x=y|z', caption: 'c&d' },
+      overwrite: false,
+      notification_url: 'https://hooks.example.com/cb?x=1&y=2',
+      eager: [{ width: 100, crop: 'fill' }, { width: 50, format: 'png' }],
+      timestamp: 1700000000,
+    };
+    const built = cloudinary.utils.build_upload_params(options);
+    const wire: RawParams = {};
+    for (const [key, value] of Object.entries(built)) {
+      if (value === null || value === undefined) continue;
+      wire[key] = Array.isArray(value) ? value.map(String) : String(value);
+    }
+    const signature = cloudinary.utils.api_sign_request(built, SECRET);
+    expect(verifyParamsSignature(wire, signature, SECRET).ok).toBe(true);
+    const v1 = cloudinary.utils.api_sign_request(built, SECRET, 'sha256', 1);
+    expect(verifyParamsSignature(wire, v1, SECRET).ok).toBe(true);
+  });
+
+  it.each([
+    ['sample', 1315060510],
+    ['folder/sub/ünïcode name', 1700000000],
+    ['a&b', 1],
+  ])('response signature of %s v%d passes verify_api_response_signature', (publicId, version) => {
+    expect(cloudinary.utils.verify_api_response_signature(publicId, version, responseSignature(publicId, version, SECRET))).toBe(true);
+  });
+
+  it.each(['{"a":1}', '{"notification_type":"upload","public_id":"ü"}', ''])('notification signature of %j passes verifyNotificationSignature', (body) => {
+    const timestamp = Math.round(Date.now() / 1000);
+    expect(cloudinary.utils.verifyNotificationSignature(body, timestamp, notificationSignature(body, timestamp, SECRET))).toBe(true);
+  });
+
+  it('notification signature with sha256 matches the SDK', () => {
+    const timestamp = 1700000000;
+    const body = randomBytes(32).toString('hex');
+    expect(notificationSignature(body, timestamp, SECRET, 'sha256')).toBe(
+      cloudinary.utils.webhook_signature(body, timestamp, { api_secret: SECRET, signature_algorithm: 'sha256' }),
+    );
+  });
+});
+
+describe('urlSignature (reference §6.5)', () => {
+  it.each([
+    ['c_crop,h_20,w_10/image.jpg', 'Ai4Znfl3'],
+    ['image.jpg', '--SjmNDA'],
+    ['http://google.com/path/to/image.png', 'hH_YcbiS'],
+  ])('%s → s--%s--', (toSign, expected) => {
+    expect(urlSignature(toSign, 'b')).toBe(expected);
+    expect(verifyUrlSignature(toSign, expected, 'b')).toBe(true);
+    expect(verifyUrlSignature(toSign, expected.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 'b')).toBe(false);
+  });
+
+  it('long signatures are 32 chars of sha256', () => {
+    const long = urlSignature('image.jpg', 'b', { long: true });
+    expect(long).toHaveLength(32);
+    expect(verifyUrlSignature('image.jpg', long, 'b')).toBe(true);
+  });
+
+  it('matches the SDK url() for plain, sha256 and long signatures', () => {
+    const base = { cloud_name: 'test123', api_secret: 'b', sign_url: true, analytics: false, secure: true };
+    const cases = [
+      [{ ...base, raw_transformation: 'c_fill,w_100', format: 'jpg' }, 'c_fill,w_100/sample.jpg', {}],
+      [{ ...base, format: 'png', signature_algorithm: 'sha256' }, 'sample.png', { algorithm: 'sha256' }],
+      [{ ...base, long_url_signature: true, version: 3 }, 'sample', { long: true }],
+    ] as const;
+    for (const [options, toSign, sigOptions] of cases) {
+      const sdk = cloudinary.url('sample', { ...options });
+      expect(sdk).toContain(`/s--${urlSignature(toSign, 'b', sigOptions)}--/`);
+    }
+  });
+});

@@ -1,0 +1,154 @@
+import { parseContext } from './context.ts';
+import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
+import { normalizeFolder, validatePublicId } from './public-id.ts';
+import { invalidParameter, readBoolean, readList, readString } from './request-params.ts';
+import type { RawParams } from './request-params.ts';
+import { parseAccessMode, parseDeliveryType } from './resource-types.ts';
+import type { AccessMode, DeliveryType, UploadResourceType } from './resource-types.ts';
+import { parseTags } from './tags.ts';
+
+/**
+ * An upload request's parameters, typed and validated; the source (`file`) and the authentication
+ * fields are handled elsewhere. Eager, incoming transformation, moderation and raw_convert stay raw
+ * text: other packages own their grammars.
+ */
+export type UploadRequest = {
+  resourceType: UploadResourceType;
+  type: DeliveryType;
+  publicId?: string;
+  /** Fixed-folder prefix of the public_id (slashes trimmed). */
+  folder?: string;
+  assetFolder?: string;
+  displayName?: string;
+  publicIdPrefix?: string;
+  useFilename: boolean;
+  uniqueFilename: boolean;
+  filenameOverride?: string;
+  useFilenameAsDisplayName: boolean;
+  useAssetFolderAsPublicIdPrefix: boolean;
+  uniqueDisplayName: boolean;
+  discardOriginalFilename: boolean;
+  overwrite: boolean;
+  invalidate: boolean;
+  backup: boolean;
+  tags: string[];
+  context: Record<string, string>;
+  /** Structured metadata by field external id, values as sent (typing needs the field definitions). */
+  metadata: Record<string, string>;
+  /** Convert the original to this format before storing. */
+  format?: string;
+  allowedFormats: string[];
+  async: boolean;
+  notificationUrl?: string;
+  eager?: string;
+  eagerAsync: boolean;
+  eagerNotificationUrl?: string;
+  transformation?: string;
+  moderation?: string;
+  rawConvert?: string;
+  uploadPreset?: string;
+  callback?: string;
+  returnDeleteToken: boolean;
+  accessMode?: AccessMode;
+};
+
+/** Formats in `allowed_formats` may be any file type (raw ones too), so only their shape is checked. */
+const ALLOWED_FORMAT_PATTERN = /^[a-z0-9]{1,10}$/;
+
+function readWebhookUrl(params: RawParams, name: string): string | undefined {
+  const text = readString(params, name);
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidParameter(name, text, 'expected an absolute http or https URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidParameter(name, text, 'expected an absolute http or https URL');
+  }
+  return text;
+}
+
+function readFormat(params: RawParams): string | undefined {
+  const text = readString(params, 'format');
+  if (text === undefined) return undefined;
+  const format = text.trim().toLowerCase();
+  if (!FORMAT_PATTERN.test(format) || !KNOWN_FORMATS.has(format)) {
+    throw invalidParameter('format', text, 'not a supported format');
+  }
+  return format;
+}
+
+function readAllowedFormats(params: RawParams): string[] {
+  const formats = readList(params, 'allowed_formats').map((format) => format.toLowerCase());
+  for (const format of formats) {
+    if (!ALLOWED_FORMAT_PATTERN.test(format)) {
+      throw invalidParameter('allowed_formats', format, 'formats are file extensions like jpg or pdf');
+    }
+  }
+  return [...new Set(formats)];
+}
+
+/**
+ * Types the parameters of `POST /<resource_type>/upload`. Unknown parameters are ignored, as
+ * Cloudinary ignores them. Defaults are Cloudinary's: unique_filename and overwrite true, every
+ * other flag false, type `upload`. A route that fixes the type sets `params.type` before calling.
+ */
+export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType): UploadRequest {
+  const request: UploadRequest = {
+    resourceType: pathResourceType,
+    type: parseDeliveryType(readString(params, 'type') ?? 'upload'),
+    useFilename: readBoolean(params, 'use_filename', false),
+    uniqueFilename: readBoolean(params, 'unique_filename', true),
+    useFilenameAsDisplayName: readBoolean(params, 'use_filename_as_display_name', false),
+    useAssetFolderAsPublicIdPrefix: readBoolean(params, 'use_asset_folder_as_public_id_prefix', false),
+    uniqueDisplayName: readBoolean(params, 'unique_display_name', false),
+    discardOriginalFilename: readBoolean(params, 'discard_original_filename', false),
+    overwrite: readBoolean(params, 'overwrite', true),
+    invalidate: readBoolean(params, 'invalidate', false),
+    backup: readBoolean(params, 'backup', false),
+    tags: parseTags(params),
+    context: parseContext(readString(params, 'context') ?? ''),
+    metadata: parseContext(readString(params, 'metadata') ?? ''),
+    allowedFormats: readAllowedFormats(params),
+    async: readBoolean(params, 'async', false),
+    eagerAsync: readBoolean(params, 'eager_async', false),
+    returnDeleteToken: readBoolean(params, 'return_delete_token', false),
+  };
+
+  const publicId = readString(params, 'public_id');
+  if (publicId !== undefined) request.publicId = validatePublicId(publicId);
+  const folder = readString(params, 'folder');
+  const normalizedFolder = folder === undefined ? undefined : normalizeFolder(folder, 'folder');
+  if (normalizedFolder !== undefined) request.folder = normalizedFolder;
+  const prefix = readString(params, 'public_id_prefix');
+  const normalizedPrefix = prefix === undefined ? undefined : normalizeFolder(prefix, 'public_id_prefix');
+  if (normalizedPrefix !== undefined) request.publicIdPrefix = normalizedPrefix;
+
+  const optionalStrings = {
+    assetFolder: 'asset_folder',
+    displayName: 'display_name',
+    filenameOverride: 'filename_override',
+    eager: 'eager',
+    transformation: 'transformation',
+    moderation: 'moderation',
+    rawConvert: 'raw_convert',
+    uploadPreset: 'upload_preset',
+    callback: 'callback',
+  } as const;
+  for (const [field, name] of Object.entries(optionalStrings) as Array<[keyof typeof optionalStrings, string]>) {
+    const value = readString(params, name);
+    if (value !== undefined) request[field] = value;
+  }
+
+  const format = readFormat(params);
+  if (format !== undefined) request.format = format;
+  const notificationUrl = readWebhookUrl(params, 'notification_url');
+  if (notificationUrl !== undefined) request.notificationUrl = notificationUrl;
+  const eagerNotificationUrl = readWebhookUrl(params, 'eager_notification_url');
+  if (eagerNotificationUrl !== undefined) request.eagerNotificationUrl = eagerNotificationUrl;
+  const accessMode = readString(params, 'access_mode');
+  if (accessMode !== undefined) request.accessMode = parseAccessMode(accessMode);
+  return request;
+}

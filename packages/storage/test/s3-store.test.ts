@@ -1,0 +1,88 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Server, type S3Server } from '@rendition/testing';
+import { createBlobStore, createS3Client, S3BlobStore } from '@rendition/storage';
+import { describeBlobStoreContract, failingStream, listAll, readAll } from './blob-store-contract.ts';
+
+const BUCKET = 'rendition-test';
+
+let server: S3Server;
+
+beforeAll(async () => {
+  server = await startS3Server({ buckets: [BUCKET] });
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Each store gets its own prefix, so tests share one server and bucket without seeing each other. */
+function makeStore(listPageSize?: number): S3BlobStore {
+  return new S3BlobStore({
+    client: createS3Client(server),
+    bucket: BUCKET,
+    prefix: `t-${randomUUID()}`,
+    ownsClient: true,
+    ...(listPageSize !== undefined && { listPageSize }),
+  });
+}
+
+// A page size of 2 makes every listing in the contract span several ListObjectsV2 pages.
+describeBlobStoreContract('S3BlobStore', async () => ({ store: makeStore(2), cleanup: async () => {} }), {
+  keepsContentType: true,
+});
+
+describe('S3BlobStore specifics', () => {
+  it('keeps installations apart by prefix', async () => {
+    const one = makeStore();
+    const two = makeStore();
+    try {
+      await one.put('shared/key', Buffer.from('one'));
+      expect(await two.head('shared/key')).toBeNull();
+      expect(await listAll(two, '')).toEqual([]);
+      expect((await listAll(one, '')).map((info) => info.key)).toEqual(['shared/key']);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('stores a stream of several parts through a multipart upload', async () => {
+    const store = makeStore();
+    try {
+      const bytes = randomBytes(11 * 1024 * 1024);
+      expect(await store.put('multi', Readable.from([bytes.subarray(0, 6_000_000), bytes.subarray(6_000_000)]))).toEqual({ size: bytes.length });
+      expect((await store.head('multi'))?.size).toBe(bytes.length);
+      const back = await readAll(await store.get('multi'));
+      expect(back.equals(bytes)).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('aborts a multipart upload whose source fails after the first part', async () => {
+    const store = makeStore();
+    try {
+      // More than one 5 MiB part, so lib-storage has started a multipart upload when it fails.
+      await expect(store.put('multi', failingStream(6 * 1024 * 1024, 1024 * 1024))).rejects.toThrow('source broke midway');
+      expect(await store.head('multi')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is what createBlobStore builds for kind "s3"', async () => {
+    const prefix = `t-${randomUUID()}`;
+    const built = createBlobStore({ kind: 's3', bucket: BUCKET, prefix, ...server });
+    const reader = new S3BlobStore({ client: createS3Client(server), bucket: BUCKET, prefix, ownsClient: true });
+    try {
+      expect(built).toBeInstanceOf(S3BlobStore);
+      await built.put('k', Buffer.from('v'));
+      expect(await readAll(await reader.get('k'))).toEqual(Buffer.from('v'));
+    } finally {
+      await built.close();
+      await reader.close();
+    }
+  });
+});

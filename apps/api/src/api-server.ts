@@ -21,7 +21,6 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: textBodyLimit(options.limits.maxDataUriBytes),
-    disableRequestLogging: false,
     // Public ids may be long and contain many path elements.
     routerOptions: { maxParamLength: 2048 },
   });

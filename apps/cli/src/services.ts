@@ -5,7 +5,7 @@ import { connectCatalog, ensureDatabaseExists, migrateToLatest, type CatalogDb }
 import type { Config } from '@rendition/config';
 import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
-import { createAddressPolicy, createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
+import { createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
 import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
 
@@ -53,7 +53,7 @@ export function createServices(config: Config, logger: Logger): Services {
     store,
     queues,
     fetcher,
-    addressPolicy: createAddressPolicy([...config.remoteFetch.allow]),
+    addressPolicy: fetcher.policy,
     async openS3Source(bucket, key) {
       if (!s3SourceClient || !config.s3SourceBuckets.includes(bucket)) {
         throw new ApiError(400, `Unsupported source URL: s3://${bucket} is not an allowed bucket`);

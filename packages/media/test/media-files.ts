@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32 } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 
 export const imageFixture = (name: string): string =>
@@ -59,7 +59,7 @@ export function ftypBox(majorBrand: string): Buffer {
   return box;
 }
 
-/** A PNG whose header claims `width` x `height` and which has no pixel data at all. */
+/** A PNG whose header claims `width` x `height` and whose pixel data is one empty zlib stream. */
 export function pngHeaderOnly(width: number, height: number): Buffer {
   const chunk = (type: string, data: Buffer): Buffer => {
     const typeAndData = Buffer.concat([Buffer.from(type, 'ascii'), data]);
@@ -77,6 +77,7 @@ export function pngHeaderOnly(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(0))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createGuardedFetcher, type GuardedFetcher, type GuardedFetcherOptions } from '../src/guarded-fetch.ts';
 import { type ConnectionAttempts, recordConnectionAttempts } from './connection-attempts.ts';
 import { type LoopbackServer, startLoopbackServer } from './loopback-server.ts';
-import { makeSelfSignedCert } from './self-signed-cert.ts';
+import { makeSelfSignedCert } from '@rendition/testing';
 
 const payload = randomBytes(100_000);
 

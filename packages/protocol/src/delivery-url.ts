@@ -110,12 +110,15 @@ function checkPathElements(decoded: string, original: string): void {
  * transformation steps are transformations (Cloudinary's rule, and the reason the SDK inserts `v1`
  * before public_ids with folders). The last component is always part of the public_id.
  * Unknown resource or delivery types are 404: nothing can exist at such a path.
+ * With `cloudName`, the path has no cloud component (a host serving one cloud, like the SDK's
+ * private_cdn / secure_distribution URLs).
  */
-export function parseDeliveryPath(path: string): DeliveryPath {
+export function parseDeliveryPath(path: string, options: { cloudName?: string } = {}): DeliveryPath {
   const pathOnly = path.replace(/[?#].*$/s, '');
   // Empty components are collapsed the way the SDK collapses `//`.
   const segments = pathOnly.split('/').filter((segment) => segment !== '');
   for (const segment of segments) checkPathElements(decodeSegment(segment), pathOnly);
+  if (options.cloudName !== undefined) segments.unshift(encodeURIComponent(options.cloudName));
   const [cloudSegment, resourceType, type, ...rest] = segments;
   if (cloudSegment === undefined || resourceType === undefined || type === undefined || rest.length === 0) {
     throw new ApiError(404, `Resource not found - ${quoteValue(pathOnly)}`);

@@ -1,1 +1,5 @@
 export { startS3Server, type S3Server } from './s3-server.ts';
+export { makeSelfSignedCert } from './self-signed-cert.ts';
+export { createTestDatabaseUrl } from './test-database.ts';
+export { freePort } from './free-port.ts';
+export { fixturePath, FIXTURES_DIR } from './fixtures.ts';

@@ -15,7 +15,8 @@ const UNVERSIONED_MAX_AGE = 3_600;
 /** `GET /<cloud>/<resource_type>/<type>/[v<version>/]<public_id>[.<format>]`: originals, as stored. */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => deliver(deps, request, reply);
-  app.get('/:cloud/:resourceType/:type/*', handler);
+  // HEAD is registered explicitly: Fastify's automatic HEAD would report a streamed body as 0 bytes.
+  app.route({ method: ['GET', 'HEAD'], url: '/:cloud/:resourceType/:type/*', handler, exposeHeadRoute: false });
 }
 
 async function deliver(deps: DeliveryDependencies, request: FastifyRequest, reply: FastifyReply) {

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dropDatabase, type ApiCredentials } from '@rendition/catalog';
+import { loadConfig } from '@rendition/config';
+import { createTestDatabaseUrl, freePort } from '@rendition/testing';
+import { ensureCloudCredentials } from '../../src/bootstrap-cloud.ts';
+import { startCluster, type Role, type RunningCluster } from '../../src/cluster.ts';
+
+export interface TestCluster {
+  baseUrl: string;
+  cloud: string;
+  credentials: ApiCredentials;
+  cluster: RunningCluster;
+  dataDir: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole Rendition (API + workers) on loopback, with a database, a queue prefix and a storage
+ * directory of its own, against the real PostgreSQL and Redis.
+ */
+export async function startTestCluster(env: Record<string, string> = {}, roles: Role[] = ['api', 'worker']): Promise<TestCluster> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'rendition-data-'));
+  const databaseUrl = createTestDatabaseUrl('e2e');
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: '4',
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `rendition-test-${randomBytes(4).toString('hex')}`,
+    STORAGE_URL: `file://${dataDir}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SYNC_UPLOAD_TIMEOUT_MS: '30000',
+    ...env,
+  });
+  const cluster = await startCluster(config, { roles });
+  const credentials = await ensureCloudCredentials(cluster.services.db, 'demo');
+  return {
+    baseUrl: config.publicBaseUrl,
+    cloud: 'demo',
+    credentials,
+    cluster,
+    dataDir,
+    databaseUrl,
+    async stop() {
+      await cluster.stop();
+      await dropDatabase(databaseUrl);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { ApiError } from './api-error.ts';
+import type { RawParams } from './request-params.ts';
+import { parseUploadRequest } from './upload-request.ts';
+
+/** What the SDK would put on the wire for these options (booleans 1/0, lists joined). */
+function sdkWire(options: Record<string, unknown>): RawParams {
+  const wire: RawParams = {};
+  for (const [key, value] of Object.entries(cloudinary.utils.build_upload_params(options))) {
+    if (value === null || value === undefined || value === '') continue;
+    wire[key] = String(value);
+  }
+  return wire;
+}
+
+describe('parseUploadRequest', () => {
+  it('applies Cloudinary defaults', () => {
+    expect(parseUploadRequest({ timestamp: '1' }, 'image')).toEqual({
+      resourceType: 'image',
+      type: 'upload',
+      useFilename: false,
+      uniqueFilename: true,
+      useFilenameAsDisplayName: false,
+      useAssetFolderAsPublicIdPrefix: false,
+      uniqueDisplayName: false,
+      discardOriginalFilename: false,
+      overwrite: true,
+      invalidate: false,
+      backup: false,
+      tags: [],
+      context: {},
+      metadata: {},
+      allowedFormats: [],
+      async: false,
+      eagerAsync: false,
+      returnDeleteToken: false,
+    });
+  });
+
+  it('types what the SDK sends', () => {
+    const request = parseUploadRequest(
+      sdkWire({
+        public_id: 'folder/sample',
+        folder: '/uploads/',
+        public_id_prefix: 'pre',
+        asset_folder: 'Marketing/2024',
+        display_name: 'My sample',
+        use_filename: true,
+        unique_filename: false,
+        filename_override: 'overridden',
+        use_filename_as_display_name: true,
+        discard_original_filename: true,
+        overwrite: false,
+        invalidate: true,
+        backup: true,
+        type: 'authenticated',
+        access_mode: 'authenticated',
+        tags: ['a', 'b', 'a'],
+        context: { alt: 'x=y|z', caption: 'c' },
+        metadata: { color: ['red', 'blue'], size: 3 },
+        format: 'PNG',
+        allowed_formats: ['jpg', 'PNG'],
+        async: true,
+        notification_url: 'https://hooks.example.com/n?a=1&b=2',
+        eager: [{ width: 100, crop: 'fill' }, { width: 50, format: 'png' }],
+        eager_async: true,
+        eager_notification_url: 'http://hooks.example.com/eager',
+        transformation: { width: 1000, crop: 'limit' },
+        return_delete_token: true,
+        moderation: 'manual',
+        raw_convert: 'extract_text',
+        upload_preset: 'preset1',
+        some_future_param: 'ignored',
+      }),
+      'auto',
+    );
+    expect(request).toMatchObject({
+      resourceType: 'auto',
+      type: 'authenticated',
+      publicId: 'folder/sample',
+      folder: 'uploads',
+      publicIdPrefix: 'pre',
+      assetFolder: 'Marketing/2024',
+      displayName: 'My sample',
+      useFilename: true,
+      uniqueFilename: false,
+      filenameOverride: 'overridden',
+      useFilenameAsDisplayName: true,
+      discardOriginalFilename: true,
+      overwrite: false,
+      invalidate: true,
+      backup: true,
+      accessMode: 'authenticated',
+      tags: ['a', 'b'],
+      context: { alt: 'x=y|z', caption: 'c' },
+      metadata: { color: '["red","blue"]', size: '3' },
+      format: 'png',
+      allowedFormats: ['jpg', 'png'],
+      async: true,
+      notificationUrl: 'https://hooks.example.com/n?a=1&b=2',
+      eager: 'c_fill,w_100|w_50/png',
+      eagerAsync: true,
+      eagerNotificationUrl: 'http://hooks.example.com/eager',
+      transformation: 'c_limit,w_1000',
+      returnDeleteToken: true,
+      moderation: 'manual',
+      rawConvert: 'extract_text',
+      uploadPreset: 'preset1',
+    });
+  });
+
+  it('accepts true/false booleans and tags[] lists', () => {
+    const request = parseUploadRequest({ overwrite: 'false', use_filename: 'TRUE', tags: ['x', 'y'] }, 'raw');
+    expect(request).toMatchObject({ overwrite: false, useFilename: true, tags: ['x', 'y'], resourceType: 'raw' });
+  });
+
+  it('treats empty values as absent', () => {
+    const request = parseUploadRequest({ public_id: '', folder: '', overwrite: '', format: '' }, 'image');
+    expect(request.publicId).toBeUndefined();
+    expect(request.folder).toBeUndefined();
+    expect(request.overwrite).toBe(true);
+    expect(request.format).toBeUndefined();
+  });
+
+  it.each([
+    [{ public_id: 'a//b' }, 'Invalid public_id'],
+    [{ public_id: 'a?b' }, 'Invalid public_id'],
+    [{ folder: 'a/../b' }, 'Invalid folder'],
+    [{ public_id_prefix: 'v12' }, 'Invalid public_id_prefix'],
+    [{ type: 'fetch' }, 'Invalid type fetch'],
+    [{ access_mode: 'open' }, 'Invalid access_mode'],
+    [{ overwrite: 'yes' }, 'for parameter overwrite'],
+    [{ format: 'j' }, 'for parameter format'],
+    [{ format: 'docx' }, 'for parameter format'],
+    [{ format: 'jpg;rm' }, 'for parameter format'],
+    [{ allowed_formats: 'jpg,p n g' }, 'for parameter allowed_formats'],
+    [{ notification_url: 'not a url' }, 'for parameter notification_url'],
+    [{ notification_url: 'file:///etc/passwd' }, 'for parameter notification_url'],
+    [{ eager_notification_url: 'javascript:alert(1)' }, 'for parameter eager_notification_url'],
+    [{ tags: 'x'.repeat(256) }, 'Invalid tag'],
+  ] as Array<[RawParams, string]>)('refuses %j', (params, message) => {
+    let caught: unknown;
+    try {
+      parseUploadRequest(params, 'image');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ApiError);
+    expect((caught as ApiError).status).toBe(400);
+    expect((caught as ApiError).message).toContain(message);
+  });
+});

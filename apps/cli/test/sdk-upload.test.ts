@@ -6,18 +6,17 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '@rendition/storage';
-import { fixturePath, makeSelfSignedCert, startS3Server, type S3Server } from '@rendition/testing';
+import { fixturePath, loadCloudinarySdk, makeSelfSignedCert, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 type UploadResult = Record<string, unknown> & { public_id: string; version: number; signature: string; secure_url: string; url: string; etag: string };
-type Cloudinary = typeof import('cloudinary').v2;
 
 const JPEG = fixturePath('images/2569067123_aca715a2ee_o.jpg');
 const PNG = fixturePath('images/embedgravitybird.png');
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 
 let cluster: TestCluster;
-let cloudinary: Cloudinary;
+let cloudinary: CloudinarySdk;
 let httpsSource: Server;
 let httpsSourceUrl: string;
 let s3: S3Server;
@@ -53,7 +52,7 @@ beforeAll(async () => {
   // The SDK picks http or https from upload_prefix when it is first loaded, so configure it first.
   const { apiKey, apiSecret } = cluster.credentials;
   process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = (await import('cloudinary')).v2;
+  cloudinary = loadCloudinarySdk();
 });
 
 afterAll(async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { loadCloudinarySdk } from '@rendition/testing';
+
+const cloudinary = loadCloudinarySdk();
 import { ApiError } from './api-error.ts';
 import { encodeContext, parseContext } from './context.ts';
 import { parseTags } from './tags.ts';

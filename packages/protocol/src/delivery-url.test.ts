@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { loadCloudinarySdk } from '@rendition/testing';
+
+const cloudinary = loadCloudinarySdk();
 import { ApiError } from './api-error.ts';
 import { buildDeliveryUrl, deliveryStringToSign, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
 import type { DeliveryType, ResourceType } from './resource-types.ts';

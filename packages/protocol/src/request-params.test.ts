@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { loadCloudinarySdk } from '@rendition/testing';
+
+const cloudinary = loadCloudinarySdk();
 import { ApiError } from './api-error.ts';
 import { fromJsonBody, normalizeParams, readBoolean, readList, readString } from './request-params.ts';
 import type { RawParams } from './request-params.ts';

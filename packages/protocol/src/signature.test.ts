@@ -1,6 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { loadCloudinarySdk } from '@rendition/testing';
+
+const cloudinary = loadCloudinarySdk();
 import type { RawParams } from './request-params.ts';
 import {
   algorithmForSignature,

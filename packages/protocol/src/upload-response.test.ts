@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cloudinary } from '../test/cloudinary-sdk.ts';
+import { loadCloudinarySdk } from '@rendition/testing';
+
+const cloudinary = loadCloudinarySdk();
 import type { AssetView } from './upload-response.ts';
 import { buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';
 

@@ -3,3 +3,4 @@ export { makeSelfSignedCert } from './self-signed-cert.ts';
 export { createTestDatabaseUrl } from './test-database.ts';
 export { freePort } from './free-port.ts';
 export { fixturePath, FIXTURES_DIR } from './fixtures.ts';
+export { loadCloudinarySdk, type CloudinarySdk } from './cloudinary-sdk.ts';

@@ -7,6 +7,10 @@ import { createRequire } from 'node:module';
 export type CloudinarySdk = {
   config(options: Record<string, unknown>): unknown;
   url(publicId: string, options?: Record<string, unknown>): string;
+  uploader: {
+    upload(file: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
+  };
   utils: {
     api_sign_request(params: Record<string, unknown>, secret: string, algorithm?: string | null, version?: number | null): string;
     encode_context(values: Record<string, unknown>): string;
@@ -18,4 +22,11 @@ export type CloudinarySdk = {
 };
 
 const require = createRequire(import.meta.url);
-export const cloudinary = (require('cloudinary') as { v2: CloudinarySdk }).v2;
+
+/**
+ * Loads the SDK. The SDK picks http or https from CLOUDINARY_URL's upload_prefix when first loaded,
+ * so set process.env.CLOUDINARY_URL before the first call.
+ */
+export function loadCloudinarySdk(): CloudinarySdk {
+  return (require('cloudinary') as { v2: CloudinarySdk }).v2;
+}

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { withDeadline } from './deadline.ts';
 import { readImageHeader } from './image-header.ts';
 import type { ImageHeader } from './image-header.ts';
 import { assertImageLimits } from './image-limits.ts';
@@ -48,7 +49,7 @@ export async function probeImage(filePath: string, limits: ImageLimits): Promise
 
 async function verifyDecode(source: string | Buffer, header: ImageHeader, limits: ImageLimits): Promise<void> {
   try {
-    await sharp(source, {
+    const decoded = sharp(source, {
       failOn: 'error',
       sequentialRead: true,
       limitInputPixels: limits.maxInputPixels,
@@ -58,6 +59,7 @@ async function verifyDecode(source: string | Buffer, header: ImageHeader, limits
       .timeout({ seconds: limits.timeoutSeconds })
       .raw()
       .toBuffer();
+    await withDeadline(decoded, limits.timeoutSeconds);
   } catch (error) {
     throw toMediaError(error);
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '@rendition/api';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '@rendition/jobs';
+import { configureImageRuntime } from '@rendition/media';
 import { createIngestProcessor, recordExhaustedIngest, startWorkerPool, type QueueHandler, type WorkerPool } from '@rendition/worker';
 import { ingestDependencies, type Services } from './services.ts';
 
@@ -27,6 +28,8 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
 
 export function startWorkers(services: Services, queues: readonly string[] = services.config.worker.queues): WorkerPool {
   const selected = selectQueues(queues);
+  // Decoders other than the formats we serve stay off, and sharp's cache is of no use to one-shot jobs.
+  configureImageRuntime();
   const deps = ingestDependencies(services);
   const handlers: Partial<Record<QueueName, QueueHandler>> = {};
   if (selected.includes('ingest')) {

@@ -9,7 +9,7 @@ import {
   type CatalogDb,
 } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource } from '@rendition/jobs';
-import { convertImage, detectMediaType, probeImage, type DetectedType, type ImageLimits } from '@rendition/media';
+import { convertImage, detectMediaType, isConvertTarget, MediaError, probeImage, type DetectedType, type ImageLimits, type ImageProbe } from '@rendition/media';
 import type { GuardedFetcher } from '@rendition/net';
 import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
 import { originalKey, type BlobStore } from '@rendition/storage';
@@ -30,8 +30,6 @@ export interface IngestOutcome {
   /** overwrite=false met an asset already stored under the public_id. */
   existing: boolean;
 }
-
-const CONVERTIBLE_FORMATS = new Set(['jpg', 'png', 'webp', 'avif', 'gif', 'tiff']);
 
 /**
  * The worker's side of an upload: read the source, learn what it is from its bytes, probe it,
@@ -136,7 +134,7 @@ async function prepareOriginal(
   }
 
   const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
-  const probe = await probeImage(original.path, limits);
+  const probe = await probeOrKeepAsIs(original.path, detected, limits);
   const target = targetFormat(request.format, request.allowedFormats, probe.format);
   if (target === probe.format) {
     return {
@@ -149,9 +147,11 @@ async function prepareOriginal(
       publicId: request.publicId,
     };
   }
-  if (!CONVERTIBLE_FORMATS.has(target)) throw new ApiError(400, `Invalid format ${target} for an image upload`);
+  if (!isConvertTarget(target) || probe.width === null) {
+    throw new ApiError(400, `Cannot convert ${probe.format} to ${target} on upload`);
+  }
   const convertedPath = join(dir, `converted.${target}`);
-  const converted = await convertImage(original.path, convertedPath, target as 'jpg', limits);
+  const converted = await convertImage(original.path, convertedPath, target, limits);
   return {
     file: await hashFile(convertedPath),
     format: target,
@@ -161,6 +161,23 @@ async function prepareOriginal(
     contentType: contentTypeForFormat(target),
     publicId: request.publicId,
   };
+}
+
+// Images Cloudinary accepts that this build of libvips cannot decode: stored as they came, without
+// dimensions, until the pdf.js and ffmpeg work probes them.
+const STORED_UNPROBED_FORMATS = new Set(['pdf', 'heic', 'heif', 'psd', 'bmp', 'ico']);
+
+type ImageFacts = Pick<ImageProbe, 'format' | 'pages'> & { width: number | null; height: number | null };
+
+async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
+  try {
+    return await probeImage(path, limits);
+  } catch (error) {
+    if (error instanceof MediaError && error.kind === 'unsupported' && STORED_UNPROBED_FORMATS.has(detected.format)) {
+      return { format: detected.format, width: null, height: null, pages: 1 };
+    }
+    throw error;
+  }
 }
 
 /** `format` converts; `allowed_formats` refuses, unless `format` names an allowed target. */

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '@rendition/config';
 import { createLogger, type Logger } from '@rendition/logging';
-import type { WorkerPool } from '@rendition/worker';
-import { startApi, startWorkers } from './roles.ts';
+import { startApi, startWorkers, type RunningWorkers } from './roles.ts';
 import { createServices, prepareDatabase, type Services } from './services.ts';
 
 export type Role = 'api' | 'worker';
@@ -10,7 +9,7 @@ export type Role = 'api' | 'worker';
 export interface RunningCluster {
   services: Services;
   app?: FastifyInstance;
-  workers?: WorkerPool;
+  workers?: RunningWorkers;
   /** Where the API listens, e.g. http://127.0.0.1:8080 (with the real port when PORT=0). */
   baseUrl?: string;
   stop(): Promise<void>;
@@ -24,9 +23,10 @@ export async function startCluster(config: Config, options: { roles: readonly Ro
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rendition' });
   if (options.migrate ?? true) await prepareDatabase(config);
   const services = createServices(config, logger);
-  const workers = options.roles.includes('worker') ? startWorkers(services) : undefined;
+  let workers: RunningWorkers | undefined;
   let app: FastifyInstance | undefined;
   try {
+    workers = options.roles.includes('worker') ? await startWorkers(services) : undefined;
     app = options.roles.includes('api') ? await startApi(services) : undefined;
   } catch (error) {
     await workers?.close(0);

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '@rendition/api';
-import { isQueueName, QUEUE_NAMES, type QueueName } from '@rendition/jobs';
+import { isQueueName, QUEUE_NAMES, startOutboxRelay, type OutboxRelay, type QueueName } from '@rendition/jobs';
 import { configureImageRuntime } from '@rendition/media';
-import { createIngestProcessor, recordExhaustedIngest, startWorkerPool, type QueueHandler, type WorkerPool } from '@rendition/worker';
+import { createGuardedFetcher } from '@rendition/net';
+import { parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
+import { createIngestProcessor, createNotifyProcessor, recordExhaustedIngest, startWorkerPool, type QueueHandler, type WorkerPool } from '@rendition/worker';
+import { checkRedisForQueues } from './redis-policy.ts';
 import { ingestDependencies, type Services } from './services.ts';
 
 export async function startApi(services: Services): Promise<FastifyInstance> {
@@ -14,8 +17,6 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     queues: services.queues,
     addressPolicy: services.addressPolicy,
     s3SourceBuckets: config.s3SourceBuckets,
-    publicBaseUrl: config.publicBaseUrl,
-    secureBaseUrl: config.secureBaseUrl,
     limits: {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxDataUriBytes: config.limits.maxDataUriBytes,
@@ -26,25 +27,58 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
   return app;
 }
 
-export function startWorkers(services: Services, queues: readonly string[] = services.config.worker.queues): WorkerPool {
+export interface RunningWorkers {
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** The worker role: one BullMQ worker per selected queue, plus the outbox relay. */
+export async function startWorkers(services: Services, queues: readonly string[] = services.config.worker.queues): Promise<RunningWorkers> {
+  const { config, logger } = services;
   const selected = selectQueues(queues);
+  await checkRedisForQueues(config.redisUrl, { allowEviction: config.redisAllowEviction, logger });
   // Decoders other than the formats we serve stay off, and sharp's cache is of no use to one-shot jobs.
   configureImageRuntime();
-  const deps = ingestDependencies(services);
+
   const handlers: Partial<Record<QueueName, QueueHandler>> = {};
+  const closers: Array<() => Promise<void>> = [];
   if (selected.includes('ingest')) {
+    const deps = ingestDependencies(services);
     handlers.ingest = {
       processor: createIngestProcessor(deps),
-      concurrency: services.config.worker.concurrency.ingest,
+      concurrency: config.worker.concurrency.ingest,
       onExhausted: (job, error) => recordExhaustedIngest(deps, job, error),
     };
   }
-  return startWorkerPool({
-    redisUrl: services.config.redisUrl,
-    prefix: services.config.queuePrefix,
-    handlers,
-    logger: services.logger,
+  if (selected.includes('notify')) {
+    const webhookFetcher = createGuardedFetcher({ ...webhookFetcherOptions([...config.remoteFetch.allow]), timeoutMs: config.webhooks.timeoutMs });
+    closers.push(() => webhookFetcher.close());
+    handlers.notify = {
+      processor: createNotifyProcessor({
+        db: services.db,
+        fetcher: webhookFetcher,
+        schedule: parseSchedule(config.webhooks.schedule),
+        scheduleScale: config.webhooks.scheduleScale,
+        timeoutMs: config.webhooks.timeoutMs,
+        signatureAlgorithm: config.webhooks.signatureAlgorithm,
+      }),
+      concurrency: config.worker.concurrency.notify,
+    };
+  }
+  const pool: WorkerPool = startWorkerPool({ redisUrl: config.redisUrl, prefix: config.queuePrefix, handlers, logger });
+  const relay: OutboxRelay = startOutboxRelay({
+    db: services.db,
+    queues: services.queues,
+    logger,
+    intervalMs: config.relay.intervalMs,
+    graceMs: config.relay.graceMs,
   });
+  return {
+    async close(deadlineMs) {
+      await relay.stop();
+      await pool.close(deadlineMs);
+      await Promise.all(closers.map((close) => close()));
+    },
+  };
 }
 
 function selectQueues(requested: readonly string[]): QueueName[] {

@@ -7,6 +7,7 @@ import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
+import type { IngestJobDependencies } from '@rendition/uploads';
 import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
 
 /** The long-lived clients a process needs, built once from the config and closed together. */
@@ -73,10 +74,14 @@ export function createServices(config: Config, logger: Logger): Services {
   };
 }
 
-export function ingestDependencies(services: Services) {
+export function ingestDependencies(services: Services): IngestJobDependencies {
   const { config } = services;
   return {
     db: services.db,
+    queues: services.queues,
+    logger: services.logger,
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
     store: services.store,
     fetcher: services.fetcher,
     openS3Source: services.openS3Source,

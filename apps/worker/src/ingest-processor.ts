@@ -1,37 +1,28 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { completeJob, failJob, markJobActive } from '@rendition/catalog';
+import { markJobActive } from '@rendition/catalog';
 import { IngestJobV1Schema } from '@rendition/jobs';
-import { ingest, serializeOutcome, toClientError, type IngestDependencies, type SerializedOutcome } from '@rendition/uploads';
+import { RejectedUploadError, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies, type IngestJobResult } from '@rendition/uploads';
 
 /**
- * Runs one ingest job. Bad input is recorded as the job's client-facing error and ends the job
- * (UnrecoverableError); anything else is thrown as is so BullMQ retries it.
+ * Runs one ingest job. Bad input ends the job (UnrecoverableError) after its client-facing error
+ * is recorded; anything else is thrown as is so BullMQ retries it.
  */
-export function createIngestProcessor(deps: IngestDependencies) {
-  return async function processIngest(job: Job): Promise<SerializedOutcome> {
+export function createIngestProcessor(deps: IngestJobDependencies) {
+  return async function processIngest(job: Job): Promise<IngestJobResult> {
     const parsed = IngestJobV1Schema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`Malformed ingest payload: ${parsed.error.message}`);
-    const payload = parsed.data;
-    await markJobActive(deps.db, payload.jobId);
+    await markJobActive(deps.db, parsed.data.jobId);
     try {
-      const serialized = serializeOutcome(await ingest(deps, payload));
-      await completeJob(deps.db, payload.jobId, serialized);
-      return serialized;
+      return await runIngestJob(deps, parsed.data);
     } catch (error) {
-      const sourceDescription = payload.source.kind === 'remote' ? payload.source.url : 'file';
-      const clientError = toClientError(error, { sourceDescription });
-      if (!clientError) throw error;
-      await failJob(deps.db, payload.jobId, { status: clientError.status, message: clientError.message });
-      if (payload.source.kind === 'staged') await deps.store.delete(payload.source.key);
-      throw new UnrecoverableError(clientError.message);
+      if (error instanceof RejectedUploadError) throw new UnrecoverableError(error.message);
+      throw error;
     }
   };
 }
 
 /** After the last attempt of a job that kept failing for an internal reason. */
-export async function recordExhaustedIngest(deps: IngestDependencies, job: Job, error: Error): Promise<void> {
+export async function recordExhaustedIngest(deps: IngestJobDependencies, job: Job, error: Error): Promise<void> {
   const parsed = IngestJobV1Schema.safeParse(job.data);
-  if (!parsed.success) return;
-  await failJob(deps.db, parsed.data.jobId, { status: 500, message: `Internal error while processing the upload: ${error.message}` });
-  if (parsed.data.source.kind === 'staged') await deps.store.delete(parsed.data.source.key);
+  if (parsed.success) await recordExhaustedIngestJob(deps, parsed.data, error);
 }

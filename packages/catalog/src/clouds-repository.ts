@@ -44,3 +44,27 @@ export async function firstApiKeyOfCloud(db: CatalogDb, cloudName: string): Prom
     .executeTakeFirst();
   return row && { cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret };
 }
+
+export interface CloudWebhookSettings {
+  /** Standard Webhooks signing secret (`whsec_...`), made on first use. */
+  webhookSecret: string;
+  /** Notified of every batch of the cloud, beside each request's own notification_url. */
+  notificationUrls: string[];
+}
+
+export async function cloudWebhookSettings(db: CatalogDb, cloudName: string, newSecret: () => string): Promise<CloudWebhookSettings> {
+  // Only the first caller's secret is kept, even when several processes race to make one.
+  await db.updateTable('clouds').set({ webhook_secret: newSecret() }).where('name', '=', cloudName).where('webhook_secret', 'is', null).execute();
+  const row = await db.selectFrom('clouds').select(['webhook_secret', 'notification_urls']).where('name', '=', cloudName).executeTakeFirstOrThrow();
+  return { webhookSecret: row.webhook_secret ?? '', notificationUrls: row.notification_urls };
+}
+
+export async function setCloudNotificationUrls(db: CatalogDb, cloudName: string, urls: string[]): Promise<void> {
+  await ensureCloud(db, cloudName);
+  await db.updateTable('clouds').set({ notification_urls: urls }).where('name', '=', cloudName).execute();
+}
+
+export async function cloudNotificationUrls(db: CatalogDb, cloudName: string): Promise<string[]> {
+  const row = await db.selectFrom('clouds').select('notification_urls').where('name', '=', cloudName).executeTakeFirst();
+  return row?.notification_urls ?? [];
+}

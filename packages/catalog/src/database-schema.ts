@@ -4,6 +4,47 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 export interface CloudsTable {
   name: string;
   created_at: Generated<Date>;
+  webhook_secret: string | null;
+  notification_urls: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface BatchesTable {
+  batch_id: string;
+  cloud_name: string;
+  api_key: string;
+  kind: string;
+  status: string;
+  pending_jobs: number;
+  notification_urls: ColumnType<string[], string[] | undefined, string[]>;
+  result: JSONColumnType<Record<string, unknown>> | null;
+  error: JSONColumnType<{ status: number; message: string }> | null;
+  created_at: Generated<Date>;
+  completed_at: Date | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  batch_id: string;
+  cloud_name: string;
+  url: string;
+  body: string;
+  status: string;
+  job_id: string;
+  attempts: Generated<number>;
+  last_status: number | null;
+  next_attempt_at: Generated<Date>;
+  created_at: Generated<Date>;
+  finished_at: Date | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempted_at: Date;
+  status_code: number | null;
+  latency_ms: number;
+  outcome: string;
+  error: string | null;
 }
 
 export interface ApiKeysTable {
@@ -53,6 +94,8 @@ export interface AssetVersionsTable {
 export interface JobsTable {
   id: string;
   cloud_name: string;
+  batch_id: string | null;
+  queue: Generated<string>;
   kind: string;
   status: string;
   payload: JSONColumnType<Record<string, unknown>>;
@@ -70,4 +113,7 @@ export interface Database {
   assets: AssetsTable;
   asset_versions: AssetVersionsTable;
   jobs: JobsTable;
+  batches: BatchesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

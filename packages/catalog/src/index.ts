@@ -5,3 +5,5 @@ export type { Database } from './database-schema.ts';
 export * from './clouds-repository.ts';
 export * from './assets-repository.ts';
 export * from './jobs-repository.ts';
+export * from './batches-repository.ts';
+export * from './webhook-deliveries-repository.ts';

@@ -49,9 +49,17 @@ export interface Config {
   };
   readonly worker: {
     readonly queues: readonly string[];
-    readonly concurrency: { readonly ingest: number };
+    readonly concurrency: { readonly ingest: number; readonly notify: number };
     readonly shutdownTimeoutMs: number;
   };
+  readonly webhooks: {
+    readonly schedule: string;
+    readonly scheduleScale: number;
+    readonly timeoutMs: number;
+    readonly signatureAlgorithm: 'sha1' | 'sha256';
+  };
+  readonly relay: { readonly intervalMs: number; readonly graceMs: number };
+  readonly redisAllowEviction: boolean;
   readonly bootstrapCloud: string;
   readonly logLevel: ParsedEnv['LOG_LEVEL'];
 }
@@ -123,9 +131,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     worker: {
       queues: e.WORKER_QUEUES,
-      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST },
+      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST, notify: e.WORKER_CONCURRENCY_NOTIFY },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
+    webhooks: {
+      schedule: e.WEBHOOK_SCHEDULE,
+      scheduleScale: e.WEBHOOK_SCHEDULE_SCALE,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      signatureAlgorithm: e.NOTIFICATION_SIGNATURE_ALGORITHM,
+    },
+    relay: { intervalMs: e.RELAY_INTERVAL_MS, graceMs: e.RELAY_GRACE_MS },
+    redisAllowEviction: e.REDIS_ALLOW_EVICTION,
     bootstrapCloud: e.BOOTSTRAP_CLOUD,
     logLevel: e.LOG_LEVEL,
   });

@@ -96,6 +96,36 @@ export const ENV_VARIABLES = {
     description: 'Queues this worker process serves (comma-separated). Empty: all.',
   },
   WORKER_CONCURRENCY_INGEST: { schema: positiveInt.default(4), description: 'Concurrent ingest jobs per worker process.' },
+  WORKER_CONCURRENCY_NOTIFY: { schema: positiveInt.default(16), description: 'Concurrent webhook deliveries per worker process.' },
+  WEBHOOK_SCHEDULE: {
+    schema: z
+      .string()
+      .regex(/^\s*\d+(ms|s|m|h|d)?(\s*,\s*\d+(ms|s|m|h|d)?)*\s*$/, 'must be a comma-separated list like 0,5s,5m,30m,2h')
+      .default('0,5s,5m,30m,2h,5h,10h,14h,20h,24h'),
+    description:
+      'Waits before each webhook attempt (Standard Webhooks schedule): the first entry before the first attempt, each next one after a failure. Jitter of ±10% is added.',
+  },
+  WEBHOOK_SCHEDULE_SCALE: {
+    schema: z.coerce.number().positive().max(1000).default(1),
+    description: 'Multiplies every webhook wait (and Retry-After); tests use 0.001 to run a day in seconds.',
+  },
+  WEBHOOK_TIMEOUT_MS: { schema: positiveInt.default(15_000), description: 'Time limit of one webhook attempt.' },
+  NOTIFICATION_SIGNATURE_ALGORITHM: {
+    schema: z.enum(['sha1', 'sha256']).default('sha1'),
+    description: 'Hash of X-Cld-Signature on notifications; match the SDK\'s `signature_algorithm`.',
+  },
+  RELAY_INTERVAL_MS: {
+    schema: positiveInt.default(30_000),
+    description: 'How often workers re-queue unfinished jobs and deliveries that Redis no longer holds (after a restart or FLUSHALL).',
+  },
+  RELAY_GRACE_MS: {
+    schema: positiveInt.default(15_000),
+    description: 'Age a job must reach before the relay considers it lost (younger ones may still be on their way into Redis).',
+  },
+  REDIS_ALLOW_EVICTION: {
+    schema: bool.default(false),
+    description: 'Development switch: let workers start although Redis may evict keys (maxmemory-policy other than noeviction).',
+  },
   SHUTDOWN_TIMEOUT_MS: {
     schema: positiveInt.default(25_000),
     description: 'On SIGTERM, how long active jobs and requests may take before the process exits. Keep below the pod grace period.',

@@ -42,7 +42,10 @@ describe('loadConfig defaults', () => {
         syncUploadTimeoutMs: 120_000,
       },
       remoteFetch: { timeoutMs: 30_000, maxRedirects: 5, allow: [] },
-      worker: { queues: [], concurrency: { ingest: 4 }, shutdownTimeoutMs: 25_000 },
+      worker: { queues: [], concurrency: { ingest: 4, notify: 16 }, shutdownTimeoutMs: 25_000 },
+      webhooks: { schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h', scheduleScale: 1, timeoutMs: 15_000, signatureAlgorithm: 'sha1' },
+      relay: { intervalMs: 30_000, graceMs: 15_000 },
+      redisAllowEviction: false,
       bootstrapCloud: 'demo',
       logLevel: 'info',
     } satisfies Config);

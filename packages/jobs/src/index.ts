@@ -6,3 +6,7 @@ export { createJobQueues } from './job-queues.ts';
 export type { JobQueues } from './job-queues.ts';
 export { IngestJobV1Schema, IngestSourceSchema } from './ingest.job.ts';
 export type { IngestJobV1, IngestSource } from './ingest.job.ts';
+export { NotifyJobV1Schema } from './notify.job.ts';
+export type { NotifyJobV1 } from './notify.job.ts';
+export { startOutboxRelay } from './outbox-relay.ts';
+export type { OutboxRelay } from './outbox-relay.ts';

@@ -15,7 +15,10 @@ export type IngestSource = z.infer<typeof IngestSourceSchema>;
 export const IngestJobV1Schema = z.object({
   v: z.literal(1),
   jobId: z.uuid(),
+  batchId: z.string().regex(/^[0-9a-f]{64}$/),
   cloudName: z.string(),
+  /** The key that made the request: the response's `api_key` and `signature` are made with it. */
+  apiKey: z.string(),
   source: IngestSourceSchema,
   /** Asset id used when the public_id is new; an existing asset keeps its own. */
   newAssetId: z.string().regex(/^[0-9a-f]{32}$/),

@@ -5,9 +5,13 @@ import { createRedisConnection } from './redis-connection.ts';
 
 /** The producer side: enqueue jobs and wait for one to finish (synchronous uploads). */
 export interface JobQueues {
-  enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, jobId: string): Promise<void>;
+  enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, jobId: string, options?: { delayMs?: number }): Promise<void>;
+  /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
+  isQueued(queue: QueueName, jobId: string): Promise<boolean>;
   /** Resolves with the job's return value, rejects with its failure or on timeout. */
   waitForResult(queue: QueueName, jobId: string, timeoutMs: number): Promise<unknown>;
+  /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
+  isConnected(): boolean;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -43,16 +47,31 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
   };
 
   return {
-    async enqueue(kind, payload, jobId) {
+    async enqueue(kind, payload, jobId, enqueueOptions) {
       const definition = JOBS[kind];
       const data = definition.schema.parse(payload);
-      await queueFor(definition.queue).add(kind, data, { ...definition.options, jobId });
+      const delay = Math.max(0, Math.round(enqueueOptions?.delayMs ?? 0));
+      await queueFor(definition.queue).add(kind, data, { ...definition.options, jobId, ...(delay > 0 ? { delay } : {}) });
+    },
+    async isQueued(name, jobId) {
+      const job = await queueFor(name).getJob(jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (state === 'completed' || state === 'failed' || state === 'unknown') {
+        // Redis says done but PostgreSQL does not: clear the stale entry so the job can be re-added.
+        await job.remove().catch(() => {});
+        return false;
+      }
+      return true;
     },
     async waitForResult(name, jobId, timeoutMs) {
       const queueEvents = await eventsFor(name);
       const job = await queueFor(name).getJob(jobId);
       if (!job) throw new Error(`Job ${jobId} is not in queue ${name}`);
       return job.waitUntilFinished(queueEvents, timeoutMs);
+    },
+    isConnected() {
+      return connection.status === 'ready';
     },
     async ping() {
       try {

@@ -1,9 +1,10 @@
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { IngestJobV1Schema } from './ingest.job.ts';
+import { NotifyJobV1Schema } from './notify.job.ts';
 
 /** One queue per kind of work, so each can be scaled and tuned on its own. */
-export const QUEUE_NAMES = ['ingest'] as const;
+export const QUEUE_NAMES = ['ingest', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobDefinition<S extends z.ZodType> {
@@ -22,7 +23,14 @@ export const JOBS = {
   ingest: {
     queue: 'ingest',
     schema: IngestJobV1Schema,
-    options: { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+  },
+  notify: {
+    queue: 'notify',
+    schema: NotifyJobV1Schema,
+    // The webhook schedule (minutes to a day apart) is kept by the processor itself, which re-delays
+    // the job; BullMQ's attempts only cover crashes of the processor.
+    options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
   },
 } as const satisfies Record<string, JobDefinition<z.ZodType>>;
 

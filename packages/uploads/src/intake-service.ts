@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createJob, failJob, findJob, type CatalogDb } from '@rendition/catalog';
+import { notificationsForBatch } from '@rendition/batches';
+import { cloudNotificationUrls, createBatchWithJobs, findJob, finishJob, type CatalogDb } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource, JobQueues } from '@rendition/jobs';
 import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
-import { ApiError, type UploadRequest } from '@rendition/protocol';
+import { ApiError, buildAsyncPendingResponse, type UploadRequest } from '@rendition/protocol';
 import { stagingKey, type BlobStore } from '@rendition/storage';
-import { deserializeOutcome, type SerializedOutcome } from './ingest-outcome.ts';
-import type { IngestOutcome } from './ingest-service.ts';
+import type { IngestJobResult } from './ingest-job.ts';
 import { resolveUploadNaming } from './upload-naming.ts';
 
 export interface IntakeDependencies {
@@ -78,32 +78,86 @@ function filenameOfUrl(url: string): { filename?: string } {
 }
 
 /**
- * Records the job in PostgreSQL, queues it and, for a synchronous upload, waits for its result.
- * The record is written first so a job is never in Redis without a durable trace.
+ * Accepts an upload as a batch of one ingest job. The batch and its job are written to PostgreSQL
+ * (the outbox) before Redis is asked to run the job, so an accepted upload is never lost: if Redis
+ * drops it, the relay queues it again. `async=true` answers now; otherwise we wait for the job.
  */
-export async function submitUpload(
+export async function acceptUpload(
   deps: IntakeDependencies,
-  input: { cloudName: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
-): Promise<IngestOutcome> {
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
+): Promise<Record<string, unknown>> {
   const jobId = randomUUID();
+  const batchId = randomBytes(32).toString('hex');
+  let job: IngestJobV1;
   try {
-    const job = buildIngestJob(jobId, input);
-    await createJob(deps.db, { id: jobId, cloudName: input.cloudName, kind: 'ingest', payload: job });
-    await enqueueOrFail(deps, job);
+    if (!deps.queues.isConnected()) throw queueUnavailable();
+    checkNotificationUrl(deps, input.request.notificationUrl);
+    job = buildIngestJob(jobId, batchId, input);
+    const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
+    await createBatchWithJobs(
+      deps.db,
+      { batchId, cloudName: input.cloudName, apiKey: input.apiKey, kind: 'upload', notificationUrls },
+      [{ id: jobId, queue: 'ingest', kind: 'ingest', payload: job }],
+    );
   } catch (error) {
-    // Until the job is queued the staged bytes are ours to clean up.
+    // Until the job is recorded the staged bytes are ours to clean up.
     await input.staged?.discard();
     throw error;
   }
-  return waitForOutcome(deps, jobId);
+
+  try {
+    await deps.queues.enqueue('ingest', job, jobId);
+  } catch (cause) {
+    // An async batch is safe in the outbox: the relay queues it once Redis is back.
+    if (!input.request.async) {
+      const error = queueUnavailable(cause);
+      await finishJob(deps.db, {
+        jobId,
+        outcome: { kind: 'failed', error: { status: error.status, message: error.message } },
+        deliveriesForFinishedBatch: notificationsForBatch,
+      });
+      await input.staged?.discard();
+      throw error;
+    }
+  }
+  if (input.request.async) {
+    return buildAsyncPendingResponse({
+      ...(input.request.publicId !== undefined ? { publicId: job.request.publicId } : {}),
+      type: input.request.type,
+      resourceType: input.request.resourceType,
+      batchId,
+    });
+  }
+  return waitForResponse(deps, jobId);
 }
 
-function buildIngestJob(jobId: string, input: { cloudName: string; request: UploadRequest; source: IngestSource }): IngestJobV1 {
+function queueUnavailable(cause?: unknown): ApiError {
+  return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+}
+
+/** A notification URL is checked like a remote source, at intake, so a bad one is a 400 now and not a silent failure later. */
+function checkNotificationUrl(deps: IntakeDependencies, url: string | undefined): void {
+  if (url === undefined) return;
+  try {
+    assertFetchableUrl(url, deps.addressPolicy);
+  } catch (error) {
+    if (error instanceof RemoteFetchError) throw new ApiError(400, `Invalid notification_url: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+function buildIngestJob(
+  jobId: string,
+  batchId: string,
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource },
+): IngestJobV1 {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,
     jobId,
+    batchId,
     cloudName: input.cloudName,
+    apiKey: input.apiKey,
     source: input.source,
     newAssetId: randomBytes(16).toString('hex'),
     request: {
@@ -124,24 +178,14 @@ function buildIngestJob(jobId: string, input: { cloudName: string; request: Uplo
   };
 }
 
-async function enqueueOrFail(deps: IntakeDependencies, job: IngestJobV1): Promise<void> {
+async function waitForResponse(deps: IntakeDependencies, jobId: string): Promise<Record<string, unknown>> {
   try {
-    await deps.queues.enqueue('ingest', job, job.jobId);
-  } catch (cause) {
-    const error = new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
-    await failJob(deps.db, job.jobId, { status: error.status, message: error.message });
-    throw error;
-  }
-}
-
-async function waitForOutcome(deps: IntakeDependencies, jobId: string): Promise<IngestOutcome> {
-  try {
-    const result = (await deps.queues.waitForResult('ingest', jobId, deps.limits.syncUploadTimeoutMs)) as SerializedOutcome;
-    return deserializeOutcome(result);
+    const result = (await deps.queues.waitForResult('ingest', jobId, deps.limits.syncUploadTimeoutMs)) as IngestJobResult;
+    return result.response;
   } catch (cause) {
     const record = await findJob(deps.db, jobId);
     if (record?.status === 'failed' && record.error) throw new ApiError(record.error.status, record.error.message, { cause });
-    if (record?.status === 'completed' && record.result) return deserializeOutcome(record.result as SerializedOutcome);
+    if (record?.status === 'completed' && record.result) return (record.result as unknown as IngestJobResult).response;
     if (cause instanceof Error && /timed out/i.test(cause.message)) {
       throw new ApiError(500, `Upload is still processing after ${deps.limits.syncUploadTimeoutMs} ms (job ${jobId}); it will complete in the background`, {
         cause,

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cloudExists, type ApiCredentials } from '@rendition/catalog';
 import {
   ApiError,
-  buildUploadResponse,
   missingParameter,
   parseDeliveryType,
   parseUploadResourceType,
@@ -10,14 +9,11 @@ import {
   type RawParams,
 } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
-import { sourceFromFileParameter, submitUpload, toAssetView, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
+import { acceptUpload, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 
-export interface UploadRouteDependencies extends IntakeDependencies {
-  publicBaseUrl: string;
-  secureBaseUrl: string;
-}
+export type UploadRouteDependencies = IntakeDependencies;
 
 interface UploadPath {
   cloud: string;
@@ -62,14 +58,12 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
     // From here the job owns the staged bytes: the worker deletes them when it is done.
     const handedOver = staged;
     staged = undefined;
-    const outcome = await submitUpload(deps, { cloudName: cloud, request: uploadRequest, source, staged: handedOver });
-    return buildUploadResponse(toAssetView(outcome.asset), {
-      apiKey: credentials.apiKey,
-      apiSecret: credentials.apiSecret,
-      publicBaseUrl: deps.publicBaseUrl,
-      secureBaseUrl: deps.secureBaseUrl,
+    return await acceptUpload(deps, {
       cloudName: cloud,
-      existing: outcome.existing,
+      apiKey: credentials.apiKey,
+      request: uploadRequest,
+      source,
+      ...(handedOver ? { staged: handedOver } : {}),
     });
   } finally {
     await staged?.discard();

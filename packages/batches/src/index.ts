@@ -1,0 +1,5 @@
+export { finishBatchJob } from './batch-jobs.ts';
+export type { BatchJobDependencies } from './batch-jobs.ts';
+export { notificationsForBatch } from './batch-notifications.ts';
+export { attemptWebhookDelivery } from './webhook-attempts.ts';
+export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';

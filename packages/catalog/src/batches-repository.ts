@@ -1,0 +1,214 @@
+import type { Transaction } from 'kysely';
+import type { CatalogDb } from './connection.ts';
+import type { Database } from './database-schema.ts';
+
+export type BatchStatus = 'pending' | 'complete' | 'failed';
+
+export interface BatchRecord {
+  batchId: string;
+  cloudName: string;
+  apiKey: string;
+  kind: string;
+  status: BatchStatus;
+  pendingJobs: number;
+  notificationUrls: string[];
+  result: Record<string, unknown> | null;
+  error: { status: number; message: string } | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface NewJob {
+  id: string;
+  queue: string;
+  kind: string;
+  payload: Record<string, unknown>;
+}
+
+export interface NewDelivery {
+  id: string;
+  url: string;
+  body: string;
+}
+
+/**
+ * Accepting work is one transaction: the batch and every job of it (the outbox) are durable before
+ * anything is queued in Redis.
+ */
+export async function createBatchWithJobs(
+  db: CatalogDb,
+  batch: { batchId: string; cloudName: string; apiKey: string; kind: string; notificationUrls: string[] },
+  jobs: NewJob[],
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('batches')
+      .values({
+        batch_id: batch.batchId,
+        cloud_name: batch.cloudName,
+        api_key: batch.apiKey,
+        kind: batch.kind,
+        status: 'pending',
+        pending_jobs: jobs.length,
+        notification_urls: batch.notificationUrls,
+      })
+      .execute();
+    await insertJobs(trx, batch.batchId, batch.cloudName, jobs);
+  });
+}
+
+async function insertJobs(trx: Transaction<Database>, batchId: string, cloudName: string, jobs: NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await trx
+    .insertInto('jobs')
+    .values(
+      jobs.map((job) => ({
+        id: job.id,
+        batch_id: batchId,
+        cloud_name: cloudName,
+        queue: job.queue,
+        kind: job.kind,
+        status: 'queued',
+        payload: JSON.stringify(job.payload),
+      })),
+    )
+    .execute();
+}
+
+export interface FinishJobInput {
+  jobId: string;
+  outcome: { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
+  /** Sets the batch's result (what its notification reports). */
+  batchResult?: Record<string, unknown>;
+  /** Follow-up jobs of the same batch, queued by the caller after this commits. */
+  followUps?: NewJob[];
+  /** Called inside the transaction when this was the batch's last job. */
+  deliveriesForFinishedBatch(batch: BatchRecord): NewDelivery[];
+}
+
+export interface FinishJobResult {
+  /** False when the job had been finished before (a retried or relayed duplicate). */
+  finishedNow: boolean;
+  followUps: NewJob[];
+  deliveries: NewDelivery[];
+  batch?: BatchRecord;
+}
+
+/**
+ * Finishes a job and, atomically, counts it off its batch. The batch's last job creates the
+ * webhook deliveries in the same transaction, so a crash can never finish a batch without them.
+ */
+export async function finishJob(db: CatalogDb, input: FinishJobInput): Promise<FinishJobResult> {
+  return db.transaction().execute(async (trx) => {
+    const job = await trx.selectFrom('jobs').select(['batch_id', 'cloud_name', 'finished_at']).where('id', '=', input.jobId).forUpdate().executeTakeFirst();
+    if (!job || job.finished_at !== null) return { finishedNow: false, followUps: [], deliveries: [] };
+
+    const now = new Date();
+    await trx
+      .updateTable('jobs')
+      .set(
+        input.outcome.kind === 'completed'
+          ? { status: 'completed', result: JSON.stringify(input.outcome.result), error: null, updated_at: now, finished_at: now }
+          : { status: 'failed', error: JSON.stringify(input.outcome.error), updated_at: now, finished_at: now },
+      )
+      .where('id', '=', input.jobId)
+      .execute();
+    if (job.batch_id === null) return { finishedNow: true, followUps: [], deliveries: [] };
+
+    const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
+    await insertJobs(trx, job.batch_id, job.cloud_name, followUps);
+    const row = await trx
+      .updateTable('batches')
+      .set((eb) => ({
+        pending_jobs: eb('pending_jobs', '+', followUps.length - 1),
+        ...(input.batchResult ? { result: JSON.stringify(input.batchResult) } : {}),
+        ...(input.outcome.kind === 'failed' ? { error: JSON.stringify(input.outcome.error) } : {}),
+      }))
+      .where('batch_id', '=', job.batch_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    let batch = toBatch(row);
+    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: [], batch };
+
+    const status: BatchStatus = batch.error ? 'failed' : 'complete';
+    const finished = await trx
+      .updateTable('batches')
+      .set({ status, completed_at: now })
+      .where('batch_id', '=', batch.batchId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    batch = toBatch(finished);
+    const deliveries = input.deliveriesForFinishedBatch(batch);
+    if (deliveries.length > 0) {
+      await trx
+        .insertInto('webhook_deliveries')
+        .values(
+          deliveries.map((delivery) => ({
+            id: delivery.id,
+            job_id: delivery.id,
+            batch_id: batch.batchId,
+            cloud_name: batch.cloudName,
+            url: delivery.url,
+            body: delivery.body,
+            status: 'pending',
+          })),
+        )
+        .execute();
+    }
+    return { finishedNow: true, followUps, deliveries, batch };
+  });
+}
+
+export async function findBatch(db: CatalogDb, cloudName: string, batchId: string): Promise<BatchRecord | undefined> {
+  const row = await db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).where('cloud_name', '=', cloudName).executeTakeFirst();
+  return row && toBatch(row);
+}
+
+export async function listBatchJobs(db: CatalogDb, batchId: string) {
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'queue', 'kind', 'status', 'attempts', 'error', 'created_at', 'finished_at'])
+    .where('batch_id', '=', batchId)
+    .orderBy('created_at')
+    .execute();
+}
+
+/** Jobs that should be in Redis: not finished, and old enough that their enqueue is not still in flight. */
+export async function findUnfinishedJobs(db: CatalogDb, olderThan: Date, limit: number) {
+  return db
+    .selectFrom('jobs')
+    .select(['id', 'queue', 'kind', 'payload'])
+    .where('finished_at', 'is', null)
+    .where('updated_at', '<', olderThan)
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
+}
+
+function toBatch(row: {
+  batch_id: string;
+  cloud_name: string;
+  api_key: string;
+  kind: string;
+  status: string;
+  pending_jobs: number;
+  notification_urls: string[];
+  result: Record<string, unknown> | null;
+  error: { status: number; message: string } | null;
+  created_at: Date;
+  completed_at: Date | null;
+}): BatchRecord {
+  return {
+    batchId: row.batch_id.trim(),
+    cloudName: row.cloud_name,
+    apiKey: row.api_key,
+    kind: row.kind,
+    status: row.status as BatchStatus,
+    pendingJobs: row.pending_jobs,
+    notificationUrls: row.notification_urls,
+    result: row.result,
+    error: row.error,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  };
+}

@@ -1,0 +1,141 @@
+import type { CatalogDb } from './connection.ts';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'exhausted' | 'stopped';
+
+export interface DeliveryRecord {
+  id: string;
+  batchId: string;
+  cloudName: string;
+  url: string;
+  body: string;
+  status: DeliveryStatus;
+  jobId: string;
+  attempts: number;
+  lastStatus: number | null;
+  nextAttemptAt: Date;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface AttemptRecord {
+  attemptedAt: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  outcome: string;
+  error: string | null;
+}
+
+export async function findDelivery(db: CatalogDb, id: string): Promise<DeliveryRecord | undefined> {
+  const row = await db.selectFrom('webhook_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toDelivery(row);
+}
+
+/** One attempt and the delivery's new state, together, so the history never disagrees with the state. */
+export async function recordDeliveryAttempt(
+  db: CatalogDb,
+  input: { deliveryId: string; attempt: AttemptRecord; next: { status: 'pending'; nextAttemptAt: Date } | { status: Exclude<DeliveryStatus, 'pending'> } },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('webhook_attempts')
+      .values({
+        delivery_id: input.deliveryId,
+        attempted_at: input.attempt.attemptedAt,
+        status_code: input.attempt.statusCode,
+        latency_ms: input.attempt.latencyMs,
+        outcome: input.attempt.outcome,
+        error: input.attempt.error,
+      })
+      .execute();
+    await trx
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_status: input.attempt.statusCode,
+        status: input.next.status,
+        ...(input.next.status === 'pending' ? { next_attempt_at: input.next.nextAttemptAt } : { finished_at: new Date() }),
+      }))
+      .where('id', '=', input.deliveryId)
+      .execute();
+  });
+}
+
+export async function listDeliveriesWithAttempts(db: CatalogDb, batchId: string) {
+  const deliveries = await db.selectFrom('webhook_deliveries').selectAll().where('batch_id', '=', batchId).orderBy('created_at').execute();
+  if (deliveries.length === 0) return [];
+  const attempts = await db
+    .selectFrom('webhook_attempts')
+    .selectAll()
+    .where(
+      'delivery_id',
+      'in',
+      deliveries.map((delivery) => delivery.id),
+    )
+    .orderBy('id')
+    .execute();
+  return deliveries.map((row) => ({
+    ...toDelivery(row),
+    attemptLog: attempts
+      .filter((attempt) => attempt.delivery_id === row.id)
+      .map((attempt): AttemptRecord => ({
+        attemptedAt: attempt.attempted_at,
+        statusCode: attempt.status_code,
+        latencyMs: attempt.latency_ms,
+        outcome: attempt.outcome,
+        error: attempt.error,
+      })),
+  }));
+}
+
+export async function findUnfinishedDeliveries(db: CatalogDb, olderThan: Date, limit: number): Promise<DeliveryRecord[]> {
+  const rows = await db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('finished_at', 'is', null)
+    .where('created_at', '<', olderThan)
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toDelivery);
+}
+
+/** Sends a finished or exhausted delivery again, under a new queue job id; its history is kept. */
+export async function reopenDelivery(db: CatalogDb, id: string, jobId: string): Promise<DeliveryRecord | undefined> {
+  const row = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', finished_at: null, job_id: jobId, next_attempt_at: new Date() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toDelivery(row);
+}
+
+function toDelivery(row: {
+  id: string;
+  batch_id: string;
+  cloud_name: string;
+  url: string;
+  body: string;
+  status: string;
+  job_id: string;
+  attempts: number;
+  last_status: number | null;
+  next_attempt_at: Date;
+  created_at: Date;
+  finished_at: Date | null;
+}): DeliveryRecord {
+  return {
+    id: row.id,
+    batchId: row.batch_id.trim(),
+    cloudName: row.cloud_name,
+    url: row.url,
+    body: row.body,
+    status: row.status as DeliveryStatus,
+    jobId: row.job_id,
+    attempts: row.attempts,
+    lastStatus: row.last_status,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
+}

@@ -1,0 +1,38 @@
+export {
+  type AttemptOutcome,
+  classifyResponse,
+  parseRetryAfter,
+  type ResponseOutcome,
+} from './attempt-outcome.ts';
+export {
+  type AttemptResult,
+  deliverOnce,
+  WEBHOOK_TIMEOUT_MS,
+  WEBHOOK_USER_AGENT,
+  type WebhookRequest,
+  webhookFetcherOptions,
+} from './deliver-webhook.ts';
+export {
+  buildUploadNotification,
+  notificationTimestamp,
+  serializeNotification,
+  type UploadNotificationOptions,
+} from './notification-payload.ts';
+export {
+  DEFAULT_SCHEDULE_MS,
+  JITTER_FRACTION,
+  MAX_RETRY_AFTER_MS,
+  type NextDelayInput,
+  nextDelayMs,
+  parseSchedule,
+} from './retry-schedule.ts';
+export {
+  type CloudinarySignatureHeaders,
+  cloudinarySignatureHeaders,
+  deliveryHeaders,
+  generateWebhookSecret,
+  newMessageId,
+  type StandardWebhookHeaders,
+  standardWebhookHeaders,
+  webhookSecretKey,
+} from './signing.ts';

@@ -1,0 +1,58 @@
+import { isoSeconds } from '@rendition/protocol';
+
+export interface UploadNotificationOptions {
+  /** Cloudinary sends 32 hex characters; any stable string works for consumers. */
+  requestId: string;
+  /** When the notification was created: fixed once, so every retry carries the same body. */
+  triggeredAt: Date;
+  /** The key whose secret signs the notification (`signature_key`) and that triggered it. */
+  apiKey: string;
+}
+
+// Fields the envelope owns: a response that happens to carry one must not move it or change its value.
+const ENVELOPE_KEYS = new Set(['notification_type', 'timestamp', 'request_id', 'notification_context', 'signature_key']);
+
+/**
+ * The body of an `upload` notification (reference §3.6). Key order, which is also the byte order of
+ * what gets signed:
+ *   1. `notification_type` first, so a consumer reading the raw text sees the kind at once;
+ *   2. the upload response's own fields, in the response's order (the same JSON a synchronous upload
+ *      returns, `api_key` included);
+ *   3. the envelope: `timestamp`, `request_id`, `notification_context`, `signature_key`.
+ * `api_key` is added to the envelope only when the response lacks it.
+ */
+export function buildUploadNotification(
+  uploadResponse: Record<string, unknown>,
+  opts: UploadNotificationOptions,
+): Record<string, unknown> {
+  // fromEntries defines own properties, so a `__proto__` key stays data instead of becoming a prototype.
+  const entries: Array<[string, unknown]> = [['notification_type', 'upload']];
+  for (const [key, value] of Object.entries(uploadResponse)) {
+    if (!ENVELOPE_KEYS.has(key)) entries.push([key, value]);
+  }
+  if (!Object.hasOwn(uploadResponse, 'api_key')) entries.push(['api_key', opts.apiKey]);
+  entries.push(
+    ['timestamp', notificationTimestamp(opts.triggeredAt)],
+    ['request_id', opts.requestId],
+    [
+      'notification_context',
+      { triggered_at: opts.triggeredAt.toISOString(), triggered_by: { id: opts.apiKey, source: 'api' } },
+    ],
+    ['signature_key', opts.apiKey],
+  );
+  return Object.fromEntries(entries);
+}
+
+/** `2021-04-15T16:45:46+00:00`: Cloudinary's notifications spell UTC as an offset, not `Z`. */
+export function notificationTimestamp(date: Date): string {
+  return `${isoSeconds(date).slice(0, -1)}+00:00`;
+}
+
+/**
+ * The exact text that is signed and sent: compact JSON in the object's own key order. Store this string
+ * with the delivery and resend it unchanged; rebuilding the object for a retry could reorder or change
+ * a field, and consumers expect every attempt of one delivery to carry the same bytes.
+ */
+export function serializeNotification(body: Record<string, unknown>): string {
+  return JSON.stringify(body);
+}

@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@rendition/logging';
 import { installErrorHandling } from './error-handler.ts';
+import { registerBatchRoutes } from './routes/batch-routes.ts';
 import { registerDeliveryRoutes } from './routes/delivery-route.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
@@ -37,6 +38,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   });
   registerHealthRoutes(app, options);
   registerUploadRoutes(app, options);
+  registerBatchRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

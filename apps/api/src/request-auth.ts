@@ -14,6 +14,17 @@ const SIGNATURE_LIFETIME_SECONDS = 3_600;
 // Clocks drift; a request signed slightly "in the future" is still a fresh one.
 const ALLOWED_CLOCK_SKEW_SECONDS = 300;
 
+/** Basic credentials when the header has them, else the signed parameters. */
+export async function authenticateRequest(
+  db: CatalogDb,
+  authorization: string | undefined,
+  params: RawParams,
+  cloudName: string,
+): Promise<ApiCredentials> {
+  if (authorization?.toLowerCase().startsWith('basic ')) return authenticateBasic(db, authorization, cloudName);
+  return authenticateSignedParams(db, params, cloudName, Math.floor(Date.now() / 1000));
+}
+
 /** `Authorization: Basic base64(api_key:api_secret)`, checked before the body is read. */
 export async function authenticateBasic(db: CatalogDb, header: string, cloudName: string): Promise<ApiCredentials> {
   const encoded = header.slice('basic '.length).trim();

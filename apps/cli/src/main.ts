@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { connectCatalog, createApiKey } from '@rendition/catalog';
+import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudNotificationUrls } from '@rendition/catalog';
+import { generateWebhookSecret } from '@rendition/webhooks';
 import { ConfigError, loadConfig, type Config } from '@rendition/config';
 import { createLogger } from '@rendition/logging';
 import { cloudinaryUrl, ensureCloudCredentials } from './bootstrap-cloud.ts';
@@ -14,6 +15,8 @@ const USAGE = `Usage: rendition <command>
   worker [--queues q] workers only (comma-separated queues; default WORKER_QUEUES or all)
   migrate             create the database if missing and apply migrations
   keys create <cloud> create an API key for a cloud (created if missing); prints its CLOUDINARY_URL
+  webhooks show <cloud>            the cloud's Standard Webhooks secret and global notification URLs
+  webhooks set-urls <cloud> [url…] replace the cloud's global notification URLs (none: clear them)
 
 Configuration comes from the environment: see docs/env.md.`;
 
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'keys':
       return keys(config, rest);
+    case 'webhooks':
+      return webhooks(config, rest);
     case 'start':
       return run(config, ['api', 'worker'], true);
     case 'api':
@@ -64,6 +69,25 @@ async function keys(config: Config, args: string[]): Promise<number> {
   return 0;
 }
 
+async function webhooks(config: Config, args: string[]): Promise<number> {
+  const [action, cloud, ...urls] = args;
+  const invalid = urls.filter((url) => !/^https?:\/\/\S+$/.test(url));
+  if (!cloud || !/^[a-z0-9_-]{1,64}$/.test(cloud) || (action !== 'show' && action !== 'set-urls') || invalid.length > 0) {
+    process.stderr.write('Usage: rendition webhooks show <cloud> | rendition webhooks set-urls <cloud> [http(s) url ...]\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    if (action === 'set-urls') await setCloudNotificationUrls(db, cloud, urls);
+    const settings = await cloudWebhookSettings(db, cloud, generateWebhookSecret);
+    process.stdout.write(`WEBHOOK_SECRET=${settings.webhookSecret}\nNOTIFICATION_URLS=${settings.notificationUrls.join(',')}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
 async function run(config: Config, roles: Role[], announce: boolean): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: `rendition-${roles.join('+')}` });
   const cluster = await startCluster(config, { roles, logger });
@@ -86,6 +110,7 @@ async function run(config: Config, roles: Role[], announce: boolean): Promise<nu
 
 async function announceCloud(cluster: RunningCluster, config: Config): Promise<void> {
   const credentials = await ensureCloudCredentials(cluster.services.db, config.bootstrapCloud);
+  const { webhookSecret } = await cloudWebhookSettings(cluster.services.db, config.bootstrapCloud, generateWebhookSecret);
   process.stdout.write(
     [
       '',
@@ -93,6 +118,9 @@ async function announceCloud(cluster: RunningCluster, config: Config): Promise<v
       `Cloud "${credentials.cloudName}" is ready. Point the Cloudinary SDKs here with:`,
       '',
       `  CLOUDINARY_URL=${cloudinaryUrl(credentials, config.publicBaseUrl)}`,
+      '',
+      `Notifications are signed for the SDK (X-Cld-Signature) and for Standard Webhooks libraries with:`,
+      `  WEBHOOK_SECRET=${webhookSecret}`,
       '',
     ].join('\n') + '\n',
   );

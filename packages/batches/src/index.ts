@@ -3,3 +3,4 @@ export type { BatchJobDependencies } from './batch-jobs.ts';
 export { notificationsForBatch } from './batch-notifications.ts';
 export { attemptWebhookDelivery } from './webhook-attempts.ts';
 export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
+export { describeBatch, replayNotification } from './batch-status.ts';

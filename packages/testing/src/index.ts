@@ -4,3 +4,5 @@ export { createTestDatabaseUrl } from './test-database.ts';
 export { freePort } from './free-port.ts';
 export { fixturePath, FIXTURES_DIR } from './fixtures.ts';
 export { loadCloudinarySdk, type CloudinarySdk } from './cloudinary-sdk.ts';
+export { startWebhookReceiver, type WebhookReceiver, type ReceivedWebhook, type WebhookResponder } from './webhook-receiver.ts';
+export { verifyStandardWebhook } from './standard-webhooks-verifier.ts';

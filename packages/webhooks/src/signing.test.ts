@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadCloudinarySdk } from '@rendition/testing';
-import { verifyStandardWebhook } from '../test/standard-webhooks-verifier.ts';
+import { verifyStandardWebhook } from '@rendition/testing';
 import {
   cloudinarySignatureHeaders,
   deliveryHeaders,

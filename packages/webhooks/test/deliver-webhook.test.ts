@@ -6,7 +6,7 @@ import { deliverOnce, WEBHOOK_USER_AGENT, webhookFetcherOptions } from '../src/d
 import { buildUploadNotification, serializeNotification } from '../src/notification-payload.ts';
 import { deliveryHeaders, generateWebhookSecret } from '../src/signing.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
-import { verifyStandardWebhook } from './standard-webhooks-verifier.ts';
+import { verifyStandardWebhook } from '@rendition/testing';
 
 const cloudinary = loadCloudinarySdk();
 const API_KEY = '123456789012345';

@@ -40,7 +40,7 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
     .header('last-modified', asset.createdAt.toUTCString())
     .header('cache-control', immutable ? `public, max-age=${ONE_YEAR}, immutable` : `public, max-age=${UNVERSIONED_MAX_AGE}`);
 
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  if (noneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
 
   const range = parseRangeHeader(request.headers.range, asset.bytes);
   if (range.kind === 'unsatisfiable') {
@@ -59,6 +59,16 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
   reply.header('content-length', asset.bytes);
   if (request.method === 'HEAD') return reply.send();
   return reply.send(await deps.store.get(asset.storageKey));
+}
+
+/**
+ * RFC 9110 §13.1.2: `*` or a list of entity tags, compared weakly (a `W/` prefix is ignored), so a
+ * cache revalidating with several stored tags still gets its 304.
+ */
+function noneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 /**

@@ -104,7 +104,10 @@ export async function commitAssetVersion(
       .executeTakeFirstOrThrow();
     if (!input.overwrite) return { kind: 'existing', asset: toRecord(current) };
 
-    const { asset_id: _keepAssetId, ...changes } = toRow(asset);
+    // Versioned URLs are cached as immutable, so new bytes never reuse the version they replace,
+    // even when the overwrite lands within the same second.
+    const replacement = { ...asset, version: Math.max(asset.version, Number(current.version) + 1) };
+    const { asset_id: _keepAssetId, ...changes } = toRow(replacement);
     const updated = await trx
       .updateTable('assets')
       .set({ ...changes, updated_at: new Date() })
@@ -113,7 +116,7 @@ export async function commitAssetVersion(
       .executeTakeFirstOrThrow();
     // Without backups only the current version is kept (a later issue adds backup=true history).
     await trx.deleteFrom('asset_versions').where('asset_id', '=', current.asset_id).execute();
-    await insertVersion(trx, asset, current.asset_id);
+    await insertVersion(trx, replacement, current.asset_id);
     return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key };
   });
 }

@@ -15,29 +15,48 @@ export interface TestCluster {
   cluster: RunningCluster;
   dataDir: string;
   databaseUrl: string;
+  queuePrefix: string;
+  /** The environment the cluster was configured from (PORT aside); shareWith reuses it. */
+  env: Record<string, string>;
   stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  /**
+   * Run these roles against another test cluster's database, queue prefix and storage, as a
+   * separately deployed API or worker would. stop() then stops only this cluster's processes:
+   * the owner's stop() drops the database and removes the storage directory.
+   */
+  shareWith?: TestCluster;
 }
 
 /**
  * A whole Rendition (API + workers) on loopback, with a database, a queue prefix and a storage
  * directory of its own, against the real PostgreSQL and Redis.
  */
-export async function startTestCluster(env: Record<string, string> = {}, roles: Role[] = ['api', 'worker']): Promise<TestCluster> {
+export async function startTestCluster(
+  env: Record<string, string> = {},
+  roles: Role[] = ['api', 'worker'],
+  options: TestClusterOptions = {},
+): Promise<TestCluster> {
   const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'rendition-data-'));
-  const databaseUrl = createTestDatabaseUrl('e2e');
-  const config = loadConfig({
-    PORT: String(port),
+  const owner = options.shareWith;
+  const dataDir = owner?.dataDir ?? (await mkdtemp(join(tmpdir(), 'rendition-data-')));
+  const databaseUrl = owner?.databaseUrl ?? createTestDatabaseUrl('e2e');
+  const queuePrefix = owner?.queuePrefix ?? `rendition-test-${randomBytes(4).toString('hex')}`;
+  const settings: Record<string, string> = {
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    QUEUE_PREFIX: `rendition-test-${randomBytes(4).toString('hex')}`,
+    QUEUE_PREFIX: queuePrefix,
     STORAGE_URL: `file://${dataDir}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SYNC_UPLOAD_TIMEOUT_MS: '30000',
+    ...owner?.env,
     ...env,
-  });
+  };
+  const config = loadConfig({ ...settings, PORT: String(port) });
   const cluster = await startCluster(config, { roles });
   const credentials = await ensureCloudCredentials(cluster.services.db, 'demo');
   return {
@@ -47,8 +66,11 @@ export async function startTestCluster(env: Record<string, string> = {}, roles: 
     cluster,
     dataDir,
     databaseUrl,
+    queuePrefix,
+    env: settings,
     async stop() {
       await cluster.stop();
+      if (owner) return;
       await dropDatabase(databaseUrl);
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { AssetsTable, Database } from './database-schema.ts';
 
@@ -41,14 +41,7 @@ export type CommitOutcome =
   | { kind: 'already-committed'; asset: AssetRecord };
 
 export async function findAsset(db: CatalogDb, identity: AssetIdentity): Promise<AssetRecord | undefined> {
-  const row = await db
-    .selectFrom('assets')
-    .selectAll()
-    .where('cloud_name', '=', identity.cloudName)
-    .where('resource_type', '=', identity.resourceType)
-    .where('type', '=', identity.type)
-    .where('public_id', '=', identity.publicId)
-    .executeTakeFirst();
+  const row = await selectByIdentity(db, identity).executeTakeFirst();
   return row && toRecord(row);
 }
 
@@ -93,15 +86,7 @@ export async function commitAssetVersion(
       return { kind: 'created', asset: toRecord(inserted) };
     }
 
-    const current = await trx
-      .selectFrom('assets')
-      .selectAll()
-      .where('cloud_name', '=', asset.cloudName)
-      .where('resource_type', '=', asset.resourceType)
-      .where('type', '=', asset.type)
-      .where('public_id', '=', asset.publicId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const current = await selectByIdentity(trx, asset).forUpdate().executeTakeFirstOrThrow();
     if (!input.overwrite) return { kind: 'existing', asset: toRecord(current) };
 
     // Versioned URLs are cached as immutable, so new bytes never reuse the version they replace,
@@ -119,6 +104,16 @@ export async function commitAssetVersion(
     await insertVersion(trx, replacement, current.asset_id);
     return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key };
   });
+}
+
+function selectByIdentity(db: Kysely<Database>, identity: AssetIdentity) {
+  return db
+    .selectFrom('assets')
+    .selectAll()
+    .where('cloud_name', '=', identity.cloudName)
+    .where('resource_type', '=', identity.resourceType)
+    .where('type', '=', identity.type)
+    .where('public_id', '=', identity.publicId);
 }
 
 async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, assetId: string): Promise<void> {

@@ -1,6 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { Database } from './database-schema.ts';
+import type { BatchesTable, Database } from './database-schema.ts';
 
 export type BatchStatus = 'pending' | 'complete' | 'failed';
 
@@ -185,19 +185,7 @@ export async function findUnfinishedJobs(db: CatalogDb, olderThan: Date, limit: 
     .execute();
 }
 
-function toBatch(row: {
-  batch_id: string;
-  cloud_name: string;
-  api_key: string;
-  kind: string;
-  status: string;
-  pending_jobs: number;
-  notification_urls: string[];
-  result: Record<string, unknown> | null;
-  error: { status: number; message: string } | null;
-  created_at: Date;
-  completed_at: Date | null;
-}): BatchRecord {
+function toBatch(row: Selectable<BatchesTable>): BatchRecord {
   return {
     batchId: row.batch_id.trim(),
     cloudName: row.cloud_name,

@@ -16,36 +16,33 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
 
 /** Creates the database named in the URL when it does not exist yet (first start, tests). */
 export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`Unsupported database name ${JSON.stringify(name)}`);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
+  await withMaintenanceClient(databaseUrl, async (client, name) => {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) {
-      try {
-        await client.query(`CREATE DATABASE "${name}"`);
-      } catch (error) {
-        // Two processes starting together may race to create it.
-        if ((error as { code?: string }).code !== '42P04') throw error;
-      }
+    if (found.rowCount !== 0) return;
+    try {
+      await client.query(`CREATE DATABASE "${name}"`);
+    } catch (error) {
+      // Two processes starting together may race to create it.
+      if ((error as { code?: string }).code !== '42P04') throw error;
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export async function dropDatabase(databaseUrl: string): Promise<void> {
+  await withMaintenanceClient(databaseUrl, (client, name) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** Runs `work` connected to the server's `postgres` database, with the target database's (checked) name. */
+async function withMaintenanceClient(databaseUrl: string, work: (client: pg.Client, name: string) => Promise<unknown>): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  // The name is interpolated into SQL (CREATE DATABASE takes no parameters), so it is whitelisted.
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(name)) throw new Error(`Unsupported database name ${JSON.stringify(name)}`);
   url.pathname = '/postgres';
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await work(client, name);
   } finally {
     await client.end();
   }

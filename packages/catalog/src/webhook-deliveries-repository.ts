@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { CatalogDb } from './connection.ts';
+import type { WebhookDeliveriesTable } from './database-schema.ts';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'exhausted' | 'stopped';
 
@@ -110,20 +112,7 @@ export async function reopenDelivery(db: CatalogDb, id: string, jobId: string): 
   return row && toDelivery(row);
 }
 
-function toDelivery(row: {
-  id: string;
-  batch_id: string;
-  cloud_name: string;
-  url: string;
-  body: string;
-  status: string;
-  job_id: string;
-  attempts: number;
-  last_status: number | null;
-  next_attempt_at: Date;
-  created_at: Date;
-  finished_at: Date | null;
-}): DeliveryRecord {
+function toDelivery(row: Selectable<WebhookDeliveriesTable>): DeliveryRecord {
   return {
     id: row.id,
     batchId: row.batch_id.trim(),

@@ -1,26 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
+import type { S3ClientSettings, StorageSettings } from '@rendition/storage';
 import { ENV_VARIABLES, type EnvName, type ParsedEnv } from './env-variables.ts';
 
-export type StorageConfig =
-  | { kind: 'file'; root: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      prefix: string;
-      endpoint?: string;
-      region: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      forcePathStyle: boolean;
-    };
-
-export interface S3ConnectionConfig {
-  endpoint?: string;
-  region: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  forcePathStyle: boolean;
-}
+// The shapes the storage package consumes, so the parsed config plugs straight into it.
+export type StorageConfig = StorageSettings;
+export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
   readonly http: { readonly port: number; readonly host: string };

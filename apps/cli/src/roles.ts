@@ -40,7 +40,8 @@ export async function startWorkers(services: Services, queues: readonly string[]
   configureImageRuntime();
 
   const handlers: Partial<Record<QueueName, QueueHandler>> = {};
-  const closers: Array<() => Promise<void>> = [];
+  // Run with drained=false when jobs were handed back at the deadline: their requests are cut off then.
+  const closers: Array<(drained: boolean) => Promise<void>> = [];
   if (selected.includes('ingest')) {
     const deps = ingestDependencies(services);
     handlers.ingest = {
@@ -51,7 +52,7 @@ export async function startWorkers(services: Services, queues: readonly string[]
   }
   if (selected.includes('notify')) {
     const webhookFetcher = createGuardedFetcher({ ...webhookFetcherOptions([...config.remoteFetch.allow]), timeoutMs: config.webhooks.timeoutMs });
-    closers.push(() => webhookFetcher.close());
+    closers.push((drained) => (drained ? webhookFetcher.close() : webhookFetcher.destroy()));
     handlers.notify = {
       processor: createNotifyProcessor({
         db: services.db,
@@ -75,8 +76,10 @@ export async function startWorkers(services: Services, queues: readonly string[]
   return {
     async close(deadlineMs) {
       await relay.stop();
-      await pool.close(deadlineMs);
-      await Promise.all(closers.map((close) => close()));
+      const drained = await pool.close(deadlineMs);
+      // Jobs handed back at the deadline run again elsewhere; the process must not wait for their fetches.
+      if (!drained) await services.fetcher.destroy();
+      await Promise.all(closers.map((close) => close(drained)));
     },
   };
 }

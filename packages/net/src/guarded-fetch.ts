@@ -44,6 +44,8 @@ export interface GuardedFetcher {
   fetch(url: string, init?: GuardedRequestInit): Promise<GuardedResponse>;
   /** Waits for requests in flight, then closes every pooled connection. */
   close(): Promise<void>;
+  /** Aborts requests in flight and closes every connection (work abandoned at a shutdown deadline). */
+  destroy(): Promise<void>;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -162,6 +164,7 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
     policy,
     fetch,
     close: () => agent.close(),
+    destroy: () => agent.destroy(),
   };
 }
 

@@ -65,6 +65,9 @@ export async function startWorkers(services: Services, queues: readonly string[]
       concurrency: config.worker.concurrency.notify,
     };
   }
+  // Every queue in the registry needs a processor here: a job kind nobody can run must fail the boot.
+  const unhandled = selected.filter((queue) => handlers[queue] === undefined);
+  if (unhandled.length > 0) throw new Error(`No processor for queue(s): ${unhandled.join(', ')}`);
   const pool: WorkerPool = startWorkerPool({ redisUrl: config.redisUrl, prefix: config.queuePrefix, handlers, logger });
   const relay: OutboxRelay = startOutboxRelay({
     db: services.db,

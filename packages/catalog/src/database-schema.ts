@@ -6,6 +6,30 @@ export interface CloudsTable {
   created_at: Generated<Date>;
   webhook_secret: string | null;
   notification_urls: ColumnType<string[], string[] | undefined, string[]>;
+  strict_transformations: Generated<boolean>;
+}
+
+export interface DerivedTable {
+  asset_id: string;
+  version_id: string;
+  transformation_hash: string;
+  format: string;
+  transformation: string;
+  storage_key: string;
+  content_type: string;
+  bytes: ColumnType<number, number, number>;
+  width: number | null;
+  height: number | null;
+  etag: string;
+  created_at: Generated<Date>;
+}
+
+export interface NamedTransformationsTable {
+  cloud_name: string;
+  name: string;
+  transformation: string;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }
 
 export interface BatchesTable {
@@ -116,4 +140,6 @@ export interface Database {
   batches: BatchesTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  derived: DerivedTable;
+  named_transformations: NamedTransformationsTable;
 }

@@ -7,3 +7,4 @@ export * from './assets-repository.ts';
 export * from './jobs-repository.ts';
 export * from './batches-repository.ts';
 export * from './webhook-deliveries-repository.ts';
+export * from './derived-repository.ts';

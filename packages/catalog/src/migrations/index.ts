@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely/migration';
 import * as initial from './0001-initial.ts';
 import * as batchesAndWebhooks from './0002-batches-and-webhooks.ts';
+import * as derived from './0003-derived.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-batches-and-webhooks': batchesAndWebhooks,
+  '0003-derived': derived,
 };

@@ -1,0 +1,110 @@
+import type { Selectable } from 'kysely';
+import type { CatalogDb } from './connection.ts';
+import type { DerivedTable } from './database-schema.ts';
+
+export interface DerivedKey {
+  assetId: string;
+  versionId: string;
+  transformationHash: string;
+  format: string;
+}
+
+export interface DerivedRecord extends DerivedKey {
+  transformation: string;
+  storageKey: string;
+  contentType: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  etag: string;
+  createdAt: Date;
+}
+
+export async function findDerived(db: CatalogDb, key: DerivedKey): Promise<DerivedRecord | undefined> {
+  const row = await db
+    .selectFrom('derived')
+    .selectAll()
+    .where('asset_id', '=', key.assetId)
+    .where('version_id', '=', key.versionId)
+    .where('transformation_hash', '=', key.transformationHash)
+    .where('format', '=', key.format)
+    .executeTakeFirst();
+  return row && toDerived(row);
+}
+
+/** Idempotent: the first writer wins and every later writer gets that row back. */
+export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>): Promise<DerivedRecord> {
+  await db
+    .insertInto('derived')
+    .values({
+      asset_id: derived.assetId,
+      version_id: derived.versionId,
+      transformation_hash: derived.transformationHash,
+      format: derived.format,
+      transformation: derived.transformation,
+      storage_key: derived.storageKey,
+      content_type: derived.contentType,
+      bytes: derived.bytes,
+      width: derived.width,
+      height: derived.height,
+      etag: derived.etag,
+    })
+    .onConflict((c) => c.columns(['asset_id', 'version_id', 'transformation_hash', 'format']).doNothing())
+    .execute();
+  const stored = await findDerived(db, derived);
+  if (!stored) throw new Error('derived row vanished right after it was written');
+  return stored;
+}
+
+export async function findNamedTransformation(db: CatalogDb, cloudName: string, name: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('named_transformations')
+    .select('transformation')
+    .where('cloud_name', '=', cloudName)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row?.transformation;
+}
+
+export async function saveNamedTransformation(db: CatalogDb, cloudName: string, name: string, transformation: string): Promise<void> {
+  await db
+    .insertInto('named_transformations')
+    .values({ cloud_name: cloudName, name, transformation })
+    .onConflict((c) => c.columns(['cloud_name', 'name']).doUpdateSet({ transformation, updated_at: new Date() }))
+    .execute();
+}
+
+export async function deleteNamedTransformation(db: CatalogDb, cloudName: string, name: string): Promise<boolean> {
+  const result = await db.deleteFrom('named_transformations').where('cloud_name', '=', cloudName).where('name', '=', name).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function listNamedTransformations(db: CatalogDb, cloudName: string) {
+  return db.selectFrom('named_transformations').selectAll().where('cloud_name', '=', cloudName).orderBy('name').execute();
+}
+
+export async function cloudHasStrictTransformations(db: CatalogDb, cloudName: string): Promise<boolean> {
+  const row = await db.selectFrom('clouds').select('strict_transformations').where('name', '=', cloudName).executeTakeFirst();
+  return row?.strict_transformations ?? false;
+}
+
+export async function setStrictTransformations(db: CatalogDb, cloudName: string, strict: boolean): Promise<void> {
+  await db.updateTable('clouds').set({ strict_transformations: strict }).where('name', '=', cloudName).execute();
+}
+
+function toDerived(row: Selectable<DerivedTable>): DerivedRecord {
+  return {
+    assetId: row.asset_id.trim(),
+    versionId: row.version_id.trim(),
+    transformationHash: row.transformation_hash,
+    format: row.format,
+    transformation: row.transformation,
+    storageKey: row.storage_key,
+    contentType: row.content_type,
+    bytes: Number(row.bytes),
+    width: row.width,
+    height: row.height,
+    etag: row.etag.trim(),
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { EFFECT_RULES, SUPPORTED_KEYS, type SupportedKey } from './parse-parameter.ts';
+import type { Angle, Component, Effect, Flag, Length, TransformationPlan, VideoOffset } from './plan.ts';
+
+// The canonical string: one spelling per meaning, so URL parameter order (or `e_blur` vs `e_blur:100`)
+// never changes a cache or storage key. Within a component, parameters are sorted by key, exactly as the
+// SDK's generate_transformation_string sorts its `key_value` pairs; components keep their order.
+
+/**
+ * A decimal with at least one fractional digit and never an exponent: 2 → "2.0", 0.5 → "0.5".
+ * Cloudinary reads a `.` as "relative", so `w_2.0` (200%) and `w_2` (2 px) must never collapse.
+ */
+export function formatDecimal(value: number): string {
+  let text = String(value);
+  if (/e/i.test(text)) text = value.toFixed(20).replace(/0+$/, '');
+  if (!text.includes('.')) text += '.0';
+  if (text.endsWith('.')) text += '0';
+  return text;
+}
+
+const length = (value: Length): string => (value.kind === 'pixels' ? String(value.value) : formatDecimal(value.value));
+
+const offset = (value: VideoOffset): string => (value.kind === 'seconds' ? String(value.value) : `${value.value}p`);
+
+const angle = (step: Angle): string => (step.kind === 'degrees' ? String(step.value) : step.kind);
+
+function effect(value: Effect): string {
+  if (!('value' in value)) return value.name;
+  return value.value === EFFECT_RULES[value.name].default ? value.name : `${value.name}:${value.value}`;
+}
+
+const flag = (value: Flag): string => (value.name === 'attachment' && value.filename !== null ? `attachment:${value.filename}` : value.name);
+
+/** The canonical value text of one key of a component, or undefined when the component lacks it. */
+function valueOf(component: Component, key: SupportedKey): string | undefined {
+  const video = component.videoOnly;
+  switch (key) {
+    case 'a':
+      return component.angle?.map(angle).join('.');
+    case 'ac':
+      return video?.audioCodec;
+    case 'ar': {
+      const ratio = component.aspectRatio;
+      if (ratio === undefined) return undefined;
+      return ratio.kind === 'ratio' ? `${ratio.width}:${ratio.height}` : formatDecimal(ratio.value);
+    }
+    case 'b':
+      return component.background?.text;
+    case 'bo':
+      return component.border && `${component.border.width}px_${component.border.style}_${component.border.color.text}`;
+    case 'br':
+      return video?.bitRate;
+    case 'c':
+      return component.crop;
+    case 'dpr':
+      return component.dpr === undefined ? undefined : formatDecimal(component.dpr);
+    case 'du':
+      return video?.duration && offset(video.duration);
+    case 'e':
+      return component.effect && effect(component.effect);
+    case 'eo':
+      return video?.endOffset && offset(video.endOffset);
+    case 'f':
+      return component.format;
+    case 'fl':
+      return component.flags?.map(flag).join('.');
+    case 'fps':
+      return video?.fps;
+    case 'g': {
+      const gravity = component.gravity;
+      if (gravity === undefined) return undefined;
+      return gravity.kind === 'compass' ? gravity.direction : gravity.requested;
+    }
+    case 'h':
+      return component.height && length(component.height);
+    case 'o':
+      return component.opacity === undefined ? undefined : String(component.opacity);
+    case 'pg':
+      return component.page === undefined ? undefined : String(component.page);
+    case 'q': {
+      const quality = component.quality;
+      if (quality === undefined) return undefined;
+      if (quality.kind === 'fixed') return String(quality.value);
+      return quality.level === null ? 'auto' : `auto:${quality.level}`;
+    }
+    case 'r': {
+      const radius = component.radius;
+      if (radius === undefined) return undefined;
+      return radius.kind === 'max' ? 'max' : String(radius.value);
+    }
+    case 'so':
+      return video?.startOffset && offset(video.startOffset);
+    case 't':
+      return component.named?.join('.');
+    case 'vc':
+      return video?.videoCodec;
+    case 'w':
+      return component.width && length(component.width);
+    case 'x':
+      return component.x && length(component.x);
+    case 'y':
+      return component.y && length(component.y);
+  }
+}
+
+/** One component's canonical text: `key_value` pairs sorted by key, joined by `,`. */
+export function canonicalComponent(component: Component): string {
+  const params: string[] = [];
+  for (const key of SUPPORTED_KEYS) {
+    const value = valueOf(component, key);
+    if (value !== undefined && value !== '') params.push(`${key}_${value}`);
+  }
+  return params.join(',');
+}
+
+/** The plan's canonical string: canonical components joined by `/` ('' for the identity plan). */
+export function canonicalString(plan: TransformationPlan): string {
+  return plan.components.map(canonicalComponent).join('/');
+}
+
+/** 16 hex characters of SHA-1 over the canonical string: the derivative's key in storage. */
+export function planHash(plan: TransformationPlan): string {
+  return createHash('sha1').update(canonicalString(plan)).digest('hex').slice(0, 16);
+}

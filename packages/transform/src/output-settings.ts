@@ -1,0 +1,52 @@
+import { canonicalComponent } from './canonical.ts';
+import { transformErrors } from './messages.ts';
+import type { Flag, FlagName, Format, Quality, TransformationPlan } from './plan.ts';
+
+// What a plan asks of the encoder, gathered across its components, and the check that refuses
+// video-only parameters on images.
+
+export type OutputSettings = {
+  /** The last `f_` of the chain; null when none (the delivery extension or the source format decides). */
+  format: Format | null;
+  /** The last `q_` of the chain; null when none. */
+  quality: Quality | null;
+  /** Every `fl_` of the chain, de-duplicated by name (a later `fl_attachment:x` replaces an earlier one), sorted. */
+  flags: Flag[];
+  /** The first `pg_` of the chain (it selects the input page/frame, before anything else runs); null when none. */
+  page: number | null;
+};
+
+export function outputSettings(plan: TransformationPlan): OutputSettings {
+  let format: Format | null = null;
+  let quality: Quality | null = null;
+  let page: number | null = null;
+  const flags = new Map<FlagName, Flag>();
+  for (const component of plan.components) {
+    if (component.format !== undefined) format = component.format;
+    if (component.quality !== undefined) quality = component.quality;
+    if (component.page !== undefined && page === null) page = component.page;
+    for (const flag of component.flags ?? []) flags.set(flag.name, flag);
+  }
+  const sorted = [...flags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { format, quality, flags: sorted, page };
+}
+
+const VIDEO_KEYS = new Set(['so', 'eo', 'du', 'vc', 'ac', 'br', 'fps']);
+
+/** The video-only parameters of the plan in canonical form (`so_2.5`, `vc_h264`), in order; [] for none. */
+export function videoOnlyParameters(plan: TransformationPlan): string[] {
+  const found: string[] = [];
+  for (const component of plan.components) {
+    if (component.videoOnly === undefined) continue;
+    for (const param of canonicalComponent(component).split(',')) {
+      if (VIDEO_KEYS.has(param.slice(0, param.indexOf('_')))) found.push(param);
+    }
+  }
+  return found;
+}
+
+/** Throws ApiError(400, 'Invalid transformation for an image - video only: so_2.5, …') when the plan has any. */
+export function assertImagePlan(plan: TransformationPlan): void {
+  const video = videoOnlyParameters(plan);
+  if (video.length > 0) throw transformErrors.videoOnImage(video);
+}

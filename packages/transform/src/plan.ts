@@ -1,0 +1,149 @@
+// The typed transformation plan: what a Cloudinary transformation string means once it is parsed and
+// validated. Executors pattern-match on these types; nothing downstream ever looks at the raw string.
+//
+// A plan is a chain of components (the `/`-separated steps of the string), applied in order. A component
+// is one typed record of the `,`-separated parameters of that step; a parameter that was not given is
+// absent (never `undefined`-valued on purpose, never defaulted here unless the type says so).
+
+/** A chain of components, applied in order. `components: []` is the identity transformation. */
+export type TransformationPlan = {
+  components: Component[];
+};
+
+export type Component = {
+  /** `w_`: pixels (`w_200`) or a fraction of the component's input (`w_0.5`, `w_1.0`, `w_2.0`). */
+  width?: Length;
+  /** `h_`: as width. */
+  height?: Length;
+  /** `ar_16:9` or `ar_1.5`. Derives the missing side when only one of w/h is given; ignored when both are. */
+  aspectRatio?: AspectRatio;
+  /** `c_`. Absent with w or h given means `scale` (Cloudinary's default). */
+  crop?: CropMode;
+  /** `g_`. */
+  gravity?: Gravity;
+  /** `x_`: pixels (may be negative) or a fraction of the input width. Used by `c_crop`. */
+  x?: Length;
+  /** `y_`: as x, of the input height. */
+  y?: Length;
+  /** `q_`. */
+  quality?: Quality;
+  /** `f_`. */
+  format?: Format;
+  /** `e_`: one per component (a repeated `e_` in one component keeps the last, as Cloudinary does). */
+  effect?: Effect;
+  /** `r_`. */
+  radius?: Radius;
+  /** `a_`: one or more `.`-joined steps (`a_90`, `a_hflip.90`), applied in order. */
+  angle?: Angle[];
+  /** `b_`: pad colour and the colour transparency is flattened onto. */
+  background?: Color;
+  /** `bo_<n>px_solid_<color>`. */
+  border?: Border;
+  /** `o_`: 0..100. */
+  opacity?: number;
+  /** `dpr_`: 0.1..5.0; multiplies the component's pixel lengths (w, h, x, y, border, radius). `dpr_auto` parses as 1. */
+  dpr?: number;
+  /** `fl_`: `.`-joined flags, sorted and de-duplicated. */
+  flags?: Flag[];
+  /** `pg_`: 1-based page or frame of a multi-page or animated input. */
+  page?: number;
+  /** `t_`: named transformations (`t_a.b` → ['a', 'b']); replaced by `expandNamed` before execution. */
+  named?: string[];
+  /** Video-only parameters (so_, eo_, du_, vc_, ac_, br_, fps_). Present only when the component has one:
+   *  the image executor refuses such a plan (`assertImagePlan`). */
+  videoOnly?: VideoOnlyParams;
+};
+
+/** A pixel count (integer >= 1, or any integer for x/y) or a fraction of the input (a value written with a `.`). */
+export type Length = { kind: 'pixels'; value: number } | { kind: 'fraction'; value: number };
+
+export type AspectRatio =
+  | { kind: 'ratio'; width: number; height: number } // ar_16:9
+  | { kind: 'decimal'; value: number }; // ar_1.5
+
+export const CROP_MODES = ['scale', 'fit', 'limit', 'mfit', 'fill', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb'] as const;
+export type CropMode = (typeof CROP_MODES)[number];
+
+export const COMPASS_GRAVITIES = ['north_west', 'north', 'north_east', 'west', 'center', 'east', 'south_west', 'south', 'south_east'] as const;
+export type CompassGravity = (typeof COMPASS_GRAVITIES)[number];
+
+/**
+ * `compass`: a fixed anchor. `auto`: the executor picks the region (sharp's attention strategy);
+ * `requested` is the text as canonicalized (`auto`, `auto:subject`, `face`, `faces`, `face:center` …) and
+ * `faceFallback` is true when faces were asked for: Rendition has no face detector and uses auto instead.
+ */
+export type Gravity =
+  | { kind: 'compass'; direction: CompassGravity }
+  | { kind: 'auto'; requested: string; faceFallback: boolean };
+
+export const AUTO_QUALITY_LEVELS = ['best', 'good', 'eco', 'low'] as const;
+export type AutoQualityLevel = (typeof AUTO_QUALITY_LEVELS)[number];
+
+/** `q_80` → fixed 80; `q_auto` → auto with level null (Cloudinary's `good`); `q_auto:eco` → level 'eco'. */
+export type Quality = { kind: 'fixed'; value: number } | { kind: 'auto'; level: AutoQualityLevel | null };
+
+export const FORMATS = ['jpg', 'png', 'webp', 'avif', 'gif', 'auto'] as const;
+/** `f_auto` means: pick by the request's `Accept` header (the delivery layer decides). */
+export type Format = (typeof FORMATS)[number];
+
+/**
+ * Effects. `value` is always resolved (Cloudinary's default when the URL gave none); the canonical string
+ * omits a value equal to the default, so `e_blur` and `e_blur:100` are one derivative.
+ */
+export type Effect =
+  | { name: 'grayscale' }
+  | { name: 'negate' }
+  | { name: 'blackwhite'; value: number } // threshold 0..100, default 50
+  | { name: 'sepia'; value: number } // 1..100, default 80
+  | { name: 'blur'; value: number } // 1..2000, default 100
+  | { name: 'sharpen'; value: number } // 1..2000, default 100
+  | { name: 'brightness'; value: number } // -99..100, default 80
+  | { name: 'contrast'; value: number } // -100..100, default 0
+  | { name: 'saturation'; value: number } // -100..100, default 80
+  | { name: 'pixelate'; value: number }; // block size 1..200, default 5
+export type EffectName = Effect['name'];
+
+/** `r_20` → corner radius in pixels (before dpr); `r_max` → circle/ellipse. */
+export type Radius = { kind: 'pixels'; value: number } | { kind: 'max' };
+
+/**
+ * One step of `a_`. `degrees` -360..360 (clockwise); `exif` = auto-orient from EXIF (a no-op for sizes: the
+ * input size given to projection is the oriented one); `auto_right`/`auto_left` rotate 90° cw/ccw first,
+ * and only when the requested box's orientation differs from the image's; `hflip`/`vflip` mirror.
+ */
+export type Angle =
+  | { kind: 'degrees'; value: number }
+  | { kind: 'exif' }
+  | { kind: 'auto_right' }
+  | { kind: 'auto_left' }
+  | { kind: 'hflip' }
+  | { kind: 'vflip' };
+
+/**
+ * A colour: `b_red` (CSS name) or `b_rgb:f00` / `rgb:ff0000` / `rgb:ff000080`. `text` is the canonical
+ * spelling (`red`, `rgb:ff0000`, `rgb:ff000080`); r/g/b are 0..255 and alpha 0..1 (sharp's convention).
+ */
+export type Color = { text: string; r: number; g: number; b: number; alpha: number };
+
+/** `bo_4px_solid_red`: `width` in pixels (before dpr). Only `solid` exists. */
+export type Border = { width: number; style: 'solid'; color: Color };
+
+export const SIMPLE_FLAGS = ['keep_iptc', 'lossy', 'preserve_transparency', 'progressive', 'strip_profile'] as const;
+export type SimpleFlagName = (typeof SIMPLE_FLAGS)[number];
+/** `fl_attachment` → filename null; `fl_attachment:my_name` → 'my_name'. */
+export type Flag = { name: SimpleFlagName } | { name: 'attachment'; filename: string | null };
+export type FlagName = Flag['name'];
+
+/** `so_2.5` → seconds 2.5; `so_20p` / `so_20%` → percent 20. */
+export type VideoOffset = { kind: 'seconds'; value: number } | { kind: 'percent'; value: number };
+
+/** Video-only parameters, parsed so the string round-trips and the image executor can name them in a 400. */
+export type VideoOnlyParams = {
+  startOffset?: VideoOffset; // so_
+  endOffset?: VideoOffset; // eo_
+  duration?: VideoOffset; // du_
+  videoCodec?: string; // vc_h264:baseline:3.1, vc_auto, vc_none
+  audioCodec?: string; // ac_aac, ac_none
+  bitRate?: string; // br_250k, br_2m, br_500000
+  fps?: string; // fps_24, fps_29.97, fps_24-30, fps_15-
+};

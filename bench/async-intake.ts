@@ -1,0 +1,107 @@
+/**
+ * Async intake throughput: `async=true` uploads accepted per second by Rendition's API (API role
+ * only: the jobs just queue under a throwaway Redis prefix), beside a bare Fastify route that
+ * parses the same body the same way, measured in the same run. See bench/README.md.
+ */
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
+import { startBareServer } from './lib/bare-server.ts';
+import { Cleanup } from './lib/cleanup.ts';
+import { envInt } from './lib/env.ts';
+import { runLoad, type LoadResult } from './lib/load.ts';
+import { multipartBody } from './lib/multipart.ts';
+import { smallPng } from './lib/small-png.ts';
+import { fixed, percentile, table } from './lib/stats.ts';
+
+const CONCURRENCY = envInt('BENCH_CONCURRENCY', 16, 1, 256);
+const WARMUP_MS = envInt('BENCH_WARMUP_MS', 2_000, 0, 5_000);
+const DURATION_MS = envInt('BENCH_DURATION_MS', 10_000, 1_000, 20_000);
+const SETTLE_MS = 2_000;
+
+const cleanup = new Cleanup('async-intake', 115_000);
+try {
+  await main();
+} finally {
+  await cleanup.run();
+}
+process.exit(0);
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
+  const png = await smallPng();
+  const source = createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(png));
+  await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
+  cleanup.add('image source', () => new Promise((resolve) => source.close(resolve)));
+  const sourcePort = (source.address() as { port: number }).port;
+
+  const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32' }, ['api']);
+  cleanup.add('rendition', () => rendition.stop());
+  const bare = await startBareServer(rendition.config.limits);
+  cleanup.add('bare server', () => bare.app.close());
+
+  const multipart = multipartBody([['async', 'true']], { name: 'file', filename: 'bench.png', type: 'image/png', bytes: png });
+  const urlForm = Buffer.from(new URLSearchParams({ file: `http://127.0.0.1:${sourcePort}/x.png`, async: 'true' }).toString());
+  const workloads = [
+    { name: 'multipart', body: multipart.body, contentType: multipart.contentType },
+    { name: 'url', body: urlForm, contentType: 'application/x-www-form-urlencoded' },
+  ];
+  console.log(
+    `async-intake: ${cpus().length} CPU(s), Node ${process.version}, concurrency ${CONCURRENCY}, warm-up ${WARMUP_MS / 1000} s + ` +
+      `${DURATION_MS / 1000} s measured per run\n  multipart: ${png.length}-byte PNG + async=true, Basic auth (${multipart.body.length}-byte body)\n` +
+      `  url: urlencoded file=http://127.0.0.1:${sourcePort}/x.png&async=true, Basic auth (${urlForm.length}-byte body)\n` +
+      `  bare: Fastify + @fastify/multipart + @fastify/formbody, same limits and route, file part to /dev/null`,
+  );
+
+  // All bare runs first, on a quiet machine: Rendition's writes leave PostgreSQL and the disk busy for
+  // a while after its own runs (checkpoints, page flushes), which is its cost, not the reference's.
+  const auth = basicAuthHeader(rendition.credentials);
+  const results = new Map<string, LoadResult>();
+  for (const server of ['bare', 'rendition'] as const) {
+    for (const workload of workloads) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      results.set(
+        `${workload.name}/${server}`,
+        await runLoad({
+          url: `${server === 'bare' ? bare.baseUrl : rendition.baseUrl}/v1_1/demo/image/upload`,
+          headers: { 'content-type': workload.contentType, authorization: auth },
+          body: workload.body,
+          concurrency: CONCURRENCY,
+          warmupMs: WARMUP_MS,
+          durationMs: DURATION_MS,
+          expect: '"status":"pending"',
+        }),
+      );
+    }
+  }
+  const rows: string[][] = [['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests']];
+  const ratios: string[] = [];
+  for (const workload of workloads) {
+    const ours = results.get(`${workload.name}/rendition`)!;
+    const reference = results.get(`${workload.name}/bare`)!;
+    rows.push(row(workload.name, 'rendition', ours), row(workload.name, 'bare', reference));
+    ratios.push(`ratio ${workload.name}: rendition ÷ bare req/s = ${fixed(rate(ours) / rate(reference), 3)}`);
+    for (const [server, result] of [['rendition', ours], ['bare', reference]] as const) {
+      if (result.firstError) console.log(`first error (${workload.name}, ${server}): ${result.firstError}`);
+    }
+  }
+  console.log(table(rows));
+  console.log(ratios.join('\n'));
+  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
+}
+
+function rate(result: LoadResult): number {
+  return result.requests / (result.elapsedMs / 1000);
+}
+
+function row(workload: string, server: string, result: LoadResult): string[] {
+  return [
+    workload,
+    server,
+    fixed(rate(result)),
+    fixed(percentile(result.latenciesMs, 50), 2),
+    fixed(percentile(result.latenciesMs, 99), 2),
+    String(result.errors),
+    String(result.requests),
+  ];
+}

@@ -1,0 +1,146 @@
+/**
+ * Upload-to-webhook latency: small async uploads sent one at a time to a whole Rendition (API and
+ * workers in this process), each timed from the request being sent to its signed notification
+ * reaching a webhook receiver on loopback; beside the irreducible work for the same image, measured
+ * in the same run: sharp probing and decoding it, plus writing it to a local file. See bench/README.md.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import sharp from 'sharp';
+import { request } from 'undici';
+import { startWebhookReceiver } from '@rendition/testing';
+import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
+import { Cleanup } from './lib/cleanup.ts';
+import { envInt } from './lib/env.ts';
+import { multipartBody } from './lib/multipart.ts';
+import { smallPng } from './lib/small-png.ts';
+import { fixed, percentile, sortedCopy, table } from './lib/stats.ts';
+
+const UPLOADS = envInt('BENCH_UPLOADS', 200, 10, 1_000);
+const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 10, 0, 100);
+const PER_UPLOAD_TIMEOUT_MS = 15_000;
+
+const cleanup = new Cleanup('e2e-latency', 115_000);
+try {
+  await main();
+} finally {
+  await cleanup.run();
+}
+process.exit(0);
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
+  const png = await smallPng();
+  const width = (await sharp(png).metadata()).width;
+
+  // The receiver's responder runs as each delivery arrives: that is the moment we time.
+  const arrivals = new Map<string, (at: number, body: string) => void>();
+  const receiver = await startWebhookReceiver((webhook) => {
+    arrivals.get(webhook.path)?.(performance.now(), webhook.body);
+    return { status: 200 };
+  });
+  cleanup.add('webhook receiver', () => receiver.close());
+  // WORKER_QUEUES passes through, e.g. to leave out a queue whose processor is not written yet.
+  const queues: Record<string, string> = process.env.WORKER_QUEUES ? { WORKER_QUEUES: process.env.WORKER_QUEUES } : {};
+  const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32', ...queues }, ['api', 'worker']);
+  cleanup.add('rendition', () => rendition.stop());
+  const auth = basicAuthHeader(rendition.credentials);
+  const uploadUrl = `${rendition.baseUrl}/v1_1/demo/image/upload`;
+
+  console.log(
+    `e2e-latency: ${cpus().length} CPU(s), Node ${process.version}; ${UPLOADS} async uploads (after ${WARMUP} warm-up) sent one at a time, ` +
+      `${png.length}-byte PNG (multipart, async=true, notification_url), API + worker in this process ` +
+      `(queues ${rendition.config.worker.queues.join(',') || 'all'}; ingest concurrency ${rendition.config.worker.concurrency.ingest}, notify ${rendition.config.worker.concurrency.notify}), file storage`,
+  );
+
+  const accepted: number[] = [];
+  const delivered: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  for (let i = 0; i < WARMUP + UPLOADS; i += 1) {
+    const path = `/e2e/${i}`;
+    const { body, contentType } = multipartBody(
+      [
+        ['async', 'true'],
+        ['notification_url', `${receiver.url}${path}`],
+      ],
+      { name: 'file', filename: 'bench.png', type: 'image/png', bytes: png },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const arrival = new Promise<{ at: number; body: string }>((resolve, reject) => {
+      arrivals.set(path, (at, text) => resolve({ at, body: text }));
+      timer = setTimeout(() => reject(new Error(`no webhook on ${path} within ${PER_UPLOAD_TIMEOUT_MS} ms`)), PER_UPLOAD_TIMEOUT_MS);
+    });
+    arrival.catch(() => {});
+    const sent = performance.now();
+    try {
+      const response = await request(uploadUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: auth }, body });
+      const answer = await response.body.text();
+      const answered = performance.now();
+      if (response.statusCode !== 200 || !answer.includes('"status":"pending"')) throw new Error(`HTTP ${response.statusCode}: ${answer.slice(0, 200)}`);
+      const webhook = await arrival;
+      const payload = JSON.parse(webhook.body) as { notification_type?: string; width?: number };
+      if (payload.notification_type !== 'upload' || payload.width !== width) throw new Error(`unexpected notification ${webhook.body.slice(0, 200)}`);
+      if (i >= WARMUP) {
+        accepted.push(answered - sent);
+        delivered.push(webhook.at - sent);
+      }
+    } catch (error) {
+      errors += 1;
+      firstError ??= error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(timer);
+      arrivals.delete(path);
+    }
+  }
+
+  // The irreducible work for the same image, in the same process and sharp configuration.
+  const scratch = await mkdtemp(join(tmpdir(), 'rendition-bench-ref-'));
+  cleanup.add('reference scratch directory', () => rm(scratch, { recursive: true, force: true }));
+  const reference = await timeEach(WARMUP, UPLOADS, async (i) => {
+    await sharp(png).metadata();
+    await sharp(png, { failOn: 'error' }).raw().toBuffer();
+    await writeFile(join(scratch, `${i}.png`), png);
+  });
+  const referenceFsync = await timeEach(WARMUP, UPLOADS, async (i) => {
+    await sharp(png).metadata();
+    await sharp(png, { failOn: 'error' }).raw().toBuffer();
+    await writeFile(join(scratch, `fsync-${i}.png`), png, { flush: true });
+  });
+
+  const acceptedSorted = sortedCopy(accepted);
+  const deliveredSorted = sortedCopy(delivered);
+  const line = (name: string, sorted: Float64Array): string[] => [
+    name,
+    fixed(percentile(sorted, 50), 2),
+    fixed(percentile(sorted, 99), 2),
+    fixed(sorted.reduce((sum, value) => sum + value, 0) / sorted.length, 2),
+    String(sorted.length),
+  ];
+  console.log(
+    table([
+      ['measure', 'p50 ms', 'p99 ms', 'mean ms', 'n'],
+      line('upload accepted (request sent -> 200 pending)', acceptedSorted),
+      line('upload -> webhook received', deliveredSorted),
+      line('reference: sharp metadata + decode + fs write', reference),
+      line('reference with fsync (writeFile flush: true)', referenceFsync),
+    ]),
+  );
+  console.log(`errors: ${errors}${firstError ? ` (first: ${firstError})` : ''}`);
+  const ratio = (numerator: Float64Array, denominator: Float64Array, p: number) => fixed(percentile(numerator, p) / percentile(denominator, p), 1);
+  console.log(`ratio upload->webhook ÷ reference: p50 ${ratio(deliveredSorted, reference, 50)}x, p99 ${ratio(deliveredSorted, reference, 99)}x`);
+  console.log(`ratio upload->webhook ÷ reference with fsync: p50 ${ratio(deliveredSorted, referenceFsync, 50)}x, p99 ${ratio(deliveredSorted, referenceFsync, 99)}x`);
+  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
+}
+
+async function timeEach(warmup: number, count: number, work: (i: number) => Promise<void>): Promise<Float64Array> {
+  const times: number[] = [];
+  for (let i = 0; i < warmup + count; i += 1) {
+    const started = performance.now();
+    await work(i);
+    if (i >= warmup) times.push(performance.now() - started);
+  }
+  return sortedCopy(times);
+}

@@ -4,13 +4,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@rendition/logging';
 import { installErrorHandling } from './error-handler.ts';
 import { registerBatchRoutes } from './routes/batch-routes.ts';
-import { registerDeliveryRoutes } from './routes/delivery-route.ts';
+import { registerDeliveryRoutes, type DeliveryDependencies } from './routes/delivery-route.ts';
+import { registerExplicitRoute } from './routes/explicit-route.ts';
+import { registerNamedTransformationRoutes } from './routes/named-transformation-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
-  limits: UploadRouteDependencies['limits'] & { maxUploadBytes: number };
+  publicBaseUrl: string;
+  secureBaseUrl: string;
+  limits: UploadRouteDependencies['limits'] & DeliveryDependencies['limits'] & { maxUploadBytes: number };
 }
 
 /** Field bodies (urlencoded/JSON, or a multipart text field) must hold a data URI of the allowed size. */
@@ -39,6 +43,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerHealthRoutes(app, options);
   registerUploadRoutes(app, options);
   registerBatchRoutes(app, options);
+  registerExplicitRoute(app, options);
+  registerNamedTransformationRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

@@ -4,9 +4,9 @@ import { isQueueName, QUEUE_NAMES, startOutboxRelay, type OutboxRelay, type Queu
 import { configureImageRuntime } from '@rendition/media';
 import { createGuardedFetcher } from '@rendition/net';
 import { parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
-import { createIngestProcessor, createNotifyProcessor, recordExhaustedIngest, startWorkerPool, type QueueHandler, type WorkerPool } from '@rendition/worker';
+import { createDeriveProcessor, createIngestProcessor, createNotifyProcessor, recordExhaustedIngest, startWorkerPool, type QueueHandler, type WorkerPool } from '@rendition/worker';
 import { checkRedisForQueues } from './redis-policy.ts';
-import { ingestDependencies, type Services } from './services.ts';
+import { deriveDependencies, ingestDependencies, type Services } from './services.ts';
 
 export async function startApi(services: Services): Promise<FastifyInstance> {
   const { config } = services;
@@ -17,10 +17,15 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     queues: services.queues,
     addressPolicy: services.addressPolicy,
     s3SourceBuckets: config.s3SourceBuckets,
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
     limits: {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxDataUriBytes: config.limits.maxDataUriBytes,
       syncUploadTimeoutMs: config.limits.syncUploadTimeoutMs,
+      maxOutputDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
+      deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
     },
   });
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -49,6 +54,9 @@ export async function startWorkers(services: Services, queues: readonly string[]
       concurrency: config.worker.concurrency.ingest,
       onExhausted: (job, error) => recordExhaustedIngest(deps, job, error),
     };
+  }
+  if (selected.includes('derive')) {
+    handlers.derive = { processor: createDeriveProcessor(deriveDependencies(services), ingestDependencies(services)), concurrency: config.worker.concurrency.derive };
   }
   if (selected.includes('notify')) {
     const webhookFetcher = createGuardedFetcher({ ...webhookFetcherOptions([...config.remoteFetch.allow]), timeoutMs: config.webhooks.timeoutMs });

@@ -7,6 +7,7 @@ import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
+import type { DeriveDependencies } from '@rendition/derivations';
 import type { IngestJobDependencies } from '@rendition/uploads';
 import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
 
@@ -90,7 +91,25 @@ export function ingestDependencies(services: Services): IngestJobDependencies {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxInputPixels: config.limits.maxImagePixels,
       timeoutSeconds: config.limits.imageTimeoutSeconds,
+      maxDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
     },
     tmpDir: tmpdir(),
+  };
+}
+
+export function deriveDependencies(services: Services): DeriveDependencies {
+  const { config } = services;
+  return {
+    db: services.db,
+    store: services.store,
+    tmpDir: tmpdir(),
+    limits: {
+      maxInputPixels: config.limits.maxImagePixels,
+      timeoutSeconds: config.limits.imageTimeoutSeconds,
+      maxDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
+      maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
+    },
   };
 }

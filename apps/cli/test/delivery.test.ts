@@ -218,9 +218,12 @@ describe('which URLs find which asset', () => {
     await expectJsonError(await get('/demo/raw/upload/v1/docs/missing.txt'), 404, /^Resource not found - /);
   });
 
-  it('answers 404 JSON for an image asked for in another format (no conversion on delivery yet)', async () => {
+  it('converts an image asked for in another format', async () => {
     const response = await get('/demo/image/upload/birds/gravity.jpg');
-    await expectJsonError(response, 404, /jpg/);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
   });
 
   it('answers 404 JSON when the resource type or cloud does not hold the asset', async () => {
@@ -229,7 +232,7 @@ describe('which URLs find which asset', () => {
     await expectJsonError(await get('/demo/raw/upload/birds/gravity.png'), 404, /^Resource not found - /);
   });
 
-  it('does not serve private or authenticated uploads', async () => {
+  it('serves private originals to nobody by URL, and authenticated ones only through signed URLs', async () => {
     const privateAsset = await uploadOk(cluster, { bytes: PNG, filename: 'p.png' }, { public_id: 'secret/one', type: 'private' });
     expect(privateAsset.type).toBe('private');
     expect(privateAsset.secure_url).toBe(`${cluster.baseUrl}/demo/image/private/v${privateAsset.version}/secret/one.png`);
@@ -243,8 +246,12 @@ describe('which URLs find which asset', () => {
     expect(authenticated.secure_url).toMatch(
       new RegExp(`^${cluster.baseUrl}/demo/image/authenticated/s--[A-Za-z0-9_-]{8}--/v${authenticated.version}/secret/two\\.png$`),
     );
-    await expectJsonError(await get(authenticated.secure_url), 401, /secret\/two/);
+    // The response's URL is signed, so it serves; without the signature, or with a wrong one, nothing does.
+    const signed = await get(authenticated.secure_url);
+    expect(signed.status).toBe(200);
+    expect(Buffer.from(await signed.arrayBuffer()).equals(PNG)).toBe(true);
     await expectJsonError(await get('/demo/image/authenticated/secret/two.png'), 401, /secret\/two/);
+    await expectJsonError(await get(authenticated.secure_url.replace(/s--[^/]+--/, 's--AAAAAAAA--')), 401, /signature/);
 
     const head = await get(privateAsset.secure_url, {}, 'HEAD');
     expect(head.status).toBe(401);

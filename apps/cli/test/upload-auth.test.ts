@@ -347,7 +347,7 @@ describe('delivery type', () => {
           cldError: response.headers.get('x-cld-error'),
         })),
         401,
-        `Resource ${publicId}.png requires a signed URL`,
+        `The original of private resource ${publicId}.png is not delivered by URL`,
       );
     }
     // Nothing is stored under type upload with this id.

@@ -253,9 +253,12 @@ describe('upload semantics against a whole cluster', () => {
       expect(result.bytes).toBe(served.bytes.length);
       expect(result.etag).toBe(md5(served.bytes));
       expect(result.etag).not.toBe(md5(source.bytes));
-      // The converted file is the original now: the JPEG was not kept.
+      // The converted file is the original now: the JPEG was not kept; a .jpg URL is a derivative of the PNG.
       expect(readFileSync(originalPath(result.asset_id, result.version_id)).equals(served.bytes)).toBe(true);
-      expect((await fetch(`${cluster.baseUrl}/demo/image/upload/converted.jpg`)).status).toBe(404);
+      const asJpeg = await fetch(`${cluster.baseUrl}/demo/image/upload/converted.jpg`);
+      expect(asJpeg.status).toBe(200);
+      expect(asJpeg.headers.get('content-type')).toBe('image/jpeg');
+      expect(Buffer.from(await asJpeg.arrayBuffer()).equals(served.bytes)).toBe(false);
     });
 
     it('allowed_formats refuses an image in another format', async () => {

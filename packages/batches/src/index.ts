@@ -1,6 +1,6 @@
 export { finishBatchJob } from './batch-jobs.ts';
 export type { BatchJobDependencies } from './batch-jobs.ts';
-export { notificationsForBatch } from './batch-notifications.ts';
+export { notificationsForBatch, uploadNotifications } from './batch-notifications.ts';
 export { attemptWebhookDelivery } from './webhook-attempts.ts';
 export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
 export { describeBatch, replayNotification } from './batch-status.ts';

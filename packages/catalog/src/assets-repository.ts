@@ -184,3 +184,22 @@ function toRecord(row: Selectable<AssetsTable>): AssetRecord {
     createdAt: row.created_at,
   };
 }
+
+/** Replaces tags and/or context of an asset (explicit); returns the updated asset. */
+export async function updateAssetMetadata(
+  db: CatalogDb,
+  assetId: string,
+  changes: { tags?: string[]; context?: Record<string, string> },
+): Promise<AssetRecord> {
+  const row = await db
+    .updateTable('assets')
+    .set({
+      updated_at: new Date(),
+      ...(changes.tags ? { tags: changes.tags } : {}),
+      ...(changes.context ? { context: JSON.stringify(changes.context) } : {}),
+    })
+    .where('asset_id', '=', assetId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRecord(row);
+}

@@ -12,6 +12,8 @@ export interface BatchRecord {
   status: BatchStatus;
   pendingJobs: number;
   notificationUrls: string[];
+  eagerAsync: boolean;
+  eagerNotificationUrls: string[];
   result: Record<string, unknown> | null;
   error: { status: number; message: string } | null;
   createdAt: Date;
@@ -37,7 +39,17 @@ export interface NewDelivery {
  */
 export async function createBatchWithJobs(
   db: CatalogDb,
-  batch: { batchId: string; cloudName: string; apiKey: string; kind: string; notificationUrls: string[] },
+  batch: {
+    batchId: string;
+    cloudName: string;
+    apiKey: string;
+    kind: string;
+    notificationUrls: string[];
+    eagerAsync?: boolean;
+    eagerNotificationUrls?: string[];
+    /** The result so far (explicit: the asset as it is); jobs then add to it. */
+    result?: Record<string, unknown>;
+  },
   jobs: NewJob[],
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -51,6 +63,9 @@ export async function createBatchWithJobs(
         status: 'pending',
         pending_jobs: jobs.length,
         notification_urls: batch.notificationUrls,
+        eager_async: batch.eagerAsync ?? false,
+        eager_notification_urls: batch.eagerNotificationUrls ?? [],
+        ...(batch.result ? { result: JSON.stringify(batch.result) } : {}),
       })
       .execute();
     await insertJobs(trx, batch.batchId, batch.cloudName, jobs);
@@ -78,8 +93,10 @@ async function insertJobs(trx: Transaction<Database>, batchId: string, cloudName
 export interface FinishJobInput {
   jobId: string;
   outcome: { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
-  /** Sets the batch's result (what its notification reports). */
-  batchResult?: Record<string, unknown>;
+  /** Computes the batch's new result (what its notifications report) from the current one, under the batch's lock. */
+  updateBatchResult?: (current: Record<string, unknown> | null) => Record<string, unknown>;
+  /** Notifications to send now, whether or not the batch is finished (an eager_async upload's upload notification). */
+  deliveries?: (batch: BatchRecord) => NewDelivery[];
   /** Follow-up jobs of the same batch, queued by the caller after this commits. */
   followUps?: NewJob[];
   /** Called inside the transaction when this was the batch's last job. */
@@ -117,18 +134,23 @@ export async function finishJob(db: CatalogDb, input: FinishJobInput): Promise<F
 
     const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
     await insertJobs(trx, job.batch_id, job.cloud_name, followUps);
+    // Jobs of one batch finish concurrently: the row lock orders their read-modify-write of the result.
+    const locked = await trx.selectFrom('batches').selectAll().where('batch_id', '=', job.batch_id).forUpdate().executeTakeFirstOrThrow();
+    const result = input.updateBatchResult ? input.updateBatchResult(locked.result) : undefined;
     const row = await trx
       .updateTable('batches')
       .set((eb) => ({
         pending_jobs: eb('pending_jobs', '+', followUps.length - 1),
-        ...(input.batchResult ? { result: JSON.stringify(input.batchResult) } : {}),
+        ...(result ? { result: JSON.stringify(result) } : {}),
         ...(input.outcome.kind === 'failed' ? { error: JSON.stringify(input.outcome.error) } : {}),
       }))
       .where('batch_id', '=', job.batch_id)
       .returningAll()
       .executeTakeFirstOrThrow();
     let batch = toBatch(row);
-    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: [], batch };
+    const immediate = input.deliveries ? input.deliveries(batch) : [];
+    await insertDeliveries(trx, batch, immediate);
+    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: immediate, batch };
 
     const status: BatchStatus = batch.error ? 'failed' : 'complete';
     const finished = await trx
@@ -139,24 +161,27 @@ export async function finishJob(db: CatalogDb, input: FinishJobInput): Promise<F
       .executeTakeFirstOrThrow();
     batch = toBatch(finished);
     const deliveries = input.deliveriesForFinishedBatch(batch);
-    if (deliveries.length > 0) {
-      await trx
-        .insertInto('webhook_deliveries')
-        .values(
-          deliveries.map((delivery) => ({
-            id: delivery.id,
-            job_id: delivery.id,
-            batch_id: batch.batchId,
-            cloud_name: batch.cloudName,
-            url: delivery.url,
-            body: delivery.body,
-            status: 'pending',
-          })),
-        )
-        .execute();
-    }
-    return { finishedNow: true, followUps, deliveries, batch };
+    await insertDeliveries(trx, batch, deliveries);
+    return { finishedNow: true, followUps, deliveries: [...immediate, ...deliveries], batch };
   });
+}
+
+async function insertDeliveries(trx: Transaction<Database>, batch: BatchRecord, deliveries: NewDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await trx
+    .insertInto('webhook_deliveries')
+    .values(
+      deliveries.map((delivery) => ({
+        id: delivery.id,
+        job_id: delivery.id,
+        batch_id: batch.batchId,
+        cloud_name: batch.cloudName,
+        url: delivery.url,
+        body: delivery.body,
+        status: 'pending',
+      })),
+    )
+    .execute();
 }
 
 export async function findBatch(db: CatalogDb, cloudName: string, batchId: string): Promise<BatchRecord | undefined> {
@@ -194,6 +219,8 @@ function toBatch(row: Selectable<BatchesTable>): BatchRecord {
     status: row.status as BatchStatus,
     pendingJobs: row.pending_jobs,
     notificationUrls: row.notification_urls,
+    eagerAsync: row.eager_async,
+    eagerNotificationUrls: row.eager_notification_urls,
     result: row.result,
     error: row.error,
     createdAt: row.created_at,

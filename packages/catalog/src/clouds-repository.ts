@@ -68,3 +68,9 @@ export async function cloudNotificationUrls(db: CatalogDb, cloudName: string): P
   const row = await db.selectFrom('clouds').select('notification_urls').where('name', '=', cloudName).executeTakeFirst();
   return row?.notification_urls ?? [];
 }
+
+/** Every secret of the cloud: a signed delivery URL may have been made with any of its keys. */
+export async function cloudApiSecrets(db: CatalogDb, cloudName: string): Promise<string[]> {
+  const rows = await db.selectFrom('api_keys').select('api_secret').where('cloud_name', '=', cloudName).execute();
+  return rows.map((row) => row.api_secret);
+}

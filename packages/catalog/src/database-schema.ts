@@ -40,6 +40,8 @@ export interface BatchesTable {
   status: string;
   pending_jobs: number;
   notification_urls: ColumnType<string[], string[] | undefined, string[]>;
+  eager_async: Generated<boolean>;
+  eager_notification_urls: ColumnType<string[], string[] | undefined, string[]>;
   result: JSONColumnType<Record<string, unknown>> | null;
   error: JSONColumnType<{ status: number; message: string }> | null;
   created_at: Generated<Date>;

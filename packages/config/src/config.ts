@@ -24,6 +24,9 @@ export interface Config {
     readonly maxImagePixels: number;
     readonly imageTimeoutSeconds: number;
     readonly syncUploadTimeoutMs: number;
+    readonly maxOutputDimension: number;
+    readonly maxOutputPixels: number;
+    readonly deriveWaitTimeoutMs: number;
   };
   readonly remoteFetch: {
     readonly timeoutMs: number;
@@ -33,7 +36,7 @@ export interface Config {
   };
   readonly worker: {
     readonly queues: readonly string[];
-    readonly concurrency: { readonly ingest: number; readonly notify: number };
+    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number };
     readonly shutdownTimeoutMs: number;
   };
   readonly webhooks: {
@@ -106,6 +109,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       imageTimeoutSeconds: e.IMAGE_TIMEOUT_SECONDS,
       syncUploadTimeoutMs: e.SYNC_UPLOAD_TIMEOUT_MS,
+      maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
+      maxOutputPixels: e.MAX_OUTPUT_PIXELS,
+      deriveWaitTimeoutMs: e.DERIVE_WAIT_TIMEOUT_MS,
     },
     remoteFetch: {
       timeoutMs: e.REMOTE_FETCH_TIMEOUT_MS,
@@ -115,7 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     worker: {
       queues: e.WORKER_QUEUES,
-      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST, notify: e.WORKER_CONCURRENCY_NOTIFY },
+      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST, derive: e.WORKER_CONCURRENCY_DERIVE, notify: e.WORKER_CONCURRENCY_NOTIFY },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     webhooks: {

@@ -74,6 +74,19 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(100_000_000),
     description: 'Largest image (width x height, from the header) a worker will decode; larger is a 400.',
   },
+  MAX_OUTPUT_DIMENSION: {
+    schema: positiveInt.default(10_000),
+    description: 'Largest width or height a transformation may produce (checked after every step, before any pixel is computed).',
+  },
+  MAX_OUTPUT_PIXELS: {
+    schema: positiveInt.default(50_000_000),
+    description: 'Largest width x height a transformation may produce, at any step.',
+  },
+  DERIVE_WAIT_TIMEOUT_MS: {
+    schema: positiveInt.default(60_000),
+    description: 'How long a delivery request waits for a first-time derivative before answering with an error (the job still completes).',
+  },
+  WORKER_CONCURRENCY_DERIVE: { schema: positiveInt.default(2), description: 'Concurrent derive jobs per worker process (CPU-bound: about one per core).' },
   IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
   REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
   REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },

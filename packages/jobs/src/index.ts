@@ -10,3 +10,5 @@ export { NotifyJobV1Schema } from './notify.job.ts';
 export type { NotifyJobV1 } from './notify.job.ts';
 export { startOutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelay } from './outbox-relay.ts';
+export { DeriveJobV1Schema } from './derive.job.ts';
+export type { DeriveJobV1 } from './derive.job.ts';

@@ -38,5 +38,12 @@ export const IngestJobV1Schema = z.object({
     allowedFormats: z.array(z.string()),
     accessMode: z.string(),
   }),
+  /** Eager derivations, validated and canonical, queued as follow-ups of the batch once stored. */
+  eager: z
+    .array(z.object({ requested: z.string(), transformation: z.string(), format: z.string().nullable() }))
+    .default([]),
+  eagerAsync: z.boolean().default(false),
+  /** Incoming transformation (canonical): applied to the original before it is stored. */
+  incoming: z.string().nullable().default(null),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;

@@ -2,9 +2,10 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { IngestJobV1Schema } from './ingest.job.ts';
 import { NotifyJobV1Schema } from './notify.job.ts';
+import { DeriveJobV1Schema } from './derive.job.ts';
 
 /** One queue per kind of work, so each can be scaled and tuned on its own. */
-export const QUEUE_NAMES = ['ingest', 'notify'] as const;
+export const QUEUE_NAMES = ['ingest', 'derive', 'notify'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobDefinition<S extends z.ZodType> {
@@ -24,6 +25,11 @@ export const JOBS = {
     queue: 'ingest',
     schema: IngestJobV1Schema,
     options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+  },
+  derive: {
+    queue: 'derive',
+    schema: DeriveJobV1Schema,
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
   },
   notify: {
     queue: 'notify',

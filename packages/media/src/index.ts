@@ -12,3 +12,8 @@ export type { MediaErrorKind } from './media-error.ts';
 export type { MediaResourceType } from './media-formats.ts';
 export { probeImage } from './probe-image.ts';
 export type { ImageProbe } from './probe-image.ts';
+export { executeImagePlan } from './image-executor.ts';
+export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions } from './image-executor.ts';
+export { IMAGE_TARGETS, isImageTarget } from './image-operations.ts';
+export type { ImageTarget } from './image-operations.ts';
+export { AUTO_QUALITY } from './encode-settings.ts';

@@ -10,6 +10,7 @@ export type CloudinarySdk = {
   uploader: {
     upload(file: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
+    explicit(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   utils: {
     api_sign_request(params: Record<string, unknown>, secret: string, algorithm?: string | null, version?: number | null): string;

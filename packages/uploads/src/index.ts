@@ -7,3 +7,5 @@ export type { IntakeDependencies, StagedFile } from './intake-service.ts';
 export { toClientError } from './ingest-errors.ts';
 export { resolveUploadNaming } from './upload-naming.ts';
 export { toAssetView } from './asset-view.ts';
+export { applyExplicit } from './explicit-service.ts';
+export type { ExplicitDependencies } from './explicit-service.ts';

@@ -1,6 +1,8 @@
 import { findApiKey } from '@rendition/catalog';
-import { finishBatchJob, type BatchJobDependencies } from '@rendition/batches';
-import type { IngestJobV1 } from '@rendition/jobs';
+import { randomUUID } from 'node:crypto';
+import { finishBatchJob, uploadNotifications, type BatchJobDependencies } from '@rendition/batches';
+import { eagerFormat, eagerPlaceholder } from '@rendition/derivations';
+import type { DeriveJobV1, IngestJobV1 } from '@rendition/jobs';
 import { ApiError, buildUploadResponse } from '@rendition/protocol';
 import { toAssetView } from './asset-view.ts';
 import { toClientError } from './ingest-errors.ts';
@@ -52,8 +54,32 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     cloudName: job.cloudName,
     existing: outcome.existing,
   });
+  const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
+  const followUps = eager.map((spec, index) => {
+    const id = randomUUID();
+    const payload: DeriveJobV1 = {
+      v: 1,
+      cloudName: job.cloudName,
+      assetId: outcome.asset.assetId,
+      versionId: outcome.asset.versionId,
+      transformation: spec.transformation,
+      format: eagerFormat(spec, outcome.asset),
+      eager: { jobId: id, batchId: job.batchId, index, requested: spec.requested },
+    };
+    return { id, queue: 'derive', kind: 'derive', payload };
+  });
+  const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
+  if (job.eagerAsync && eager.length > 0) {
+    response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, bases));
+  }
   const result: IngestJobResult = { response };
-  await finishBatchJob(deps, { jobId: job.jobId, outcome: { kind: 'completed', result: { ...result } }, batchResult: response });
+  await finishBatchJob(deps, {
+    jobId: job.jobId,
+    outcome: { kind: 'completed', result: { ...result } },
+    updateBatchResult: (current) => ({ ...response, ...(current?.eager && !job.eagerAsync ? { eager: current.eager } : {}) }),
+    followUps,
+    ...(job.eagerAsync && eager.length > 0 ? { deliveries: (batch) => uploadNotifications(batch, response) } : {}),
+  });
   return result;
 }
 

@@ -9,11 +9,12 @@ import {
   type CatalogDb,
 } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource } from '@rendition/jobs';
-import { convertImage, detectMediaType, isConvertTarget, MediaError, probeImage, type DetectedType, type ImageLimits, type ImageProbe } from '@rendition/media';
+import { convertImage, detectMediaType, executeImagePlan, isConvertTarget, MediaError, probeImage, type DetectedType, type ImageLimits, type ImageProbe } from '@rendition/media';
 import type { GuardedFetcher } from '@rendition/net';
 import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
 import { originalKey, type BlobStore } from '@rendition/storage';
-import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from './temp-workspace.ts';
+import { parseTransformation } from '@rendition/transform';
+import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
 
 export interface IngestDependencies {
   db: CatalogDb;
@@ -21,7 +22,7 @@ export interface IngestDependencies {
   fetcher: GuardedFetcher;
   /** Reads `s3://bucket/key` sources from the buckets the operator allowed. */
   openS3Source(bucket: string, key: string): Promise<Readable>;
-  limits: { maxRemoteBytes: number; maxUploadBytes: number } & ImageLimits;
+  limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number } & ImageLimits;
   tmpDir: string;
 }
 
@@ -136,6 +137,23 @@ async function prepareOriginal(
   const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
   const probe = await probeOrKeepAsIs(original.path, detected, limits);
   const target = targetFormat(request.format, request.allowedFormats, probe.format);
+  if (job.incoming !== null) {
+    if (!isConvertTarget(target) || probe.width === null) throw new ApiError(400, `Cannot apply an incoming transformation to ${probe.format}`);
+    const transformedPath = join(dir, `incoming.${target}`);
+    const transformed = await executeImagePlan(original.path, transformedPath, parseTransformation(job.incoming), {
+      format: target,
+      limits: { ...limits, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+    });
+    return {
+      file: await hashFile(transformedPath),
+      format: target,
+      width: transformed.width,
+      height: transformed.height,
+      pages: 1,
+      contentType: contentTypeForFormat(target),
+      publicId: request.publicId,
+    };
+  }
   if (target === probe.format) {
     return {
       file: original,

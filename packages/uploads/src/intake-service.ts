@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { notificationsForBatch } from '@rendition/batches';
 import { cloudNotificationUrls, createBatchWithJobs, findJob, finishJob, type CatalogDb } from '@rendition/catalog';
+import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
+import { waitForBatchResult } from './batch-wait.ts';
 import type { IngestJobV1, IngestSource, JobQueues } from '@rendition/jobs';
 import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
 import { ApiError, buildAsyncPendingResponse, type UploadRequest } from '@rendition/protocol';
@@ -92,11 +94,22 @@ export async function acceptUpload(
   try {
     if (!deps.queues.isConnected()) throw queueUnavailable();
     checkNotificationUrl(deps, input.request.notificationUrl);
-    job = buildIngestJob(jobId, batchId, input);
+    checkNotificationUrl(deps, input.request.eagerNotificationUrl);
+    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager);
+    const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
+    job = { ...buildIngestJob(jobId, batchId, input), eager, eagerAsync: input.request.eagerAsync && eager.length > 0, incoming };
     const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
     await createBatchWithJobs(
       deps.db,
-      { batchId, cloudName: input.cloudName, apiKey: input.apiKey, kind: 'upload', notificationUrls },
+      {
+        batchId,
+        cloudName: input.cloudName,
+        apiKey: input.apiKey,
+        kind: 'upload',
+        notificationUrls,
+        eagerAsync: job.eagerAsync,
+        eagerNotificationUrls: input.request.eagerNotificationUrl ? [input.request.eagerNotificationUrl] : [],
+      },
       [{ id: jobId, queue: 'ingest', kind: 'ingest', payload: job }],
     );
   } catch (error) {
@@ -128,8 +141,12 @@ export async function acceptUpload(
       batchId,
     });
   }
-  return waitForResponse(deps, jobId);
+  const response = await waitForResponse(deps, jobId);
+  // Synchronous eager derivations finish after the ingest job: the answer is the finished batch.
+  if (job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image') return waitForBatchResult(deps.db, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+  return response;
 }
+
 
 function queueUnavailable(cause?: unknown): ApiError {
   return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
@@ -150,7 +167,7 @@ function buildIngestJob(
   jobId: string,
   batchId: string,
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource },
-): IngestJobV1 {
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'incoming'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,

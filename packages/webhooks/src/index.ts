@@ -14,6 +14,7 @@ export {
 } from './deliver-webhook.ts';
 export {
   buildUploadNotification,
+  buildEagerNotification,
   notificationTimestamp,
   serializeNotification,
   type UploadNotificationOptions,

@@ -25,8 +25,24 @@ export function buildUploadNotification(
   uploadResponse: Record<string, unknown>,
   opts: UploadNotificationOptions,
 ): Record<string, unknown> {
+  return buildNotification('upload', uploadResponse, opts);
+}
+
+/**
+ * The body of an `eager` notification: `{notification_type: "eager", eager: [...], batch_id,
+ * asset_id, public_id}` and the same envelope (reference §3.6).
+ */
+export function buildEagerNotification(
+  fields: { eager: unknown[]; batchId: string; assetId: unknown; publicId: unknown },
+  opts: UploadNotificationOptions,
+): Record<string, unknown> {
+  return buildNotification('eager', { eager: fields.eager, batch_id: fields.batchId, asset_id: fields.assetId, public_id: fields.publicId }, opts);
+}
+
+function buildNotification(type: string, fields: Record<string, unknown>, opts: UploadNotificationOptions): Record<string, unknown> {
+  const uploadResponse = fields;
   // fromEntries defines own properties, so a `__proto__` key stays data instead of becoming a prototype.
-  const entries: Array<[string, unknown]> = [['notification_type', 'upload']];
+  const entries: Array<[string, unknown]> = [['notification_type', type]];
   for (const [key, value] of Object.entries(uploadResponse)) {
     if (!ENVELOPE_KEYS.has(key)) entries.push([key, value]);
   }

@@ -30,9 +30,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 
   await db.schema.alterTable('clouds').addColumn('strict_transformations', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+
+  // eager_async batches notify twice: the upload when it is stored, the eager list when it is done.
+  await db.schema
+    .alterTable('batches')
+    .addColumn('eager_async', 'boolean', (c) => c.notNull().defaultTo(false))
+    .addColumn('eager_notification_urls', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'`))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('batches').dropColumn('eager_async').dropColumn('eager_notification_urls').execute();
   await db.schema.alterTable('clouds').dropColumn('strict_transformations').execute();
   await db.schema.dropTable('named_transformations').ifExists().execute();
   await db.schema.dropTable('derived').ifExists().execute();

@@ -1,0 +1,106 @@
+import { findDerived, findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
+import type { JobQueues } from '@rendition/jobs';
+import { ApiError } from '@rendition/protocol';
+import {
+  assertImagePlan,
+  canonicalString,
+  expandNamed,
+  outputSettings,
+  parseTransformation,
+  planHash,
+  projectPlan,
+  type SizeLimits,
+  type TransformationPlan,
+} from '@rendition/transform';
+
+export type OutputFormat = 'jpg' | 'png' | 'webp' | 'avif' | 'gif';
+const OUTPUT_FORMATS = new Set<string>(['jpg', 'png', 'webp', 'avif', 'gif']);
+const FORMAT_ALIASES: Record<string, string> = { jpeg: 'jpg', jpe: 'jpg' };
+
+export interface DerivativeRequest {
+  canonical: string;
+  hash: string;
+  format: OutputFormat;
+  /** f_auto chose the format from Accept: caches must vary on it. */
+  variesOnAccept: boolean;
+}
+
+/**
+ * Turns a URL's transformation text into the one canonical derivative it names, validated and
+ * size-checked from the catalog's dimensions, so a refused transformation costs no decode.
+ */
+export async function planDerivative(
+  db: CatalogDb,
+  asset: AssetRecord,
+  input: { transformation: string; urlFormat: string | undefined; accept: string | undefined; limits: SizeLimits },
+): Promise<DerivativeRequest> {
+  if (asset.resourceType !== 'image') throw new ApiError(400, `Transformations of ${asset.resourceType} assets are not supported yet`);
+  const parsed = input.transformation === '' ? { components: [] } : parseTransformation(decodeURIComponent(input.transformation));
+  const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
+  assertImagePlan(plan);
+  if (asset.width !== null && asset.height !== null) projectPlan(plan, { width: asset.width, height: asset.height }, input.limits);
+  const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
+  return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept };
+}
+
+function chooseFormat(
+  planFormat: string | null,
+  urlFormat: string | undefined,
+  accept: string | undefined,
+  originalFormat: string | null,
+): { format: OutputFormat; variesOnAccept: boolean } {
+  if (planFormat === 'auto') {
+    const accepts = accept ?? '';
+    if (accepts.includes('image/avif')) return { format: 'avif', variesOnAccept: true };
+    if (accepts.includes('image/webp')) return { format: 'webp', variesOnAccept: true };
+    return { format: fallbackFormat(urlFormat, originalFormat), variesOnAccept: true };
+  }
+  if (planFormat !== null) return { format: planFormat as OutputFormat, variesOnAccept: false };
+  if (urlFormat !== undefined) {
+    const normalized = FORMAT_ALIASES[urlFormat] ?? urlFormat;
+    if (!OUTPUT_FORMATS.has(normalized)) throw new ApiError(400, `Unsupported delivery format ${urlFormat}`);
+    return { format: normalized as OutputFormat, variesOnAccept: false };
+  }
+  return { format: fallbackFormat(undefined, originalFormat), variesOnAccept: false };
+}
+
+function fallbackFormat(urlFormat: string | undefined, originalFormat: string | null): OutputFormat {
+  const candidate = FORMAT_ALIASES[urlFormat ?? ''] ?? urlFormat ?? originalFormat ?? 'jpg';
+  return OUTPUT_FORMATS.has(candidate) ? (candidate as OutputFormat) : 'jpg';
+}
+
+/**
+ * The stored derivative, computed on first request by a derive job whose id is made from what it
+ * derives: concurrent first requests anywhere in the cluster join the same job.
+ */
+export async function obtainDerivative(
+  deps: { db: CatalogDb; queues: JobQueues; waitTimeoutMs: number },
+  asset: AssetRecord,
+  request: DerivativeRequest,
+): Promise<DerivedRecord> {
+  const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: request.hash, format: request.format };
+  const existing = await findDerived(deps.db, key);
+  if (existing) return existing;
+  const jobId = `derive-${asset.versionId}-${request.hash}-${request.format}`;
+  try {
+    await deps.queues.enqueue(
+      'derive',
+      { v: 1, cloudName: asset.cloudName, assetId: asset.assetId, versionId: asset.versionId, transformation: request.canonical, format: request.format },
+      jobId,
+    );
+  } catch (cause) {
+    throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+  }
+  try {
+    await deps.queues.waitForResult('derive', jobId, deps.waitTimeoutMs);
+  } catch (cause) {
+    const failed = cause instanceof Error ? cause.message : String(cause);
+    const stored = await findDerived(deps.db, key);
+    if (stored) return stored;
+    if (/timed out/i.test(failed)) throw new ApiError(500, 'The derivative is still being generated; try again shortly', { cause, expose: true });
+    throw new ApiError(400, `Could not generate the derivative: ${failed}`, { cause });
+  }
+  const stored = await findDerived(deps.db, key);
+  if (!stored) throw new ApiError(500, 'The derivative was not recorded', { expose: true });
+  return stored;
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * Version 1 of the derive job: one derivative of one asset version. Delivery's on-the-fly jobs
+ * use a job id made from what they derive, so concurrent first requests anywhere in the cluster
+ * share one job; eager jobs belong to a batch and carry their place in the eager list.
+ */
+export const DeriveJobV1Schema = z.object({
+  v: z.literal(1),
+  cloudName: z.string(),
+  assetId: z.string().regex(/^[0-9a-f]{32}$/),
+  versionId: z.string().regex(/^[0-9a-f]{32}$/),
+  /** Canonical transformation string (named transformations already expanded). */
+  transformation: z.string(),
+  format: z.enum(['jpg', 'png', 'webp', 'avif', 'gif']),
+  eager: z
+    .object({
+      jobId: z.uuid(),
+      batchId: z.string().regex(/^[0-9a-f]{64}$/),
+      index: z.number().int().min(0),
+      /** The eager item as the client wrote it: echoed in the response's `transformation`. */
+      requested: z.string(),
+    })
+    .optional(),
+});
+export type DeriveJobV1 = z.infer<typeof DeriveJobV1Schema>;

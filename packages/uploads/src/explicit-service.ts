@@ -1,0 +1,112 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
+import { eagerFormat, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
+import type { DeriveJobV1, JobQueues } from '@rendition/jobs';
+import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
+import {
+  ApiError,
+  buildUploadResponse,
+  parseContext,
+  parseDeliveryType,
+  parseTags,
+  readBoolean,
+  readString,
+  type RawParams,
+  type ResourceType,
+} from '@rendition/protocol';
+import { toAssetView } from './asset-view.ts';
+import { waitForBatchResult } from './batch-wait.ts';
+
+export interface ExplicitDependencies {
+  db: CatalogDb;
+  queues: JobQueues;
+  addressPolicy: AddressPolicy;
+  publicBaseUrl: string;
+  secureBaseUrl: string;
+  limits: { syncUploadTimeoutMs: number };
+}
+
+/**
+ * `explicit`: applies tags, context and eager derivations to an asset that exists. Its eager jobs
+ * form a batch like an upload's, so they are as durable and are notified the same way.
+ */
+export async function applyExplicit(
+  deps: ExplicitDependencies,
+  input: { cloudName: string; credentials: ApiCredentials; resourceType: ResourceType; params: RawParams },
+): Promise<Record<string, unknown>> {
+  const { params } = input;
+  const publicId = readString(params, 'public_id');
+  if (!publicId) throw new ApiError(400, 'Missing required parameter - public_id');
+  const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
+  const found = await findAsset(deps.db, { cloudName: input.cloudName, resourceType: input.resourceType, type, publicId });
+  if (!found) throw new ApiError(404, `Resource not found - ${publicId}`);
+
+  const eagerAsync = readBoolean(params, 'eager_async', false);
+  const notificationUrl = checkedUrl(deps, readString(params, 'notification_url'), 'notification_url');
+  const eagerNotificationUrl = checkedUrl(deps, readString(params, 'eager_notification_url'), 'eager_notification_url');
+  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
+  if (specs.length > 0 && found.resourceType !== 'image') throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
+
+  const asset =
+    params.tags !== undefined || params.context !== undefined
+      ? await updateAssetMetadata(deps.db, found.assetId, {
+          ...(params.tags !== undefined ? { tags: parseTags(params) } : {}),
+          ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '') } : {}),
+        })
+      : found;
+  const response = buildUploadResponse(toAssetView(asset), {
+    apiKey: input.credentials.apiKey,
+    apiSecret: input.credentials.apiSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    secureBaseUrl: deps.secureBaseUrl,
+    cloudName: input.cloudName,
+  });
+  if (specs.length === 0) return response;
+
+  const batchId = randomBytes(32).toString('hex');
+  const jobs = specs.map((spec, index) => {
+    const id = randomUUID();
+    const payload: DeriveJobV1 = {
+      v: 1,
+      cloudName: input.cloudName,
+      assetId: asset.assetId,
+      versionId: asset.versionId,
+      transformation: spec.transformation,
+      format: eagerFormat(spec, asset),
+      eager: { jobId: id, batchId, index, requested: spec.requested },
+    };
+    return { id, queue: 'derive', kind: 'derive', payload };
+  });
+  await createBatchWithJobs(
+    deps.db,
+    {
+      batchId,
+      cloudName: input.cloudName,
+      apiKey: input.credentials.apiKey,
+      kind: 'explicit',
+      notificationUrls: notificationUrl ? [notificationUrl] : [],
+      eagerAsync: true,
+      eagerNotificationUrls: eagerNotificationUrl ? [eagerNotificationUrl] : [],
+      result: response,
+    },
+    jobs,
+  );
+  // Recorded first; if Redis refuses now, the relay queues them later.
+  await Promise.allSettled(jobs.map((job) => deps.queues.enqueue('derive', job.payload, job.id)));
+  if (eagerAsync) {
+    const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
+    return { ...response, eager: specs.map((spec) => eagerPlaceholder(asset, spec, batchId, bases)) };
+  }
+  return waitForBatchResult(deps.db, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+}
+
+function checkedUrl(deps: ExplicitDependencies, url: string | undefined, name: string): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    assertFetchableUrl(url, deps.addressPolicy);
+  } catch (error) {
+    if (error instanceof RemoteFetchError) throw new ApiError(400, `Invalid ${name}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  return url;
+}

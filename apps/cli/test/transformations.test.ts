@@ -184,6 +184,37 @@ describe('on-the-fly delivery', () => {
   });
 });
 
+describe('named transformations and versions', () => {
+  it('creates a named transformation with the Admin API and uses it as t_<name> in URLs and eager lists', async () => {
+    expect(await cloudinary.api.create_transformation('small_gray', { width: 64, crop: 'scale', effect: 'grayscale' })).toMatchObject({ message: 'created' });
+    expect(await cloudinary.api.transformation('small_gray')).toMatchObject({ name: 't_small_gray', named: true, info: ['c_scale,e_grayscale,w_64'] });
+    const url = sdkUrl('photo', { transformation: 'small_gray', format: 'jpg' });
+    expect(url).toContain('/t_small_gray/');
+    const served = await fetchImage(url);
+    expect([served.response.status, served.metadata?.width]).toEqual([200, 64]);
+    const eager = (await cloudinary.uploader.explicit('photo', { type: 'upload', eager: 't_small_gray/png' })) as Result;
+    expect(eager.eager).toEqual([expect.objectContaining({ transformation: 't_small_gray/png', width: 64, format: 'png' })]);
+    expect(await cloudinary.api.delete_transformation('small_gray')).toMatchObject({ message: 'deleted' });
+    const gone = await fetch(sdkUrl('photo', { transformation: 'small_gray', width: 10, crop: 'scale', format: 'jpg' }));
+    expect(gone.status).toBe(400);
+    expect(gone.headers.get('x-cld-error')).toBe('Unknown transformation small_gray');
+  });
+
+  it('drops the derivatives of a version an overwrite replaced', async () => {
+    const first = (await cloudinary.uploader.upload(JPEG, { public_id: 'replaced' })) as Result & { asset_id: string; version_id: string };
+    const derivedUrl = `${cluster.baseUrl}/demo/image/upload/w_90,c_scale/replaced.jpg`;
+    expect((await fetchImage(derivedUrl)).metadata?.width).toBe(90);
+    const { readdir } = await import('node:fs/promises');
+    const derivedDir = `${cluster.dataDir}/assets/${first.asset_id}/${first.version_id}/derived`;
+    expect(await readdir(derivedDir)).toHaveLength(1);
+    const second = (await cloudinary.uploader.upload(PNG, { public_id: 'replaced' })) as Result & { version_id: string };
+    expect(second.version_id).not.toBe(first.version_id);
+    await expect(readdir(derivedDir)).rejects.toMatchObject({ code: 'ENOENT' });
+    const fresh = await fetchImage(derivedUrl);
+    expect([fresh.metadata?.width, fresh.metadata?.height]).toEqual([90, 60]);
+  });
+});
+
 describe('signed URLs and strict transformations', () => {
   it('serves authenticated assets only through signed URLs', async () => {
     const secret = (await cloudinary.uploader.upload(PNG, { public_id: 'secret', type: 'authenticated' })) as Result;

@@ -34,7 +34,7 @@ export type CommitOutcome =
   /** A new asset. */
   | { kind: 'created'; asset: AssetRecord }
   /** An existing asset now points at the new version; the previous original may be deleted. */
-  | { kind: 'overwritten'; asset: AssetRecord; replacedStorageKey: string }
+  | { kind: 'overwritten'; asset: AssetRecord; replacedStorageKey: string; replacedVersionId: string }
   /** overwrite=false and the public_id is taken: nothing changed. */
   | { kind: 'existing'; asset: AssetRecord }
   /** This version was committed before (a retried job): nothing changed. */
@@ -102,7 +102,7 @@ export async function commitAssetVersion(
     // Without backups only the current version is kept (a later issue adds backup=true history).
     await trx.deleteFrom('asset_versions').where('asset_id', '=', current.asset_id).execute();
     await insertVersion(trx, replacement, current.asset_id);
-    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key };
+    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key, replacedVersionId: current.version_id.trim() };
   });
 }
 

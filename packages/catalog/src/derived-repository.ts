@@ -56,6 +56,12 @@ export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 
   return stored;
 }
 
+/** Forgets the derivatives of a replaced version; returns their storage keys for the caller to delete. */
+export async function deleteDerivedOfVersion(db: CatalogDb, assetId: string, versionId: string): Promise<string[]> {
+  const rows = await db.deleteFrom('derived').where('asset_id', '=', assetId).where('version_id', '=', versionId).returning('storage_key').execute();
+  return rows.map((row) => row.storage_key);
+}
+
 export async function findNamedTransformation(db: CatalogDb, cloudName: string, name: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('named_transformations')

@@ -12,6 +12,11 @@ export type CloudinarySdk = {
     upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
     explicit(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
+  api: {
+    create_transformation(name: string, definition: unknown): Promise<Record<string, unknown>>;
+    transformation(name: string): Promise<Record<string, unknown>>;
+    delete_transformation(name: string): Promise<Record<string, unknown>>;
+  };
   utils: {
     api_sign_request(params: Record<string, unknown>, secret: string, algorithm?: string | null, version?: number | null): string;
     encode_context(values: Record<string, unknown>): string;

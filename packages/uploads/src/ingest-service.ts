@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
   commitAssetVersion,
+  deleteDerivedOfVersion,
   findAsset,
   findAssetByVersionId,
   type AssetRecord,
@@ -268,9 +269,13 @@ async function storeAndCommit(
       // Lost a race with another upload of the same public_id while overwrite=false.
       if (result.asset.storageKey !== storageKey) await deps.store.delete(storageKey);
       return { asset: result.asset, existing: true };
-    case 'overwritten':
-      if (result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
+    case 'overwritten': {
+      // The replaced version and everything derived from it are unreachable now (versions without backups).
+      const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
+      const stale = [result.replacedStorageKey, ...derivedKeys].filter((key) => key !== storageKey);
+      await Promise.all(stale.map((key) => deps.store.delete(key)));
       return { asset: result.asset, existing: false };
+    }
     case 'created':
     case 'already-committed':
       return { asset: result.asset, existing: false };

@@ -135,7 +135,8 @@ case "$ACTION" in
   test)
     log "type-checking"
     npx tsc -p tsconfig.json
-    exec npx vitest run
+    # Extra arguments (after `npm test --`) go to vitest, e.g. a reporter or a file filter.
+    exec npx vitest run "${@:2}"
     ;;
   "") log "setup complete" ;;
   *) log "unknown action: $ACTION"; exit 2 ;;

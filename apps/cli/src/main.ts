@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudNotificationUrls } from '@rendition/catalog';
+import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudNotificationUrls, setStrictTransformations } from '@rendition/catalog';
 import { generateWebhookSecret } from '@rendition/webhooks';
 import { ConfigError, loadConfig, type Config } from '@rendition/config';
 import { createLogger } from '@rendition/logging';
@@ -17,6 +17,7 @@ const USAGE = `Usage: rendition <command>
   keys create <cloud> create an API key for a cloud (created if missing); prints its CLOUDINARY_URL
   webhooks show <cloud>            the cloud's Standard Webhooks secret and global notification URLs
   webhooks set-urls <cloud> [url…] replace the cloud's global notification URLs (none: clear them)
+  strict-transformations <cloud> on|off   only signed URLs (or eager) may create derivatives
 
 Configuration comes from the environment: see docs/env.md.`;
 
@@ -40,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       return keys(config, rest);
     case 'webhooks':
       return webhooks(config, rest);
+    case 'strict-transformations':
+      return strictTransformations(config, rest);
     case 'start':
       return run(config, ['api', 'worker'], true);
     case 'api':
@@ -82,6 +85,23 @@ async function webhooks(config: Config, args: string[]): Promise<number> {
     if (action === 'set-urls') await setCloudNotificationUrls(db, cloud, urls);
     const settings = await cloudWebhookSettings(db, cloud, generateWebhookSecret);
     process.stdout.write(`WEBHOOK_SECRET=${settings.webhookSecret}\nNOTIFICATION_URLS=${settings.notificationUrls.join(',')}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
+async function strictTransformations(config: Config, args: string[]): Promise<number> {
+  const [cloud, setting] = args;
+  if (!cloud || !/^[a-z0-9_-]{1,64}$/.test(cloud) || (setting !== 'on' && setting !== 'off')) {
+    process.stderr.write('Usage: rendition strict-transformations <cloud> on|off\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    await setStrictTransformations(db, cloud, setting === 'on');
+    process.stdout.write(`strict transformations ${setting} for ${cloud}\n`);
   } finally {
     await db.destroy();
   }

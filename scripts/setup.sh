@@ -128,7 +128,12 @@ ensure_postgres
 ensure_redis
 ensure_ffmpeg
 ensure_openssl
-node apps/cli/src/main.ts migrate >&2
+if [ "$ACTION" = "test" ]; then
+  # Tests make databases of their own; the one `npm start` uses is neither needed nor touched.
+  node scripts/check-migrations.ts
+else
+  node apps/cli/src/main.ts migrate >&2
+fi
 
 case "$ACTION" in
   start) exec node apps/cli/src/main.ts start ;;

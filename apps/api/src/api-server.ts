@@ -3,12 +3,15 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@rendition/logging';
 import { installErrorHandling } from './error-handler.ts';
+import { registerAdminResourceRoutes } from './routes/admin-resource-routes.ts';
 import { registerBatchRoutes } from './routes/batch-routes.ts';
 import { registerDeliveryRoutes, type DeliveryDependencies } from './routes/delivery-route.ts';
 import { registerExplicitRoute } from './routes/explicit-route.ts';
 import { registerNamedTransformationRoutes } from './routes/named-transformation-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerManagementRoutes } from './routes/management-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
+import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
@@ -36,7 +39,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
       fileSize: options.limits.maxUploadBytes,
       fieldSize: textBodyLimit(options.limits.maxDataUriBytes),
       files: 1,
-      fields: 1_000,
+      // tags and context take up to 1000 public_ids[] besides their own fields.
+      fields: 1_100,
+      parts: 1_101,
     },
     throwFileSizeLimit: true,
   });
@@ -44,7 +49,10 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerUploadRoutes(app, options);
   registerBatchRoutes(app, options);
   registerExplicitRoute(app, options);
+  registerManagementRoutes(app, options);
   registerNamedTransformationRoutes(app, options);
+  registerAdminResourceRoutes(app, options);
+  registerUploadPresetRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

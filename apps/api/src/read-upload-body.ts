@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
 import { stageFile, type StagedFile } from '@rendition/uploads';
 import type { BlobStore } from '@rendition/storage';
+import { fieldPairs } from './admin-request.ts';
 
 export interface UploadBody {
   params: RawParams;
@@ -19,7 +20,8 @@ export async function readUploadBody(request: FastifyRequest, store: BlobStore):
   if (body === undefined || body === null) return { params: {} };
   const contentType = request.headers['content-type'] ?? '';
   if (contentType.includes('application/json')) return { params: fromJsonBody(body) };
-  return { params: normalizeParams(formPairs(body)) };
+  if (typeof body !== 'object') throw new ApiError(400, 'Invalid request body');
+  return { params: normalizeParams(fieldPairs(body)) };
 }
 
 async function readMultipart(request: FastifyRequest, store: BlobStore): Promise<UploadBody> {
@@ -42,14 +44,4 @@ async function readMultipart(request: FastifyRequest, store: BlobStore): Promise
     throw error;
   }
   return { params: normalizeParams(fields), ...(staged ? { staged } : {}) };
-}
-
-/** @fastify/formbody gives `{name: value | value[]}`; keep repeated names as repeated pairs. */
-function formPairs(body: unknown): Array<[string, string]> {
-  if (typeof body !== 'object' || body === null) throw new ApiError(400, 'Invalid request body');
-  const pairs: Array<[string, string]> = [];
-  for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
-    for (const item of Array.isArray(value) ? value : [value]) pairs.push([name, String(item)]);
-  }
-  return pairs;
 }

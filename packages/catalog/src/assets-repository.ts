@@ -203,3 +203,6 @@ export async function updateAssetMetadata(
     .executeTakeFirstOrThrow();
   return toRecord(row);
 }
+
+/** The one row→record mapping, for the other catalog modules that select asset rows (asset-queries.ts). */
+export { toRecord as assetRecordFromRow };

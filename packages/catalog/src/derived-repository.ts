@@ -114,3 +114,6 @@ function toDerived(row: Selectable<DerivedTable>): DerivedRecord {
     createdAt: row.created_at,
   };
 }
+
+/** The one row→record mapping, for the other catalog modules that select derived rows (asset-queries.ts). */
+export { toDerived as derivedRecordFromRow };

@@ -8,3 +8,6 @@ export * from './jobs-repository.ts';
 export * from './batches-repository.ts';
 export * from './webhook-deliveries-repository.ts';
 export * from './derived-repository.ts';
+export * from './upload-presets-repository.ts';
+export * from './asset-management-repository.ts';
+export * from './asset-queries.ts';

@@ -42,15 +42,22 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     const storageKey = derivedKey(job.assetId, job.versionId, key.transformationHash, job.format);
     const contentType = contentTypeForFormat(job.format);
     await deps.store.put(storageKey, createReadStream(outputPath), { contentType });
-    return recordDerived(deps.db, {
-      ...key,
-      transformation: job.transformation,
-      storageKey,
-      contentType,
-      bytes: output.bytes,
-      width: result.width,
-      height: result.height,
-      etag: output.md5,
-    });
+    try {
+      return await recordDerived(deps.db, {
+        ...key,
+        transformation: job.transformation,
+        storageKey,
+        contentType,
+        bytes: output.bytes,
+        width: result.width,
+        height: result.height,
+        etag: output.md5,
+      });
+    } catch (error) {
+      // The asset was destroyed while this ran (foreign_key_violation): its blob would be an orphan.
+      if ((error as { code?: string }).code !== '23503') throw error;
+      await deps.store.delete(storageKey);
+      throw new ApiError(404, 'Resource not found - the asset was deleted', { cause: error });
+    }
   });
 }

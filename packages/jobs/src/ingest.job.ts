@@ -43,6 +43,8 @@ export const IngestJobV1Schema = z.object({
     .array(z.object({ requested: z.string(), transformation: z.string(), format: z.string().nullable() }))
     .default([]),
   eagerAsync: z.boolean().default(false),
+  /** return_delete_token=true: the response carries a `delete_token` for delete_by_token. */
+  returnDeleteToken: z.boolean().default(false),
   /** Incoming transformation (canonical): applied to the original before it is stored. */
   incoming: z.string().nullable().default(null),
 });

@@ -11,11 +11,23 @@ export type CloudinarySdk = {
     upload(file: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
     explicit(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    rename(fromPublicId: string, toPublicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    destroy(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    add_tag(tag: string, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    remove_tag(tag: string, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    replace_tag(tag: string, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    remove_all_tags(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    add_context(context: string | Record<string, unknown>, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    remove_all_context(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   api: {
     create_transformation(name: string, definition: unknown): Promise<Record<string, unknown>>;
     transformation(name: string): Promise<Record<string, unknown>>;
     delete_transformation(name: string): Promise<Record<string, unknown>>;
+    resource(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    resources(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    resources_by_tag(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    resources_by_ids(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   utils: {
     api_sign_request(params: Record<string, unknown>, secret: string, algorithm?: string | null, version?: number | null): string;

@@ -1,3 +1,4 @@
+import { issueDeleteToken } from '@rendition/assets';
 import { findApiKey } from '@rendition/catalog';
 import { randomUUID } from 'node:crypto';
 import { finishBatchJob, uploadNotifications, type BatchJobDependencies } from '@rendition/batches';
@@ -54,6 +55,10 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     cloudName: job.cloudName,
     existing: outcome.existing,
   });
+  // An upload that found the asset already there (overwrite=false) created nothing it may delete.
+  if (job.returnDeleteToken && !outcome.existing) {
+    response.delete_token = await issueDeleteToken(deps.db, { cloudName: job.cloudName, assetId: outcome.asset.assetId, apiSecret: credentials.apiSecret, jobId: job.jobId });
+  }
   const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
   const followUps = eager.map((spec, index) => {
     const id = randomUUID();

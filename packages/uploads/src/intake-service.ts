@@ -177,6 +177,7 @@ function buildIngestJob(
     apiKey: input.apiKey,
     source: input.source,
     newAssetId: randomBytes(16).toString('hex'),
+    returnDeleteToken: input.request.returnDeleteToken,
     request: {
       resourceType: input.request.resourceType,
       type: input.request.type,

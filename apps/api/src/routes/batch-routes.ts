@@ -3,6 +3,7 @@ import { describeBatch, replayNotification } from '@rendition/batches';
 import type { CatalogDb } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import { ApiError, normalizeParams } from '@rendition/protocol';
+import { fieldPairs } from '../admin-request.ts';
 import { authenticateRequest } from '../request-auth.ts';
 
 interface BatchPath {
@@ -26,8 +27,6 @@ export function registerBatchRoutes(app: FastifyInstance, deps: { db: CatalogDb;
 async function authorized(db: CatalogDb, request: FastifyRequest<{ Params: BatchPath }>) {
   const { cloud, batchId } = request.params;
   if (!/^[0-9a-f]{64}$/.test(batchId)) throw new ApiError(404, `Resource not found - batch ${batchId}`);
-  const query = request.query as Record<string, string | string[]>;
-  const pairs = Object.entries(query).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item): [string, string] => [name, item]));
-  await authenticateRequest(db, request.headers.authorization, normalizeParams(pairs), cloud);
+  await authenticateRequest(db, request.headers.authorization, normalizeParams(fieldPairs(request.query)), cloud);
   return { cloud, batchId };
 }

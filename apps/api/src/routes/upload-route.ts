@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cloudExists, type ApiCredentials } from '@rendition/catalog';
+import { cloudExists, firstApiKeyOfCloud, type ApiCredentials } from '@rendition/catalog';
 import {
   ApiError,
   missingParameter,
@@ -9,7 +9,7 @@ import {
   type RawParams,
 } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
-import { acceptUpload, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
+import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 
@@ -41,8 +41,10 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   const body = await readUploadBody(request, deps.store);
   let staged: StagedFile | undefined = body.staged;
   try {
-    const credentials = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
-    const uploadRequest = parseUploadRequest(body.params, resourceType);
+    const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
+    // The preset's settings, under the request's own values (signed), or under only the allow-listed ones (unsigned).
+    const effective = await effectiveUploadParams(deps.db, cloud, body.params, credentials.unsigned ? 'unsigned' : 'signed');
+    const uploadRequest = parseUploadRequest(effective.params, resourceType);
     if (pathType) uploadRequest.type = pathType;
 
     let source: IngestSource | undefined = staged?.source;
@@ -70,11 +72,20 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   }
 }
 
-async function authenticateUnlessUnsigned(deps: UploadRouteDependencies, params: RawParams, cloud: string): Promise<ApiCredentials> {
+/**
+ * Signed parameters, or the unsigned path when the request carries neither a signature nor an
+ * api_key (reference §1.1). An unsigned upload has no key of its own: its batch, and the response
+ * signature, use the cloud's first API key.
+ */
+async function authenticateUnlessUnsigned(
+  deps: UploadRouteDependencies,
+  params: RawParams,
+  cloud: string,
+): Promise<ApiCredentials & { unsigned?: boolean }> {
   if (params.signature === undefined && params.api_key === undefined) {
-    // Unsigned uploads need an upload preset, which Rendition does not have yet.
-    if (params.upload_preset !== undefined) throw new ApiError(400, 'Upload preset not found');
-    throw new ApiError(400, 'Upload preset must be specified when using unsigned upload');
+    const key = await firstApiKeyOfCloud(deps.db, cloud);
+    if (!key) throw new ApiError(401, `Cloud ${cloud} has no API key to accept unsigned uploads with`);
+    return { ...key, unsigned: true };
   }
   return authenticateSignedParams(deps.db, params, cloud, Math.floor(Date.now() / 1000));
 }

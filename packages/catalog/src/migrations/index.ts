@@ -2,10 +2,16 @@ import type { Migration } from 'kysely/migration';
 import * as initial from './0001-initial.ts';
 import * as batchesAndWebhooks from './0002-batches-and-webhooks.ts';
 import * as derived from './0003-derived.ts';
+import * as assetManagement from './0004-asset-management.ts';
+import * as uploadPresets from './0005-upload-presets.ts';
+import * as assetQueryIndexes from './0006-asset-query-indexes.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-batches-and-webhooks': batchesAndWebhooks,
   '0003-derived': derived,
+  '0004-asset-management': assetManagement,
+  '0005-upload-presets': uploadPresets,
+  '0006-asset-query-indexes': assetQueryIndexes,
 };

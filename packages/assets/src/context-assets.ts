@@ -1,0 +1,35 @@
+import { updateContext, type ContextCommand } from '@rendition/catalog';
+import { ApiError, invalidParameter, missingParameter, parseContext, parseDeliveryType, readString } from '@rendition/protocol';
+import type { ManagementDependencies, ManagementRequest } from './management-dependencies.ts';
+import { readPublicIds } from './tag-assets.ts';
+
+const CONTEXT_COMMANDS: readonly ContextCommand[] = ['add', 'remove_all'];
+
+/**
+ * `context` with `command`: `add` merges `k=v|k2=v2` (with `\=` and `\|` escapes) into each asset's
+ * context, a key given again taking the new value; `remove_all` empties it, after which the asset's
+ * resource JSON has no `context` key. Answers `{"public_ids": [...]}` with the ids that exist.
+ */
+export async function contextAssetsCommand(deps: ManagementDependencies, request: ManagementRequest): Promise<{ public_ids: string[] }> {
+  const { params } = request;
+  const commandText = readString(params, 'command');
+  if (!commandText) throw new ApiError(400, missingParameter('command'));
+  const command = CONTEXT_COMMANDS.find((known) => known === commandText);
+  if (!command) throw invalidParameter('command', commandText, `expected ${CONTEXT_COMMANDS.join(' or ')}`);
+  let context: Record<string, string> = {};
+  if (command === 'add') {
+    const encoded = readString(params, 'context');
+    if (!encoded) throw new ApiError(400, missingParameter('context'));
+    context = parseContext(encoded);
+    if (Object.keys(context).length === 0) throw invalidParameter('context', encoded, 'expected key=value pairs separated by |');
+  }
+  const publicIds = readPublicIds(params);
+  const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
+  const updated = await updateContext(deps.db, {
+    scope: { cloudName: request.cloudName, resourceType: request.resourceType, type },
+    publicIds,
+    command,
+    context: { ...context },
+  });
+  return { public_ids: updated };
+}

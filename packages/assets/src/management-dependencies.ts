@@ -1,0 +1,46 @@
+import type { ApiCredentials, AssetRecord, CatalogDb, DestroyedAsset } from '@rendition/catalog';
+import { buildUploadResponse, parseDeliveryType, parseResourceType, type RawParams, type ResourceType } from '@rendition/protocol';
+import { assetPrefix, type BlobStore } from '@rendition/storage';
+
+export interface ManagementDependencies {
+  db: CatalogDb;
+  store: BlobStore;
+  publicBaseUrl: string;
+  secureBaseUrl: string;
+}
+
+/** One authenticated management call: the cloud and resource type from the path, the request's fields. */
+export interface ManagementRequest {
+  cloudName: string;
+  credentials: ApiCredentials;
+  resourceType: ResourceType;
+  params: RawParams;
+}
+
+/** The resource JSON of an asset (rename's response), signed with the requesting key. */
+export function assetResponse(deps: ManagementDependencies, request: ManagementRequest, asset: AssetRecord): Record<string, unknown> {
+  const view = { ...asset, resourceType: parseResourceType(asset.resourceType), type: parseDeliveryType(asset.type) };
+  return buildUploadResponse(view, {
+    apiKey: request.credentials.apiKey,
+    apiSecret: request.credentials.apiSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    secureBaseUrl: deps.secureBaseUrl,
+    cloudName: request.cloudName,
+  });
+}
+
+/**
+ * Deletes the bytes of an asset whose rows are already gone: the keys the catalog listed, then
+ * whatever else lies under the asset's prefix (a derivative written while the rows were being
+ * deleted, a version the catalog forgot). Every key is attempted before a failure is reported.
+ */
+export async function deleteAssetBlobs(store: BlobStore, destroyed: DestroyedAsset): Promise<void> {
+  const prefix = assetPrefix(destroyed.assetId);
+  const known = destroyed.storageKeys.filter((key) => key.startsWith(prefix));
+  const first = await Promise.allSettled(known.map((key) => store.delete(key)));
+  const rest: string[] = [];
+  for await (const blob of store.list(prefix)) rest.push(blob.key);
+  const second = await Promise.allSettled(rest.map((key) => store.delete(key)));
+  const failure = [...first, ...second].find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+}

@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import { assetRecordFromRow, type AssetRecord } from './assets-repository.ts';
+import type { CatalogDb } from './connection.ts';
+import { derivedRecordFromRow, type DerivedRecord } from './derived-repository.ts';
+
+/**
+ * The Admin API's reads. Listings are keyset-paginated: rows are walked in (public_id, asset_id)
+ * order, public_id compared byte-wise (`COLLATE "C"`, whatever the database's collation), and a page
+ * resumes strictly after the last key of the previous one. An insert or delete between two page
+ * fetches therefore never shifts the rows still to come: every row that exists for the whole walk
+ * is returned exactly once, a deleted one is simply not there, and a new one appears iff it sorts
+ * after the cursor. (Offset pagination would skip or repeat rows as soon as an earlier row changes.)
+ */
+
+export type ListDirection = 'asc' | 'desc';
+
+/** The last row of a page: where the next page starts (exclusive). */
+export interface AssetListKey {
+  publicId: string;
+  assetId: string;
+}
+
+export interface AssetListQuery {
+  cloudName: string;
+  resourceType: string;
+  /** Absent: every delivery type (`GET resources/:resource_type`). */
+  type?: string;
+  /** public_id starts with this text, taken literally (`%` and `_` are not wildcards). */
+  prefix?: string;
+  /** Assets carrying this tag. */
+  tag?: string;
+  maxResults: number;
+  direction?: ListDirection;
+  after?: AssetListKey;
+}
+
+export interface AssetPage {
+  assets: AssetRecord[];
+  /** Present only when more rows follow this page. */
+  next?: AssetListKey;
+}
+
+export const MAX_LIST_RESULTS = 500;
+
+export async function listAssets(db: CatalogDb, query: AssetListQuery): Promise<AssetPage> {
+  if (!Number.isInteger(query.maxResults) || query.maxResults < 1 || query.maxResults > MAX_LIST_RESULTS) {
+    throw new RangeError(`maxResults must be an integer from 1 to ${MAX_LIST_RESULTS}`);
+  }
+  const descending = query.direction === 'desc';
+  const publicIdBytes = sql<string>`public_id COLLATE "C"`;
+  let select = db
+    .selectFrom('assets')
+    .selectAll()
+    .where('cloud_name', '=', query.cloudName)
+    .where('resource_type', '=', query.resourceType);
+  if (query.type !== undefined) select = select.where('type', '=', query.type);
+  if (query.prefix !== undefined && query.prefix !== '') {
+    select = select.where(sql<boolean>`public_id COLLATE "C" LIKE ${`${escapeLike(query.prefix)}%`}`);
+  }
+  if (query.tag !== undefined) select = select.where(sql<boolean>`tags @> ARRAY[${query.tag}]::text[]`);
+  if (query.after) {
+    const { publicId, assetId } = query.after;
+    select = descending
+      ? select.where(sql<boolean>`(public_id COLLATE "C", asset_id) < (${publicId}, ${assetId})`)
+      : select.where(sql<boolean>`(public_id COLLATE "C", asset_id) > (${publicId}, ${assetId})`);
+  }
+  const direction = descending ? 'desc' : 'asc';
+  // One row more than asked says whether another page exists without a count.
+  const rows = await select.orderBy(publicIdBytes, direction).orderBy('asset_id', direction).limit(query.maxResults + 1).execute();
+  const assets = rows.slice(0, query.maxResults).map(assetRecordFromRow);
+  const last = assets.at(-1);
+  return rows.length > query.maxResults && last ? { assets, next: { publicId: last.publicId, assetId: last.assetId } } : { assets };
+}
+
+/** The assets among `publicIds` that exist, in the order asked (duplicates once). */
+export async function findAssetsByPublicIds(
+  db: CatalogDb,
+  query: { cloudName: string; resourceType: string; type: string; publicIds: string[] },
+): Promise<AssetRecord[]> {
+  const wanted = [...new Set(query.publicIds)];
+  if (wanted.length === 0) return [];
+  const rows = await db
+    .selectFrom('assets')
+    .selectAll()
+    .where('cloud_name', '=', query.cloudName)
+    .where('resource_type', '=', query.resourceType)
+    .where('type', '=', query.type)
+    .where('public_id', 'in', wanted)
+    .execute();
+  const byId = new Map(rows.map((row) => [row.public_id, assetRecordFromRow(row)]));
+  return wanted.flatMap((publicId) => byId.get(publicId) ?? []);
+}
+
+/** The last derivative of a page of an asset's derivatives. */
+export interface DerivedListKey {
+  transformationHash: string;
+  format: string;
+}
+
+/** The derivatives of an asset's current version, keyset-paginated like the asset listings. */
+export async function listDerivedOfVersion(
+  db: CatalogDb,
+  query: { assetId: string; versionId: string; maxResults: number; after?: DerivedListKey },
+): Promise<{ derived: DerivedRecord[]; next?: DerivedListKey }> {
+  let select = db.selectFrom('derived').selectAll().where('asset_id', '=', query.assetId).where('version_id', '=', query.versionId);
+  if (query.after) {
+    select = select.where(sql<boolean>`(transformation_hash COLLATE "C", format COLLATE "C") > (${query.after.transformationHash}, ${query.after.format})`);
+  }
+  const rows = await select
+    .orderBy(sql`transformation_hash COLLATE "C"`)
+    .orderBy(sql`format COLLATE "C"`)
+    .limit(query.maxResults + 1)
+    .execute();
+  const derived = rows.slice(0, query.maxResults).map(derivedRecordFromRow);
+  const last = derived.at(-1);
+  return rows.length > query.maxResults && last
+    ? { derived, next: { transformationHash: last.transformationHash, format: last.format } }
+    : { derived };
+}
+
+export interface AssetVersionRecord {
+  versionId: string;
+  version: number;
+  format: string | null;
+  bytes: number;
+  createdAt: Date;
+}
+
+/** The stored versions of an asset, oldest first. */
+export async function listAssetVersions(db: CatalogDb, assetId: string): Promise<AssetVersionRecord[]> {
+  const rows = await db
+    .selectFrom('asset_versions')
+    .select(['version_id', 'version', 'format', 'bytes', 'created_at'])
+    .where('asset_id', '=', assetId)
+    .orderBy('version')
+    .orderBy('created_at')
+    .execute();
+  return rows.map((row) => ({
+    versionId: row.version_id.trim(),
+    version: Number(row.version),
+    format: row.format,
+    bytes: Number(row.bytes),
+    createdAt: row.created_at,
+  }));
+}
+
+/**
+ * A page key as the opaque `next_cursor` clients hand back: base64url of a small JSON array. It
+ * carries only the key (no offsets, no filters), so it stays valid however the table changes.
+ */
+export function encodeListCursor(parts: readonly string[]): string {
+  return Buffer.from(JSON.stringify(['c1', ...parts]), 'utf8').toString('base64url');
+}
+
+/** The key parts of a cursor made by encodeListCursor with `arity` parts; undefined when it is not one. */
+export function decodeListCursor(cursor: string, arity: number): string[] | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || cursor.length > 8_192) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || value.length !== arity + 1 || value[0] !== 'c1') return undefined;
+    const parts = value.slice(1);
+    return parts.every((part): part is string => typeof part === 'string') ? parts : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `LIKE` text matching `text` literally (backslash is PostgreSQL's default LIKE escape). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}

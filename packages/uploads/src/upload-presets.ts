@@ -1,0 +1,370 @@
+import {
+  deleteUploadPreset,
+  findUploadPreset,
+  insertUploadPreset,
+  listUploadPresets,
+  updateUploadPreset,
+  type CatalogDb,
+  type PresetSettings,
+  type UploadPresetFlags,
+  type UploadPresetRecord,
+} from '@rendition/catalog';
+import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
+import {
+  ApiError,
+  invalidParameter,
+  parseContext,
+  parseUploadRequest,
+  quoteValue,
+  randomAlphanumeric,
+  readBoolean,
+  readList,
+  readString,
+  type RawParams,
+} from '@rendition/protocol';
+
+/**
+ * Upload presets (reference §2.9): the Admin API's CRUD over named sets of upload parameters, and
+ * the merge an upload with `upload_preset=<name>` goes through before its parameters are typed.
+ */
+
+export const PRESET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** Preset flags, sent beside the settings as plain parameters; not upload parameters themselves. */
+const FLAG_PARAMS = ['unsigned', 'disallow_public_id', 'live'] as const;
+
+/**
+ * Never stored as settings: the preset's own name and flags, the request's authentication and
+ * routing fields (the SDK's Admin call also sends a `timestamp`), and the source itself.
+ */
+const NOT_SETTINGS = new Set<string>(['name', ...FLAG_PARAMS, 'timestamp', 'signature', 'signature_algorithm', 'api_key', 'file', 'upload_preset', 'resource_type', 'cloud_name']);
+
+/** Cloudinary's unsigned allow-list (reference §1.1), in the order its message lists it. */
+export const UNSIGNED_ALLOWED_PARAMS = [
+  'upload_preset',
+  'callback',
+  'public_id',
+  'folder',
+  'asset_folder',
+  'tags',
+  'context',
+  'metadata',
+  'face_coordinates',
+  'custom_coordinates',
+  'source',
+  'filename_override',
+  'manifest_transformation',
+  'manifest_json',
+  'template',
+  'template_vars',
+  'regions',
+  'public_id_prefix',
+] as const;
+
+const UNSIGNED_ALLOWED = new Set<string>(UNSIGNED_ALLOWED_PARAMS);
+/** Sent by some clients on an unsigned request (the file, a stray timestamp) and ignored, not refused. */
+const UNSIGNED_IGNORED = new Set<string>(['file', 'timestamp']);
+
+export const UNSIGNED_PRESET_REQUIRED = 'Upload preset must be specified when using unsigned upload';
+export const UNSIGNED_PRESET_NOT_WHITELISTED = 'Upload preset must be whitelisted for unsigned uploads';
+export const UPLOAD_PRESET_NOT_FOUND = 'Upload preset not found';
+
+/** `Transformation parameter is not allowed when using unsigned upload. Only ... are allowed.` */
+export function unsignedParameterNotAllowed(name: string): string {
+  const label = name.charAt(0).toUpperCase() + name.slice(1);
+  return `${label} parameter is not allowed when using unsigned upload. Only ${UNSIGNED_ALLOWED_PARAMS.join(',')} upload parameters are allowed.`;
+}
+
+function emptyParams(): RawParams {
+  return Object.create(null) as RawParams;
+}
+
+function isBlank(value: string | string[]): boolean {
+  return Array.isArray(value) ? value.length === 0 : value === '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Uploads
+
+export interface EffectiveUpload {
+  params: RawParams;
+  /** The preset applied, when the request named one. */
+  preset?: UploadPresetRecord;
+}
+
+/**
+ * The parameters an upload runs with. A signed (or Basic-authenticated) request may name a preset:
+ * its settings come first and the request's own values override them. An unsigned request must name
+ * an unsigned preset and may send only the allow-listed parameters, which override the preset's;
+ * it never overwrites an existing asset. `disallow_public_id` drops the request's public_id.
+ */
+export async function effectiveUploadParams(
+  db: CatalogDb,
+  cloudName: string,
+  params: RawParams,
+  mode: 'signed' | 'unsigned',
+): Promise<EffectiveUpload> {
+  const name = readString(params, 'upload_preset');
+  if (name === undefined) {
+    if (mode === 'unsigned') throw new ApiError(400, UNSIGNED_PRESET_REQUIRED);
+    return { params };
+  }
+  const preset = PRESET_NAME_PATTERN.test(name) ? await findUploadPreset(db, cloudName, name) : undefined;
+  if (!preset) throw new ApiError(400, UPLOAD_PRESET_NOT_FOUND);
+  if (mode === 'unsigned') {
+    if (!preset.unsigned) throw new ApiError(400, UNSIGNED_PRESET_NOT_WHITELISTED);
+    for (const [key, value] of Object.entries(params)) {
+      if (UNSIGNED_IGNORED.has(key) || UNSIGNED_ALLOWED.has(key) || isBlank(value)) continue;
+      throw new ApiError(400, unsignedParameterNotAllowed(key));
+    }
+  }
+
+  const merged = emptyParams();
+  for (const [key, value] of Object.entries(preset.settings)) merged[key] = value;
+  for (const [key, value] of Object.entries(params)) {
+    if (isBlank(value)) continue;
+    if (mode === 'unsigned' && !UNSIGNED_ALLOWED.has(key) && key !== 'file') continue;
+    if (key === 'public_id' && preset.disallowPublicId) continue;
+    merged[key] = value;
+  }
+  // Cloudinary: overwrite defaults to false for unsigned uploads, and an anonymous client cannot change that.
+  if (mode === 'unsigned') merged.overwrite = 'false';
+  return { params: merged, preset };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin API
+
+function checkName(name: string): string {
+  if (!PRESET_NAME_PATTERN.test(name)) {
+    throw invalidParameter('name', name, 'an upload preset name is 1 to 255 letters, digits, _ or -');
+  }
+  return name;
+}
+
+function readFlags(params: RawParams): UploadPresetFlags {
+  const flags: UploadPresetFlags = {};
+  if (readString(params, 'unsigned') !== undefined) flags.unsigned = readBoolean(params, 'unsigned', false);
+  if (readString(params, 'disallow_public_id') !== undefined) flags.disallowPublicId = readBoolean(params, 'disallow_public_id', false);
+  if (readString(params, 'live') !== undefined) flags.live = readBoolean(params, 'live', false);
+  return flags;
+}
+
+function readSettings(params: RawParams): PresetSettings {
+  const settings: PresetSettings = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (NOT_SETTINGS.has(key) || isBlank(value)) continue;
+    settings[key] = value;
+  }
+  return settings;
+}
+
+/** Settings are checked as an upload would check them, so a bad preset fails now, not on every upload. */
+async function validateSettings(db: CatalogDb, cloudName: string, settings: PresetSettings): Promise<void> {
+  const request = parseUploadRequest({ ...settings }, 'image');
+  await resolveEagerSpecs(db, cloudName, request.eager);
+  await resolveIncomingTransformation(db, cloudName, request.transformation);
+}
+
+export async function createPreset(db: CatalogDb, cloudName: string, params: RawParams): Promise<Record<string, unknown>> {
+  const requested = readString(params, 'name');
+  const name = requested === undefined ? randomAlphanumeric(8) : checkName(requested);
+  const flags = readFlags(params);
+  const settings = readSettings(params);
+  await validateSettings(db, cloudName, settings);
+  const created = await insertUploadPreset(db, {
+    cloudName,
+    name,
+    unsigned: flags.unsigned ?? false,
+    disallowPublicId: flags.disallowPublicId ?? false,
+    live: flags.live ?? false,
+    settings,
+  });
+  if (!created) throw new ApiError(409, `Upload preset ${name} already exists`);
+  return { message: 'created', name };
+}
+
+export async function updatePreset(db: CatalogDb, cloudName: string, name: string, params: RawParams): Promise<Record<string, unknown>> {
+  const existing = PRESET_NAME_PATTERN.test(name) ? await findUploadPreset(db, cloudName, name) : undefined;
+  if (!existing) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
+  const settings = readSettings(params);
+  const flags = readFlags(params);
+  await validateSettings(db, cloudName, { ...existing.settings, ...settings });
+  if (!(await updateUploadPreset(db, cloudName, name, { settings, flags }))) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
+  return { message: 'updated' };
+}
+
+export async function removePreset(db: CatalogDb, cloudName: string, name: string): Promise<Record<string, unknown>> {
+  const deleted = PRESET_NAME_PATTERN.test(name) && (await deleteUploadPreset(db, cloudName, name));
+  if (!deleted) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
+  return { message: 'deleted' };
+}
+
+export async function describePreset(db: CatalogDb, cloudName: string, name: string): Promise<Record<string, unknown>> {
+  const preset = PRESET_NAME_PATTERN.test(name) ? await findUploadPreset(db, cloudName, name) : undefined;
+  if (!preset) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
+  return presetView(preset);
+}
+
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 500;
+
+export async function listPresets(db: CatalogDb, cloudName: string, params: RawParams): Promise<Record<string, unknown>> {
+  const maxText = readString(params, 'max_results');
+  const limit = maxText === undefined ? DEFAULT_PAGE_SIZE : Number(maxText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw invalidParameter('max_results', maxText ?? '', `expected an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  const cursor = readString(params, 'next_cursor');
+  let afterName: string | undefined;
+  if (cursor !== undefined) {
+    afterName = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (!PRESET_NAME_PATTERN.test(afterName)) throw new ApiError(400, `Invalid next_cursor ${quoteValue(cursor)}`);
+  }
+  const page = await listUploadPresets(db, cloudName, { ...(afterName !== undefined ? { afterName } : {}), limit: limit + 1 });
+  const presets = page.slice(0, limit).map(presetView);
+  const last = page.length > limit ? page[limit - 1] : undefined;
+  return { presets, ...(last ? { next_cursor: Buffer.from(last.name, 'utf8').toString('base64url') } : {}) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Admin API's view of a preset: typed settings, as the SDKs' own tests expect them.
+
+const BOOLEAN_SETTINGS = new Set([
+  'use_filename',
+  'unique_filename',
+  'use_filename_as_display_name',
+  'use_asset_folder_as_public_id_prefix',
+  'unique_display_name',
+  'discard_original_filename',
+  'overwrite',
+  'invalidate',
+  'backup',
+  'async',
+  'eager_async',
+  'return_delete_token',
+  'colors',
+  'faces',
+  'image_metadata',
+  'media_metadata',
+  'exif',
+  'phash',
+  'quality_analysis',
+  'accessibility_analysis',
+  'cinemagraph_analysis',
+  'visual_search',
+  'return_image_metadata',
+]);
+
+/** Transformation keys back to the SDK's option names (reference §6.2), for the settings view. */
+const TRANSFORMATION_KEYS: Record<string, string> = {
+  a: 'angle',
+  ac: 'audio_codec',
+  af: 'audio_frequency',
+  ar: 'aspect_ratio',
+  b: 'background',
+  bo: 'border',
+  br: 'bit_rate',
+  c: 'crop',
+  co: 'color',
+  cs: 'color_space',
+  d: 'default_image',
+  dl: 'delay',
+  dn: 'density',
+  dpr: 'dpr',
+  du: 'duration',
+  e: 'effect',
+  eo: 'end_offset',
+  f: 'fetch_format',
+  fl: 'flags',
+  fps: 'fps',
+  g: 'gravity',
+  h: 'height',
+  l: 'overlay',
+  o: 'opacity',
+  pg: 'page',
+  q: 'quality',
+  r: 'radius',
+  so: 'start_offset',
+  t: 'transformation',
+  u: 'underlay',
+  vc: 'video_codec',
+  w: 'width',
+  x: 'x',
+  y: 'y',
+  z: 'zoom',
+};
+
+function transformationValue(text: string): string | number {
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+}
+
+/** `c_scale,w_100/e_grayscale` → `[{crop:"scale",width:100},{effect:"grayscale"}]`; undefined when a key is not mapped. */
+function transformationObjects(text: string): Array<Record<string, string | number>> | undefined {
+  const steps: Array<Record<string, string | number>> = [];
+  for (const component of text.split('/')) {
+    const step: Record<string, string | number> = {};
+    for (const part of component.split(',')) {
+      const separator = part.indexOf('_');
+      if (separator <= 0) return undefined;
+      const key = TRANSFORMATION_KEYS[part.slice(0, separator)];
+      if (key === undefined) return undefined;
+      step[key] = transformationValue(part.slice(separator + 1));
+    }
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** Each eager entry as an object (one step) or `{transformation:[...]}` (chained), with its `format`. */
+function eagerObjects(text: string): Array<Record<string, unknown>> | undefined {
+  const out: Array<Record<string, unknown>> = [];
+  for (const entry of text.split('|')) {
+    const components = entry.split('/');
+    const last = components[components.length - 1] ?? '';
+    const format = components.length > 1 && /^[a-z0-9]+$/i.test(last) ? last : undefined;
+    const steps = transformationObjects((format ? components.slice(0, -1) : components).join('/'));
+    if (!steps) return undefined;
+    const item: Record<string, unknown> = steps.length === 1 ? { ...steps[0] } : { transformation: steps };
+    if (format) item.format = format;
+    out.push(item);
+  }
+  return out;
+}
+
+function settingView(key: string, value: string | string[]): unknown {
+  const text = Array.isArray(value) ? value.join(',') : value;
+  const params: RawParams = { [key]: value };
+  if (BOOLEAN_SETTINGS.has(key)) {
+    try {
+      return readBoolean(params, key, false);
+    } catch {
+      return text;
+    }
+  }
+  switch (key) {
+    case 'tags':
+    case 'allowed_formats':
+      return readList(params, key);
+    case 'context':
+    case 'metadata':
+      return { ...parseContext(text) };
+    case 'transformation':
+      return transformationObjects(text) ?? text;
+    case 'eager':
+      return eagerObjects(text) ?? text;
+    default:
+      return value;
+  }
+}
+
+function presetView(preset: UploadPresetRecord): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const key of Object.keys(preset.settings).sort()) {
+    const value = preset.settings[key];
+    if (value !== undefined) settings[key] = settingView(key, value);
+  }
+  if (preset.disallowPublicId) settings.disallow_public_id = true;
+  if (preset.live) settings.live = true;
+  return { name: preset.name, unsigned: preset.unsigned, settings };
+}

@@ -52,42 +52,49 @@ export async function createBatchWithJobs(
   },
   jobs: NewJob[],
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('batches')
-      .values({
-        batch_id: batch.batchId,
-        cloud_name: batch.cloudName,
-        api_key: batch.apiKey,
-        kind: batch.kind,
-        status: 'pending',
-        pending_jobs: jobs.length,
-        notification_urls: batch.notificationUrls,
-        eager_async: batch.eagerAsync ?? false,
-        eager_notification_urls: batch.eagerNotificationUrls ?? [],
-        ...(batch.result ? { result: JSON.stringify(batch.result) } : {}),
-      })
-      .execute();
-    await insertJobs(trx, batch.batchId, batch.cloudName, jobs);
-  });
+  const batchRow = {
+    batch_id: batch.batchId,
+    cloud_name: batch.cloudName,
+    api_key: batch.apiKey,
+    kind: batch.kind,
+    status: 'pending',
+    pending_jobs: jobs.length,
+    notification_urls: batch.notificationUrls,
+    eager_async: batch.eagerAsync ?? false,
+    eager_notification_urls: batch.eagerNotificationUrls ?? [],
+    ...(batch.result ? { result: JSON.stringify(batch.result) } : {}),
+  };
+  if (jobs.length === 0) {
+    await db.insertInto('batches').values(batchRow).execute();
+    return;
+  }
+  // One statement (a data-modifying CTE) is atomic like a transaction, at a third of the round trips:
+  // this is on the path of every accepted upload.
+  await db
+    .with('batch', (q) => q.insertInto('batches').values(batchRow).returning('batch_id'))
+    .insertInto('jobs')
+    .values(jobs.map((job) => jobRow(batch.batchId, batch.cloudName, job)))
+    .execute();
 }
 
 async function insertJobs(trx: Transaction<Database>, batchId: string, cloudName: string, jobs: NewJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await trx
     .insertInto('jobs')
-    .values(
-      jobs.map((job) => ({
-        id: job.id,
-        batch_id: batchId,
-        cloud_name: cloudName,
-        queue: job.queue,
-        kind: job.kind,
-        status: 'queued',
-        payload: JSON.stringify(job.payload),
-      })),
-    )
+    .values(jobs.map((job) => jobRow(batchId, cloudName, job)))
     .execute();
+}
+
+function jobRow(batchId: string, cloudName: string, job: NewJob) {
+  return {
+    id: job.id,
+    batch_id: batchId,
+    cloud_name: cloudName,
+    queue: job.queue,
+    kind: job.kind,
+    status: 'queued',
+    payload: JSON.stringify(job.payload),
+  };
 }
 
 export interface FinishJobInput {

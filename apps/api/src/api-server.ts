@@ -4,12 +4,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@rendition/logging';
 import { installErrorHandling } from './error-handler.ts';
 import { registerAdminResourceRoutes } from './routes/admin-resource-routes.ts';
+import { registerBackupRoutes } from './routes/backup-routes.ts';
 import { registerBatchRoutes } from './routes/batch-routes.ts';
 import { registerDeliveryRoutes, type DeliveryDependencies } from './routes/delivery-route.ts';
 import { registerExplicitRoute } from './routes/explicit-route.ts';
 import { registerNamedTransformationRoutes } from './routes/named-transformation-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerManagementRoutes } from './routes/management-routes.ts';
+import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
 import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 
@@ -52,7 +54,9 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerManagementRoutes(app, options);
   registerNamedTransformationRoutes(app, options);
   registerAdminResourceRoutes(app, options);
+  registerBackupRoutes(app, options);
   registerUploadPresetRoutes(app, options);
+  registerMetadataRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

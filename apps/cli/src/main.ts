@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudNotificationUrls, setStrictTransformations } from '@rendition/catalog';
+import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudBackups, setCloudNotificationUrls, setStrictTransformations } from '@rendition/catalog';
 import { generateWebhookSecret } from '@rendition/webhooks';
 import { ConfigError, loadConfig, type Config } from '@rendition/config';
 import { createLogger } from '@rendition/logging';
@@ -18,6 +18,7 @@ const USAGE = `Usage: rendition <command>
   webhooks show <cloud>            the cloud's Standard Webhooks secret and global notification URLs
   webhooks set-urls <cloud> [url…] replace the cloud's global notification URLs (none: clear them)
   strict-transformations <cloud> on|off   only signed URLs (or eager) may create derivatives
+  backups <cloud> on|off  overwrite and destroy keep the replaced versions (default on)
 
 Configuration comes from the environment: see docs/env.md.`;
 
@@ -43,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return webhooks(config, rest);
     case 'strict-transformations':
       return strictTransformations(config, rest);
+    case 'backups':
+      return backups(config, rest);
     case 'start':
       return run(config, ['api', 'worker'], true);
     case 'api':
@@ -102,6 +105,23 @@ async function strictTransformations(config: Config, args: string[]): Promise<nu
   try {
     await setStrictTransformations(db, cloud, setting === 'on');
     process.stdout.write(`strict transformations ${setting} for ${cloud}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
+async function backups(config: Config, args: string[]): Promise<number> {
+  const [cloud, setting] = args;
+  if (!cloud || !/^[a-z0-9_-]{1,64}$/.test(cloud) || (setting !== 'on' && setting !== 'off')) {
+    process.stderr.write('Usage: rendition backups <cloud> on|off\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    await setCloudBackups(db, cloud, setting === 'on');
+    process.stdout.write(`backups ${setting} for ${cloud}\n`);
   } finally {
     await db.destroy();
   }

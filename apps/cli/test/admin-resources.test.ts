@@ -165,7 +165,7 @@ describe('api.resource', () => {
   it('lists versions when asked', async () => {
     const resource = (await cloudinary.api.resource('photo', { versions: true })) as Resource & { versions: Array<Record<string, unknown>> };
     expect(resource.versions).toEqual([
-      { version_id: photo.version_id, version: String(photo.version), format: 'jpg', size: photo.bytes, time: photo.created_at, restorable: false },
+      { version_id: photo.version_id, version: String(photo.version), format: 'jpg', size: photo.bytes, time: photo.created_at, restorable: true },
     ]);
     expect(await cloudinary.api.resource('photo')).not.toHaveProperty('versions');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findAsset, type AssetRecord } from '@rendition/catalog';
+import { findAsset, setCloudBackups, type AssetRecord } from '@rendition/catalog';
 import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -19,6 +19,8 @@ beforeAll(async () => {
   const { apiKey, apiSecret } = cluster.credentials;
   process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
   cloudinary = loadCloudinarySdk();
+  // These tests pin destroy and overwrite without backups (everything goes); backups.test.ts covers them on.
+  await setCloudBackups(cluster.cluster.services.db, 'demo', false);
   const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#3366cc' } }).png().toBuffer();
   image = `data:image/png;base64,${png.toString('base64')}`;
 }, 60_000);

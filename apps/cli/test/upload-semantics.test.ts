@@ -90,7 +90,7 @@ describe('upload semantics against a whole cluster', () => {
   }
 
   describe('overwrite', () => {
-    it('replaces the asset by default, keeping its asset_id and deleting the old original', async () => {
+    it('replaces the asset by default, keeping its asset_id and the old original as a backup', async () => {
       const red = await png(40, 30, [255, 0, 0]);
       const blue = await png(50, 20, [0, 0, 255]);
       const first = await uploadOk(cluster, red, { public_id: 'dup' });
@@ -108,9 +108,12 @@ describe('upload semantics against a whole cluster', () => {
       expect(second.version).toBeGreaterThan(first.version);
       expect(second.secure_url).toBe(`${cluster.baseUrl}/demo/image/upload/v${second.version}/dup.png`);
 
-      expect(existsSync(originalPath(first.asset_id, first.version_id))).toBe(false);
+      // Backups are on by default (backups.test.ts): the replaced original stays as a backup.
+      expect(readFileSync(originalPath(first.asset_id, first.version_id)).equals(red.bytes)).toBe(true);
       expect(readFileSync(originalPath(second.asset_id, second.version_id)).equals(blue.bytes)).toBe(true);
-      expect(await filesUnder(join(cluster.dataDir, 'assets', first.asset_id))).toEqual([`${second.version_id}/original`]);
+      expect((await filesUnder(join(cluster.dataDir, 'assets', first.asset_id))).sort()).toEqual(
+        [`${first.version_id}/original`, `${second.version_id}/original`].sort(),
+      );
 
       const current = await fetchBytes(second.secure_url);
       expect(current.response.status).toBe(200);
@@ -383,14 +386,15 @@ describe('the S3 storage driver end to end', () => {
     expect(beyond.response.headers.get('content-range')).toBe(`bytes */${image.bytes.length}`);
   });
 
-  it('overwrites in the bucket, deleting the replaced original', async () => {
+  it('overwrites in the bucket, keeping the replaced original as a backup', async () => {
     const first = await uploadOk(cluster, await png(10, 10, [1, 1, 1]), { public_id: 'on-s3/again' });
     const replacement = await png(12, 12, [2, 2, 2]);
     const second = await uploadOk(cluster, replacement, { public_id: 'on-s3/again' });
     expect(second.asset_id).toBe(first.asset_id);
     const keys = await bucketKeys();
     expect(keys).toContain(`assets/${second.asset_id}/${second.version_id}/original`);
-    expect(keys).not.toContain(`assets/${first.asset_id}/${first.version_id}/original`);
+    // Backups are on by default: the replaced original stays.
+    expect(keys).toContain(`assets/${first.asset_id}/${first.version_id}/original`);
     expect(keys.filter((key) => key.startsWith('staging/'))).toEqual([]);
     const served = await fetchBytes(second.secure_url);
     expect(served.bytes.equals(replacement.bytes)).toBe(true);

@@ -129,6 +129,7 @@ export async function describeResource(
   const response = listItem(deps, caller, asset);
   response.tags = [...asset.tags];
   if (Object.keys(asset.context).length > 0) response.context = { custom: { ...asset.context } };
+  if (Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   if (asset.resourceType === 'image') response.pages = asset.pages ?? 1;
   response.etag = asset.etag;
   response.placeholder = false;
@@ -145,8 +146,8 @@ export async function describeResource(
       format: version.format,
       size: version.bytes,
       time: isoSeconds(version.createdAt),
-      // Only the current version's bytes are kept until backups land; it is the asset itself.
-      restorable: version.versionId !== asset.versionId,
+      // Every version row owns its original (backups-repository.ts), so each one can be restored.
+      restorable: true,
     }));
   }
   return response;
@@ -190,6 +191,7 @@ function listItem(deps: AdminReadDependencies, caller: AdminCaller, asset: Asset
   // Kept for itemShape, which drops what was not asked for.
   item.tags = [...asset.tags];
   if (Object.keys(asset.context).length > 0) item.context = { custom: { ...asset.context } };
+  if (Object.keys(asset.metadata).length > 0) item.metadata = { ...asset.metadata };
   return item;
 }
 
@@ -205,9 +207,11 @@ function itemShape(params: RawParams): (item: Json) => Json {
   }
   const withTags = readBoolean(params, 'tags', false);
   const withContext = readBoolean(params, 'context', false);
+  const withMetadata = readBoolean(params, 'metadata', false);
   return (item) => {
     if (!withTags) delete item.tags;
     if (!withContext) delete item.context;
+    if (!withMetadata) delete item.metadata;
     return item;
   };
 }

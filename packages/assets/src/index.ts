@@ -5,3 +5,34 @@ export { destroyAssetCommand } from './destroy-asset.ts';
 export { tagAssetsCommand, readPublicIds, MAX_PUBLIC_IDS } from './tag-assets.ts';
 export { contextAssetsCommand } from './context-assets.ts';
 export { issueDeleteToken, deleteByTokenCommand, DELETE_TOKEN_TTL_SECONDS, INVALID_DELETE_TOKEN, EXPIRED_DELETE_TOKEN } from './delete-token.ts';
+export {
+  resolveMetadata,
+  checkMetadataValue,
+  coerceMetadataValue,
+  passesValidation,
+  isIsoDate,
+  METADATA_FIELD_TYPES,
+  type MetadataChanges,
+  type MetadataFieldDefinition,
+  type MetadataFieldType,
+  type MetadataValue,
+  type DatasourceEntry,
+  type ValidationRule,
+} from './metadata.ts';
+export {
+  listMetadataFieldsCommand,
+  describeMetadataField,
+  createMetadataField,
+  changeMetadataField,
+  removeMetadataField,
+  updateDatasourceCommand,
+  setDatasourceEntriesState,
+  resolveCloudMetadata,
+  updateMetadataCommand,
+  readFieldDefinition,
+  mergeDatasource,
+  fieldJson,
+  definitionOf,
+} from './metadata-fields.ts';
+export { downloadBackup, restoreAssetsCommand } from './backups.ts';
+export type { BackupDownload } from './backups.ts';

@@ -31,15 +31,17 @@ export function assetResponse(deps: ManagementDependencies, request: ManagementR
 
 /**
  * Deletes the bytes of an asset whose rows are already gone: the keys the catalog listed, then
- * whatever else lies under the asset's prefix (a derivative written while the rows were being
+ * whatever else lies under the asset's prefix except the kept backups (a derivative written while the rows were being
  * deleted, a version the catalog forgot). Every key is attempted before a failure is reported.
  */
 export async function deleteAssetBlobs(store: BlobStore, destroyed: DestroyedAsset): Promise<void> {
   const prefix = assetPrefix(destroyed.assetId);
-  const known = destroyed.storageKeys.filter((key) => key.startsWith(prefix));
+  // Backed-up versions' originals stay: download_backup and restore still read them.
+  const kept = new Set(destroyed.keptStorageKeys ?? []);
+  const known = destroyed.storageKeys.filter((key) => key.startsWith(prefix) && !kept.has(key));
   const first = await Promise.allSettled(known.map((key) => store.delete(key)));
   const rest: string[] = [];
-  for await (const blob of store.list(prefix)) rest.push(blob.key);
+  for await (const blob of store.list(prefix)) if (!kept.has(blob.key)) rest.push(blob.key);
   const second = await Promise.allSettled(rest.map((key) => store.delete(key)));
   const failure = [...first, ...second].find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;

@@ -2,6 +2,7 @@ import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { Database } from './database-schema.ts';
 import { findAsset, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
+import { keepBackupsOfDestroyedAsset } from './backups-repository.ts';
 
 /**
  * Asset management writes (rename, destroy, tags, context, delete tokens). Each is one PostgreSQL
@@ -37,6 +38,8 @@ export interface DestroyedAsset {
   version: number;
   /** Keys the catalog knew of (original, versions, derivatives); the caller also sweeps the asset's prefix. */
   storageKeys: string[];
+  /** Originals of backed-up versions (backups-repository.ts): kept, and spared by the prefix sweep. */
+  keptStorageKeys?: string[];
 }
 
 export type RenameOutcome =
@@ -88,10 +91,14 @@ function managed(db: Kysely<Database>): ManagementDb {
   return db.withTables<{ delete_tokens: DeleteTokensTable }>();
 }
 
-/** Deletes an asset's rows (versions, derivatives and delete tokens cascade); the row must be locked. */
+/**
+ * Deletes an asset's rows (derivatives and delete tokens cascade; versions that are not backed up are
+ * deleted, backed-up ones stay with a `deleted_assets` row); the row must be locked.
+ */
 async function deleteAssetRows(trx: Transaction<Database>, assetId: string): Promise<DestroyedAsset | undefined> {
   const derived = await trx.selectFrom('derived').select('storage_key').where('asset_id', '=', assetId).execute();
   const versions = await trx.selectFrom('asset_versions').select('storage_key').where('asset_id', '=', assetId).execute();
+  const kept = new Set(await keepBackupsOfDestroyedAsset(trx, assetId));
   const deleted = await trx
     .deleteFrom('assets')
     .where('asset_id', '=', assetId)
@@ -99,6 +106,7 @@ async function deleteAssetRows(trx: Transaction<Database>, assetId: string): Pro
     .executeTakeFirst();
   if (!deleted) return undefined;
   const keys = new Set([deleted.storage_key, ...versions.map((row) => row.storage_key), ...derived.map((row) => row.storage_key)]);
+  for (const key of kept) keys.delete(key);
   return {
     assetId: deleted.asset_id.trim(),
     publicId: deleted.public_id,
@@ -106,6 +114,7 @@ async function deleteAssetRows(trx: Transaction<Database>, assetId: string): Pro
     type: deleted.type,
     version: Number(deleted.version),
     storageKeys: [...keys],
+    ...(kept.size > 0 ? { keptStorageKeys: [...kept] } : {}),
   };
 }
 

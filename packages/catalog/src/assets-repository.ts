@@ -1,6 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { AssetsTable, Database } from './database-schema.ts';
+import type { AssetsTable, Database, MetadataValue } from './database-schema.ts';
+import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
+import { forgetDeletedAsset, keepsReplacedVersion } from './backups-repository.ts';
 
 export interface AssetIdentity {
   cloudName: string;
@@ -23,6 +25,8 @@ export interface AssetRecord extends AssetIdentity {
   storageKey: string;
   tags: string[];
   context: Record<string, string>;
+  /** Structured metadata by field external_id. */
+  metadata: Record<string, MetadataValue>;
   assetFolder: string;
   displayName: string;
   originalFilename: string | null;
@@ -34,7 +38,16 @@ export type CommitOutcome =
   /** A new asset. */
   | { kind: 'created'; asset: AssetRecord }
   /** An existing asset now points at the new version; the previous original may be deleted. */
-  | { kind: 'overwritten'; asset: AssetRecord; replacedStorageKey: string; replacedVersionId: string }
+  | {
+      kind: 'overwritten';
+      asset: AssetRecord;
+      replacedStorageKey: string;
+      replacedVersionId: string;
+      /** The replaced version is a backup: its row and original stay (only its derivatives may go). */
+      replacedKept: boolean;
+    }
+  /** `replacesAssetId` no longer holds this identity (destroyed or renamed meanwhile): nothing changed. */
+  | { kind: 'asset-gone' }
   /** overwrite=false and the public_id is taken: nothing changed. */
   | { kind: 'existing'; asset: AssetRecord }
   /** This version was committed before (a retried job): nothing changed. */
@@ -61,7 +74,18 @@ export async function findAssetByVersionId(db: CatalogDb, versionId: string): Pr
  */
 export async function commitAssetVersion(
   db: CatalogDb,
-  input: { asset: AssetRecord; overwrite: boolean },
+  input: {
+    asset: AssetRecord;
+    overwrite: boolean;
+    /** `backup=true`: this version is backed up, and so is the version it replaces. */
+    backup?: boolean;
+    /**
+     * The asset the caller found under this identity and whose asset_id it reused for the blob's key.
+     * Re-checked under the row lock: if a destroy or rename took it meanwhile, the commit answers
+     * `asset-gone` instead of recording a row whose original the destroy's sweep may delete.
+     */
+    replacesAssetId?: string;
+  },
 ): Promise<CommitOutcome> {
   return db.transaction().execute(async (trx) => {
     const { asset } = input;
@@ -71,8 +95,22 @@ export async function commitAssetVersion(
       .where('version_id', '=', asset.versionId)
       .executeTakeFirst();
     if (committed) {
-      const row = await trx.selectFrom('assets').selectAll().where('asset_id', '=', committed.asset_id).executeTakeFirstOrThrow();
+      const row = await trx.selectFrom('assets').selectAll().where('asset_id', '=', committed.asset_id).executeTakeFirst();
+      // Committed, then destroyed (its version kept as a backup): a retry must not bring it back.
+      if (!row) throw new Error(`version ${asset.versionId} was committed and its asset destroyed since`);
       return { kind: 'already-committed', asset: toRecord(row) };
+    }
+
+    if (input.replacesAssetId !== undefined) {
+      // Serializes with destroy and rename, which lock the same row before changing it.
+      const seen = await trx.selectFrom('assets').selectAll().where('asset_id', '=', input.replacesAssetId).forUpdate().executeTakeFirst();
+      const sameIdentity =
+        seen !== undefined &&
+        seen.cloud_name === asset.cloudName &&
+        seen.resource_type === asset.resourceType &&
+        seen.type === asset.type &&
+        seen.public_id === asset.publicId;
+      if (!sameIdentity) return { kind: 'asset-gone' };
     }
 
     const inserted = await trx
@@ -82,7 +120,8 @@ export async function commitAssetVersion(
       .returningAll()
       .executeTakeFirst();
     if (inserted) {
-      await insertVersion(trx, asset, asset.assetId);
+      await insertVersion(trx, asset, asset.assetId, input.backup === true);
+      await forgetDeletedAsset(trx, asset.assetId);
       return { kind: 'created', asset: toRecord(inserted) };
     }
 
@@ -99,10 +138,12 @@ export async function commitAssetVersion(
       .where('asset_id', '=', current.asset_id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    // Without backups only the current version is kept (a later issue adds backup=true history).
-    await trx.deleteFrom('asset_versions').where('asset_id', '=', current.asset_id).execute();
-    await insertVersion(trx, replacement, current.asset_id);
-    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key, replacedVersionId: current.version_id.trim() };
+    // A backed-up replaced version keeps its row (and its original); otherwise it goes.
+    const replacedVersionId = current.version_id.trim();
+    const replacedKept = await keepsReplacedVersion(trx, { cloudName: asset.cloudName, replacedVersionId, forced: input.backup === true });
+    if (!replacedKept) await trx.deleteFrom('asset_versions').where('version_id', '=', replacedVersionId).execute();
+    await insertVersion(trx, replacement, current.asset_id, input.backup === true);
+    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key, replacedVersionId, replacedKept };
   });
 }
 
@@ -116,7 +157,7 @@ function selectByIdentity(db: Kysely<Database>, identity: AssetIdentity) {
     .where('public_id', '=', identity.publicId);
 }
 
-async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, assetId: string): Promise<void> {
+async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, assetId: string, backup: boolean): Promise<void> {
   await trx
     .insertInto('asset_versions')
     .values({
@@ -127,6 +168,11 @@ async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, ass
       bytes: asset.bytes,
       etag: asset.etag,
       format: asset.format,
+      content_type: asset.contentType,
+      width: asset.width,
+      height: asset.height,
+      pages: asset.pages,
+      backup,
     })
     .execute();
 }
@@ -150,6 +196,7 @@ function toRow(asset: AssetRecord) {
     storage_key: asset.storageKey,
     tags: asset.tags,
     context: JSON.stringify(asset.context),
+    metadata: JSON.stringify(asset.metadata),
     asset_folder: asset.assetFolder,
     display_name: asset.displayName,
     original_filename: asset.originalFilename,
@@ -177,6 +224,7 @@ function toRecord(row: Selectable<AssetsTable>): AssetRecord {
     storageKey: row.storage_key,
     tags: row.tags,
     context: row.context,
+    metadata: row.metadata ?? {},
     assetFolder: row.asset_folder,
     displayName: row.display_name,
     originalFilename: row.original_filename,
@@ -185,11 +233,11 @@ function toRecord(row: Selectable<AssetsTable>): AssetRecord {
   };
 }
 
-/** Replaces tags and/or context of an asset (explicit); returns the updated asset. */
+/** Replaces tags and/or context of an asset and merges structured metadata into it (explicit); returns the updated asset. */
 export async function updateAssetMetadata(
   db: CatalogDb,
   assetId: string,
-  changes: { tags?: string[]; context?: Record<string, string> },
+  changes: { tags?: string[]; context?: Record<string, string>; metadata?: MetadataChanges },
 ): Promise<AssetRecord> {
   const row = await db
     .updateTable('assets')
@@ -197,6 +245,7 @@ export async function updateAssetMetadata(
       updated_at: new Date(),
       ...(changes.tags ? { tags: changes.tags } : {}),
       ...(changes.context ? { context: JSON.stringify(changes.context) } : {}),
+      ...(changes.metadata ? { metadata: mergedMetadata(changes.metadata) } : {}),
     })
     .where('asset_id', '=', assetId)
     .returningAll()

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
+/** A structured metadata value: string and date fields hold text, integer a number, set a list of datasource ids. */
+export type MetadataValue = string | number | string[];
+
 /** Table shapes as Kysely sees them; migrations in ./migrations are the source of truth. */
 export interface CloudsTable {
   name: string;
@@ -7,6 +10,8 @@ export interface CloudsTable {
   webhook_secret: string | null;
   notification_urls: ColumnType<string[], string[] | undefined, string[]>;
   strict_transformations: Generated<boolean>;
+  /** Backups on by default (0008): overwrite and destroy keep the replaced versions. */
+  backups: Generated<boolean>;
 }
 
 export interface DerivedTable {
@@ -98,6 +103,8 @@ export interface AssetsTable {
   storage_key: string;
   tags: ColumnType<string[], string[], string[]>;
   context: JSONColumnType<Record<string, string>>;
+  /** Structured metadata values by field external_id (migration 0007). */
+  metadata: JSONColumnType<Record<string, MetadataValue>>;
   asset_folder: string;
   display_name: string;
   original_filename: string | null;
@@ -115,6 +122,30 @@ export interface AssetVersionsTable {
   etag: string;
   format: string | null;
   created_at: Generated<Date>;
+  content_type: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  /** Uploaded with `backup=true`: kept on overwrite/destroy whatever the cloud's default. */
+  backup: Generated<boolean>;
+}
+
+/** The identity and descriptive fields of a destroyed asset whose backed-up versions were kept (0008). */
+export interface DeletedAssetsTable {
+  asset_id: string;
+  cloud_name: string;
+  resource_type: string;
+  type: string;
+  public_id: string;
+  tags: ColumnType<string[], string[], string[]>;
+  context: JSONColumnType<Record<string, string>>;
+  metadata: JSONColumnType<Record<string, MetadataValue>>;
+  asset_folder: string;
+  display_name: string;
+  original_filename: string | null;
+  access_mode: string;
+  created_at: Date;
+  deleted_at: Generated<Date>;
 }
 
 export interface JobsTable {
@@ -144,4 +175,5 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   derived: DerivedTable;
   named_transformations: NamedTransformationsTable;
+  deleted_assets: DeletedAssetsTable;
 }

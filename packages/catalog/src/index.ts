@@ -1,7 +1,7 @@
 export { connectCatalog, ensureDatabaseExists, dropDatabase, pingCatalog } from './connection.ts';
 export type { CatalogDb } from './connection.ts';
 export { migrateToLatest } from './migrate.ts';
-export type { Database } from './database-schema.ts';
+export type { Database, MetadataValue } from './database-schema.ts';
 export * from './clouds-repository.ts';
 export * from './assets-repository.ts';
 export * from './jobs-repository.ts';
@@ -11,3 +11,5 @@ export * from './derived-repository.ts';
 export * from './upload-presets-repository.ts';
 export * from './asset-management-repository.ts';
 export * from './asset-queries.ts';
+export * from './metadata-fields-repository.ts';
+export * from './backups-repository.ts';

@@ -34,6 +34,8 @@ export const IngestJobV1Schema = z.object({
     overwrite: z.boolean(),
     tags: z.array(z.string()),
     context: z.record(z.string(), z.string()),
+    /** Structured metadata, typed and validated at intake (defaults applied). */
+    metadata: z.record(z.string(), z.union([z.string(), z.number(), z.array(z.string())])).default({}),
     format: z.string().nullable(),
     allowedFormats: z.array(z.string()),
     accessMode: z.string(),
@@ -45,6 +47,8 @@ export const IngestJobV1Schema = z.object({
   eagerAsync: z.boolean().default(false),
   /** return_delete_token=true: the response carries a `delete_token` for delete_by_token. */
   returnDeleteToken: z.boolean().default(false),
+  /** backup=true: this version is backed up (and so is the one it replaces) whatever the cloud's default. */
+  backup: z.boolean().default(false),
   /** Incoming transformation (canonical): applied to the original before it is stored. */
   incoming: z.string().nullable().default(null),
 });

@@ -35,6 +35,8 @@ export type UploadRequest = {
   context: Record<string, string>;
   /** Structured metadata by field external id, values as sent (typing needs the field definitions). */
   metadata: Record<string, string>;
+  /** clear_invalid=true: metadata values that fail validation are dropped instead of refused. */
+  clearInvalid?: boolean;
   /** Convert the original to this format before storing. */
   format?: string;
   allowedFormats: string[];
@@ -117,6 +119,7 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
     returnDeleteToken: readBoolean(params, 'return_delete_token', false),
   };
 
+  if (readBoolean(params, 'clear_invalid', false)) request.clearInvalid = true;
   const publicId = readString(params, 'public_id');
   if (publicId !== undefined) request.publicId = validatePublicId(publicId);
   const folder = readString(params, 'folder');

@@ -22,6 +22,8 @@ export type AssetView = {
   createdAt: Date;
   tags: string[];
   context: Record<string, string>;
+  /** Structured metadata by field external_id. */
+  metadata?: Record<string, unknown>;
   assetFolder: string;
   displayName: string;
   originalFilename: string | null;
@@ -106,6 +108,7 @@ export function buildUploadResponse(asset: AssetView, options: ResponseOptions):
   response.asset_folder = asset.assetFolder;
   response.display_name = asset.displayName;
   if (Object.keys(asset.context).length > 0) response.context = { custom: { ...asset.context } };
+  if (asset.metadata && Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   response.access_mode = asset.accessMode;
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
   response.api_key = options.apiKey;

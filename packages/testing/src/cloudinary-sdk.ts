@@ -19,6 +19,7 @@ export type CloudinarySdk = {
     remove_all_tags(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     add_context(context: string | Record<string, unknown>, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     remove_all_context(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_metadata(metadata: string | Record<string, unknown>, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   api: {
     create_transformation(name: string, definition: unknown): Promise<Record<string, unknown>>;
@@ -28,6 +29,15 @@ export type CloudinarySdk = {
     resources(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     resources_by_tag(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     resources_by_ids(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    restore(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    list_metadata_fields(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    metadata_field_by_field_id(externalId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    add_metadata_field(field: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_metadata_field(externalId: string, field: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    delete_metadata_field(externalId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_metadata_field_datasource(externalId: string, change: { values: Array<Record<string, unknown>> }, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    delete_datasource_entries(externalId: string, entryIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    restore_metadata_field_datasource(externalId: string, entryIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   utils: {
     api_sign_request(params: Record<string, unknown>, secret: string, algorithm?: string | null, version?: number | null): string;
@@ -36,6 +46,7 @@ export type CloudinarySdk = {
     verify_api_response_signature(publicId: string, version: number | string, signature: string): boolean;
     verifyNotificationSignature(body: string, timestamp: number, signature: string, validFor?: number): boolean;
     webhook_signature(body: string, timestamp: number, options: Record<string, unknown>): string;
+    download_backedup_asset(assetId: string, versionId: string, options?: Record<string, unknown>): string;
   };
 };
 

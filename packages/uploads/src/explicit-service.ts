@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { resolveCloudMetadata } from '@rendition/assets';
 import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
 import { eagerFormat, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
 import type { DeriveJobV1, JobQueues } from '@rendition/jobs';
@@ -47,11 +48,20 @@ export async function applyExplicit(
   const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
   if (specs.length > 0 && found.resourceType !== 'image') throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
 
+  // Structured metadata merges: the fields given change, an empty value clears one.
+  const metadata =
+    params.metadata === undefined
+      ? undefined
+      : await resolveCloudMetadata(deps.db, input.cloudName, parseContext(readString(params, 'metadata') ?? ''), {
+          mode: 'update',
+          clearInvalid: readBoolean(params, 'clear_invalid', false),
+        });
   const asset =
-    params.tags !== undefined || params.context !== undefined
+    params.tags !== undefined || params.context !== undefined || metadata !== undefined
       ? await updateAssetMetadata(deps.db, found.assetId, {
           ...(params.tags !== undefined ? { tags: parseTags(params) } : {}),
           ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '') } : {}),
+          ...(metadata !== undefined ? { metadata } : {}),
         })
       : found;
   const response = buildUploadResponse(toAssetView(asset), {

@@ -224,6 +224,7 @@ async function storeAndCommit(
   versionId: string,
   resourceType: 'image' | 'video' | 'raw',
   prepared: PreparedOriginal,
+  attempt = 1,
 ): Promise<IngestOutcome> {
   const { request } = job;
   const identity = { cloudName: job.cloudName, resourceType, type: request.type, publicId: prepared.publicId };
@@ -250,6 +251,7 @@ async function storeAndCommit(
     storageKey,
     tags: request.tags,
     context: request.context,
+    metadata: request.metadata,
     assetFolder: request.assetFolder,
     displayName: request.displayName ?? lastSegment,
     originalFilename: request.originalFilename,
@@ -259,7 +261,12 @@ async function storeAndCommit(
 
   let result;
   try {
-    result = await commitAssetVersion(deps.db, { asset, overwrite: request.overwrite });
+    result = await commitAssetVersion(deps.db, {
+      asset,
+      overwrite: request.overwrite,
+      backup: job.backup,
+      ...(current ? { replacesAssetId: current.assetId } : {}),
+    });
   } catch (error) {
     await deps.store.delete(storageKey);
     throw error;
@@ -269,10 +276,17 @@ async function storeAndCommit(
       // Lost a race with another upload of the same public_id while overwrite=false.
       if (result.asset.storageKey !== storageKey) await deps.store.delete(storageKey);
       return { asset: result.asset, existing: true };
+    case 'asset-gone':
+      // A destroy or rename took the asset between findAsset and the commit: the blob was stored under
+      // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
+      await deps.store.delete(storageKey);
+      if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
+      return storeAndCommit(deps, job, versionId, resourceType, prepared, attempt + 1);
     case 'overwritten': {
-      // The replaced version and everything derived from it are unreachable now (versions without backups).
+      // Derivatives of the replaced version go; its original goes too unless it is a backup.
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
-      const stale = [result.replacedStorageKey, ...derivedKeys].filter((key) => key !== storageKey);
+      const replaced = result.replacedKept ? [] : [result.replacedStorageKey];
+      const stale = [...replaced, ...derivedKeys].filter((key) => key !== storageKey);
       await Promise.all(stale.map((key) => deps.store.delete(key)));
       return { asset: result.asset, existing: false };
     }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { notificationsForBatch } from '@rendition/batches';
 import { cloudNotificationUrls, createBatchWithJobs, findJob, finishJob, type CatalogDb } from '@rendition/catalog';
+import { resolveCloudMetadata } from '@rendition/assets';
 import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
 import { waitForBatchResult } from './batch-wait.ts';
 import type { IngestJobV1, IngestSource, JobQueues } from '@rendition/jobs';
@@ -97,7 +98,12 @@ export async function acceptUpload(
     checkNotificationUrl(deps, input.request.eagerNotificationUrl);
     const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager);
     const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
-    job = { ...buildIngestJob(jobId, batchId, input), eager, eagerAsync: input.request.eagerAsync && eager.length > 0, incoming };
+    // Typed against the cloud's fields now, so an invalid value is a 400 before any job exists.
+    const metadata = await resolveCloudMetadata(deps.db, input.cloudName, input.request.metadata, {
+      mode: 'upload',
+      clearInvalid: input.request.clearInvalid === true,
+    });
+    job = { ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }), eager, eagerAsync: input.request.eagerAsync && eager.length > 0, incoming };
     const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
     await createBatchWithJobs(
       deps.db,
@@ -166,7 +172,7 @@ function checkNotificationUrl(deps: IntakeDependencies, url: string | undefined)
 function buildIngestJob(
   jobId: string,
   batchId: string,
-  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource },
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
 ): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'incoming'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
@@ -178,6 +184,7 @@ function buildIngestJob(
     source: input.source,
     newAssetId: randomBytes(16).toString('hex'),
     returnDeleteToken: input.request.returnDeleteToken,
+    backup: input.request.backup,
     request: {
       resourceType: input.request.resourceType,
       type: input.request.type,
@@ -189,6 +196,7 @@ function buildIngestJob(
       overwrite: input.request.overwrite,
       tags: input.request.tags,
       context: input.request.context,
+      metadata: input.metadata,
       format: input.request.format ?? null,
       allowedFormats: input.request.allowedFormats,
       accessMode: input.request.accessMode ?? 'public',

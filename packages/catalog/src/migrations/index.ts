@@ -5,6 +5,8 @@ import * as derived from './0003-derived.ts';
 import * as assetManagement from './0004-asset-management.ts';
 import * as uploadPresets from './0005-upload-presets.ts';
 import * as assetQueryIndexes from './0006-asset-query-indexes.ts';
+import * as structuredMetadata from './0007-structured-metadata.ts';
+import * as backups from './0008-backups.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +16,6 @@ export const migrations: Record<string, Migration> = {
   '0004-asset-management': assetManagement,
   '0005-upload-presets': uploadPresets,
   '0006-asset-query-indexes': assetQueryIndexes,
+  '0007-structured-metadata': structuredMetadata,
+  '0008-backups': backups,
 };

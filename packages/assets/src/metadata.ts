@@ -1,0 +1,221 @@
+import { ApiError } from '@rendition/protocol';
+
+/**
+ * Structured metadata values against field definitions: pure functions over plain data (the Admin
+ * API's JSON shapes), so they are tested without a database. Values arrive as the wire sends them
+ * (`field=value|set=["a","b"]`, decoded by parseContext into text) or as JSON (a field's
+ * default_value); what comes out is what an asset stores: text for string and date fields, a number
+ * for integer fields, a datasource external_id for enum and a list of them for set.
+ */
+
+export const METADATA_FIELD_TYPES = ['string', 'integer', 'date', 'enum', 'set'] as const;
+export type MetadataFieldType = (typeof METADATA_FIELD_TYPES)[number];
+export type MetadataValue = string | number | string[];
+
+export interface DatasourceEntry {
+  external_id: string;
+  value: string;
+  state: 'active' | 'inactive';
+}
+
+export type ValidationRule =
+  | { type: 'greater_than' | 'less_than'; value: number | string; equals: boolean }
+  | { type: 'strlen'; min?: number; max?: number }
+  | { type: 'and'; rules: ValidationRule[] };
+
+/** A field definition as the Admin API shows it. */
+export interface MetadataFieldDefinition {
+  external_id: string;
+  type: MetadataFieldType;
+  label: string;
+  mandatory: boolean;
+  default_value: MetadataValue | null;
+  validation: ValidationRule | null;
+  datasource: { values: DatasourceEntry[] } | null;
+}
+
+/** What a metadata parameter does to an asset: values to set, fields to clear. */
+export interface MetadataChanges {
+  set: Record<string, MetadataValue>;
+  clear: string[];
+}
+
+export type Checked = { ok: true; value: MetadataValue } | { ok: false; reason: string };
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const INTEGER = /^\s*[-+]?\d+\s*$/;
+
+export function isMetadataFieldType(value: unknown): value is MetadataFieldType {
+  return typeof value === 'string' && (METADATA_FIELD_TYPES as readonly string[]).includes(value);
+}
+
+/** `YYYY-MM-DD` naming a real calendar day. */
+export function isIsoDate(text: string): boolean {
+  const match = DATE.exec(text);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number) as [number, number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+function activeIds(field: MetadataFieldDefinition): Set<string> {
+  return new Set((field.datasource?.values ?? []).filter((entry) => entry.state !== 'inactive').map((entry) => entry.external_id));
+}
+
+/** A set's value: a JSON list (`["a","b"]`, as the SDK encodes arrays), or one bare id. */
+function listOf(raw: unknown): string[] | undefined {
+  if (Array.isArray(raw)) return raw.every((item) => typeof item === 'string') ? raw : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const text = raw.trim();
+  if (!text.startsWith('[')) return [text];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.every((item) => typeof item === 'string') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const shown = (raw: unknown): string => (typeof raw === 'string' ? `'${raw}'` : JSON.stringify(raw));
+
+/** The typed value of `raw` for `field`, before its validation rule. */
+export function coerceMetadataValue(field: MetadataFieldDefinition, raw: unknown): Checked {
+  switch (field.type) {
+    case 'string':
+      if (typeof raw === 'string') return { ok: true, value: raw };
+      if (typeof raw === 'number' && Number.isFinite(raw)) return { ok: true, value: String(raw) };
+      return { ok: false, reason: `${shown(raw)} is not a string` };
+    case 'integer': {
+      const value = typeof raw === 'number' ? raw : typeof raw === 'string' && INTEGER.test(raw) ? Number(raw.trim()) : NaN;
+      if (Number.isSafeInteger(value)) return { ok: true, value };
+      return { ok: false, reason: `${shown(raw)} is not an integer` };
+    }
+    case 'date': {
+      const text = typeof raw === 'string' ? raw.trim() : '';
+      if (isIsoDate(text)) return { ok: true, value: text };
+      return { ok: false, reason: `${shown(raw)} is not a date in YYYY-MM-DD format` };
+    }
+    case 'enum': {
+      const text = typeof raw === 'string' ? raw.trim() : undefined;
+      if (text !== undefined && activeIds(field).has(text)) return { ok: true, value: text };
+      return { ok: false, reason: `${shown(raw)} is not an external_id of the field's datasource` };
+    }
+    case 'set': {
+      const list = listOf(raw);
+      if (list === undefined) return { ok: false, reason: `${shown(raw)} is not a list of datasource external_ids` };
+      const ids = activeIds(field);
+      const unknown = list.find((item) => !ids.has(item));
+      if (unknown !== undefined) return { ok: false, reason: `'${unknown}' is not an external_id of the field's datasource` };
+      return { ok: true, value: [...new Set(list)] };
+    }
+  }
+}
+
+function describeRule(rule: ValidationRule): string {
+  switch (rule.type) {
+    case 'greater_than':
+      return `greater than ${rule.equals ? 'or equal to ' : ''}${rule.value}`;
+    case 'less_than':
+      return `less than ${rule.equals ? 'or equal to ' : ''}${rule.value}`;
+    case 'strlen':
+      return `between ${rule.min ?? 0} and ${rule.max ?? 'any number of'} characters long`;
+    case 'and':
+      return rule.rules.map(describeRule).join(' and ');
+  }
+}
+
+function compare(a: number | string, b: number | string): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+}
+
+/** Whether a typed value passes a validation rule (dates compare as `YYYY-MM-DD` text, which orders them). */
+export function passesValidation(rule: ValidationRule, value: MetadataValue): boolean {
+  switch (rule.type) {
+    case 'greater_than':
+    case 'less_than': {
+      if (Array.isArray(value)) return false;
+      const order = compare(value, typeof value === 'number' ? Number(rule.value) : String(rule.value));
+      if (order === 0) return rule.equals;
+      return rule.type === 'greater_than' ? order > 0 : order < 0;
+    }
+    case 'strlen': {
+      if (typeof value !== 'string') return false;
+      const length = [...value].length;
+      return (rule.min === undefined || length >= rule.min) && (rule.max === undefined || length <= rule.max);
+    }
+    case 'and':
+      return rule.rules.every((inner) => passesValidation(inner, value));
+  }
+}
+
+/** Coercion, then the field's validation rule. */
+export function checkMetadataValue(field: MetadataFieldDefinition, raw: unknown): Checked {
+  const coerced = coerceMetadataValue(field, raw);
+  if (!coerced.ok || field.validation === null) return coerced;
+  if (passesValidation(field.validation, coerced.value)) return coerced;
+  return { ok: false, reason: `${shown(coerced.value)} must be ${describeRule(field.validation)}` };
+}
+
+/** An empty value clears a field: `f=`, and an empty list for a set. */
+function isEmptyValue(raw: string): boolean {
+  const text = raw.trim();
+  return text === '' || /^\[\s*\]$/.test(text);
+}
+
+export function invalidMetadata(externalId: string, reason: string): ApiError {
+  return new ApiError(400, `Metadata field ${externalId}: ${reason}`);
+}
+
+/**
+ * Applies a `metadata` parameter (already split into external_id → text) to a cloud's fields.
+ * `upload`: the values of a new asset version; fields left out take their default_value, and a
+ * mandatory field without value or default is refused. `update` (explicit, update_metadata): only
+ * the fields given change; an empty value clears one (not a mandatory one). An unknown field or an
+ * invalid value is a 400 naming the field, unless `clearInvalid`: then it is dropped on upload and
+ * cleared from the asset on update.
+ */
+export function resolveMetadata(
+  fields: readonly MetadataFieldDefinition[],
+  given: Readonly<Record<string, string>>,
+  options: { mode: 'upload' | 'update'; clearInvalid: boolean },
+): MetadataChanges {
+  const byId = new Map(fields.map((field) => [field.external_id, field]));
+  const set: Record<string, MetadataValue> = {};
+  const clear = new Set<string>();
+  for (const [externalId, raw] of Object.entries(given)) {
+    const field = byId.get(externalId);
+    if (!field) {
+      if (options.clearInvalid) continue;
+      throw invalidMetadata(externalId, 'no such metadata field');
+    }
+    if (isEmptyValue(raw)) {
+      if (options.mode === 'upload') continue;
+      if (field.mandatory) {
+        if (options.clearInvalid) continue;
+        throw invalidMetadata(externalId, 'the field is mandatory and cannot be cleared');
+      }
+      clear.add(externalId);
+      continue;
+    }
+    const checked = checkMetadataValue(field, raw);
+    if (checked.ok) {
+      set[externalId] = checked.value;
+    } else if (!options.clearInvalid) {
+      throw invalidMetadata(externalId, checked.reason);
+    } else if (options.mode === 'update' && !field.mandatory) {
+      clear.add(externalId);
+    }
+  }
+  if (options.mode === 'upload') {
+    for (const field of fields) {
+      if (field.external_id in set) continue;
+      if (field.default_value !== null) {
+        set[field.external_id] = field.default_value;
+      } else if (field.mandatory) {
+        throw invalidMetadata(field.external_id, 'the field is mandatory and has no value');
+      }
+    }
+  }
+  return { set, clear: [...clear] };
+}

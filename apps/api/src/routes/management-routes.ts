@@ -9,9 +9,9 @@ import {
   type ManagementDependencies,
   type ManagementRequest,
 } from '@rendition/assets';
-import { ApiError, isResourceType, parseResourceType } from '@rendition/protocol';
+import { ApiError, isResourceType } from '@rendition/protocol';
 import { readUploadBody } from '../read-upload-body.ts';
-import { authenticateRequest } from '../request-auth.ts';
+import { readUploadApiCommand } from '../upload-api-command.ts';
 
 type ResourcePath = { Params: { cloud: string; resourceType: string } };
 
@@ -29,14 +29,7 @@ const COMMANDS: Record<string, (deps: ManagementDependencies, request: Managemen
 export function registerManagementRoutes(app: FastifyInstance, deps: ManagementDependencies): void {
   for (const [action, command] of Object.entries(COMMANDS)) {
     app.post(`/v1_1/:cloud/:resourceType/${action}`, async (request: FastifyRequest<ResourcePath>) => {
-      const { cloud } = request.params;
-      const resourceType = parseResourceType(request.params.resourceType);
-      if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
-      const body = await readUploadBody(request, deps.store);
-      // These calls carry no file; a stray one is not kept.
-      await body.staged?.discard();
-      const credentials = await authenticateRequest(deps.db, request.headers.authorization, body.params, cloud);
-      return command(deps, { cloudName: cloud, credentials, resourceType, params: body.params });
+      return command(deps, await readUploadApiCommand(deps, request));
     });
   }
 

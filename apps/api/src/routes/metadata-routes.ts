@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { cloudExists } from '@rendition/catalog';
 import {
   changeMetadataField,
   createMetadataField,
@@ -11,10 +10,9 @@ import {
   updateMetadataCommand,
   type ManagementDependencies,
 } from '@rendition/assets';
-import { ApiError, parseResourceType } from '@rendition/protocol';
+import { ApiError } from '@rendition/protocol';
 import { authenticateAdmin } from '../admin-request.ts';
-import { readUploadBody } from '../read-upload-body.ts';
-import { authenticateRequest } from '../request-auth.ts';
+import { readUploadApiCommand } from '../upload-api-command.ts';
 
 type CloudPath = { Params: { cloud: string } };
 type FieldPath = { Params: { cloud: string; externalId: string } };
@@ -70,13 +68,6 @@ export function registerMetadataRoutes(app: FastifyInstance, deps: ManagementDep
   });
 
   app.post('/v1_1/:cloud/:resourceType/metadata', async (request: FastifyRequest<{ Params: { cloud: string; resourceType: string } }>) => {
-    const { cloud } = request.params;
-    const resourceType = parseResourceType(request.params.resourceType);
-    if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
-    const body = await readUploadBody(request, deps.store);
-    // update_metadata carries no file; a stray one is not kept.
-    await body.staged?.discard();
-    const credentials = await authenticateRequest(deps.db, request.headers.authorization, body.params, cloud);
-    return updateMetadataCommand(deps, { cloudName: cloud, credentials, resourceType, params: body.params });
+    return updateMetadataCommand(deps, await readUploadApiCommand(deps, request));
   });
 }

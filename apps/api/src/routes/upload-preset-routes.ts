@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CatalogDb } from '@rendition/catalog';
-import type { RawParams } from '@rendition/protocol';
 import { createPreset, describePreset, listPresets, removePreset, updatePreset } from '@rendition/uploads';
 import { authenticateAdmin } from '../admin-request.ts';
 

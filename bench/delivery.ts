@@ -1,0 +1,200 @@
+/**
+ * On-the-fly delivery: first-hit requests per second (every URL a new `w_<n>,h_<n>,c_fill`, derived
+ * on request) and cached-hit requests per second (one URL over and over, served from storage) of a
+ * whole Rendition (API and workers in this process), beside ipx serving the same transformation
+ * from the same file, in the same run. See bench/README.md.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { basename, dirname } from 'node:path';
+import sharp from 'sharp';
+import { request } from 'undici';
+import { fixturePath } from '@rendition/testing';
+import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
+import { Cleanup } from './lib/cleanup.ts';
+import { envInt } from './lib/env.ts';
+import { runGetLoad } from './lib/get-load.ts';
+import type { LoadResult } from './lib/load.ts';
+import { multipartBody } from './lib/multipart.ts';
+import { fixed, percentile, table } from './lib/stats.ts';
+
+const FIRST_HITS = envInt('BENCH_FIRST_HITS', 150, 10, 1_000);
+const FIRST_CONCURRENCY = envInt('BENCH_FIRST_CONCURRENCY', 4, 1, 64);
+const CACHED_CONCURRENCY = envInt('BENCH_CACHED_CONCURRENCY', 16, 1, 256);
+const WARMUP_MS = envInt('BENCH_WARMUP_MS', 2_000, 0, 5_000);
+const DURATION_MS = envInt('BENCH_DURATION_MS', 10_000, 1_000, 20_000);
+const IPX_SHARP = process.env.BENCH_IPX_SHARP ?? 'ours';
+if (IPX_SHARP !== 'ours' && IPX_SHARP !== 'own') throw new Error('BENCH_IPX_SHARP must be ours or own');
+const SETTLE_MS = 2_000;
+const WARMUP_HITS = 8;
+
+const SOURCE = fixturePath('images/2569067123_aca715a2ee_o.jpg');
+const PUBLIC_ID = 'bench-photo';
+/** First hits: n = FIRST_N, FIRST_N + 1, ... (warm-up below it); cached hits: CACHED_N. The same n on both servers. */
+const FIRST_N = 400;
+const WARMUP_N = 200;
+const CACHED_N = 640;
+
+const cleanup = new Cleanup('delivery', 115_000);
+try {
+  await main();
+} finally {
+  await cleanup.run();
+}
+process.exit(0);
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
+  const photo = await readFile(SOURCE);
+  const source = await sharp(photo).metadata();
+
+  const rendition = await startBenchCluster({}, ['api', 'worker']);
+  cleanup.add('rendition', () => rendition.stop());
+  const upload = multipartBody([['public_id', PUBLIC_ID]], { name: 'file', filename: basename(SOURCE), type: 'image/jpeg', bytes: photo });
+  const uploaded = await request(`${rendition.baseUrl}/v1_1/demo/image/upload`, {
+    method: 'POST',
+    headers: { 'content-type': upload.contentType, authorization: basicAuthHeader(rendition.credentials) },
+    body: upload.body,
+  });
+  const uploadAnswer = await uploaded.body.text();
+  if (uploaded.statusCode !== 200) throw new Error(`upload failed: HTTP ${uploaded.statusCode}: ${uploadAnswer.slice(0, 200)}`);
+
+  const ipx = await startIpx(dirname(SOURCE), basename(SOURCE));
+  cleanup.add('ipx', () => ipx.stop());
+
+  const servers = {
+    ipx: { origin: ipx.origin, path: (n: number) => `/s_${n}x${n},fit_cover/${encodeURIComponent(basename(SOURCE))}` },
+    rendition: { origin: rendition.baseUrl, path: (n: number) => `/demo/image/upload/w_${n},h_${n},c_fill/${PUBLIC_ID}.jpg` },
+  };
+  console.log(
+    `delivery: ${cpus().length} CPU(s), Node ${process.version}; source ${basename(SOURCE)} (${source.width}x${source.height} JPEG, ${photo.length} bytes)\n` +
+      `  rendition: GET /demo/image/upload/w_<n>,h_<n>,c_fill/${PUBLIC_ID}.jpg, API + worker in this process ` +
+      `(derive concurrency ${rendition.config.worker.concurrency.derive}), file storage, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})\n` +
+      `  ipx: GET /s_<n>x<n>,fit_cover/${basename(SOURCE)} (ipxFSStorage, createIPXNodeServer, baseline JPEG), own process, ` +
+      `sharp ${ipx.sharp} (libvips ${ipx.vips}; BENCH_IPX_SHARP=${IPX_SHARP})\n` +
+      `  first hits: ${FIRST_HITS} distinct n (${FIRST_N}..${FIRST_N + FIRST_HITS - 1}) once each, ${FIRST_CONCURRENCY} concurrent, after ${WARMUP_HITS} warm-up n\n` +
+      `  cached hits: n=${CACHED_N} (requested once before), ${CACHED_CONCURRENCY} concurrent, warm-up ${WARMUP_MS / 1000} s + ${DURATION_MS / 1000} s measured`,
+  );
+
+  // Same transformation, same kind of output: size, format, encoding and pixels compared once.
+  const sample = await Promise.all([servers.rendition, servers.ipx].map((server) => fetchBytes(`${server.origin}${server.path(333)}`)));
+  const [ours, theirs] = await Promise.all(sample.map((bytes) => sharp(bytes).metadata()));
+  if (ours!.width !== 333 || ours!.height !== 333 || theirs!.width !== 333 || theirs!.height !== 333 || ours!.format !== 'jpeg' || theirs!.format !== 'jpeg') {
+    throw new Error(`the servers disagree on n=333: rendition ${ours!.width}x${ours!.height} ${ours!.format}, ipx ${theirs!.width}x${theirs!.height} ${theirs!.format}`);
+  }
+  console.log(
+    `  check n=333: both 333x333 JPEG; bytes rendition ${sample[0]!.length} (progressive ${ours!.isProgressive}), ipx ${sample[1]!.length} ` +
+      `(progressive ${theirs!.isProgressive}); mean absolute pixel difference ${fixed(await meanAbsoluteDifference(sample[0]!, sample[1]!), 2)} / 255`,
+  );
+
+  const results = new Map<string, LoadResult>();
+  for (const phase of ['first', 'cached'] as const) {
+    for (const name of ['ipx', 'rendition'] as const) {
+      const server = servers[name];
+      const expectContentType = 'image/jpeg';
+      await pause(SETTLE_MS);
+      if (phase === 'first') {
+        const warmPaths = Array.from({ length: WARMUP_HITS }, (_, i) => server.path(WARMUP_N + i));
+        await runGetLoad({ origin: server.origin, mode: 'once', paths: warmPaths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType });
+        const paths = Array.from({ length: FIRST_HITS }, (_, i) => server.path(FIRST_N + i));
+        results.set(`first/${name}`, await runGetLoad({ origin: server.origin, mode: 'once', paths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType }));
+      } else {
+        const path = server.path(CACHED_N);
+        await fetchBytes(`${server.origin}${path}`);
+        results.set(
+          `cached/${name}`,
+          await runGetLoad({ origin: server.origin, mode: 'repeat', paths: [path], concurrency: CACHED_CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectContentType }),
+        );
+      }
+    }
+  }
+
+  const rows: string[][] = [['phase', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests']];
+  const ratios: string[] = [];
+  for (const phase of ['first', 'cached'] as const) {
+    const rend = results.get(`${phase}/rendition`)!;
+    const reference = results.get(`${phase}/ipx`)!;
+    const label = phase === 'first' ? 'first hit' : 'cached hit';
+    rows.push(row(label, 'rendition', rend), row(label, 'ipx', reference));
+    ratios.push(`ratio ${label}: rendition ÷ ipx req/s = ${fixed(rate(rend) / rate(reference), 3)}`);
+    for (const [server, result] of [['rendition', rend], ['ipx', reference]] as const) {
+      if (result.firstError) console.log(`first error (${label}, ${server}): ${result.firstError}`);
+    }
+  }
+  console.log(table(rows));
+  console.log(ratios.join('\n'));
+  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
+}
+
+interface IpxServer {
+  origin: string;
+  sharp: string;
+  vips: string;
+  stop(): Promise<void>;
+}
+
+/** ipx in a process of its own (lib/ipx-server.ts), stopped by closing its IPC channel. */
+async function startIpx(directory: string, file: string): Promise<IpxServer> {
+  const child: ChildProcess = fork(new URL('./lib/ipx-server.ts', import.meta.url), [directory, IPX_SHARP, file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.connected) child.disconnect();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  try {
+    const ready = await new Promise<{ port: number; sharp: string; vips: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('ipx did not start within 30 s')), 30_000);
+      child.once('message', (message) => {
+        clearTimeout(timer);
+        resolve(message as { port: number; sharp: string; vips: string });
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`ipx exited with ${code} before listening`));
+      });
+    });
+    return { origin: `http://127.0.0.1:${ready.port}`, sharp: ready.sharp, vips: ready.vips, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function fetchBytes(url: string): Promise<Buffer> {
+  const response = await request(url);
+  const bytes = Buffer.from(await response.body.arrayBuffer());
+  if (response.statusCode !== 200) throw new Error(`GET ${url}: HTTP ${response.statusCode}: ${bytes.subarray(0, 200).toString('utf8')}`);
+  return bytes;
+}
+
+async function meanAbsoluteDifference(a: Buffer, b: Buffer): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((bytes) => sharp(bytes).removeAlpha().raw().toBuffer()));
+  if (x!.length !== y!.length) return Number.NaN;
+  let sum = 0;
+  for (let i = 0; i < x!.length; i += 1) sum += Math.abs(x![i]! - y![i]!);
+  return sum / x!.length;
+}
+
+function rate(result: LoadResult): number {
+  return result.requests / (result.elapsedMs / 1000);
+}
+
+function row(phase: string, server: string, result: LoadResult): string[] {
+  return [
+    phase,
+    server,
+    fixed(rate(result)),
+    fixed(percentile(result.latenciesMs, 50), 2),
+    fixed(percentile(result.latenciesMs, 99), 2),
+    String(result.errors),
+    String(result.requests),
+  ];
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

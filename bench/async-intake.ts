@@ -4,31 +4,25 @@
  * parses the same body the same way, measured in the same run. See bench/README.md.
  */
 import { createServer } from 'node:http';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import { startBareServer } from './lib/bare-server.ts';
-import { Cleanup } from './lib/cleanup.ts';
+import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
+import { printLoadComparison } from './lib/load-report.ts';
 import { multipartBody } from './lib/multipart.ts';
+import { pause, runBench } from './lib/run-bench.ts';
 import { smallPng } from './lib/small-png.ts';
-import { fixed, percentile, table } from './lib/stats.ts';
 
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 16, 1, 256);
 const WARMUP_MS = envInt('BENCH_WARMUP_MS', 2_000, 0, 5_000);
 const DURATION_MS = envInt('BENCH_DURATION_MS', 10_000, 1_000, 20_000);
 const SETTLE_MS = 2_000;
 
-const cleanup = new Cleanup('async-intake', 115_000);
-try {
-  await main();
-} finally {
-  await cleanup.run();
-}
-process.exit(0);
+await runBench('async-intake', main);
 
-async function main(): Promise<void> {
-  const loadBefore = loadavg()[0]!;
+async function main(cleanup: Cleanup): Promise<void> {
   const png = await smallPng();
   const source = createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(png));
   await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
@@ -59,10 +53,11 @@ async function main(): Promise<void> {
   const results = new Map<string, LoadResult>();
   for (const server of ['bare', 'rendition'] as const) {
     for (const workload of workloads) {
-      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      await pause(SETTLE_MS);
       results.set(
         `${workload.name}/${server}`,
         await runLoad({
+          method: 'POST',
           url: `${server === 'bare' ? bare.baseUrl : rendition.baseUrl}/v1_1/demo/image/upload`,
           headers: { 'content-type': workload.contentType, authorization: auth },
           body: workload.body,
@@ -74,34 +69,9 @@ async function main(): Promise<void> {
       );
     }
   }
-  const rows: string[][] = [['workload', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests']];
-  const ratios: string[] = [];
-  for (const workload of workloads) {
-    const ours = results.get(`${workload.name}/rendition`)!;
-    const reference = results.get(`${workload.name}/bare`)!;
-    rows.push(row(workload.name, 'rendition', ours), row(workload.name, 'bare', reference));
-    ratios.push(`ratio ${workload.name}: rendition ÷ bare req/s = ${fixed(rate(ours) / rate(reference), 3)}`);
-    for (const [server, result] of [['rendition', ours], ['bare', reference]] as const) {
-      if (result.firstError) console.log(`first error (${workload.name}, ${server}): ${result.firstError}`);
-    }
-  }
-  console.log(table(rows));
-  console.log(ratios.join('\n'));
-  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
-}
-
-function rate(result: LoadResult): number {
-  return result.requests / (result.elapsedMs / 1000);
-}
-
-function row(workload: string, server: string, result: LoadResult): string[] {
-  return [
-    workload,
-    server,
-    fixed(rate(result)),
-    fixed(percentile(result.latenciesMs, 50), 2),
-    fixed(percentile(result.latenciesMs, 99), 2),
-    String(result.errors),
-    String(result.requests),
-  ];
+  printLoadComparison(
+    'workload',
+    'bare',
+    workloads.map((workload) => ({ label: workload.name, ours: results.get(`${workload.name}/rendition`)!, reference: results.get(`${workload.name}/bare`)! })),
+  );
 }

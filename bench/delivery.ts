@@ -6,18 +6,19 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { basename, dirname } from 'node:path';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { fixturePath } from '@rendition/testing';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
-import { Cleanup } from './lib/cleanup.ts';
+import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
-import { runGetLoad } from './lib/get-load.ts';
-import type { LoadResult } from './lib/load.ts';
+import { runLoad, type LoadResult } from './lib/load.ts';
+import { printLoadComparison } from './lib/load-report.ts';
 import { multipartBody } from './lib/multipart.ts';
-import { fixed, percentile, table } from './lib/stats.ts';
+import { pause, runBench } from './lib/run-bench.ts';
+import { fixed } from './lib/stats.ts';
 
 const FIRST_HITS = envInt('BENCH_FIRST_HITS', 150, 10, 1_000);
 const FIRST_CONCURRENCY = envInt('BENCH_FIRST_CONCURRENCY', 4, 1, 64);
@@ -36,16 +37,9 @@ const FIRST_N = 400;
 const WARMUP_N = 200;
 const CACHED_N = 640;
 
-const cleanup = new Cleanup('delivery', 115_000);
-try {
-  await main();
-} finally {
-  await cleanup.run();
-}
-process.exit(0);
+await runBench('delivery', main);
 
-async function main(): Promise<void> {
-  const loadBefore = loadavg()[0]!;
+async function main(cleanup: Cleanup): Promise<void> {
   const photo = await readFile(SOURCE);
   const source = await sharp(photo).metadata();
 
@@ -96,35 +90,29 @@ async function main(): Promise<void> {
       await pause(SETTLE_MS);
       if (phase === 'first') {
         const warmPaths = Array.from({ length: WARMUP_HITS }, (_, i) => server.path(WARMUP_N + i));
-        await runGetLoad({ origin: server.origin, mode: 'once', paths: warmPaths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType });
+        await runLoad({ method: 'GET', origin: server.origin, mode: 'once', paths: warmPaths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType });
         const paths = Array.from({ length: FIRST_HITS }, (_, i) => server.path(FIRST_N + i));
-        results.set(`first/${name}`, await runGetLoad({ origin: server.origin, mode: 'once', paths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType }));
+        results.set(`first/${name}`, await runLoad({ method: 'GET', origin: server.origin, mode: 'once', paths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType }));
       } else {
         const path = server.path(CACHED_N);
         await fetchBytes(`${server.origin}${path}`);
         results.set(
           `cached/${name}`,
-          await runGetLoad({ origin: server.origin, mode: 'repeat', paths: [path], concurrency: CACHED_CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectContentType }),
+          await runLoad({ method: 'GET', origin: server.origin, mode: 'repeat', paths: [path], concurrency: CACHED_CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectContentType }),
         );
       }
     }
   }
 
-  const rows: string[][] = [['phase', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests']];
-  const ratios: string[] = [];
-  for (const phase of ['first', 'cached'] as const) {
-    const rend = results.get(`${phase}/rendition`)!;
-    const reference = results.get(`${phase}/ipx`)!;
-    const label = phase === 'first' ? 'first hit' : 'cached hit';
-    rows.push(row(label, 'rendition', rend), row(label, 'ipx', reference));
-    ratios.push(`ratio ${label}: rendition ÷ ipx req/s = ${fixed(rate(rend) / rate(reference), 3)}`);
-    for (const [server, result] of [['rendition', rend], ['ipx', reference]] as const) {
-      if (result.firstError) console.log(`first error (${label}, ${server}): ${result.firstError}`);
-    }
-  }
-  console.log(table(rows));
-  console.log(ratios.join('\n'));
-  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
+  printLoadComparison(
+    'phase',
+    'ipx',
+    (['first', 'cached'] as const).map((phase) => ({
+      label: phase === 'first' ? 'first hit' : 'cached hit',
+      ours: results.get(`${phase}/rendition`)!,
+      reference: results.get(`${phase}/ipx`)!,
+    })),
+  );
 }
 
 interface IpxServer {
@@ -177,24 +165,4 @@ async function meanAbsoluteDifference(a: Buffer, b: Buffer): Promise<number> {
   let sum = 0;
   for (let i = 0; i < x!.length; i += 1) sum += Math.abs(x![i]! - y![i]!);
   return sum / x!.length;
-}
-
-function rate(result: LoadResult): number {
-  return result.requests / (result.elapsedMs / 1000);
-}
-
-function row(phase: string, server: string, result: LoadResult): string[] {
-  return [
-    phase,
-    server,
-    fixed(rate(result)),
-    fixed(percentile(result.latenciesMs, 50), 2),
-    fixed(percentile(result.latenciesMs, 99), 2),
-    String(result.errors),
-    String(result.requests),
-  ];
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

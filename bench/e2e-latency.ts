@@ -4,44 +4,33 @@
  * reaching a webhook receiver on loopback; beside the irreducible work for the same image, measured
  * in the same run: sharp probing and decoding it, plus writing it to a local file. See bench/README.md.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { request } from 'undici';
-import { startWebhookReceiver } from '@rendition/testing';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
-import { Cleanup } from './lib/cleanup.ts';
+import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
 import { multipartBody } from './lib/multipart.ts';
+import { runBench, scratchDirectory } from './lib/run-bench.ts';
 import { smallPng } from './lib/small-png.ts';
-import { fixed, percentile, sortedCopy, table } from './lib/stats.ts';
+import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
+import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
 
 const UPLOADS = envInt('BENCH_UPLOADS', 200, 10, 1_000);
 const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 10, 0, 100);
 const PER_UPLOAD_TIMEOUT_MS = 15_000;
 
-const cleanup = new Cleanup('e2e-latency', 115_000);
-try {
-  await main();
-} finally {
-  await cleanup.run();
-}
-process.exit(0);
+await runBench('e2e-latency', main);
 
-async function main(): Promise<void> {
-  const loadBefore = loadavg()[0]!;
+async function main(cleanup: Cleanup): Promise<void> {
   const png = await smallPng();
   const width = (await sharp(png).metadata()).width;
 
-  // The receiver's responder runs as each delivery arrives: that is the moment we time.
-  const arrivals = new Map<string, (at: number, body: string) => void>();
-  const receiver = await startWebhookReceiver((webhook) => {
-    arrivals.get(webhook.path)?.(performance.now(), webhook.body);
-    return { status: 200 };
-  });
-  cleanup.add('webhook receiver', () => receiver.close());
+  const receiver = await startArrivalReceiver(cleanup);
+  const { arrivals } = receiver;
   // WORKER_QUEUES passes through, e.g. to leave out a queue whose processor is not written yet.
   const queues: Record<string, string> = process.env.WORKER_QUEUES ? { WORKER_QUEUES: process.env.WORKER_QUEUES } : {};
   const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32', ...queues }, ['api', 'worker']);
@@ -57,8 +46,7 @@ async function main(): Promise<void> {
 
   const accepted: number[] = [];
   const delivered: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
+  const errors = new ErrorTally();
   for (let i = 0; i < WARMUP + UPLOADS; i += 1) {
     const path = `/e2e/${i}`;
     const { body, contentType } = multipartBody(
@@ -88,8 +76,7 @@ async function main(): Promise<void> {
         delivered.push(webhook.at - sent);
       }
     } catch (error) {
-      errors += 1;
-      firstError ??= error instanceof Error ? error.message : String(error);
+      errors.add(error);
     } finally {
       clearTimeout(timer);
       arrivals.delete(path);
@@ -97,8 +84,7 @@ async function main(): Promise<void> {
   }
 
   // The irreducible work for the same image, in the same process and sharp configuration.
-  const scratch = await mkdtemp(join(tmpdir(), 'rendition-bench-ref-'));
-  cleanup.add('reference scratch directory', () => rm(scratch, { recursive: true, force: true }));
+  const scratch = await scratchDirectory(cleanup);
   const reference = await timeEach(WARMUP, UPLOADS, async (i) => {
     await sharp(png).metadata();
     await sharp(png, { failOn: 'error' }).raw().toBuffer();
@@ -128,11 +114,10 @@ async function main(): Promise<void> {
       line('reference with fsync (writeFile flush: true)', referenceFsync),
     ]),
   );
-  console.log(`errors: ${errors}${firstError ? ` (first: ${firstError})` : ''}`);
+  console.log(errors.summary());
   const ratio = (numerator: Float64Array, denominator: Float64Array, p: number) => fixed(percentile(numerator, p) / percentile(denominator, p), 1);
   console.log(`ratio upload->webhook ÷ reference: p50 ${ratio(deliveredSorted, reference, 50)}x, p99 ${ratio(deliveredSorted, reference, 99)}x`);
   console.log(`ratio upload->webhook ÷ reference with fsync: p50 ${ratio(deliveredSorted, referenceFsync, 50)}x, p99 ${ratio(deliveredSorted, referenceFsync, 99)}x`);
-  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
 }
 
 async function timeEach(warmup: number, count: number, work: (i: number) => Promise<void>): Promise<Float64Array> {

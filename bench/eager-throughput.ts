@@ -5,20 +5,22 @@
  * raw sharp doing the same decode, resize and encode of the same file with the same parallelism as
  * the derive queue, in the same run. See bench/README.md.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { executeImagePlan, probeImage } from '@rendition/media';
-import { fixturePath, startWebhookReceiver } from '@rendition/testing';
+import { fixturePath } from '@rendition/testing';
 import { parseTransformation } from '@rendition/transform';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
-import { Cleanup } from './lib/cleanup.ts';
+import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
 import { multipartBody } from './lib/multipart.ts';
-import { fixed, percentile, sortedCopy, table } from './lib/stats.ts';
+import { pause, runBench, scratchDirectory } from './lib/run-bench.ts';
+import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
+import { startArrivalReceiver, type Arrivals } from './lib/webhook-arrivals.ts';
 
 const UPLOADS = envInt('BENCH_UPLOADS', 120, 10, 1_000);
 const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 4, 0, 50);
@@ -34,26 +36,14 @@ const WIDTH = 720;
 const HEIGHT = 588;
 const EAGER = `c_fill,w_${WIDTH},h_${HEIGHT},q_80`;
 
-const cleanup = new Cleanup('eager-throughput', 115_000);
-try {
-  await main();
-} finally {
-  await cleanup.run();
-}
-process.exit(0);
+await runBench('eager-throughput', main);
 
-async function main(): Promise<void> {
-  const loadBefore = loadavg()[0]!;
+async function main(cleanup: Cleanup): Promise<void> {
   const photo = await readFile(SOURCE);
   const source = await sharp(photo).metadata();
 
-  // The receiver's responder runs as each delivery arrives: that is the moment we time.
-  const arrivals = new Map<string, (at: number, body: string) => void>();
-  const receiver = await startWebhookReceiver((webhook) => {
-    arrivals.get(webhook.path)?.(performance.now(), webhook.body);
-    return { status: 200 };
-  });
-  cleanup.add('webhook receiver', () => receiver.close());
+  const receiver = await startArrivalReceiver(cleanup);
+  const { arrivals } = receiver;
   const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32' }, ['api', 'worker']);
   cleanup.add('rendition', () => rendition.stop());
   const auth = basicAuthHeader(rendition.credentials);
@@ -78,8 +68,7 @@ async function main(): Promise<void> {
   });
   // For context only: the image work a pipeline run does per upload, through Rendition's own media
   // calls (the ingest's probe with its full verification decode, then the derivation to a file).
-  const scratch = await mkdtemp(join(tmpdir(), 'rendition-bench-ref-'));
-  cleanup.add('reference scratch directory', () => rm(scratch, { recursive: true, force: true }));
+  const scratch = await scratchDirectory(cleanup);
   const plan = parseTransformation(EAGER);
   const limits = {
     maxInputPixels: rendition.config.limits.maxImagePixels,
@@ -94,21 +83,16 @@ async function main(): Promise<void> {
   await rm(scratch, { recursive: true, force: true });
 
   await pause(SETTLE_MS);
-  let errors = 0;
-  let firstError: string | undefined;
-  const fail = (error: unknown) => {
-    errors += 1;
-    firstError ??= error instanceof Error ? error.message : String(error);
-  };
+  const errors = new ErrorTally();
   if (WARMUP > 0) {
     const warm = await uploadAll({ count: WARMUP, prefix: 'warm', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals });
     if (warm.failures.length > 0) throw new Error(`warm-up failed: ${warm.failures[0]}`);
   }
   const run = await uploadAll({ count: UPLOADS, prefix: 'run', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals });
-  for (const failure of run.failures) fail(failure);
+  for (const failure of run.failures) errors.add(failure);
 
   const ok = run.delivered.length;
-  if (ok === 0) throw new Error(`no eager notification arrived: ${firstError}`);
+  if (ok === 0) throw new Error(`no eager notification arrived: ${errors.first}`);
   const elapsedMs = run.lastArrival - run.start;
   const rendRate = ok / (elapsedMs / 1000);
   const perUpload = sortedCopy(run.delivered);
@@ -124,11 +108,10 @@ async function main(): Promise<void> {
     `rendition: all ${UPLOADS} uploads accepted ${fixed((run.acceptedAll - run.start) / 1000, 2)} s after the first was sent; ` +
       `upload sent -> its eager notification p50 ${fixed(percentile(perUpload, 50) / 1000, 2)} s, p99 ${fixed(percentile(perUpload, 99) / 1000, 2)} s`,
   );
-  console.log(`errors: ${errors}${firstError ? ` (first: ${firstError})` : ''}`);
+  console.log(errors.summary());
   const ratio = rendRate / raw.rate;
   console.log(`ratio rendition derivations/s ÷ raw sharp ops/s = ${fixed(ratio, 3)} (goal >= ${GOAL}: ${ratio >= GOAL ? 'met' : 'NOT met'})`);
   console.log(`for context: rendition ÷ its own media calls alone = ${fixed(rendRate / media.rate, 3)}; media calls alone ÷ raw sharp = ${fixed(media.rate / raw.rate, 3)}`);
-  console.log(`1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (see bench/README.md)`);
 }
 
 interface UploadRun {
@@ -151,7 +134,7 @@ async function uploadAll(options: {
   auth: string;
   receiverUrl: string;
   photo: Buffer;
-  arrivals: Map<string, (at: number, body: string) => void>;
+  arrivals: Arrivals;
 }): Promise<UploadRun> {
   const { count, prefix, uploadUrl, auth, receiverUrl, photo, arrivals } = options;
   const failures: string[] = [];
@@ -230,8 +213,4 @@ async function throughput(parallelism: number, ops: number, work: (i: number) =>
   );
   const elapsedMs = performance.now() - start;
   return { rate: ops / (elapsedMs / 1000), elapsedMs, ops };
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -20,3 +20,18 @@ export function table(rows: string[][]): string {
     .map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '))
     .join('\n');
 }
+
+/** Failures: how many, and the first one's message. */
+export class ErrorTally {
+  count = 0;
+  first: string | undefined;
+
+  add(error: unknown): void {
+    this.count += 1;
+    this.first ??= error instanceof Error ? error.message : String(error);
+  }
+
+  summary(): string {
+    return `errors: ${this.count}${this.first ? ` (first: ${this.first})` : ''}`;
+  }
+}

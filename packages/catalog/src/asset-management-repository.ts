@@ -3,6 +3,7 @@ import type { CatalogDb } from './connection.ts';
 import type { Database } from './database-schema.ts';
 import { findAsset, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
 import { keepBackupsOfDestroyedAsset } from './backups-repository.ts';
+import { inRequestOrder, updateAssetsInScope } from './scoped-update.ts';
 
 /**
  * Asset management writes (rename, destroy, tags, context, delete tokens). Each is one PostgreSQL
@@ -227,13 +228,8 @@ export async function updateTags(
         .where((eb) => eb.not(eb.and([eb('type', '=', scope.type), eb('public_id', 'in', input.publicIds)])))
         .execute();
     }
-    const updated = await trx
-      .updateTable('assets')
+    const updated = await updateAssetsInScope(trx, scope, input.publicIds)
       .set({ tags: newTags, updated_at: new Date() })
-      .where('cloud_name', '=', scope.cloudName)
-      .where('resource_type', '=', scope.resourceType)
-      .where('type', '=', scope.type)
-      .where('public_id', 'in', input.publicIds)
       .returning(['public_id', sql<number>`cardinality(tags)`.as('tag_count')])
       .execute();
     const crowded = updated.find((row) => Number(row.tag_count) > input.maxTagsPerAsset);
@@ -249,21 +245,11 @@ export async function updateContext(
 ): Promise<string[]> {
   const { scope } = input;
   const value = input.command === 'add' ? sql<string>`context || ${JSON.stringify(input.context)}::jsonb` : sql<string>`'{}'::jsonb`;
-  const updated = await db
-    .updateTable('assets')
+  const updated = await updateAssetsInScope(db, scope, input.publicIds)
     .set({ context: value, updated_at: new Date() })
-    .where('cloud_name', '=', scope.cloudName)
-    .where('resource_type', '=', scope.resourceType)
-    .where('type', '=', scope.type)
-    .where('public_id', 'in', input.publicIds)
     .returning('public_id')
     .execute();
   return inRequestOrder(input.publicIds, updated);
-}
-
-function inRequestOrder(requested: string[], rows: Array<{ public_id: string }>): string[] {
-  const found = new Set(rows.map((row) => row.public_id));
-  return [...new Set(requested)].filter((id) => found.has(id));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { AssetsTable, Database, MetadataValue } from './database-schema.ts';
+import type { AssetsTable, Database, DeletedAssetsTable, MetadataValue } from './database-schema.ts';
 import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backups-repository.ts';
 
@@ -207,11 +207,7 @@ function toRow(asset: AssetRecord) {
 
 function toRecord(row: Selectable<AssetsTable>): AssetRecord {
   return {
-    assetId: row.asset_id.trim(),
-    cloudName: row.cloud_name,
-    resourceType: row.resource_type,
-    type: row.type,
-    publicId: row.public_id,
+    ...toAssetDescription(row),
     version: Number(row.version),
     versionId: row.version_id.trim(),
     format: row.format,
@@ -222,6 +218,20 @@ function toRecord(row: Selectable<AssetsTable>): AssetRecord {
     etag: row.etag.trim(),
     contentType: row.content_type,
     storageKey: row.storage_key,
+  };
+}
+
+/** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
+export type AssetDescription = Omit<AssetRecord, 'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'>;
+
+/** The columns `assets` shares with `deleted_assets`, read into their record fields. */
+export function toAssetDescription(row: Omit<Selectable<DeletedAssetsTable>, 'deleted_at'>): AssetDescription {
+  return {
+    assetId: row.asset_id.trim(),
+    cloudName: row.cloud_name,
+    resourceType: row.resource_type,
+    type: row.type,
+    publicId: row.public_id,
     tags: row.tags,
     context: row.context,
     metadata: row.metadata ?? {},

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { AssetVersionsTable, Database, DeletedAssetsTable, MetadataValue } from './database-schema.ts';
+import type { AssetVersionsTable, Database, DeletedAssetsTable } from './database-schema.ts';
 import { ensureCloud } from './clouds-repository.ts';
-import { findAsset, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
+import { findAsset, toAssetDescription, type AssetDescription, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
 
 /**
  * Backups and versions (migration 0008). The design in one line: every `asset_versions` row owns one
@@ -35,7 +35,7 @@ export interface VersionBackup {
 }
 
 /** A destroyed asset whose backups were kept: what a restore recreates it from. */
-export type DeletedAssetRecord = Omit<AssetRecord, 'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'> & {
+export type DeletedAssetRecord = AssetDescription & {
   deletedAt: Date;
 };
 
@@ -183,20 +183,5 @@ function toVersion(row: Selectable<AssetVersionsTable>): VersionBackup {
 }
 
 function toDeleted(row: Selectable<DeletedAssetsTable>): DeletedAssetRecord {
-  return {
-    assetId: row.asset_id.trim(),
-    cloudName: row.cloud_name,
-    resourceType: row.resource_type,
-    type: row.type,
-    publicId: row.public_id,
-    tags: row.tags,
-    context: row.context,
-    metadata: (row.metadata ?? {}) as Record<string, MetadataValue>,
-    assetFolder: row.asset_folder,
-    displayName: row.display_name,
-    originalFilename: row.original_filename,
-    accessMode: row.access_mode,
-    createdAt: row.created_at,
-    deletedAt: row.deleted_at,
-  };
+  return { ...toAssetDescription(row), deletedAt: row.deleted_at };
 }

@@ -2,6 +2,7 @@ import { sql, type ColumnType, type Generated, type RawBuilder } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { MetadataValue } from './database-schema.ts';
 import type { AssetScope } from './asset-management-repository.ts';
+import { inRequestOrder, updateAssetsInScope } from './scoped-update.ts';
 
 /**
  * Structured metadata (migration 0007): field definitions per cloud and the writes of metadata
@@ -185,16 +186,9 @@ export async function updateAssetsMetadata(
   db: CatalogDb,
   input: { scope: AssetScope; publicIds: string[]; changes: MetadataChanges },
 ): Promise<string[]> {
-  const { scope } = input;
-  const updated = await db
-    .updateTable('assets')
+  const updated = await updateAssetsInScope(db, input.scope, input.publicIds)
     .set({ metadata: mergedMetadata(input.changes), updated_at: new Date() })
-    .where('cloud_name', '=', scope.cloudName)
-    .where('resource_type', '=', scope.resourceType)
-    .where('type', '=', scope.type)
-    .where('public_id', 'in', input.publicIds)
     .returning('public_id')
     .execute();
-  const found = new Set(updated.map((row) => row.public_id));
-  return [...new Set(input.publicIds)].filter((id) => found.has(id));
+  return inRequestOrder(input.publicIds, updated);
 }

@@ -1,7 +1,7 @@
 import { updateContext, type ContextCommand } from '@rendition/catalog';
-import { ApiError, invalidParameter, missingParameter, parseContext, parseDeliveryType, readString } from '@rendition/protocol';
+import { ApiError, invalidParameter, missingParameter, parseContext, readString } from '@rendition/protocol';
+import { readCommand, readScopedPublicIds } from './bulk-params.ts';
 import type { ManagementDependencies, ManagementRequest } from './management-dependencies.ts';
-import { readPublicIds } from './tag-assets.ts';
 
 const CONTEXT_COMMANDS: readonly ContextCommand[] = ['add', 'remove_all'];
 
@@ -12,10 +12,7 @@ const CONTEXT_COMMANDS: readonly ContextCommand[] = ['add', 'remove_all'];
  */
 export async function contextAssetsCommand(deps: ManagementDependencies, request: ManagementRequest): Promise<{ public_ids: string[] }> {
   const { params } = request;
-  const commandText = readString(params, 'command');
-  if (!commandText) throw new ApiError(400, missingParameter('command'));
-  const command = CONTEXT_COMMANDS.find((known) => known === commandText);
-  if (!command) throw invalidParameter('command', commandText, `expected ${CONTEXT_COMMANDS.join(' or ')}`);
+  const command = readCommand(params, CONTEXT_COMMANDS, ' or ');
   let context: Record<string, string> = {};
   if (command === 'add') {
     const encoded = readString(params, 'context');
@@ -23,10 +20,9 @@ export async function contextAssetsCommand(deps: ManagementDependencies, request
     context = parseContext(encoded);
     if (Object.keys(context).length === 0) throw invalidParameter('context', encoded, 'expected key=value pairs separated by |');
   }
-  const publicIds = readPublicIds(params);
-  const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
+  const { scope, publicIds } = readScopedPublicIds(request);
   const updated = await updateContext(deps.db, {
-    scope: { cloudName: request.cloudName, resourceType: request.resourceType, type },
+    scope,
     publicIds,
     command,
     context: { ...context },

@@ -9,7 +9,7 @@ import {
   type CatalogDb,
   type MetadataFieldRecord,
 } from '@rendition/catalog';
-import { ApiError, missingParameter, parseDeliveryType, parseContext, readBoolean, readString } from '@rendition/protocol';
+import { ApiError, missingParameter, parseContext, readBoolean, readString } from '@rendition/protocol';
 import {
   checkMetadataValue,
   isIsoDate,
@@ -22,7 +22,7 @@ import {
   type ValidationRule,
 } from './metadata.ts';
 import type { ManagementDependencies, ManagementRequest } from './management-dependencies.ts';
-import { readPublicIds } from './tag-assets.ts';
+import { readScopedPublicIds } from './bulk-params.ts';
 
 /**
  * The Admin API's `metadata_fields` (SDK: list_metadata_fields, metadata_field_by_field_id,
@@ -326,14 +326,13 @@ export async function updateMetadataCommand(deps: ManagementDependencies, reques
   const { params } = request;
   const encoded = readString(params, 'metadata');
   if (encoded === undefined || encoded.trim() === '') throw bad(missingParameter('metadata'));
-  const publicIds = readPublicIds(params);
-  const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
+  const { scope, publicIds } = readScopedPublicIds(request);
   const changes = await resolveCloudMetadata(deps.db, request.cloudName, parseContext(encoded), {
     mode: 'update',
     clearInvalid: readBoolean(params, 'clear_invalid', false),
   });
   const updated = await updateAssetsMetadata(deps.db, {
-    scope: { cloudName: request.cloudName, resourceType: request.resourceType, type },
+    scope,
     publicIds,
     changes,
   });

@@ -10,15 +10,9 @@ import { toMediaError } from './sharp-errors.ts';
 /**
  * An image as stored: `width` x `height` are the encoded pixels of one page or frame, before EXIF
  * orientation (see `displayedSize`). `pages` counts frames of an animation or pages of a TIFF.
+ * The header's facts, less how its frames are decoded.
  */
-export type ImageProbe = {
-  format: string;
-  width: number;
-  height: number;
-  pages: number;
-  hasAlpha: boolean;
-  orientation?: number;
-};
+export type ImageProbe = Omit<ImageHeader, 'animated'>;
 
 /**
  * Output rows of the verification decode. libvips checks the timeout only between output strips,

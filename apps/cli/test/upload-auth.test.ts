@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, findAsset, type ApiCredentials } from '@rendition/catalog';
 import { fixturePath } from '@rendition/testing';
+import { jsonReply, type Json, type JsonReply } from './support/json-reply.ts';
 import { basicAuthHeader, signedFields, signParamsForTest } from './support/signed-form.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -27,8 +28,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-type Json = Record<string, unknown>;
-
 function uploadUrl(path = 'image/upload', cloud = 'demo'): string {
   return `${cluster.baseUrl}/v1_1/${cloud}/${path}`;
 }
@@ -40,20 +39,12 @@ function multipart(fields: Record<string, string>, file: Buffer | undefined = PN
   return form;
 }
 
-type Reply = { status: number; body: Json; contentType: string | null; cldError?: string | null };
+type Reply = JsonReply & { cldError?: string | null };
 
 async function send(url: string, init: RequestInit): Promise<Reply> {
   const response = await fetch(url, { method: 'POST', ...init });
-  const contentType = response.headers.get('content-type');
   const cldError = response.headers.get('x-cld-error');
-  const text = await response.text();
-  let body: Json;
-  try {
-    body = JSON.parse(text) as Json;
-  } catch {
-    throw new Error(`HTTP ${response.status} with a non-JSON body: ${text.slice(0, 300)}`);
-  }
-  return { status: response.status, body, contentType, cldError };
+  return { ...(await jsonReply(response)), cldError };
 }
 
 async function expectError(

@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAsset } from '@rendition/catalog';
 import { fixturePath } from '@rendition/testing';
+import { jsonReply, type Json, type JsonReply as Reply } from './support/json-reply.ts';
 import { basicAuthHeader } from './support/signed-form.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -31,8 +32,6 @@ function noise(length: number): Buffer {
   return bytes;
 }
 
-type Json = Record<string, unknown>;
-type Reply = { status: number; body: Json; contentType: string | null };
 
 interface CountingServer {
   origin: string;
@@ -108,17 +107,6 @@ afterAll(async () => {
   await Promise.all([v4?.close(), v6?.close()]);
 });
 
-async function toReply(response: Response): Promise<Reply> {
-  const text = await response.text();
-  let body: Json;
-  try {
-    body = JSON.parse(text) as Json;
-  } catch {
-    throw new Error(`HTTP ${response.status} with a non-JSON body: ${text.slice(0, 300)}`);
-  }
-  return { status: response.status, body, contentType: response.headers.get('content-type') };
-}
-
 type FilePart = { bytes: Buffer; name: string; type: string };
 
 /** An upload with Basic auth: multipart when a file part is given, urlencoded otherwise. */
@@ -132,7 +120,7 @@ async function upload(cluster: TestCluster, fields: Record<string, string>, file
   } else {
     body = new URLSearchParams(fields);
   }
-  return toReply(
+  return jsonReply(
     await fetch(`${cluster.baseUrl}/v1_1/demo/${path}`, {
       method: 'POST',
       headers: { authorization: basicAuthHeader(cluster.credentials) },
@@ -389,7 +377,7 @@ describe('malformed requests', () => {
     form.append('public_id', 'bad/two-files');
     form.append('file', new Blob([PNG], { type: 'image/png' }), 'one.png');
     form.append('file', new Blob([TINY_PNG], { type: 'image/png' }), 'two.png');
-    const reply = await toReply(
+    const reply = await jsonReply(
       await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', headers: { authorization: basicAuthHeader(main.credentials) }, body: form }),
     );
     refused.get(main)?.push('bad/two-files');
@@ -400,7 +388,7 @@ describe('malformed requests', () => {
     const form = new FormData();
     form.append('public_id', 'bad/file-field');
     form.append('image', new Blob([PNG], { type: 'image/png' }), 'one.png');
-    const reply = await toReply(
+    const reply = await jsonReply(
       await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', headers: { authorization: basicAuthHeader(main.credentials) }, body: form }),
     );
     refused.get(main)?.push('bad/file-field');

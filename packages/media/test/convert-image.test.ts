@@ -1,22 +1,15 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONVERT_TARGETS, convertImage } from '../src/convert-image.ts';
 import type { ConvertTarget } from '../src/convert-image.ts';
 import { defaultImageLimits } from '../src/image-limits.ts';
 import { MediaError } from '../src/media-error.ts';
 import { probeImage } from '../src/probe-image.ts';
-import { animation, imageFixture, makeTempDir } from './media-files.ts';
-import type { TempDir } from './media-files.ts';
+import { animation, imageFixture, makeTempDir, useTempDir } from './media-files.ts';
 
-let temp: TempDir;
-beforeAll(async () => {
-  temp = await makeTempDir();
-});
-afterAll(async () => {
-  await temp.remove();
-});
+const temp = useTempDir();
 
 const limits = defaultImageLimits;
 const SHARP_NAMES: Record<ConvertTarget, string> = { jpg: 'jpeg', png: 'png', webp: 'webp', avif: 'heif', gif: 'gif', tiff: 'tiff' };

@@ -1,18 +1,11 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convertImage } from '../src/convert-image.ts';
 import { MediaError } from '../src/media-error.ts';
-import { imageFixture, makeTempDir } from './media-files.ts';
-import type { TempDir } from './media-files.ts';
+import { imageFixture, useTempDir } from './media-files.ts';
 
 // Alone in its file: the abandoned encode keeps a core busy for a few seconds after the test.
-let temp: TempDir;
-beforeAll(async () => {
-  temp = await makeTempDir();
-});
-afterAll(async () => {
-  await temp.remove();
-});
+const temp = useTempDir();
 
 describe('convertImage deadline', () => {
   it('answers at the deadline even when the encoder cannot be interrupted', async () => {

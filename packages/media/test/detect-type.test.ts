@@ -1,18 +1,11 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectMediaType } from '../src/detect-type.ts';
-import { documentFixture, ftypBox, imageFixture, makeTempDir, noise, svgDocument, wavHeader } from './media-files.ts';
-import type { TempDir } from './media-files.ts';
+import { documentFixture, ftypBox, imageFixture, noise, svgDocument, useTempDir, wavHeader } from './media-files.ts';
 
-let temp: TempDir;
-beforeAll(async () => {
-  temp = await makeTempDir();
-});
-afterAll(async () => {
-  await temp.remove();
-});
+const temp = useTempDir();
 
 describe('detectMediaType', () => {
   it.each([

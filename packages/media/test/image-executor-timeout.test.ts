@@ -2,20 +2,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixturePath } from '@rendition/testing';
 import { parseTransformation } from '@rendition/transform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { executeImagePlan } from '../src/image-executor.ts';
 import { MediaError } from '../src/media-error.ts';
-import { makeTempDir } from './media-files.ts';
-import type { TempDir } from './media-files.ts';
+import { useTempDir } from './media-files.ts';
 
 // Alone in its file: the abandoned encode keeps a core busy for a few seconds after the test.
-let temp: TempDir;
-beforeAll(async () => {
-  temp = await makeTempDir();
-});
-afterAll(async () => {
-  await temp.remove();
-});
+const temp = useTempDir();
 
 describe('executeImagePlan deadline', () => {
   it('answers at the deadline and cleans up when the abandoned work ends', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { afterAll, beforeAll } from 'vitest';
 
 export const imageFixture = (name: string): string =>
   fileURLToPath(new URL(`../../../../shared/fixtures/images/${name}`, import.meta.url));
@@ -23,6 +24,28 @@ export async function makeTempDir(): Promise<TempDir> {
       return target;
     },
     remove: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** A temporary directory made before the calling file's tests and removed after them. */
+export function useTempDir(): TempDir {
+  let temp: TempDir | undefined;
+  beforeAll(async () => {
+    temp = await makeTempDir();
+  });
+  afterAll(async () => {
+    await current().remove();
+  });
+  const current = (): TempDir => {
+    if (temp === undefined) throw new Error('the temporary directory is made in beforeAll');
+    return temp;
+  };
+  return {
+    get path() {
+      return current().path;
+    },
+    file: (name, bytes) => current().file(name, bytes),
+    remove: () => current().remove(),
   };
 }
 

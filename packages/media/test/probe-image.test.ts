@@ -1,22 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { displayedSize } from '../src/displayed-size.ts';
 import { defaultImageLimits } from '../src/image-limits.ts';
 import { MAX_SVG_BYTES } from '../src/image-source.ts';
 import { MediaError } from '../src/media-error.ts';
 import { probeImage } from '../src/probe-image.ts';
-import { animation, documentFixture, imageFixture, makeTempDir, noise, pngHeaderOnly, svgDocument } from './media-files.ts';
-import type { TempDir } from './media-files.ts';
+import { animation, documentFixture, imageFixture, noise, pngHeaderOnly, svgDocument, useTempDir } from './media-files.ts';
 
-let temp: TempDir;
-beforeAll(async () => {
-  temp = await makeTempDir();
-});
-afterAll(async () => {
-  await temp.remove();
-});
+const temp = useTempDir();
 
 const limits = defaultImageLimits;
 

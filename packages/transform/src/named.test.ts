@@ -1,5 +1,5 @@
-import { ApiError } from '@rendition/protocol';
 import { describe, expect, it } from 'vitest';
+import { asyncRefusal } from '../test/refusal.ts';
 import { canonicalString } from './canonical.ts';
 import { expandNamed, MAX_NAMED_DEPTH, namedReferences, type NamedLookup } from './named.ts';
 import { MAX_COMPONENTS, parseTransformation } from './parse-transformation.ts';
@@ -7,16 +7,6 @@ import { MAX_COMPONENTS, parseTransformation } from './parse-transformation.ts';
 const library = (definitions: Record<string, string>): NamedLookup => (name) => definitions[name];
 const expand = async (text: string, lookup: NamedLookup): Promise<string> =>
   canonicalString(await expandNamed(parseTransformation(text), lookup));
-
-async function refusal(run: () => Promise<unknown>): Promise<ApiError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected an ApiError, nothing was thrown');
-}
 
 describe('expandNamed', () => {
   const lookup = library({
@@ -59,7 +49,7 @@ describe('expandNamed', () => {
     ['t_a', { a: 'w_1/t_b', b: 't_c', c: 't_a' }, 'Invalid named transformation - cycle: a -> b -> c -> a'],
     ['t_a', { a: 'c_nope' }, 'Invalid crop mode - nope'],
   ])('%s with %j → %s', async (text, definitions, message) => {
-    const error = await refusal(() => expandNamed(parseTransformation(text), library(definitions)));
+    const error = await asyncRefusal(() => expandNamed(parseTransformation(text), library(definitions)));
     expect(error.status).toBe(400);
     expect(error.message).toBe(message);
   });
@@ -69,11 +59,11 @@ describe('expandNamed', () => {
     for (let i = 0; i < MAX_NAMED_DEPTH; i += 1) chain[`n${i}`] = `t_n${i + 1}`;
     chain[`n${MAX_NAMED_DEPTH}`] = 'w_1';
     expect(await expand('t_n1', library(chain))).toBe('w_1');
-    const tooDeep = await refusal(() => expandNamed(parseTransformation('t_n0'), library(chain)));
+    const tooDeep = await asyncRefusal(() => expandNamed(parseTransformation('t_n0'), library(chain)));
     expect(tooDeep.message).toMatch(new RegExp(`^Invalid named transformation - nested more than ${MAX_NAMED_DEPTH} deep: n0 -> n1 -> `));
 
     const big = Array(60).fill('w_1').join('/');
-    const tooMany = await refusal(() => expandNamed(parseTransformation('t_big/t_big'), library({ big })));
+    const tooMany = await asyncRefusal(() => expandNamed(parseTransformation('t_big/t_big'), library({ big })));
     expect(tooMany.message).toBe(`Invalid transformation - more than ${MAX_COMPONENTS} components`);
   });
 

@@ -1,19 +1,9 @@
-import { ApiError } from '@rendition/protocol';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../test/refusal.ts';
 import { canonicalString } from './canonical.ts';
 import { MAX_COMPONENTS, MAX_TRANSFORMATION_LENGTH, parseEagerList, parseTransformation } from './parse-transformation.ts';
 
 const canonical = (text: string): string => canonicalString(parseTransformation(text));
-
-function refusal(run: () => unknown): ApiError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected an ApiError, nothing was thrown');
-}
 
 describe('parseTransformation: valid strings and their canonical form', () => {
   it.each<[string, string]>([

@@ -1,5 +1,5 @@
-import { ApiError } from '@rendition/protocol';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../test/refusal.ts';
 import { parseTransformation } from './parse-transformation.ts';
 import { componentGeometry, projectOutputSize, projectPlan, rotatedSize, type Size } from './project-size.ts';
 
@@ -10,16 +10,6 @@ const project = (text: string, input: Size = INPUT): string => {
   return `${size.width}x${size.height}`;
 };
 const steps = (text: string, input: Size = INPUT) => componentGeometry(parseTransformation(text).components[0]!, input).steps;
-
-function refusal(run: () => unknown): ApiError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected an ApiError, nothing was thrown');
-}
 
 describe('projectOutputSize', () => {
   it.each<[string, string]>([

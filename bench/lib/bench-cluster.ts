@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { dropDatabase, type ApiCredentials } from '@rendition/catalog';
 import { ensureCloudCredentials, startCluster, type Role, type RunningCluster } from '@rendition/cli';
 import { loadConfig, type Config } from '@rendition/config';
-import { createRedisConnection } from '@rendition/jobs';
-import { createTestDatabaseUrl, freePort } from '@rendition/testing';
+import { createTestDatabaseUrl, deleteRedisPrefix, freePort } from '@rendition/testing';
 
 export interface BenchCluster {
   baseUrl: string;
@@ -78,22 +77,6 @@ export async function startBenchCluster(env: Record<string, string>, roles: Role
 }
 
 /** SCAN + UNLINK of `<prefix>:*` only: the Redis may be shared, so never FLUSHALL. */
-export async function deleteRedisPrefix(redisUrl: string, prefix: string): Promise<number> {
-  if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`refusing to delete keys of prefix ${JSON.stringify(prefix)}`);
-  const redis = createRedisConnection(redisUrl, 'worker');
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
 
 export function basicAuthHeader(credentials: ApiCredentials): string {
   return `Basic ${Buffer.from(`${credentials.apiKey}:${credentials.apiSecret}`).toString('base64')}`;

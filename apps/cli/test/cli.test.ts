@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '@rendition/catalog';
-import { createTestDatabaseUrl, fixturePath, freePort } from '@rendition/testing';
+import { createTestDatabaseUrl, deleteRedisPrefix, fixturePath, freePort } from '@rendition/testing';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -32,6 +32,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await dropDatabase(databaseUrl);
   await rm(dataDir, { recursive: true, force: true });
+  await deleteRedisPrefix(env.REDIS_URL ?? 'redis://127.0.0.1:6379', env.QUEUE_PREFIX ?? '');
 });
 
 function run(args: string[], extraEnv: Record<string, string> = {}): ChildProcess {

@@ -7,3 +7,4 @@ export { loadCloudinarySdk, type CloudinarySdk } from './cloudinary-sdk.ts';
 export { startWebhookReceiver, type WebhookReceiver, type ReceivedWebhook, type WebhookResponder } from './webhook-receiver.ts';
 export { verifyStandardWebhook } from './standard-webhooks-verifier.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
+export { deleteRedisPrefix } from './redis-prefix.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { dropDatabase, type ApiCredentials } from '@rendition/catalog';
 import { loadConfig } from '@rendition/config';
-import { createTestDatabaseUrl, freePort } from '@rendition/testing';
+import { createTestDatabaseUrl, deleteRedisPrefix, freePort } from '@rendition/testing';
 import { ensureCloudCredentials } from '../../src/bootstrap-cloud.ts';
 import { startCluster, type Role, type RunningCluster } from '../../src/cluster.ts';
 
@@ -73,6 +73,7 @@ export async function startTestCluster(
       if (owner) return;
       await dropDatabase(databaseUrl);
       await rm(dataDir, { recursive: true, force: true });
+      await deleteRedisPrefix(settings.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     },
   };
 }

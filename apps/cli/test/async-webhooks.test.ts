@@ -97,6 +97,7 @@ describe('async uploads and notifications', () => {
     verifyBoth(webhook!);
     const payload = JSON.parse(webhook!.body) as Record<string, unknown>;
     expect(payload.notification_type).toBe('upload');
+    expect(Object.keys(payload).slice(0, 4)).toEqual(['notification_type', 'asset_id', 'public_id', 'version']);
     expect(payload.public_id).toBe('async-bird');
     expect(payload.request_id).toMatch(/^[0-9a-f]{32}$/);
     expect(payload.signature_key).toBe(cluster.credentials.apiKey);

@@ -51,6 +51,8 @@ describe('eager transformations', () => {
       ],
     })) as Result;
     expect(result.eager).toHaveLength(2);
+    // The answer is the finished batch's result: it keeps Cloudinary's field order.
+    expect(Object.keys(result).slice(0, 5)).toEqual(['asset_id', 'public_id', 'version', 'version_id', 'signature']);
     const [pad, crop] = result.eager!;
     expect(pad).toMatchObject({ transformation: 'c_pad,h_300,w_400', width: 400, height: 300, format: 'jpg' });
     expect(crop).toMatchObject({ transformation: 'c_crop,g_north,h_200,w_260/png', width: 260, height: 200, format: 'png' });

@@ -7,6 +7,7 @@ import * as uploadPresets from './0005-upload-presets.ts';
 import * as assetQueryIndexes from './0006-asset-query-indexes.ts';
 import * as structuredMetadata from './0007-structured-metadata.ts';
 import * as backups from './0008-backups.ts';
+import * as orderedBatchResults from './0009-ordered-batch-results.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-asset-query-indexes': assetQueryIndexes,
   '0007-structured-metadata': structuredMetadata,
   '0008-backups': backups,
+  '0009-ordered-batch-results': orderedBatchResults,
 };

@@ -180,6 +180,33 @@ describe('async uploads and notifications', () => {
     }
   });
 
+  it('notifies rename and delete to their notification_url', async () => {
+    const uploaded = await upload({ file: new Blob([png]), public_id: 'to-rename' });
+    expect(uploaded.status).toBe(200);
+    const renamed = (await cloudinary.uploader.rename('to-rename', 'renamed', { notification_url: `${receiver.url}/rename` })) as Record<string, unknown>;
+    expect(renamed.public_id).toBe('renamed');
+    const [renameHook] = await receiver.waitFor(1, { path: '/rename' });
+    verifyBoth(renameHook!);
+    expect(JSON.parse(renameHook!.body)).toMatchObject({
+      notification_type: 'rename',
+      from_public_id: 'to-rename',
+      to_public_id: 'renamed',
+      asset_id: uploaded.body.asset_id,
+      resource_type: 'image',
+      type: 'upload',
+    });
+
+    expect(await cloudinary.uploader.destroy('renamed', { notification_url: `${receiver.url}/delete` })).toEqual({ result: 'ok' });
+    const [deleteHook] = await receiver.waitFor(1, { path: '/delete' });
+    verifyBoth(deleteHook!);
+    expect(JSON.parse(deleteHook!.body)).toMatchObject({
+      notification_type: 'delete',
+      resources: [{ resource_type: 'image', type: 'upload', asset_id: uploaded.body.asset_id, public_id: 'renamed' }],
+    });
+
+    await expect(cloudinary.uploader.destroy('renamed', { notification_url: 'http://10.0.0.1/hook' })).rejects.toMatchObject({ http_code: 400 });
+  });
+
   it('refuses a notification_url that is not http(s) or points at a refused address, at intake', async () => {
     for (const url of ['ftp://example.com/hook', 'http://10.0.0.1/hook', 'http://169.254.169.254/latest', 'not a url']) {
       const refused = await upload({ file: new Blob([png]), async: 'true', notification_url: url });

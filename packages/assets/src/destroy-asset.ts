@@ -1,3 +1,4 @@
+import { checkedNotificationUrl, notifyChange } from '@rendition/batches';
 import { destroyAsset } from '@rendition/catalog';
 import { ApiError, missingParameter, parseDeliveryType, readBoolean, readString } from '@rendition/protocol';
 import { deleteAssetBlobs, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';
@@ -13,8 +14,20 @@ export async function destroyAssetCommand(deps: ManagementDependencies, request:
   if (!publicId) throw new ApiError(400, missingParameter('public_id'));
   const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
   readBoolean(params, 'invalidate', false);
+  const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
   const destroyed = await destroyAsset(deps.db, { cloudName: request.cloudName, resourceType: request.resourceType, type, publicId });
   if (!destroyed) return { result: 'not found' };
   await deleteAssetBlobs(deps.store, destroyed);
+  await notifyChange(deps, {
+    cloudName: request.cloudName,
+    apiKey: request.credentials.apiKey,
+    type: 'delete',
+    fields: {
+      resources: [
+        { resource_type: destroyed.resourceType, type: destroyed.type, asset_id: destroyed.assetId, public_id: destroyed.publicId, version: destroyed.version },
+      ],
+    },
+    notificationUrl,
+  });
   return { result: 'ok' };
 }

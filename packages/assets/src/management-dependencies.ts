@@ -1,10 +1,17 @@
 import type { ApiCredentials, AssetRecord, CatalogDb, DestroyedAsset } from '@rendition/catalog';
 import { buildUploadResponse, parseDeliveryType, parseResourceType, type RawParams, type ResourceType } from '@rendition/protocol';
 import { assetPrefix, type BlobStore } from '@rendition/storage';
+import type { JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import type { AddressPolicy } from '@rendition/net';
 
 export interface ManagementDependencies {
   db: CatalogDb;
   store: BlobStore;
+  /** For `notification_url` on destroy and rename. */
+  queues: JobQueues;
+  logger: Logger;
+  addressPolicy: AddressPolicy;
   publicBaseUrl: string;
   secureBaseUrl: string;
 }

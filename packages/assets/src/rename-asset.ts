@@ -1,3 +1,4 @@
+import { checkedNotificationUrl, notifyChange } from '@rendition/batches';
 import { renameAsset } from '@rendition/catalog';
 import { ApiError, missingParameter, parseDeliveryType, readBoolean, readString, validatePublicId } from '@rendition/protocol';
 import { assetResponse, deleteAssetBlobs, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';
@@ -21,6 +22,7 @@ export async function renameAssetCommand(deps: ManagementDependencies, request: 
   const overwrite = readBoolean(params, 'overwrite', false);
   // No CDN sits in front of Rendition's own delivery: invalidate is validated and has nothing to do.
   readBoolean(params, 'invalidate', false);
+  const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
 
   const outcome = await renameAsset(deps.db, {
     from: { cloudName: request.cloudName, resourceType: request.resourceType, type, publicId: from },
@@ -35,6 +37,20 @@ export async function renameAssetCommand(deps: ManagementDependencies, request: 
       throw new ApiError(400, renameTargetExists(to));
     case 'renamed':
       if (outcome.replaced) await deleteAssetBlobs(deps.store, outcome.replaced);
+      await notifyChange(deps, {
+        cloudName: request.cloudName,
+        apiKey: request.credentials.apiKey,
+        type: 'rename',
+        fields: {
+          resource_type: outcome.asset.resourceType,
+          type: outcome.asset.type,
+          asset_id: outcome.asset.assetId,
+          from_public_id: from,
+          to_public_id: outcome.asset.publicId,
+          version: outcome.asset.version,
+        },
+        notificationUrl,
+      });
       return assetResponse(deps, request, outcome.asset);
   }
 }

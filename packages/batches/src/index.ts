@@ -4,3 +4,5 @@ export { notificationsForBatch, uploadNotifications } from './batch-notification
 export { attemptWebhookDelivery } from './webhook-attempts.ts';
 export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
 export { describeBatch, replayNotification } from './batch-status.ts';
+export { notifyChange } from './change-notifications.ts';
+export { checkedNotificationUrl } from './notification-url.ts';

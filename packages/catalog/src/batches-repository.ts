@@ -191,6 +191,39 @@ async function insertDeliveries(trx: Transaction<Database>, batch: BatchRecord, 
     .execute();
 }
 
+/**
+ * A batch with no jobs that exists to deliver notifications about a change already made (a destroy,
+ * a rename): recorded complete, with its deliveries, in one transaction, so the relay sends them even
+ * if queueing fails now.
+ */
+export async function recordNotificationBatch(
+  db: CatalogDb,
+  batch: { batchId: string; cloudName: string; apiKey: string; kind: string; result: Record<string, unknown>; notificationUrls: string[] },
+  deliveries: (batch: BatchRecord) => NewDelivery[],
+): Promise<NewDelivery[]> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('batches')
+      .values({
+        batch_id: batch.batchId,
+        cloud_name: batch.cloudName,
+        api_key: batch.apiKey,
+        kind: batch.kind,
+        status: 'complete',
+        pending_jobs: 0,
+        notification_urls: batch.notificationUrls,
+        result: JSON.stringify(batch.result),
+        completed_at: new Date(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const record = toBatch(row);
+    const made = deliveries(record);
+    await insertDeliveries(trx, record, made);
+    return made;
+  });
+}
+
 export async function findBatch(db: CatalogDb, cloudName: string, batchId: string): Promise<BatchRecord | undefined> {
   const row = await db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).where('cloud_name', '=', cloudName).executeTakeFirst();
   return row && toBatch(row);

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { checkedNotificationUrl } from '@rendition/batches';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
 import { eagerFormat, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
 import type { DeriveJobV1, JobQueues } from '@rendition/jobs';
-import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
+import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
   buildUploadResponse,
@@ -43,8 +44,8 @@ export async function applyExplicit(
   if (!found) throw new ApiError(404, `Resource not found - ${publicId}`);
 
   const eagerAsync = readBoolean(params, 'eager_async', false);
-  const notificationUrl = checkedUrl(deps, readString(params, 'notification_url'), 'notification_url');
-  const eagerNotificationUrl = checkedUrl(deps, readString(params, 'eager_notification_url'), 'eager_notification_url');
+  const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
+  const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
   const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
   if (specs.length > 0 && found.resourceType !== 'image') throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
 
@@ -108,15 +109,4 @@ export async function applyExplicit(
     return { ...response, eager: specs.map((spec) => eagerPlaceholder(asset, spec, batchId, bases)) };
   }
   return waitForBatchResult(deps.db, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
-}
-
-function checkedUrl(deps: ExplicitDependencies, url: string | undefined, name: string): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    assertFetchableUrl(url, deps.addressPolicy);
-  } catch (error) {
-    if (error instanceof RemoteFetchError) throw new ApiError(400, `Invalid ${name}: ${error.message}`, { cause: error });
-    throw error;
-  }
-  return url;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { notificationsForBatch } from '@rendition/batches';
+import { checkedNotificationUrl, notificationsForBatch } from '@rendition/batches';
 import { cloudNotificationUrls, createBatchWithJobs, findJob, finishJob, type CatalogDb } from '@rendition/catalog';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
@@ -94,8 +94,8 @@ export async function acceptUpload(
   let job: IngestJobV1;
   try {
     if (!deps.queues.isConnected()) throw queueUnavailable();
-    checkNotificationUrl(deps, input.request.notificationUrl);
-    checkNotificationUrl(deps, input.request.eagerNotificationUrl);
+    checkedNotificationUrl(deps.addressPolicy, input.request.notificationUrl);
+    checkedNotificationUrl(deps.addressPolicy, input.request.eagerNotificationUrl, 'eager_notification_url');
     const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager);
     const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
     // Typed against the cloud's fields now, so an invalid value is a 400 before any job exists.
@@ -158,16 +158,6 @@ function queueUnavailable(cause?: unknown): ApiError {
   return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
 }
 
-/** A notification URL is checked like a remote source, at intake, so a bad one is a 400 now and not a silent failure later. */
-function checkNotificationUrl(deps: IntakeDependencies, url: string | undefined): void {
-  if (url === undefined) return;
-  try {
-    assertFetchableUrl(url, deps.addressPolicy);
-  } catch (error) {
-    if (error instanceof RemoteFetchError) throw new ApiError(400, `Invalid notification_url: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
 
 function buildIngestJob(
   jobId: string,

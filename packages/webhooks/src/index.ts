@@ -15,6 +15,7 @@ export {
 export {
   buildUploadNotification,
   buildEagerNotification,
+  buildResourceNotification,
   notificationTimestamp,
   serializeNotification,
   type UploadNotificationOptions,

@@ -39,6 +39,18 @@ export function buildEagerNotification(
   return buildNotification('eager', { eager: fields.eager, batch_id: fields.batchId, asset_id: fields.assetId, public_id: fields.publicId }, opts);
 }
 
+/**
+ * A notification about catalog changes (`delete`, `rename`, …): its own fields, then the same
+ * envelope as every other notification.
+ */
+export function buildResourceNotification(
+  type: 'delete' | 'rename',
+  fields: Record<string, unknown>,
+  opts: UploadNotificationOptions,
+): Record<string, unknown> {
+  return buildNotification(type, fields, opts);
+}
+
 function buildNotification(type: string, fields: Record<string, unknown>, opts: UploadNotificationOptions): Record<string, unknown> {
   const uploadResponse = fields;
   // fromEntries defines own properties, so a `__proto__` key stays data instead of becoming a prototype.

@@ -2,8 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { finishBatchJob, type BatchJobDependencies } from '@rendition/batches';
 import { deriveImage, eagerResultItem, type DeriveDependencies } from '@rendition/derivations';
 import { DeriveJobV1Schema } from '@rendition/jobs';
-import { MediaError } from '@rendition/media';
-import { ApiError } from '@rendition/protocol';
+import { toClientError } from '@rendition/uploads';
 
 /**
  * Runs one derive job. An eager one also counts itself off its batch, adding its item to the
@@ -18,7 +17,7 @@ export function createDeriveProcessor(deps: DeriveDependencies, batches: BatchJo
     try {
       derived = await deriveImage(deps, payload);
     } catch (error) {
-      const clientError = error instanceof ApiError ? error : error instanceof MediaError ? new ApiError(400, error.message) : undefined;
+      const clientError = toClientError(error, { sourceDescription: 'the original' });
       if (!clientError) throw error;
       if (payload.eager) {
         await finishBatchJob(batches, { jobId: payload.eager.jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });

@@ -13,42 +13,12 @@ export interface JobRecord {
   attempts: number;
 }
 
-/** The durable record of a job; Redis only carries it while in flight. */
-export async function createJob(
-  db: CatalogDb,
-  job: { id: string; cloudName: string; kind: string; payload: Record<string, unknown> },
-): Promise<void> {
-  await db
-    .insertInto('jobs')
-    .values({ id: job.id, cloud_name: job.cloudName, kind: job.kind, status: 'queued', payload: JSON.stringify(job.payload) })
-    .execute();
-}
-
 export async function markJobActive(db: CatalogDb, id: string): Promise<void> {
   await db
     .updateTable('jobs')
     .set((eb) => ({ status: 'active', attempts: eb('attempts', '+', 1), updated_at: new Date() }))
     .where('id', '=', id)
     .where('finished_at', 'is', null)
-    .execute();
-}
-
-export async function completeJob(db: CatalogDb, id: string, result: Record<string, unknown>): Promise<void> {
-  const now = new Date();
-  await db
-    .updateTable('jobs')
-    .set({ status: 'completed', result: JSON.stringify(result), error: null, updated_at: now, finished_at: now })
-    .where('id', '=', id)
-    .execute();
-}
-
-export async function failJob(db: CatalogDb, id: string, error: { status: number; message: string }): Promise<void> {
-  const now = new Date();
-  await db
-    .updateTable('jobs')
-    .set({ status: 'failed', error: JSON.stringify(error), updated_at: now, finished_at: now })
-    .where('id', '=', id)
-    .where('status', '!=', 'completed')
     .execute();
 }
 

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { finishBatchJob, type BatchJobDependencies } from '@rendition/batches';
-import { deriveImage, eagerResultItem, type DeriveDependencies } from '@rendition/derivations';
+import { deriveImage, eagerResultItem, withEagerItem, type DeriveDependencies } from '@rendition/derivations';
 import { DeriveJobV1Schema } from '@rendition/jobs';
 import { toClientError } from '@rendition/uploads';
 
@@ -35,10 +35,4 @@ export function createDeriveProcessor(deps: DeriveDependencies, batches: BatchJo
     }
     return { storageKey: derived.storageKey };
   };
-}
-
-function withEagerItem(current: Record<string, unknown> | null, index: number, item: Record<string, unknown>): Record<string, unknown> {
-  const eager = Array.isArray(current?.eager) ? [...(current.eager as unknown[])] : [];
-  eager[index] = item;
-  return { ...current, eager };
 }

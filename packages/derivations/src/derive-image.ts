@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { findAssetByVersionId, findDerived, recordDerived, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
-import { executeImagePlan, type ImageLimits } from '@rendition/media';
+import { executeImagePlan, type ImageExecution, type ImageLimits } from '@rendition/media';
 import { ApiError, contentTypeForFormat } from '@rendition/protocol';
 import { derivedKey, type BlobStore } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
@@ -38,26 +38,48 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     );
     const outputPath = join(dir, `derived.${job.format}`);
     const result = await executeImagePlan(input.path, outputPath, plan, { format: job.format, limits: deps.limits });
-    const output = await hashFile(outputPath);
-    const storageKey = derivedKey(job.assetId, job.versionId, key.transformationHash, job.format);
-    const contentType = contentTypeForFormat(job.format);
-    await deps.store.put(storageKey, createReadStream(outputPath), { contentType });
-    try {
-      return await recordDerived(deps.db, {
-        ...key,
-        transformation: job.transformation,
-        storageKey,
-        contentType,
-        bytes: output.bytes,
-        width: result.width,
-        height: result.height,
-        etag: output.md5,
-      });
-    } catch (error) {
-      // The asset was destroyed while this ran (foreign_key_violation): its blob would be an orphan.
-      if ((error as { code?: string }).code !== '23503') throw error;
-      await deps.store.delete(storageKey);
-      throw new ApiError(404, 'Resource not found - the asset was deleted', { cause: error });
-    }
+    return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
+}
+
+export interface DerivativeIdentity {
+  assetId: string;
+  versionId: string;
+  transformationHash: string;
+  format: string;
+  /** Canonical. */
+  transformation: string;
+}
+
+/**
+ * Stores a derivative computed into a local file and records it, idempotently: the blob key is a
+ * function of the identity, and a second record of the same identity keeps the first row. Shared by
+ * the derive job and by an ingest that derives an upload's first eager item itself.
+ */
+export async function storeDerivative(
+  deps: Pick<DeriveDependencies, 'db' | 'store'>,
+  identity: DerivativeIdentity,
+  outputPath: string,
+  result: Pick<ImageExecution, 'width' | 'height'>,
+): Promise<DerivedRecord> {
+  const output = await hashFile(outputPath);
+  const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
+  const contentType = contentTypeForFormat(identity.format);
+  await deps.store.put(storageKey, createReadStream(outputPath), { contentType });
+  try {
+    return await recordDerived(deps.db, {
+      ...identity,
+      storageKey,
+      contentType,
+      bytes: output.bytes,
+      width: result.width,
+      height: result.height,
+      etag: output.md5,
+    });
+  } catch (error) {
+    // The asset was destroyed while this ran (foreign_key_violation): its blob would be an orphan.
+    if ((error as { code?: string }).code !== '23503') throw error;
+    await deps.store.delete(storageKey);
+    throw new ApiError(404, 'Resource not found - the asset was deleted', { cause: error });
+  }
 }

@@ -68,18 +68,35 @@ function eagerUrls(asset: AssetRecord, transformation: string, format: string, b
   return { url: buildDeliveryUrl({ ...parts, baseUrl: bases.publicBaseUrl }), secure_url: buildDeliveryUrl({ ...parts, baseUrl: bases.secureBaseUrl }) };
 }
 
-/** Cloudinary's eager item: `{transformation, width, height, bytes, format, url, secure_url}`. */
+/** Cloudinary's eager item of a derive job: `{transformation, width, height, bytes, format, url, secure_url}`. */
 export async function eagerResultItem(db: CatalogDb, job: DeriveJobV1, derived: DerivedRecord, bases: UrlBases): Promise<Record<string, unknown>> {
   const asset = await findAssetByVersionId(db, job.versionId);
   if (!asset) throw new ApiError(404, 'Resource not found - the asset version no longer exists');
+  return eagerItem(asset, { requested: job.eager?.requested ?? job.transformation, transformation: job.transformation }, derived, bases);
+}
+
+/** Cloudinary's eager item for a derivative of `asset`. */
+export function eagerItem(
+  asset: AssetRecord,
+  spec: Pick<EagerSpec, 'requested' | 'transformation'>,
+  derived: Pick<DerivedRecord, 'width' | 'height' | 'bytes' | 'format'>,
+  bases: UrlBases,
+): Record<string, unknown> {
   return {
-    transformation: job.eager?.requested ?? job.transformation,
+    transformation: spec.requested,
     width: derived.width,
     height: derived.height,
     bytes: derived.bytes,
     format: derived.format,
-    ...eagerUrls(asset, job.transformation, derived.format, bases),
+    ...eagerUrls(asset, spec.transformation, derived.format, bases),
   };
+}
+
+/** A batch result with eager item `index` in place (the others kept as they are). */
+export function withEagerItem(current: Record<string, unknown> | null, index: number, item: Record<string, unknown>): Record<string, unknown> {
+  const eager = Array.isArray(current?.eager) ? [...(current.eager as unknown[])] : [];
+  eager[index] = item;
+  return { ...current, eager };
 }
 
 /** What an eager_async response shows for an item still being derived. */

@@ -45,6 +45,11 @@ export const IngestJobV1Schema = z.object({
     .array(z.object({ requested: z.string(), transformation: z.string(), format: z.string().nullable() }))
     .default([]),
   eagerAsync: z.boolean().default(false),
+  /**
+   * The ingest job may derive the first eager item itself, from its scratch copy of the original (see
+   * docs/transformations.md). False for a synchronous upload with eager_async, whose answer must not wait.
+   */
+  eagerInIngest: z.boolean().default(false),
   /** return_delete_token=true: the response carries a `delete_token` for delete_by_token. */
   returnDeleteToken: z.boolean().default(false),
   /** backup=true: this version is backed up (and so is the one it replaces) whatever the cloud's default. */

@@ -35,8 +35,12 @@ export type ImageExecutionOptions = {
   limits: ImageExecutionLimits;
 };
 
-/** What was written: the displayed size (of one frame for an animation), Cloudinary's format name, the file size. */
-export type ImageExecution = { width: number; height: number; format: ImageTarget; bytes: number };
+/**
+ * What was written: the displayed size (of one frame for an animation), Cloudinary's format name, the file
+ * size, and whether the decode read every pixel of the source (see readsEveryPixel): when it did, the
+ * execution also proved what probeImage's verification decode proves, under the same `failOn`.
+ */
+export type ImageExecution = { width: number; height: number; format: ImageTarget; bytes: number; decodedEveryPixel: boolean };
 
 /**
  * Executes a transformation plan on the image at `inputPath` and writes the result to `outputPath`.
@@ -86,7 +90,8 @@ export async function executeImagePlan(
       : writeStill(source, page.index, operations, encoder, limits, deadline, temporary);
     const info = await withDeadline(work, limits.timeoutSeconds, () => rm(temporary, { force: true }));
     await rename(temporary, outputPath);
-    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: info.size };
+    const decodedEveryPixel = animate || (header.pages === 1 && readsEveryPixel(geometry));
+    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: info.size, decodedEveryPixel };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
@@ -119,6 +124,19 @@ async function selectPage(source: string | Buffer, header: ImageHeader, requeste
   } catch (error) {
     throw toMediaError(error);
   }
+}
+
+/**
+ * Whether libvips must decode every source pixel to produce this geometry. It computes only the pixels
+ * the output needs, so a plan that cuts anything away (c_crop's extract, a cover resize whose scaled
+ * image is larger than its window) may leave the rest of the file unread: a JPEG truncated below the
+ * kept region then decodes without error. Every other step (scaling, pad, rotation, flips, border,
+ * effects) needs the whole image.
+ */
+function readsEveryPixel(geometry: PlanGeometry): boolean {
+  return geometry.components.every(({ steps }) =>
+    steps.every((step) => step.op !== 'extract' && !(step.op === 'cover' && (step.scaledWidth !== step.width || step.scaledHeight !== step.height))),
+  );
 }
 
 /** projectPlan with the output limits, its 400 turned into the media package's too_large. */

@@ -10,7 +10,7 @@ export type { ImageLimits } from './image-limits.ts';
 export { isMediaError, MediaError } from './media-error.ts';
 export type { MediaErrorKind } from './media-error.ts';
 export type { MediaResourceType } from './media-formats.ts';
-export { probeImage } from './probe-image.ts';
+export { probeImage, probeImageHeader, verifyImageDecodes } from './probe-image.ts';
 export type { ImageProbe } from './probe-image.ts';
 export { executeImagePlan } from './image-executor.ts';
 export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions } from './image-executor.ts';

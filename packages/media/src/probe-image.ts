@@ -34,14 +34,29 @@ const VERIFY_ROWS = 512;
  * and belongs to the pdf.js probe.
  */
 export async function probeImage(filePath: string, limits: ImageLimits): Promise<ImageProbe> {
-  assertImageLimits(limits);
-  const source = await imageSource(filePath);
-  const header = await readImageHeader(source, limits);
-  await verifyDecode(source, header, limits);
-  return toProbe(header);
+  const { animated, ...probe } = await probeImageHeader(filePath, limits);
+  await verifyImageDecodes(filePath, { ...probe, animated }, limits);
+  return probe;
 }
 
-async function verifyDecode(source: string | Buffer, header: ImageHeader, limits: ImageLimits): Promise<void> {
+/**
+ * The header's facts only, pixel limit checked, nothing decoded: the first half of probeImage, for a
+ * caller that proves the decode another way (a derivation that decoded every pixel, see
+ * ImageExecution.decodedEveryPixel) or with verifyImageDecodes.
+ */
+export async function probeImageHeader(filePath: string, limits: ImageLimits): Promise<ImageProbe & { animated: boolean }> {
+  assertImageLimits(limits);
+  const header = await readImageHeader(await imageSource(filePath), limits);
+  return { ...toProbe(header), animated: header.animated };
+}
+
+/** The second half of probeImage: decodes every pixel (every frame of an animation) and throws them away. */
+export async function verifyImageDecodes(filePath: string, probe: ImageProbe & { animated: boolean }, limits: ImageLimits): Promise<void> {
+  const source = await imageSource(filePath);
+  await verifyDecode(source, probe, limits);
+}
+
+async function verifyDecode(source: string | Buffer, header: Pick<ImageHeader, 'animated' | 'height'>, limits: ImageLimits): Promise<void> {
   try {
     const decoded = sharp(source, {
       failOn: 'error',

@@ -2,7 +2,7 @@ import { issueDeleteToken } from '@rendition/assets';
 import { findApiKey } from '@rendition/catalog';
 import { randomUUID } from 'node:crypto';
 import { finishBatchJob, uploadNotifications, type BatchJobDependencies } from '@rendition/batches';
-import { eagerFormat, eagerPlaceholder } from '@rendition/derivations';
+import { eagerFormat, eagerItem, eagerPlaceholder, withEagerItem } from '@rendition/derivations';
 import type { DeriveJobV1, IngestJobV1 } from '@rendition/jobs';
 import { ApiError, buildUploadResponse } from '@rendition/protocol';
 import { toAssetView } from './asset-view.ts';
@@ -60,7 +60,11 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     response.delete_token = await issueDeleteToken(deps.db, { cloudName: job.cloudName, assetId: outcome.asset.assetId, apiSecret: credentials.apiSecret, jobId: job.jobId });
   }
   const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
-  const followUps = eager.map((spec, index) => {
+  const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
+  const first = eager[0];
+  const firstItem = first && outcome.firstEager ? eagerItem(outcome.asset, first, outcome.firstEager, bases) : null;
+  const followUps = eager.flatMap((spec, index) => {
+    if (index === 0 && firstItem) return [];
     const id = randomUUID();
     const payload: DeriveJobV1 = {
       v: 1,
@@ -71,9 +75,8 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
       format: eagerFormat(spec, outcome.asset),
       eager: { jobId: id, batchId: job.batchId, index, requested: spec.requested },
     };
-    return { id, queue: 'derive', kind: 'derive', payload };
+    return [{ id, queue: 'derive', kind: 'derive', payload }];
   });
-  const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
   if (job.eagerAsync && eager.length > 0) {
     response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, bases));
   }
@@ -81,7 +84,10 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   await finishBatchJob(deps, {
     jobId: job.jobId,
     outcome: { kind: 'completed', result: { ...result } },
-    updateBatchResult: (current) => ({ ...response, ...(current?.eager && !job.eagerAsync ? { eager: current.eager } : {}) }),
+    updateBatchResult: (current) => {
+      const result = { ...response, ...(current?.eager && !job.eagerAsync ? { eager: current.eager } : {}) };
+      return firstItem ? withEagerItem(result, 0, firstItem) : result;
+    },
     followUps,
     ...(job.eagerAsync && eager.length > 0 ? { deliveries: (batch) => uploadNotifications(batch, response) } : {}),
   });

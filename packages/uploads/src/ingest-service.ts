@@ -10,11 +10,26 @@ import {
   type CatalogDb,
 } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource } from '@rendition/jobs';
-import { convertImage, detectMediaType, executeImagePlan, isConvertTarget, MediaError, probeImage, type DetectedType, type ImageLimits, type ImageProbe } from '@rendition/media';
+import {
+  convertImage,
+  detectMediaType,
+  executeImagePlan,
+  isConvertTarget,
+  MediaError,
+  probeImage,
+  probeImageHeader,
+  verifyImageDecodes,
+  type DetectedType,
+  type ImageExecution,
+  type ImageLimits,
+  type ImageProbe,
+} from '@rendition/media';
 import type { GuardedFetcher } from '@rendition/net';
 import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
 import { originalKey, type BlobStore } from '@rendition/storage';
-import { parseTransformation } from '@rendition/transform';
+import { eagerFormat, storeDerivative } from '@rendition/derivations';
+import type { DerivedRecord } from '@rendition/catalog';
+import { parseTransformation, planHash } from '@rendition/transform';
 import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
 
 export interface IngestDependencies {
@@ -31,6 +46,8 @@ export interface IngestOutcome {
   asset: AssetRecord;
   /** overwrite=false met an asset already stored under the public_id. */
   existing: boolean;
+  /** The first eager item, when this ingest derived and recorded it itself (job.eagerInIngest). */
+  firstEager?: DerivedRecord;
 }
 
 /**
@@ -95,6 +112,8 @@ function checkResourceType(requested: IngestJobV1['request']['resourceType'], de
 
 interface PreparedOriginal {
   file: WrittenFile;
+  /** The first eager item, derived from this file before it was stored. */
+  firstEager?: FirstEager;
   format: string | null;
   width: number | null;
   height: number | null;
@@ -136,6 +155,19 @@ async function prepareOriginal(
   }
 
   const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
+  if (job.incoming === null && request.format === null && job.eagerInIngest) {
+    const { facts, firstEager } = await probeSharingFirstEager(deps, job, original.path, detected, limits, dir);
+    return {
+      file: original,
+      ...(firstEager ? { firstEager } : {}),
+      format: facts.format,
+      width: facts.width,
+      height: facts.height,
+      pages: facts.pages,
+      contentType: contentTypeForFormat(facts.format),
+      publicId: request.publicId,
+    };
+  }
   const probe = await probeOrKeepAsIs(original.path, detected, limits);
   const target = targetFormat(request.format, request.allowedFormats, probe.format);
   if (job.incoming !== null) {
@@ -192,10 +224,86 @@ async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: Ima
   try {
     return await probeImage(path, limits);
   } catch (error) {
-    if (error instanceof MediaError && error.kind === 'unsupported' && STORED_UNPROBED_FORMATS.has(detected.format)) {
-      return { format: detected.format, width: null, height: null, pages: 1 };
-    }
-    throw error;
+    return keptAsIs(error, detected);
+  }
+}
+
+function keptAsIs(error: unknown, detected: DetectedType): ImageFacts {
+  if (error instanceof MediaError && error.kind === 'unsupported' && STORED_UNPROBED_FORMATS.has(detected.format)) {
+    return { format: detected.format, width: null, height: null, pages: 1 };
+  }
+  throw error;
+}
+
+/**
+ * probeOrKeepAsIs for an upload whose first eager item the ingest derives: the header first, then the
+ * derivation, whose decode (same strictness as the verification) proves the upload decodes when it
+ * read every pixel; otherwise, or when it failed, the verification decode runs as usual. A corrupt
+ * upload is refused either way, before anything is stored.
+ */
+async function probeSharingFirstEager(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  path: string,
+  detected: DetectedType,
+  limits: ImageLimits,
+  dir: string,
+): Promise<{ facts: ImageFacts; firstEager?: FirstEager }> {
+  let header;
+  try {
+    header = await probeImageHeader(path, limits);
+  } catch (error) {
+    const facts = keptAsIs(error, detected);
+    checkAllowedFormat(job.request.allowedFormats, facts.format, null, 'Image');
+    return { facts };
+  }
+  checkAllowedFormat(job.request.allowedFormats, header.format, null, 'Image');
+  const firstEager = await deriveFirstEager(deps, job, path, header.format, dir);
+  if (!firstEager?.result.decodedEveryPixel) await verifyImageDecodes(path, header, limits);
+  return { facts: header, ...(firstEager ? { firstEager } : {}) };
+}
+
+interface FirstEager {
+  transformation: string;
+  format: string;
+  path: string;
+  result: ImageExecution;
+}
+
+/**
+ * Derives the upload's first eager item from the scratch copy of the original, as the derive job
+ * would (same plan, format and limits). Any failure returns null: the item then goes to a derive job
+ * like the others, which reports the failure the usual way, and the upload is verified on its own.
+ */
+async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path: string, originalFormat: string, dir: string): Promise<FirstEager | undefined> {
+  const spec = job.eager[0];
+  if (!spec) return undefined;
+  const format = eagerFormat(spec, { format: originalFormat });
+  const outputPath = join(dir, `eager-0.${format}`);
+  try {
+    const result = await executeImagePlan(path, outputPath, parseTransformation(spec.transformation), {
+      format,
+      limits: { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+    });
+    return { transformation: spec.transformation, format, path: outputPath, result };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores and records the first eager item of a committed version; on any failure the derive job does it. */
+async function recordFirstEager(deps: IngestDependencies, asset: AssetRecord, firstEager: FirstEager): Promise<DerivedRecord | undefined> {
+  const identity = {
+    assetId: asset.assetId,
+    versionId: asset.versionId,
+    transformationHash: planHash(parseTransformation(firstEager.transformation)),
+    format: firstEager.format,
+    transformation: firstEager.transformation,
+  };
+  try {
+    return await storeDerivative(deps, identity, firstEager.path, firstEager.result);
+  } catch {
+    return undefined;
   }
 }
 
@@ -288,10 +396,16 @@ async function storeAndCommit(
       const replaced = result.replacedKept ? [] : [result.replacedStorageKey];
       const stale = [...replaced, ...derivedKeys].filter((key) => key !== storageKey);
       await Promise.all(stale.map((key) => deps.store.delete(key)));
-      return { asset: result.asset, existing: false };
+      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
     }
     case 'created':
     case 'already-committed':
-      return { asset: result.asset, existing: false };
+      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
   }
+}
+
+async function withFirstEager(deps: IngestDependencies, outcome: IngestOutcome, firstEager: FirstEager | undefined): Promise<IngestOutcome> {
+  if (!firstEager) return outcome;
+  const derived = await recordFirstEager(deps, outcome.asset, firstEager);
+  return derived ? { ...outcome, firstEager: derived } : outcome;
 }

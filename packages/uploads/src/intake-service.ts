@@ -103,7 +103,14 @@ export async function acceptUpload(
       mode: 'upload',
       clearInvalid: input.request.clearInvalid === true,
     });
-    job = { ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }), eager, eagerAsync: input.request.eagerAsync && eager.length > 0, incoming };
+    const eagerAsync = input.request.eagerAsync && eager.length > 0;
+    job = {
+      ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }),
+      eager,
+      eagerAsync,
+      eagerInIngest: eager.length > 0 && (!eagerAsync || input.request.async === true),
+      incoming,
+    };
     const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
     await createBatchWithJobs(
       deps.db,
@@ -163,7 +170,7 @@ function buildIngestJob(
   jobId: string,
   batchId: string,
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
-): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'incoming'> {
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,

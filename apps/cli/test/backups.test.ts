@@ -280,7 +280,16 @@ describe('overwrite racing destroy', () => {
             }
             return written;
           },
+          putFile: async (key, path, options) => {
+            const written = await real.putFile(key, path, options);
+            if (!destroyed && key.startsWith(`assets/${original.asset_id}/`)) {
+              destroyed = true;
+              expect(await cloudinary.uploader.destroy(publicId)).toEqual({ result: 'ok' });
+            }
+            return written;
+          },
           get: (key, range) => real.get(key, range),
+          getFile: (key, path) => real.getFile(key, path),
           head: (key) => real.head(key),
           delete: (key) => real.delete(key),
           list: (prefix) => real.list(prefix),

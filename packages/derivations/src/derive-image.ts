@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { findAssetByVersionId, findDerived, recordDerived, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
@@ -6,7 +5,7 @@ import { executeImagePlan, type ImageExecution, type ImageLimits } from '@rendit
 import { ApiError, contentTypeForFormat } from '@rendition/protocol';
 import { derivedKey, type BlobStore } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
-import { hashFile, withTempDir, writeStreamToFile } from '@rendition/scratch';
+import { hashFile, withTempDir } from '@rendition/scratch';
 
 export interface DeriveDependencies {
   db: CatalogDb;
@@ -33,11 +32,11 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
   if (asset.resourceType !== 'image') throw new ApiError(400, `Transformations of ${asset.resourceType} assets are not supported yet`);
 
   return withTempDir(deps.tmpDir, async (dir) => {
-    const input = await writeStreamToFile(await deps.store.get(asset.storageKey), join(dir, 'original'), deps.limits.maxSourceBytes, () =>
-      new ApiError(400, 'Original too large to transform'),
-    );
+    if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
+    const inputPath = join(dir, 'original');
+    await deps.store.getFile(asset.storageKey, inputPath);
     const outputPath = join(dir, `derived.${job.format}`);
-    const result = await executeImagePlan(input.path, outputPath, plan, { format: job.format, limits: deps.limits });
+    const result = await executeImagePlan(inputPath, outputPath, plan, { format: job.format, limits: deps.limits });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
 }
@@ -65,7 +64,7 @@ export async function storeDerivative(
   const output = await hashFile(outputPath);
   const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
   const contentType = contentTypeForFormat(identity.format);
-  await deps.store.put(storageKey, createReadStream(outputPath), { contentType });
+  await deps.store.putFile(storageKey, outputPath, { contentType });
   try {
     return await recordDerived(deps.db, {
       ...identity,

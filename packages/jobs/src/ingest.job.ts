@@ -2,7 +2,14 @@ import { z } from 'zod';
 
 /** Where the ingest worker reads the original from. Bytes never travel in a job payload. */
 export const IngestSourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('staged'), key: z.string(), filename: z.string().optional() }),
+  z.object({
+    kind: z.literal('staged'),
+    key: z.string(),
+    filename: z.string().optional(),
+    /** Measured while the API staged the bytes, so the ingest need not read them again to learn them. */
+    bytes: z.number().int().nonnegative().optional(),
+    md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  }),
   z.object({ kind: z.literal('remote'), url: z.string(), filename: z.string().optional() }),
   z.object({ kind: z.literal('s3'), bucket: z.string(), key: z.string(), filename: z.string().optional() }),
 ]);

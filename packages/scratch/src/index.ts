@@ -1,2 +1,2 @@
-export { withTempDir, writeStreamToFile, hashFile } from './scratch-files.ts';
+export { withTempDir, writeStreamToFile, hashFile, measureStream } from './scratch-files.ts';
 export type { WrittenFile } from './scratch-files.ts';

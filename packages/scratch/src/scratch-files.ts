@@ -23,21 +23,36 @@ export interface WrittenFile {
 
 /** Writes a stream to a file, hashing on the way so the bytes are read once. */
 export async function writeStreamToFile(source: Readable, path: string, maxBytes: number, onTooLarge: () => Error): Promise<WrittenFile> {
+  const measured = measureStream(source, { maxBytes, onTooLarge });
+  await pipeline(measured.stream, createWriteStream(path));
+  return { path, ...measured.result() };
+}
+
+/**
+ * The same bytes as `source`, counted and MD5-hashed on the way (the hash an asset's etag is), so a
+ * writer learns both without reading the bytes again. result() is meant for after the stream ended.
+ * With maxBytes, the stream fails with onTooLarge() as soon as it is exceeded.
+ */
+export function measureStream(
+  source: Readable,
+  limit?: { maxBytes: number; onTooLarge: () => Error },
+): { stream: Readable; result(): { bytes: number; md5: string } } {
   const hash = createHash('md5');
   let bytes = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
-      if (bytes > maxBytes) {
-        callback(onTooLarge());
+      if (limit && bytes > limit.maxBytes) {
+        callback(limit.onTooLarge());
         return;
       }
       hash.update(chunk);
       callback(null, chunk);
     },
   });
-  await pipeline(source, meter, createWriteStream(path));
-  return { path, bytes, md5: hash.digest('hex') };
+  const stream = source.pipe(meter);
+  source.on('error', (error) => meter.destroy(error));
+  return { stream, result: () => ({ bytes, md5: hash.digest('hex') }) };
 }
 
 export async function hashFile(path: string): Promise<WrittenFile> {

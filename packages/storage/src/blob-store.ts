@@ -30,6 +30,13 @@ export interface BlobStore {
    * range.start is not inside the object (so an empty object has no satisfiable range).
    */
   get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * put() from a local file, as atomic. The filesystem driver copies in the kernel (copy_file_range),
+   * so no bytes pass through JavaScript.
+   */
+  putFile(key: string, path: string, options?: PutOptions): Promise<{ size: number }>;
+  /** Writes the object to a new local file at path (which must not exist); BlobNotFoundError when absent. */
+  getFile(key: string, path: string): Promise<{ size: number }>;
   head(key: string): Promise<BlobInfo | null>;
   /** Idempotent: deleting a missing key is fine. */
   delete(key: string): Promise<void>;

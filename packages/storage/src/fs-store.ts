@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants, createWriteStream, type Dirent } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -64,6 +64,40 @@ export class FsBlobStore implements BlobStore {
       await rm(tmp, { force: true });
       throw error;
     }
+  }
+
+  async putFile(key: string, path: string, _options?: PutOptions): Promise<{ size: number }> {
+    const target = this.#path(key);
+    await mkdir(this.#tmp, { recursive: true });
+    const tmp = join(this.#tmp, randomUUID());
+    try {
+      await copyFile(path, tmp, constants.COPYFILE_EXCL);
+      // As put(): on disk before it is in place.
+      const handle = await open(tmp, 'r');
+      let size: number;
+      try {
+        await handle.sync();
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+      await this.#moveIntoPlace(tmp, target);
+      return { size };
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async getFile(key: string, path: string): Promise<{ size: number }> {
+    const source = this.#path(key);
+    try {
+      await copyFile(source, path, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if (isMissing(error) && (await stat(source).catch(() => null)) === null) throw new BlobNotFoundError(key, { cause: error });
+      throw error;
+    }
+    return { size: (await stat(path)).size };
   }
 
   async #moveIntoPlace(tmp: string, target: string): Promise<void> {

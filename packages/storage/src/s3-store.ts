@@ -8,6 +8,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import {
@@ -144,6 +147,22 @@ export class S3BlobStore implements BlobStore {
       throw sourceError ?? error;
     }
     return { size };
+  }
+
+  async putFile(key: string, path: string, options?: PutOptions): Promise<{ size: number }> {
+    return this.put(key, createReadStream(path), options);
+  }
+
+  async getFile(key: string, path: string): Promise<{ size: number }> {
+    const body = await this.get(key);
+    const out = createWriteStream(path, { flags: 'wx' });
+    try {
+      await pipelinePromise(body, out);
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+    return { size: out.bytesWritten };
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {

@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobNotFoundError, InvalidKeyError, InvalidRangeError, type BlobInfo, type BlobStore } from '@rendition/storage';
@@ -70,6 +73,26 @@ export function describeBlobStoreContract(
       const bytes = randomBytes(1234);
       expect(await store.put('a/b/c', bytes)).toEqual({ size: 1234 });
       expect(await readAll(await store.get('a/b/c'))).toEqual(bytes);
+    });
+
+    it('stores a local file with putFile and writes an object to a new local file with getFile', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'rendition-contract-'));
+      try {
+        const bytes = randomBytes(300 * 1024 + 7);
+        await writeFile(join(dir, 'in'), bytes);
+        expect(await store.putFile('files/a.bin', join(dir, 'in'), { contentType: 'application/octet-stream' })).toEqual({ size: bytes.length });
+        expect(sha256(await readAll(await store.get('files/a.bin')))).toBe(sha256(bytes));
+        expect(await store.getFile('files/a.bin', join(dir, 'out'))).toEqual({ size: bytes.length });
+        expect(sha256(await readFile(join(dir, 'out')))).toBe(sha256(bytes));
+        // Never overwrites a local file, and a missing object is BlobNotFoundError with no file left.
+        await expect(store.getFile('files/a.bin', join(dir, 'out'))).rejects.toThrow();
+        await expect(store.getFile('files/missing.bin', join(dir, 'none'))).rejects.toBeInstanceOf(BlobNotFoundError);
+        await expect(stat(join(dir, 'none'))).rejects.toThrow(/ENOENT/);
+        await expect(store.putFile('files/b.bin', join(dir, 'no-such-file'))).rejects.toThrow(/ENOENT/);
+        expect(await store.head('files/b.bin')).toBeNull();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('round-trips an empty object', async () => {

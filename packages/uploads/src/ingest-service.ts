@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -77,6 +76,11 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
 async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {
   switch (source.kind) {
     case 'staged':
+      if (source.bytes !== undefined && source.md5 !== undefined) {
+        // Staged by our API, which limited and measured the bytes: copied as they are.
+        await deps.store.getFile(source.key, path);
+        return { path, bytes: source.bytes, md5: source.md5 };
+      }
       return writeStreamToFile(await deps.store.get(source.key), path, deps.limits.maxUploadBytes, () => fileTooLarge(deps.limits.maxUploadBytes));
     case 'remote': {
       const response = await deps.fetcher.fetch(source.url);
@@ -341,7 +345,7 @@ async function storeAndCommit(
 
   const assetId = current?.assetId ?? job.newAssetId;
   const storageKey = originalKey(assetId, versionId);
-  await deps.store.put(storageKey, createReadStream(prepared.file.path), { contentType: prepared.contentType });
+  await deps.store.putFile(storageKey, prepared.file.path, { contentType: prepared.contentType });
 
   const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
   const asset: AssetRecord = {

@@ -11,6 +11,7 @@ import { ApiError, buildAsyncPendingResponse, type UploadRequest } from '@rendit
 import { stagingKey, type BlobStore } from '@rendition/storage';
 import type { IngestJobResult } from './ingest-job.ts';
 import { resolveUploadNaming } from './upload-naming.ts';
+import { measureStream } from '@rendition/scratch';
 
 export interface IntakeDependencies {
   db: CatalogDb;
@@ -29,9 +30,11 @@ export interface StagedFile {
 /** Streams an uploaded file part into the staging area; the API never holds it in memory. */
 export async function stageFile(deps: Pick<IntakeDependencies, 'store'>, body: Readable, filename: string | undefined): Promise<StagedFile> {
   const key = stagingKey(randomUUID());
-  await deps.store.put(key, body);
+  const measured = measureStream(body);
+  await deps.store.put(key, measured.stream);
+  const { bytes, md5 } = measured.result();
   return {
-    source: { kind: 'staged', key, ...(filename ? { filename } : {}) },
+    source: { kind: 'staged', key, ...(filename ? { filename } : {}), bytes, md5 },
     discard: () => deps.store.delete(key),
   };
 }

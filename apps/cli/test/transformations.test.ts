@@ -118,6 +118,59 @@ describe('eager transformations', () => {
   });
 });
 
+describe('the first eager item derived by the ingest itself', () => {
+  const jobKinds = async (batchId: string) =>
+    (await cluster.cluster.services.db.selectFrom('jobs').select('kind').where('batch_id', '=', batchId).execute()).map((row) => row.kind).sort();
+
+  it('an async upload with eager_async needs no derive job: one decode verifies the upload and derives the item', async () => {
+    const pending = (await cloudinary.uploader.upload(JPEG, {
+      public_id: 'eager-inline',
+      async: true,
+      eager: 'c_fill,w_720,h_588,q_80',
+      eager_async: true,
+      eager_notification_url: `${receiver.url}/inline`,
+    })) as Result & { batch_id: string };
+    expect(pending).toMatchObject({ status: 'pending' });
+    const [webhook] = await receiver.waitFor(1, { path: '/inline' });
+    const timestamp = Number(webhook!.headers['x-cld-timestamp']);
+    expect(cloudinary.utils.verifyNotificationSignature(webhook!.body, timestamp, String(webhook!.headers['x-cld-signature']))).toBe(true);
+    const payload = JSON.parse(webhook!.body) as { notification_type: string; eager: Array<Record<string, unknown>> };
+    expect(payload.notification_type).toBe('eager');
+    expect(payload.eager).toEqual([expect.objectContaining({ transformation: 'c_fill,w_720,h_588,q_80', width: 720, height: 588, format: 'jpg' })]);
+    const served = await fetchImage(String(payload.eager[0]!.secure_url));
+    expect([served.response.status, served.metadata?.width, served.metadata?.height, served.bytes.length]).toEqual([200, 720, 588, payload.eager[0]!.bytes]);
+    expect(await jobKinds(pending.batch_id)).toEqual(['ingest']);
+  });
+
+  it('a synchronous upload with eager_async answers before any derivation: its items stay derive jobs', async () => {
+    const result = (await cloudinary.uploader.upload(PNG, {
+      public_id: 'eager-async-sync',
+      eager: 'w_60,c_scale',
+      eager_async: true,
+      eager_notification_url: `${receiver.url}/sync-async`,
+    })) as Result;
+    const batchId = String(result.eager![0]!.batch_id);
+    await receiver.waitFor(1, { path: '/sync-async' });
+    expect(await jobKinds(batchId)).toEqual(['derive', 'ingest']);
+  });
+
+  it('refuses a truncated JPEG whatever the first eager item reads of it, storing nothing', async () => {
+    const whole = await sharp(JPEG).resize(800, 650).jpeg({ quality: 90 }).toBuffer();
+    const truncated = `data:image/jpeg;base64,${whole.subarray(0, Math.floor(whole.length * 0.6)).toString('base64')}`;
+    // c_scale reads every pixel, so its decode is the verification; the crop reads only the top
+    // (it succeeds on the truncated file), so the ingest verifies separately.
+    for (const [publicId, eager] of [
+      ['truncated-scale', 'c_scale,w_100'],
+      ['truncated-crop', 'c_crop,w_100,h_10,g_north'],
+      ['truncated-fill-north', 'c_fill,w_720,h_100,g_north'],
+    ]) {
+      await expect(cloudinary.uploader.upload(truncated, { public_id: publicId, eager })).rejects.toMatchObject({ http_code: 400, message: 'Invalid image file' });
+      const stored = await cluster.cluster.services.db.selectFrom('assets').select('asset_id').where('public_id', '=', publicId!).execute();
+      expect(stored).toEqual([]);
+    }
+  });
+});
+
 describe('on-the-fly delivery', () => {
   it('serves SDK-built transformation URLs, derived once and then from storage', async () => {
     const url = sdkUrl('photo', { width: 300, height: 200, crop: 'fill', gravity: 'auto', quality: 'auto', version: photo.version, format: 'jpg' });

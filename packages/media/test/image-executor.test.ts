@@ -576,3 +576,28 @@ describe('mappings', () => {
     });
   });
 });
+
+describe('decodedEveryPixel: whether an execution also proved the whole source decodes', () => {
+  const run = async (input: string, transformation: string) =>
+    executeImagePlan(input, join(temp.path, `every-${(counter += 1)}.jpg`), parseTransformation(transformation), { format: 'jpg', limits: LIMITS });
+
+  it('is true for plans that scale, pad, rotate or cover without cutting, false when anything is cut away', async () => {
+    expect((await run(PHOTO, 'c_fill,w_720,h_588')).decodedEveryPixel).toBe(true); // same aspect: nothing cut
+    expect((await run(PHOTO, 'c_scale,w_100')).decodedEveryPixel).toBe(true);
+    expect((await run(PHOTO, 'c_pad,w_300,h_300/a_90')).decodedEveryPixel).toBe(true);
+    expect((await run(PHOTO, 'c_fill,w_720,h_100,g_north')).decodedEveryPixel).toBe(false);
+    expect((await run(PHOTO, 'c_crop,w_100,h_100')).decodedEveryPixel).toBe(false);
+    expect((await run(PHOTO, 'c_scale,w_500/c_crop,w_10,h_10')).decodedEveryPixel).toBe(false);
+  });
+
+  it('is false exactly where libvips may leave a truncated file unread: the cut plans accept it, the others refuse it', async () => {
+    const whole = await readFile(PHOTO);
+    const truncated = await temp.file('truncated.jpg', whole.subarray(0, Math.floor(whole.length * 0.6)));
+    // Only the top of the image is needed, so the missing bottom is never read: no error, and the
+    // execution says it did not decode every pixel (the ingest then runs its verification decode).
+    const top = await run(truncated, 'c_crop,w_100,h_10,g_north');
+    expect(top).toMatchObject({ width: 100, height: 10, decodedEveryPixel: false });
+    await expect(run(truncated, 'c_fill,w_720,h_588')).rejects.toMatchObject({ kind: 'corrupt' });
+    await expect(run(truncated, 'c_scale,w_100')).rejects.toMatchObject({ kind: 'corrupt' });
+  });
+});

@@ -53,9 +53,13 @@ export interface CloudWebhookSettings {
 }
 
 export async function cloudWebhookSettings(db: CatalogDb, cloudName: string, newSecret: () => string): Promise<CloudWebhookSettings> {
-  // Only the first caller's secret is kept, even when several processes race to make one.
-  await db.updateTable('clouds').set({ webhook_secret: newSecret() }).where('name', '=', cloudName).where('webhook_secret', 'is', null).execute();
-  const row = await db.selectFrom('clouds').select(['webhook_secret', 'notification_urls']).where('name', '=', cloudName).executeTakeFirstOrThrow();
+  const read = () => db.selectFrom('clouds').select(['webhook_secret', 'notification_urls']).where('name', '=', cloudName).executeTakeFirstOrThrow();
+  let row = await read();
+  if (row.webhook_secret === null) {
+    // Only the first caller's secret is kept, even when several processes race to make one.
+    await db.updateTable('clouds').set({ webhook_secret: newSecret() }).where('name', '=', cloudName).where('webhook_secret', 'is', null).execute();
+    row = await read();
+  }
   return { webhookSecret: row.webhook_secret ?? '', notificationUrls: row.notification_urls };
 }
 

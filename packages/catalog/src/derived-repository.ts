@@ -34,7 +34,7 @@ export async function findDerived(db: CatalogDb, key: DerivedKey): Promise<Deriv
 
 /** Idempotent: the first writer wins and every later writer gets that row back. */
 export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>): Promise<DerivedRecord> {
-  await db
+  const inserted = await db
     .insertInto('derived')
     .values({
       asset_id: derived.assetId,
@@ -50,7 +50,10 @@ export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 
       etag: derived.etag,
     })
     .onConflict((c) => c.columns(['asset_id', 'version_id', 'transformation_hash', 'format']).doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return toDerived(inserted);
+  // Another writer was first: its row is the derivative.
   const stored = await findDerived(db, derived);
   if (!stored) throw new Error('derived row vanished right after it was written');
   return stored;

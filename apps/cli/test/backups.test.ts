@@ -271,21 +271,20 @@ describe('overwrite racing destroy', () => {
         let destroyed = false;
         // The window made certain: the destroy (through the API, with its prefix sweep) runs right
         // after the overwrite stored its original under the old asset's id, before the commit.
+        const destroyAfterFirstWriteUnderAsset = async (key: string) => {
+          if (destroyed || !key.startsWith(`assets/${original.asset_id}/`)) return;
+          destroyed = true;
+          expect(await cloudinary.uploader.destroy(publicId)).toEqual({ result: 'ok' });
+        };
         const store: BlobStore = {
           put: async (key, body, options) => {
             const written = await real.put(key, body, options);
-            if (!destroyed && key.startsWith(`assets/${original.asset_id}/`)) {
-              destroyed = true;
-              expect(await cloudinary.uploader.destroy(publicId)).toEqual({ result: 'ok' });
-            }
+            await destroyAfterFirstWriteUnderAsset(key);
             return written;
           },
           putFile: async (key, path, options) => {
             const written = await real.putFile(key, path, options);
-            if (!destroyed && key.startsWith(`assets/${original.asset_id}/`)) {
-              destroyed = true;
-              expect(await cloudinary.uploader.destroy(publicId)).toEqual({ result: 'ok' });
-            }
+            await destroyAfterFirstWriteUnderAsset(key);
             return written;
           },
           get: (key, range) => real.get(key, range),

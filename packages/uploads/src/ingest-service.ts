@@ -253,15 +253,9 @@ async function probeSharingFirstEager(
   limits: ImageLimits,
   dir: string,
 ): Promise<{ facts: ImageFacts; firstEager?: FirstEager }> {
-  let header;
-  try {
-    header = await probeImageHeader(path, limits);
-  } catch (error) {
-    const facts = keptAsIs(error, detected);
-    checkAllowedFormat(job.request.allowedFormats, facts.format, null, 'Image');
-    return { facts };
-  }
+  const header = await probeImageHeader(path, limits).catch((error: unknown) => keptAsIs(error, detected));
   checkAllowedFormat(job.request.allowedFormats, header.format, null, 'Image');
+  if (!('animated' in header)) return { facts: header };
   const firstEager = await deriveFirstEager(deps, job, path, header.format, dir);
   if (!firstEager?.result.decodedEveryPixel) await verifyImageDecodes(path, header, limits);
   return { facts: header, ...(firstEager ? { firstEager } : {}) };
@@ -269,6 +263,7 @@ async function probeSharingFirstEager(
 
 interface FirstEager {
   transformation: string;
+  transformationHash: string;
   format: string;
   path: string;
   result: ImageExecution;
@@ -276,7 +271,7 @@ interface FirstEager {
 
 /**
  * Derives the upload's first eager item from the scratch copy of the original, as the derive job
- * would (same plan, format and limits). Any failure returns null: the item then goes to a derive job
+ * would (same plan, format and limits). On any failure there is none: the item then goes to a derive job
  * like the others, which reports the failure the usual way, and the upload is verified on its own.
  */
 async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path: string, originalFormat: string, dir: string): Promise<FirstEager | undefined> {
@@ -284,12 +279,13 @@ async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path
   if (!spec) return undefined;
   const format = eagerFormat(spec, { format: originalFormat });
   const outputPath = join(dir, `eager-0.${format}`);
+  const plan = parseTransformation(spec.transformation);
   try {
-    const result = await executeImagePlan(path, outputPath, parseTransformation(spec.transformation), {
+    const result = await executeImagePlan(path, outputPath, plan, {
       format,
       limits: { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
     });
-    return { transformation: spec.transformation, format, path: outputPath, result };
+    return { transformation: spec.transformation, transformationHash: planHash(plan), format, path: outputPath, result };
   } catch {
     return undefined;
   }
@@ -300,7 +296,7 @@ async function recordFirstEager(deps: IngestDependencies, asset: AssetRecord, fi
   const identity = {
     assetId: asset.assetId,
     versionId: asset.versionId,
-    transformationHash: planHash(parseTransformation(firstEager.transformation)),
+    transformationHash: firstEager.transformationHash,
     format: firstEager.format,
     transformation: firstEager.transformation,
   };

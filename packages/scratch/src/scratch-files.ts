@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { pipeline as pipelineStreams, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /** A private scratch directory for one job: decoders need files, and it is removed whatever happens. */
@@ -50,8 +50,10 @@ export function measureStream(
       callback(null, chunk);
     },
   });
-  const stream = source.pipe(meter);
-  source.on('error', (error) => meter.destroy(error));
+  // pipeline, not pipe: a failure on either side (the limit, a broken source, a reader that gives
+  // up) destroys both, so a remote response body is released rather than left open. The error
+  // reaches the reader through `stream` itself.
+  const stream = pipelineStreams(source, meter, () => {});
   return { stream, result: () => ({ bytes, md5: hash.digest('hex') }) };
 }
 

@@ -44,43 +44,39 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(key: string, body: Readable | Buffer, _options?: PutOptions): Promise<{ size: number }> {
-    const target = this.#path(key);
-    await mkdir(this.#tmp, { recursive: true });
-    const tmp = join(this.#tmp, randomUUID());
-    try {
+    return this.#writeAtomically(key, async (tmp) => {
       // flush: fsync before close, so a crash after put() resolves cannot leave a short file.
-      let size: number;
       if (Buffer.isBuffer(body)) {
         await writeFile(tmp, body, { flag: 'wx', flush: true });
-        size = body.length;
-      } else {
-        const out = createWriteStream(tmp, { flags: 'wx', flush: true });
-        await pipeline(body, out);
-        size = out.bytesWritten;
+        return body.length;
       }
-      await this.#moveIntoPlace(tmp, target);
-      return { size };
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
+      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+      await pipeline(body, out);
+      return out.bytesWritten;
+    });
   }
 
   async putFile(key: string, path: string, _options?: PutOptions): Promise<{ size: number }> {
+    return this.#writeAtomically(key, async (tmp) => {
+      await copyFile(path, tmp, constants.COPYFILE_EXCL);
+      // As put(): on disk before it is in place.
+      const handle = await open(tmp, 'r');
+      try {
+        await handle.sync();
+        return (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  /** Writes a temporary file inside root with `write` (which returns its size), then renames it into place. */
+  async #writeAtomically(key: string, write: (tmp: string) => Promise<number>): Promise<{ size: number }> {
     const target = this.#path(key);
     await mkdir(this.#tmp, { recursive: true });
     const tmp = join(this.#tmp, randomUUID());
     try {
-      await copyFile(path, tmp, constants.COPYFILE_EXCL);
-      // As put(): on disk before it is in place.
-      const handle = await open(tmp, 'r');
-      let size: number;
-      try {
-        await handle.sync();
-        size = (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
+      const size = await write(tmp);
       await this.#moveIntoPlace(tmp, target);
       return { size };
     } catch (error) {

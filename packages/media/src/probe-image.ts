@@ -34,9 +34,12 @@ const VERIFY_ROWS = 512;
  * and belongs to the pdf.js probe.
  */
 export async function probeImage(filePath: string, limits: ImageLimits): Promise<ImageProbe> {
-  const { animated, ...probe } = await probeImageHeader(filePath, limits);
-  await verifyImageDecodes(filePath, { ...probe, animated }, limits);
-  return probe;
+  assertImageLimits(limits);
+  // One look at the file for both halves (probeImageHeader + verifyImageDecodes would open it twice).
+  const source = await imageSource(filePath);
+  const header = await readImageHeader(source, limits);
+  await verifyDecode(source, header, limits);
+  return toProbe(header);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
-import { stageFile, type StagedFile } from '@rendition/uploads';
+import { stageFile, type StagedFile } from '@rendition/intake';
 import type { BlobStore } from '@rendition/storage';
 import { fieldPairs } from './admin-request.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '@rendition/config';
 import { createLogger, type Logger } from '@rendition/logging';
-import { startApi, startWorkers, type RunningWorkers } from './roles.ts';
+import type { RunningWorkers } from './worker-role.ts';
 import { createServices, prepareDatabase, type Services } from './services.ts';
 
 export type Role = 'api' | 'worker';
@@ -26,8 +26,9 @@ export async function startCluster(config: Config, options: { roles: readonly Ro
   let workers: RunningWorkers | undefined;
   let app: FastifyInstance | undefined;
   try {
-    workers = options.roles.includes('worker') ? await startWorkers(services) : undefined;
-    app = options.roles.includes('api') ? await startApi(services) : undefined;
+    // Each role is loaded only when it runs: an API process never loads the workers' media libraries.
+    if (options.roles.includes('worker')) workers = await (await import('./worker-role.ts')).startWorkers(services);
+    if (options.roles.includes('api')) app = await (await import('./api-role.ts')).startApi(services);
   } catch (error) {
     await workers?.close(0);
     await services.close();

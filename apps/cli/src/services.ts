@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
-import { connectCatalog, ensureDatabaseExists, migrateToLatest, type CatalogDb } from '@rendition/catalog';
+import { connectCatalog, createOutcomeWaiter, ensureDatabaseExists, migrateToLatest, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
-import type { DeriveDependencies } from '@rendition/derivations';
-import type { IngestJobDependencies } from '@rendition/uploads';
 import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
 
 /** The long-lived clients a process needs, built once from the config and closed together. */
@@ -18,6 +15,8 @@ export interface Services {
   db: CatalogDb;
   store: BlobStore;
   queues: JobQueues;
+  /** Waits for jobs and batches to finish (synchronous uploads, explicit, first deliveries). */
+  outcomes: OutcomeWaiter;
   fetcher: GuardedFetcher;
   addressPolicy: AddressPolicy;
   openS3Source(bucket: string, key: string): Promise<Readable>;
@@ -38,6 +37,7 @@ export function createServices(config: Config, logger: Logger): Services {
   const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
   const store = createBlobStore(config.storage);
   const queues = createJobQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const outcomes = createOutcomeWaiter(config.databaseUrl, (error) => logger.warn({ err: error }, 'outcome listener connection failed; reconnecting'));
   const fetcher = createGuardedFetcher({
     allow: [...config.remoteFetch.allow],
     timeoutMs: config.remoteFetch.timeoutMs,
@@ -54,6 +54,7 @@ export function createServices(config: Config, logger: Logger): Services {
     db,
     store,
     queues,
+    outcomes,
     fetcher,
     addressPolicy: fetcher.policy,
     async openS3Source(bucket, key) {
@@ -68,48 +69,9 @@ export function createServices(config: Config, logger: Logger): Services {
       }
     },
     async close() {
-      await Promise.allSettled([queues.close(), fetcher.close(), store.close()]);
+      await Promise.allSettled([queues.close(), outcomes.close(), fetcher.close(), store.close()]);
       s3SourceClient?.destroy();
       await db.destroy();
-    },
-  };
-}
-
-export function ingestDependencies(services: Services): IngestJobDependencies {
-  const { config } = services;
-  return {
-    db: services.db,
-    queues: services.queues,
-    logger: services.logger,
-    publicBaseUrl: config.publicBaseUrl,
-    secureBaseUrl: config.secureBaseUrl,
-    store: services.store,
-    fetcher: services.fetcher,
-    openS3Source: services.openS3Source,
-    limits: {
-      maxRemoteBytes: config.limits.maxRemoteBytes,
-      maxUploadBytes: config.limits.maxUploadBytes,
-      maxInputPixels: config.limits.maxImagePixels,
-      timeoutSeconds: config.limits.imageTimeoutSeconds,
-      maxDimension: config.limits.maxOutputDimension,
-      maxOutputPixels: config.limits.maxOutputPixels,
-    },
-    tmpDir: tmpdir(),
-  };
-}
-
-export function deriveDependencies(services: Services): DeriveDependencies {
-  const { config } = services;
-  return {
-    db: services.db,
-    store: services.store,
-    tmpDir: tmpdir(),
-    limits: {
-      maxInputPixels: config.limits.maxImagePixels,
-      timeoutSeconds: config.limits.imageTimeoutSeconds,
-      maxDimension: config.limits.maxOutputDimension,
-      maxOutputPixels: config.limits.maxOutputPixels,
-      maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
     },
   };
 }

@@ -1,5 +1,4 @@
-export { createIngestProcessor, recordExhaustedIngest } from './ingest-processor.ts';
-export { createNotifyProcessor } from './notify-processor.ts';
-export { startWorkerPool } from './worker-pool.ts';
-export type { WorkerPool, QueueHandler } from './worker-pool.ts';
-export { createDeriveProcessor } from './derive-processor.ts';
+export { startWorkerPool, assertHandled } from './worker-pool.ts';
+export type { WorkerPool } from './worker-pool.ts';
+export { createJobHandlers, ingestDependencies, deriveDependencies } from './job-handlers.ts';
+export type { WorkerServices } from './job-handlers.ts';

@@ -1,13 +1,18 @@
-import { Worker, type Job, type Processor } from 'bullmq';
-import { createRedisConnection, type QueueName } from '@rendition/jobs';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import {
+  createRedisConnection,
+  isJobKind,
+  JOBS,
+  kindsOfQueue,
+  RejectedJobError,
+  RunLaterError,
+  type JobContext,
+  type JobHandler,
+  type JobHandlers,
+  type JobKind,
+  type QueueName,
+} from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
-
-export interface QueueHandler {
-  processor: Processor;
-  concurrency: number;
-  /** Called once a job has failed its last attempt. */
-  onExhausted?(job: Job, error: Error): Promise<void>;
-}
 
 export interface WorkerPool {
   /**
@@ -28,20 +33,52 @@ const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 5;
 
+/**
+ * Every kind a selected queue carries needs a handler: a job kind nobody can run must stop the boot,
+ * not sit in Redis.
+ */
+export function assertHandled(queues: readonly QueueName[], handlers: Partial<JobHandlers>): void {
+  const missing = queues.flatMap((queue) => kindsOfQueue(queue).filter((kind) => handlers[kind] === undefined).map((kind) => `${kind} (queue ${queue})`));
+  if (missing.length > 0) throw new Error(`No handler for job kind(s): ${missing.join(', ')}`);
+}
+
 export function startWorkerPool(options: {
   redisUrl: string;
   prefix: string;
-  handlers: Partial<Record<QueueName, QueueHandler>>;
+  queues: ReadonlyArray<{ name: QueueName; concurrency: number }>;
+  handlers: Partial<JobHandlers>;
   logger: Logger;
 }): WorkerPool {
+  assertHandled(
+    options.queues.map((queue) => queue.name),
+    options.handlers,
+  );
+  const handlerOf = (job: Job): { kind: JobKind; handler: JobHandler<JobKind> } | undefined => {
+    if (!isJobKind(job.name)) return undefined;
+    const handler = options.handlers[job.name] as JobHandler<JobKind> | undefined;
+    return handler && { kind: job.name, handler };
+  };
   const workers: Worker[] = [];
   // Jobs running in this process, with the lock token each was taken with: what the deadline hands back.
   const running = new Map<Job, string>();
-  for (const [queue, handler] of Object.entries(options.handlers) as Array<[QueueName, QueueHandler]>) {
+  for (const { name: queue, concurrency } of options.queues) {
+    // Parsing, bad input and rescheduling are handled here once, for every kind.
     const processor: Processor = async (job, token) => {
+      const found = handlerOf(job);
+      if (!found) throw new UnrecoverableError(`No handler for job kind ${job.name}`);
+      const parsed = JOBS[found.kind].schema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`Malformed ${found.kind} payload: ${parsed.error.message}`);
+      const context: JobContext = { jobId: String(job.id), attempt: job.attemptsMade + 1 };
       if (token !== undefined) running.set(job, token);
       try {
-        return await handler.processor(job, token);
+        return await found.handler.handle(parsed.data as never, context);
+      } catch (error) {
+        if (error instanceof RejectedJobError) throw new UnrecoverableError(error.message);
+        if (error instanceof RunLaterError) {
+          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          throw new DelayedError();
+        }
+        throw error;
       } finally {
         running.delete(job);
       }
@@ -49,7 +86,7 @@ export function startWorkerPool(options: {
     const worker = new Worker(queue, processor, {
       connection: createRedisConnection(options.redisUrl, 'worker'),
       prefix: options.prefix,
-      concurrency: handler.concurrency,
+      concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED_COUNT,
@@ -65,13 +102,17 @@ export function startWorkerPool(options: {
         return;
       }
       options.logger.info(log, 'job failed');
-      if (error.name !== 'UnrecoverableError' && handler.onExhausted) {
-        handler.onExhausted(job, error).catch((cause) => options.logger.error({ err: cause, job_id: job.id }, 'recording a failed job'));
-      }
+      const found = handlerOf(job);
+      if (error.name === 'UnrecoverableError' || !found?.handler.onExhausted) return;
+      const parsed = JOBS[found.kind].schema.safeParse(job.data);
+      if (!parsed.success) return;
+      found.handler
+        .onExhausted(parsed.data as never, error, { jobId: String(job.id), attempt: job.attemptsMade })
+        .catch((cause) => options.logger.error({ err: cause, job_id: job.id }, 'recording a failed job'));
     });
     workers.push(worker);
   }
-  options.logger.info({ queues: Object.keys(options.handlers) }, 'workers started');
+  options.logger.info({ queues: options.queues.map((queue) => queue.name) }, 'workers started');
   return {
     async close(deadlineMs) {
       const graceful = Promise.all(workers.map((worker) => worker.close()));

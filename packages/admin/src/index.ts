@@ -6,6 +6,5 @@ export {
   listResources,
   listResourcesByIds,
   listResourcesByTag,
-  MAX_PUBLIC_IDS,
 } from './resource-reads.ts';
 export type { AdminCaller, AdminReadDependencies } from './resource-reads.ts';

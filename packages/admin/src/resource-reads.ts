@@ -20,6 +20,7 @@ import {
   assetUrls,
   invalidParameter,
   isoSeconds,
+  MAX_ADMIN_PUBLIC_IDS,
   parseDeliveryType,
   parseResourceType,
   publicIdFolder,
@@ -47,8 +48,6 @@ export interface AdminCaller {
 type Json = Record<string, unknown>;
 
 export const DEFAULT_MAX_RESULTS = 10;
-/** Cloudinary's limit on `public_ids[]` in one `resources_by_ids` call. */
-export const MAX_PUBLIC_IDS = 100;
 
 /** `GET resources/:resource_type[/:type]`: `prefix`, `max_results`, `next_cursor`, `direction`, `tags`, `context`, `fields`. */
 export async function listResources(
@@ -276,8 +275,8 @@ function publicIdsParameter(params: RawParams): string[] {
   // The SDK sends `public_ids[]` (items may hold commas); a plain `public_ids=a,b` is a comma list.
   const publicIds = (Array.isArray(value) ? value : readList(params, 'public_ids')).filter((publicId) => publicId !== '');
   if (publicIds.length === 0) throw new ApiError(400, 'Missing required parameter - public_ids');
-  if (publicIds.length > MAX_PUBLIC_IDS) {
-    throw new ApiError(400, `Too many public_ids: at most ${MAX_PUBLIC_IDS} in one request (got ${publicIds.length})`);
+  if (publicIds.length > MAX_ADMIN_PUBLIC_IDS) {
+    throw new ApiError(400, `Too many public_ids: at most ${MAX_ADMIN_PUBLIC_IDS} in one request (got ${publicIds.length})`);
   }
   return publicIds;
 }

@@ -1,15 +1,23 @@
 import type { AssetScope } from '@rendition/catalog';
-import { ApiError, invalidParameter, missingParameter, parseDeliveryType, readList, readString, type RawParams } from '@rendition/protocol';
+import {
+  ApiError,
+  invalidParameter,
+  MAX_BULK_PUBLIC_IDS,
+  missingParameter,
+  parseDeliveryType,
+  readList,
+  readString,
+  type RawParams,
+} from '@rendition/protocol';
 import type { ManagementRequest } from './management-dependencies.ts';
 
-/** Cloudinary's limit on the public_ids of one tags/context call. */
-export const MAX_PUBLIC_IDS = 1000;
-
-/** The `public_ids[]` of a tags/context call: required, at most 1000. */
+/** The `public_ids[]` of a tags/context/metadata call: required, at most MAX_BULK_PUBLIC_IDS (1000). */
 export function readPublicIds(params: RawParams): string[] {
   const publicIds = [...new Set(readList(params, 'public_ids'))];
   if (publicIds.length === 0) throw new ApiError(400, missingParameter('public_ids'));
-  if (publicIds.length > MAX_PUBLIC_IDS) throw new ApiError(400, `Too many public_ids: at most ${MAX_PUBLIC_IDS} are allowed, got ${publicIds.length}`);
+  if (publicIds.length > MAX_BULK_PUBLIC_IDS) {
+    throw new ApiError(400, `Too many public_ids: at most ${MAX_BULK_PUBLIC_IDS} are allowed, got ${publicIds.length}`);
+  }
   return publicIds;
 }
 

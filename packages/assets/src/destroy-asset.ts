@@ -1,4 +1,5 @@
-import { checkedNotificationUrl, notifyChange } from '@rendition/batches';
+import { notifyChange } from '@rendition/batches';
+import { checkedNotificationUrl } from '@rendition/webhooks';
 import { destroyAsset } from '@rendition/catalog';
 import { ApiError, missingParameter, parseDeliveryType, readBoolean, readString } from '@rendition/protocol';
 import { deleteAssetBlobs, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';

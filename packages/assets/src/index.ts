@@ -3,7 +3,7 @@ export type { ManagementDependencies, ManagementRequest } from './management-dep
 export { renameAssetCommand, renameTargetExists } from './rename-asset.ts';
 export { destroyAssetCommand } from './destroy-asset.ts';
 export { tagAssetsCommand } from './tag-assets.ts';
-export { readPublicIds, MAX_PUBLIC_IDS } from './bulk-params.ts';
+export { readPublicIds } from './bulk-params.ts';
 export { contextAssetsCommand } from './context-assets.ts';
 export { issueDeleteToken, deleteByTokenCommand, DELETE_TOKEN_TTL_SECONDS, INVALID_DELETE_TOKEN, EXPIRED_DELETE_TOKEN } from './delete-token.ts';
 export {

@@ -1,4 +1,5 @@
-import { checkedNotificationUrl, notifyChange } from '@rendition/batches';
+import { notifyChange } from '@rendition/batches';
+import { checkedNotificationUrl } from '@rendition/webhooks';
 import { renameAsset } from '@rendition/catalog';
 import { ApiError, missingParameter, parseDeliveryType, readBoolean, readString, validatePublicId } from '@rendition/protocol';
 import { assetResponse, deleteAssetBlobs, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';

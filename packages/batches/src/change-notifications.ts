@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { cloudNotificationUrls, recordNotificationBatch } from '@rendition/catalog';
+import { cloudNotificationUrls, inTransaction, insertDeliveries, insertFinishedBatch } from '@rendition/catalog';
 import { buildResourceNotification, newMessageId, serializeNotification } from '@rendition/webhooks';
-import type { BatchJobDependencies } from './batch-jobs.ts';
+import type { BatchJobDependencies } from './finish-job.ts';
 
 /**
  * Notifies `notification_url` (and the cloud's global URLs) of a change already committed: a
@@ -14,16 +14,23 @@ export async function notifyChange(
   const urls = [...(change.notificationUrl ? [change.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, change.cloudName))];
   if (urls.length === 0) return;
   const batchId = randomBytes(32).toString('hex');
-  const deliveries = await recordNotificationBatch(
-    deps.db,
-    { batchId, cloudName: change.cloudName, apiKey: change.apiKey, kind: change.type, result: change.fields, notificationUrls: urls },
-    (batch) => {
-      const body = serializeNotification(
-        buildResourceNotification(change.type, change.fields, { requestId: batchId.slice(0, 32), triggeredAt: batch.completedAt ?? new Date(), apiKey: change.apiKey }),
-      );
-      return [...new Set(urls)].map((url) => ({ id: newMessageId(), url, body }));
-    },
-  );
+  // The batch and its deliveries in one transaction, so the relay sends them even if queueing fails now.
+  const deliveries = await inTransaction(deps.db, async (trx) => {
+    const batch = await insertFinishedBatch(trx, {
+      batchId,
+      cloudName: change.cloudName,
+      apiKey: change.apiKey,
+      kind: change.type,
+      result: change.fields,
+      notificationUrls: urls,
+    });
+    const body = serializeNotification(
+      buildResourceNotification(change.type, change.fields, { requestId: batchId.slice(0, 32), triggeredAt: batch.completedAt ?? new Date(), apiKey: change.apiKey }),
+    );
+    const made = [...new Set(urls)].map((url) => ({ id: newMessageId(), url, body }));
+    await insertDeliveries(trx, batch, made);
+    return made;
+  });
   const queued = await Promise.allSettled(deliveries.map((delivery) => deps.queues.enqueue('notify', { v: 1, deliveryId: delivery.id }, delivery.id)));
   if (queued.some((result) => result.status === 'rejected')) deps.logger.warn({ batch_id: batchId }, 'could not queue notifications now; the relay will');
 }

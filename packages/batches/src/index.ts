@@ -1,8 +1,8 @@
-export { finishBatchJob } from './batch-jobs.ts';
-export type { BatchJobDependencies } from './batch-jobs.ts';
+export { finishJob } from './finish-job.ts';
+export type { BatchJobDependencies, FinishJobInput, FinishJobResult } from './finish-job.ts';
+export type { BatchResult, BatchResultChange, EagerResultItem } from './batch-result.ts';
 export { notificationsForBatch, uploadNotifications } from './batch-notifications.ts';
-export { attemptWebhookDelivery } from './webhook-attempts.ts';
-export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
+export { waitForBatch, waitForJob } from './outcome-waits.ts';
+export type { OutcomeWaitDependencies } from './outcome-waits.ts';
 export { describeBatch, replayNotification } from './batch-status.ts';
 export { notifyChange } from './change-notifications.ts';
-export { checkedNotificationUrl } from './notification-url.ts';

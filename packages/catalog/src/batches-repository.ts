@@ -77,7 +77,14 @@ export async function createBatchWithJobs(
     .execute();
 }
 
-async function insertJobs(trx: Transaction<Database>, batchId: string, cloudName: string, jobs: NewJob[]): Promise<void> {
+/** A transaction of the catalog: the building blocks below run inside one, composed by packages/batches. */
+export type CatalogTransaction = Transaction<Database>;
+
+export function inTransaction<T>(db: CatalogDb, work: (trx: CatalogTransaction) => Promise<T>): Promise<T> {
+  return db.transaction().execute(work);
+}
+
+export async function insertJobs(trx: CatalogTransaction, batchId: string, cloudName: string, jobs: NewJob[]): Promise<void> {
   if (jobs.length === 0) return;
   await trx
     .insertInto('jobs')
@@ -85,7 +92,7 @@ async function insertJobs(trx: Transaction<Database>, batchId: string, cloudName
     .execute();
 }
 
-function jobRow(batchId: string, cloudName: string, job: NewJob) {
+function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
   return {
     id: job.id,
     batch_id: batchId,
@@ -97,83 +104,78 @@ function jobRow(batchId: string, cloudName: string, job: NewJob) {
   };
 }
 
-export interface FinishJobInput {
-  jobId: string;
-  outcome: { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
-  /** Computes the batch's new result (what its notifications report) from the current one, under the batch's lock. */
-  updateBatchResult?: (current: Record<string, unknown> | null) => Record<string, unknown>;
-  /** Notifications to send now, whether or not the batch is finished (an eager_async upload's upload notification). */
-  deliveries?: (batch: BatchRecord) => NewDelivery[];
-  /** Follow-up jobs of the same batch, queued by the caller after this commits. */
-  followUps?: NewJob[];
-  /** Called inside the transaction when this was the batch's last job. */
-  deliveriesForFinishedBatch(batch: BatchRecord): NewDelivery[];
-}
-
-export interface FinishJobResult {
-  /** False when the job had been finished before (a retried or relayed duplicate). */
-  finishedNow: boolean;
-  followUps: NewJob[];
-  deliveries: NewDelivery[];
-  batch?: BatchRecord;
-}
-
 /**
- * Finishes a job and, atomically, counts it off its batch. The batch's last job creates the
- * webhook deliveries in the same transaction, so a crash can never finish a batch without them.
+ * Records a job that belongs to no batch (a first delivery of a derivative), unless a job with its
+ * id exists already: its id is made from what it derives, so concurrent requests share one row.
  */
-export async function finishJob(db: CatalogDb, input: FinishJobInput): Promise<FinishJobResult> {
-  return db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom('jobs').select(['batch_id', 'cloud_name', 'finished_at']).where('id', '=', input.jobId).forUpdate().executeTakeFirst();
-    if (!job || job.finished_at !== null) return { finishedNow: false, followUps: [], deliveries: [] };
-
-    const now = new Date();
-    await trx
-      .updateTable('jobs')
-      .set(
-        input.outcome.kind === 'completed'
-          ? { status: 'completed', result: JSON.stringify(input.outcome.result), error: null, updated_at: now, finished_at: now }
-          : { status: 'failed', error: JSON.stringify(input.outcome.error), updated_at: now, finished_at: now },
-      )
-      .where('id', '=', input.jobId)
-      .execute();
-    if (job.batch_id === null) return { finishedNow: true, followUps: [], deliveries: [] };
-
-    const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
-    await insertJobs(trx, job.batch_id, job.cloud_name, followUps);
-    // Jobs of one batch finish concurrently: the row lock orders their read-modify-write of the result.
-    const locked = await trx.selectFrom('batches').selectAll().where('batch_id', '=', job.batch_id).forUpdate().executeTakeFirstOrThrow();
-    const result = input.updateBatchResult ? input.updateBatchResult(locked.result) : undefined;
-    const row = await trx
-      .updateTable('batches')
-      .set((eb) => ({
-        pending_jobs: eb('pending_jobs', '+', followUps.length - 1),
-        ...(result ? { result: JSON.stringify(result) } : {}),
-        ...(input.outcome.kind === 'failed' ? { error: JSON.stringify(input.outcome.error) } : {}),
-      }))
-      .where('batch_id', '=', job.batch_id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    let batch = toBatch(row);
-    const immediate = input.deliveries ? input.deliveries(batch) : [];
-    await insertDeliveries(trx, batch, immediate);
-    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: immediate, batch };
-
-    const status: BatchStatus = batch.error ? 'failed' : 'complete';
-    const finished = await trx
-      .updateTable('batches')
-      .set({ status, completed_at: now })
-      .where('batch_id', '=', batch.batchId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    batch = toBatch(finished);
-    const deliveries = input.deliveriesForFinishedBatch(batch);
-    await insertDeliveries(trx, batch, deliveries);
-    return { finishedNow: true, followUps, deliveries: [...immediate, ...deliveries], batch };
-  });
+export async function recordStandaloneJob(db: CatalogDb, cloudName: string, job: NewJob): Promise<void> {
+  await db
+    .insertInto('jobs')
+    .values(jobRow(null, cloudName, job))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }
 
-async function insertDeliveries(trx: Transaction<Database>, batch: BatchRecord, deliveries: NewDelivery[]): Promise<void> {
+/** Makes a finished job runnable again (a standalone job whose result must be made anew). */
+export async function reopenJob(db: CatalogDb, jobId: string): Promise<void> {
+  await db
+    .updateTable('jobs')
+    .set({ status: 'queued', error: null, finished_at: null, updated_at: new Date() })
+    .where('id', '=', jobId)
+    .where('status', 'in', ['completed', 'failed'])
+    .execute();
+}
+
+export type JobOutcome = { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
+
+/** Locks a job that has not finished yet; undefined when it has (a retried or relayed duplicate) or is unknown. */
+export async function lockUnfinishedJob(trx: CatalogTransaction, jobId: string): Promise<{ batchId: string | null; cloudName: string } | undefined> {
+  const job = await trx.selectFrom('jobs').select(['batch_id', 'cloud_name', 'finished_at']).where('id', '=', jobId).forUpdate().executeTakeFirst();
+  if (!job || job.finished_at !== null) return undefined;
+  return { batchId: job.batch_id === null ? null : job.batch_id.trim(), cloudName: job.cloud_name };
+}
+
+export async function recordJobOutcome(trx: CatalogTransaction, jobId: string, outcome: JobOutcome, now: Date): Promise<void> {
+  await trx
+    .updateTable('jobs')
+    .set(
+      outcome.kind === 'completed'
+        ? { status: 'completed', result: JSON.stringify(outcome.result), error: null, updated_at: now, finished_at: now }
+        : { status: 'failed', error: JSON.stringify(outcome.error), updated_at: now, finished_at: now },
+    )
+    .where('id', '=', jobId)
+    .execute();
+}
+
+/** Locks a batch row: jobs of one batch finish concurrently, and the lock orders their read-modify-write. */
+export async function lockBatch(trx: CatalogTransaction, batchId: string): Promise<BatchRecord> {
+  return toBatch(await trx.selectFrom('batches').selectAll().where('batch_id', '=', batchId).forUpdate().executeTakeFirstOrThrow());
+}
+
+export async function updateBatchProgress(
+  trx: CatalogTransaction,
+  batchId: string,
+  change: { pendingJobsDelta: number; result?: Record<string, unknown>; error?: { status: number; message: string } },
+): Promise<BatchRecord> {
+  const row = await trx
+    .updateTable('batches')
+    .set((eb) => ({
+      pending_jobs: eb('pending_jobs', '+', change.pendingJobsDelta),
+      ...(change.result ? { result: JSON.stringify(change.result) } : {}),
+      ...(change.error ? { error: JSON.stringify(change.error) } : {}),
+    }))
+    .where('batch_id', '=', batchId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toBatch(row);
+}
+
+export async function markBatchFinished(trx: CatalogTransaction, batchId: string, status: Exclude<BatchStatus, 'pending'>, now: Date): Promise<BatchRecord> {
+  const row = await trx.updateTable('batches').set({ status, completed_at: now }).where('batch_id', '=', batchId).returningAll().executeTakeFirstOrThrow();
+  return toBatch(row);
+}
+
+export async function insertDeliveries(trx: CatalogTransaction, batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, deliveries: NewDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
   await trx
     .insertInto('webhook_deliveries')
@@ -193,35 +195,28 @@ async function insertDeliveries(trx: Transaction<Database>, batch: BatchRecord, 
 
 /**
  * A batch with no jobs that exists to deliver notifications about a change already made (a destroy,
- * a rename): recorded complete, with its deliveries, in one transaction, so the relay sends them even
- * if queueing fails now.
+ * a rename): inserted complete; its deliveries go in the same transaction (insertDeliveries).
  */
-export async function recordNotificationBatch(
-  db: CatalogDb,
+export async function insertFinishedBatch(
+  trx: CatalogTransaction,
   batch: { batchId: string; cloudName: string; apiKey: string; kind: string; result: Record<string, unknown>; notificationUrls: string[] },
-  deliveries: (batch: BatchRecord) => NewDelivery[],
-): Promise<NewDelivery[]> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('batches')
-      .values({
-        batch_id: batch.batchId,
-        cloud_name: batch.cloudName,
-        api_key: batch.apiKey,
-        kind: batch.kind,
-        status: 'complete',
-        pending_jobs: 0,
-        notification_urls: batch.notificationUrls,
-        result: JSON.stringify(batch.result),
-        completed_at: new Date(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const record = toBatch(row);
-    const made = deliveries(record);
-    await insertDeliveries(trx, record, made);
-    return made;
-  });
+): Promise<BatchRecord> {
+  const row = await trx
+    .insertInto('batches')
+    .values({
+      batch_id: batch.batchId,
+      cloud_name: batch.cloudName,
+      api_key: batch.apiKey,
+      kind: batch.kind,
+      status: 'complete',
+      pending_jobs: 0,
+      notification_urls: batch.notificationUrls,
+      result: JSON.stringify(batch.result),
+      completed_at: new Date(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toBatch(row);
 }
 
 export async function findBatch(db: CatalogDb, cloudName: string, batchId: string): Promise<BatchRecord | undefined> {

@@ -13,3 +13,7 @@ export * from './asset-management-repository.ts';
 export * from './asset-queries.ts';
 export * from './metadata-fields-repository.ts';
 export * from './backups-repository.ts';
+export { signalOutcome, listenForOutcomes } from './outcome-signals.ts';
+export type { OutcomeTopic, OutcomeListener } from './outcome-signals.ts';
+export { createOutcomeWaiter } from './outcome-waiter.ts';
+export type { OutcomeWaiter } from './outcome-waiter.ts';

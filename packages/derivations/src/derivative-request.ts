@@ -1,5 +1,16 @@
-import { findDerived, findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
-import type { JobQueues } from '@rendition/jobs';
+import { createHash } from 'node:crypto';
+import { waitForJob, type OutcomeWaitDependencies } from '@rendition/batches';
+import {
+  findDerived,
+  findJob,
+  findNamedTransformation,
+  recordStandaloneJob,
+  reopenJob,
+  type AssetRecord,
+  type CatalogDb,
+  type DerivedRecord,
+} from '@rendition/catalog';
+import { deriveJob, type DeriveJobV1, type JobQueues } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import {
   assertImagePlan,
@@ -71,36 +82,44 @@ function fallbackFormat(urlFormat: string | undefined, originalFormat: string | 
 
 /**
  * The stored derivative, computed on first request by a derive job whose id is made from what it
- * derives: concurrent first requests anywhere in the cluster join the same job.
+ * derives: concurrent first requests anywhere in the cluster join the same job. The job is recorded
+ * in the outbox first (so the relay re-drives it if Redis loses it) and its outcome is waited for
+ * like any other job's.
  */
 export async function obtainDerivative(
-  deps: { db: CatalogDb; queues: JobQueues; waitTimeoutMs: number },
+  deps: OutcomeWaitDependencies & { queues: JobQueues; waitTimeoutMs: number },
   asset: AssetRecord,
   request: DerivativeRequest,
 ): Promise<DerivedRecord> {
   const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: request.hash, format: request.format };
   const existing = await findDerived(deps.db, key);
   if (existing) return existing;
-  const jobId = `derive-${asset.versionId}-${request.hash}-${request.format}`;
+  const jobId = derivativeJobId(asset.versionId, request.hash, request.format);
+  const payload: DeriveJobV1 = { v: 1, cloudName: asset.cloudName, assetId: asset.assetId, versionId: asset.versionId, transformation: request.canonical, format: request.format };
   try {
-    await deps.queues.enqueue(
-      'derive',
-      { v: 1, cloudName: asset.cloudName, assetId: asset.assetId, versionId: asset.versionId, transformation: request.canonical, format: request.format },
-      jobId,
-    );
+    await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: deriveJob.queue, kind: deriveJob.kind, payload });
+    const earlier = await findJob(deps.db, jobId);
+    // Bad input fails the same way every time; any other ending without a stored derivative (our own
+    // failure, a derivative deleted since) runs the job again.
+    const refused = earlier?.status === 'failed' && (earlier.error?.status ?? 500) < 500;
+    if (!refused) {
+      if (earlier?.status === 'completed' || earlier?.status === 'failed') await reopenJob(deps.db, jobId);
+      if (!(await deps.queues.isQueued(deriveJob.queue, jobId))) await deps.queues.enqueue('derive', payload, jobId);
+    }
   } catch (cause) {
     throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
   }
-  try {
-    await deps.queues.waitForResult('derive', jobId, deps.waitTimeoutMs);
-  } catch (cause) {
-    const failed = cause instanceof Error ? cause.message : String(cause);
-    const stored = await findDerived(deps.db, key);
-    if (stored) return stored;
-    if (/timed out/i.test(failed)) throw new ApiError(500, 'The derivative is still being generated; try again shortly', { cause, expose: true });
-    throw new ApiError(400, `Could not generate the derivative: ${failed}`, { cause });
-  }
+  const outcome = await waitForJob(deps, jobId, deps.waitTimeoutMs);
   const stored = await findDerived(deps.db, key);
-  if (!stored) throw new ApiError(500, 'The derivative was not recorded', { expose: true });
-  return stored;
+  if (stored) return stored;
+  if (!outcome) throw new ApiError(500, 'The derivative is still being generated; try again shortly', { expose: true });
+  if (outcome.status === 'failed') throw new ApiError(400, `Could not generate the derivative: ${outcome.error?.message ?? 'unknown error'}`);
+  throw new ApiError(500, 'The derivative was not recorded', { expose: true });
+}
+
+/** A UUID made from what the job derives (its version, canonical hash and format). */
+export function derivativeJobId(versionId: string, transformationHash: string, format: string): string {
+  const hex = createHash('sha1').update(`derive:${versionId}:${transformationHash}:${format}`).digest('hex');
+  // Shaped as a version-5 UUID (name-based, SHA-1), which is what it is.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,5 +1,7 @@
-import { findAssetByVersionId, findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
-import type { DeriveJobV1 } from '@rendition/jobs';
+import { randomUUID } from 'node:crypto';
+import type { EagerResultItem } from '@rendition/batches';
+import { findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
+import { deriveJob, type DeriveJobV1 } from '@rendition/jobs';
 import { ApiError, buildDeliveryUrl } from '@rendition/protocol';
 import { assertImagePlan, canonicalString, expandNamed, outputSettings, parseEagerList, parseTransformation } from '@rendition/transform';
 
@@ -68,20 +70,13 @@ function eagerUrls(asset: AssetRecord, transformation: string, format: string, b
   return { url: buildDeliveryUrl({ ...parts, baseUrl: bases.publicBaseUrl }), secure_url: buildDeliveryUrl({ ...parts, baseUrl: bases.secureBaseUrl }) };
 }
 
-/** Cloudinary's eager item of a derive job: `{transformation, width, height, bytes, format, url, secure_url}`. */
-export async function eagerResultItem(db: CatalogDb, job: DeriveJobV1, derived: DerivedRecord, bases: UrlBases): Promise<Record<string, unknown>> {
-  const asset = await findAssetByVersionId(db, job.versionId);
-  if (!asset) throw new ApiError(404, 'Resource not found - the asset version no longer exists');
-  return eagerItem(asset, { requested: job.eager?.requested ?? job.transformation, transformation: job.transformation }, derived, bases);
-}
-
 /** Cloudinary's eager item for a derivative of `asset`. */
 export function eagerItem(
   asset: AssetRecord,
   spec: Pick<EagerSpec, 'requested' | 'transformation'>,
   derived: Pick<DerivedRecord, 'width' | 'height' | 'bytes' | 'format'>,
   bases: UrlBases,
-): Record<string, unknown> {
+): EagerResultItem {
   return {
     transformation: spec.requested,
     width: derived.width,
@@ -92,14 +87,33 @@ export function eagerItem(
   };
 }
 
-/** A batch result with eager item `index` in place (the others kept as they are). */
-export function withEagerItem(current: Record<string, unknown> | null, index: number, item: Record<string, unknown>): Record<string, unknown> {
-  const eager = Array.isArray(current?.eager) ? [...(current.eager as unknown[])] : [];
-  eager[index] = item;
-  return { ...current, eager };
+/** What an eager_async response shows for an item still being derived. */
+export function eagerPlaceholder(asset: AssetRecord, spec: EagerSpec, batchId: string, bases: UrlBases): EagerResultItem {
+  return { status: 'processing', batch_id: batchId, transformation: spec.requested, ...eagerUrls(asset, spec.transformation, eagerFormat(spec, asset), bases) };
 }
 
-/** What an eager_async response shows for an item still being derived. */
-export function eagerPlaceholder(asset: AssetRecord, spec: EagerSpec, batchId: string, bases: UrlBases): Record<string, unknown> {
-  return { status: 'processing', batch_id: batchId, transformation: spec.requested, ...eagerUrls(asset, spec.transformation, eagerFormat(spec, asset), bases) };
+/**
+ * The derive jobs of a batch's eager list (an upload's follow-ups, an explicit call's jobs): one per
+ * item, each knowing its place in the list. `skipFirst` when the ingest derived item 0 itself.
+ */
+export function eagerDeriveJobs(
+  asset: Pick<AssetRecord, 'cloudName' | 'assetId' | 'versionId' | 'format'>,
+  specs: readonly EagerSpec[],
+  batchId: string,
+  options: { skipFirst?: boolean } = {},
+): Array<NewJob & { payload: DeriveJobV1 }> {
+  return specs.flatMap((spec, index) => {
+    if (index === 0 && options.skipFirst) return [];
+    const id = randomUUID();
+    const payload: DeriveJobV1 = {
+      v: 1,
+      cloudName: asset.cloudName,
+      assetId: asset.assetId,
+      versionId: asset.versionId,
+      transformation: spec.transformation,
+      format: eagerFormat(spec, asset),
+      eager: { jobId: id, batchId, index, requested: spec.requested },
+    };
+    return [{ id, queue: deriveJob.queue, kind: deriveJob.kind, payload }];
+  });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineJob, RETENTION } from './define-job.ts';
 
 /**
  * Version 1 of the derive job: one derivative of one asset version. Delivery's on-the-fly jobs
@@ -24,3 +25,10 @@ export const DeriveJobV1Schema = z.object({
     .optional(),
 });
 export type DeriveJobV1 = z.infer<typeof DeriveJobV1Schema>;
+
+export const deriveJob = defineJob({
+  kind: 'derive',
+  queue: 'derive',
+  schema: DeriveJobV1Schema,
+  options: { attempts: 3, backoff: { type: 'exponential', delay: 1_000 }, ...RETENTION },
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineJob, RETENTION } from './define-job.ts';
 
 /** Where the ingest worker reads the original from. Bytes never travel in a job payload. */
 export const IngestSourceSchema = z.discriminatedUnion('kind', [
@@ -65,3 +66,10 @@ export const IngestJobV1Schema = z.object({
   incoming: z.string().nullable().default(null),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
+
+export const ingestJob = defineJob({
+  kind: 'ingest',
+  queue: 'ingest',
+  schema: IngestJobV1Schema,
+  options: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, ...RETENTION },
+});

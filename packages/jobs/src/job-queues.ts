@@ -1,15 +1,17 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JOBS, QUEUE_NAMES, type JobKind, type JobPayload, type QueueName } from './job-registry.ts';
+import type { QueueName } from './define-job.ts';
+import { JOBS, type JobKind, type JobPayload } from './job-registry.ts';
 import { createRedisConnection } from './redis-connection.ts';
 
-/** The producer side: enqueue jobs and wait for one to finish (synchronous uploads). */
+/**
+ * The producer side: enqueue jobs. Waiting for an outcome goes through PostgreSQL, the system of
+ * record (catalog's OutcomeWaiter), not through Redis.
+ */
 export interface JobQueues {
   enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, jobId: string, options?: { delayMs?: number }): Promise<void>;
   /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
   isQueued(queue: QueueName, jobId: string): Promise<boolean>;
-  /** Resolves with the job's return value, rejects with its failure or on timeout. */
-  waitForResult(queue: QueueName, jobId: string, timeoutMs: number): Promise<unknown>;
   /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
   isConnected(): boolean;
   ping(): Promise<boolean>;
@@ -19,7 +21,6 @@ export interface JobQueues {
 export function createJobQueues(options: { redisUrl: string; prefix: string }): JobQueues {
   const connection: Redis = createRedisConnection(options.redisUrl, 'producer');
   const queues = new Map<QueueName, Queue>();
-  const events = new Map<QueueName, QueueEvents>();
 
   const queueFor = (name: QueueName): Queue => {
     let queue = queues.get(name);
@@ -29,21 +30,6 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
       queues.set(name, queue);
     }
     return queue;
-  };
-
-  const eventsFor = async (name: QueueName): Promise<QueueEvents> => {
-    let queueEvents = events.get(name);
-    if (!queueEvents) {
-      // QueueEvents blocks on a stream read, so it needs its own worker-style connection.
-      queueEvents = new QueueEvents(name, {
-        connection: createRedisConnection(options.redisUrl, 'worker'),
-        prefix: options.prefix,
-      });
-      queueEvents.on('error', () => {});
-      events.set(name, queueEvents);
-      await queueEvents.waitUntilReady();
-    }
-    return queueEvents;
   };
 
   return {
@@ -64,12 +50,6 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
       }
       return true;
     },
-    async waitForResult(name, jobId, timeoutMs) {
-      const queueEvents = await eventsFor(name);
-      const job = await queueFor(name).getJob(jobId);
-      if (!job) throw new Error(`Job ${jobId} is not in queue ${name}`);
-      return job.waitUntilFinished(queueEvents, timeoutMs);
-    },
     isConnected() {
       return connection.status === 'ready';
     },
@@ -81,11 +61,9 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
       }
     },
     async close() {
-      await Promise.all([...events.values()].map((queueEvents) => queueEvents.close()));
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       connection.disconnect();
     },
   };
 }
 
-export { QUEUE_NAMES };

@@ -1,6 +1,7 @@
 import { findUnfinishedDeliveries, findUnfinishedJobs, type CatalogDb } from '@rendition/catalog';
 import type { Logger } from '@rendition/logging';
-import { isQueueName, JOBS, type JobKind } from './job-registry.ts';
+import { isQueueName } from './define-job.ts';
+import { isJobKind } from './job-registry.ts';
 import type { JobQueues } from './job-queues.ts';
 
 export interface OutboxRelay {
@@ -30,9 +31,9 @@ export function startOutboxRelay(options: {
     const olderThan = new Date(Date.now() - options.graceMs);
     let jobs = 0;
     for (const row of await findUnfinishedJobs(db, olderThan, BATCH_SIZE)) {
-      if (!isQueueName(row.queue) || !(row.kind in JOBS)) continue;
+      if (!isQueueName(row.queue) || !isJobKind(row.kind)) continue;
       if (await queues.isQueued(row.queue, row.id)) continue;
-      await queues.enqueue(row.kind as JobKind, row.payload as never, row.id);
+      await queues.enqueue(row.kind, row.payload as never, row.id);
       jobs += 1;
     }
     let deliveries = 0;

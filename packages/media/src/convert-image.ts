@@ -6,6 +6,8 @@ import type { Sharp } from 'sharp';
 import { withDeadline } from './deadline.ts';
 import { readImageHeader } from './image-header.ts';
 import { assertImageLimits } from './image-limits.ts';
+import { IMAGE_TARGETS, isImageTarget } from './image-targets.ts';
+import type { ImageTarget } from './image-targets.ts';
 import type { ImageLimits } from './image-limits.ts';
 import { imageSource } from './image-source.ts';
 import { MediaError } from './media-error.ts';
@@ -13,12 +15,10 @@ import { toProbe } from './probe-image.ts';
 import type { ImageProbe } from './probe-image.ts';
 import { toMediaError } from './sharp-errors.ts';
 
-export const CONVERT_TARGETS = ['jpg', 'png', 'webp', 'avif', 'gif', 'tiff'] as const;
-export type ConvertTarget = (typeof CONVERT_TARGETS)[number];
-
-export function isConvertTarget(value: string): value is ConvertTarget {
-  return (CONVERT_TARGETS as readonly string[]).includes(value);
-}
+/** Upload's `format` conversion writes the same formats as the plan executor (image-targets.ts). */
+export const CONVERT_TARGETS = IMAGE_TARGETS;
+export type ConvertTarget = ImageTarget;
+export const isConvertTarget: (value: string) => value is ConvertTarget = isImageTarget;
 
 /** sharp writes every frame only to these; other targets take the first frame. */
 const ANIMATED_TARGETS: ReadonlySet<ConvertTarget> = new Set<ConvertTarget>(['gif', 'webp']);

@@ -1,5 +1,5 @@
 import type { Effect, Size } from '@rendition/transform';
-import type { ImageOperation, Matrix3 } from './image-operations.ts';
+import type { ImageOperation, Matrix3 } from './pixel-operations.ts';
 
 // Cloudinary's `e_` effects as pixel operations. Cloudinary documents each effect's range and default
 // but not the formula behind it; the mappings below are Rendition's, chosen so that the default looks

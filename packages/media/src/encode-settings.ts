@@ -1,5 +1,5 @@
 import type { AutoQualityLevel, OutputSettings, Quality } from '@rendition/transform';
-import type { ImageTarget } from './image-operations.ts';
+import type { ImageTarget } from './image-targets.ts';
 
 // What the encoder is asked for, from the plan's output settings (`q_`, `fl_`) and the resolved format.
 // Pure; image-pipeline.ts turns it into sharp's encoder options.

@@ -14,12 +14,14 @@ import { readImageHeader } from './image-header.ts';
 import type { ImageHeader } from './image-header.ts';
 import { assertImageLimits } from './image-limits.ts';
 import type { ImageLimits } from './image-limits.ts';
-import { isImageTarget, planOperations } from './image-operations.ts';
-import type { ImageOperation, ImageTarget } from './image-operations.ts';
+import { planOperations } from './image-operations.ts';
 import { Deadline, encode, fromRaw, runOperations, toRaw } from './image-pipeline.ts';
 import type { AnimationOptions } from './image-pipeline.ts';
 import { imageSource } from './image-source.ts';
+import { isImageTarget } from './image-targets.ts';
+import type { ImageTarget } from './image-targets.ts';
 import { MediaError } from './media-error.ts';
+import type { ImageOperation } from './pixel-operations.ts';
 import { toMediaError } from './sharp-errors.ts';
 
 export type ImageExecutionLimits = ImageLimits & {

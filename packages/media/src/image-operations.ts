@@ -1,56 +1,11 @@
-import type { Color, CompassGravity, Component, GeometryStep, PlanGeometry, Size, TransformationPlan } from '@rendition/transform';
+import type { Color, Component, GeometryStep, PlanGeometry, Size, TransformationPlan } from '@rendition/transform';
 import { effectOperations } from './effects.ts';
+import type { ImageTarget } from './image-targets.ts';
+import type { ImageOperation, Rgba } from './pixel-operations.ts';
 
 // A transformation plan and its projected geometry → the flat list of pixel operations the sharp
 // pipeline runs (image-pipeline.ts). Pure: no sharp here. Every operation carries the sizes it needs
 // (taken from the projection), so nothing downstream measures an image to decide what to do.
-
-/**
- * The output formats the executor writes (Cloudinary's names; `f_auto` is resolved by the caller). The
- * five `f_` values, and TIFF, which upload's `format` (an incoming transformation) may ask for.
- */
-export const IMAGE_TARGETS = ['jpg', 'png', 'webp', 'avif', 'gif', 'tiff'] as const;
-export type ImageTarget = (typeof IMAGE_TARGETS)[number];
-
-export function isImageTarget(value: string): value is ImageTarget {
-  return (IMAGE_TARGETS as readonly string[]).includes(value);
-}
-
-/** r/g/b 0..255, alpha 0..1 (sharp's convention, and the plan's `Color`). */
-export type Rgba = { r: number; g: number; b: number; alpha: number };
-export type Matrix3 = [[number, number, number], [number, number, number], [number, number, number]];
-/** Where a cover resize keeps its window: a compass anchor, or sharp's attention strategy (g_auto, g_face…). */
-export type CoverPosition = { kind: 'compass'; direction: CompassGravity } | { kind: 'attention' };
-
-export type ImageOperation =
-  /** Cut a region, no scaling. */
-  | { op: 'extract'; left: number; top: number; width: number; height: number }
-  /** Scale to exactly width×height. */
-  | { op: 'resize'; width: number; height: number; kernel: 'lanczos3' | 'nearest' }
-  /** Scale to cover width×height keeping the aspect ratio, then cut the excess at `position`. */
-  | { op: 'cover'; width: number; height: number; position: CoverPosition }
-  /** Clockwise; `background` fills the corners of angles that are not multiples of 90. */
-  | { op: 'rotate'; degrees: number; background: Rgba }
-  | { op: 'flip' }
-  | { op: 'flop' }
-  /** Add pixels around the image (pad, border). */
-  | { op: 'extend'; top: number; right: number; bottom: number; left: number; background: Rgba }
-  | { op: 'blur'; sigma: number }
-  /** A 3×3 colour matrix on r/g/b; alpha is left alone. */
-  | { op: 'recomb'; matrix: Matrix3 }
-  /** Multiply lightness and chroma (LCh). */
-  | { op: 'modulate'; brightness: number; saturation: number }
-  | { op: 'sharpen'; sigma: number }
-  /** a × value + b on r/g/b (alpha left alone), clamped to 0..255. */
-  | { op: 'linear'; a: number; b: number }
-  /** Keep only the inside of a rounded rectangle (`radius` pixels) or of the inscribed ellipse; the rest becomes transparent. */
-  | { op: 'mask'; shape: { kind: 'rounded'; radius: number } | { kind: 'ellipse' }; width: number; height: number }
-  /** Multiply alpha by `opacity` (0..1). */
-  | { op: 'fade'; opacity: number; width: number; height: number }
-  /** Put the image over a solid `color` (drops alpha when the colour is opaque). */
-  | { op: 'flatten'; color: Rgba; width: number; height: number }
-  /** Invert r/g/b; alpha is left alone. */
-  | { op: 'negate' };
 
 export type OperationContext = {
   /** The (EXIF-oriented) input size the geometry was projected from. */

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { OutputInfo, OverlayOptions, Sharp } from 'sharp';
 import type { EncodeSettings } from './encode-settings.ts';
 import { AVIF_EFFORT, LOSSY_GIF_FRAME_ERROR } from './encode-settings.ts';
-import type { CoverPosition, ImageOperation, Rgba } from './image-operations.ts';
+import type { CoverPosition, ImageOperation, Rgba } from './pixel-operations.ts';
 import { MediaError } from './media-error.ts';
 import { toMediaError } from './sharp-errors.ts';
 

@@ -12,7 +12,8 @@ import { AUTO_QUALITY, encodeSettings, qualityValue } from '../src/encode-settin
 import { executeImagePlan } from '../src/image-executor.ts';
 import type { ImageExecutionLimits } from '../src/image-executor.ts';
 import { planOperations } from '../src/image-operations.ts';
-import type { ImageOperation, ImageTarget } from '../src/image-operations.ts';
+import type { ImageTarget } from '../src/image-targets.ts';
+import type { ImageOperation } from '../src/pixel-operations.ts';
 import { Deadline, runOperations } from '../src/image-pipeline.ts';
 import { MediaError } from '../src/media-error.ts';
 import { animation, makeTempDir, svgDocument } from './media-files.ts';

@@ -5,6 +5,8 @@ export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
 export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
 export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
+export { isOutputFormat, normalizeFormat, OUTPUT_FORMATS } from './output-formats.ts';
+export type { OutputFormat } from './output-formats.ts';
 export {
   composePublicId,
   fileExtension,
@@ -17,6 +19,7 @@ export {
   rawPublicIdWithExtension,
   validatePublicId,
 } from './public-id.ts';
+export { MAX_ADMIN_PUBLIC_IDS, MAX_BULK_PUBLIC_IDS } from './public-id-lists.ts';
 export { fromJsonBody, invalidParameter, normalizeParams, quoteValue, readBoolean, readList, readString } from './request-params.ts';
 export type { RawParams } from './request-params.ts';
 export { checkRequestTimestamp, SIGNED_REQUEST_MAX_AGE_SECONDS } from './request-timestamp.ts';

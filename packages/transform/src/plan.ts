@@ -5,6 +5,8 @@
 // is one typed record of the `,`-separated parameters of that step; a parameter that was not given is
 // absent (never `undefined`-valued on purpose, never defaulted here unless the type says so).
 
+import { OUTPUT_FORMATS } from '@rendition/protocol';
+
 /** A chain of components, applied in order. `components: []` is the identity transformation. */
 export type TransformationPlan = {
   components: Component[];
@@ -82,7 +84,8 @@ export type AutoQualityLevel = (typeof AUTO_QUALITY_LEVELS)[number];
 /** `q_80` → fixed 80; `q_auto` → auto with level null (Cloudinary's `good`); `q_auto:eco` → level 'eco'. */
 export type Quality = { kind: 'fixed'; value: number } | { kind: 'auto'; level: AutoQualityLevel | null };
 
-export const FORMATS = ['jpg', 'png', 'webp', 'avif', 'gif', 'auto'] as const;
+/** `f_`: one of protocol's OUTPUT_FORMATS, or `auto`. */
+export const FORMATS = [...OUTPUT_FORMATS, 'auto'] as const;
 /** `f_auto` means: pick by the request's `Accept` header (the delivery layer decides). */
 export type Format = (typeof FORMATS)[number];
 

@@ -38,3 +38,7 @@ export {
   standardWebhookHeaders,
   webhookSecretKey,
 } from './signing.ts';
+export { attemptWebhookDelivery } from './webhook-attempts.ts';
+export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
+export { checkedNotificationUrl } from './notification-url.ts';
+export { createNotifyHandler } from './notify-handler.ts';

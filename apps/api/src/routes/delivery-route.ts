@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cloudApiSecrets, cloudHasStrictTransformations, findAsset, findDerived, type AssetRecord, type CatalogDb } from '@rendition/catalog';
+import { cloudApiSecrets, cloudHasStrictTransformations, findAsset, findDerived, type AssetRecord, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { obtainDerivative, planDerivative } from '@rendition/derivations';
 import type { JobQueues } from '@rendition/jobs';
 import { ApiError, parseDeliveryPath, splitDeliveryFormat, verifyUrlSignature, type DeliveryPath } from '@rendition/protocol';
@@ -10,6 +10,7 @@ export interface DeliveryDependencies {
   db: CatalogDb;
   store: BlobStore;
   queues: JobQueues;
+  outcomes: OutcomeWaiter;
   limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number };
 }
 
@@ -63,7 +64,7 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
   // Strict transformations: only signed URLs may create derivatives; existing (eager) ones still serve.
   const mayCreate = signed || !(await cloudHasStrictTransformations(deps.db, asset.cloudName));
   const derived = mayCreate
-    ? await obtainDerivative({ db: deps.db, queues: deps.queues, waitTimeoutMs: deps.limits.deriveWaitTimeoutMs }, asset, derivative)
+    ? await obtainDerivative({ db: deps.db, queues: deps.queues, outcomes: deps.outcomes, waitTimeoutMs: deps.limits.deriveWaitTimeoutMs }, asset, derivative)
     : await findDerived(deps.db, { assetId: asset.assetId, versionId: asset.versionId, transformationHash: derivative.hash, format: derivative.format });
   if (!derived) throw new ApiError(401, `Transformation ${transformation} is not allowed: this cloud only serves signed or eager transformations`);
   if (derivative.variesOnAccept) reply.header('vary', 'Accept');

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { applyExplicit, type ExplicitDependencies } from '@rendition/uploads';
+import { applyExplicit, type ExplicitDependencies } from '@rendition/intake';
 import type { BlobStore } from '@rendition/storage';
 import { readUploadApiCommand } from '../upload-api-command.ts';
 

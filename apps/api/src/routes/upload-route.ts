@@ -9,7 +9,7 @@ import {
   type RawParams,
 } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
-import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/uploads';
+import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/intake';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApiServer } from '@rendition/api';
+import type { Services } from './services.ts';
+
+/** The API role: HTTP only. It imports nothing of the workers', so its process never loads a media library. */
+export async function startApi(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = await buildApiServer({
+    logger: services.logger,
+    db: services.db,
+    store: services.store,
+    queues: services.queues,
+    outcomes: services.outcomes,
+    addressPolicy: services.addressPolicy,
+    s3SourceBuckets: config.s3SourceBuckets,
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
+    limits: {
+      maxUploadBytes: config.limits.maxUploadBytes,
+      maxDataUriBytes: config.limits.maxDataUriBytes,
+      syncUploadTimeoutMs: config.limits.syncUploadTimeoutMs,
+      maxOutputDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
+      deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
+    },
+  });
+  await app.listen({ port: config.http.port, host: config.http.host });
+  return app;
+}

@@ -1,0 +1,50 @@
+import { isQueueName, QUEUE_NAMES, startOutboxRelay, type OutboxRelay, type QueueName } from '@rendition/jobs';
+import { configureImageRuntime } from '@rendition/media';
+import { createJobHandlers, startWorkerPool, type WorkerPool } from '@rendition/worker';
+import { checkRedisForQueues } from './redis-policy.ts';
+import type { Services } from './services.ts';
+
+export interface RunningWorkers {
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** The worker role: one BullMQ worker per selected queue, a handler per job kind, and the outbox relay. */
+export async function startWorkers(services: Services, queues: readonly string[] = services.config.worker.queues): Promise<RunningWorkers> {
+  const { config, logger } = services;
+  const selected = selectQueues(queues);
+  await checkRedisForQueues(config.redisUrl, { allowEviction: config.redisAllowEviction, logger });
+  // Decoders other than the formats we serve stay off, and sharp's cache is of no use to one-shot jobs.
+  configureImageRuntime();
+
+  const handlers = createJobHandlers(services, selected);
+  const pool: WorkerPool = startWorkerPool({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    queues: selected.map((name) => ({ name, concurrency: config.worker.concurrency[name] })),
+    handlers,
+    logger,
+  });
+  const relay: OutboxRelay = startOutboxRelay({
+    db: services.db,
+    queues: services.queues,
+    logger,
+    intervalMs: config.relay.intervalMs,
+    graceMs: config.relay.graceMs,
+  });
+  return {
+    async close(deadlineMs) {
+      await relay.stop();
+      const drained = await pool.close(deadlineMs);
+      // Jobs handed back at the deadline run again elsewhere; the process must not wait for their fetches.
+      if (!drained) await services.fetcher.destroy();
+      await Promise.all(Object.values(handlers).map((handler) => handler.close?.(drained)));
+    },
+  };
+}
+
+function selectQueues(requested: readonly string[]): QueueName[] {
+  if (requested.length === 0) return [...QUEUE_NAMES];
+  const unknown = requested.filter((name) => !isQueueName(name));
+  if (unknown.length > 0) throw new Error(`Unknown queue(s): ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
+  return requested as QueueName[];
+}

@@ -1,0 +1,99 @@
+import { tmpdir } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { CatalogDb } from '@rendition/catalog';
+import type { Config } from '@rendition/config';
+import { createDeriveHandler, type DeriveHandlerDependencies } from '@rendition/derive';
+import { createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
+import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
+import type { BlobStore } from '@rendition/storage';
+import { createNotifyHandler, parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
+
+/** The long-lived clients the handlers are built from (made once per process by apps/cli). */
+export interface WorkerServices {
+  config: Config;
+  logger: Logger;
+  db: CatalogDb;
+  store: BlobStore;
+  queues: JobQueues;
+  fetcher: GuardedFetcher;
+  openS3Source(bucket: string, key: string): Promise<Readable>;
+}
+
+/**
+ * The handler of every job kind, one line each: the type requires one per kind in packages/jobs'
+ * registry, and the worker pool checks again at boot.
+ */
+const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHandler<K> } = {
+  ingest: (services) => createIngestHandler(ingestDependencies(services)),
+  derive: (services) => createDeriveHandler(deriveDependencies(services)),
+  notify: (services) => createNotifyHandler(notifyDependencies(services)),
+};
+
+/** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
+export function createJobHandlers(services: WorkerServices, queues: readonly QueueName[]): Partial<JobHandlers> {
+  const handlers: Partial<Record<JobKind, JobHandler<JobKind>>> = {};
+  for (const kind of queues.flatMap((queue) => kindsOfQueue(queue))) {
+    handlers[kind] = HANDLER_FACTORIES[kind](services) as JobHandler<JobKind>;
+  }
+  return handlers as Partial<JobHandlers>;
+}
+
+export function ingestDependencies(services: WorkerServices): IngestJobDependencies {
+  const { config } = services;
+  return {
+    db: services.db,
+    queues: services.queues,
+    logger: services.logger,
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
+    store: services.store,
+    fetcher: services.fetcher,
+    openS3Source: services.openS3Source,
+    limits: {
+      maxRemoteBytes: config.limits.maxRemoteBytes,
+      maxUploadBytes: config.limits.maxUploadBytes,
+      maxInputPixels: config.limits.maxImagePixels,
+      timeoutSeconds: config.limits.imageTimeoutSeconds,
+      maxDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
+    },
+    tmpDir: tmpdir(),
+  };
+}
+
+export function deriveDependencies(services: WorkerServices): DeriveHandlerDependencies {
+  const { config } = services;
+  return {
+    db: services.db,
+    store: services.store,
+    queues: services.queues,
+    logger: services.logger,
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
+    tmpDir: tmpdir(),
+    limits: {
+      maxInputPixels: config.limits.maxImagePixels,
+      timeoutSeconds: config.limits.imageTimeoutSeconds,
+      maxDimension: config.limits.maxOutputDimension,
+      maxOutputPixels: config.limits.maxOutputPixels,
+      maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
+    },
+  };
+}
+
+/** Webhooks go out through their own fetcher (its own timeout and allow-list), closed with the handler. */
+function notifyDependencies(services: WorkerServices): Parameters<typeof createNotifyHandler>[0] {
+  const { config } = services;
+  const fetcher = createGuardedFetcher({ ...webhookFetcherOptions([...config.remoteFetch.allow]), timeoutMs: config.webhooks.timeoutMs });
+  return {
+    db: services.db,
+    fetcher,
+    schedule: parseSchedule(config.webhooks.schedule),
+    scheduleScale: config.webhooks.scheduleScale,
+    timeoutMs: config.webhooks.timeoutMs,
+    signatureAlgorithm: config.webhooks.signatureAlgorithm,
+    close: (drained) => (drained ? fetcher.close() : fetcher.destroy()),
+  };
+}

@@ -1,0 +1,91 @@
+import {
+  inTransaction,
+  insertDeliveries,
+  insertJobs,
+  lockBatch,
+  lockUnfinishedJob,
+  markBatchFinished,
+  recordJobOutcome,
+  signalOutcome,
+  updateBatchProgress,
+  type BatchRecord,
+  type CatalogDb,
+  type JobOutcome,
+  type NewDelivery,
+  type NewJob,
+} from '@rendition/catalog';
+import type { JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import { notificationsForBatch, uploadNotifications } from './batch-notifications.ts';
+import { applyResultChange, type BatchResult, type BatchResultChange } from './batch-result.ts';
+
+export interface BatchJobDependencies {
+  db: CatalogDb;
+  queues: JobQueues;
+  logger: Logger;
+}
+
+export interface FinishJobInput {
+  jobId: string;
+  outcome: JobOutcome;
+  resultChange?: BatchResultChange;
+  /** Follow-up jobs of the same batch (a completed ingest's eager derivations). */
+  followUps?: NewJob[];
+  /** An eager_async upload notifies as soon as its original is stored, before its batch finishes. */
+  notifyUploadNow?: Record<string, unknown>;
+}
+
+export interface FinishJobResult {
+  /** False when the job had been finished before (a retried or relayed duplicate). */
+  finishedNow: boolean;
+  followUps: NewJob[];
+  deliveries: NewDelivery[];
+  batch?: BatchRecord;
+}
+
+/**
+ * The batch rules. A job's end is recorded and counted off its batch in one transaction; the
+ * batch's last job makes the batch's notifications in that same transaction, so a crash can never
+ * finish a batch without them. After the commit, what it produced is queued; if queueing fails, the
+ * outbox relay queues it later.
+ */
+export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
+  const finished = await inTransaction(deps.db, async (trx): Promise<FinishJobResult> => {
+    const job = await lockUnfinishedJob(trx, input.jobId);
+    if (!job) return { finishedNow: false, followUps: [], deliveries: [] };
+    const now = new Date();
+    await recordJobOutcome(trx, input.jobId, input.outcome, now);
+    await signalOutcome(trx, `job:${input.jobId}`);
+    if (job.batchId === null) return { finishedNow: true, followUps: [], deliveries: [] };
+
+    const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
+    await insertJobs(trx, job.batchId, job.cloudName, followUps);
+    const locked = await lockBatch(trx, job.batchId);
+    let batch = await updateBatchProgress(trx, job.batchId, {
+      pendingJobsDelta: followUps.length - 1,
+      ...(input.resultChange ? { result: applyResultChange(locked.result as BatchResult | null, input.resultChange) } : {}),
+      ...(input.outcome.kind === 'failed' ? { error: input.outcome.error } : {}),
+    });
+    const immediate = input.notifyUploadNow ? uploadNotifications(batch, input.notifyUploadNow) : [];
+    await insertDeliveries(trx, batch, immediate);
+    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: immediate, batch };
+
+    batch = await markBatchFinished(trx, batch.batchId, batch.error ? 'failed' : 'complete', now);
+    const deliveries = notificationsForBatch(batch);
+    await insertDeliveries(trx, batch, deliveries);
+    await signalOutcome(trx, `batch:${batch.batchId}`);
+    return { finishedNow: true, followUps, deliveries: [...immediate, ...deliveries], batch };
+  });
+  await enqueueAll(deps, finished.followUps, finished.deliveries.map((delivery) => delivery.id));
+  return finished;
+}
+
+async function enqueueAll(deps: BatchJobDependencies, followUps: NewJob[], deliveryIds: string[]): Promise<void> {
+  const work = [
+    ...followUps.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)),
+    ...deliveryIds.map((deliveryId) => deps.queues.enqueue('notify', { v: 1, deliveryId }, deliveryId)),
+  ];
+  const results = await Promise.allSettled(work);
+  const failed = results.filter((result) => result.status === 'rejected').length;
+  if (failed > 0) deps.logger.warn({ failed }, 'could not queue follow-up work now; the relay will');
+}

@@ -1,0 +1,121 @@
+import type { Selectable } from 'kysely';
+import { parseDeliveryType, parseResourceType, type DeliveryType, type ResourceType } from '@rendition/protocol';
+import type { AssetsTable, DeletedAssetsTable, MetadataValue } from './database-schema.ts';
+
+/**
+ * The asset record and its row mappings: what every catalog module that reads or writes `assets` (and
+ * `deleted_assets`) shares, so the repositories import this and never each other for it.
+ */
+
+/** Where a management call looks for public_ids: one cloud, resource type and delivery type. */
+export interface AssetScope {
+  cloudName: string;
+  resourceType: string;
+  type: string;
+}
+
+/** One asset's name: unique in the catalog (`assets_identity_unique`). */
+export interface AssetIdentity extends AssetScope {
+  publicId: string;
+}
+
+/**
+ * A stored asset as the catalog returns it. Its resource type and delivery type are protocol's types,
+ * so a record is what protocol's response builders take (an `AssetView`) as it is.
+ */
+export interface AssetRecord extends AssetIdentity {
+  resourceType: ResourceType;
+  type: DeliveryType;
+  assetId: string;
+  version: number;
+  versionId: string;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  bytes: number;
+  etag: string;
+  contentType: string;
+  storageKey: string;
+  tags: string[];
+  context: Record<string, string>;
+  /** Structured metadata by field external_id. */
+  metadata: Record<string, MetadataValue>;
+  assetFolder: string;
+  displayName: string;
+  originalFilename: string | null;
+  accessMode: string;
+  createdAt: Date;
+}
+
+/** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
+export type AssetDescription = Omit<AssetRecord, 'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'>;
+
+/** An `assets` row → its record. */
+export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
+  return {
+    ...toAssetDescription(row),
+    version: Number(row.version),
+    versionId: row.version_id.trim(),
+    format: row.format,
+    width: row.width,
+    height: row.height,
+    pages: row.pages,
+    bytes: Number(row.bytes),
+    etag: row.etag.trim(),
+    contentType: row.content_type,
+    storageKey: row.storage_key,
+  };
+}
+
+/**
+ * The columns `assets` shares with `deleted_assets`, read into their record fields. The one place a
+ * stored resource type and delivery type become protocol's types (a value protocol does not know is
+ * its 400, as when callers parsed them).
+ */
+export function toAssetDescription(row: Omit<Selectable<DeletedAssetsTable>, 'deleted_at'>): AssetDescription {
+  return {
+    assetId: row.asset_id.trim(),
+    cloudName: row.cloud_name,
+    resourceType: parseResourceType(row.resource_type),
+    type: parseDeliveryType(row.type),
+    publicId: row.public_id,
+    tags: row.tags,
+    context: row.context,
+    metadata: row.metadata ?? {},
+    assetFolder: row.asset_folder,
+    displayName: row.display_name,
+    originalFilename: row.original_filename,
+    accessMode: row.access_mode,
+    createdAt: row.created_at,
+  };
+}
+
+/** A record → the `assets` row that stores it. */
+export function assetRow(asset: AssetRecord) {
+  return {
+    asset_id: asset.assetId,
+    cloud_name: asset.cloudName,
+    resource_type: asset.resourceType,
+    type: asset.type,
+    public_id: asset.publicId,
+    version: asset.version,
+    version_id: asset.versionId,
+    format: asset.format,
+    width: asset.width,
+    height: asset.height,
+    pages: asset.pages,
+    bytes: asset.bytes,
+    etag: asset.etag,
+    content_type: asset.contentType,
+    storage_key: asset.storageKey,
+    tags: asset.tags,
+    context: JSON.stringify(asset.context),
+    metadata: JSON.stringify(asset.metadata),
+    asset_folder: asset.assetFolder,
+    display_name: asset.displayName,
+    original_filename: asset.originalFilename,
+    access_mode: asset.accessMode,
+    created_at: asset.createdAt,
+  };
+}

@@ -1,0 +1,58 @@
+import { finishJob, type BatchJobDependencies, type EagerResultItem } from '@rendition/batches';
+import { findAssetByVersionId, type DerivedRecord } from '@rendition/catalog';
+import { eagerItem, type UrlBases } from '@rendition/derivations';
+import { RejectedJobError, type DeriveJobV1, type JobHandler } from '@rendition/jobs';
+import { ApiError } from '@rendition/protocol';
+import { toClientError } from './client-error.ts';
+import { deriveImage, type DeriveDependencies } from './derive-image.ts';
+
+export type DeriveHandlerDependencies = DeriveDependencies & BatchJobDependencies & UrlBases;
+
+// Jobs queued before derive jobs had outbox rows carry other ids; they have nothing to finish.
+const OUTBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The `derive` job: computes one derivative. An eager one also counts itself off its batch, putting
+ * its item in the batch's eager list; a first delivery's job records its outcome for the request
+ * waiting on it.
+ */
+export function createDeriveHandler(deps: DeriveHandlerDependencies): JobHandler<'derive'> {
+  const outboxId = (payload: DeriveJobV1, queueJobId: string) => payload.eager?.jobId ?? (OUTBOX_ID.test(queueJobId) ? queueJobId : undefined);
+  return {
+    async handle(payload, context) {
+      const jobId = outboxId(payload, context.jobId);
+      let derived: DerivedRecord;
+      try {
+        derived = await deriveImage(deps, payload);
+      } catch (error) {
+        const clientError = toClientError(error);
+        if (!clientError) throw error;
+        if (jobId) await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
+        throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
+      }
+      if (payload.eager) {
+        const item = await eagerResultItem(deps, payload, derived);
+        await finishJob(deps, {
+          jobId: payload.eager.jobId,
+          outcome: { kind: 'completed', result: item },
+          resultChange: { kind: 'eager-item', index: payload.eager.index, item },
+        });
+      } else if (jobId) {
+        await finishJob(deps, { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } } });
+      }
+      return { storageKey: derived.storageKey };
+    },
+    async onExhausted(payload, error, context) {
+      const jobId = outboxId(payload, context.jobId);
+      if (!jobId) return;
+      await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: 500, message: `Internal error while deriving: ${error.message}` } } });
+    },
+  };
+}
+
+/** Cloudinary's eager item of a derive job: `{transformation, width, height, bytes, format, url, secure_url}`. */
+async function eagerResultItem(deps: DeriveHandlerDependencies, job: DeriveJobV1, derived: DerivedRecord): Promise<EagerResultItem> {
+  const asset = await findAssetByVersionId(deps.db, job.versionId);
+  if (!asset) throw new ApiError(404, 'Resource not found - the asset version no longer exists');
+  return eagerItem(asset, { requested: job.eager?.requested ?? job.transformation, transformation: job.transformation }, derived, deps);
+}

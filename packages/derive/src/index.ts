@@ -1,0 +1,5 @@
+export { deriveImage, storeDerivative } from './derive-image.ts';
+export type { DeriveDependencies, DerivativeIdentity } from './derive-image.ts';
+export { createDeriveHandler } from './derive-handler.ts';
+export type { DeriveHandlerDependencies } from './derive-handler.ts';
+export { toClientError } from './client-error.ts';

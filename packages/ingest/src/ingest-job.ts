@@ -1,0 +1,84 @@
+import { issueDeleteToken } from '@rendition/assets';
+import { finishJob, type BatchJobDependencies } from '@rendition/batches';
+import { findApiKey, markJobActive } from '@rendition/catalog';
+import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
+import { RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
+import { toAssetView } from '@rendition/intake';
+import { buildUploadResponse } from '@rendition/protocol';
+import { toClientError } from './client-error.ts';
+import { ingest, type IngestDependencies } from './ingest-service.ts';
+
+export type IngestJobDependencies = IngestDependencies & BatchJobDependencies & UrlBases;
+
+/** What an ingest job records as its result: the exact body of the upload response. */
+export interface IngestJobResult {
+  response: Record<string, unknown>;
+}
+
+/** The `ingest` job. Bad input ends it after its client-facing error is recorded; anything else is retried. */
+export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'ingest'> {
+  return {
+    async handle(payload) {
+      await markJobActive(deps.db, payload.jobId);
+      return runIngestJob(deps, payload);
+    },
+    onExhausted: (payload, error) => recordExhaustedIngestJob(deps, payload, error),
+  };
+}
+
+/**
+ * The whole ingest job: store the upload, build the response Cloudinary would give (signed with
+ * the requesting key) and finish the job within its batch, which queues the notifications.
+ */
+export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1): Promise<IngestJobResult> {
+  let outcome;
+  try {
+    outcome = await ingest(deps, job);
+  } catch (error) {
+    const sourceDescription = job.source.kind === 'remote' ? job.source.url : 'file';
+    const clientError = toClientError(error, { sourceDescription });
+    if (!clientError) throw error;
+    await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
+    if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+    throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
+  }
+  const credentials = await findApiKey(deps.db, job.apiKey);
+  if (!credentials) throw new RejectedJobError(`Unknown API key ${job.apiKey}`, { status: 401 });
+  const response = buildUploadResponse(toAssetView(outcome.asset), {
+    apiKey: credentials.apiKey,
+    apiSecret: credentials.apiSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    secureBaseUrl: deps.secureBaseUrl,
+    cloudName: job.cloudName,
+    existing: outcome.existing,
+  });
+  // An upload that found the asset already there (overwrite=false) created nothing it may delete.
+  if (job.returnDeleteToken && !outcome.existing) {
+    response.delete_token = await issueDeleteToken(deps.db, { cloudName: job.cloudName, assetId: outcome.asset.assetId, apiSecret: credentials.apiSecret, jobId: job.jobId });
+  }
+  const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
+  const first = eager[0];
+  const firstItem = first && outcome.firstEager ? eagerItem(outcome.asset, first, outcome.firstEager, deps) : undefined;
+  const followUps = eagerDeriveJobs(outcome.asset, eager, job.batchId, { skipFirst: firstItem !== undefined });
+  if (job.eagerAsync && eager.length > 0) {
+    response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, deps));
+  }
+  const result: IngestJobResult = { response };
+  await finishJob(deps, {
+    jobId: job.jobId,
+    outcome: { kind: 'completed', result: { ...result } },
+    resultChange: { kind: 'upload-stored', response, keepEager: !job.eagerAsync, ...(firstItem ? { firstEagerItem: firstItem } : {}) },
+    followUps,
+    ...(job.eagerAsync && eager.length > 0 ? { notifyUploadNow: response } : {}),
+  });
+  return result;
+}
+
+/** After the last attempt of a job that kept failing for an internal reason. */
+export async function recordExhaustedIngestJob(deps: IngestJobDependencies, job: IngestJobV1, error: Error): Promise<void> {
+  await finishJob(deps, {
+    jobId: job.jobId,
+    outcome: { kind: 'failed', error: { status: 500, message: `Internal error while processing the upload: ${error.message}` } },
+  });
+  if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+}

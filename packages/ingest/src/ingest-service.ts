@@ -1,0 +1,412 @@
+import { extname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  commitAssetVersion,
+  deleteDerivedOfVersion,
+  findAsset,
+  findAssetByVersionId,
+  type AssetRecord,
+  type CatalogDb,
+} from '@rendition/catalog';
+import type { IngestJobV1, IngestSource } from '@rendition/jobs';
+import {
+  convertImage,
+  detectMediaType,
+  executeImagePlan,
+  isConvertTarget,
+  MediaError,
+  probeImage,
+  probeImageHeader,
+  verifyImageDecodes,
+  type DetectedType,
+  type ImageExecution,
+  type ImageLimits,
+  type ImageProbe,
+} from '@rendition/media';
+import type { GuardedFetcher } from '@rendition/net';
+import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
+import { originalKey, type BlobStore } from '@rendition/storage';
+import { storeDerivative } from '@rendition/derive';
+import { eagerFormat } from '@rendition/derivations';
+import type { DerivedRecord } from '@rendition/catalog';
+import { parseTransformation, planHash } from '@rendition/transform';
+import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
+
+export interface IngestDependencies {
+  db: CatalogDb;
+  store: BlobStore;
+  fetcher: GuardedFetcher;
+  /** Reads `s3://bucket/key` sources from the buckets the operator allowed. */
+  openS3Source(bucket: string, key: string): Promise<Readable>;
+  limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number } & ImageLimits;
+  tmpDir: string;
+}
+
+export interface IngestOutcome {
+  asset: AssetRecord;
+  /** overwrite=false met an asset already stored under the public_id. */
+  existing: boolean;
+  /** The first eager item, when this ingest derived and recorded it itself (job.eagerInIngest). */
+  firstEager?: DerivedRecord;
+}
+
+/**
+ * The worker's side of an upload: read the source, learn what it is from its bytes, probe it,
+ * store the original under ids we generated and record it in the catalog. Deterministic per
+ * job id, so a retry after a crash finds its own committed version instead of adding another.
+ */
+export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promise<IngestOutcome> {
+  const versionId = job.jobId.replaceAll('-', '');
+  const committed = await findAssetByVersionId(deps.db, versionId);
+  if (committed) return { asset: committed, existing: false };
+
+  const outcome = await withTempDir(deps.tmpDir, async (dir) => {
+    const original = await readSource(deps, job.source, join(dir, 'source'));
+    if (original.bytes === 0) throw new ApiError(400, 'Empty file');
+    const detected = await detectMediaType(original.path);
+    if (!detected) throw new ApiError(400, 'Empty file');
+    const resourceType = checkResourceType(job.request.resourceType, detected);
+    const prepared = await prepareOriginal(deps, job, original, detected, resourceType, dir);
+    return storeAndCommit(deps, job, versionId, resourceType, prepared);
+  });
+
+  if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+  return outcome;
+}
+
+async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {
+  switch (source.kind) {
+    case 'staged':
+      if (source.bytes !== undefined && source.md5 !== undefined) {
+        // Staged by our API, which limited and measured the bytes: copied as they are.
+        await deps.store.getFile(source.key, path);
+        return { path, bytes: source.bytes, md5: source.md5 };
+      }
+      return writeStreamToFile(await deps.store.get(source.key), path, deps.limits.maxUploadBytes, () => fileTooLarge(deps.limits.maxUploadBytes));
+    case 'remote': {
+      const response = await deps.fetcher.fetch(source.url);
+      if (response.status < 200 || response.status > 299) {
+        response.body.destroy();
+        throw new ApiError(400, `Error in loading ${source.url} - ${response.status}`);
+      }
+      return writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes));
+    }
+    case 's3':
+      return writeStreamToFile(
+        await deps.openS3Source(source.bucket, source.key),
+        path,
+        deps.limits.maxRemoteBytes,
+        () => fileTooLarge(deps.limits.maxRemoteBytes),
+      );
+  }
+}
+
+function fileTooLarge(limit: number): ApiError {
+  return new ApiError(400, `File size too large. Maximum is ${limit}.`);
+}
+
+/** The bytes decide the type; the requested resource_type only decides what is acceptable. */
+function checkResourceType(requested: IngestJobV1['request']['resourceType'], detected: DetectedType): 'image' | 'video' | 'raw' {
+  if (requested === 'auto') return detected.resourceType;
+  if (requested === 'raw') return 'raw';
+  if (detected.resourceType !== requested) {
+    throw new ApiError(400, requested === 'image' ? 'Invalid image file' : 'Invalid video file');
+  }
+  return requested;
+}
+
+interface PreparedOriginal {
+  file: WrittenFile;
+  /** The first eager item, derived from this file before it was stored. */
+  firstEager?: FirstEager;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  pages: number | null;
+  contentType: string;
+  publicId: string;
+}
+
+async function prepareOriginal(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  original: WrittenFile,
+  detected: DetectedType,
+  resourceType: 'image' | 'video' | 'raw',
+  dir: string,
+): Promise<PreparedOriginal> {
+  const { request } = job;
+  if (resourceType === 'raw') {
+    const extension = rawExtension(job.source, detected);
+    if (request.allowedFormats.length > 0 && !request.allowedFormats.includes(extension)) {
+      throw new ApiError(400, `Raw file format ${extension || 'unknown'} not allowed`);
+    }
+    const publicId = request.publicIdGenerated && extension ? rawPublicIdWithExtension(request.publicId, extension) : request.publicId;
+    return { file: original, format: null, width: null, height: null, pages: null, contentType: contentTypeForRaw(publicId), publicId };
+  }
+
+  if (resourceType === 'video') {
+    // Video is stored as-is until the video issue adds ffprobe.
+    checkAllowedFormat(request.allowedFormats, detected.format, request.format, 'Video');
+    return {
+      file: original,
+      format: detected.format,
+      width: null,
+      height: null,
+      pages: null,
+      contentType: detected.mime,
+      publicId: request.publicId,
+    };
+  }
+
+  const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
+  if (job.incoming === null && request.format === null && job.eagerInIngest) {
+    const { facts, firstEager } = await probeSharingFirstEager(deps, job, original.path, detected, limits, dir);
+    return {
+      file: original,
+      ...(firstEager ? { firstEager } : {}),
+      format: facts.format,
+      width: facts.width,
+      height: facts.height,
+      pages: facts.pages,
+      contentType: contentTypeForFormat(facts.format),
+      publicId: request.publicId,
+    };
+  }
+  const probe = await probeOrKeepAsIs(original.path, detected, limits);
+  const target = targetFormat(request.format, request.allowedFormats, probe.format);
+  if (job.incoming !== null) {
+    if (!isConvertTarget(target) || probe.width === null) throw new ApiError(400, `Cannot apply an incoming transformation to ${probe.format}`);
+    const transformedPath = join(dir, `incoming.${target}`);
+    const transformed = await executeImagePlan(original.path, transformedPath, parseTransformation(job.incoming), {
+      format: target,
+      limits: { ...limits, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+    });
+    return {
+      file: await hashFile(transformedPath),
+      format: target,
+      width: transformed.width,
+      height: transformed.height,
+      pages: 1,
+      contentType: contentTypeForFormat(target),
+      publicId: request.publicId,
+    };
+  }
+  if (target === probe.format) {
+    return {
+      file: original,
+      format: probe.format,
+      width: probe.width,
+      height: probe.height,
+      pages: probe.pages,
+      contentType: contentTypeForFormat(probe.format),
+      publicId: request.publicId,
+    };
+  }
+  if (!isConvertTarget(target) || probe.width === null) {
+    throw new ApiError(400, `Cannot convert ${probe.format} to ${target} on upload`);
+  }
+  const convertedPath = join(dir, `converted.${target}`);
+  const converted = await convertImage(original.path, convertedPath, target, limits);
+  return {
+    file: await hashFile(convertedPath),
+    format: target,
+    width: converted.width,
+    height: converted.height,
+    pages: converted.pages,
+    contentType: contentTypeForFormat(target),
+    publicId: request.publicId,
+  };
+}
+
+// Images Cloudinary accepts that this build of libvips cannot decode: stored as they came, without
+// dimensions, until the pdf.js and ffmpeg work probes them.
+const STORED_UNPROBED_FORMATS = new Set(['pdf', 'heic', 'heif', 'psd', 'bmp', 'ico']);
+
+type ImageFacts = Pick<ImageProbe, 'format' | 'pages'> & { width: number | null; height: number | null };
+
+async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
+  try {
+    return await probeImage(path, limits);
+  } catch (error) {
+    return keptAsIs(error, detected);
+  }
+}
+
+function keptAsIs(error: unknown, detected: DetectedType): ImageFacts {
+  if (error instanceof MediaError && error.kind === 'unsupported' && STORED_UNPROBED_FORMATS.has(detected.format)) {
+    return { format: detected.format, width: null, height: null, pages: 1 };
+  }
+  throw error;
+}
+
+/**
+ * probeOrKeepAsIs for an upload whose first eager item the ingest derives: the header first, then the
+ * derivation, whose decode (same strictness as the verification) proves the upload decodes when it
+ * read every pixel; otherwise, or when it failed, the verification decode runs as usual. A corrupt
+ * upload is refused either way, before anything is stored.
+ */
+async function probeSharingFirstEager(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  path: string,
+  detected: DetectedType,
+  limits: ImageLimits,
+  dir: string,
+): Promise<{ facts: ImageFacts; firstEager?: FirstEager }> {
+  const header = await probeImageHeader(path, limits).catch((error: unknown) => keptAsIs(error, detected));
+  checkAllowedFormat(job.request.allowedFormats, header.format, null, 'Image');
+  if (!('animated' in header)) return { facts: header };
+  const firstEager = await deriveFirstEager(deps, job, path, header.format, dir);
+  if (!firstEager?.result.decodedEveryPixel) await verifyImageDecodes(path, header, limits);
+  return { facts: header, ...(firstEager ? { firstEager } : {}) };
+}
+
+interface FirstEager {
+  transformation: string;
+  transformationHash: string;
+  format: string;
+  path: string;
+  result: ImageExecution;
+}
+
+/**
+ * Derives the upload's first eager item from the scratch copy of the original, as the derive job
+ * would (same plan, format and limits). On any failure there is none: the item then goes to a derive job
+ * like the others, which reports the failure the usual way, and the upload is verified on its own.
+ */
+async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path: string, originalFormat: string, dir: string): Promise<FirstEager | undefined> {
+  const spec = job.eager[0];
+  if (!spec) return undefined;
+  const format = eagerFormat(spec, { format: originalFormat });
+  const outputPath = join(dir, `eager-0.${format}`);
+  const plan = parseTransformation(spec.transformation);
+  try {
+    const result = await executeImagePlan(path, outputPath, plan, {
+      format,
+      limits: { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+    });
+    return { transformation: spec.transformation, transformationHash: planHash(plan), format, path: outputPath, result };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores and records the first eager item of a committed version; on any failure the derive job does it. */
+async function recordFirstEager(deps: IngestDependencies, asset: AssetRecord, firstEager: FirstEager): Promise<DerivedRecord | undefined> {
+  const identity = {
+    assetId: asset.assetId,
+    versionId: asset.versionId,
+    transformationHash: firstEager.transformationHash,
+    format: firstEager.format,
+    transformation: firstEager.transformation,
+  };
+  try {
+    return await storeDerivative(deps, identity, firstEager.path, firstEager.result);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `format` converts; `allowed_formats` refuses, unless `format` names an allowed target. */
+function targetFormat(format: string | null, allowed: string[], actual: string): string {
+  const target = format ?? actual;
+  checkAllowedFormat(allowed, actual, format, 'Image');
+  return target;
+}
+
+function checkAllowedFormat(allowed: string[], actual: string, format: string | null, kind: 'Image' | 'Video'): void {
+  if (allowed.length === 0 || allowed.includes(actual)) return;
+  if (format !== null && allowed.includes(format)) return;
+  throw new ApiError(400, `${kind} file format ${actual} not allowed`);
+}
+
+function rawExtension(source: IngestSource, detected: DetectedType): string {
+  const fromName = source.filename ? extname(source.filename).slice(1).toLowerCase() : '';
+  if (/^[a-z0-9]{1,10}$/.test(fromName)) return fromName;
+  return detected.format;
+}
+
+async function storeAndCommit(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  versionId: string,
+  resourceType: 'image' | 'video' | 'raw',
+  prepared: PreparedOriginal,
+  attempt = 1,
+): Promise<IngestOutcome> {
+  const { request } = job;
+  const identity = { cloudName: job.cloudName, resourceType, type: request.type, publicId: prepared.publicId };
+  const current = await findAsset(deps.db, identity);
+  if (current && !request.overwrite) return { asset: current, existing: true };
+
+  const assetId = current?.assetId ?? job.newAssetId;
+  const storageKey = originalKey(assetId, versionId);
+  await deps.store.putFile(storageKey, prepared.file.path, { contentType: prepared.contentType });
+
+  const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
+  const asset: AssetRecord = {
+    ...identity,
+    assetId,
+    version: Math.floor(Date.now() / 1000),
+    versionId,
+    format: prepared.format,
+    width: prepared.width,
+    height: prepared.height,
+    pages: prepared.pages,
+    bytes: prepared.file.bytes,
+    etag: prepared.file.md5,
+    contentType: prepared.contentType,
+    storageKey,
+    tags: request.tags,
+    context: request.context,
+    metadata: request.metadata,
+    assetFolder: request.assetFolder,
+    displayName: request.displayName ?? lastSegment,
+    originalFilename: request.originalFilename,
+    accessMode: request.accessMode,
+    createdAt: new Date(),
+  };
+
+  let result;
+  try {
+    result = await commitAssetVersion(deps.db, {
+      asset,
+      overwrite: request.overwrite,
+      backup: job.backup,
+      ...(current ? { replacesAssetId: current.assetId } : {}),
+    });
+  } catch (error) {
+    await deps.store.delete(storageKey);
+    throw error;
+  }
+  switch (result.kind) {
+    case 'existing':
+      // Lost a race with another upload of the same public_id while overwrite=false.
+      if (result.asset.storageKey !== storageKey) await deps.store.delete(storageKey);
+      return { asset: result.asset, existing: true };
+    case 'asset-gone':
+      // A destroy or rename took the asset between findAsset and the commit: the blob was stored under
+      // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
+      await deps.store.delete(storageKey);
+      if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
+      return storeAndCommit(deps, job, versionId, resourceType, prepared, attempt + 1);
+    case 'overwritten': {
+      // Derivatives of the replaced version go; its original goes too unless it is a backup.
+      const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
+      const replaced = result.replacedKept ? [] : [result.replacedStorageKey];
+      const stale = [...replaced, ...derivedKeys].filter((key) => key !== storageKey);
+      await Promise.all(stale.map((key) => deps.store.delete(key)));
+      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
+    }
+    case 'created':
+    case 'already-committed':
+      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
+  }
+}
+
+async function withFirstEager(deps: IngestDependencies, outcome: IngestOutcome, firstEager: FirstEager | undefined): Promise<IngestOutcome> {
+  if (!firstEager) return outcome;
+  const derived = await recordFirstEager(deps, outcome.asset, firstEager);
+  return derived ? { ...outcome, firstEager: derived } : outcome;
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { resolveCloudMetadata } from '@rendition/assets';
+import { waitForBatch } from '@rendition/batches';
+import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
+import { eagerDeriveJobs, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
+import type { JobQueues } from '@rendition/jobs';
+import type { AddressPolicy } from '@rendition/net';
+import {
+  ApiError,
+  buildUploadResponse,
+  parseContext,
+  parseDeliveryType,
+  parseTags,
+  readBoolean,
+  readString,
+  type RawParams,
+  type ResourceType,
+} from '@rendition/protocol';
+import { toAssetView } from './asset-view.ts';
+import { checkedNotificationUrl } from '@rendition/webhooks';
+
+export interface ExplicitDependencies {
+  db: CatalogDb;
+  queues: JobQueues;
+  outcomes: OutcomeWaiter;
+  addressPolicy: AddressPolicy;
+  publicBaseUrl: string;
+  secureBaseUrl: string;
+  limits: { syncUploadTimeoutMs: number };
+}
+
+/**
+ * `explicit`: applies tags, context and eager derivations to an asset that exists. Its eager jobs
+ * form a batch like an upload's, so they are as durable and are notified the same way.
+ */
+export async function applyExplicit(
+  deps: ExplicitDependencies,
+  input: { cloudName: string; credentials: ApiCredentials; resourceType: ResourceType; params: RawParams },
+): Promise<Record<string, unknown>> {
+  const { params } = input;
+  const publicId = readString(params, 'public_id');
+  if (!publicId) throw new ApiError(400, 'Missing required parameter - public_id');
+  const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
+  const found = await findAsset(deps.db, { cloudName: input.cloudName, resourceType: input.resourceType, type, publicId });
+  if (!found) throw new ApiError(404, `Resource not found - ${publicId}`);
+
+  const eagerAsync = readBoolean(params, 'eager_async', false);
+  const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
+  const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
+  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
+  if (specs.length > 0 && found.resourceType !== 'image') throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
+
+  // Structured metadata merges: the fields given change, an empty value clears one.
+  const metadata =
+    params.metadata === undefined
+      ? undefined
+      : await resolveCloudMetadata(deps.db, input.cloudName, parseContext(readString(params, 'metadata') ?? ''), {
+          mode: 'update',
+          clearInvalid: readBoolean(params, 'clear_invalid', false),
+        });
+  const asset =
+    params.tags !== undefined || params.context !== undefined || metadata !== undefined
+      ? await updateAssetMetadata(deps.db, found.assetId, {
+          ...(params.tags !== undefined ? { tags: parseTags(params) } : {}),
+          ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '') } : {}),
+          ...(metadata !== undefined ? { metadata } : {}),
+        })
+      : found;
+  const response = buildUploadResponse(toAssetView(asset), {
+    apiKey: input.credentials.apiKey,
+    apiSecret: input.credentials.apiSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    secureBaseUrl: deps.secureBaseUrl,
+    cloudName: input.cloudName,
+  });
+  if (specs.length === 0) return response;
+
+  const batchId = randomBytes(32).toString('hex');
+  const jobs = eagerDeriveJobs(asset, specs, batchId);
+  await createBatchWithJobs(
+    deps.db,
+    {
+      batchId,
+      cloudName: input.cloudName,
+      apiKey: input.credentials.apiKey,
+      kind: 'explicit',
+      notificationUrls: notificationUrl ? [notificationUrl] : [],
+      eagerAsync: true,
+      eagerNotificationUrls: eagerNotificationUrl ? [eagerNotificationUrl] : [],
+      result: response,
+    },
+    jobs,
+  );
+  // Recorded first; if Redis refuses now, the relay queues them later.
+  await Promise.allSettled(jobs.map((job) => deps.queues.enqueue('derive', job.payload, job.id)));
+  if (eagerAsync) {
+    const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
+    return { ...response, eager: specs.map((spec) => eagerPlaceholder(asset, spec, batchId, bases)) };
+  }
+  return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+}

@@ -1,0 +1,213 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { resolveCloudMetadata } from '@rendition/assets';
+import { finishJob, waitForBatch, waitForJob } from '@rendition/batches';
+import { cloudNotificationUrls, createBatchWithJobs, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
+import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
+import { ingestJob, type IngestJobV1, type IngestSource, type JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
+import { ApiError, buildAsyncPendingResponse, type UploadRequest } from '@rendition/protocol';
+import { measureStream } from '@rendition/scratch';
+import { stagingKey, type BlobStore } from '@rendition/storage';
+import { checkedNotificationUrl } from '@rendition/webhooks';
+import { resolveUploadNaming } from './upload-naming.ts';
+
+export interface IntakeDependencies {
+  db: CatalogDb;
+  store: BlobStore;
+  queues: JobQueues;
+  outcomes: OutcomeWaiter;
+  logger: Logger;
+  addressPolicy: AddressPolicy;
+  s3SourceBuckets: readonly string[];
+  limits: { maxDataUriBytes: number; syncUploadTimeoutMs: number };
+}
+
+export interface StagedFile {
+  source: IngestSource & { kind: 'staged' };
+  discard(): Promise<void>;
+}
+
+/** Streams an uploaded file part into the staging area; the API never holds it in memory. */
+export async function stageFile(deps: Pick<IntakeDependencies, 'store'>, body: Readable, filename: string | undefined): Promise<StagedFile> {
+  const key = stagingKey(randomUUID());
+  const measured = measureStream(body);
+  await deps.store.put(key, measured.stream);
+  const { bytes, md5 } = measured.result();
+  return {
+    source: { kind: 'staged', key, ...(filename ? { filename } : {}), bytes, md5 },
+    discard: () => deps.store.delete(key),
+  };
+}
+
+const DATA_URI = /^data:([a-z]+\/[a-z0-9.+-]+)?((?:;[a-z0-9-]+=[^;,]*)*);base64,/i;
+
+/** The `file` parameter as text: a data URI, an http(s) URL or an allowed s3:// object. */
+export async function sourceFromFileParameter(deps: IntakeDependencies, value: string): Promise<{ source: IngestSource; staged?: StagedFile }> {
+  const trimmed = value.trim();
+  const dataUri = DATA_URI.exec(trimmed);
+  if (dataUri) {
+    const payload = trimmed.slice(dataUri[0].length);
+    // Decoded size is known from the text length, so an oversize URI is refused before decoding.
+    const decodedBytes = Math.floor((payload.replace(/=+$/, '').length * 3) / 4);
+    if (decodedBytes > deps.limits.maxDataUriBytes) {
+      throw new ApiError(400, `File size too large. Got ${decodedBytes}. Maximum is ${deps.limits.maxDataUriBytes}.`);
+    }
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(payload)) throw new ApiError(400, 'Invalid data URI: not base64');
+    const staged = await stageFile(deps, Readable.from([Buffer.from(payload, 'base64')]), undefined);
+    return { source: staged.source, staged };
+  }
+  if (/^https?:\/\//i.test(trimmed)) {
+    try {
+      assertFetchableUrl(trimmed, deps.addressPolicy);
+    } catch (error) {
+      if (error instanceof RemoteFetchError) throw new ApiError(400, error.message, { cause: error });
+      throw error;
+    }
+    return { source: { kind: 'remote', url: trimmed, ...filenameOfUrl(trimmed) } };
+  }
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(trimmed);
+  if (s3) {
+    const [, bucket = '', key = ''] = s3;
+    if (!deps.s3SourceBuckets.includes(bucket)) throw new ApiError(400, `Unsupported source URL: s3://${bucket} is not an allowed bucket`);
+    return { source: { kind: 's3', bucket, key, ...filenameOfUrl(`s3://${bucket}/${key}`) } };
+  }
+  throw new ApiError(400, `Unsupported source URL: ${trimmed.slice(0, 200)}`);
+}
+
+function filenameOfUrl(url: string): { filename?: string } {
+  try {
+    const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+    return last ? { filename: last } : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Accepts an upload as a batch of one ingest job. The batch and its job are written to PostgreSQL
+ * (the outbox) before Redis is asked to run the job, so an accepted upload is never lost: if Redis
+ * drops it, the relay queues it again. `async=true` answers now; otherwise we wait for the job.
+ */
+export async function acceptUpload(
+  deps: IntakeDependencies,
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
+): Promise<Record<string, unknown>> {
+  const jobId = randomUUID();
+  const batchId = randomBytes(32).toString('hex');
+  let job: IngestJobV1;
+  try {
+    if (!deps.queues.isConnected()) throw queueUnavailable();
+    checkedNotificationUrl(deps.addressPolicy, input.request.notificationUrl);
+    checkedNotificationUrl(deps.addressPolicy, input.request.eagerNotificationUrl, 'eager_notification_url');
+    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager);
+    const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
+    // Typed against the cloud's fields now, so an invalid value is a 400 before any job exists.
+    const metadata = await resolveCloudMetadata(deps.db, input.cloudName, input.request.metadata, {
+      mode: 'upload',
+      clearInvalid: input.request.clearInvalid === true,
+    });
+    const eagerAsync = input.request.eagerAsync && eager.length > 0;
+    job = {
+      ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }),
+      eager,
+      eagerAsync,
+      eagerInIngest: eager.length > 0 && (!eagerAsync || input.request.async === true),
+      incoming,
+    };
+    const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
+    await createBatchWithJobs(
+      deps.db,
+      {
+        batchId,
+        cloudName: input.cloudName,
+        apiKey: input.apiKey,
+        kind: 'upload',
+        notificationUrls,
+        eagerAsync: job.eagerAsync,
+        eagerNotificationUrls: input.request.eagerNotificationUrl ? [input.request.eagerNotificationUrl] : [],
+      },
+      [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
+    );
+  } catch (error) {
+    // Until the job is recorded the staged bytes are ours to clean up.
+    await input.staged?.discard();
+    throw error;
+  }
+
+  try {
+    await deps.queues.enqueue('ingest', job, jobId);
+  } catch (cause) {
+    // An async batch is safe in the outbox: the relay queues it once Redis is back.
+    if (!input.request.async) {
+      const error = queueUnavailable(cause);
+      await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: error.status, message: error.message } } });
+      await input.staged?.discard();
+      throw error;
+    }
+  }
+  if (input.request.async) {
+    return buildAsyncPendingResponse({
+      ...(input.request.publicId !== undefined ? { publicId: job.request.publicId } : {}),
+      type: input.request.type,
+      resourceType: input.request.resourceType,
+      batchId,
+    });
+  }
+  const response = await waitForResponse(deps, jobId);
+  // Synchronous eager derivations finish after the ingest job: the answer is the finished batch.
+  if (job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image') return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+  return response;
+}
+
+
+function queueUnavailable(cause?: unknown): ApiError {
+  return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+}
+
+
+function buildIngestJob(
+  jobId: string,
+  batchId: string,
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming'> {
+  const naming = resolveUploadNaming(input.request, input.source.filename);
+  return {
+    v: 1,
+    jobId,
+    batchId,
+    cloudName: input.cloudName,
+    apiKey: input.apiKey,
+    source: input.source,
+    newAssetId: randomBytes(16).toString('hex'),
+    returnDeleteToken: input.request.returnDeleteToken,
+    backup: input.request.backup,
+    request: {
+      resourceType: input.request.resourceType,
+      type: input.request.type,
+      publicId: naming.publicId,
+      publicIdGenerated: naming.publicIdGenerated,
+      originalFilename: naming.originalFilename,
+      assetFolder: naming.assetFolder,
+      displayName: naming.displayName,
+      overwrite: input.request.overwrite,
+      tags: input.request.tags,
+      context: input.request.context,
+      metadata: input.metadata,
+      format: input.request.format ?? null,
+      allowedFormats: input.request.allowedFormats,
+      accessMode: input.request.accessMode ?? 'public',
+    },
+  };
+}
+
+/** The ingest job's response, once its outcome is recorded. */
+async function waitForResponse(deps: IntakeDependencies, jobId: string): Promise<Record<string, unknown>> {
+  const record = await waitForJob(deps, jobId, deps.limits.syncUploadTimeoutMs);
+  if (!record) {
+    throw new ApiError(500, `Upload is still processing after ${deps.limits.syncUploadTimeoutMs} ms (job ${jobId}); it will complete in the background`, { expose: true });
+  }
+  if (record.status === 'failed' || !record.result) throw new ApiError(record.error?.status ?? 500, record.error?.message ?? `Upload failed (job ${jobId})`, { expose: true });
+  return (record.result as { response: Record<string, unknown> }).response;
+}

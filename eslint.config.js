@@ -55,7 +55,7 @@ function restrictionsFor(name) {
     const allowed = others.filter((other) => layerAllows(name, other));
     add(
       refused.length ? [workspaceSource(refused)] : [],
-      `@rendition/${name} is a ${me.layer} workspace; it may import ${allowed.length ? allowed.map((other) => `@rendition/${other}`).join(', ') : 'no @rendition package'} (scripts/layers.ts).`,
+      `@rendition/${name} is ${/^[aeiou]/.test(me.layer) ? 'an' : 'a'} ${me.layer} workspace; it may import ${allowed.length ? allowed.map((other) => `@rendition/${other}`).join(', ') : 'no @rendition package'} (scripts/layers.ts).`,
     );
     const workerSide = others.filter((other) => layerAllows(name, other) && sideForbids(name, other));
     add(workerSide.length ? [workspaceSource(workerSide)] : [], `@rendition/${name} runs in the API process, which never loads media code: worker-side workspaces (${workerSide.join(', ')}) are off limits.`);
@@ -65,7 +65,7 @@ function restrictionsFor(name) {
   // third-party and built-in modules
   const restrictedModules = new Set();
   for (const { modules, owners, why } of OWNED_MODULES) {
-    if (owners.includes(name)) continue;
+    if (owners.includes(name) || me?.layer === 'test-support') continue;
     modules.forEach((spec) => restrictedModules.add(spec));
     add(modules.map(moduleSource), `${modules.join(', ')}: ${why}.`);
   }
@@ -131,6 +131,13 @@ export default defineConfig(
   {
     files: SOURCE_FILES,
     plugins: { rendition: { rules: { 'workspace-relative-imports': workspaceRelativeImports } } },
+    rules: {
+      // the code's convention: a leading _ marks a binding left unused on purpose ({ a: _a, ...rest }, (_options) => ...)
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+    },
   },
 
   // Import boundaries. Flat config replaces (does not merge) a rule's options per matching block, so each

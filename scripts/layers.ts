@@ -52,7 +52,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   worker: { layer: 'app', side: 'worker' },
   cli: { layer: 'app', alsoImports: ['api', 'worker'] },
 
-  // test helpers: imported by test files only; may themselves import any package (not apps)
+  // test helpers: imported by test files only; may themselves import any package (not apps) and any module
   testing: { layer: 'test-support' },
 };
 

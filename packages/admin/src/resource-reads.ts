@@ -186,7 +186,7 @@ function listItem(deps: AdminReadDependencies, caller: AdminCaller, asset: Asset
   item.folder = publicIdFolder(asset.publicId);
   item.asset_folder = asset.assetFolder;
   item.display_name = asset.displayName;
-  Object.assign(item, assetUrls(view(asset), urlOptions(deps, caller)));
+  Object.assign(item, assetUrls(asset, urlOptions(deps, caller)));
   // Kept for itemShape, which drops what was not asked for.
   item.tags = [...asset.tags];
   if (Object.keys(asset.context).length > 0) item.context = { custom: { ...asset.context } };
@@ -221,23 +221,13 @@ function derivedItem(deps: AdminReadDependencies, caller: AdminCaller, asset: As
     format: derived.format,
     bytes: derived.bytes,
     id: derivedId(derived),
-    ...assetUrls({ ...view(asset), format: derived.format }, urlOptions(deps, caller), derived.transformation),
+    ...assetUrls({ ...asset, format: derived.format }, urlOptions(deps, caller), derived.transformation),
   };
 }
 
 /** A stable 32-hex id per derivative (Cloudinary's derived ids look the same), computed from its catalog key. */
 export function derivedId(derived: Pick<DerivedRecord, 'assetId' | 'versionId' | 'transformationHash' | 'format'>): string {
   return createHash('md5').update(`${derived.assetId}\n${derived.versionId}\n${derived.transformationHash}\n${derived.format}`).digest('hex');
-}
-
-function view(asset: AssetRecord) {
-  return {
-    publicId: asset.publicId,
-    resourceType: parseResourceType(asset.resourceType),
-    type: parseDeliveryType(asset.type),
-    version: asset.version,
-    format: asset.format,
-  };
 }
 
 function urlOptions(deps: AdminReadDependencies, caller: AdminCaller) {

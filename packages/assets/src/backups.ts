@@ -7,7 +7,17 @@ import {
   findVersionBackup,
   type AssetRecord,
 } from '@rendition/catalog';
-import { ApiError, contentTypeForFormat, missingParameter, parseDeliveryType, readList, readString, type RawParams, type ResourceType } from '@rendition/protocol';
+import {
+  ApiError,
+  contentTypeForFormat,
+  missingParameter,
+  parseDeliveryType,
+  readList,
+  readString,
+  type DeliveryType,
+  type RawParams,
+  type ResourceType,
+} from '@rendition/protocol';
 import { BlobNotFoundError, originalKey } from '@rendition/storage';
 import { assetResponse, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';
 
@@ -74,7 +84,7 @@ export async function restoreAssetsCommand(
 async function restoreOne(
   deps: ManagementDependencies,
   request: ManagementRequest,
-  target: { resourceType: ResourceType; type: string; publicId: string; versionId?: string },
+  target: { resourceType: ResourceType; type: DeliveryType; publicId: string; versionId?: string },
 ): Promise<Record<string, unknown>> {
   const identity = { cloudName: request.cloudName, resourceType: target.resourceType, type: target.type, publicId: target.publicId };
   const found = await findRestorableVersion(deps.db, { identity, ...(target.versionId ? { versionId: target.versionId } : {}) });

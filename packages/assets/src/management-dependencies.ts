@@ -1,5 +1,5 @@
 import type { ApiCredentials, AssetRecord, CatalogDb, DestroyedAsset } from '@rendition/catalog';
-import { buildUploadResponse, parseDeliveryType, parseResourceType, type RawParams, type ResourceType } from '@rendition/protocol';
+import { buildUploadResponse, type RawParams, type ResourceType } from '@rendition/protocol';
 import { assetPrefix, type BlobStore } from '@rendition/storage';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -26,8 +26,7 @@ export interface ManagementRequest {
 
 /** The resource JSON of an asset (rename's response), signed with the requesting key. */
 export function assetResponse(deps: ManagementDependencies, request: ManagementRequest, asset: AssetRecord): Record<string, unknown> {
-  const view = { ...asset, resourceType: parseResourceType(asset.resourceType), type: parseDeliveryType(asset.type) };
-  return buildUploadResponse(view, {
+  return buildUploadResponse(asset, {
     apiKey: request.credentials.apiKey,
     apiSecret: request.credentials.apiSecret,
     publicBaseUrl: deps.publicBaseUrl,

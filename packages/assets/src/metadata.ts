@@ -1,3 +1,4 @@
+import type { MetadataChanges, MetadataValue } from '@rendition/catalog';
 import { ApiError } from '@rendition/protocol';
 
 /**
@@ -10,7 +11,8 @@ import { ApiError } from '@rendition/protocol';
 
 export const METADATA_FIELD_TYPES = ['string', 'integer', 'date', 'enum', 'set'] as const;
 export type MetadataFieldType = (typeof METADATA_FIELD_TYPES)[number];
-export type MetadataValue = string | number | string[];
+// The stored value and the change of an asset's metadata are the catalog's types (one definition each).
+export type { MetadataChanges, MetadataValue };
 
 export interface DatasourceEntry {
   external_id: string;
@@ -32,12 +34,6 @@ export interface MetadataFieldDefinition {
   default_value: MetadataValue | null;
   validation: ValidationRule | null;
   datasource: { values: DatasourceEntry[] } | null;
-}
-
-/** What a metadata parameter does to an asset: values to set, fields to clear. */
-export interface MetadataChanges {
-  set: Record<string, MetadataValue>;
-  clear: string[];
 }
 
 export type Checked = { ok: true; value: MetadataValue } | { ok: false; reason: string };

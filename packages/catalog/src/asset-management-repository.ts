@@ -1,8 +1,10 @@
 import { sql, type ColumnType, type Kysely, type Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { Database } from './database-schema.ts';
-import { findAsset, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
-import { keepBackupsOfDestroyedAsset } from './backups-repository.ts';
+import type { AssetIdentity, AssetRecord, AssetScope } from './asset-records.ts';
+import { findAsset } from './assets-repository.ts';
+import { keepBackupsOfDestroyedAsset } from './backup-retention.ts';
+import { identityIs, scopeIs } from './identity-filters.ts';
 import { inRequestOrder, updateAssetsInScope } from './scoped-update.ts';
 
 /**
@@ -22,13 +24,6 @@ export interface DeleteTokensTable {
 }
 
 type ManagementDb = Kysely<Database & { delete_tokens: DeleteTokensTable }>;
-
-/** Where a management call looks for public_ids: one cloud, resource type and delivery type. */
-export interface AssetScope {
-  cloudName: string;
-  resourceType: string;
-  type: string;
-}
 
 /** An asset whose rows are gone: everything stored under its asset id may now be deleted. */
 export interface DestroyedAsset {
@@ -135,8 +130,7 @@ export async function renameAsset(
     const rows = await trx
       .selectFrom('assets')
       .select(['asset_id', 'public_id', 'type'])
-      .where('cloud_name', '=', from.cloudName)
-      .where('resource_type', '=', from.resourceType)
+      .where(scopeIs({ cloudName: from.cloudName, resourceType: from.resourceType }))
       .where((eb) =>
         eb.or([
           eb.and([eb('type', '=', from.type), eb('public_id', '=', from.publicId)]),
@@ -179,15 +173,7 @@ export async function renameAsset(
 /** Deletes an asset's catalog rows; undefined when no such asset (or a concurrent rename/destroy won). */
 export async function destroyAsset(db: CatalogDb, identity: AssetIdentity): Promise<DestroyedAsset | undefined> {
   return inTransaction(db, async (trx) => {
-    const row = await trx
-      .selectFrom('assets')
-      .select('asset_id')
-      .where('cloud_name', '=', identity.cloudName)
-      .where('resource_type', '=', identity.resourceType)
-      .where('type', '=', identity.type)
-      .where('public_id', '=', identity.publicId)
-      .forUpdate()
-      .executeTakeFirst();
+    const row = await trx.selectFrom('assets').select('asset_id').where(identityIs(identity)).forUpdate().executeTakeFirst();
     return row ? deleteAssetRows(trx, row.asset_id) : undefined;
   });
 }
@@ -222,8 +208,7 @@ export async function updateTags(
       await trx
         .updateTable('assets')
         .set({ tags: withoutTags, updated_at: new Date() })
-        .where('cloud_name', '=', scope.cloudName)
-        .where('resource_type', '=', scope.resourceType)
+        .where(scopeIs({ cloudName: scope.cloudName, resourceType: scope.resourceType }))
         .where(sql<boolean>`tags && ${tagArray}`)
         .where((eb) => eb.not(eb.and([eb('type', '=', scope.type), eb('public_id', 'in', input.publicIds)])))
         .execute();

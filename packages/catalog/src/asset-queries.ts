@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
-import { assetRecordFromRow, type AssetRecord } from './assets-repository.ts';
+import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
 import { derivedRecordFromRow, type DerivedRecord } from './derived-repository.ts';
+import { scopeIs } from './identity-filters.ts';
 
 /**
  * The Admin API's reads. Listings are keyset-paginated: rows are walked in (public_id, asset_id)
@@ -51,9 +52,7 @@ export async function listAssets(db: CatalogDb, query: AssetListQuery): Promise<
   let select = db
     .selectFrom('assets')
     .selectAll()
-    .where('cloud_name', '=', query.cloudName)
-    .where('resource_type', '=', query.resourceType);
-  if (query.type !== undefined) select = select.where('type', '=', query.type);
+    .where(scopeIs({ cloudName: query.cloudName, resourceType: query.resourceType, type: query.type }));
   if (query.prefix !== undefined && query.prefix !== '') {
     select = select.where(sql<boolean>`public_id COLLATE "C" LIKE ${`${escapeLike(query.prefix)}%`}`);
   }
@@ -79,14 +78,7 @@ export async function findAssetsByPublicIds(
 ): Promise<AssetRecord[]> {
   const wanted = [...new Set(query.publicIds)];
   if (wanted.length === 0) return [];
-  const rows = await db
-    .selectFrom('assets')
-    .selectAll()
-    .where('cloud_name', '=', query.cloudName)
-    .where('resource_type', '=', query.resourceType)
-    .where('type', '=', query.type)
-    .where('public_id', 'in', wanted)
-    .execute();
+  const rows = await db.selectFrom('assets').selectAll().where(scopeIs(query)).where('public_id', 'in', wanted).execute();
   const byId = new Map(rows.map((row) => [row.public_id, assetRecordFromRow(row)]));
   return wanted.flatMap((publicId) => byId.get(publicId) ?? []);
 }

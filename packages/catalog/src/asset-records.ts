@@ -49,7 +49,10 @@ export interface AssetRecord extends AssetIdentity {
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
-export type AssetDescription = Omit<AssetRecord, 'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'>;
+export type AssetDescription = Omit<
+  AssetRecord,
+  'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'
+>;
 
 /** An `assets` row → its record. */
 export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {

@@ -1,38 +1,10 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { AssetsTable, Database, DeletedAssetsTable, MetadataValue } from './database-schema.ts';
+import type { Database } from './database-schema.ts';
+import { assetRecordFromRow, assetRow, type AssetIdentity, type AssetRecord } from './asset-records.ts';
+import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
+import { identityIs } from './identity-filters.ts';
 import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
-import { forgetDeletedAsset, keepsReplacedVersion } from './backups-repository.ts';
-
-export interface AssetIdentity {
-  cloudName: string;
-  resourceType: string;
-  type: string;
-  publicId: string;
-}
-
-export interface AssetRecord extends AssetIdentity {
-  assetId: string;
-  version: number;
-  versionId: string;
-  format: string | null;
-  width: number | null;
-  height: number | null;
-  pages: number | null;
-  bytes: number;
-  etag: string;
-  contentType: string;
-  storageKey: string;
-  tags: string[];
-  context: Record<string, string>;
-  /** Structured metadata by field external_id. */
-  metadata: Record<string, MetadataValue>;
-  assetFolder: string;
-  displayName: string;
-  originalFilename: string | null;
-  accessMode: string;
-  createdAt: Date;
-}
 
 export type CommitOutcome =
   /** A new asset. */
@@ -55,7 +27,7 @@ export type CommitOutcome =
 
 export async function findAsset(db: CatalogDb, identity: AssetIdentity): Promise<AssetRecord | undefined> {
   const row = await selectByIdentity(db, identity).executeTakeFirst();
-  return row && toRecord(row);
+  return row && assetRecordFromRow(row);
 }
 
 export async function findAssetByVersionId(db: CatalogDb, versionId: string): Promise<AssetRecord | undefined> {
@@ -65,7 +37,7 @@ export async function findAssetByVersionId(db: CatalogDb, versionId: string): Pr
     .selectAll('assets')
     .where('asset_versions.version_id', '=', versionId)
     .executeTakeFirst();
-  return row && toRecord(row);
+  return row && assetRecordFromRow(row);
 }
 
 /**
@@ -98,7 +70,7 @@ export async function commitAssetVersion(
       const row = await trx.selectFrom('assets').selectAll().where('asset_id', '=', committed.asset_id).executeTakeFirst();
       // Committed, then destroyed (its version kept as a backup): a retry must not bring it back.
       if (!row) throw new Error(`version ${asset.versionId} was committed and its asset destroyed since`);
-      return { kind: 'already-committed', asset: toRecord(row) };
+      return { kind: 'already-committed', asset: assetRecordFromRow(row) };
     }
 
     if (input.replacesAssetId !== undefined) {
@@ -115,23 +87,23 @@ export async function commitAssetVersion(
 
     const inserted = await trx
       .insertInto('assets')
-      .values(toRow(asset))
+      .values(assetRow(asset))
       .onConflict((c) => c.constraint('assets_identity_unique').doNothing())
       .returningAll()
       .executeTakeFirst();
     if (inserted) {
       await insertVersion(trx, asset, asset.assetId, input.backup === true);
       await forgetDeletedAsset(trx, asset.assetId);
-      return { kind: 'created', asset: toRecord(inserted) };
+      return { kind: 'created', asset: assetRecordFromRow(inserted) };
     }
 
     const current = await selectByIdentity(trx, asset).forUpdate().executeTakeFirstOrThrow();
-    if (!input.overwrite) return { kind: 'existing', asset: toRecord(current) };
+    if (!input.overwrite) return { kind: 'existing', asset: assetRecordFromRow(current) };
 
     // Versioned URLs are cached as immutable, so new bytes never reuse the version they replace,
     // even when the overwrite lands within the same second.
     const replacement = { ...asset, version: Math.max(asset.version, Number(current.version) + 1) };
-    const { asset_id: _keepAssetId, ...changes } = toRow(replacement);
+    const { asset_id: _keepAssetId, ...changes } = assetRow(replacement);
     const updated = await trx
       .updateTable('assets')
       .set({ ...changes, updated_at: new Date() })
@@ -143,18 +115,12 @@ export async function commitAssetVersion(
     const replacedKept = await keepsReplacedVersion(trx, { cloudName: asset.cloudName, replacedVersionId, forced: input.backup === true });
     if (!replacedKept) await trx.deleteFrom('asset_versions').where('version_id', '=', replacedVersionId).execute();
     await insertVersion(trx, replacement, current.asset_id, input.backup === true);
-    return { kind: 'overwritten', asset: toRecord(updated), replacedStorageKey: current.storage_key, replacedVersionId, replacedKept };
+    return { kind: 'overwritten', asset: assetRecordFromRow(updated), replacedStorageKey: current.storage_key, replacedVersionId, replacedKept };
   });
 }
 
 function selectByIdentity(db: Kysely<Database>, identity: AssetIdentity) {
-  return db
-    .selectFrom('assets')
-    .selectAll()
-    .where('cloud_name', '=', identity.cloudName)
-    .where('resource_type', '=', identity.resourceType)
-    .where('type', '=', identity.type)
-    .where('public_id', '=', identity.publicId);
+  return db.selectFrom('assets').selectAll().where(identityIs(identity));
 }
 
 async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, assetId: string, backup: boolean): Promise<void> {
@@ -177,72 +143,6 @@ async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, ass
     .execute();
 }
 
-function toRow(asset: AssetRecord) {
-  return {
-    asset_id: asset.assetId,
-    cloud_name: asset.cloudName,
-    resource_type: asset.resourceType,
-    type: asset.type,
-    public_id: asset.publicId,
-    version: asset.version,
-    version_id: asset.versionId,
-    format: asset.format,
-    width: asset.width,
-    height: asset.height,
-    pages: asset.pages,
-    bytes: asset.bytes,
-    etag: asset.etag,
-    content_type: asset.contentType,
-    storage_key: asset.storageKey,
-    tags: asset.tags,
-    context: JSON.stringify(asset.context),
-    metadata: JSON.stringify(asset.metadata),
-    asset_folder: asset.assetFolder,
-    display_name: asset.displayName,
-    original_filename: asset.originalFilename,
-    access_mode: asset.accessMode,
-    created_at: asset.createdAt,
-  };
-}
-
-function toRecord(row: Selectable<AssetsTable>): AssetRecord {
-  return {
-    ...toAssetDescription(row),
-    version: Number(row.version),
-    versionId: row.version_id.trim(),
-    format: row.format,
-    width: row.width,
-    height: row.height,
-    pages: row.pages,
-    bytes: Number(row.bytes),
-    etag: row.etag.trim(),
-    contentType: row.content_type,
-    storageKey: row.storage_key,
-  };
-}
-
-/** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
-export type AssetDescription = Omit<AssetRecord, 'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'>;
-
-/** The columns `assets` shares with `deleted_assets`, read into their record fields. */
-export function toAssetDescription(row: Omit<Selectable<DeletedAssetsTable>, 'deleted_at'>): AssetDescription {
-  return {
-    assetId: row.asset_id.trim(),
-    cloudName: row.cloud_name,
-    resourceType: row.resource_type,
-    type: row.type,
-    publicId: row.public_id,
-    tags: row.tags,
-    context: row.context,
-    metadata: row.metadata ?? {},
-    assetFolder: row.asset_folder,
-    displayName: row.display_name,
-    originalFilename: row.original_filename,
-    accessMode: row.access_mode,
-    createdAt: row.created_at,
-  };
-}
-
 /** Replaces tags and/or context of an asset and merges structured metadata into it (explicit); returns the updated asset. */
 export async function updateAssetMetadata(
   db: CatalogDb,
@@ -260,8 +160,5 @@ export async function updateAssetMetadata(
     .where('asset_id', '=', assetId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toRecord(row);
+  return assetRecordFromRow(row);
 }
-
-/** The one row→record mapping, for the other catalog modules that select asset rows (asset-queries.ts). */
-export { toRecord as assetRecordFromRow };

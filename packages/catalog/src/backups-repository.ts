@@ -1,15 +1,17 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { AssetVersionsTable, Database, DeletedAssetsTable } from './database-schema.ts';
+import type { AssetVersionsTable, DeletedAssetsTable } from './database-schema.ts';
 import { ensureCloud } from './clouds-repository.ts';
-import { findAsset, toAssetDescription, type AssetDescription, type AssetIdentity, type AssetRecord } from './assets-repository.ts';
+import { toAssetDescription, type AssetDescription, type AssetIdentity, type AssetRecord } from './asset-records.ts';
+import { findAsset } from './assets-repository.ts';
+import { identityIs } from './identity-filters.ts';
 
 /**
  * Backups and versions (migration 0008). The design in one line: every `asset_versions` row owns one
  * blob (`storage_key`), and a row that is not its asset's current version is a backup. Rows stay
  * until nothing needs them:
  *  - an overwrite keeps the replaced version's row and blob when it is backed up (see
- *    `keepsReplacedVersion`), else deletes both;
+ *    `keepsReplacedVersion` in backup-retention.ts), else deletes both;
  *  - a destroy keeps the backed-up rows (they do not cascade with the asset) and records the asset's
  *    identity and fields in `deleted_assets`, so `download_backup` and `restore` still find them;
  *  - a restore copies a version's bytes into a NEW version (new version_id, new blob), so no two rows
@@ -39,64 +41,9 @@ export type DeletedAssetRecord = AssetDescription & {
   deletedAt: Date;
 };
 
-export async function cloudBackupsEnabled(db: Kysely<Database>, cloudName: string): Promise<boolean> {
-  const row = await db.selectFrom('clouds').select('backups').where('name', '=', cloudName).executeTakeFirst();
-  return row?.backups ?? true;
-}
-
 export async function setCloudBackups(db: CatalogDb, cloudName: string, enabled: boolean): Promise<void> {
   await ensureCloud(db, cloudName);
   await db.updateTable('clouds').set({ backups: enabled }).where('name', '=', cloudName).execute();
-}
-
-/**
- * Whether an overwrite keeps the version it replaces: the cloud's default, the replaced version's own
- * `backup=true`, or `backup=true` on the overwriting upload. Runs inside the commit's transaction.
- */
-export async function keepsReplacedVersion(
-  trx: Transaction<Database>,
-  input: { cloudName: string; replacedVersionId: string; forced: boolean },
-): Promise<boolean> {
-  if (input.forced) return true;
-  const replaced = await trx.selectFrom('asset_versions').select('backup').where('version_id', '=', input.replacedVersionId).executeTakeFirst();
-  if (replaced?.backup) return true;
-  return cloudBackupsEnabled(trx, input.cloudName);
-}
-
-/**
- * A destroy's part (the asset row is locked, not yet deleted): version rows that are not backed up
- * go; when any is kept, the asset's identity and fields are recorded in `deleted_assets`. Returns
- * the storage keys of the kept versions: their blobs must stay.
- */
-export async function keepBackupsOfDestroyedAsset(trx: Transaction<Database>, assetId: string): Promise<string[]> {
-  const asset = await trx.selectFrom('assets').select('cloud_name').where('asset_id', '=', assetId).executeTakeFirst();
-  if (!asset) return [];
-  const cloudDefault = await cloudBackupsEnabled(trx, asset.cloud_name);
-  const versions = await trx.selectFrom('asset_versions').select(['version_id', 'storage_key', 'backup']).where('asset_id', '=', assetId).execute();
-  const kept = versions.filter((version) => cloudDefault || version.backup);
-  const dropped = versions.filter((version) => !(cloudDefault || version.backup)).map((version) => version.version_id);
-  if (dropped.length > 0) await trx.deleteFrom('asset_versions').where('version_id', 'in', dropped).execute();
-  if (kept.length > 0) {
-    await sql`
-      INSERT INTO deleted_assets (asset_id, cloud_name, resource_type, type, public_id, tags, context, metadata,
-                                  asset_folder, display_name, original_filename, access_mode, created_at, deleted_at)
-      SELECT asset_id, cloud_name, resource_type, type, public_id, tags, context, metadata,
-             asset_folder, display_name, original_filename, access_mode, created_at, now()
-      FROM assets WHERE asset_id = ${assetId}
-      ON CONFLICT (asset_id) DO UPDATE SET
-        cloud_name = excluded.cloud_name, resource_type = excluded.resource_type, type = excluded.type,
-        public_id = excluded.public_id, tags = excluded.tags, context = excluded.context, metadata = excluded.metadata,
-        asset_folder = excluded.asset_folder, display_name = excluded.display_name,
-        original_filename = excluded.original_filename, access_mode = excluded.access_mode,
-        created_at = excluded.created_at, deleted_at = excluded.deleted_at
-    `.execute(trx);
-  }
-  return kept.map((version) => version.storage_key);
-}
-
-/** An asset that is live again (restored) is no longer a deleted one. */
-export async function forgetDeletedAsset(trx: Transaction<Database>, assetId: string): Promise<void> {
-  await trx.deleteFrom('deleted_assets').where('asset_id', '=', assetId).execute();
 }
 
 /** `download_backup`: a version of an asset of this cloud, live or destroyed with its backups. */
@@ -137,14 +84,7 @@ export async function findRestorableVersion(
 ): Promise<{ version: VersionBackup; live?: AssetRecord; deleted?: DeletedAssetRecord; highestVersion: number } | undefined> {
   const { identity } = input;
   const live = await findAsset(db, identity);
-  const deletedRows = await db
-    .selectFrom('deleted_assets')
-    .selectAll()
-    .where('cloud_name', '=', identity.cloudName)
-    .where('resource_type', '=', identity.resourceType)
-    .where('type', '=', identity.type)
-    .where('public_id', '=', identity.publicId)
-    .execute();
+  const deletedRows = await db.selectFrom('deleted_assets').selectAll().where(identityIs(identity)).execute();
   const owners = [...(live ? [live.assetId] : []), ...deletedRows.map((row) => row.asset_id)];
   if (owners.length === 0) return undefined;
   let query = db.selectFrom('asset_versions').selectAll().where('asset_id', 'in', owners);

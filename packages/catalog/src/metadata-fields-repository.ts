@@ -1,7 +1,7 @@
 import { sql, type ColumnType, type Generated, type RawBuilder } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { MetadataValue } from './database-schema.ts';
-import type { AssetScope } from './asset-management-repository.ts';
+import type { AssetScope } from './asset-records.ts';
 import { inRequestOrder, updateAssetsInScope } from './scoped-update.ts';
 
 /**

@@ -38,8 +38,9 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     const sourceDescription = job.source.kind === 'remote' ? job.source.url : 'file';
     const clientError = toClientError(error, { sourceDescription });
     if (!clientError) throw error;
-    await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
+    // Cleaned up before the outcome is recorded: a synchronous request answers as soon as it is.
     if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+    await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
     throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
   }
   const credentials = await findApiKey(deps.db, job.apiKey);
@@ -76,9 +77,9 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
 
 /** After the last attempt of a job that kept failing for an internal reason. */
 export async function recordExhaustedIngestJob(deps: IngestJobDependencies, job: IngestJobV1, error: Error): Promise<void> {
+  if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
   await finishJob(deps, {
     jobId: job.jobId,
     outcome: { kind: 'failed', error: { status: 500, message: `Internal error while processing the upload: ${error.message}` } },
   });
-  if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
 }

@@ -1,0 +1,516 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishJob, waitForBatch, waitForJob, type EagerResultItem, type FinishJobInput } from '@rendition/batches';
+import { createBatchWithJobs, recordStandaloneJob, type NewJob } from '@rendition/catalog';
+import type { DeriveJobV1 } from '@rendition/jobs';
+import { ApiError } from '@rendition/protocol';
+import { buildEagerNotification, buildUploadNotification, serializeNotification } from '@rendition/webhooks';
+import { hex32, newBatchId, startBatchTestServices, type BatchTestServices } from './test-services.ts';
+
+let services: BatchTestServices;
+let deps: { db: BatchTestServices['db']; queues: BatchTestServices['queues']; logger: BatchTestServices['logger'] };
+
+beforeAll(async () => {
+  services = await startBatchTestServices('batches');
+  deps = { db: services.db, queues: services.queues, logger: services.logger };
+  // The waiter's LISTEN connection is opened by its first wait: open it now, so the timing tests below
+  // measure the signal and not the connection's start.
+  await services.outcomes.waitFor('job:warm-up', async () => undefined, 300);
+});
+
+afterAll(async () => {
+  await services?.stop();
+});
+
+const HOOK_A = 'http://hooks.example/a';
+const HOOK_B = 'http://hooks.example/b';
+const HOOK_EAGER = 'http://hooks.example/eager';
+
+// An upload response in Cloudinary's order (not alphabetical), so a store that sorts keys would show.
+function uploadResponse(publicId: string): Record<string, unknown> {
+  return {
+    asset_id: hex32(),
+    public_id: publicId,
+    version: 1_700_000_000,
+    width: 576,
+    height: 384,
+    format: 'png',
+    resource_type: 'image',
+    bytes: 12_345,
+    type: 'upload',
+    url: `http://127.0.0.1/demo/image/upload/v1700000000/${publicId}.png`,
+    api_key: services.credentials.apiKey,
+  };
+}
+
+function eagerEntry(index: number): EagerResultItem {
+  return {
+    transformation: `c_scale,w_${10 + index}`,
+    width: 10 + index,
+    height: 7,
+    bytes: 100 + index,
+    format: 'jpg',
+    url: `http://127.0.0.1/demo/image/upload/c_scale,w_${10 + index}/v1/p.jpg`,
+    secure_url: `https://127.0.0.1/demo/image/upload/c_scale,w_${10 + index}/v1/p.jpg`,
+  };
+}
+
+function ingestLikeJob(): NewJob {
+  return { id: randomUUID(), queue: 'ingest', kind: 'ingest', payload: { v: 1, marker: randomUUID() } };
+}
+
+function deriveFollowUp(batchId: string, index: number): NewJob & { payload: DeriveJobV1 } {
+  const id = randomUUID();
+  return {
+    id,
+    queue: 'derive',
+    kind: 'derive',
+    payload: {
+      v: 1,
+      cloudName: 'demo',
+      assetId: hex32(),
+      versionId: hex32(),
+      transformation: `c_scale,w_${10 + index}`,
+      format: 'jpg',
+      eager: { jobId: id, batchId, index, requested: `w_${10 + index}` },
+    },
+  };
+}
+
+async function makeBatch(options: {
+  jobs: NewJob[];
+  notificationUrls?: string[];
+  eagerAsync?: boolean;
+  eagerNotificationUrls?: string[];
+  batchId?: string;
+}): Promise<string> {
+  const batchId = options.batchId ?? newBatchId();
+  await createBatchWithJobs(
+    services.db,
+    {
+      batchId,
+      cloudName: 'demo',
+      apiKey: services.credentials.apiKey,
+      kind: 'upload',
+      notificationUrls: options.notificationUrls ?? [HOOK_A],
+      ...(options.eagerAsync !== undefined ? { eagerAsync: options.eagerAsync } : {}),
+      ...(options.eagerNotificationUrls ? { eagerNotificationUrls: options.eagerNotificationUrls } : {}),
+    },
+    options.jobs,
+  );
+  return batchId;
+}
+
+const batchRow = (batchId: string) => services.db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+const jobRow = (id: string) => services.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+const deliveryRows = (batchId: string) =>
+  services.db.selectFrom('webhook_deliveries').selectAll().where('batch_id', '=', batchId).orderBy('created_at').orderBy('url').execute();
+
+const envelope = (batchId: string, triggeredAt: Date) => ({ requestId: batchId.slice(0, 32), triggeredAt, apiKey: services.credentials.apiKey });
+
+const completed = (result: Record<string, unknown>): FinishJobInput['outcome'] => ({ kind: 'completed', result });
+const failed = (status: number, message: string): FinishJobInput['outcome'] => ({ kind: 'failed', error: { status, message } });
+
+describe('finishJob: counting jobs off their batch', () => {
+  it('counts off a job, and the last one completes the batch with one delivery per distinct URL', async () => {
+    const [first, second] = [ingestLikeJob(), ingestLikeJob()];
+    const batchId = await makeBatch({ jobs: [first!, second!], notificationUrls: [HOOK_A, HOOK_B, HOOK_A] });
+    const response = uploadResponse('shop/shoe');
+
+    const one = await finishJob(deps, {
+      jobId: first!.id,
+      outcome: completed({ response }),
+      resultChange: { kind: 'upload-stored', response, keepEager: true },
+    });
+    expect(one).toMatchObject({ finishedNow: true, followUps: [], deliveries: [] });
+    expect(one.batch).toMatchObject({ batchId, status: 'pending', pendingJobs: 1, completedAt: null, error: null });
+    let batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, completedAt: batch.completed_at }).toEqual({ status: 'pending', pending: 1, completedAt: null });
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify(response));
+    const firstRow = await jobRow(first!.id);
+    expect({ status: firstRow?.status, result: firstRow?.result, error: firstRow?.error }).toEqual({ status: 'completed', result: { response }, error: null });
+    expect(firstRow?.finished_at).toBeInstanceOf(Date);
+    expect((await jobRow(second!.id))?.status).toBe('queued');
+    expect((await jobRow(second!.id))?.finished_at).toBeNull();
+    expect(await deliveryRows(batchId)).toEqual([]);
+
+    const two = await finishJob(deps, {
+      jobId: second!.id,
+      outcome: completed(eagerEntry(0)),
+      resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) },
+    });
+    expect(two.finishedNow).toBe(true);
+    expect(two.batch).toMatchObject({ batchId, status: 'complete', pendingJobs: 0, error: null });
+    batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(batch.completed_at).toBeInstanceOf(Date);
+    const finalResult = { ...response, eager: [eagerEntry(0)] };
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify(finalResult));
+
+    const rows = await deliveryRows(batchId);
+    expect(rows.map((row) => row.url).sort()).toEqual([HOOK_A, HOOK_B]);
+    const body = serializeNotification(buildUploadNotification(finalResult, envelope(batchId, batch.completed_at!)));
+    for (const row of rows) {
+      expect(row.body).toBe(body);
+      expect(row.id).toMatch(/^msg_/);
+      expect({ job: row.job_id, status: row.status, attempts: row.attempts, cloud: row.cloud_name, finished: row.finished_at }).toEqual({
+        job: row.id,
+        status: 'pending',
+        attempts: 0,
+        cloud: 'demo',
+        finished: null,
+      });
+    }
+    expect(new Set(rows.map((row) => row.id)).size).toBe(2);
+    expect(two.deliveries.map((delivery) => delivery.id).sort()).toEqual(rows.map((row) => row.id).sort());
+    expect(two.deliveries.every((delivery) => delivery.body === body)).toBe(true);
+    // After the commit, each delivery is queued as a notify job whose id is the delivery's.
+    for (const row of rows) expect(await services.queues.isQueued('notify', row.id)).toBe(true);
+  });
+
+  it.each([
+    ['the failing job finishes last', ['completed', 'failed']],
+    ['the failing job finishes first', ['failed', 'completed']],
+  ] as const)('fails the batch when any job failed (%s) and notifies the failure', async (_label, order) => {
+    const jobs = [ingestLikeJob(), ingestLikeJob()];
+    const batchId = await makeBatch({ jobs });
+    const response = uploadResponse('failing');
+    for (const [index, kind] of order.entries()) {
+      await finishJob(deps, {
+        jobId: jobs[index]!.id,
+        ...(kind === 'completed'
+          ? { outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: true } }
+          : { outcome: failed(400, 'Could not generate the derivative: bad crop') }),
+      });
+    }
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, error: batch.error }).toEqual({
+      status: 'failed',
+      pending: 0,
+      error: { status: 400, message: 'Could not generate the derivative: bad crop' },
+    });
+    expect(batch.completed_at).toBeInstanceOf(Date);
+    const failedJob = await jobRow(jobs[order.indexOf('failed')]!.id);
+    expect({ status: failedJob?.status, error: failedJob?.error, result: failedJob?.result }).toEqual({
+      status: 'failed',
+      error: { status: 400, message: 'Could not generate the derivative: bad crop' },
+      result: null,
+    });
+    const rows = await deliveryRows(batchId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.url).toBe(HOOK_A);
+    expect(rows[0]?.body).toBe(
+      serializeNotification(
+        buildUploadNotification({ status: 'failed', batch_id: batchId, error: { message: 'Could not generate the derivative: bad crop' } }, envelope(batchId, batch.completed_at!)),
+      ),
+    );
+  });
+
+  it('changes nothing on a duplicate finish of the same job and says finishedNow=false', async () => {
+    const jobs = [ingestLikeJob(), ingestLikeJob()];
+    const batchId = await makeBatch({ jobs });
+    await finishJob(deps, { jobId: jobs[0]!.id, outcome: completed({ n: 1 }), resultChange: { kind: 'upload-stored', response: { n: 1 }, keepEager: true } });
+    const before = await jobRow(jobs[0]!.id);
+
+    const duplicate = await finishJob(deps, {
+      jobId: jobs[0]!.id,
+      outcome: failed(500, 'a relayed duplicate'),
+      resultChange: { kind: 'upload-stored', response: { n: 2 }, keepEager: true },
+      followUps: [deriveFollowUp(batchId, 1)],
+    });
+    expect(duplicate).toEqual({ finishedNow: false, followUps: [], deliveries: [] });
+    expect(await jobRow(jobs[0]!.id)).toEqual(before);
+    let batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, result: batch.result, error: batch.error }).toEqual({
+      status: 'pending',
+      pending: 1,
+      result: { n: 1 },
+      error: null,
+    });
+    expect(await services.db.selectFrom('jobs').select('id').where('batch_id', '=', batchId).execute()).toHaveLength(2);
+
+    await finishJob(deps, { jobId: jobs[1]!.id, outcome: completed({}) });
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+    const lastAgain = await finishJob(deps, { jobId: jobs[1]!.id, outcome: completed({}) });
+    expect(lastAgain).toEqual({ finishedNow: false, followUps: [], deliveries: [] });
+    batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+
+    expect(await finishJob(deps, { jobId: randomUUID(), outcome: completed({}) })).toEqual({ finishedNow: false, followUps: [], deliveries: [] });
+  });
+
+  it("inserts a completed job's followUps as jobs of its batch, raises pending_jobs and queues them", async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest] });
+    const followUps = [deriveFollowUp(batchId, 1), deriveFollowUp(batchId, 2)];
+    const response = uploadResponse('with-eager');
+    const result = await finishJob(deps, {
+      jobId: ingest.id,
+      outcome: completed({ response }),
+      resultChange: { kind: 'upload-stored', response, keepEager: true },
+      followUps,
+    });
+    expect(result.followUps).toEqual(followUps);
+    expect(result.deliveries).toEqual([]);
+    expect(result.batch).toMatchObject({ status: 'pending', pendingJobs: 2 });
+    expect((await batchRow(batchId)).pending_jobs).toBe(2);
+    for (const followUp of followUps) {
+      const row = await jobRow(followUp.id);
+      expect({ batch: row?.batch_id, cloud: row?.cloud_name, queue: row?.queue, kind: row?.kind, status: row?.status, payload: row?.payload, finished: row?.finished_at }).toEqual({
+        batch: batchId,
+        cloud: 'demo',
+        queue: 'derive',
+        kind: 'derive',
+        status: 'queued',
+        payload: followUp.payload,
+        finished: null,
+      });
+      expect(await services.queues.isQueued('derive', followUp.id)).toBe(true);
+    }
+
+    await finishJob(deps, { jobId: followUps[0]!.id, outcome: completed(eagerEntry(1)), resultChange: { kind: 'eager-item', index: 1, item: eagerEntry(1) } });
+    expect(await batchRow(batchId)).toMatchObject({ status: 'pending', pending_jobs: 1 });
+    const last = await finishJob(deps, { jobId: followUps[1]!.id, outcome: completed(eagerEntry(2)), resultChange: { kind: 'eager-item', index: 2, item: eagerEntry(2) } });
+    expect(last.batch).toMatchObject({ status: 'complete', pendingJobs: 0 });
+    expect(last.deliveries).toHaveLength(1);
+    const batch = await batchRow(batchId);
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify({ ...response, eager: [null, eagerEntry(1), eagerEntry(2)] }));
+  });
+
+  it("drops a failed job's followUps: no rows, nothing queued, the batch fails", async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest] });
+    const followUp = deriveFollowUp(batchId, 0);
+    const result = await finishJob(deps, { jobId: ingest.id, outcome: failed(400, 'Invalid image file'), followUps: [followUp] });
+    expect(result.followUps).toEqual([]);
+    expect(result.batch).toMatchObject({ status: 'failed', pendingJobs: 0, error: { status: 400, message: 'Invalid image file' } });
+    expect(await jobRow(followUp.id)).toBeUndefined();
+    expect(await services.queues.isQueued('derive', followUp.id)).toBe(false);
+    expect(await services.db.selectFrom('jobs').select('id').where('batch_id', '=', batchId).execute()).toEqual([{ id: ingest.id }]);
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+
+  it('orders concurrent finishes of one batch: no eager item is lost and exactly one finish completes it', async () => {
+    const batchId = newBatchId();
+    const jobs = [0, 1, 2, 3, 4].map((index) => deriveFollowUp(batchId, index));
+    await makeBatch({ batchId, jobs, notificationUrls: [HOOK_A, HOOK_B] });
+    const results = await Promise.all(
+      jobs.map((job, index) =>
+        finishJob(deps, { jobId: job.id, outcome: completed(eagerEntry(index)), resultChange: { kind: 'eager-item', index, item: eagerEntry(index) } }),
+      ),
+    );
+    expect(results.filter((result) => result.batch?.status === 'complete')).toHaveLength(1);
+    expect(results.flatMap((result) => result.deliveries)).toHaveLength(2);
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(batch.result).toEqual({ eager: [0, 1, 2, 3, 4].map(eagerEntry) });
+    expect(await deliveryRows(batchId)).toHaveLength(2);
+  });
+
+  it('records nothing when making the deliveries fails: the job, its count and its batch roll back together', async () => {
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    await sql`CREATE FUNCTION refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deliveries refused for this test'; END $$`.execute(services.db);
+    await sql`CREATE TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION refuse_delivery()`.execute(services.db);
+    try {
+      const response = uploadResponse('rolled-back');
+      await expect(
+        finishJob(deps, { jobId: job.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: true } }),
+      ).rejects.toThrow('deliveries refused for this test');
+    } finally {
+      await sql`DROP TRIGGER refuse_delivery ON webhook_deliveries`.execute(services.db);
+      await sql`DROP FUNCTION refuse_delivery()`.execute(services.db);
+    }
+    const row = await jobRow(job.id);
+    expect({ status: row?.status, result: row?.result, finished: row?.finished_at }).toEqual({ status: 'queued', result: null, finished: null });
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, result: batch.result, completed: batch.completed_at }).toEqual({
+      status: 'pending',
+      pending: 1,
+      result: null,
+      completed: null,
+    });
+    // The job can still be finished: a retry of the same job does it.
+    const retried = await finishJob(deps, { jobId: job.id, outcome: completed({}) });
+    expect(retried.finishedNow).toBe(true);
+    expect(retried.batch?.status).toBe('complete');
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+});
+
+describe('finishJob: eager_async batches', () => {
+  it('sends the upload notification at once (notifyUploadNow) and the eager one, to eager_notification_url only, at the end', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true, eagerNotificationUrls: [HOOK_EAGER] });
+    const followUp = deriveFollowUp(batchId, 0);
+    const response = { ...uploadResponse('async-eager'), eager: [{ status: 'processing', batch_id: batchId, transformation: 'w_10', url: 'u', secure_url: 's' }] };
+
+    const stored = await finishJob(deps, {
+      jobId: ingest.id,
+      outcome: completed({ response }),
+      resultChange: { kind: 'upload-stored', response, keepEager: false },
+      followUps: [followUp],
+      notifyUploadNow: response,
+    });
+    expect(stored.batch).toMatchObject({ status: 'pending', pendingJobs: 1 });
+    expect(stored.deliveries).toHaveLength(1);
+    let rows = await deliveryRows(batchId);
+    expect(rows.map((row) => row.url)).toEqual([HOOK_A]);
+    const sent = JSON.parse(rows[0]!.body) as { notification_type: string; notification_context: { triggered_at: string } };
+    expect(sent.notification_type).toBe('upload');
+    // The exact body, field order included, for the moment it was made.
+    expect(rows[0]!.body).toBe(serializeNotification(buildUploadNotification(response, envelope(batchId, new Date(sent.notification_context.triggered_at)))));
+    expect(stored.deliveries[0]).toEqual({ id: rows[0]!.id, url: HOOK_A, body: rows[0]!.body });
+    expect(await services.queues.isQueued('notify', rows[0]!.id)).toBe(true);
+
+    const derived = await finishJob(deps, {
+      jobId: followUp.id,
+      outcome: completed(eagerEntry(0)),
+      resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) },
+    });
+    expect(derived.batch).toMatchObject({ status: 'complete', pendingJobs: 0 });
+    rows = await deliveryRows(batchId);
+    expect(rows.map((row) => row.url)).toEqual([HOOK_A, HOOK_EAGER]);
+    const batch = await batchRow(batchId);
+    expect(rows[1]!.body).toBe(
+      serializeNotification(
+        buildEagerNotification({ eager: [eagerEntry(0)], batchId, assetId: response.asset_id, publicId: response.public_id }, envelope(batchId, batch.completed_at!)),
+      ),
+    );
+    expect(derived.deliveries.map((delivery) => delivery.id)).toEqual([rows[1]!.id]);
+  });
+
+  it('sends the eager notification to notification_url when there is no eager_notification_url', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true });
+    const followUp = deriveFollowUp(batchId, 0);
+    const response = uploadResponse('async-eager-one-url');
+    await finishJob(deps, { jobId: ingest.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: false }, followUps: [followUp], notifyUploadNow: response });
+    await finishJob(deps, { jobId: followUp.id, outcome: completed(eagerEntry(0)), resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) } });
+    const rows = await deliveryRows(batchId);
+    expect(rows.map((row) => [row.url, (JSON.parse(row.body) as { notification_type: string }).notification_type])).toEqual([
+      [HOOK_A, 'upload'],
+      [HOOK_A, 'eager'],
+    ]);
+  });
+
+  it('notifies a failed eager_async batch on both URLs', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true, eagerNotificationUrls: [HOOK_EAGER] });
+    const followUp = deriveFollowUp(batchId, 0);
+    const response = uploadResponse('async-eager-failing');
+    await finishJob(deps, { jobId: ingest.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: false }, followUps: [followUp], notifyUploadNow: response });
+    await finishJob(deps, { jobId: followUp.id, outcome: failed(400, 'Requested output of 100000x7 exceeds the maximum of 10000 pixels per side') });
+    const batch = await batchRow(batchId);
+    const failure = serializeNotification(
+      buildUploadNotification(
+        { status: 'failed', batch_id: batchId, error: { message: 'Requested output of 100000x7 exceeds the maximum of 10000 pixels per side' } },
+        envelope(batchId, batch.completed_at!),
+      ),
+    );
+    const rows = await deliveryRows(batchId);
+    expect(rows.slice(1).map((row) => [row.url, row.body]).sort()).toEqual([
+      [HOOK_A, failure],
+      [HOOK_EAGER, failure],
+    ]);
+    expect(rows).toHaveLength(3);
+  });
+});
+
+describe('outcome signals', () => {
+  /** Starts a wait, lets it do its first read and go to sleep, then finishes the job; returns ms from commit to answer. */
+  async function answeredAfterCommit<T>(wait: () => Promise<T>, finish: () => Promise<unknown>): Promise<{ value: T; afterCommitMs: number }> {
+    let answeredAt = 0;
+    const waiting = wait().then((value) => {
+      answeredAt = performance.now();
+      return value;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(answeredAt).toBe(0);
+    await finish();
+    const committedAt = performance.now();
+    const value = await waiting;
+    return { value, afterCommitMs: answeredAt - committedAt };
+  }
+
+  it('wakes waitForJob as soon as finishJob commits, well before the 1 s safety re-read', async () => {
+    const jobId = randomUUID();
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } });
+    let finished: Awaited<ReturnType<typeof finishJob>> | undefined;
+    const { value, afterCommitMs } = await answeredAfterCommit(
+      () => waitForJob(services, jobId, 10_000),
+      async () => {
+        finished = await finishJob(deps, { jobId, outcome: completed({ storage_key: 'k' }) });
+      },
+    );
+    // A job of no batch: recorded and signalled, nothing counted.
+    expect(finished).toEqual({ finishedNow: true, followUps: [], deliveries: [] });
+    expect(value).toMatchObject({ id: jobId, status: 'completed', result: { storage_key: 'k' }, error: null });
+    expect(afterCommitMs).toBeLessThan(500);
+  });
+
+  it('answers undefined from waitForJob at the deadline of a job that never finishes', async () => {
+    const jobId = randomUUID();
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } });
+    const started = performance.now();
+    expect(await waitForJob(services, jobId, 300)).toBeUndefined();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it('wakes waitForBatch with the result when the last job commits, not before', async () => {
+    const jobs = [ingestLikeJob(), ingestLikeJob()];
+    const batchId = await makeBatch({ jobs });
+    const response = uploadResponse('waited');
+    const { value, afterCommitMs } = await answeredAfterCommit(
+      () => waitForBatch(services, 'demo', batchId, 10_000),
+      async () => {
+        await finishJob(deps, { jobId: jobs[0]!.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: true } });
+        // The first job's signal is for the job, not the batch: the wait goes on.
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        await finishJob(deps, { jobId: jobs[1]!.id, outcome: completed(eagerEntry(0)), resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) } });
+      },
+    );
+    expect(JSON.stringify(value)).toBe(JSON.stringify({ ...response, eager: [eagerEntry(0)] }));
+    expect(afterCommitMs).toBeLessThan(500);
+  });
+
+  it("rejects waitForBatch with a failed batch's own status and message", async () => {
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    const waiting = waitForBatch(services, 'demo', batchId, 10_000);
+    await finishJob(deps, { jobId: job.id, outcome: failed(400, 'Invalid image file') });
+    const error = await waiting.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 400, message: 'Invalid image file', expose: true });
+  });
+
+  it('times out waitForBatch with the exact 500 of a batch still processing', async () => {
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    const started = performance.now();
+    const error = await waitForBatch(services, 'demo', batchId, 300).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({
+      status: 500,
+      expose: true,
+      message: `Eager transformations are still processing (batch ${batchId}); they will complete in the background`,
+    });
+  });
+
+  it('does not answer waitForBatch for a batch of another cloud', async () => {
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    await finishJob(deps, { jobId: job.id, outcome: completed({}), resultChange: { kind: 'upload-stored', response: { ok: true }, keepEager: false } });
+    expect(await waitForBatch(services, 'demo', batchId, 1_000)).toEqual({ ok: true });
+    await expect(waitForBatch(services, 'other-cloud', batchId, 200)).rejects.toMatchObject({ status: 500 });
+  });
+});

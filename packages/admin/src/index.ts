@@ -8,3 +8,11 @@ export {
   listResourcesByTag,
 } from './resource-reads.ts';
 export type { AdminCaller, AdminReadDependencies } from './resource-reads.ts';
+export { createPreset, describePreset, listPresets, removePreset, updatePreset } from './upload-presets.ts';
+export {
+  createNamedTransformation,
+  updateNamedTransformation,
+  removeNamedTransformation,
+  describeNamedTransformation,
+  listNamed,
+} from './named-transformations.ts';

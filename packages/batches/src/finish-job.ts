@@ -70,7 +70,7 @@ export async function finishJob(deps: BatchJobDependencies, input: FinishJobInpu
     await insertDeliveries(trx, batch, immediate);
     if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: immediate, batch };
 
-    batch = await markBatchFinished(trx, batch.batchId, 'complete', now);
+    batch = await markBatchFinished(trx, batch.batchId, batch.error ? 'failed' : 'complete', now);
     const deliveries = notificationsForBatch(batch);
     await insertDeliveries(trx, batch, deliveries);
     await signalOutcome(trx, `batch:${batch.batchId}`);

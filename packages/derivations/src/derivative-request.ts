@@ -11,7 +11,7 @@ import {
   type DerivedRecord,
 } from '@rendition/catalog';
 import { deriveJob, type DeriveJobV1, type JobQueues } from '@rendition/jobs';
-import { ApiError } from '@rendition/protocol';
+import { ApiError, isOutputFormat, normalizeFormat, type OutputFormat } from '@rendition/protocol';
 import {
   assertImagePlan,
   canonicalString,
@@ -24,9 +24,6 @@ import {
   type TransformationPlan,
 } from '@rendition/transform';
 
-export type OutputFormat = 'jpg' | 'png' | 'webp' | 'avif' | 'gif';
-const OUTPUT_FORMATS = new Set<string>(['jpg', 'png', 'webp', 'avif', 'gif']);
-const FORMAT_ALIASES: Record<string, string> = { jpeg: 'jpg', jpe: 'jpg' };
 
 export interface DerivativeRequest {
   canonical: string;
@@ -68,16 +65,16 @@ function chooseFormat(
   }
   if (planFormat !== null) return { format: planFormat as OutputFormat, variesOnAccept: false };
   if (urlFormat !== undefined) {
-    const normalized = FORMAT_ALIASES[urlFormat] ?? urlFormat;
-    if (!OUTPUT_FORMATS.has(normalized)) throw new ApiError(400, `Unsupported delivery format ${urlFormat}`);
-    return { format: normalized as OutputFormat, variesOnAccept: false };
+    const normalized = normalizeFormat(urlFormat);
+    if (!isOutputFormat(normalized)) throw new ApiError(400, `Unsupported delivery format ${urlFormat}`);
+    return { format: normalized, variesOnAccept: false };
   }
   return { format: fallbackFormat(undefined, originalFormat), variesOnAccept: false };
 }
 
 function fallbackFormat(urlFormat: string | undefined, originalFormat: string | null): OutputFormat {
-  const candidate = FORMAT_ALIASES[urlFormat ?? ''] ?? urlFormat ?? originalFormat ?? 'jpg';
-  return OUTPUT_FORMATS.has(candidate) ? (candidate as OutputFormat) : 'jpg';
+  const candidate = urlFormat !== undefined ? normalizeFormat(urlFormat) : (originalFormat ?? 'jpg');
+  return isOutputFormat(candidate) ? candidate : 'jpg';
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EagerResultItem } from '@rendition/batches';
 import { findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
 import { deriveJob, type DeriveJobV1 } from '@rendition/jobs';
-import { ApiError, buildDeliveryUrl } from '@rendition/protocol';
+import { ApiError, buildDeliveryUrl, isOutputFormat, normalizeFormat, type OutputFormat } from '@rendition/protocol';
 import { assertImagePlan, canonicalString, expandNamed, outputSettings, parseEagerList, parseTransformation } from '@rendition/transform';
 
 /** One eager item, validated at intake: what to derive and how to echo it. */
@@ -15,8 +15,6 @@ export interface EagerSpec {
   format: string | null;
 }
 
-const EAGER_FORMATS = new Set(['jpg', 'png', 'webp', 'avif', 'gif']);
-
 /** Parses `eager` at intake so a bad item is a 400 before anything is stored. */
 export async function resolveEagerSpecs(db: CatalogDb, cloudName: string, text: string | undefined): Promise<EagerSpec[]> {
   if (text === undefined || text.trim() === '') return [];
@@ -25,8 +23,9 @@ export async function resolveEagerSpecs(db: CatalogDb, cloudName: string, text: 
     const plan = await expandNamed(item.plan, (name) => findNamedTransformation(db, cloudName, name));
     assertImagePlan(plan);
     const planFormat = outputSettings(plan).format;
-    const format = normalizeFormat(item.formatSuffix ?? (planFormat === 'auto' ? null : planFormat));
-    if (format !== null && !EAGER_FORMATS.has(format)) throw new ApiError(400, `Invalid eager format ${format}`);
+    const raw = item.formatSuffix ?? (planFormat === 'auto' ? null : planFormat);
+    const format = raw === null ? null : normalizeFormat(raw);
+    if (format !== null && !isOutputFormat(format)) throw new ApiError(400, `Invalid eager format ${raw}`);
     specs.push({ requested: item.requested, transformation: canonicalString(plan), format });
   }
   return specs;
@@ -40,16 +39,10 @@ export async function resolveIncomingTransformation(db: CatalogDb, cloudName: st
   return canonicalString(plan);
 }
 
-function normalizeFormat(format: string | null | undefined): string | null {
-  if (format === undefined || format === null) return null;
-  const lower = format.toLowerCase();
-  return lower === 'jpeg' ? 'jpg' : lower;
-}
-
 /** The derive format of an eager item on a stored asset. */
-export function eagerFormat(spec: EagerSpec, asset: Pick<AssetRecord, 'format'>): 'jpg' | 'png' | 'webp' | 'avif' | 'gif' {
+export function eagerFormat(spec: EagerSpec, asset: Pick<AssetRecord, 'format'>): OutputFormat {
   const candidate = spec.format ?? asset.format ?? 'jpg';
-  return (EAGER_FORMATS.has(candidate) ? candidate : 'jpg') as 'jpg' | 'png' | 'webp' | 'avif' | 'gif';
+  return isOutputFormat(candidate) ? candidate : 'jpg';
 }
 
 export interface UrlBases {
@@ -61,7 +54,7 @@ function eagerUrls(asset: AssetRecord, transformation: string, format: string, b
   const parts = {
     cloudName: asset.cloudName,
     resourceType: 'image' as const,
-    type: asset.type as 'upload' | 'private' | 'authenticated',
+    type: asset.type,
     transformation,
     version: asset.version,
     publicId: asset.publicId,

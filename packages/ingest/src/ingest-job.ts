@@ -3,7 +3,6 @@ import { finishJob, type BatchJobDependencies } from '@rendition/batches';
 import { findApiKey, markJobActive } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
 import { RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
-import { toAssetView } from '@rendition/intake';
 import { buildUploadResponse } from '@rendition/protocol';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
@@ -45,7 +44,7 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   }
   const credentials = await findApiKey(deps.db, job.apiKey);
   if (!credentials) throw new RejectedJobError(`Unknown API key ${job.apiKey}`, { status: 401 });
-  const response = buildUploadResponse(toAssetView(outcome.asset), {
+  const response = buildUploadResponse(outcome.asset, {
     apiKey: credentials.apiKey,
     apiSecret: credentials.apiSecret,
     publicBaseUrl: deps.publicBaseUrl,

@@ -16,7 +16,6 @@ import {
   type RawParams,
   type ResourceType,
 } from '@rendition/protocol';
-import { toAssetView } from './asset-view.ts';
 import { checkedNotificationUrl } from '@rendition/webhooks';
 
 export interface ExplicitDependencies {
@@ -66,7 +65,7 @@ export async function applyExplicit(
           ...(metadata !== undefined ? { metadata } : {}),
         })
       : found;
-  const response = buildUploadResponse(toAssetView(asset), {
+  const response = buildUploadResponse(asset, {
     apiKey: input.credentials.apiKey,
     apiSecret: input.credentials.apiSecret,
     publicBaseUrl: deps.publicBaseUrl,

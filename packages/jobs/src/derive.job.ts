@@ -1,3 +1,4 @@
+import { OUTPUT_FORMATS } from '@rendition/protocol';
 import { z } from 'zod';
 import { defineJob, RETENTION } from './define-job.ts';
 
@@ -13,7 +14,7 @@ export const DeriveJobV1Schema = z.object({
   versionId: z.string().regex(/^[0-9a-f]{32}$/),
   /** Canonical transformation string (named transformations already expanded). */
   transformation: z.string(),
-  format: z.enum(['jpg', 'png', 'webp', 'avif', 'gif']),
+  format: z.enum(OUTPUT_FORMATS),
   eager: z
     .object({
       jobId: z.uuid(),

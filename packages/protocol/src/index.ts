@@ -52,3 +52,14 @@ export { parseUploadRequest } from './upload-request.ts';
 export type { UploadRequest } from './upload-request.ts';
 export { assetUrls, buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';
 export type { AssetView, ResponseOptions } from './upload-response.ts';
+export {
+  PRESET_NAME_PATTERN,
+  UNSIGNED_ALLOWED_PARAMS,
+  UNSIGNED_ALLOWED,
+  UNSIGNED_IGNORED,
+  UNSIGNED_PRESET_REQUIRED,
+  UNSIGNED_PRESET_NOT_WHITELISTED,
+  UPLOAD_PRESET_NOT_FOUND,
+  unsignedParameterNotAllowed,
+  isBlankParam,
+} from './upload-presets.ts';

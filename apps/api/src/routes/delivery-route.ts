@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cloudApiSecrets, cloudHasStrictTransformations, findAsset, findDerived, type AssetRecord, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { obtainDerivative, planDerivative } from '@rendition/derivations';
 import type { JobQueues } from '@rendition/jobs';
-import { ApiError, parseDeliveryPath, splitDeliveryFormat, verifyUrlSignature, type DeliveryPath } from '@rendition/protocol';
+import { ApiError, normalizeFormat, parseDeliveryPath, splitDeliveryFormat, verifyUrlSignature, type DeliveryPath } from '@rendition/protocol';
 import type { BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
 
@@ -152,6 +152,5 @@ async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ 
 
 function sameFormat(stored: string | null, requested: string): boolean {
   if (stored === null) return false;
-  const aliases: Record<string, string> = { jpeg: 'jpg', tif: 'tiff' };
-  return (aliases[stored] ?? stored) === (aliases[requested] ?? requested);
+  return normalizeFormat(stored) === normalizeFormat(requested);
 }

@@ -6,7 +6,7 @@ import {
   listNamed,
   removeNamedTransformation,
   updateNamedTransformation,
-} from '@rendition/derivations';
+} from '@rendition/admin';
 import { readString } from '@rendition/protocol';
 import { authenticateAdmin } from '../admin-request.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CatalogDb } from '@rendition/catalog';
-import { createPreset, describePreset, listPresets, removePreset, updatePreset } from '@rendition/intake';
+import { createPreset, describePreset, listPresets, removePreset, updatePreset } from '@rendition/admin';
 import { authenticateAdmin } from '../admin-request.ts';
 
 type CloudPath = { Params: { cloud: string } };

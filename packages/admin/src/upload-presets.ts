@@ -13,6 +13,9 @@ import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/der
 import {
   ApiError,
   invalidParameter,
+  isBlankParam,
+  PRESET_NAME_PATTERN,
+  UPLOAD_PRESET_NOT_FOUND,
   parseContext,
   parseUploadRequest,
   quoteValue,
@@ -23,12 +26,7 @@ import {
   type RawParams,
 } from '@rendition/protocol';
 
-/**
- * Upload presets (reference §2.9): the Admin API's CRUD over named sets of upload parameters, and
- * the merge an upload with `upload_preset=<name>` goes through before its parameters are typed.
- */
-
-export const PRESET_NAME_PATTERN = /^[A-Za-z0-9_-]{1,255}$/;
+/** The Admin API's upload presets (reference §2.9): create, update, delete, describe and list. */
 
 /** Preset flags, sent beside the settings as plain parameters; not upload parameters themselves. */
 const FLAG_PARAMS = ['unsigned', 'disallow_public_id', 'live'] as const;
@@ -39,101 +37,6 @@ const FLAG_PARAMS = ['unsigned', 'disallow_public_id', 'live'] as const;
  */
 const NOT_SETTINGS = new Set<string>(['name', ...FLAG_PARAMS, 'timestamp', 'signature', 'signature_algorithm', 'api_key', 'file', 'upload_preset', 'resource_type', 'cloud_name']);
 
-/** Cloudinary's unsigned allow-list (reference §1.1), in the order its message lists it. */
-export const UNSIGNED_ALLOWED_PARAMS = [
-  'upload_preset',
-  'callback',
-  'public_id',
-  'folder',
-  'asset_folder',
-  'tags',
-  'context',
-  'metadata',
-  'face_coordinates',
-  'custom_coordinates',
-  'source',
-  'filename_override',
-  'manifest_transformation',
-  'manifest_json',
-  'template',
-  'template_vars',
-  'regions',
-  'public_id_prefix',
-] as const;
-
-const UNSIGNED_ALLOWED = new Set<string>(UNSIGNED_ALLOWED_PARAMS);
-/** Sent by some clients on an unsigned request (the file, a stray timestamp) and ignored, not refused. */
-const UNSIGNED_IGNORED = new Set<string>(['file', 'timestamp']);
-
-export const UNSIGNED_PRESET_REQUIRED = 'Upload preset must be specified when using unsigned upload';
-export const UNSIGNED_PRESET_NOT_WHITELISTED = 'Upload preset must be whitelisted for unsigned uploads';
-export const UPLOAD_PRESET_NOT_FOUND = 'Upload preset not found';
-
-/** `Transformation parameter is not allowed when using unsigned upload. Only ... are allowed.` */
-export function unsignedParameterNotAllowed(name: string): string {
-  const label = name.charAt(0).toUpperCase() + name.slice(1);
-  return `${label} parameter is not allowed when using unsigned upload. Only ${UNSIGNED_ALLOWED_PARAMS.join(',')} upload parameters are allowed.`;
-}
-
-function emptyParams(): RawParams {
-  return Object.create(null) as RawParams;
-}
-
-function isBlank(value: string | string[]): boolean {
-  return Array.isArray(value) ? value.length === 0 : value === '';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Uploads
-
-export interface EffectiveUpload {
-  params: RawParams;
-  /** The preset applied, when the request named one. */
-  preset?: UploadPresetRecord;
-}
-
-/**
- * The parameters an upload runs with. A signed (or Basic-authenticated) request may name a preset:
- * its settings come first and the request's own values override them. An unsigned request must name
- * an unsigned preset and may send only the allow-listed parameters, which override the preset's;
- * it never overwrites an existing asset. `disallow_public_id` drops the request's public_id.
- */
-export async function effectiveUploadParams(
-  db: CatalogDb,
-  cloudName: string,
-  params: RawParams,
-  mode: 'signed' | 'unsigned',
-): Promise<EffectiveUpload> {
-  const name = readString(params, 'upload_preset');
-  if (name === undefined) {
-    if (mode === 'unsigned') throw new ApiError(400, UNSIGNED_PRESET_REQUIRED);
-    return { params };
-  }
-  const preset = PRESET_NAME_PATTERN.test(name) ? await findUploadPreset(db, cloudName, name) : undefined;
-  if (!preset) throw new ApiError(400, UPLOAD_PRESET_NOT_FOUND);
-  if (mode === 'unsigned') {
-    if (!preset.unsigned) throw new ApiError(400, UNSIGNED_PRESET_NOT_WHITELISTED);
-    for (const [key, value] of Object.entries(params)) {
-      if (UNSIGNED_IGNORED.has(key) || UNSIGNED_ALLOWED.has(key) || isBlank(value)) continue;
-      throw new ApiError(400, unsignedParameterNotAllowed(key));
-    }
-  }
-
-  const merged = emptyParams();
-  for (const [key, value] of Object.entries(preset.settings)) merged[key] = value;
-  for (const [key, value] of Object.entries(params)) {
-    if (isBlank(value)) continue;
-    if (mode === 'unsigned' && !UNSIGNED_ALLOWED.has(key) && key !== 'file') continue;
-    if (key === 'public_id' && preset.disallowPublicId) continue;
-    merged[key] = value;
-  }
-  // Cloudinary: overwrite defaults to false for unsigned uploads, and an anonymous client cannot change that.
-  if (mode === 'unsigned') merged.overwrite = 'false';
-  return { params: merged, preset };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Admin API
 
 function checkName(name: string): string {
   if (!PRESET_NAME_PATTERN.test(name)) {
@@ -153,7 +56,7 @@ function readFlags(params: RawParams): UploadPresetFlags {
 function readSettings(params: RawParams): PresetSettings {
   const settings: PresetSettings = {};
   for (const [key, value] of Object.entries(params)) {
-    if (NOT_SETTINGS.has(key) || isBlank(value)) continue;
+    if (NOT_SETTINGS.has(key) || isBlankParam(value)) continue;
     settings[key] = value;
   }
   return settings;

@@ -1,5 +1,5 @@
 export { ingest } from './ingest-service.ts';
 export type { IngestDependencies, IngestOutcome } from './ingest-service.ts';
-export { createIngestHandler, runIngestJob, recordExhaustedIngestJob } from './ingest-job.ts';
-export type { IngestJobDependencies, IngestJobResult } from './ingest-job.ts';
+export { createIngestHandler, runIngestJob, recordExhaustedIngestJob } from './ingest-handler.ts';
+export type { IngestJobDependencies, IngestJobResult } from './ingest-handler.ts';
 export { toClientError } from './client-error.ts';

@@ -10,16 +10,9 @@ import path from 'node:path';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
-import {
-  IO_MODULES,
-  OWNED_MODULES,
-  PROCESS_ENV_READERS,
-  TEST_AND_TOOLING_FILES,
-  WORKSPACES,
-  layerAllows,
-  sideForbids,
-} from './scripts/layers.ts';
+import { IO_MODULES, OWNED_MODULES, PROCESS_ENV_READERS, TEST_AND_TOOLING_FILES, WORKSPACES, layerAllows, sideForbids } from './scripts/layers.ts';
 
+const ROOT = import.meta.dirname;
 const SOURCE_FILES = ['**/*.{ts,mts,cts,js,mjs,cjs}'];
 const names = Object.keys(WORKSPACES);
 const folderOf = (name) => (WORKSPACES[name].layer === 'app' ? `apps/${name}` : `packages/${name}`);
@@ -49,7 +42,10 @@ function restrictionsFor(name) {
     apps.length ? [workspaceSource(apps)] : [],
     me?.layer === 'app' ? 'Apps do not import each other; only cli composes api and worker.' : 'A package never imports an app.',
   );
-  add(others.includes('testing') && me?.layer !== 'test-support' ? [workspaceSource(['testing'])] : [], '@rendition/testing is test-only: import it from test files (*.test.ts, test/, e2e/, bench/) only.');
+  add(
+    others.includes('testing') && me?.layer !== 'test-support' ? [workspaceSource(['testing'])] : [],
+    '@rendition/testing is test-only: import it from test files (*.test.ts, test/, e2e/, bench/) only.',
+  );
   if (me) {
     const refused = others.filter((other) => !['app', 'test-support'].includes(WORKSPACES[other].layer) && !layerAllows(name, other));
     const allowed = others.filter((other) => layerAllows(name, other));
@@ -58,9 +54,15 @@ function restrictionsFor(name) {
       `@rendition/${name} is ${/^[aeiou]/.test(me.layer) ? 'an' : 'a'} ${me.layer} workspace; it may import ${allowed.length ? allowed.map((other) => `@rendition/${other}`).join(', ') : 'no @rendition package'} (scripts/layers.ts).`,
     );
     const workerSide = others.filter((other) => layerAllows(name, other) && sideForbids(name, other));
-    add(workerSide.length ? [workspaceSource(workerSide)] : [], `@rendition/${name} runs in the API process, which never loads media code: worker-side workspaces (${workerSide.join(', ')}) are off limits.`);
+    add(
+      workerSide.length ? [workspaceSource(workerSide)] : [],
+      `@rendition/${name} runs in the API process, which never loads media code: worker-side workspaces (${workerSide.join(', ')}) are off limits.`,
+    );
   }
-  add([`@rendition/(?!(?:${names.map(escape).join('|')})(?:/|$)).+`], 'This @rendition workspace is not in the layer map: add it to scripts/layers.ts.');
+  add(
+    [`@rendition/(?!(?:${names.map(escape).join('|')})(?:/|$)).+`],
+    'This @rendition workspace is not in the layer map: add it to scripts/layers.ts.',
+  );
 
   // third-party and built-in modules
   const restrictedModules = new Set();
@@ -81,7 +83,13 @@ function restrictionsFor(name) {
 /** The rule settings enforcing `groups` on static imports, dynamic imports and require calls. */
 function boundaryRules(groups, { envImport }) {
   const patterns = groups.map(({ regex, message }) => ({ regex, message, caseSensitive: true }));
-  if (envImport) patterns.push({ regex: '^(?:node:)?process$', importNames: ['env'], message: 'Only @rendition/config reads the environment.', caseSensitive: true });
+  if (envImport)
+    patterns.push({
+      regex: '^(?:node:)?process$',
+      importNames: ['env'],
+      message: 'Only @rendition/config reads the environment.',
+      caseSensitive: true,
+    });
   // esquery regex literals end at the first slash, so slashes are written as \x2F
   const literal = (regex) => `/${regex.replaceAll('/', '\\x2F')}/`;
   const calls = groups.flatMap(({ regex, message }) => [
@@ -104,11 +112,11 @@ const workspaceRelativeImports = {
     messages: { outside: "'{{source}}' leaves {{workspace}}: import the other workspace through its @rendition/ name." },
   },
   create(context) {
-    const relative = path.relative(context.cwd, context.filename).split(path.sep).join('/');
+    const relative = path.relative(ROOT, context.filename).split(path.sep).join('/');
     const match = /^(?:packages|apps)\/[^/]+/.exec(relative);
     if (!match) return {};
     const workspace = match[0];
-    const root = path.join(context.cwd, workspace) + path.sep;
+    const root = path.join(ROOT, workspace) + path.sep;
     const check = (node) => {
       const source = node.source;
       if (!source || source.type !== 'Literal' || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
@@ -135,7 +143,13 @@ export default defineConfig(
       // the code's convention: a leading _ marks a binding left unused on purpose ({ a: _a, ...rest }, (_options) => ...)
       '@typescript-eslint/no-unused-vars': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
       ],
     },
   },
@@ -150,13 +164,19 @@ export default defineConfig(
   names.map((name) => ({
     files: [`${folderOf(name)}/**/*.{ts,mts,cts,js,mjs,cjs}`],
     ignores: [...TEST_AND_TOOLING_FILES],
-    rules: { ...boundaryRules(restrictionsFor(name), { envImport: name !== 'config' && name !== 'testing' }), 'rendition/workspace-relative-imports': 'error' },
+    rules: {
+      ...boundaryRules(restrictionsFor(name), { envImport: name !== 'config' && name !== 'testing' }),
+      'rendition/workspace-relative-imports': 'error',
+    },
   })),
   {
     files: SOURCE_FILES,
     ignores: [...TEST_AND_TOOLING_FILES, ...PROCESS_ENV_READERS.map(({ files }) => files)],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only @rendition/config reads the environment (scripts/layers.ts lists the exceptions).' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Only @rendition/config reads the environment (scripts/layers.ts lists the exceptions).' },
+      ],
     },
   },
 );

@@ -45,7 +45,6 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   admin: { layer: 'domain', side: 'api' },
   ingest: { layer: 'domain', side: 'worker' },
   derive: { layer: 'domain', side: 'worker' },
-  uploads: { layer: 'domain', note: 'transitional: being split into intake (API side) and ingest (worker side); no side until then' },
 
   // apps: composition roots
   api: { layer: 'app', side: 'api' },
@@ -73,7 +72,11 @@ export const SHARED_ADAPTERS: readonly string[] = ['config', 'logging'];
  * `kysely` also covers `kysely/migration`; `node:fs` also covers `fs` and `node:fs/promises`.
  */
 export const OWNED_MODULES: readonly { readonly modules: readonly string[]; readonly owners: readonly string[]; readonly why: string }[] = [
-  { modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@tensorflow/*'], owners: ['media'], why: 'only @rendition/media wraps media libraries (the API process must never load libvips)' },
+  {
+    modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@tensorflow/*'],
+    owners: ['media'],
+    why: 'only @rendition/media wraps media libraries (the API process must never load libvips)',
+  },
   { modules: ['@aws-sdk/*'], owners: ['storage'], why: 'only @rendition/storage talks to S3' },
   { modules: ['pg', 'kysely'], owners: ['catalog'], why: 'only @rendition/catalog talks SQL' },
 ];
@@ -101,7 +104,16 @@ export const IO_MODULES: readonly string[] = [
 ];
 
 /** Files that are tests, benchmarks or tooling: they may import anything and read process.env. */
-export const TEST_AND_TOOLING_FILES: readonly string[] = ['**/*.test.ts', '**/test/**', 'e2e/**', 'bench/**', 'scripts/**', '**/scripts/**', '*.config.ts', '*.config.js'];
+export const TEST_AND_TOOLING_FILES: readonly string[] = [
+  '**/*.test.ts',
+  '**/test/**',
+  'e2e/**',
+  'bench/**',
+  'scripts/**',
+  '**/scripts/**',
+  '*.config.ts',
+  '*.config.js',
+];
 
 /** Only packages/config/src reads process.env; these files are the stated exceptions (besides tests and tooling). */
 export const PROCESS_ENV_READERS: readonly { readonly files: string; readonly why: string }[] = [

@@ -140,6 +140,19 @@ case "$ACTION" in
   test)
     log "type-checking"
     npx tsc -p tsconfig.json
+    # Guardrails: lint (with the import boundaries of scripts/layers.ts), formatting, and the
+    # @rendition dependencies each package.json declares. All three run, then any failure stops here.
+    failed=()
+    log "linting (npm run lint)"
+    npm run --silent lint || failed+=(lint)
+    log "checking formatting (npm run format:check)"
+    npm run --silent format:check || failed+=(format:check)
+    log "checking workspace dependencies (npm run deps:check)"
+    npm run --silent deps:check || failed+=(deps:check)
+    if [ "${#failed[@]}" -gt 0 ]; then
+      log "failed: ${failed[*]}; fix them (npm run format writes the formatting) and run npm test again"
+      exit 1
+    fi
     # Extra arguments (after `npm test --`) go to vitest, e.g. a reporter or a file filter.
     exec npx vitest run "${@:2}"
     ;;

@@ -33,7 +33,8 @@ export function createOutcomeWaiter(databaseUrl: string, onError: (error: unknow
       ensureListening();
       const deadline = Date.now() + timeoutMs;
       let wake: () => void = () => {};
-      let signalled = false;
+      // Set by a signal that arrives while a read is in flight: read again at once instead of sleeping.
+      let signalled: boolean;
       const onSignal = () => {
         signalled = true;
         wake();

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { S3ClientSettings, StorageSettings } from '@rendition/storage';
+import type { S3ClientSettings, StorageSettings } from './storage-settings.ts';
 import { ENV_VARIABLES, type EnvName, type ParsedEnv } from './env-variables.ts';
 
 // The shapes the storage package consumes, so the parsed config plugs straight into it.

@@ -46,7 +46,7 @@ export async function planDerivative(
   const parsed = input.transformation === '' ? { components: [] } : parseTransformation(decodeURIComponent(input.transformation));
   const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
   assertImagePlan(plan);
-  if (asset.width === -1) projectPlan(plan, { width: asset.width, height: asset.height }, input.limits);
+  if (asset.width !== null && asset.height !== null) projectPlan(plan, { width: asset.width, height: asset.height }, input.limits);
   const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
   return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept };
 }

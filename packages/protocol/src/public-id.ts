@@ -7,6 +7,7 @@ export const MAX_PUBLIC_ID_LENGTH = 255;
 /** Characters Cloudinary refuses in a public_id: they break URLs or its own path grammar. */
 const FORBIDDEN_CHARACTERS = /[?&#\\%<>+]/;
 // C0 and C1 controls and DEL: invisible in logs and URLs, never part of a sane name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 /** `v123` is how a delivery URL spells the version, so it cannot be a folder or a name. */
 const VERSION_LIKE = /^v\d+$/;
@@ -99,6 +100,7 @@ function stripExtension(name: string): string {
  */
 export function publicIdFromFilename(filename: string, options: { unique: boolean }): string {
   let name = stripExtension(basename(filename))
+    // eslint-disable-next-line no-control-regex -- control characters are what is replaced
     .replace(/[?&#\\%<>+\s\u0000-\u001f\u007f-\u009f]/gu, '_');
   const room = MAX_PUBLIC_ID_LENGTH - (options.unique ? UNIQUE_SUFFIX_LENGTH : 0);
   name = [...name].slice(0, room).join('');

@@ -1,20 +1,10 @@
+import type { StorageSettings } from '@rendition/config';
 import type { BlobStore } from './blob-store.ts';
+
+export type { StorageSettings };
 import { FsBlobStore } from './fs-store.ts';
 import { createS3Client } from './s3-client.ts';
 import { S3BlobStore } from './s3-store.ts';
-
-export type StorageSettings =
-  | { kind: 'file'; root: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      prefix: string;
-      endpoint?: string;
-      region: string;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      forcePathStyle: boolean;
-    };
 
 export function createBlobStore(settings: StorageSettings): BlobStore {
   switch (settings.kind) {

@@ -1,14 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientSettings } from '@rendition/config';
 
-export interface S3ClientSettings {
-  /** Omit for AWS itself; set for MinIO, Ceph, R2, s3rver and the like. */
-  endpoint?: string;
-  region: string;
-  /** Both or neither: without them the SDK's default chain applies (env, IRSA, instance profile). */
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  forcePathStyle: boolean;
-}
+export type { S3ClientSettings };
 
 export function createS3Client(settings: S3ClientSettings): S3Client {
   const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle } = settings;

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commitAssetVersion, createBatchWithJobs, findDerived, recordStandaloneJob, type AssetRecord } from '@rendition/catalog';
+import { createDeriveHandler, type DeriveHandlerDependencies } from '@rendition/derive';
+import { derivativeJobId, eagerDeriveJobs, type EagerSpec } from '@rendition/derivations';
+import { RejectedJobError, type DeriveJobV1 } from '@rendition/jobs';
+import { probeImage } from '@rendition/media';
+import { derivedKey, originalKey } from '@rendition/storage';
+import { fixturePath } from '@rendition/testing';
+import { parseTransformation, planHash } from '@rendition/transform';
+import { hex32, newBatchId, startWorkerTestServices, type WorkerTestServices } from './test-services.ts';
+
+const PUBLIC_BASE = 'http://media.test:8080';
+const SECURE_BASE = 'https://media.test';
+
+let services: WorkerTestServices;
+let deps: DeriveHandlerDependencies;
+/** A committed 576x384 PNG (sharp's embedgravitybird.png), stored under its original key. */
+let bird: AssetRecord;
+
+async function commitBird(publicId: string, assetId = hex32()): Promise<AssetRecord> {
+  const versionId = hex32();
+  const storageKey = originalKey(assetId, versionId);
+  const { size } = await services.store.putFile(storageKey, fixturePath('images/embedgravitybird.png'));
+  const committed = await commitAssetVersion(services.db, {
+    overwrite: true,
+    asset: {
+      cloudName: 'demo',
+      resourceType: 'image',
+      type: 'upload',
+      publicId,
+      assetId,
+      version: Math.floor(Date.now() / 1000),
+      versionId,
+      format: 'png',
+      width: 576,
+      height: 384,
+      pages: 1,
+      bytes: size,
+      etag: 'e'.repeat(32),
+      contentType: 'image/png',
+      storageKey,
+      tags: [],
+      context: {},
+      metadata: {},
+      assetFolder: '',
+      displayName: publicId,
+      originalFilename: null,
+      accessMode: 'public',
+      createdAt: new Date(),
+    },
+  });
+  if (committed.kind !== 'created' && committed.kind !== 'overwritten') throw new Error(`unexpected commit ${committed.kind}`);
+  return committed.asset;
+}
+
+beforeAll(async () => {
+  services = await startWorkerTestServices('derive');
+  deps = {
+    db: services.db,
+    store: services.store,
+    queues: services.queues,
+    logger: services.logger,
+    tmpDir: services.scratchDir,
+    limits: { maxInputPixels: 100_000_000, timeoutSeconds: 30, maxDimension: 10_000, maxOutputPixels: 50_000_000, maxSourceBytes: 10_000_000 },
+    publicBaseUrl: PUBLIC_BASE,
+    secureBaseUrl: SECURE_BASE,
+  };
+  bird = await commitBird('birds/gravity');
+});
+
+afterAll(async () => {
+  await services?.stop();
+});
+
+const jobRow = (id: string) => services.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const batchRow = (batchId: string) => services.db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+
+/** An explicit-style batch: the asset's response so far, and one derive job per eager item. */
+async function eagerBatch(asset: AssetRecord, specs: EagerSpec[]) {
+  const batchId = newBatchId();
+  const jobs = eagerDeriveJobs(asset, specs, batchId);
+  await createBatchWithJobs(
+    services.db,
+    { batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, kind: 'explicit', notificationUrls: ['http://hooks.example/a'], result: { public_id: asset.publicId, asset_id: asset.assetId } },
+    jobs,
+  );
+  return { batchId, jobs };
+}
+
+const run = (payload: DeriveJobV1, jobId: string) => createDeriveHandler(deps).handle(payload, { jobId, attempt: 1 });
+
+async function rejection(promise: Promise<unknown>): Promise<RejectedJobError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RejectedJobError);
+  return error as RejectedJobError;
+}
+
+describe('the derive job of an eager item', () => {
+  const specs: EagerSpec[] = [
+    { requested: 'w_100', transformation: 'w_100', format: null },
+    { requested: 'e_grayscale/jpg', transformation: 'e_grayscale', format: 'jpg' },
+    { requested: 'w_150,h_100,c_fill/webp', transformation: 'c_fill,h_100,w_150', format: 'webp' },
+  ];
+
+  it('puts its item at its index of the batch eager list, with the derived dimensions, and stores the derivative', async () => {
+    const { batchId, jobs } = await eagerBatch(bird, specs);
+    const third = jobs[2]!;
+    const answer = await run(third.payload, third.id);
+
+    const hash = planHash(parseTransformation('c_fill,h_100,w_150'));
+    const derived = await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'webp' });
+    expect(derived).toMatchObject({ width: 150, height: 100, format: 'webp', contentType: 'image/webp', transformation: 'c_fill,h_100,w_150' });
+    expect(derived?.storageKey).toBe(derivedKey(bird.assetId, bird.versionId, hash, 'webp'));
+    expect(answer).toEqual({ storageKey: derived!.storageKey });
+    // The stored bytes are that WebP.
+    const bytes = await buffer(await services.store.get(derived!.storageKey));
+    expect(bytes.length).toBe(derived!.bytes);
+    const copy = join(services.scratchDir, `check-${randomUUID()}.webp`);
+    await writeFile(copy, bytes);
+    expect(await probeImage(copy, { maxInputPixels: 1_000_000, timeoutSeconds: 5 })).toMatchObject({ format: 'webp', width: 150, height: 100 });
+    await rm(copy);
+
+    const item = {
+      transformation: 'w_150,h_100,c_fill/webp',
+      width: 150,
+      height: 100,
+      bytes: derived!.bytes,
+      format: 'webp',
+      url: `${PUBLIC_BASE}/demo/image/upload/c_fill,h_100,w_150/v${bird.version}/birds/gravity.webp`,
+      secure_url: `${SECURE_BASE}/demo/image/upload/c_fill,h_100,w_150/v${bird.version}/birds/gravity.webp`,
+    };
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'pending', pending: 2 });
+    // Items 0 and 1 are not done yet: their places stay empty.
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify({ public_id: 'birds/gravity', asset_id: bird.assetId, eager: [null, null, item] }));
+    const row = await jobRow(third.id);
+    expect({ status: row.status, error: row.error }).toEqual({ status: 'completed', error: null });
+    expect(JSON.stringify(row.result)).toBe(JSON.stringify(item));
+
+    await run(jobs[0]!.payload, jobs[0]!.id);
+    await run(jobs[1]!.payload, jobs[1]!.id);
+    const done = await batchRow(batchId);
+    expect({ status: done.status, pending: done.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    const eager = (done.result as { eager: Array<Record<string, unknown>> }).eager;
+    expect(eager.map((entry) => [entry.transformation, entry.width, entry.height, entry.format])).toEqual([
+      ['w_100', 100, 67, 'png'],
+      ['e_grayscale/jpg', 576, 384, 'jpg'],
+      ['w_150,h_100,c_fill/webp', 150, 100, 'webp'],
+    ]);
+    expect(await services.db.selectFrom('webhook_deliveries').select('id').where('batch_id', '=', batchId).execute()).toHaveLength(1);
+    expect(await readdir(services.scratchDir)).toEqual([]);
+  });
+
+  it('is idempotent: a rerun of the same job keeps the one derivative and changes nothing', async () => {
+    const { batchId, jobs } = await eagerBatch(bird, specs.slice(0, 1));
+    await run(jobs[0]!.payload, jobs[0]!.id);
+    const before = { batch: await batchRow(batchId), job: await jobRow(jobs[0]!.id) };
+    expect(await run(jobs[0]!.payload, jobs[0]!.id)).toEqual({ storageKey: derivedKey(bird.assetId, bird.versionId, planHash(parseTransformation('w_100')), 'png') });
+    expect(await batchRow(batchId)).toEqual(before.batch);
+    expect(await jobRow(jobs[0]!.id)).toEqual(before.job);
+    expect(await services.db.selectFrom('derived').select('format').where('version_id', '=', bird.versionId).where('transformation', '=', 'w_100').execute()).toHaveLength(1);
+  });
+
+  it('refuses a derive of a replaced (deleted) version with a 404 and fails its job and batch', async () => {
+    const first = await commitBird(`birds/replaced-${hex32()}`);
+    const { batchId, jobs } = await eagerBatch(first, specs.slice(0, 1));
+    const second = await commitBird(first.publicId, first.assetId);
+    expect(second.versionId).not.toBe(first.versionId);
+
+    const error = await rejection(run(jobs[0]!.payload, jobs[0]!.id));
+    expect({ status: error.status, message: error.message }).toEqual({ status: 404, message: 'Resource not found - the asset version no longer exists' });
+    const row = await jobRow(jobs[0]!.id);
+    expect({ status: row.status, error: row.error, result: row.result }).toEqual({
+      status: 'failed',
+      error: { status: 404, message: 'Resource not found - the asset version no longer exists' },
+      result: null,
+    });
+    expect(await batchRow(batchId)).toMatchObject({ status: 'failed', pending_jobs: 0, error: { status: 404, message: 'Resource not found - the asset version no longer exists' } });
+    expect(await services.db.selectFrom('derived').select('format').where('version_id', '=', first.versionId).execute()).toEqual([]);
+  });
+
+  it('refuses a transformation beyond the output limits with a 400 and stores nothing', async () => {
+    const { batchId, jobs } = await eagerBatch(bird, [{ requested: 'w_20000', transformation: 'w_20000', format: null }]);
+    const error = await rejection(run(jobs[0]!.payload, jobs[0]!.id));
+    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: 'Requested output of 20000x13333 exceeds the maximum of 10000 pixels per side' });
+    expect(await jobRow(jobs[0]!.id)).toMatchObject({ status: 'failed', error: { status: 400, message: error.message } });
+    expect(await batchRow(batchId)).toMatchObject({ status: 'failed' });
+    expect(await services.db.selectFrom('derived').select('format').where('transformation', '=', 'w_20000').execute()).toEqual([]);
+  });
+});
+
+describe('the derive job of a first delivery', () => {
+  it('finishes its standalone job with the storage key', async () => {
+    const hash = planHash(parseTransformation('w_64'));
+    const jobId = derivativeJobId(bird.versionId, hash, 'avif');
+    const payload: DeriveJobV1 = { v: 1, cloudName: 'demo', assetId: bird.assetId, versionId: bird.versionId, transformation: 'w_64', format: 'avif' };
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
+    const answer = await run(payload, jobId);
+    expect(answer).toEqual({ storageKey: derivedKey(bird.assetId, bird.versionId, hash, 'avif') });
+    expect(await jobRow(jobId)).toMatchObject({ status: 'completed', batch_id: null, result: { storage_key: derivedKey(bird.assetId, bird.versionId, hash, 'avif') } });
+    expect(await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'avif' })).toMatchObject({ width: 64, height: 43 });
+  });
+
+  it('records an exhausted job as a 500, and has nothing to record for a queue id that is no outbox id', async () => {
+    const hash = planHash(parseTransformation('w_65'));
+    const jobId = derivativeJobId(bird.versionId, hash, 'jpg');
+    const payload: DeriveJobV1 = { v: 1, cloudName: 'demo', assetId: bird.assetId, versionId: bird.versionId, transformation: 'w_65', format: 'jpg' };
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
+    const handler = createDeriveHandler(deps);
+    await handler.onExhausted!(payload, new Error('disk full'), { jobId: 'legacy-id', attempt: 3 });
+    expect(await jobRow(jobId)).toMatchObject({ status: 'queued', finished_at: null });
+    await handler.onExhausted!(payload, new Error('disk full'), { jobId, attempt: 3 });
+    expect(await jobRow(jobId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while deriving: disk full' } });
+  });
+});

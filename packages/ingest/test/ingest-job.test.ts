@@ -1,0 +1,320 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatchWithJobs, findAsset, findDerived } from '@rendition/catalog';
+import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
+import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
+import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
+import { originalKey, stagingKey } from '@rendition/storage';
+import { fixturePath } from '@rendition/testing';
+import { parseTransformation, planHash } from '@rendition/transform';
+import { buildUploadNotification, serializeNotification } from '@rendition/webhooks';
+import { hex32, newBatchId, startWorkerTestServices, type WorkerTestServices } from './test-services.ts';
+
+const PUBLIC_BASE = 'http://media.test:8080';
+const SECURE_BASE = 'https://media.test';
+const HOOK_A = 'http://hooks.example/a';
+const HOOK_B = 'http://hooks.example/b';
+
+let services: WorkerTestServices;
+let fetcher: GuardedFetcher;
+let deps: IngestJobDependencies;
+/** 576x384 PNG with alpha (sharp's test fixture). */
+let png: Buffer;
+/** 2725x2225 JPEG photo. */
+let jpeg: Buffer;
+
+beforeAll(async () => {
+  services = await startWorkerTestServices('ingest');
+  fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
+  deps = {
+    db: services.db,
+    queues: services.queues,
+    logger: services.logger,
+    store: services.store,
+    fetcher,
+    openS3Source: () => Promise.reject(new Error('no s3 sources in this test')),
+    limits: {
+      maxRemoteBytes: 10_000_000,
+      maxUploadBytes: 10_000_000,
+      maxDimension: 10_000,
+      maxOutputPixels: 50_000_000,
+      maxInputPixels: 100_000_000,
+      timeoutSeconds: 30,
+    },
+    tmpDir: services.scratchDir,
+    publicBaseUrl: PUBLIC_BASE,
+    secureBaseUrl: SECURE_BASE,
+  };
+  png = await readFile(fixturePath('images/embedgravitybird.png'));
+  jpeg = await readFile(fixturePath('images/2569067123_aca715a2ee_o.jpg'));
+});
+
+afterAll(async () => {
+  await fetcher?.close();
+  await services?.stop();
+});
+
+const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
+
+/** Stages `bytes` as the API does and records the upload's batch with its one ingest job. */
+async function acceptedUpload(
+  bytes: Buffer,
+  options: { publicId?: string; measured?: boolean; resourceType?: IngestJobV1['request']['resourceType']; eager?: IngestJobV1['eager']; eagerInIngest?: boolean } = {},
+): Promise<IngestJobV1> {
+  const key = stagingKey(randomUUID());
+  await services.store.put(key, bytes);
+  const jobId = randomUUID();
+  const batchId = newBatchId();
+  const job = IngestJobV1Schema.parse({
+    v: 1,
+    jobId,
+    batchId,
+    cloudName: 'demo',
+    apiKey: services.credentials.apiKey,
+    source: { kind: 'staged', key, filename: 'bird.png', ...(options.measured === false ? {} : { bytes: bytes.length, md5: md5(bytes) }) },
+    newAssetId: hex32(),
+    request: {
+      resourceType: options.resourceType ?? 'image',
+      type: 'upload',
+      publicId: options.publicId ?? `birds/${hex32()}`,
+      publicIdGenerated: false,
+      originalFilename: 'bird',
+      assetFolder: 'birds',
+      displayName: null,
+      overwrite: true,
+      tags: ['a', 'b'],
+      context: {},
+      format: null,
+      allowedFormats: [],
+      accessMode: 'public',
+    },
+    eager: options.eager ?? [],
+    eagerInIngest: options.eagerInIngest ?? false,
+  });
+  await createBatchWithJobs(
+    services.db,
+    { batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, kind: 'upload', notificationUrls: [HOOK_A, HOOK_B] },
+    [{ id: jobId, queue: 'ingest', kind: 'ingest', payload: job }],
+  );
+  return job;
+}
+
+const jobRow = (id: string) => services.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const batchRow = (batchId: string) => services.db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+const deliveryRows = (batchId: string) => services.db.selectFrom('webhook_deliveries').selectAll().where('batch_id', '=', batchId).orderBy('url').execute();
+const versionRows = (assetId: string) => services.db.selectFrom('asset_versions').selectAll().where('asset_id', '=', assetId).execute();
+const envelope = (batchId: string, triggeredAt: Date) => ({ requestId: batchId.slice(0, 32), triggeredAt, apiKey: services.credentials.apiKey });
+
+async function storedKeys(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const blob of services.store.list(prefix)) keys.push(blob.key);
+  return keys;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RejectedJobError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(RejectedJobError);
+  return error as RejectedJobError;
+}
+
+describe('the ingest job on a staged upload', () => {
+  it('stores the original, commits the asset, completes the job and its batch with one delivery per URL', async () => {
+    const job = await acceptedUpload(png);
+    const handler = createIngestHandler(deps);
+    const result = (await handler.handle(job, { jobId: job.jobId, attempt: 1 })) as { response: Record<string, unknown> };
+
+    const versionId = job.jobId.replaceAll('-', '');
+    const asset = await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId });
+    expect(asset).toMatchObject({
+      assetId: job.newAssetId,
+      versionId,
+      format: 'png',
+      width: 576,
+      height: 384,
+      pages: 1,
+      bytes: png.length,
+      etag: md5(png),
+      contentType: 'image/png',
+      storageKey: originalKey(job.newAssetId, versionId),
+      tags: ['a', 'b'],
+      assetFolder: 'birds',
+      displayName: job.request.publicId.split('/')[1],
+      originalFilename: 'bird',
+    });
+    expect(await versionRows(job.newAssetId)).toHaveLength(1);
+    // The original's bytes, unchanged; the staged copy is gone and so is the job's scratch directory.
+    expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
+    expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+    expect(await readdir(services.scratchDir)).toEqual([]);
+
+    const response = result.response;
+    const version = asset!.version;
+    expect(Object.keys(response)).toEqual([
+      'asset_id', 'public_id', 'version', 'version_id', 'signature', 'width', 'height', 'format', 'resource_type', 'created_at', 'tags', 'pages',
+      'bytes', 'type', 'etag', 'placeholder', 'url', 'secure_url', 'folder', 'asset_folder', 'display_name', 'access_mode', 'original_filename', 'api_key',
+    ]);
+    expect(response).toMatchObject({
+      asset_id: job.newAssetId,
+      public_id: job.request.publicId,
+      version,
+      version_id: versionId,
+      signature: createHash('sha1').update(`public_id=${job.request.publicId}&version=${version}${services.credentials.apiSecret}`).digest('hex'),
+      width: 576,
+      height: 384,
+      format: 'png',
+      resource_type: 'image',
+      bytes: png.length,
+      type: 'upload',
+      etag: md5(png),
+      url: `${PUBLIC_BASE}/demo/image/upload/v${version}/${job.request.publicId}.png`,
+      secure_url: `${SECURE_BASE}/demo/image/upload/v${version}/${job.request.publicId}.png`,
+      folder: 'birds',
+      api_key: services.credentials.apiKey,
+    });
+
+    const row = await jobRow(job.jobId);
+    expect({ status: row.status, attempts: row.attempts, error: row.error }).toEqual({ status: 'completed', attempts: 1, error: null });
+    expect(JSON.stringify(row.result)).toBe(JSON.stringify({ response }));
+    const batch = await batchRow(job.batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, error: batch.error }).toEqual({ status: 'complete', pending: 0, error: null });
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify(response));
+    const deliveries = await deliveryRows(job.batchId);
+    expect(deliveries.map((delivery) => delivery.url)).toEqual([HOOK_A, HOOK_B]);
+    const body = serializeNotification(buildUploadNotification(response, envelope(job.batchId, batch.completed_at!)));
+    for (const delivery of deliveries) {
+      expect(delivery.body).toBe(body);
+      expect(await services.queues.isQueued('notify', delivery.id)).toBe(true);
+    }
+  });
+
+  it('reads a staged upload it has no measurements for (stream path) the same way', async () => {
+    const job = await acceptedUpload(jpeg, { measured: false });
+    const { response } = await runIngestJob(deps, job);
+    expect(response).toMatchObject({ width: 2725, height: 2225, format: 'jpg', bytes: jpeg.length, etag: md5(jpeg) });
+    const versionId = job.jobId.replaceAll('-', '');
+    expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(jpeg)).toBe(true);
+  });
+
+  it('refuses a truncated image with Cloudinary 400, fails the job and its batch, and deletes the staged bytes', async () => {
+    const half = jpeg.subarray(0, Math.floor(jpeg.length / 2));
+    const job = await acceptedUpload(half);
+    const error = await rejection(createIngestHandler(deps).handle(job, { jobId: job.jobId, attempt: 1 }));
+    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: 'Invalid image file' });
+
+    expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+    expect(await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId })).toBeUndefined();
+    expect(await storedKeys(`assets/${job.newAssetId}/`)).toEqual([]);
+    expect(await readdir(services.scratchDir)).toEqual([]);
+    const row = await jobRow(job.jobId);
+    expect({ status: row.status, error: row.error, result: row.result }).toEqual({ status: 'failed', error: { status: 400, message: 'Invalid image file' }, result: null });
+    const batch = await batchRow(job.batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs, error: batch.error, result: batch.result }).toEqual({
+      status: 'failed',
+      pending: 0,
+      error: { status: 400, message: 'Invalid image file' },
+      result: null,
+    });
+    const body = serializeNotification(
+      buildUploadNotification({ status: 'failed', batch_id: job.batchId, error: { message: 'Invalid image file' } }, envelope(job.batchId, batch.completed_at!)),
+    );
+    expect((await deliveryRows(job.batchId)).map((delivery) => [delivery.url, delivery.body])).toEqual([
+      [HOOK_A, body],
+      [HOOK_B, body],
+    ]);
+  });
+
+  it.each([
+    ['bytes that are no image at all', () => Buffer.from('just some text, not an image'), 'image', 'Invalid image file'],
+    ['an image sent as a video', () => png, 'video', 'Invalid video file'],
+  ] as const)('refuses %s with a 400', async (_label, bytes, resourceType, message) => {
+    const job = await acceptedUpload(bytes(), { resourceType });
+    const error = await rejection(runIngestJob(deps, job));
+    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message });
+    expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 400, message } });
+    expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+  });
+
+  it('is idempotent: the same job run twice yields one asset version and one set of notifications', async () => {
+    const job = await acceptedUpload(png);
+    const first = await runIngestJob(deps, job);
+    const second = await runIngestJob(deps, job);
+    expect(second).toEqual(first);
+    const versions = await versionRows(job.newAssetId);
+    expect(versions.map((version) => version.version_id)).toEqual([job.jobId.replaceAll('-', '')]);
+    expect(await storedKeys(`assets/${job.newAssetId}/`)).toEqual([originalKey(job.newAssetId, job.jobId.replaceAll('-', ''))]);
+    expect(await deliveryRows(job.batchId)).toHaveLength(2);
+    expect(await batchRow(job.batchId)).toMatchObject({ status: 'complete', pending_jobs: 0 });
+  });
+
+  it('finishes a job whose version was committed before a crash, without storing it again', async () => {
+    const job = await acceptedUpload(png);
+    // The first attempt stored and committed, then died before finishing its job.
+    const committed = await ingest(deps, job);
+    expect(await jobRow(job.jobId)).toMatchObject({ status: 'queued', finished_at: null });
+    const { response } = await runIngestJob(deps, job);
+    expect(response).toMatchObject({ asset_id: committed.asset.assetId, version: committed.asset.version, version_id: committed.asset.versionId });
+    expect(await versionRows(job.newAssetId)).toHaveLength(1);
+    expect(await jobRow(job.jobId)).toMatchObject({ status: 'completed' });
+    expect(await batchRow(job.batchId)).toMatchObject({ status: 'complete' });
+  });
+
+  it('derives the first eager item itself and queues the others as derive jobs of the batch', async () => {
+    const eager = [
+      { requested: 'w_100', transformation: 'w_100', format: null },
+      { requested: 'w_50/webp', transformation: 'w_50', format: 'webp' },
+    ];
+    const job = await acceptedUpload(png, { eager, eagerInIngest: true });
+    const { response } = await runIngestJob(deps, job);
+    const versionId = job.jobId.replaceAll('-', '');
+    const derived = await findDerived(services.db, { assetId: job.newAssetId, versionId, transformationHash: planHash(parseTransformation('w_100')), format: 'png' });
+    expect(derived).toMatchObject({ width: 100, height: 67, format: 'png', transformation: 'w_100' });
+    expect((await services.store.head(derived!.storageKey))?.size).toBe(derived!.bytes);
+
+    const batch = await batchRow(job.batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'pending', pending: 1 });
+    expect(batch.result).toEqual({
+      ...response,
+      eager: [
+        {
+          transformation: 'w_100',
+          width: 100,
+          height: 67,
+          bytes: derived!.bytes,
+          format: 'png',
+          url: `${PUBLIC_BASE}/demo/image/upload/w_100/v${response.version as number}/${job.request.publicId}.png`,
+          secure_url: `${SECURE_BASE}/demo/image/upload/w_100/v${response.version as number}/${job.request.publicId}.png`,
+        },
+      ],
+    });
+    const followUps = await services.db.selectFrom('jobs').selectAll().where('batch_id', '=', job.batchId).where('kind', '=', 'derive').execute();
+    expect(followUps).toHaveLength(1);
+    expect(followUps[0]).toMatchObject({
+      queue: 'derive',
+      status: 'queued',
+      payload: {
+        v: 1,
+        cloudName: 'demo',
+        assetId: job.newAssetId,
+        versionId,
+        transformation: 'w_50',
+        format: 'webp',
+        eager: { jobId: followUps[0]!.id, batchId: job.batchId, index: 1, requested: 'w_50/webp' },
+      },
+    });
+    expect(await services.queues.isQueued('derive', followUps[0]!.id)).toBe(true);
+    expect(await deliveryRows(job.batchId)).toEqual([]);
+  });
+
+  it('records an exhausted job (internal failures) as a 500 and deletes the staged bytes', async () => {
+    const job = await acceptedUpload(png);
+    await recordExhaustedIngestJob(deps, job, new Error('connection reset'));
+    expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+    expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while processing the upload: connection reset' } });
+    expect(await batchRow(job.batchId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while processing the upload: connection reset' } });
+  });
+});

@@ -27,7 +27,7 @@ export interface WorkerPool {
 // for a dead worker: locks are renewed every lockDuration/2 by the live process (decodes run off the
 // event loop). A dead worker's job is moved back to wait by the first stalled check after its lock
 // expires: at most LOCK_DURATION_MS + STALLED_INTERVAL_MS after the kill. Measured in
-// apps/cli/test/resilience.test.ts (kill to notification on the other worker): about 15 to 19 s
+// e2e/resilience.test.ts (kill to notification on the other worker): about 15 to 19 s
 // with a 15 s lock, about 10 to 14 s with 10 s, against the 25 s the design asks for.
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;

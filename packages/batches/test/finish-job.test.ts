@@ -28,7 +28,7 @@ const HOOK_B = 'http://hooks.example/b';
 const HOOK_EAGER = 'http://hooks.example/eager';
 
 // An upload response in Cloudinary's order (not alphabetical), so a store that sorts keys would show.
-function uploadResponse(publicId: string): Record<string, unknown> {
+function uploadResponse(publicId: string): Record<string, unknown> & { asset_id: string; public_id: string } {
   return {
     asset_id: hex32(),
     public_id: publicId,
@@ -126,10 +126,18 @@ describe('finishJob: counting jobs off their batch', () => {
     expect(one).toMatchObject({ finishedNow: true, followUps: [], deliveries: [] });
     expect(one.batch).toMatchObject({ batchId, status: 'pending', pendingJobs: 1, completedAt: null, error: null });
     let batch = await batchRow(batchId);
-    expect({ status: batch.status, pending: batch.pending_jobs, completedAt: batch.completed_at }).toEqual({ status: 'pending', pending: 1, completedAt: null });
+    expect({ status: batch.status, pending: batch.pending_jobs, completedAt: batch.completed_at }).toEqual({
+      status: 'pending',
+      pending: 1,
+      completedAt: null,
+    });
     expect(JSON.stringify(batch.result)).toBe(JSON.stringify(response));
     const firstRow = await jobRow(first!.id);
-    expect({ status: firstRow?.status, result: firstRow?.result, error: firstRow?.error }).toEqual({ status: 'completed', result: { response }, error: null });
+    expect({ status: firstRow?.status, result: firstRow?.result, error: firstRow?.error }).toEqual({
+      status: 'completed',
+      result: { response },
+      error: null,
+    });
     expect(firstRow?.finished_at).toBeInstanceOf(Date);
     expect((await jobRow(second!.id))?.status).toBe('queued');
     expect((await jobRow(second!.id))?.finished_at).toBeNull();
@@ -202,7 +210,10 @@ describe('finishJob: counting jobs off their batch', () => {
     expect(rows[0]?.url).toBe(HOOK_A);
     expect(rows[0]?.body).toBe(
       serializeNotification(
-        buildUploadNotification({ status: 'failed', batch_id: batchId, error: { message: 'Could not generate the derivative: bad crop' } }, envelope(batchId, batch.completed_at!)),
+        buildUploadNotification(
+          { status: 'failed', batch_id: batchId, error: { message: 'Could not generate the derivative: bad crop' } },
+          envelope(batchId, batch.completed_at!),
+        ),
       ),
     );
   });
@@ -210,7 +221,11 @@ describe('finishJob: counting jobs off their batch', () => {
   it('changes nothing on a duplicate finish of the same job and says finishedNow=false', async () => {
     const jobs = [ingestLikeJob(), ingestLikeJob()];
     const batchId = await makeBatch({ jobs });
-    await finishJob(deps, { jobId: jobs[0]!.id, outcome: completed({ n: 1 }), resultChange: { kind: 'upload-stored', response: { n: 1 }, keepEager: true } });
+    await finishJob(deps, {
+      jobId: jobs[0]!.id,
+      outcome: completed({ n: 1 }),
+      resultChange: { kind: 'upload-stored', response: { n: 1 }, keepEager: true },
+    });
     const before = await jobRow(jobs[0]!.id);
 
     const duplicate = await finishJob(deps, {
@@ -258,7 +273,15 @@ describe('finishJob: counting jobs off their batch', () => {
     expect((await batchRow(batchId)).pending_jobs).toBe(2);
     for (const followUp of followUps) {
       const row = await jobRow(followUp.id);
-      expect({ batch: row?.batch_id, cloud: row?.cloud_name, queue: row?.queue, kind: row?.kind, status: row?.status, payload: row?.payload, finished: row?.finished_at }).toEqual({
+      expect({
+        batch: row?.batch_id,
+        cloud: row?.cloud_name,
+        queue: row?.queue,
+        kind: row?.kind,
+        status: row?.status,
+        payload: row?.payload,
+        finished: row?.finished_at,
+      }).toEqual({
         batch: batchId,
         cloud: 'demo',
         queue: 'derive',
@@ -270,9 +293,17 @@ describe('finishJob: counting jobs off their batch', () => {
       expect(await services.queues.isQueued('derive', followUp.id)).toBe(true);
     }
 
-    await finishJob(deps, { jobId: followUps[0]!.id, outcome: completed(eagerEntry(1)), resultChange: { kind: 'eager-item', index: 1, item: eagerEntry(1) } });
+    await finishJob(deps, {
+      jobId: followUps[0]!.id,
+      outcome: completed(eagerEntry(1)),
+      resultChange: { kind: 'eager-item', index: 1, item: eagerEntry(1) },
+    });
     expect(await batchRow(batchId)).toMatchObject({ status: 'pending', pending_jobs: 1 });
-    const last = await finishJob(deps, { jobId: followUps[1]!.id, outcome: completed(eagerEntry(2)), resultChange: { kind: 'eager-item', index: 2, item: eagerEntry(2) } });
+    const last = await finishJob(deps, {
+      jobId: followUps[1]!.id,
+      outcome: completed(eagerEntry(2)),
+      resultChange: { kind: 'eager-item', index: 2, item: eagerEntry(2) },
+    });
     expect(last.batch).toMatchObject({ status: 'complete', pendingJobs: 0 });
     expect(last.deliveries).toHaveLength(1);
     const batch = await batchRow(batchId);
@@ -312,7 +343,9 @@ describe('finishJob: counting jobs off their batch', () => {
   it('records nothing when making the deliveries fails: the job, its count and its batch roll back together', async () => {
     const job = ingestLikeJob();
     const batchId = await makeBatch({ jobs: [job] });
-    await sql`CREATE FUNCTION refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deliveries refused for this test'; END $$`.execute(services.db);
+    await sql`CREATE FUNCTION refuse_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deliveries refused for this test'; END $$`.execute(
+      services.db,
+    );
     await sql`CREATE TRIGGER refuse_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION refuse_delivery()`.execute(services.db);
     try {
       const response = uploadResponse('rolled-back');
@@ -345,7 +378,10 @@ describe('finishJob: eager_async batches', () => {
     const ingest = ingestLikeJob();
     const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true, eagerNotificationUrls: [HOOK_EAGER] });
     const followUp = deriveFollowUp(batchId, 0);
-    const response = { ...uploadResponse('async-eager'), eager: [{ status: 'processing', batch_id: batchId, transformation: 'w_10', url: 'u', secure_url: 's' }] };
+    const response = {
+      ...uploadResponse('async-eager'),
+      eager: [{ status: 'processing', batch_id: batchId, transformation: 'w_10', url: 'u', secure_url: 's' }],
+    };
 
     const stored = await finishJob(deps, {
       jobId: ingest.id,
@@ -361,7 +397,9 @@ describe('finishJob: eager_async batches', () => {
     const sent = JSON.parse(rows[0]!.body) as { notification_type: string; notification_context: { triggered_at: string } };
     expect(sent.notification_type).toBe('upload');
     // The exact body, field order included, for the moment it was made.
-    expect(rows[0]!.body).toBe(serializeNotification(buildUploadNotification(response, envelope(batchId, new Date(sent.notification_context.triggered_at)))));
+    expect(rows[0]!.body).toBe(
+      serializeNotification(buildUploadNotification(response, envelope(batchId, new Date(sent.notification_context.triggered_at)))),
+    );
     expect(stored.deliveries[0]).toEqual({ id: rows[0]!.id, url: HOOK_A, body: rows[0]!.body });
     expect(await services.queues.isQueued('notify', rows[0]!.id)).toBe(true);
 
@@ -376,7 +414,10 @@ describe('finishJob: eager_async batches', () => {
     const batch = await batchRow(batchId);
     expect(rows[1]!.body).toBe(
       serializeNotification(
-        buildEagerNotification({ eager: [eagerEntry(0)], batchId, assetId: response.asset_id, publicId: response.public_id }, envelope(batchId, batch.completed_at!)),
+        buildEagerNotification(
+          { eager: [eagerEntry(0)], batchId, assetId: response.asset_id, publicId: response.public_id },
+          envelope(batchId, batch.completed_at!),
+        ),
       ),
     );
     expect(derived.deliveries.map((delivery) => delivery.id)).toEqual([rows[1]!.id]);
@@ -387,8 +428,18 @@ describe('finishJob: eager_async batches', () => {
     const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true });
     const followUp = deriveFollowUp(batchId, 0);
     const response = uploadResponse('async-eager-one-url');
-    await finishJob(deps, { jobId: ingest.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: false }, followUps: [followUp], notifyUploadNow: response });
-    await finishJob(deps, { jobId: followUp.id, outcome: completed(eagerEntry(0)), resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) } });
+    await finishJob(deps, {
+      jobId: ingest.id,
+      outcome: completed({ response }),
+      resultChange: { kind: 'upload-stored', response, keepEager: false },
+      followUps: [followUp],
+      notifyUploadNow: response,
+    });
+    await finishJob(deps, {
+      jobId: followUp.id,
+      outcome: completed(eagerEntry(0)),
+      resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) },
+    });
     const rows = await deliveryRows(batchId);
     expect(rows.map((row) => [row.url, (JSON.parse(row.body) as { notification_type: string }).notification_type])).toEqual([
       [HOOK_A, 'upload'],
@@ -401,7 +452,13 @@ describe('finishJob: eager_async batches', () => {
     const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A], eagerAsync: true, eagerNotificationUrls: [HOOK_EAGER] });
     const followUp = deriveFollowUp(batchId, 0);
     const response = uploadResponse('async-eager-failing');
-    await finishJob(deps, { jobId: ingest.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: false }, followUps: [followUp], notifyUploadNow: response });
+    await finishJob(deps, {
+      jobId: ingest.id,
+      outcome: completed({ response }),
+      resultChange: { kind: 'upload-stored', response, keepEager: false },
+      followUps: [followUp],
+      notifyUploadNow: response,
+    });
     await finishJob(deps, { jobId: followUp.id, outcome: failed(400, 'Requested output of 100000x7 exceeds the maximum of 10000 pixels per side') });
     const batch = await batchRow(batchId);
     const failure = serializeNotification(
@@ -411,7 +468,12 @@ describe('finishJob: eager_async batches', () => {
       ),
     );
     const rows = await deliveryRows(batchId);
-    expect(rows.slice(1).map((row) => [row.url, row.body]).sort()).toEqual([
+    expect(
+      rows
+        .slice(1)
+        .map((row) => [row.url, row.body])
+        .sort(),
+    ).toEqual([
       [HOOK_A, failure],
       [HOOK_EAGER, failure],
     ]);
@@ -466,10 +528,18 @@ describe('outcome signals', () => {
     const { value, afterCommitMs } = await answeredAfterCommit(
       () => waitForBatch(services, 'demo', batchId, 10_000),
       async () => {
-        await finishJob(deps, { jobId: jobs[0]!.id, outcome: completed({ response }), resultChange: { kind: 'upload-stored', response, keepEager: true } });
+        await finishJob(deps, {
+          jobId: jobs[0]!.id,
+          outcome: completed({ response }),
+          resultChange: { kind: 'upload-stored', response, keepEager: true },
+        });
         // The first job's signal is for the job, not the batch: the wait goes on.
         await new Promise((resolve) => setTimeout(resolve, 150));
-        await finishJob(deps, { jobId: jobs[1]!.id, outcome: completed(eagerEntry(0)), resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) } });
+        await finishJob(deps, {
+          jobId: jobs[1]!.id,
+          outcome: completed(eagerEntry(0)),
+          resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) },
+        });
       },
     );
     expect(JSON.stringify(value)).toBe(JSON.stringify({ ...response, eager: [eagerEntry(0)] }));

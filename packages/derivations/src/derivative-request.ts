@@ -110,7 +110,12 @@ export async function obtainDerivative(
   const stored = await findDerived(deps.db, key);
   if (stored) return stored;
   if (!outcome) throw new ApiError(500, 'The derivative is still being generated; try again shortly', { expose: true });
-  if (outcome.status === 'failed') throw new ApiError(400, `Could not generate the derivative: ${outcome.error?.message ?? 'unknown error'}`);
+  if (outcome.status === 'failed') {
+    const status = outcome.error?.status ?? 500;
+    // Our own failures stay ours: the client learns that it failed, not why.
+    if (status >= 500) throw new ApiError(500, 'Could not generate the derivative; try again shortly', { expose: true });
+    throw new ApiError(400, `Could not generate the derivative: ${outcome.error?.message ?? 'unknown error'}`);
+  }
   throw new ApiError(500, 'The derivative was not recorded', { expose: true });
 }
 

@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob } from '@rendition/batches';
-import {
-  commitAssetVersion,
-  findJob,
-  recordDerived,
-  saveNamedTransformation,
-  type AssetRecord,
-  type DerivedRecord,
-} from '@rendition/catalog';
+import { commitAssetVersion, findJob, recordDerived, saveNamedTransformation, type AssetRecord, type DerivedRecord } from '@rendition/catalog';
 import { derivativeJobId, obtainDerivative, planDerivative, resolveEagerSpecs, type DerivativeRequest } from '@rendition/derivations';
 import { createJobQueues, createRedisConnection } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
@@ -92,7 +85,11 @@ describe('resolveEagerSpecs', () => {
   });
 
   it('keeps each item as requested, makes it canonical and picks its format', async () => {
-    const specs = await resolveEagerSpecs(services.db, 'demo', 'w_400,h_300,c_pad|w_260,h_200,c_crop,g_north/JPEG|w_10,f_webp|f_auto,w_30|t_thumb/png|/jpg');
+    const specs = await resolveEagerSpecs(
+      services.db,
+      'demo',
+      'w_400,h_300,c_pad|w_260,h_200,c_crop,g_north/JPEG|w_10,f_webp|f_auto,w_30|t_thumb/png|/jpg',
+    );
     expect(specs).toEqual([
       { requested: 'w_400,h_300,c_pad', transformation: 'c_pad,h_300,w_400', format: null },
       { requested: 'w_260,h_200,c_crop,g_north/JPEG', transformation: 'c_crop,g_north,h_200,w_260', format: 'jpg' },
@@ -123,7 +120,12 @@ describe('planDerivative', () => {
 
   it('names one canonical derivative, whatever the parameter order', async () => {
     const request = await plan('w_100,c_fill,h_50', { urlFormat: 'webp' });
-    expect(request).toEqual({ canonical: 'c_fill,h_50,w_100', hash: planHash(parseTransformation('c_fill,h_50,w_100')), format: 'webp', variesOnAccept: false });
+    expect(request).toEqual({
+      canonical: 'c_fill,h_50,w_100',
+      hash: planHash(parseTransformation('c_fill,h_50,w_100')),
+      format: 'webp',
+      variesOnAccept: false,
+    });
     expect(await plan('h_50,w_100,c_fill', { urlFormat: 'webp' })).toEqual(request);
     expect(await plan('h_50%2Cw_100%2Cc_fill', { urlFormat: 'webp' })).toEqual(request);
     expect(await plan('t_thumb', { urlFormat: 'webp' })).toMatchObject({ canonical: 'c_fill,h_50,w_50' });
@@ -132,28 +134,46 @@ describe('planDerivative', () => {
   it('refuses a non-image asset with a 400 before anything else', async () => {
     for (const resourceType of ['video', 'raw'] as const) {
       const error = await refusal(plan('w_100', { asset: { ...image, resourceType } }));
-      expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: `Transformations of ${resourceType} assets are not supported yet` });
+      expect({ status: error.status, message: error.message }).toEqual({
+        status: 400,
+        message: `Transformations of ${resourceType} assets are not supported yet`,
+      });
     }
   });
 
   it("projects the output from the catalog's dimensions against the size limits", async () => {
     const perSide = await refusal(plan('w_5000'));
-    expect({ status: perSide.status, message: perSide.message }).toEqual({ status: 400, message: 'Requested output of 5000x4000 exceeds the maximum of 4000 pixels per side' });
+    expect({ status: perSide.status, message: perSide.message }).toEqual({
+      status: 400,
+      message: 'Requested output of 5000x4000 exceeds the maximum of 4000 pixels per side',
+    });
     const pixels = await refusal(plan('w_3000'));
-    expect({ status: pixels.status, message: pixels.message }).toEqual({ status: 400, message: 'Requested output of 3000x2400 exceeds the maximum of 5000000 pixels' });
+    expect({ status: pixels.status, message: pixels.message }).toEqual({
+      status: 400,
+      message: 'Requested output of 3000x2400 exceeds the maximum of 5000000 pixels',
+    });
     // Within the limits, and a chain that only shrinks again afterwards is still refused at its large step.
     expect(await plan('w_2000')).toMatchObject({ canonical: 'w_2000' });
-    await expect(plan('w_5000/w_100')).rejects.toMatchObject({ status: 400, message: 'Requested output of 5000x4000 exceeds the maximum of 4000 pixels per side' });
+    await expect(plan('w_5000/w_100')).rejects.toMatchObject({
+      status: 400,
+      message: 'Requested output of 5000x4000 exceeds the maximum of 4000 pixels per side',
+    });
     // An original without known dimensions cannot be projected: the worker's executor checks instead.
     expect(await plan('w_5000', { asset: { ...image, width: null, height: null } })).toMatchObject({ canonical: 'w_5000' });
   });
 
   it('lets f_auto pick AVIF, then WebP, from Accept, and says the answer varies on it', async () => {
-    expect(await plan('f_auto,w_10', { accept: 'image/avif,image/webp,*/*', urlFormat: 'jpg' })).toMatchObject({ format: 'avif', variesOnAccept: true });
+    expect(await plan('f_auto,w_10', { accept: 'image/avif,image/webp,*/*', urlFormat: 'jpg' })).toMatchObject({
+      format: 'avif',
+      variesOnAccept: true,
+    });
     expect(await plan('f_auto,w_10', { accept: 'image/webp,*/*', urlFormat: 'jpg' })).toMatchObject({ format: 'webp', variesOnAccept: true });
     expect(await plan('f_auto,w_10', { accept: 'image/*', urlFormat: 'jpeg' })).toMatchObject({ format: 'jpg', variesOnAccept: true });
     expect(await plan('f_auto,w_10', { accept: undefined })).toMatchObject({ format: 'png', variesOnAccept: true });
-    expect(await plan('f_auto,w_10', { accept: 'text/html', asset: { ...image, format: 'bmp' } })).toMatchObject({ format: 'jpg', variesOnAccept: true });
+    expect(await plan('f_auto,w_10', { accept: 'text/html', asset: { ...image, format: 'bmp' } })).toMatchObject({
+      format: 'jpg',
+      variesOnAccept: true,
+    });
   });
 
   it('takes the format from f_, else the URL, else the original', async () => {
@@ -186,18 +206,24 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
     }
   }
 
-  async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number }> {
+  /** The call's outcome, how long it took, and when it settled (performance.now()). */
+  async function settled<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown; ms: number; at: number }> {
     const started = performance.now();
     try {
       const value = await promise;
-      return { value, ms: performance.now() - started };
+      return { value, ms: performance.now() - started, at: performance.now() };
     } catch (error) {
-      return { error, ms: performance.now() - started };
+      return { error, ms: performance.now() - started, at: performance.now() };
     }
   }
 
   it('records a standalone job, queues it, and reports a 400 failure to the waiting call at once; a second call answers without queueing', async () => {
-    const request: DerivativeRequest = await planDerivative(services.db, image, { transformation: 'w_50', urlFormat: 'webp', accept: undefined, limits: LIMITS });
+    const request: DerivativeRequest = await planDerivative(services.db, image, {
+      transformation: 'w_50',
+      urlFormat: 'webp',
+      accept: undefined,
+      limits: LIMITS,
+    });
     const jobId = derivativeJobId(image.versionId, request.hash, 'webp');
     const payload = { v: 1, cloudName: 'demo', assetId: image.assetId, versionId: image.versionId, transformation: 'w_50', format: 'webp' };
 
@@ -217,13 +243,16 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
 
     // The worker refuses the job (bad input): it records the failure, then BullMQ marks it failed.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await finishJob({ db: services.db, queues: services.queues, logger: services.logger }, { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'Invalid image file' } } });
+    await finishJob(
+      { db: services.db, queues: services.queues, logger: services.logger },
+      { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'Invalid image file' } } },
+    );
     const committedAt = performance.now();
     await failInRedis(jobId);
     const outcome = await waiting;
     expect(outcome.error).toBeInstanceOf(ApiError);
     expect(outcome.error).toMatchObject({ status: 400, message: 'Could not generate the derivative: Invalid image file' });
-    expect(performance.now() - committedAt).toBeLessThan(600);
+    expect(outcome.at - committedAt).toBeLessThan(500);
 
     // Bad input fails the same way every time: answered from the row, nothing queued again.
     const again = await settled(obtainDerivative(deps(), image, request));
@@ -244,7 +273,8 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       { db: services.db, queues: services.queues, logger: services.logger },
       { jobId, outcome: { kind: 'failed', error: { status: 500, message: 'Internal error while deriving: disk full' } } },
     );
-    expect((await first).error).toMatchObject({ message: 'Could not generate the derivative: Internal error while deriving: disk full' });
+    // Our own failure: a 500 that does not tell the client why.
+    expect((await first).error).toMatchObject({ status: 500, message: 'Could not generate the derivative; try again shortly' });
     expect(await deriveQueue.getJobState(jobId)).toBe('failed');
 
     const second = settled(obtainDerivative(deps(), image, request));
@@ -267,7 +297,10 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       height: 48,
       etag: 'f'.repeat(32),
     });
-    await finishJob({ db: services.db, queues: services.queues, logger: services.logger }, { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } } });
+    await finishJob(
+      { db: services.db, queues: services.queues, logger: services.logger },
+      { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } } },
+    );
     const answered = await second;
     expect(answered.value).toEqual(derived);
 
@@ -286,8 +319,12 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await deriveQueue.getWaitingCount()).toBe(1);
     expect(await services.db.selectFrom('jobs').select('id').where('id', '=', jobId).execute()).toHaveLength(1);
-    await finishJob({ db: services.db, queues: services.queues, logger: services.logger }, { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'nope' } } });
-    for (const outcome of await Promise.all(waiting)) expect(outcome.error).toMatchObject({ status: 400, message: 'Could not generate the derivative: nope' });
+    await finishJob(
+      { db: services.db, queues: services.queues, logger: services.logger },
+      { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'nope' } } },
+    );
+    for (const outcome of await Promise.all(waiting))
+      expect(outcome.error).toMatchObject({ status: 400, message: 'Could not generate the derivative: nope' });
     await deriveQueue.remove(jobId);
   });
 
@@ -311,7 +348,11 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       await until(() => !queues.isConnected(), 5_000, 'the connection to notice');
       const request = await planDerivative(services.db, image, { transformation: 'w_90', urlFormat: 'jpg', accept: undefined, limits: LIMITS });
       const outcome = await settled(withDeadline(obtainDerivative({ ...deps(), queues }, image, request), 5_000));
-      expect(outcome.error).toMatchObject({ status: 503, expose: true, message: 'Service unavailable: the job queue cannot be reached, try again shortly' });
+      expect(outcome.error).toMatchObject({
+        status: 503,
+        expose: true,
+        message: 'Service unavailable: the job queue cannot be reached, try again shortly',
+      });
       expect(outcome.ms).toBeLessThan(1_000);
     } finally {
       await queues.close();

@@ -22,16 +22,17 @@ export function createDeriveHandler(deps: DeriveHandlerDependencies): JobHandler
     async handle(payload, context) {
       const jobId = outboxId(payload, context.jobId);
       let derived: DerivedRecord;
+      let item: EagerResultItem | undefined;
       try {
         derived = await deriveImage(deps, payload);
+        if (payload.eager) item = await eagerResultItem(deps, payload, derived);
       } catch (error) {
         const clientError = toClientError(error);
         if (!clientError) throw error;
         if (jobId) await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
         throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
       }
-      if (payload.eager) {
-        const item = await eagerResultItem(deps, payload, derived);
+      if (payload.eager && item) {
         await finishJob(deps, {
           jobId: payload.eager.jobId,
           outcome: { kind: 'completed', result: item },

@@ -85,7 +85,14 @@ async function eagerBatch(asset: AssetRecord, specs: EagerSpec[]) {
   const jobs = eagerDeriveJobs(asset, specs, batchId);
   await createBatchWithJobs(
     services.db,
-    { batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, kind: 'explicit', notificationUrls: ['http://hooks.example/a'], result: { public_id: asset.publicId, asset_id: asset.assetId } },
+    {
+      batchId,
+      cloudName: 'demo',
+      apiKey: services.credentials.apiKey,
+      kind: 'explicit',
+      notificationUrls: ['http://hooks.example/a'],
+      result: { public_id: asset.publicId, asset_id: asset.assetId },
+    },
     jobs,
   );
   return { batchId, jobs };
@@ -162,10 +169,14 @@ describe('the derive job of an eager item', () => {
     const { batchId, jobs } = await eagerBatch(bird, specs.slice(0, 1));
     await run(jobs[0]!.payload, jobs[0]!.id);
     const before = { batch: await batchRow(batchId), job: await jobRow(jobs[0]!.id) };
-    expect(await run(jobs[0]!.payload, jobs[0]!.id)).toEqual({ storageKey: derivedKey(bird.assetId, bird.versionId, planHash(parseTransformation('w_100')), 'png') });
+    expect(await run(jobs[0]!.payload, jobs[0]!.id)).toEqual({
+      storageKey: derivedKey(bird.assetId, bird.versionId, planHash(parseTransformation('w_100')), 'png'),
+    });
     expect(await batchRow(batchId)).toEqual(before.batch);
     expect(await jobRow(jobs[0]!.id)).toEqual(before.job);
-    expect(await services.db.selectFrom('derived').select('format').where('version_id', '=', bird.versionId).where('transformation', '=', 'w_100').execute()).toHaveLength(1);
+    expect(
+      await services.db.selectFrom('derived').select('format').where('version_id', '=', bird.versionId).where('transformation', '=', 'w_100').execute(),
+    ).toHaveLength(1);
   });
 
   it('refuses a derive of a replaced (deleted) version with a 404 and fails its job and batch', async () => {
@@ -175,21 +186,31 @@ describe('the derive job of an eager item', () => {
     expect(second.versionId).not.toBe(first.versionId);
 
     const error = await rejection(run(jobs[0]!.payload, jobs[0]!.id));
-    expect({ status: error.status, message: error.message }).toEqual({ status: 404, message: 'Resource not found - the asset version no longer exists' });
+    expect({ status: error.status, message: error.message }).toEqual({
+      status: 404,
+      message: 'Resource not found - the asset version no longer exists',
+    });
     const row = await jobRow(jobs[0]!.id);
     expect({ status: row.status, error: row.error, result: row.result }).toEqual({
       status: 'failed',
       error: { status: 404, message: 'Resource not found - the asset version no longer exists' },
       result: null,
     });
-    expect(await batchRow(batchId)).toMatchObject({ status: 'failed', pending_jobs: 0, error: { status: 404, message: 'Resource not found - the asset version no longer exists' } });
+    expect(await batchRow(batchId)).toMatchObject({
+      status: 'failed',
+      pending_jobs: 0,
+      error: { status: 404, message: 'Resource not found - the asset version no longer exists' },
+    });
     expect(await services.db.selectFrom('derived').select('format').where('version_id', '=', first.versionId).execute()).toEqual([]);
   });
 
   it('refuses a transformation beyond the output limits with a 400 and stores nothing', async () => {
     const { batchId, jobs } = await eagerBatch(bird, [{ requested: 'w_20000', transformation: 'w_20000', format: null }]);
     const error = await rejection(run(jobs[0]!.payload, jobs[0]!.id));
-    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: 'Requested output of 20000x13333 exceeds the maximum of 10000 pixels per side' });
+    expect({ status: error.status, message: error.message }).toEqual({
+      status: 400,
+      message: 'Requested output of 20000x13333 exceeds the maximum of 10000 pixels per side',
+    });
     expect(await jobRow(jobs[0]!.id)).toMatchObject({ status: 'failed', error: { status: 400, message: error.message } });
     expect(await batchRow(batchId)).toMatchObject({ status: 'failed' });
     expect(await services.db.selectFrom('derived').select('format').where('transformation', '=', 'w_20000').execute()).toEqual([]);
@@ -204,8 +225,14 @@ describe('the derive job of a first delivery', () => {
     await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
     const answer = await run(payload, jobId);
     expect(answer).toEqual({ storageKey: derivedKey(bird.assetId, bird.versionId, hash, 'avif') });
-    expect(await jobRow(jobId)).toMatchObject({ status: 'completed', batch_id: null, result: { storage_key: derivedKey(bird.assetId, bird.versionId, hash, 'avif') } });
-    expect(await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'avif' })).toMatchObject({ width: 64, height: 43 });
+    expect(await jobRow(jobId)).toMatchObject({
+      status: 'completed',
+      batch_id: null,
+      result: { storage_key: derivedKey(bird.assetId, bird.versionId, hash, 'avif') },
+    });
+    expect(
+      await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'avif' }),
+    ).toMatchObject({ width: 64, height: 43 });
   });
 
   it('records an exhausted job as a 500, and has nothing to record for a queue id that is no outbox id', async () => {

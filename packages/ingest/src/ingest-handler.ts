@@ -43,7 +43,12 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
   }
   const credentials = await findApiKey(deps.db, job.apiKey);
-  if (!credentials) throw new RejectedJobError(`Unknown API key ${job.apiKey}`, { status: 401 });
+  if (!credentials) {
+    // The key was deleted since intake: nothing may sign the response, and the batch must still end.
+    const message = `Unknown API key ${job.apiKey}`;
+    await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: 401, message } } });
+    throw new RejectedJobError(message, { status: 401 });
+  }
   const response = buildUploadResponse(outcome.asset, {
     apiKey: credentials.apiKey,
     apiSecret: credentials.apiSecret,

@@ -61,7 +61,13 @@ const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('h
 /** Stages `bytes` as the API does and records the upload's batch with its one ingest job. */
 async function acceptedUpload(
   bytes: Buffer,
-  options: { publicId?: string; measured?: boolean; resourceType?: IngestJobV1['request']['resourceType']; eager?: IngestJobV1['eager']; eagerInIngest?: boolean } = {},
+  options: {
+    publicId?: string;
+    measured?: boolean;
+    resourceType?: IngestJobV1['request']['resourceType'];
+    eager?: IngestJobV1['eager'];
+    eagerInIngest?: boolean;
+  } = {},
 ): Promise<IngestJobV1> {
   const key = stagingKey(randomUUID());
   await services.store.put(key, bytes);
@@ -103,7 +109,8 @@ async function acceptedUpload(
 
 const jobRow = (id: string) => services.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const batchRow = (batchId: string) => services.db.selectFrom('batches').selectAll().where('batch_id', '=', batchId).executeTakeFirstOrThrow();
-const deliveryRows = (batchId: string) => services.db.selectFrom('webhook_deliveries').selectAll().where('batch_id', '=', batchId).orderBy('url').execute();
+const deliveryRows = (batchId: string) =>
+  services.db.selectFrom('webhook_deliveries').selectAll().where('batch_id', '=', batchId).orderBy('url').execute();
 const versionRows = (assetId: string) => services.db.selectFrom('asset_versions').selectAll().where('asset_id', '=', assetId).execute();
 const envelope = (batchId: string, triggeredAt: Date) => ({ requestId: batchId.slice(0, 32), triggeredAt, apiKey: services.credentials.apiKey });
 
@@ -155,8 +162,30 @@ describe('the ingest job on a staged upload', () => {
     const response = result.response;
     const version = asset!.version;
     expect(Object.keys(response)).toEqual([
-      'asset_id', 'public_id', 'version', 'version_id', 'signature', 'width', 'height', 'format', 'resource_type', 'created_at', 'tags', 'pages',
-      'bytes', 'type', 'etag', 'placeholder', 'url', 'secure_url', 'folder', 'asset_folder', 'display_name', 'access_mode', 'original_filename', 'api_key',
+      'asset_id',
+      'public_id',
+      'version',
+      'version_id',
+      'signature',
+      'width',
+      'height',
+      'format',
+      'resource_type',
+      'created_at',
+      'tags',
+      'pages',
+      'bytes',
+      'type',
+      'etag',
+      'placeholder',
+      'url',
+      'secure_url',
+      'folder',
+      'asset_folder',
+      'display_name',
+      'access_mode',
+      'original_filename',
+      'api_key',
     ]);
     expect(response).toMatchObject({
       asset_id: job.newAssetId,
@@ -211,7 +240,11 @@ describe('the ingest job on a staged upload', () => {
     expect(await storedKeys(`assets/${job.newAssetId}/`)).toEqual([]);
     expect(await readdir(services.scratchDir)).toEqual([]);
     const row = await jobRow(job.jobId);
-    expect({ status: row.status, error: row.error, result: row.result }).toEqual({ status: 'failed', error: { status: 400, message: 'Invalid image file' }, result: null });
+    expect({ status: row.status, error: row.error, result: row.result }).toEqual({
+      status: 'failed',
+      error: { status: 400, message: 'Invalid image file' },
+      result: null,
+    });
     const batch = await batchRow(job.batchId);
     expect({ status: batch.status, pending: batch.pending_jobs, error: batch.error, result: batch.result }).toEqual({
       status: 'failed',
@@ -220,7 +253,10 @@ describe('the ingest job on a staged upload', () => {
       result: null,
     });
     const body = serializeNotification(
-      buildUploadNotification({ status: 'failed', batch_id: job.batchId, error: { message: 'Invalid image file' } }, envelope(job.batchId, batch.completed_at!)),
+      buildUploadNotification(
+        { status: 'failed', batch_id: job.batchId, error: { message: 'Invalid image file' } },
+        envelope(job.batchId, batch.completed_at!),
+      ),
     );
     expect((await deliveryRows(job.batchId)).map((delivery) => [delivery.url, delivery.body])).toEqual([
       [HOOK_A, body],
@@ -237,6 +273,16 @@ describe('the ingest job on a staged upload', () => {
     expect({ status: error.status, message: error.message }).toEqual({ status: 400, message });
     expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 400, message } });
     expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+  });
+
+  it('ends the job and its batch as failed (401) when the requesting key no longer exists, so nothing waits forever', async () => {
+    const job = { ...(await acceptedUpload(png)), apiKey: '999999999999999' };
+    const error = await rejection(runIngestJob(deps, job));
+    expect({ status: error.status, message: error.message }).toEqual({ status: 401, message: 'Unknown API key 999999999999999' });
+    const row = await jobRow(job.jobId);
+    expect({ status: row.status, error: row.error }).toEqual({ status: 'failed', error: { status: 401, message: 'Unknown API key 999999999999999' } });
+    const batch = await batchRow(job.batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'failed', pending: 0 });
   });
 
   it('is idempotent: the same job run twice yields one asset version and one set of notifications', async () => {
@@ -271,7 +317,12 @@ describe('the ingest job on a staged upload', () => {
     const job = await acceptedUpload(png, { eager, eagerInIngest: true });
     const { response } = await runIngestJob(deps, job);
     const versionId = job.jobId.replaceAll('-', '');
-    const derived = await findDerived(services.db, { assetId: job.newAssetId, versionId, transformationHash: planHash(parseTransformation('w_100')), format: 'png' });
+    const derived = await findDerived(services.db, {
+      assetId: job.newAssetId,
+      versionId,
+      transformationHash: planHash(parseTransformation('w_100')),
+      format: 'png',
+    });
     expect(derived).toMatchObject({ width: 100, height: 67, format: 'png', transformation: 'w_100' });
     expect((await services.store.head(derived!.storageKey))?.size).toBe(derived!.bytes);
 
@@ -314,7 +365,13 @@ describe('the ingest job on a staged upload', () => {
     const job = await acceptedUpload(png);
     await recordExhaustedIngestJob(deps, job, new Error('connection reset'));
     expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
-    expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while processing the upload: connection reset' } });
-    expect(await batchRow(job.batchId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while processing the upload: connection reset' } });
+    expect(await jobRow(job.jobId)).toMatchObject({
+      status: 'failed',
+      error: { status: 500, message: 'Internal error while processing the upload: connection reset' },
+    });
+    expect(await batchRow(job.batchId)).toMatchObject({
+      status: 'failed',
+      error: { status: 500, message: 'Internal error while processing the upload: connection reset' },
+    });
   });
 });

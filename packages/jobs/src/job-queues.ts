@@ -23,6 +23,9 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
   const queues = new Map<QueueName, Queue>();
 
   const queueFor = (name: QueueName): Queue => {
+    // A Queue made while Redis is away waits for it; a producer must fail at once instead (the outbox
+    // relay queues the work later, and a request answers 503).
+    if (connection.status !== 'ready') throw new Error(`Redis is not connected (${connection.status})`);
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection, prefix: options.prefix });

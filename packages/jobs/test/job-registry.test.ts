@@ -14,7 +14,7 @@ describe('the job registry', () => {
     expect(isJobKind(kind)).toBe(true);
   });
 
-  it.each(kinds)("puts %s on a queue of QUEUE_NAMES", (kind) => {
+  it.each(kinds)('puts %s on a queue of QUEUE_NAMES', (kind) => {
     expect(QUEUE_NAMES).toContain(JOBS[kind].queue);
     expect(isQueueName(JOBS[kind].queue)).toBe(true);
   });

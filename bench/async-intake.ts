@@ -72,6 +72,10 @@ async function main(cleanup: Cleanup): Promise<void> {
   printLoadComparison(
     'workload',
     'bare',
-    workloads.map((workload) => ({ label: workload.name, ours: results.get(`${workload.name}/rendition`)!, reference: results.get(`${workload.name}/bare`)! })),
+    workloads.map((workload) => ({
+      label: workload.name,
+      ours: results.get(`${workload.name}/rendition`)!,
+      reference: results.get(`${workload.name}/bare`)!,
+    })),
   );
 }

@@ -74,8 +74,17 @@ async function main(cleanup: Cleanup): Promise<void> {
   // Same transformation, same kind of output: size, format, encoding and pixels compared once.
   const sample = await Promise.all([servers.rendition, servers.ipx].map((server) => fetchBytes(`${server.origin}${server.path(333)}`)));
   const [ours, theirs] = await Promise.all(sample.map((bytes) => sharp(bytes).metadata()));
-  if (ours!.width !== 333 || ours!.height !== 333 || theirs!.width !== 333 || theirs!.height !== 333 || ours!.format !== 'jpeg' || theirs!.format !== 'jpeg') {
-    throw new Error(`the servers disagree on n=333: rendition ${ours!.width}x${ours!.height} ${ours!.format}, ipx ${theirs!.width}x${theirs!.height} ${theirs!.format}`);
+  if (
+    ours!.width !== 333 ||
+    ours!.height !== 333 ||
+    theirs!.width !== 333 ||
+    theirs!.height !== 333 ||
+    ours!.format !== 'jpeg' ||
+    theirs!.format !== 'jpeg'
+  ) {
+    throw new Error(
+      `the servers disagree on n=333: rendition ${ours!.width}x${ours!.height} ${ours!.format}, ipx ${theirs!.width}x${theirs!.height} ${theirs!.format}`,
+    );
   }
   console.log(
     `  check n=333: both 333x333 JPEG; bytes rendition ${sample[0]!.length} (progressive ${ours!.isProgressive}), ipx ${sample[1]!.length} ` +
@@ -90,15 +99,45 @@ async function main(cleanup: Cleanup): Promise<void> {
       await pause(SETTLE_MS);
       if (phase === 'first') {
         const warmPaths = Array.from({ length: WARMUP_HITS }, (_, i) => server.path(WARMUP_N + i));
-        await runLoad({ method: 'GET', origin: server.origin, mode: 'once', paths: warmPaths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType });
+        await runLoad({
+          method: 'GET',
+          origin: server.origin,
+          mode: 'once',
+          paths: warmPaths,
+          concurrency: FIRST_CONCURRENCY,
+          warmupMs: 0,
+          durationMs: 0,
+          expectContentType,
+        });
         const paths = Array.from({ length: FIRST_HITS }, (_, i) => server.path(FIRST_N + i));
-        results.set(`first/${name}`, await runLoad({ method: 'GET', origin: server.origin, mode: 'once', paths, concurrency: FIRST_CONCURRENCY, warmupMs: 0, durationMs: 0, expectContentType }));
+        results.set(
+          `first/${name}`,
+          await runLoad({
+            method: 'GET',
+            origin: server.origin,
+            mode: 'once',
+            paths,
+            concurrency: FIRST_CONCURRENCY,
+            warmupMs: 0,
+            durationMs: 0,
+            expectContentType,
+          }),
+        );
       } else {
         const path = server.path(CACHED_N);
         await fetchBytes(`${server.origin}${path}`);
         results.set(
           `cached/${name}`,
-          await runLoad({ method: 'GET', origin: server.origin, mode: 'repeat', paths: [path], concurrency: CACHED_CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, expectContentType }),
+          await runLoad({
+            method: 'GET',
+            origin: server.origin,
+            mode: 'repeat',
+            paths: [path],
+            concurrency: CACHED_CONCURRENCY,
+            warmupMs: WARMUP_MS,
+            durationMs: DURATION_MS,
+            expectContentType,
+          }),
         );
       }
     }
@@ -124,7 +163,9 @@ interface IpxServer {
 
 /** ipx in a process of its own (lib/ipx-server.ts), stopped by closing its IPC channel. */
 async function startIpx(directory: string, file: string): Promise<IpxServer> {
-  const child: ChildProcess = fork(new URL('./lib/ipx-server.ts', import.meta.url), [directory, IPX_SHARP, file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(new URL('./lib/ipx-server.ts', import.meta.url), [directory, IPX_SHARP, file], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -67,7 +67,8 @@ async function main(cleanup: Cleanup): Promise<void> {
       const response = await request(uploadUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: auth }, body });
       const answer = await response.body.text();
       const answered = performance.now();
-      if (response.statusCode !== 200 || !answer.includes('"status":"pending"')) throw new Error(`HTTP ${response.statusCode}: ${answer.slice(0, 200)}`);
+      if (response.statusCode !== 200 || !answer.includes('"status":"pending"'))
+        throw new Error(`HTTP ${response.statusCode}: ${answer.slice(0, 200)}`);
       const webhook = await arrival;
       const payload = JSON.parse(webhook.body) as { notification_type?: string; width?: number };
       if (payload.notification_type !== 'upload' || payload.width !== width) throw new Error(`unexpected notification ${webhook.body.slice(0, 200)}`);
@@ -117,7 +118,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   console.log(errors.summary());
   const ratio = (numerator: Float64Array, denominator: Float64Array, p: number) => fixed(percentile(numerator, p) / percentile(denominator, p), 1);
   console.log(`ratio upload->webhook ÷ reference: p50 ${ratio(deliveredSorted, reference, 50)}x, p99 ${ratio(deliveredSorted, reference, 99)}x`);
-  console.log(`ratio upload->webhook ÷ reference with fsync: p50 ${ratio(deliveredSorted, referenceFsync, 50)}x, p99 ${ratio(deliveredSorted, referenceFsync, 99)}x`);
+  console.log(
+    `ratio upload->webhook ÷ reference with fsync: p50 ${ratio(deliveredSorted, referenceFsync, 50)}x, p99 ${ratio(deliveredSorted, referenceFsync, 99)}x`,
+  );
 }
 
 async function timeEach(warmup: number, count: number, work: (i: number) => Promise<void>): Promise<Float64Array> {

@@ -66,7 +66,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     await sharp(SOURCE).resize(WIDTH, HEIGHT).jpeg({ quality: 80 }).toBuffer();
   });
   // The floor: the same client against a bare server that only parses, resizes and notifies.
-  const bare = await startBareEagerServer({ concurrency: parallelism, maxUploadBytes: rendition.config.limits.maxUploadBytes, derive: sharpDerive(WIDTH, HEIGHT) });
+  const bare = await startBareEagerServer({
+    concurrency: parallelism,
+    maxUploadBytes: rendition.config.limits.maxUploadBytes,
+    derive: sharpDerive(WIDTH, HEIGHT),
+  });
   cleanup.add('bare eager server', () => bare.close());
   const bareUrl = `${bare.baseUrl}/v1_1/demo/image/upload`;
   if (WARMUP > 0) await uploadAll({ count: WARMUP, prefix: 'bare-warm', uploadUrl: bareUrl, auth, receiverUrl: receiver.url, photo, arrivals });
@@ -94,7 +98,12 @@ async function main(cleanup: Cleanup): Promise<void> {
       ['measure', 'derivations/s', 'seconds', 'count'],
       ['rendition: first upload sent -> last eager notification', fixed(rendRate, 2), fixed(elapsedMs / 1000, 2), String(ok)],
       [`raw sharp: decode + resize + encode, ${parallelism} at a time`, fixed(raw.rate, 2), fixed(raw.elapsedMs / 1000, 2), String(raw.ops)],
-      [`floor: bare HTTP upload -> sharp -> notification, ${parallelism} at a time`, fixed(floorRate, 2), fixed((floor.lastArrival - floor.start) / 1000, 2), String(floor.delivered.length)],
+      [
+        `floor: bare HTTP upload -> sharp -> notification, ${parallelism} at a time`,
+        fixed(floorRate, 2),
+        fixed((floor.lastArrival - floor.start) / 1000, 2),
+        String(floor.delivered.length),
+      ],
     ]),
   );
   console.log(
@@ -164,7 +173,13 @@ async function uploadAll(options: {
         arrivals.delete(path);
         const payload = JSON.parse(text) as { notification_type?: string; eager?: Array<{ width?: number; height?: number; format?: string }> };
         const item = payload.eager?.[0];
-        if (payload.notification_type !== 'eager' || payload.eager?.length !== 1 || item?.width !== WIDTH || item.height !== HEIGHT || item.format !== 'jpg') {
+        if (
+          payload.notification_type !== 'eager' ||
+          payload.eager?.length !== 1 ||
+          item?.width !== WIDTH ||
+          item.height !== HEIGHT ||
+          item.format !== 'jpg'
+        ) {
           failures.push(`unexpected notification on ${path}: ${text.slice(0, 300)}`);
           return;
         }
@@ -198,7 +213,11 @@ async function uploadAll(options: {
 }
 
 /** `ops` runs of `work`, `parallelism` at a time, after one warm-up run per lane; ops per second. */
-async function throughput(parallelism: number, ops: number, work: (i: number) => Promise<void>): Promise<{ rate: number; elapsedMs: number; ops: number }> {
+async function throughput(
+  parallelism: number,
+  ops: number,
+  work: (i: number) => Promise<void>,
+): Promise<{ rate: number; elapsedMs: number; ops: number }> {
   await Promise.all(Array.from({ length: parallelism }, (_, lane) => work(-1 - lane)));
   let next = 0;
   const start = performance.now();

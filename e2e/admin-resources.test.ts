@@ -30,7 +30,9 @@ beforeAll(async () => {
   const { apiKey, apiSecret } = cluster.credentials;
   process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
   cloudinary = loadCloudinarySdk();
-  const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#3366cc' } })
+    .png()
+    .toBuffer();
   tiny = `data:image/png;base64,${png.toString('base64')}`;
   photo = (await cloudinary.uploader.upload(JPEG, {
     public_id: 'photo',
@@ -299,7 +301,13 @@ describe('api.resources', () => {
     const pages: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = (await cloudinary.api.resources({ type: 'upload', prefix: 'pct', direction: 'desc', max_results: 1, ...(cursor ? { next_cursor: cursor } : {}) })) as Listing;
+      const page = (await cloudinary.api.resources({
+        type: 'upload',
+        prefix: 'pct',
+        direction: 'desc',
+        max_results: 1,
+        ...(cursor ? { next_cursor: cursor } : {}),
+      })) as Listing;
       pages.push(...page.resources.map((resource) => resource.public_id));
       cursor = page.next_cursor;
     } while (cursor);

@@ -6,7 +6,14 @@ import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
 import { isStored, storedKeys } from './support/stored-blobs.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
-type Result = Record<string, unknown> & { public_id: string; asset_id: string; version: number; version_id: string; secure_url: string; signature: string };
+type Result = Record<string, unknown> & {
+  public_id: string;
+  asset_id: string;
+  version: number;
+  version_id: string;
+  secure_url: string;
+  signature: string;
+};
 
 let cluster: TestCluster;
 let cloudinary: CloudinarySdk;
@@ -19,7 +26,9 @@ beforeAll(async () => {
   cloudinary = loadCloudinarySdk();
   // These tests pin destroy and overwrite without backups (everything goes); backups.test.ts covers them on.
   await setCloudBackups(cluster.cluster.services.db, 'demo', false);
-  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#3366cc' } })
+    .png()
+    .toBuffer();
   image = `data:image/png;base64,${png.toString('base64')}`;
 }, 60_000);
 
@@ -123,10 +132,22 @@ describe('rename', () => {
       message: 'Resource not found - mgmt/no-such',
     });
     await upload('mgmt/bad-target');
-    await expect(cloudinary.uploader.rename('mgmt/bad-target', 'a/../b')).rejects.toMatchObject({ http_code: 400, message: expect.stringContaining('Invalid public_id') });
-    await expect(cloudinary.uploader.rename('mgmt/bad-target', 'x', { to_type: 'fetch' })).rejects.toMatchObject({ http_code: 400, message: expect.stringContaining('Invalid type fetch') });
-    expect(await post('image/rename', { from_public_id: 'mgmt/bad-target' })).toEqual({ status: 400, body: { error: { message: 'Missing required parameter - to_public_id' } } });
-    expect(await post('image/rename', { to_public_id: 'x' })).toEqual({ status: 400, body: { error: { message: 'Missing required parameter - from_public_id' } } });
+    await expect(cloudinary.uploader.rename('mgmt/bad-target', 'a/../b')).rejects.toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('Invalid public_id'),
+    });
+    await expect(cloudinary.uploader.rename('mgmt/bad-target', 'x', { to_type: 'fetch' })).rejects.toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('Invalid type fetch'),
+    });
+    expect(await post('image/rename', { from_public_id: 'mgmt/bad-target' })).toEqual({
+      status: 400,
+      body: { error: { message: 'Missing required parameter - to_public_id' } },
+    });
+    expect(await post('image/rename', { to_public_id: 'x' })).toEqual({
+      status: 400,
+      body: { error: { message: 'Missing required parameter - from_public_id' } },
+    });
     // Wrong resource type: nothing of that name there.
     expect((await post('raw/rename', { from_public_id: 'mgmt/bad-target', to_public_id: 'x' })).status).toBe(404);
     // Unauthenticated: 401, never 403.
@@ -211,8 +232,14 @@ describe('tags', () => {
       status: 400,
       body: { error: { message: 'Missing required parameter - tag' } },
     });
-    expect(await post('image/tags', { command: 'add', tag: 't' })).toEqual({ status: 400, body: { error: { message: 'Missing required parameter - public_ids' } } });
-    expect(await post('image/tags', { tag: 't', public_ids: ['tags/many'] })).toEqual({ status: 400, body: { error: { message: 'Missing required parameter - command' } } });
+    expect(await post('image/tags', { command: 'add', tag: 't' })).toEqual({
+      status: 400,
+      body: { error: { message: 'Missing required parameter - public_ids' } },
+    });
+    expect(await post('image/tags', { tag: 't', public_ids: ['tags/many'] })).toEqual({
+      status: 400,
+      body: { error: { message: 'Missing required parameter - command' } },
+    });
     const bad = await post('image/tags', { command: 'explode', tag: 't', public_ids: ['tags/many'] });
     expect(bad.status).toBe(400);
     expect(bad.body).toEqual({ error: { message: expect.stringContaining("Invalid value 'explode' for parameter command") } });

@@ -68,7 +68,9 @@ async function upload(fields: Record<string, string | Blob>): Promise<{ status: 
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function batch(batchId: string): Promise<Record<string, unknown> & { notifications: Array<Record<string, unknown>>; jobs: Array<Record<string, unknown>> }> {
+async function batch(
+  batchId: string,
+): Promise<Record<string, unknown> & { notifications: Array<Record<string, unknown>>; jobs: Array<Record<string, unknown>> }> {
   const response = await fetch(`${cluster.baseUrl}/v1_1/demo/batches/${batchId}`, { headers: { authorization: basicAuthHeader(cluster.credentials) } });
   expect(response.status).toBe(200);
   return (await response.json()) as never;
@@ -183,7 +185,10 @@ describe('async uploads and notifications', () => {
   it('notifies rename and delete to their notification_url', async () => {
     const uploaded = await upload({ file: new Blob([png]), public_id: 'to-rename' });
     expect(uploaded.status).toBe(200);
-    const renamed = (await cloudinary.uploader.rename('to-rename', 'renamed', { notification_url: `${receiver.url}/rename` })) as Record<string, unknown>;
+    const renamed = (await cloudinary.uploader.rename('to-rename', 'renamed', { notification_url: `${receiver.url}/rename` })) as Record<
+      string,
+      unknown
+    >;
     expect(renamed.public_id).toBe('renamed');
     const [renameHook] = await receiver.waitFor(1, { path: '/rename' });
     verifyBoth(renameHook!);
@@ -219,7 +224,9 @@ describe('async uploads and notifications', () => {
     const accepted = await upload({ file: new Blob([png]), async: 'true' });
     const anonymous = await fetch(`${cluster.baseUrl}/v1_1/demo/batches/${String(accepted.body.batch_id)}`);
     expect(anonymous.status).toBe(401);
-    const unknown = await fetch(`${cluster.baseUrl}/v1_1/demo/batches/${'0'.repeat(64)}`, { headers: { authorization: basicAuthHeader(cluster.credentials) } });
+    const unknown = await fetch(`${cluster.baseUrl}/v1_1/demo/batches/${'0'.repeat(64)}`, {
+      headers: { authorization: basicAuthHeader(cluster.credentials) },
+    });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ error: { message: `Resource not found - batch ${'0'.repeat(64)}` } });
   });

@@ -38,7 +38,9 @@ afterAll(async () => {
 const db = () => cluster.cluster.services.db;
 const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
 const png = (width: number, height: number, background: string) =>
-  sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 const dataUri = (bytes: Buffer) => `data:image/png;base64,${bytes.toString('base64')}`;
 const upload = async (bytes: Buffer, publicId: string, options: Record<string, unknown> = {}) =>
   (await cloudinary.uploader.upload(dataUri(bytes), { public_id: publicId, ...options })) as Result;
@@ -121,7 +123,9 @@ describe('overwrite with backups (the default)', () => {
     expect(tampered.status).toBe(401);
     expect(await tampered.json()).toMatchObject({ error: { message: expect.stringContaining('Invalid Signature') } });
 
-    const stale = await fetch(cloudinary.utils.download_backedup_asset(first.asset_id, first.version_id, { timestamp: Math.floor(Date.now() / 1000) - 7200 }));
+    const stale = await fetch(
+      cloudinary.utils.download_backedup_asset(first.asset_id, first.version_id, { timestamp: Math.floor(Date.now() / 1000) - 7200 }),
+    );
     expect(stale.status).toBe(401);
 
     const unsigned = new URL(url);
@@ -140,7 +144,15 @@ describe('overwrite with backups (the default)', () => {
   it('restore makes the old bytes current again as a new version', async () => {
     const restored = (await cloudinary.api.restore(['bk/photo'], { versions: [first.version_id] })) as Record<string, Result>;
     const asset = restored['bk/photo']!;
-    expect(asset).toMatchObject({ public_id: 'bk/photo', asset_id: first.asset_id, etag: md5(red), bytes: red.length, width: 40, height: 30, format: 'png' });
+    expect(asset).toMatchObject({
+      public_id: 'bk/photo',
+      asset_id: first.asset_id,
+      etag: md5(red),
+      bytes: red.length,
+      width: 40,
+      height: 30,
+      format: 'png',
+    });
     expect(asset.version).toBeGreaterThan(second.version);
     expect(asset.version_id).not.toBe(first.version_id);
     expect(asset.version_id).not.toBe(second.version_id);
@@ -322,7 +334,6 @@ describe('overwrite racing destroy', () => {
         await expectCatalogMatchesStorage();
       });
     });
-
 
     it(`an overwrite in flight while the asset is destroyed ends consistent (backups ${backups ? 'on' : 'off'})`, async () => {
       await withBackups(backups, async () => {

@@ -62,7 +62,11 @@ describe('rendition CLI', () => {
   it('start prints a working CLOUDINARY_URL, serves uploads, and exits cleanly on SIGTERM', async () => {
     const child = run(['start']);
     const output = collect(child);
-    const line = await waitFor(() => /CLOUDINARY_URL=(cloudinary:\/\/(\d{15}):([\w-]{27})@demo\?upload_prefix=(\S+))/.exec(output.stdout()) ?? undefined, 30_000, 'the CLOUDINARY_URL line');
+    const line = await waitFor(
+      () => /CLOUDINARY_URL=(cloudinary:\/\/(\d{15}):([\w-]{27})@demo\?upload_prefix=(\S+))/.exec(output.stdout()) ?? undefined,
+      30_000,
+      'the CLOUDINARY_URL line',
+    );
     const [, , apiKey, apiSecret, uploadPrefix] = line;
     expect(uploadPrefix).toBe(`http://127.0.0.1:${env.PORT}`);
     expect(output.stdout()).toContain(`Rendition is running at http://127.0.0.1:${env.PORT}`);

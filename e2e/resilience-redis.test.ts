@@ -102,7 +102,11 @@ describe('Redis wiped or stopped', () => {
     const upload = (fields: Record<string, string | Blob>) => {
       const form = new FormData();
       for (const [name, value] of Object.entries(fields)) form.append(name, value);
-      return fetch(`${cluster.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', body: form, headers: { authorization: basicAuthHeader(cluster.credentials) } });
+      return fetch(`${cluster.baseUrl}/v1_1/demo/image/upload`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: basicAuthHeader(cluster.credentials) },
+      });
     };
     const remote = { file: `${source.url}/refused.png`, async: 'true', notification_url: notificationUrl };
     // At once, and again after Redis has been away a while (the client is then between reconnection attempts).
@@ -123,7 +127,11 @@ describe('Redis wiped or stopped', () => {
     await expect
       .poll(
         async () => {
-          const answer = await asyncUpload(cluster, { file: `${source.url}/redis-down-after.png`, public_id: 'redis-down-after', notification_url: notificationUrl });
+          const answer = await asyncUpload(cluster, {
+            file: `${source.url}/redis-down-after.png`,
+            public_id: 'redis-down-after',
+            notification_url: notificationUrl,
+          });
           afterBatch = answer.body.batch_id;
           return answer.status;
         },

@@ -62,7 +62,9 @@ describe('worker processes killed under load', () => {
     const publicIdOfBatch = new Map([...batches].map(([publicId, batchId]) => [batchId, publicId]));
     const takenOverPublicIds = new Set(takenOver.map((job) => publicIdOfBatch.get(job.batch_id ?? '')));
     const resumedAt = Math.max(
-      ...webhooks.filter((webhook) => takenOverPublicIds.has((JSON.parse(webhook.body) as { public_id: string }).public_id)).map((webhook) => webhook.receivedAt),
+      ...webhooks
+        .filter((webhook) => takenOverPublicIds.has((JSON.parse(webhook.body) as { public_id: string }).public_id))
+        .map((webhook) => webhook.receivedAt),
     );
     console.log(
       `[chaos] N=${N}: ${tally.total} notifications received, ${tally.distinctIds} distinct webhook-ids, ` +

@@ -20,13 +20,31 @@ beforeAll(async () => {
   const { apiKey, apiSecret } = cluster.credentials;
   process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
   cloudinary = loadCloudinarySdk();
-  const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: '#cc6633' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: '#cc6633' } })
+    .png()
+    .toBuffer();
   image = `data:image/png;base64,${png.toString('base64')}`;
 
   // The fields the asset tests use; field CRUD is tested on fields of its own.
   await cloudinary.api.add_metadata_field({ external_id: 'title', label: 'Title', type: 'string', validation: { type: 'strlen', min: 2, max: 20 } });
-  await cloudinary.api.add_metadata_field({ external_id: 'stock', label: 'Stock', type: 'integer', validation: { type: 'and', rules: [{ type: 'greater_than', equals: true, value: 0 }, { type: 'less_than', equals: false, value: 100 }] } });
-  await cloudinary.api.add_metadata_field({ external_id: 'released', label: 'Released', type: 'date', validation: { type: 'greater_than', equals: false, value: '2000-01-01' } });
+  await cloudinary.api.add_metadata_field({
+    external_id: 'stock',
+    label: 'Stock',
+    type: 'integer',
+    validation: {
+      type: 'and',
+      rules: [
+        { type: 'greater_than', equals: true, value: 0 },
+        { type: 'less_than', equals: false, value: 100 },
+      ],
+    },
+  });
+  await cloudinary.api.add_metadata_field({
+    external_id: 'released',
+    label: 'Released',
+    type: 'date',
+    validation: { type: 'greater_than', equals: false, value: '2000-01-01' },
+  });
   await cloudinary.api.add_metadata_field({ external_id: 'color', label: 'Color', type: 'enum', datasource: { values: colors } });
   await cloudinary.api.add_metadata_field({ external_id: 'palette', label: 'Palette', type: 'set', datasource: { values: colors } });
   await cloudinary.api.add_metadata_field({ external_id: 'channel', label: 'Channel', type: 'string', default_value: 'web' });
@@ -38,28 +56,58 @@ afterAll(async () => {
 
 const upload = async (publicId: string, options: Record<string, unknown> = {}) =>
   (await cloudinary.uploader.upload(image, { public_id: publicId, ...options })) as Result;
-const adminError = (promise: Promise<unknown>) => promise.then(() => ({}), (failure: { error?: { http_code?: number; message?: string } }) => failure.error ?? failure);
+const adminError = (promise: Promise<unknown>) =>
+  promise.then(
+    () => ({}),
+    (failure: { error?: { http_code?: number; message?: string } }) => failure.error ?? failure,
+  );
 const basic = () => `Basic ${Buffer.from(`${cluster.credentials.apiKey}:${cluster.credentials.apiSecret}`).toString('base64')}`;
 
 describe('metadata fields (Admin API)', () => {
   it('creates, reads and lists a field of each type', async () => {
     const created = await cloudinary.api.add_metadata_field({ external_id: 'crud_string', label: 'S', type: 'string', default_value: 'x' });
     expect(created).toEqual({ type: 'string', external_id: 'crud_string', label: 'S', mandatory: false, default_value: 'x', validation: null });
-    expect(await cloudinary.api.add_metadata_field({ external_id: 'crud_int', label: 'I', type: 'integer', default_value: '5' })).toMatchObject({ type: 'integer', default_value: 5 });
-    expect(await cloudinary.api.add_metadata_field({ external_id: 'crud_date', label: 'D', type: 'date' })).toMatchObject({ type: 'date', default_value: null });
-    const enumField = await cloudinary.api.add_metadata_field({ external_id: 'crud_enum', label: 'E', type: 'enum', datasource: { values: [{ external_id: 'a', value: 'A' }, { value: 'B' }] } });
+    expect(await cloudinary.api.add_metadata_field({ external_id: 'crud_int', label: 'I', type: 'integer', default_value: '5' })).toMatchObject({
+      type: 'integer',
+      default_value: 5,
+    });
+    expect(await cloudinary.api.add_metadata_field({ external_id: 'crud_date', label: 'D', type: 'date' })).toMatchObject({
+      type: 'date',
+      default_value: null,
+    });
+    const enumField = await cloudinary.api.add_metadata_field({
+      external_id: 'crud_enum',
+      label: 'E',
+      type: 'enum',
+      datasource: { values: [{ external_id: 'a', value: 'A' }, { value: 'B' }] },
+    });
     expect(enumField.datasource).toEqual({
       values: [
         { external_id: 'a', value: 'A', state: 'active' },
         { external_id: expect.stringMatching(/^[0-9a-f]{16}$/), value: 'B', state: 'active' },
       ],
     });
-    expect(await cloudinary.api.add_metadata_field({ external_id: 'crud_set', label: 'Set', type: 'set', datasource: { values: colors }, default_value: ['red', 'blue'] })).toMatchObject({
+    expect(
+      await cloudinary.api.add_metadata_field({
+        external_id: 'crud_set',
+        label: 'Set',
+        type: 'set',
+        datasource: { values: colors },
+        default_value: ['red', 'blue'],
+      }),
+    ).toMatchObject({
       type: 'set',
       default_value: ['red', 'blue'],
     });
 
-    expect(await cloudinary.api.metadata_field_by_field_id('crud_date')).toEqual({ type: 'date', external_id: 'crud_date', label: 'D', mandatory: false, default_value: null, validation: null });
+    expect(await cloudinary.api.metadata_field_by_field_id('crud_date')).toEqual({
+      type: 'date',
+      external_id: 'crud_date',
+      label: 'D',
+      mandatory: false,
+      default_value: null,
+      validation: null,
+    });
     const listed = (await cloudinary.api.list_metadata_fields()) as { metadata_fields: Array<{ external_id: string }> };
     const ids = listed.metadata_fields.map((field) => field.external_id);
     expect(ids.slice(0, 6)).toEqual(['title', 'stock', 'released', 'color', 'palette', 'channel']);
@@ -70,23 +118,55 @@ describe('metadata fields (Admin API)', () => {
 
   it('updates partially, keeping external_id and type', async () => {
     await cloudinary.api.add_metadata_field({ external_id: 'crud_update', label: 'Before', type: 'string' });
-    const updated = await cloudinary.api.update_metadata_field('crud_update', { external_id: 'other', type: 'integer', label: 'After', mandatory: true, default_value: 'dflt' });
+    const updated = await cloudinary.api.update_metadata_field('crud_update', {
+      external_id: 'other',
+      type: 'integer',
+      label: 'After',
+      mandatory: true,
+      default_value: 'dflt',
+    });
     expect(updated).toEqual({ type: 'string', external_id: 'crud_update', label: 'After', mandatory: true, default_value: 'dflt', validation: null });
     expect(await cloudinary.api.metadata_field_by_field_id('crud_update')).toEqual(updated);
     await cloudinary.api.delete_metadata_field('crud_update');
   });
 
   it('refuses bad definitions and default values that fail validation', async () => {
-    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_int', label: 'n', type: 'integer', default_value: 6, validation: { type: 'less_than', equals: true, value: 5 } }))).toMatchObject({
+    expect(
+      await adminError(
+        cloudinary.api.add_metadata_field({
+          external_id: 'bad_int',
+          label: 'n',
+          type: 'integer',
+          default_value: 6,
+          validation: { type: 'less_than', equals: true, value: 5 },
+        }),
+      ),
+    ).toMatchObject({
       http_code: 400,
       message: expect.stringContaining('default_value is invalid'),
     });
-    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_date', label: 'd', type: 'date', default_value: '2100-01-01', validation: { type: 'less_than', equals: false, value: '2050-01-01' } }))).toMatchObject({
+    expect(
+      await adminError(
+        cloudinary.api.add_metadata_field({
+          external_id: 'bad_date',
+          label: 'd',
+          type: 'date',
+          default_value: '2100-01-01',
+          validation: { type: 'less_than', equals: false, value: '2050-01-01' },
+        }),
+      ),
+    ).toMatchObject({
       http_code: 400,
       message: expect.stringContaining('default_value is invalid'),
     });
-    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_type', label: 'x', type: 'color' }))).toMatchObject({ http_code: 400, message: expect.stringContaining('type is invalid') });
-    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_enum', label: 'x', type: 'enum' }))).toMatchObject({ http_code: 400, message: expect.stringContaining('datasource is required') });
+    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_type', label: 'x', type: 'color' }))).toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('type is invalid'),
+    });
+    expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'bad_enum', label: 'x', type: 'enum' }))).toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('datasource is required'),
+    });
     expect(await adminError(cloudinary.api.add_metadata_field({ external_id: 'title', label: 'again', type: 'string' }))).toMatchObject({
       http_code: 400,
       message: expect.stringContaining('external id title already exists'),
@@ -96,7 +176,12 @@ describe('metadata fields (Admin API)', () => {
 
   it('updates, deletes and restores datasource entries', async () => {
     await cloudinary.api.add_metadata_field({ external_id: 'ds_set', label: 'ds', type: 'set', datasource: { values: colors } });
-    const updated = await cloudinary.api.update_metadata_field_datasource('ds_set', { values: [{ external_id: 'red', value: 'Crimson' }, { external_id: 'black', value: 'Black' }] });
+    const updated = await cloudinary.api.update_metadata_field_datasource('ds_set', {
+      values: [
+        { external_id: 'red', value: 'Crimson' },
+        { external_id: 'black', value: 'Black' },
+      ],
+    });
     expect(updated).toEqual({
       values: [
         { external_id: 'red', value: 'Crimson', state: 'active' },
@@ -107,11 +192,16 @@ describe('metadata fields (Admin API)', () => {
     });
     const deleted = (await cloudinary.api.delete_datasource_entries('ds_set', ['green'])) as { values: Array<{ external_id: string }> };
     expect(deleted.values.map((entry) => entry.external_id)).toEqual(['red', 'blue', 'black']);
-    const field = (await cloudinary.api.metadata_field_by_field_id('ds_set')) as { datasource: { values: Array<{ external_id: string; state: string }> } };
+    const field = (await cloudinary.api.metadata_field_by_field_id('ds_set')) as {
+      datasource: { values: Array<{ external_id: string; state: string }> };
+    };
     expect(field.datasource.values.find((entry) => entry.external_id === 'green')?.state).toBe('inactive');
     // An inactive entry is not a value an asset can take.
     await upload('smd/ds-asset');
-    await expect(cloudinary.uploader.update_metadata({ ds_set: ['green'] }, ['smd/ds-asset'])).rejects.toMatchObject({ http_code: 400, message: expect.stringContaining('ds_set') });
+    await expect(cloudinary.uploader.update_metadata({ ds_set: ['green'] }, ['smd/ds-asset'])).rejects.toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('ds_set'),
+    });
     const restored = (await cloudinary.api.restore_metadata_field_datasource('ds_set', ['green'])) as { values: unknown[] };
     expect(restored.values).toHaveLength(4);
     expect(await cloudinary.uploader.update_metadata({ ds_set: ['green'] }, ['smd/ds-asset'])).toEqual({ public_ids: ['smd/ds-asset'] });
@@ -134,7 +224,9 @@ describe('metadata fields (Admin API)', () => {
   it('needs Basic credentials of the cloud', async () => {
     const response = await fetch(`${cluster.baseUrl}/v1_1/demo/metadata_fields`);
     expect(response.status).toBe(401);
-    const wrong = await fetch(`${cluster.baseUrl}/v1_1/demo/metadata_fields`, { headers: { authorization: `Basic ${Buffer.from('nobody:secret').toString('base64')}` } });
+    const wrong = await fetch(`${cluster.baseUrl}/v1_1/demo/metadata_fields`, {
+      headers: { authorization: `Basic ${Buffer.from('nobody:secret').toString('base64')}` },
+    });
     expect(wrong.status).toBe(401);
     const right = await fetch(`${cluster.baseUrl}/v1_1/demo/metadata_fields`, { headers: { authorization: basic() } });
     expect(right.status).toBe(200);
@@ -202,7 +294,10 @@ describe('metadata on upload', () => {
 describe('metadata on explicit, rename and update_metadata', () => {
   it('explicit merges the given fields and clears empty ones', async () => {
     await upload('smd/explicit', { metadata: { title: 'First', stock: 1 } });
-    const result = (await cloudinary.uploader.explicit('smd/explicit', { type: 'upload', metadata: { stock: '9', color: 'red', title: '' } })) as Result;
+    const result = (await cloudinary.uploader.explicit('smd/explicit', {
+      type: 'upload',
+      metadata: { stock: '9', color: 'red', title: '' },
+    })) as Result;
     expect(result.metadata).toEqual({ stock: 9, color: 'red', channel: 'web' });
     expect((await cloudinary.api.resource('smd/explicit')).metadata).toEqual({ stock: 9, color: 'red', channel: 'web' });
     await expect(cloudinary.uploader.explicit('smd/explicit', { type: 'upload', metadata: { released: 'tomorrow' } })).rejects.toMatchObject({
@@ -219,7 +314,12 @@ describe('metadata on explicit, rename and update_metadata', () => {
 
   it('update_metadata sets the values on every listed asset that exists', async () => {
     await Promise.all(['smd/bulk-1', 'smd/bulk-2', 'smd/bulk-3'].map((id) => upload(id, { metadata: { title: 'Old' } })));
-    const result = await cloudinary.uploader.update_metadata({ stock: 12, palette: ['green'] }, ['smd/bulk-1', 'smd/bulk-2', 'smd/bulk-missing', 'smd/bulk-3']);
+    const result = await cloudinary.uploader.update_metadata({ stock: 12, palette: ['green'] }, [
+      'smd/bulk-1',
+      'smd/bulk-2',
+      'smd/bulk-missing',
+      'smd/bulk-3',
+    ]);
     expect(result).toEqual({ public_ids: ['smd/bulk-1', 'smd/bulk-2', 'smd/bulk-3'] });
     for (const id of ['smd/bulk-1', 'smd/bulk-2', 'smd/bulk-3']) {
       expect((await cloudinary.api.resource(id)).metadata).toEqual({ title: 'Old', stock: 12, palette: ['green'], channel: 'web' });
@@ -237,7 +337,9 @@ describe('metadata on explicit, rename and update_metadata', () => {
       message: expect.stringContaining('Metadata field stock'),
     });
     expect((await cloudinary.api.resource('smd/upd')).metadata).toEqual({ stock: 3, title: 'Keep', channel: 'web' });
-    expect(await cloudinary.uploader.update_metadata({ stock: 500, title: 'New' }, ['smd/upd'], { clear_invalid: true })).toEqual({ public_ids: ['smd/upd'] });
+    expect(await cloudinary.uploader.update_metadata({ stock: 500, title: 'New' }, ['smd/upd'], { clear_invalid: true })).toEqual({
+      public_ids: ['smd/upd'],
+    });
     expect((await cloudinary.api.resource('smd/upd')).metadata).toEqual({ title: 'New', channel: 'web' });
   });
 

@@ -112,7 +112,10 @@ describe('eager transformations', () => {
   });
 
   it('applies an incoming transformation before storing the original', async () => {
-    const result = (await cloudinary.uploader.upload(JPEG, { public_id: 'incoming', transformation: { width: 2000, height: 1000, crop: 'limit' } })) as Result;
+    const result = (await cloudinary.uploader.upload(JPEG, {
+      public_id: 'incoming',
+      transformation: { width: 2000, height: 1000, crop: 'limit' },
+    })) as Result;
     expect([result.width, result.height]).toEqual([1225, 1000]);
     const served = await fetchImage(`${cluster.baseUrl}/demo/image/upload/incoming.jpg`);
     expect([served.metadata?.width, served.metadata?.height]).toEqual([1225, 1000]);
@@ -139,7 +142,12 @@ describe('the first eager item derived by the ingest itself', () => {
     expect(payload.notification_type).toBe('eager');
     expect(payload.eager).toEqual([expect.objectContaining({ transformation: 'c_fill,w_720,h_588,q_80', width: 720, height: 588, format: 'jpg' })]);
     const served = await fetchImage(String(payload.eager[0]!.secure_url));
-    expect([served.response.status, served.metadata?.width, served.metadata?.height, served.bytes.length]).toEqual([200, 720, 588, payload.eager[0]!.bytes]);
+    expect([served.response.status, served.metadata?.width, served.metadata?.height, served.bytes.length]).toEqual([
+      200,
+      720,
+      588,
+      payload.eager[0]!.bytes,
+    ]);
     expect(await jobKinds(pending.batch_id)).toEqual(['ingest']);
   });
 
@@ -165,7 +173,10 @@ describe('the first eager item derived by the ingest itself', () => {
       ['truncated-crop', 'c_crop,w_100,h_10,g_north'],
       ['truncated-fill-north', 'c_fill,w_720,h_100,g_north'],
     ]) {
-      await expect(cloudinary.uploader.upload(truncated, { public_id: publicId, eager })).rejects.toMatchObject({ http_code: 400, message: 'Invalid image file' });
+      await expect(cloudinary.uploader.upload(truncated, { public_id: publicId, eager })).rejects.toMatchObject({
+        http_code: 400,
+        message: 'Invalid image file',
+      });
       const stored = await cluster.cluster.services.db.selectFrom('assets').select('asset_id').where('public_id', '=', publicId!).execute();
       expect(stored).toEqual([]);
     }
@@ -222,7 +233,9 @@ describe('on-the-fly delivery', () => {
     const connection = createRedisConnection(cluster.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'worker');
     const queue = new Queue('derive', { connection, prefix: cluster.queuePrefix });
     try {
-      const jobs = (await queue.getJobs(['completed', 'active', 'waiting', 'failed'])).filter((job) => (job.data as { transformation: string }).transformation === 'c_fill,h_77,w_123');
+      const jobs = (await queue.getJobs(['completed', 'active', 'waiting', 'failed'])).filter(
+        (job) => (job.data as { transformation: string }).transformation === 'c_fill,h_77,w_123',
+      );
       expect(jobs).toHaveLength(1);
     } finally {
       await queue.close();
@@ -242,7 +255,9 @@ describe('on-the-fly delivery', () => {
 
 describe('named transformations and versions', () => {
   it('creates a named transformation with the Admin API and uses it as t_<name> in URLs and eager lists', async () => {
-    expect(await cloudinary.api.create_transformation('small_gray', { width: 64, crop: 'scale', effect: 'grayscale' })).toMatchObject({ message: 'created' });
+    expect(await cloudinary.api.create_transformation('small_gray', { width: 64, crop: 'scale', effect: 'grayscale' })).toMatchObject({
+      message: 'created',
+    });
     expect(await cloudinary.api.transformation('small_gray')).toMatchObject({ name: 't_small_gray', named: true, info: ['c_scale,e_grayscale,w_64'] });
     const url = sdkUrl('photo', { transformation: 'small_gray', format: 'jpg' });
     expect(url).toContain('/t_small_gray/');
@@ -300,4 +315,3 @@ describe('signed URLs and strict transformations', () => {
     }
   });
 });
-

@@ -47,11 +47,7 @@ async function send(url: string, init: RequestInit): Promise<Reply> {
   return { ...(await jsonReply(response)), cldError };
 }
 
-async function expectError(
-  result: Promise<Reply>,
-  status: number,
-  message: string | RegExp,
-): Promise<string> {
+async function expectError(result: Promise<Reply>, status: number, message: string | RegExp): Promise<string> {
   const { status: actual, body, contentType, cldError } = await result;
   expect({ status: actual, body }).toMatchObject({ status, body: { error: { message: expect.any(String) } } });
   expect(Object.keys(body)).toEqual(['error']);
@@ -357,7 +353,9 @@ describe('delivery type', () => {
   });
 
   it('takes the type from a signed type parameter', async () => {
-    const { status, body } = await send(uploadUrl(), { body: multipart(signedFields({ public_id: 'auth/private-by-param', type: 'private' }, credentials)) });
+    const { status, body } = await send(uploadUrl(), {
+      body: multipart(signedFields({ public_id: 'auth/private-by-param', type: 'private' }, credentials)),
+    });
     expect(status).toBe(200);
     await expectPrivate(body, 'auth/private-by-param');
   });

@@ -31,7 +31,6 @@ function noise(length: number): Buffer {
   return bytes;
 }
 
-
 interface CountingServer {
   origin: string;
   port: number;
@@ -42,7 +41,10 @@ interface CountingServer {
 }
 
 /** A loopback HTTP server that records every connection and request it receives. */
-async function startCountingServer(host: '127.0.0.1' | '::1', routes: (port: number) => Record<string, (response: import('node:http').ServerResponse) => void>): Promise<CountingServer> {
+async function startCountingServer(
+  host: '127.0.0.1' | '::1',
+  routes: (port: number) => Record<string, (response: import('node:http').ServerResponse) => void>,
+): Promise<CountingServer> {
   const hits: string[] = [];
   let table: ReturnType<typeof routes> = {};
   const server: Server = createServer((request, response) => {
@@ -182,7 +184,6 @@ function rawGet(baseUrl: string, path: string): Promise<{ status: number; text: 
   });
 }
 
-
 describe('files that are not valid images', () => {
   it('refuses a JPEG cut in half', async () => {
     const half = JPEG.subarray(0, Math.floor(JPEG.length / 2));
@@ -191,7 +192,14 @@ describe('files that are not valid images', () => {
 
   it('refuses noise sent as an image, multipart or data URI', async () => {
     await expectRefused(main, 'bad/noise', {}, { bytes: noise(4096), name: 'noise.png', type: 'image/png' }, 400, 'Invalid image file');
-    await expectRefused(main, 'bad/noise-uri', { file: `data:image/png;base64,${noise(512).toString('base64')}` }, undefined, 400, 'Invalid image file');
+    await expectRefused(
+      main,
+      'bad/noise-uri',
+      { file: `data:image/png;base64,${noise(512).toString('base64')}` },
+      undefined,
+      400,
+      'Invalid image file',
+    );
   });
 
   it('refuses an image over the pixel limit (20000x14000 against the default 100 million)', async () => {
@@ -200,7 +208,14 @@ describe('files that are not valid images', () => {
 
   it('applies MAX_IMAGE_PIXELS', async () => {
     const before = v4.hits.length;
-    await expectRefused(limited, 'bad/over-pixel-limit', { file: `${v4.origin}/bird.png` }, undefined, 400, 'Image of 576x384 pixels exceeds the limit of 100000 pixels');
+    await expectRefused(
+      limited,
+      'bad/over-pixel-limit',
+      { file: `${v4.origin}/bird.png` },
+      undefined,
+      400,
+      'Image of 576x384 pixels exceeds the limit of 100000 pixels',
+    );
     expect(v4.hits.slice(before)).toEqual(['/bird.png']);
   });
 
@@ -230,7 +245,11 @@ describe('public_id rules', () => {
   });
 
   it('reduces a use_filename file name that climbs out to its base name', async () => {
-    const reply = await upload(main, { use_filename: 'true', unique_filename: 'false' }, { bytes: TINY_PNG, name: '../../etc/passwd.png', type: 'image/png' });
+    const reply = await upload(
+      main,
+      { use_filename: 'true', unique_filename: 'false' },
+      { bytes: TINY_PNG, name: '../../etc/passwd.png', type: 'image/png' },
+    );
     expect({ status: reply.status, public_id: reply.body.public_id }).toEqual({ status: 200, public_id: 'passwd' });
     succeeded.get(main)?.push('passwd');
   });
@@ -291,7 +310,14 @@ describe('remote sources on private addresses (SSRF)', () => {
     const before = v4.hits.length;
     const connections = [v4.connections, v6.connections];
     const url = `http://localhost:${v4.port}/x`;
-    await expectRefused(main, 'ssrf/localhost', { file: url }, undefined, 400, new RegExp(`^Error in loading ${url} - Refused to fetch ${url}: address (127\\.0\\.0\\.1|::1) is not allowed$`));
+    await expectRefused(
+      main,
+      'ssrf/localhost',
+      { file: url },
+      undefined,
+      400,
+      new RegExp(`^Error in loading ${url} - Refused to fetch ${url}: address (127\\.0\\.0\\.1|::1) is not allowed$`),
+    );
     expect(v4.hits.slice(before)).toEqual([]);
     expect(v6.hits).toEqual([]);
     // The name is judged on its DNS answer, before a socket is opened to it.
@@ -347,7 +373,15 @@ describe('size limits', () => {
 
 describe('malformed requests', () => {
   it('refuses an unsupported resource type', async () => {
-    await expectRefused(main, 'bad/document', {}, pngPart(), 400, 'Invalid resource type document: expected image, video, raw or auto', 'document/upload');
+    await expectRefused(
+      main,
+      'bad/document',
+      {},
+      pngPart(),
+      400,
+      'Invalid resource type document: expected image, video, raw or auto',
+      'document/upload',
+    );
   });
 
   it('answers an unknown action with a JSON 404', async () => {
@@ -361,7 +395,14 @@ describe('malformed requests', () => {
   it('refuses sources it cannot read', async () => {
     await expectRefused(main, 'bad/ftp', { file: 'ftp://x' }, undefined, 400, 'Unsupported source URL: ftp://x');
     await expectRefused(main, 'bad/hello', { file: 'hello' }, undefined, 400, 'Unsupported source URL: hello');
-    await expectRefused(main, 'bad/s3', { file: 's3://nobody/key.png' }, undefined, 400, 'Unsupported source URL: s3://nobody is not an allowed bucket');
+    await expectRefused(
+      main,
+      'bad/s3',
+      { file: 's3://nobody/key.png' },
+      undefined,
+      400,
+      'Unsupported source URL: s3://nobody is not an allowed bucket',
+    );
   });
 
   it('refuses a second file part', async () => {
@@ -370,7 +411,11 @@ describe('malformed requests', () => {
     form.append('file', new Blob([PNG], { type: 'image/png' }), 'one.png');
     form.append('file', new Blob([TINY_PNG], { type: 'image/png' }), 'two.png');
     const reply = await jsonReply(
-      await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', headers: { authorization: basicAuthHeader(main.credentials) }, body: form }),
+      await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, {
+        method: 'POST',
+        headers: { authorization: basicAuthHeader(main.credentials) },
+        body: form,
+      }),
     );
     refused.get(main)?.push('bad/two-files');
     expectError(reply, 400, 'Too many parts in the upload request');
@@ -381,7 +426,11 @@ describe('malformed requests', () => {
     form.append('public_id', 'bad/file-field');
     form.append('image', new Blob([PNG], { type: 'image/png' }), 'one.png');
     const reply = await jsonReply(
-      await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', headers: { authorization: basicAuthHeader(main.credentials) }, body: form }),
+      await fetch(`${main.baseUrl}/v1_1/demo/image/upload`, {
+        method: 'POST',
+        headers: { authorization: basicAuthHeader(main.credentials) },
+        body: form,
+      }),
     );
     refused.get(main)?.push('bad/file-field');
     expectError(reply, 400, 'Unexpected file field image');
@@ -396,17 +445,39 @@ describe('malformed requests', () => {
   });
 
   it('refuses an unknown delivery type, in the path or as a parameter', async () => {
-    await expectRefused(main, 'bad/type-path', {}, pngPart(), 400, 'Invalid type bogus: expected upload, private or authenticated', 'image/bogus/upload');
+    await expectRefused(
+      main,
+      'bad/type-path',
+      {},
+      pngPart(),
+      400,
+      'Invalid type bogus: expected upload, private or authenticated',
+      'image/bogus/upload',
+    );
     await expectRefused(main, 'bad/type-param', { type: 'bogus' }, pngPart(), 400, 'Invalid type bogus: expected upload, private or authenticated');
   });
 
   it('refuses a folder or prefix that climbs out', async () => {
     await expectRefused(main, 'bad/folder', { folder: '../../etc' }, pngPart(), 400, `Invalid folder ../../etc: path element '..' is not allowed`);
-    await expectRefused(main, 'bad/prefix', { public_id_prefix: 'a/../..' }, pngPart(), 400, `Invalid public_id_prefix a/../..: path element '..' is not allowed`);
+    await expectRefused(
+      main,
+      'bad/prefix',
+      { public_id_prefix: 'a/../..' },
+      pngPart(),
+      400,
+      `Invalid public_id_prefix a/../..: path element '..' is not allowed`,
+    );
   });
 
   it('reports a remote source that answers 404', async () => {
-    await expectRefused(limited, 'bad/remote-404', { file: `${v4.origin}/missing.png` }, undefined, 400, `Error in loading ${v4.origin}/missing.png - 404`);
+    await expectRefused(
+      limited,
+      'bad/remote-404',
+      { file: `${v4.origin}/missing.png` },
+      undefined,
+      400,
+      `Error in loading ${v4.origin}/missing.png - 404`,
+    );
   });
 
   it('refuses a text body over its limit', async () => {

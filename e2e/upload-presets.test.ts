@@ -109,7 +109,9 @@ describe('Admin API: upload presets', () => {
       },
     });
 
-    expect(await cloudinary.api.update_upload_preset('crud_preset', { unsigned: true, tags: 'three', unique_filename: false })).toEqual({ message: 'updated' });
+    expect(await cloudinary.api.update_upload_preset('crud_preset', { unsigned: true, tags: 'three', unique_filename: false })).toEqual({
+      message: 'updated',
+    });
     const updated = await cloudinary.api.upload_preset('crud_preset');
     expect(updated).toMatchObject({
       name: 'crud_preset',
@@ -249,7 +251,9 @@ describe('unsigned uploads', () => {
       browserForm({ upload_preset: 'browser', public_id: 'forbidden-overwrite', overwrite: 'true' }),
       `Overwrite parameter is not allowed when using unsigned upload. Only ${ALLOW_LIST} upload parameters are allowed.`,
     );
-    await expect(cloudinary.uploader.unsigned_upload(PNG, 'browser', { public_id: 'forbidden-sdk', eager: [{ width: 10, crop: 'scale' }] })).rejects.toMatchObject({
+    await expect(
+      cloudinary.uploader.unsigned_upload(PNG, 'browser', { public_id: 'forbidden-sdk', eager: [{ width: 10, crop: 'scale' }] }),
+    ).rejects.toMatchObject({
       http_code: 400,
       message: `Eager parameter is not allowed when using unsigned upload. Only ${ALLOW_LIST} upload parameters are allowed.`,
     });
@@ -261,7 +265,10 @@ describe('unsigned uploads', () => {
   });
 
   it('refuses a signed preset used unsigned, an unknown preset, and no preset at all', async () => {
-    await expectRefused(browserForm({ upload_preset: 'signed_only', public_id: 'unsigned-signed-preset' }), 'Upload preset must be whitelisted for unsigned uploads');
+    await expectRefused(
+      browserForm({ upload_preset: 'signed_only', public_id: 'unsigned-signed-preset' }),
+      'Upload preset must be whitelisted for unsigned uploads',
+    );
     await expectRefused(browserForm({ upload_preset: 'no_such_preset', public_id: 'unsigned-unknown' }), 'Upload preset not found');
     await expectRefused(browserForm({ public_id: 'unsigned-none' }), 'Upload preset must be specified when using unsigned upload');
     await expect(cloudinary.uploader.unsigned_upload(PNG, 'signed_only')).rejects.toMatchObject({

@@ -102,9 +102,7 @@ describe('upload semantics against a whole cluster', () => {
       // Backups are on by default (backups.test.ts): the replaced original stays as a backup.
       expect((await storedOriginal(first.asset_id, first.version_id)).equals(red.bytes)).toBe(true);
       expect((await storedOriginal(second.asset_id, second.version_id)).equals(blue.bytes)).toBe(true);
-      expect(await keysUnder(cluster, `assets/${first.asset_id}/`)).toEqual(
-        [`${first.version_id}/original`, `${second.version_id}/original`].sort(),
-      );
+      expect(await keysUnder(cluster, `assets/${first.asset_id}/`)).toEqual([`${first.version_id}/original`, `${second.version_id}/original`].sort());
 
       const current = await fetchBytes(second.secure_url);
       expect(current.response.status).toBe(200);
@@ -258,7 +256,9 @@ describe('upload semantics against a whole cluster', () => {
     it('allowed_formats refuses an image in another format', async () => {
       const answer = await uploadWithBasicAuth(cluster, await jpeg(10, 10, [0, 0, 0]), { public_id: 'not-allowed', allowed_formats: 'png' });
       await expectUploadError(answer, 400, 'Image file format jpg not allowed');
-      expect(await findAsset(cluster.cluster.services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: 'not-allowed' })).toBeUndefined();
+      expect(
+        await findAsset(cluster.cluster.services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: 'not-allowed' }),
+      ).toBeUndefined();
       await expectNoStagingLeftovers();
     });
 

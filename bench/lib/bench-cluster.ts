@@ -39,13 +39,17 @@ export async function startBenchCluster(env: Record<string, string>, roles: Role
     STORAGE_URL: `file://${dataDir}`,
     LOG_LEVEL: 'silent',
     // Worker concurrency knobs may be tuned from the shell for a run: WORKER_CONCURRENCY_DERIVE=4 …
-    ...Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('WORKER_CONCURRENCY_') && entry[1] !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('WORKER_CONCURRENCY_') && entry[1] !== undefined),
+    ),
     ...env,
   });
   const cleanUp = async () => {
     await dropDatabase(databaseUrl).catch((error: unknown) => console.error(`bench: could not drop ${databaseUrl}:`, error));
     await rm(dataDir, { recursive: true, force: true });
-    await deleteRedisPrefix(redisUrl, queuePrefix).catch((error: unknown) => console.error(`bench: could not delete Redis keys ${queuePrefix}:*`, error));
+    await deleteRedisPrefix(redisUrl, queuePrefix).catch((error: unknown) =>
+      console.error(`bench: could not delete Redis keys ${queuePrefix}:*`, error),
+    );
   };
   let cluster: RunningCluster;
   try {

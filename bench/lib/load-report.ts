@@ -17,7 +17,10 @@ export function printLoadComparison(column: string, referenceName: string, compa
   for (const { label, ours, reference } of comparisons) {
     rows.push(row(label, 'rendition', ours), row(label, referenceName, reference));
     ratios.push(`ratio ${label}: rendition ÷ ${referenceName} req/s = ${fixed(rate(ours) / rate(reference), 3)}`);
-    for (const [server, result] of [['rendition', ours], [referenceName, reference]] as const) {
+    for (const [server, result] of [
+      ['rendition', ours],
+      [referenceName, reference],
+    ] as const) {
       if (result.firstError) console.log(`first error (${label}, ${server}): ${result.firstError}`);
     }
   }

@@ -16,5 +16,7 @@ export async function smallPng(): Promise<Buffer> {
     const gradient = ((i / 3) % width) * 4;
     pixels[i] = (gradient + ((seed >>> 0) % 48)) & 0xff;
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 }

@@ -126,12 +126,21 @@ export function tallyNotifications(webhooks: ReceivedWebhook[]): NotificationTal
 }
 
 /** Distinct webhook-ids received on `path` reach `count` (duplicates do not count towards it). */
-export async function waitForDistinctNotifications(received: ReceivedWebhook[], path: string, count: number, timeoutMs: number): Promise<ReceivedWebhook[]> {
+export async function waitForDistinctNotifications(
+  received: ReceivedWebhook[],
+  path: string,
+  count: number,
+  timeoutMs: number,
+): Promise<ReceivedWebhook[]> {
   const onPath = () => received.filter((webhook) => webhook.path === path);
-  await waitUntil(() => new Set(onPath().map((webhook) => String(webhook.headers['webhook-id']))).size >= count, timeoutMs, () => {
-    const got = new Set(onPath().map((webhook) => String(webhook.headers['webhook-id']))).size;
-    return `${count} distinct notifications on ${path} (got ${got})`;
-  });
+  await waitUntil(
+    () => new Set(onPath().map((webhook) => String(webhook.headers['webhook-id']))).size >= count,
+    timeoutMs,
+    () => {
+      const got = new Set(onPath().map((webhook) => String(webhook.headers['webhook-id']))).size;
+      return `${count} distinct notifications on ${path} (got ${got})`;
+    },
+  );
   return onPath();
 }
 
@@ -208,7 +217,11 @@ export function useResilienceSuite(options: { redis?: RedisServerOptions } = {})
     deliveriesOf: (batchIds: string[]) =>
       db().selectFrom('webhook_deliveries').select(['id', 'status', 'attempts']).where('batch_id', 'in', orNone(batchIds)).execute(),
     async assetsNamed(prefix: string) {
-      const assets = await db().selectFrom('assets').select(['asset_id', 'public_id', 'storage_key']).where('public_id', 'like', `${prefix}-%`).execute();
+      const assets = await db()
+        .selectFrom('assets')
+        .select(['asset_id', 'public_id', 'storage_key'])
+        .where('public_id', 'like', `${prefix}-%`)
+        .execute();
       const versions = await db()
         .selectFrom('asset_versions')
         .select('version_id')

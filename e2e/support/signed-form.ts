@@ -12,10 +12,16 @@ export function signParamsForTest(
     .sort()
     .map((key) => `${key}=${params[key]}`.replaceAll('&', '%26'))
     .join('&');
-  return createHash(algorithm).update(toSign + credentials.apiSecret).digest('hex');
+  return createHash(algorithm)
+    .update(toSign + credentials.apiSecret)
+    .digest('hex');
 }
 
-export function signedFields(params: Record<string, string>, credentials: ApiCredentials, algorithm: 'sha1' | 'sha256' = 'sha1'): Record<string, string> {
+export function signedFields(
+  params: Record<string, string>,
+  credentials: ApiCredentials,
+  algorithm: 'sha1' | 'sha256' = 'sha1',
+): Record<string, string> {
   const withTimestamp = { timestamp: String(Math.floor(Date.now() / 1000)), ...params };
   return { ...withTimestamp, api_key: credentials.apiKey, signature: signParamsForTest(withTimestamp, credentials, algorithm) };
 }

@@ -1,7 +1,4 @@
-export type RangeRequest =
-  | { kind: 'none' }
-  | { kind: 'unsatisfiable' }
-  | { kind: 'range'; start: number; end: number };
+export type RangeRequest = { kind: 'none' } | { kind: 'unsatisfiable' } | { kind: 'range'; start: number; end: number };
 
 /**
  * One `bytes=` range (RFC 9110 §14.2). Several ranges are served as the whole body, which the

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { cloudWebhookSettings, connectCatalog, createApiKey, setCloudBackups, setCloudNotificationUrls, setStrictTransformations } from '@rendition/catalog';
+import {
+  cloudWebhookSettings,
+  connectCatalog,
+  createApiKey,
+  setCloudBackups,
+  setCloudNotificationUrls,
+  setStrictTransformations,
+} from '@rendition/catalog';
 import { generateWebhookSecret } from '@rendition/webhooks';
 import { ConfigError, loadConfig, type Config } from '@rendition/config';
 import { createLogger } from '@rendition/logging';

@@ -13,7 +13,10 @@ function modulesLoadedBy(modules: string[]): string[] {
     for (const path of ${JSON.stringify(modules)}) await import(path);
     process.stdout.write(JSON.stringify([...seen]));
   `;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: fileURLToPath(new URL('.', import.meta.url)) });
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+  });
   return JSON.parse(output) as string[];
 }
 

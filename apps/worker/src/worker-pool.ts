@@ -38,7 +38,11 @@ const MAX_STALLED_COUNT = 5;
  * not sit in Redis.
  */
 export function assertHandled(queues: readonly QueueName[], handlers: Partial<JobHandlers>): void {
-  const missing = queues.flatMap((queue) => kindsOfQueue(queue).filter((kind) => handlers[kind] === undefined).map((kind) => `${kind} (queue ${queue})`));
+  const missing = queues.flatMap((queue) =>
+    kindsOfQueue(queue)
+      .filter((kind) => handlers[kind] === undefined)
+      .map((kind) => `${kind} (queue ${queue})`),
+  );
   if (missing.length > 0) throw new Error(`No handler for job kind(s): ${missing.join(', ')}`);
 }
 
@@ -126,7 +130,10 @@ export function startWorkerPool(options: {
         const handedBack = await Promise.allSettled(abandoned.map(([job, token]) => job.moveToWait(token)));
         for (const [index, outcome] of handedBack.entries()) {
           if (outcome.status === 'rejected') {
-            options.logger.warn({ err: outcome.reason, job_id: abandoned[index]?.[0].id }, 'could not hand a job back; it is retried once its lock expires');
+            options.logger.warn(
+              { err: outcome.reason, job_id: abandoned[index]?.[0].id },
+              'could not hand a job back; it is retried once its lock expires',
+            );
           }
         }
         await Promise.allSettled(workers.map((worker) => worker.disconnect()));
@@ -136,5 +143,3 @@ export function startWorkerPool(options: {
     },
   };
 }
-
-

@@ -35,8 +35,18 @@ const FLAG_PARAMS = ['unsigned', 'disallow_public_id', 'live'] as const;
  * Never stored as settings: the preset's own name and flags, the request's authentication and
  * routing fields (the SDK's Admin call also sends a `timestamp`), and the source itself.
  */
-const NOT_SETTINGS = new Set<string>(['name', ...FLAG_PARAMS, 'timestamp', 'signature', 'signature_algorithm', 'api_key', 'file', 'upload_preset', 'resource_type', 'cloud_name']);
-
+const NOT_SETTINGS = new Set<string>([
+  'name',
+  ...FLAG_PARAMS,
+  'timestamp',
+  'signature',
+  'signature_algorithm',
+  'api_key',
+  'file',
+  'upload_preset',
+  'resource_type',
+  'cloud_name',
+]);
 
 function checkName(name: string): string {
   if (!PRESET_NAME_PATTERN.test(name)) {

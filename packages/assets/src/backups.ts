@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import {
-  commitAssetVersion,
-  deleteDerivedOfVersion,
-  findRestorableVersion,
-  findVersionBackup,
-  type AssetRecord,
-} from '@rendition/catalog';
+import { commitAssetVersion, deleteDerivedOfVersion, findRestorableVersion, findVersionBackup, type AssetRecord } from '@rendition/catalog';
 import {
   ApiError,
   contentTypeForFormat,
@@ -88,7 +82,9 @@ async function restoreOne(
 ): Promise<Record<string, unknown>> {
   const identity = { cloudName: request.cloudName, resourceType: target.resourceType, type: target.type, publicId: target.publicId };
   const found = await findRestorableVersion(deps.db, { identity, ...(target.versionId ? { versionId: target.versionId } : {}) });
-  const noBackup = { error: target.versionId ? `No backup of ${target.publicId} with version_id ${target.versionId}` : `No backup of ${target.publicId}` };
+  const noBackup = {
+    error: target.versionId ? `No backup of ${target.publicId} with version_id ${target.versionId}` : `No backup of ${target.publicId}`,
+  };
   if (!found) return noBackup;
   const { version, live, deleted } = found;
   const base = live ?? (deleted && { ...deleted, deletedAt: undefined });

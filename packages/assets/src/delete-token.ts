@@ -21,7 +21,12 @@ export async function issueDeleteToken(
   input: { cloudName: string; assetId: string; apiSecret: string; jobId: string },
 ): Promise<string> {
   const token = createHmac('sha256', input.apiSecret).update(`delete_token:${input.cloudName}:${input.jobId}`).digest('hex');
-  await recordDeleteToken(db, { tokenHash: hashToken(token), assetId: input.assetId, cloudName: input.cloudName, ttlSeconds: DELETE_TOKEN_TTL_SECONDS });
+  await recordDeleteToken(db, {
+    tokenHash: hashToken(token),
+    assetId: input.assetId,
+    cloudName: input.cloudName,
+    ttlSeconds: DELETE_TOKEN_TTL_SECONDS,
+  });
   return token;
 }
 

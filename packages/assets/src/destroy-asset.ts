@@ -25,7 +25,13 @@ export async function destroyAssetCommand(deps: ManagementDependencies, request:
     type: 'delete',
     fields: {
       resources: [
-        { resource_type: destroyed.resourceType, type: destroyed.type, asset_id: destroyed.assetId, public_id: destroyed.publicId, version: destroyed.version },
+        {
+          resource_type: destroyed.resourceType,
+          type: destroyed.type,
+          asset_id: destroyed.assetId,
+          public_id: destroyed.publicId,
+          version: destroyed.version,
+        },
       ],
     },
     notificationUrl,

@@ -84,7 +84,8 @@ function readValidation(raw: unknown, type: MetadataFieldType, depth = 0): Valid
       if (type !== 'integer' && type !== 'date') throw bad(`validation is invalid: ${rule.type} applies to integer and date fields`);
       const value = rule.value;
       const fits = type === 'integer' ? typeof value === 'number' && Number.isSafeInteger(value) : typeof value === 'string' && isIsoDate(value);
-      if (!fits) throw bad(`validation is invalid: ${rule.type} needs a value that is ${type === 'integer' ? 'an integer' : 'a date in YYYY-MM-DD format'}`);
+      if (!fits)
+        throw bad(`validation is invalid: ${rule.type} needs a value that is ${type === 'integer' ? 'an integer' : 'a date in YYYY-MM-DD format'}`);
       if (rule.equals !== undefined && typeof rule.equals !== 'boolean') throw bad('validation is invalid: equals must be a boolean');
       return { type: rule.type, value: value as number | string, equals: rule.equals === true };
     }
@@ -94,7 +95,8 @@ function readValidation(raw: unknown, type: MetadataFieldType, depth = 0): Valid
       for (const bound of ['min', 'max'] as const) {
         const value = rule[bound];
         if (value === undefined || value === null) continue;
-        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(`validation is invalid: strlen ${bound} must be a non-negative integer`);
+        if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+          throw bad(`validation is invalid: strlen ${bound} must be a non-negative integer`);
         out[bound] = value;
       }
       if (out.min === undefined && out.max === undefined) throw bad('validation is invalid: strlen needs min or max');

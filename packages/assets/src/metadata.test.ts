@@ -11,15 +11,27 @@ const field = (overrides: Partial<MetadataFieldDefinition> & Pick<MetadataFieldD
   ...overrides,
 });
 
-const colors = { values: [
-  { external_id: 'red', value: 'Red', state: 'active' as const },
-  { external_id: 'green', value: 'Green', state: 'active' as const },
-  { external_id: 'gone', value: 'Gone', state: 'inactive' as const },
-] };
+const colors = {
+  values: [
+    { external_id: 'red', value: 'Red', state: 'active' as const },
+    { external_id: 'green', value: 'Green', state: 'active' as const },
+    { external_id: 'gone', value: 'Gone', state: 'inactive' as const },
+  ],
+};
 
 const fields: MetadataFieldDefinition[] = [
   field({ external_id: 'title', type: 'string', validation: { type: 'strlen', min: 2, max: 5 } }),
-  field({ external_id: 'count', type: 'integer', validation: { type: 'and', rules: [{ type: 'greater_than', value: 0, equals: false }, { type: 'less_than', value: 10, equals: true }] } }),
+  field({
+    external_id: 'count',
+    type: 'integer',
+    validation: {
+      type: 'and',
+      rules: [
+        { type: 'greater_than', value: 0, equals: false },
+        { type: 'less_than', value: 10, equals: true },
+      ],
+    },
+  }),
   field({ external_id: 'day', type: 'date', validation: { type: 'greater_than', value: '2020-01-01', equals: true } }),
   field({ external_id: 'color', type: 'enum', datasource: colors }),
   field({ external_id: 'colors', type: 'set', datasource: colors }),
@@ -78,14 +90,25 @@ describe('resolveMetadata', () => {
   });
 
   it('drops invalid values with clear_invalid (cleared from the asset on update)', () => {
-    expect(resolveMetadata(fields, { count: 'many', color: 'red', nope: 'x' }, { mode: 'upload', clearInvalid: true })).toEqual({ set: { color: 'red' }, clear: [] });
-    expect(resolveMetadata(fields, { count: 'many', color: 'red' }, { mode: 'update', clearInvalid: true })).toEqual({ set: { color: 'red' }, clear: ['count'] });
+    expect(resolveMetadata(fields, { count: 'many', color: 'red', nope: 'x' }, { mode: 'upload', clearInvalid: true })).toEqual({
+      set: { color: 'red' },
+      clear: [],
+    });
+    expect(resolveMetadata(fields, { count: 'many', color: 'red' }, { mode: 'update', clearInvalid: true })).toEqual({
+      set: { color: 'red' },
+      clear: ['count'],
+    });
   });
 
   it('clears with an empty value on update, but never a mandatory field', () => {
-    expect(resolveMetadata(fields, { title: '', colors: '[]' }, { mode: 'update', clearInvalid: false })).toEqual({ set: {}, clear: ['title', 'colors'] });
+    expect(resolveMetadata(fields, { title: '', colors: '[]' }, { mode: 'update', clearInvalid: false })).toEqual({
+      set: {},
+      clear: ['title', 'colors'],
+    });
     const mandatory = [field({ external_id: 'owner', type: 'string', mandatory: true, default_value: 'ops' })];
-    expect(() => resolveMetadata(mandatory, { owner: '' }, { mode: 'update', clearInvalid: false })).toThrow(/Metadata field owner: the field is mandatory/);
+    expect(() => resolveMetadata(mandatory, { owner: '' }, { mode: 'update', clearInvalid: false })).toThrow(
+      /Metadata field owner: the field is mandatory/,
+    );
   });
 
   it('applies defaults on upload and refuses a mandatory field left without a value', () => {
@@ -94,17 +117,36 @@ describe('resolveMetadata', () => {
       field({ external_id: 'stock', type: 'integer', default_value: 5 }),
       field({ external_id: 'sku', type: 'string', mandatory: true }),
     ];
-    expect(resolveMetadata(withDefaults, { sku: 'x1' }, { mode: 'upload', clearInvalid: false })).toEqual({ set: { sku: 'x1', owner: 'ops', stock: 5 }, clear: [] });
-    expect(() => resolveMetadata(withDefaults, {}, { mode: 'upload', clearInvalid: false })).toThrow(/Metadata field sku: the field is mandatory and has no value/);
+    expect(resolveMetadata(withDefaults, { sku: 'x1' }, { mode: 'upload', clearInvalid: false })).toEqual({
+      set: { sku: 'x1', owner: 'ops', stock: 5 },
+      clear: [],
+    });
+    expect(() => resolveMetadata(withDefaults, {}, { mode: 'upload', clearInvalid: false })).toThrow(
+      /Metadata field sku: the field is mandatory and has no value/,
+    );
   });
 });
 
 describe('field definitions', () => {
   it('refuses a default value that fails the field rules', () => {
-    expect(() => readFieldDefinition({ external_id: 'n', type: 'integer', label: 'n', default_value: 6, validation: { type: 'less_than', equals: true, value: 5 } })).toThrow(
-      /default_value is invalid/,
-    );
-    expect(readFieldDefinition({ external_id: 'n', type: 'integer', label: 'n', default_value: '5', validation: { type: 'less_than', equals: true, value: 5 } })).toMatchObject({
+    expect(() =>
+      readFieldDefinition({
+        external_id: 'n',
+        type: 'integer',
+        label: 'n',
+        default_value: 6,
+        validation: { type: 'less_than', equals: true, value: 5 },
+      }),
+    ).toThrow(/default_value is invalid/);
+    expect(
+      readFieldDefinition({
+        external_id: 'n',
+        type: 'integer',
+        label: 'n',
+        default_value: '5',
+        validation: { type: 'less_than', equals: true, value: 5 },
+      }),
+    ).toMatchObject({
       default_value: 5,
     });
   });

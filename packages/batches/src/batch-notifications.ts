@@ -14,7 +14,12 @@ export function notificationsForBatch(batch: BatchRecord): NewDelivery[] {
   if (batch.eagerAsync && batch.status === 'complete' && batch.result) {
     const urls = batch.eagerNotificationUrls.length > 0 ? batch.eagerNotificationUrls : batch.notificationUrls;
     const body = buildEagerNotification(
-      { eager: Array.isArray(batch.result.eager) ? batch.result.eager : [], batchId: batch.batchId, assetId: batch.result.asset_id, publicId: batch.result.public_id },
+      {
+        eager: Array.isArray(batch.result.eager) ? batch.result.eager : [],
+        batchId: batch.batchId,
+        assetId: batch.result.asset_id,
+        publicId: batch.result.public_id,
+      },
       options,
     );
     return deliveriesTo(urls, serializeNotification(body));
@@ -22,7 +27,10 @@ export function notificationsForBatch(batch: BatchRecord): NewDelivery[] {
   const body =
     batch.status === 'complete' && batch.result
       ? buildUploadNotification(batch.result, options)
-      : buildUploadNotification({ status: 'failed', batch_id: batch.batchId, error: { message: batch.error?.message ?? 'Processing failed' } }, options);
+      : buildUploadNotification(
+          { status: 'failed', batch_id: batch.batchId, error: { message: batch.error?.message ?? 'Processing failed' } },
+          options,
+        );
   const urls = batch.eagerAsync ? [...batch.notificationUrls, ...batch.eagerNotificationUrls] : batch.notificationUrls;
   return deliveriesTo(urls, serializeNotification(body));
 }

@@ -1,11 +1,4 @@
-import {
-  findBatch,
-  findDelivery,
-  listBatchJobs,
-  listDeliveriesWithAttempts,
-  reopenDelivery,
-  type CatalogDb,
-} from '@rendition/catalog';
+import { findBatch, findDelivery, listBatchJobs, listDeliveriesWithAttempts, reopenDelivery, type CatalogDb } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 

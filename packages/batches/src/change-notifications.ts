@@ -25,12 +25,17 @@ export async function notifyChange(
       notificationUrls: urls,
     });
     const body = serializeNotification(
-      buildResourceNotification(change.type, change.fields, { requestId: batchId.slice(0, 32), triggeredAt: batch.completedAt ?? new Date(), apiKey: change.apiKey }),
+      buildResourceNotification(change.type, change.fields, {
+        requestId: batchId.slice(0, 32),
+        triggeredAt: batch.completedAt ?? new Date(),
+        apiKey: change.apiKey,
+      }),
     );
     const made = [...new Set(urls)].map((url) => ({ id: newMessageId(), url, body }));
     await insertDeliveries(trx, batch, made);
     return made;
   });
   const queued = await Promise.allSettled(deliveries.map((delivery) => deps.queues.enqueue('notify', { v: 1, deliveryId: delivery.id }, delivery.id)));
-  if (queued.some((result) => result.status === 'rejected')) deps.logger.warn({ batch_id: batchId }, 'could not queue notifications now; the relay will');
+  if (queued.some((result) => result.status === 'rejected'))
+    deps.logger.warn({ batch_id: batchId }, 'could not queue notifications now; the relay will');
 }

@@ -76,7 +76,11 @@ export async function finishJob(deps: BatchJobDependencies, input: FinishJobInpu
     await signalOutcome(trx, `batch:${batch.batchId}`);
     return { finishedNow: true, followUps, deliveries: [...immediate, ...deliveries], batch };
   });
-  await enqueueAll(deps, finished.followUps, finished.deliveries.map((delivery) => delivery.id));
+  await enqueueAll(
+    deps,
+    finished.followUps,
+    finished.deliveries.map((delivery) => delivery.id),
+  );
   return finished;
 }
 

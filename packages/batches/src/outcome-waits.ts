@@ -20,7 +20,8 @@ export async function waitForBatch(deps: OutcomeWaitDependencies, cloudName: str
     },
     timeoutMs,
   );
-  if (!batch) throw new ApiError(500, `Eager transformations are still processing (batch ${batchId}); they will complete in the background`, { expose: true });
+  if (!batch)
+    throw new ApiError(500, `Eager transformations are still processing (batch ${batchId}); they will complete in the background`, { expose: true });
   if (batch.status === 'failed' || !batch.result) {
     throw new ApiError(batch.error?.status ?? 500, batch.error?.message ?? 'Processing failed', { expose: true });
   }

@@ -38,10 +38,7 @@ export interface DestroyedAsset {
   keptStorageKeys?: string[];
 }
 
-export type RenameOutcome =
-  | { kind: 'renamed'; asset: AssetRecord; replaced?: DestroyedAsset }
-  | { kind: 'not-found' }
-  | { kind: 'target-exists' };
+export type RenameOutcome = { kind: 'renamed'; asset: AssetRecord; replaced?: DestroyedAsset } | { kind: 'not-found' } | { kind: 'target-exists' };
 
 export type TagCommand = 'add' | 'remove' | 'replace' | 'remove_all' | 'set_exclusive';
 export type ContextCommand = 'add' | 'remove_all';
@@ -256,7 +253,10 @@ export async function recordDeleteToken(
     })
     .onConflict((c) => c.column('token_hash').doNothing())
     .execute();
-  await tokens.deleteFrom('delete_tokens').where('expires_at', '<', sql<Date>`now() - interval '1 day'`).execute();
+  await tokens
+    .deleteFrom('delete_tokens')
+    .where('expires_at', '<', sql<Date>`now() - interval '1 day'`)
+    .execute();
 }
 
 /**

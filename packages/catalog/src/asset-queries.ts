@@ -65,7 +65,11 @@ export async function listAssets(db: CatalogDb, query: AssetListQuery): Promise<
   }
   const direction = descending ? 'desc' : 'asc';
   // One row more than asked says whether another page exists without a count.
-  const rows = await select.orderBy(publicIdBytes, direction).orderBy('asset_id', direction).limit(query.maxResults + 1).execute();
+  const rows = await select
+    .orderBy(publicIdBytes, direction)
+    .orderBy('asset_id', direction)
+    .limit(query.maxResults + 1)
+    .execute();
   const assets = rows.slice(0, query.maxResults).map(assetRecordFromRow);
   const last = assets.at(-1);
   return rows.length > query.maxResults && last ? { assets, next: { publicId: last.publicId, assetId: last.assetId } } : { assets };
@@ -96,7 +100,9 @@ export async function listDerivedOfVersion(
 ): Promise<{ derived: DerivedRecord[]; next?: DerivedListKey }> {
   let select = db.selectFrom('derived').selectAll().where('asset_id', '=', query.assetId).where('version_id', '=', query.versionId);
   if (query.after) {
-    select = select.where(sql<boolean>`(transformation_hash COLLATE "C", format COLLATE "C") > (${query.after.transformationHash}, ${query.after.format})`);
+    select = select.where(
+      sql<boolean>`(transformation_hash COLLATE "C", format COLLATE "C") > (${query.after.transformationHash}, ${query.after.format})`,
+    );
   }
   const rows = await select
     .orderBy(sql`transformation_hash COLLATE "C"`)
@@ -105,9 +111,7 @@ export async function listDerivedOfVersion(
     .execute();
   const derived = rows.slice(0, query.maxResults).map(derivedRecordFromRow);
   const last = derived.at(-1);
-  return rows.length > query.maxResults && last
-    ? { derived, next: { transformationHash: last.transformationHash, format: last.format } }
-    : { derived };
+  return rows.length > query.maxResults && last ? { derived, next: { transformationHash: last.transformationHash, format: last.format } } : { derived };
 }
 
 export interface AssetVersionRecord {

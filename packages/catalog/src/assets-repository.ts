@@ -61,11 +61,7 @@ export async function commitAssetVersion(
 ): Promise<CommitOutcome> {
   return db.transaction().execute(async (trx) => {
     const { asset } = input;
-    const committed = await trx
-      .selectFrom('asset_versions')
-      .select('asset_id')
-      .where('version_id', '=', asset.versionId)
-      .executeTakeFirst();
+    const committed = await trx.selectFrom('asset_versions').select('asset_id').where('version_id', '=', asset.versionId).executeTakeFirst();
     if (committed) {
       const row = await trx.selectFrom('assets').selectAll().where('asset_id', '=', committed.asset_id).executeTakeFirst();
       // Committed, then destroyed (its version kept as a backup): a retry must not bring it back.

@@ -58,7 +58,13 @@ export async function findVersionBackup(
     .where('asset_id', '=', input.assetId)
     .where((eb) =>
       eb.or([
-        eb.exists(eb.selectFrom('assets').select('asset_id').whereRef('assets.asset_id', '=', 'asset_versions.asset_id').where('assets.cloud_name', '=', input.cloudName)),
+        eb.exists(
+          eb
+            .selectFrom('assets')
+            .select('asset_id')
+            .whereRef('assets.asset_id', '=', 'asset_versions.asset_id')
+            .where('assets.cloud_name', '=', input.cloudName),
+        ),
         eb.exists(
           eb
             .selectFrom('deleted_assets')

@@ -170,12 +170,26 @@ export async function updateBatchProgress(
   return toBatch(row);
 }
 
-export async function markBatchFinished(trx: CatalogTransaction, batchId: string, status: Exclude<BatchStatus, 'pending'>, now: Date): Promise<BatchRecord> {
-  const row = await trx.updateTable('batches').set({ status, completed_at: now }).where('batch_id', '=', batchId).returningAll().executeTakeFirstOrThrow();
+export async function markBatchFinished(
+  trx: CatalogTransaction,
+  batchId: string,
+  status: Exclude<BatchStatus, 'pending'>,
+  now: Date,
+): Promise<BatchRecord> {
+  const row = await trx
+    .updateTable('batches')
+    .set({ status, completed_at: now })
+    .where('batch_id', '=', batchId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toBatch(row);
 }
 
-export async function insertDeliveries(trx: CatalogTransaction, batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, deliveries: NewDelivery[]): Promise<void> {
+export async function insertDeliveries(
+  trx: CatalogTransaction,
+  batch: Pick<BatchRecord, 'batchId' | 'cloudName'>,
+  deliveries: NewDelivery[],
+): Promise<void> {
   if (deliveries.length === 0) return;
   await trx
     .insertInto('webhook_deliveries')

@@ -13,7 +13,11 @@ export async function cloudExists(db: CatalogDb, cloudName: string): Promise<boo
 }
 
 export async function ensureCloud(db: CatalogDb, cloudName: string): Promise<void> {
-  await db.insertInto('clouds').values({ name: cloudName }).onConflict((c) => c.column('name').doNothing()).execute();
+  await db
+    .insertInto('clouds')
+    .values({ name: cloudName })
+    .onConflict((c) => c.column('name').doNothing())
+    .execute();
 }
 
 /** Cloudinary's shapes: a 15-digit key and a 27-character URL-safe secret. */
@@ -26,11 +30,7 @@ export async function createApiKey(db: CatalogDb, cloudName: string): Promise<Ap
 }
 
 export async function findApiKey(db: CatalogDb, apiKey: string): Promise<ApiCredentials | undefined> {
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['api_key', 'api_secret', 'cloud_name'])
-    .where('api_key', '=', apiKey)
-    .executeTakeFirst();
+  const row = await db.selectFrom('api_keys').select(['api_key', 'api_secret', 'cloud_name']).where('api_key', '=', apiKey).executeTakeFirst();
   return row && { cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret };
 }
 

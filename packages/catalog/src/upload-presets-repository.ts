@@ -54,7 +54,12 @@ function toRecord(row: Row): UploadPresetRecord {
 const COLUMNS = ['cloud_name', 'name', 'unsigned', 'disallow_public_id', 'live', 'settings'] as const;
 
 export async function findUploadPreset(db: CatalogDb, cloudName: string, name: string): Promise<UploadPresetRecord | undefined> {
-  const row = await presetsDb(db).selectFrom('upload_presets').select(COLUMNS).where('cloud_name', '=', cloudName).where('name', '=', name).executeTakeFirst();
+  const row = await presetsDb(db)
+    .selectFrom('upload_presets')
+    .select(COLUMNS)
+    .where('cloud_name', '=', cloudName)
+    .where('name', '=', name)
+    .executeTakeFirst();
   return row && toRecord(row);
 }
 
@@ -103,12 +108,21 @@ export async function updateUploadPreset(
 }
 
 export async function deleteUploadPreset(db: CatalogDb, cloudName: string, name: string): Promise<boolean> {
-  const deleted = await presetsDb(db).deleteFrom('upload_presets').where('cloud_name', '=', cloudName).where('name', '=', name).returning('name').executeTakeFirst();
+  const deleted = await presetsDb(db)
+    .deleteFrom('upload_presets')
+    .where('cloud_name', '=', cloudName)
+    .where('name', '=', name)
+    .returning('name')
+    .executeTakeFirst();
   return deleted !== undefined;
 }
 
 /** A page of the cloud's presets in name order, starting after `afterName`. */
-export async function listUploadPresets(db: CatalogDb, cloudName: string, options: { afterName?: string; limit: number }): Promise<UploadPresetRecord[]> {
+export async function listUploadPresets(
+  db: CatalogDb,
+  cloudName: string,
+  options: { afterName?: string; limit: number },
+): Promise<UploadPresetRecord[]> {
   let query = presetsDb(db).selectFrom('upload_presets').select(COLUMNS).where('cloud_name', '=', cloudName);
   if (options.afterName !== undefined) query = query.where('name', '>', options.afterName);
   const rows = await query.orderBy('name').limit(options.limit).execute();

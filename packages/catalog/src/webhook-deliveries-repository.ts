@@ -35,7 +35,11 @@ export async function findDelivery(db: CatalogDb, id: string): Promise<DeliveryR
 /** One attempt and the delivery's new state, together, so the history never disagrees with the state. */
 export async function recordDeliveryAttempt(
   db: CatalogDb,
-  input: { deliveryId: string; attempt: AttemptRecord; next: { status: 'pending'; nextAttemptAt: Date } | { status: Exclude<DeliveryStatus, 'pending'> } },
+  input: {
+    deliveryId: string;
+    attempt: AttemptRecord;
+    next: { status: 'pending'; nextAttemptAt: Date } | { status: Exclude<DeliveryStatus, 'pending'> };
+  },
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx

@@ -14,9 +14,7 @@ export interface EnvVariable {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 const csv = z.string().transform((value) =>
   value
     .split(',')
@@ -37,24 +35,35 @@ export const ENV_VARIABLES = {
   SECURE_BASE_URL: {
     schema: httpUrl.optional(),
     defaultText: '$PUBLIC_BASE_URL',
-    description:
-      'Base of the `secure_url` field. Put TLS in front and set an https URL here; defaults to PUBLIC_BASE_URL so local URLs always serve.',
+    description: 'Base of the `secure_url` field. Put TLS in front and set an https URL here; defaults to PUBLIC_BASE_URL so local URLs always serve.',
   },
   DATABASE_URL: {
-    schema: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres:postgres@127.0.0.1:5432/rendition'),
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .default('postgres://postgres:postgres@127.0.0.1:5432/rendition'),
     description: 'PostgreSQL connection string: the catalog, the system of record. The database is created if missing.',
   },
   DATABASE_POOL_SIZE: { schema: positiveInt.default(10), description: 'Maximum PostgreSQL connections per process.' },
   REDIS_URL: {
-    schema: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .default('redis://127.0.0.1:6379'),
     description: 'Redis for the job queues (BullMQ). Must run with maxmemory-policy noeviction.',
   },
   QUEUE_PREFIX: {
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('rendition'),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .default('rendition'),
     description: 'Prefix of every Redis key, so several deployments can share one Redis.',
   },
   STORAGE_URL: {
-    schema: z.string().regex(/^(file|s3):\/\//, 'must be file://<path> or s3://<bucket>[/<prefix>]').default('file://./data'),
+    schema: z
+      .string()
+      .regex(/^(file|s3):\/\//, 'must be file://<path> or s3://<bucket>[/<prefix>]')
+      .default('file://./data'),
     description:
       'Where blobs live: `file://<dir>` (relative to the working directory, or absolute `file:///srv/data`) or `s3://<bucket>[/<prefix>]` with the S3_* settings.',
   },
@@ -86,7 +95,10 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(60_000),
     description: 'How long a delivery request waits for a first-time derivative before answering with an error (the job still completes).',
   },
-  WORKER_CONCURRENCY_DERIVE: { schema: positiveInt.default(2), description: 'Concurrent derive jobs per worker process (CPU-bound: about one per core).' },
+  WORKER_CONCURRENCY_DERIVE: {
+    schema: positiveInt.default(2),
+    description: 'Concurrent derive jobs per worker process (CPU-bound: about one per core).',
+  },
   IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
   REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
   REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },
@@ -125,7 +137,7 @@ export const ENV_VARIABLES = {
   WEBHOOK_TIMEOUT_MS: { schema: positiveInt.default(15_000), description: 'Time limit of one webhook attempt.' },
   NOTIFICATION_SIGNATURE_ALGORITHM: {
     schema: z.enum(['sha1', 'sha256']).default('sha1'),
-    description: 'Hash of X-Cld-Signature on notifications; match the SDK\'s `signature_algorithm`.',
+    description: "Hash of X-Cld-Signature on notifications; match the SDK's `signature_algorithm`.",
   },
   RELAY_INTERVAL_MS: {
     schema: positiveInt.default(30_000),
@@ -144,7 +156,10 @@ export const ENV_VARIABLES = {
     description: 'On SIGTERM, how long active jobs and requests may take before the process exits. Keep below the pod grace period.',
   },
   BOOTSTRAP_CLOUD: {
-    schema: z.string().regex(/^[a-z0-9_-]{1,64}$/).default('demo'),
+    schema: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/)
+      .default('demo'),
     description: '`rendition start` makes sure this cloud exists with an API key, and prints its CLOUDINARY_URL.',
   },
   LOG_LEVEL: {

@@ -24,4 +24,3 @@ export type StorageSettings =
       secretAccessKey?: string;
       forcePathStyle: boolean;
     };
-

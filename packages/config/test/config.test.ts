@@ -217,12 +217,9 @@ describe('loadConfig S3 storage', () => {
     expect(config.storage).not.toHaveProperty('secretAccessKey');
   });
 
-  it.each(['s3://', 's3://ab', 's3://Upper', 's3://-bucket', 's3://bucket_/x', `s3://${'a'.repeat(64)}`])(
-    'rejects the bucket name in %s',
-    (url) => {
-      expect(namesIn(problemsOf({ STORAGE_URL: url }))).toEqual(['STORAGE_URL']);
-    },
-  );
+  it.each(['s3://', 's3://ab', 's3://Upper', 's3://-bucket', 's3://bucket_/x', `s3://${'a'.repeat(64)}`])('rejects the bucket name in %s', (url) => {
+    expect(namesIn(problemsOf({ STORAGE_URL: url }))).toEqual(['STORAGE_URL']);
+  });
 });
 
 describe('loadConfig reports every bad variable in one ConfigError', () => {
@@ -271,11 +268,7 @@ describe('loadConfig reports every bad variable in one ConfigError', () => {
   });
 
   it('reports an invalid S3 bucket together with the other bad variables', () => {
-    expect(namesIn(problemsOf({ PORT: 'http', STORAGE_URL: 's3://X', LOG_LEVEL: 'loud' })).sort()).toEqual([
-      'LOG_LEVEL',
-      'PORT',
-      'STORAGE_URL',
-    ]);
+    expect(namesIn(problemsOf({ PORT: 'http', STORAGE_URL: 's3://X', LOG_LEVEL: 'loud' })).sort()).toEqual(['LOG_LEVEL', 'PORT', 'STORAGE_URL']);
   });
 
   it('reports an empty file:// path', () => {

@@ -72,8 +72,20 @@ describe('renderEnvTable', () => {
 
   it('renders defaults of any schema shape and escapes pipes', () => {
     const table = renderEnvTable({
-      A_FLAG: { schema: z.enum(['true', 'false']).transform((v) => v === 'true').default(false), description: 'a | b' },
-      B_LIST: { schema: z.string().transform((v) => v.split(',')).default(['x', 'y']), description: 'list' },
+      A_FLAG: {
+        schema: z
+          .enum(['true', 'false'])
+          .transform((v) => v === 'true')
+          .default(false),
+        description: 'a | b',
+      },
+      B_LIST: {
+        schema: z
+          .string()
+          .transform((v) => v.split(','))
+          .default(['x', 'y']),
+        description: 'list',
+      },
       C_OPT: { schema: z.string().default('d').optional(), description: 'line one\nline two' },
       D_NONE: { schema: z.string(), description: 'none' },
     });

@@ -24,7 +24,6 @@ import {
   type TransformationPlan,
 } from '@rendition/transform';
 
-
 export interface DerivativeRequest {
   canonical: string;
   hash: string;
@@ -92,7 +91,14 @@ export async function obtainDerivative(
   const existing = await findDerived(deps.db, key);
   if (existing) return existing;
   const jobId = derivativeJobId(asset.versionId, request.hash, request.format);
-  const payload: DeriveJobV1 = { v: 1, cloudName: asset.cloudName, assetId: asset.assetId, versionId: asset.versionId, transformation: request.canonical, format: request.format };
+  const payload: DeriveJobV1 = {
+    v: 1,
+    cloudName: asset.cloudName,
+    assetId: asset.assetId,
+    versionId: asset.versionId,
+    transformation: request.canonical,
+    format: request.format,
+  };
   try {
     await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: deriveJob.queue, kind: deriveJob.kind, payload });
     const earlier = await findJob(deps.db, jobId);

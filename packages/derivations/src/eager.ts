@@ -60,7 +60,10 @@ function eagerUrls(asset: AssetRecord, transformation: string, format: string, b
     publicId: asset.publicId,
     format,
   };
-  return { url: buildDeliveryUrl({ ...parts, baseUrl: bases.publicBaseUrl }), secure_url: buildDeliveryUrl({ ...parts, baseUrl: bases.secureBaseUrl }) };
+  return {
+    url: buildDeliveryUrl({ ...parts, baseUrl: bases.publicBaseUrl }),
+    secure_url: buildDeliveryUrl({ ...parts, baseUrl: bases.secureBaseUrl }),
+  };
 }
 
 /** Cloudinary's eager item for a derivative of `asset`. */
@@ -82,7 +85,12 @@ export function eagerItem(
 
 /** What an eager_async response shows for an item still being derived. */
 export function eagerPlaceholder(asset: AssetRecord, spec: EagerSpec, batchId: string, bases: UrlBases): EagerResultItem {
-  return { status: 'processing', batch_id: batchId, transformation: spec.requested, ...eagerUrls(asset, spec.transformation, eagerFormat(spec, asset), bases) };
+  return {
+    status: 'processing',
+    batch_id: batchId,
+    transformation: spec.requested,
+    ...eagerUrls(asset, spec.transformation, eagerFormat(spec, asset), bases),
+  };
 }
 
 /**

@@ -59,7 +59,12 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   });
   // An upload that found the asset already there (overwrite=false) created nothing it may delete.
   if (job.returnDeleteToken && !outcome.existing) {
-    response.delete_token = await issueDeleteToken(deps.db, { cloudName: job.cloudName, assetId: outcome.asset.assetId, apiSecret: credentials.apiSecret, jobId: job.jobId });
+    response.delete_token = await issueDeleteToken(deps.db, {
+      cloudName: job.cloudName,
+      assetId: outcome.asset.assetId,
+      apiSecret: credentials.apiSecret,
+      jobId: job.jobId,
+    });
   }
   const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
   const first = eager[0];

@@ -1,13 +1,6 @@
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  commitAssetVersion,
-  deleteDerivedOfVersion,
-  findAsset,
-  findAssetByVersionId,
-  type AssetRecord,
-  type CatalogDb,
-} from '@rendition/catalog';
+import { commitAssetVersion, deleteDerivedOfVersion, findAsset, findAssetByVersionId, type AssetRecord, type CatalogDb } from '@rendition/catalog';
 import type { IngestJobV1, IngestSource } from '@rendition/jobs';
 import {
   convertImage,
@@ -92,11 +85,8 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
       return writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes));
     }
     case 's3':
-      return writeStreamToFile(
-        await deps.openS3Source(source.bucket, source.key),
-        path,
-        deps.limits.maxRemoteBytes,
-        () => fileTooLarge(deps.limits.maxRemoteBytes),
+      return writeStreamToFile(await deps.openS3Source(source.bucket, source.key), path, deps.limits.maxRemoteBytes, () =>
+        fileTooLarge(deps.limits.maxRemoteBytes),
       );
   }
 }
@@ -275,7 +265,13 @@ interface FirstEager {
  * would (same plan, format and limits). On any failure there is none: the item then goes to a derive job
  * like the others, which reports the failure the usual way, and the upload is verified on its own.
  */
-async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path: string, originalFormat: string, dir: string): Promise<FirstEager | undefined> {
+async function deriveFirstEager(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  path: string,
+  originalFormat: string,
+  dir: string,
+): Promise<FirstEager | undefined> {
   const spec = job.eager[0];
   if (!spec) return undefined;
   const format = eagerFormat(spec, { format: originalFormat });
@@ -284,7 +280,12 @@ async function deriveFirstEager(deps: IngestDependencies, job: IngestJobV1, path
   try {
     const result = await executeImagePlan(path, outputPath, plan, {
       format,
-      limits: { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+      limits: {
+        maxInputPixels: deps.limits.maxInputPixels,
+        timeoutSeconds: deps.limits.timeoutSeconds,
+        maxDimension: deps.limits.maxDimension,
+        maxOutputPixels: deps.limits.maxOutputPixels,
+      },
     });
     return { transformation: spec.transformation, transformationHash: planHash(plan), format, path: outputPath, result };
   } catch {

@@ -47,7 +47,8 @@ export async function applyExplicit(
   const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
   const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
   const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
-  if (specs.length > 0 && found.resourceType !== 'image') throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
+  if (specs.length > 0 && found.resourceType !== 'image')
+    throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =

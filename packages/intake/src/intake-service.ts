@@ -116,7 +116,10 @@ export async function acceptUpload(
       eagerInIngest: eager.length > 0 && (!eagerAsync || input.request.async === true),
       incoming,
     };
-    const notificationUrls = [...(input.request.notificationUrl ? [input.request.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, input.cloudName))];
+    const notificationUrls = [
+      ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
+      ...(await cloudNotificationUrls(deps.db, input.cloudName)),
+    ];
     await createBatchWithJobs(
       deps.db,
       {
@@ -157,15 +160,14 @@ export async function acceptUpload(
   }
   const response = await waitForResponse(deps, jobId);
   // Synchronous eager derivations finish after the ingest job: the answer is the finished batch.
-  if (job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image') return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+  if (job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image')
+    return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
   return response;
 }
-
 
 function queueUnavailable(cause?: unknown): ApiError {
   return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
 }
-
 
 function buildIngestJob(
   jobId: string,
@@ -206,8 +208,13 @@ function buildIngestJob(
 async function waitForResponse(deps: IntakeDependencies, jobId: string): Promise<Record<string, unknown>> {
   const record = await waitForJob(deps, jobId, deps.limits.syncUploadTimeoutMs);
   if (!record) {
-    throw new ApiError(500, `Upload is still processing after ${deps.limits.syncUploadTimeoutMs} ms (job ${jobId}); it will complete in the background`, { expose: true });
+    throw new ApiError(
+      500,
+      `Upload is still processing after ${deps.limits.syncUploadTimeoutMs} ms (job ${jobId}); it will complete in the background`,
+      { expose: true },
+    );
   }
-  if (record.status === 'failed' || !record.result) throw new ApiError(record.error?.status ?? 500, record.error?.message ?? `Upload failed (job ${jobId})`, { expose: true });
+  if (record.status === 'failed' || !record.result)
+    throw new ApiError(record.error?.status ?? 500, record.error?.message ?? `Upload failed (job ${jobId})`, { expose: true });
   return (record.result as { response: Record<string, unknown> }).response;
 }

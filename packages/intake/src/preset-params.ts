@@ -60,4 +60,3 @@ export async function effectiveUploadParams(
   if (mode === 'unsigned') merged.overwrite = 'false';
   return { params: merged, preset };
 }
-

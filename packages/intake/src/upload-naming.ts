@@ -32,8 +32,7 @@ export function resolveUploadNaming(request: UploadRequest, sourceFilename: stri
   }
   validatePublicId(publicId);
 
-  const displayName =
-    request.displayName ?? (request.useFilenameAsDisplayName && originalFilename !== null ? originalFilename : null);
+  const displayName = request.displayName ?? (request.useFilenameAsDisplayName && originalFilename !== null ? originalFilename : null);
   return {
     publicId,
     publicIdGenerated,

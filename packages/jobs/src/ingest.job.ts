@@ -9,7 +9,10 @@ export const IngestSourceSchema = z.discriminatedUnion('kind', [
     filename: z.string().optional(),
     /** Measured while the API staged the bytes, so the ingest need not read them again to learn them. */
     bytes: z.number().int().nonnegative().optional(),
-    md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+    md5: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
   }),
   z.object({ kind: z.literal('remote'), url: z.string(), filename: z.string().optional() }),
   z.object({ kind: z.literal('s3'), bucket: z.string(), key: z.string(), filename: z.string().optional() }),
@@ -49,9 +52,7 @@ export const IngestJobV1Schema = z.object({
     accessMode: z.string(),
   }),
   /** Eager derivations, validated and canonical, queued as follow-ups of the batch once stored. */
-  eager: z
-    .array(z.object({ requested: z.string(), transformation: z.string(), format: z.string().nullable() }))
-    .default([]),
+  eager: z.array(z.object({ requested: z.string(), transformation: z.string(), format: z.string().nullable() })).default([]),
   eagerAsync: z.boolean().default(false),
   /**
    * The ingest job may derive the first eager item itself, from its scratch copy of the original (see

@@ -69,4 +69,3 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
     },
   };
 }
-

@@ -35,12 +35,7 @@ const ANIMATED_TARGETS: ReadonlySet<ConvertTarget> = new Set<ConvertTarget>(['gi
  * appears at `outputPath` complete or not at all: it is written to a temporary name in the same
  * directory and renamed, so a retry or a concurrent reader never sees half a file.
  */
-export async function convertImage(
-  inputPath: string,
-  outputPath: string,
-  targetFormat: ConvertTarget,
-  limits: ImageLimits,
-): Promise<ImageProbe> {
+export async function convertImage(inputPath: string, outputPath: string, targetFormat: ConvertTarget, limits: ImageLimits): Promise<ImageProbe> {
   assertImageLimits(limits);
   if (!isConvertTarget(targetFormat)) {
     throw new MediaError('unsupported', 'Unsupported target format');

@@ -76,7 +76,10 @@ export function effectOperations(effect: Effect, size: Size): ImageOperation[] {
     case 'grayscale':
       return [{ op: 'recomb', matrix: GREY }];
     case 'blackwhite':
-      return [{ op: 'recomb', matrix: GREY }, { op: 'linear', ...blackwhiteLinear(effect.value) }];
+      return [
+        { op: 'recomb', matrix: GREY },
+        { op: 'linear', ...blackwhiteLinear(effect.value) },
+      ];
     case 'sepia':
       return [{ op: 'recomb', matrix: sepiaMatrix(effect.value) }];
     case 'negate':

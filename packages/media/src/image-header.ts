@@ -46,10 +46,7 @@ export async function readImageHeader(source: string | Buffer, limits: ImageLimi
   const decodedPixels = width * height * (animated ? pages : 1);
   if (decodedPixels > limits.maxInputPixels) {
     const frames = animated ? ` x ${pages} frames` : '';
-    throw new MediaError(
-      'too_large',
-      `Image of ${width}x${height} pixels${frames} exceeds the limit of ${limits.maxInputPixels} pixels`,
-    );
+    throw new MediaError('too_large', `Image of ${width}x${height} pixels${frames} exceeds the limit of ${limits.maxInputPixels} pixels`);
   }
   const header: ImageHeader = {
     format: cloudinaryFormat(metadata),

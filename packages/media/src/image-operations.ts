@@ -152,4 +152,3 @@ export function planOperations(plan: TransformationPlan, geometry: PlanGeometry,
   }
   return operations;
 }
-

@@ -32,7 +32,9 @@ describe('convertImage', () => {
   it('flattens transparency onto white for JPEG', async () => {
     const input = await temp.file(
       'clear.png',
-      await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer(),
+      await sharp({ create: { width: 4, height: 4, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+        .png()
+        .toBuffer(),
     );
     const output = join(temp.path, 'clear.jpg');
     await convertImage(input, output, 'jpg', limits);
@@ -42,7 +44,9 @@ describe('convertImage', () => {
   it.each(CONVERT_TARGETS)('round-trips a 1x1 image through %s', async (target) => {
     const input = await temp.file(
       `dot-${target}.png`,
-      await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 200, g: 30, b: 60 } } }).png().toBuffer(),
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: { r: 200, g: 30, b: 60 } } })
+        .png()
+        .toBuffer(),
     );
     const converted = join(temp.path, `dot.${target}`);
     expect(await convertImage(input, converted, target, limits)).toMatchObject({ format: target, width: 1, height: 1, pages: 1 });
@@ -55,7 +59,10 @@ describe('convertImage', () => {
   it('applies EXIF orientation to the pixels and drops the tag', async () => {
     const input = await temp.file(
       'sideways.jpg',
-      await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+      await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
     );
     const output = join(temp.path, 'upright.png');
     expect(await convertImage(input, output, 'png', limits)).toEqual({ format: 'png', width: 20, height: 40, pages: 1, hasAlpha: false });
@@ -111,7 +118,9 @@ describe('convertImage', () => {
   it('renders an SVG without loading the files it references', async () => {
     const dir = await makeTempDir();
     try {
-      await sharp({ create: { width: 10, height: 10, channels: 3, background: '#ff0000' } }).png().toFile(join(dir.path, 'secret.png'));
+      await sharp({ create: { width: 10, height: 10, channels: 3, background: '#ff0000' } })
+        .png()
+        .toFile(join(dir.path, 'secret.png'));
       const href = (target: string): string => `<image href="${target}" width="10" height="10"/>`;
       const input = await dir.file(
         'probe.svg',

@@ -99,7 +99,10 @@ describe('crop modes', () => {
   const lines = readFileSync(doc, 'utf8').split('\n');
   const start = lines.findIndex((line) => line.startsWith('## Output for an input of 1000x500'));
   const header = lines.slice(start).find((line) => line.startsWith('| mode |'))!;
-  const targets = header.split('|').slice(2, -1).map((cell) => cell.trim().replaceAll('`', ''));
+  const targets = header
+    .split('|')
+    .slice(2, -1)
+    .map((cell) => cell.trim().replaceAll('`', ''));
   for (const line of lines.slice(start)) {
     const match = /^\| `c_([a-z_]+)` \| (.*) \|$/.exec(line);
     if (match === null) continue;
@@ -163,7 +166,10 @@ describe('crop modes', () => {
   it('applies EXIF orientation before projecting and resizing', async () => {
     const sideways = await temp.file(
       'sideways.jpg',
-      await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+      await sharp({ create: { width: 40, height: 20, channels: 3, background: 'blue' } })
+        .jpeg()
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
     );
     expect(await run(sideways, 'w_10', 'png')).toMatchObject({ width: 10, height: 20 });
     expect(await run(sideways, 'c_fill,w_10,h_10', 'png')).toMatchObject({ width: 10, height: 10 });
@@ -203,13 +209,24 @@ describe('rotation, mirroring, border, chains', () => {
     const out = await run(small, 'c_fill,w_200,h_100,bo_5px_solid_red', 'png');
     expect(out).toMatchObject({ width: 210, height: 110 });
     const image = await pixels(out.path);
-    for (const [x, y] of [[0, 0], [4, 50], [209, 109], [100, 107], [205, 3]] as const) expect(pixelAt(image, x, y)).toEqual([255, 0, 0]);
+    for (const [x, y] of [
+      [0, 0],
+      [4, 50],
+      [209, 109],
+      [100, 107],
+      [205, 3],
+    ] as const)
+      expect(pixelAt(image, x, y)).toEqual([255, 0, 0]);
   });
 
   it('runs a chain of components in order', async () => {
     const out = await run(PHOTO, 'c_fill,w_400,h_300/a_90/bo_5px_solid_blue/c_scale,w_0.5', 'jpg');
     expect(out).toMatchObject({ width: 155, height: 205 });
-    const expected = projectOutputSize(parseTransformation('c_fill,w_400,h_300/a_90/bo_5px_solid_blue/c_scale,w_0.5'), { width: 2725, height: 2225 }, PROJECTION_LIMITS);
+    const expected = projectOutputSize(
+      parseTransformation('c_fill,w_400,h_300/a_90/bo_5px_solid_blue/c_scale,w_0.5'),
+      { width: 2725, height: 2225 },
+      PROJECTION_LIMITS,
+    );
     expect({ width: out.width, height: out.height }).toEqual(expected);
   });
 
@@ -257,7 +274,8 @@ describe('formats', () => {
   });
 
   it('strips metadata by default and keeps it with fl_keep_iptc, in one pass or several', async () => {
-    const xmp = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:rights>Rendition test</dc:rights></rdf:Description></rdf:RDF></x:xmpmeta>';
+    const xmp =
+      '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:rights>Rendition test</dc:rights></rdf:Description></rdf:RDF></x:xmpmeta>';
     const tagged = await temp.file('tagged.jpg', await sharp(small).jpeg().withXmp(xmp).toBuffer());
     const xmpOf = async (path: string): Promise<string> => (await sharp(path).metadata()).xmp?.toString('utf8') ?? '';
     expect(await xmpOf((await run(tagged, 'w_100', 'jpg')).path)).toBe('');
@@ -296,7 +314,11 @@ describe('effects', () => {
 
   it('e_negate gives 255 minus the original', async () => {
     const { mean } = await channelStats((await run(small, 'e_negate', 'png')).path);
-    near(mean, baseline.mean.map((m) => 255 - m), 1);
+    near(
+      mean,
+      baseline.mean.map((m) => 255 - m),
+      1,
+    );
   });
 
   it('e_sepia gives red > green > blue on average', async () => {
@@ -483,7 +505,10 @@ describe('limits and bad input', () => {
       const bytes = await readFile(PHOTO);
       const input = await dir.file('half.jpg', bytes.subarray(0, bytes.length >> 1));
       const error = await expectMediaError(
-        executeImagePlan(input, join(dir.path, 'out.jpg'), parseTransformation('w_400'), { format: 'jpg', limits: { ...LIMITS, maxOutputPixels: 10_000 } }),
+        executeImagePlan(input, join(dir.path, 'out.jpg'), parseTransformation('w_400'), {
+          format: 'jpg',
+          limits: { ...LIMITS, maxOutputPixels: 10_000 },
+        }),
         'too_large',
       );
       expect(error.message).toBe('Requested output of 400x327 exceeds the maximum of 10000 pixels');
@@ -506,9 +531,15 @@ describe('limits and bad input', () => {
     try {
       const bytes = await readFile(PHOTO);
       const input = await dir.file('half.jpg', bytes.subarray(0, bytes.length >> 1));
-      await expectMediaError(executeImagePlan(input, join(dir.path, 'out.png'), parseTransformation('w_100'), { format: 'png', limits: LIMITS }), 'corrupt');
+      await expectMediaError(
+        executeImagePlan(input, join(dir.path, 'out.png'), parseTransformation('w_100'), { format: 'png', limits: LIMITS }),
+        'corrupt',
+      );
       const garbage = await dir.file('garbage.png', Buffer.from('not an image at all'));
-      await expectMediaError(executeImagePlan(garbage, join(dir.path, 'out.png'), parseTransformation('w_100'), { format: 'png', limits: LIMITS }), 'unsupported');
+      await expectMediaError(
+        executeImagePlan(garbage, join(dir.path, 'out.png'), parseTransformation('w_100'), { format: 'png', limits: LIMITS }),
+        'unsupported',
+      );
       expect((await readdir(dir.path)).sort()).toEqual(['garbage.png', 'half.jpg']);
     } finally {
       await dir.remove();

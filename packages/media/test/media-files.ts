@@ -6,11 +6,9 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll } from 'vitest';
 
-export const imageFixture = (name: string): string =>
-  fileURLToPath(new URL(`../../../../shared/fixtures/images/${name}`, import.meta.url));
+export const imageFixture = (name: string): string => fileURLToPath(new URL(`../../../../shared/fixtures/images/${name}`, import.meta.url));
 
-export const documentFixture = (name: string): string =>
-  fileURLToPath(new URL(`../../../../shared/fixtures/documents/${name}`, import.meta.url));
+export const documentFixture = (name: string): string => fileURLToPath(new URL(`../../../../shared/fixtures/documents/${name}`, import.meta.url));
 
 export type TempDir = { path: string; file: (name: string, bytes: Uint8Array | string) => Promise<string>; remove: () => Promise<void> };
 

@@ -34,8 +34,7 @@ export function createAddressPolicy(allow: readonly string[]): AddressPolicy {
     else hosts.add(parseAllowedHostname(trimmed, entry));
   }
 
-  const allowListed = (address: Address): boolean =>
-    cidrs.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
+  const allowListed = (address: Address): boolean => cidrs.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
 
   return {
     isAllowedAddress(ip) {

@@ -114,10 +114,7 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
         if (followRedirects && REDIRECT_STATUSES.has(response.statusCode) && location !== undefined) {
           await response.body.dump({ limit: REDIRECT_BODY_DRAIN_LIMIT }).catch(() => undefined);
           if (redirects >= options.maxRedirects) {
-            throw new RemoteFetchError(
-              'too_many_redirects',
-              `Refused to fetch ${displayUrl(url)}: more than ${options.maxRedirects} redirects`,
-            );
+            throw new RemoteFetchError('too_many_redirects', `Refused to fetch ${displayUrl(url)}: more than ${options.maxRedirects} redirects`);
           }
           const next = URL.parse(location, current.href);
           if (next === null) {
@@ -172,11 +169,9 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
 export function assertSuccessStatus(response: GuardedResponse): GuardedResponse {
   if (response.status >= 200 && response.status < 300) return response;
   response.body.destroy();
-  throw new RemoteFetchError(
-    'http_status',
-    `Could not fetch ${displayUrl(response.finalUrl)}: the server answered HTTP ${response.status}`,
-    { status: response.status },
-  );
+  throw new RemoteFetchError('http_status', `Could not fetch ${displayUrl(response.finalUrl)}: the server answered HTTP ${response.status}`, {
+    status: response.status,
+  });
 }
 
 function defaultCaCertificates(): readonly string[] {
@@ -186,10 +181,7 @@ function defaultCaCertificates(): readonly string[] {
 }
 
 function tooLarge(url: URL, maxBytes: number): RemoteFetchError {
-  return new RemoteFetchError(
-    'too_large',
-    `Refused to fetch ${displayUrl(url)}: the response is larger than ${maxBytes} bytes`,
-  );
+  return new RemoteFetchError('too_large', `Refused to fetch ${displayUrl(url)}: the response is larger than ${maxBytes} bytes`);
 }
 
 function isTimeout(error: unknown): boolean {

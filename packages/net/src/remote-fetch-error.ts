@@ -1,11 +1,4 @@
-export type RemoteFetchErrorCode =
-  | 'bad_url'
-  | 'refused_address'
-  | 'too_many_redirects'
-  | 'timeout'
-  | 'too_large'
-  | 'http_status'
-  | 'network';
+export type RemoteFetchErrorCode = 'bad_url' | 'refused_address' | 'too_many_redirects' | 'timeout' | 'too_large' | 'http_status' | 'network';
 
 /**
  * The one error a remote fetch fails with. Messages are written to be shown to the API client as they

@@ -142,11 +142,22 @@ describe('createAddressPolicy allow-list', () => {
     expect(policy.isAllowedHost(hostname)).toBe(expected);
   });
 
-  it.each(['10.0.0.0/33', '::1/129', '10.0.0.0/8/8', '10.0.0.0/', '10.0.0.0/-1', '10.0.0.0/x', 'host/8', '', 'exa mple.com',
-    '*.example.com', '1.2.3', 'http://example.com', 'example.com:8080', '-bad.example'])(
-    'rejects the entry %j at construction',
-    (entry) => {
-      expect(() => createAddressPolicy([entry])).toThrow(/Invalid allow-list entry/);
-    },
-  );
+  it.each([
+    '10.0.0.0/33',
+    '::1/129',
+    '10.0.0.0/8/8',
+    '10.0.0.0/',
+    '10.0.0.0/-1',
+    '10.0.0.0/x',
+    'host/8',
+    '',
+    'exa mple.com',
+    '*.example.com',
+    '1.2.3',
+    'http://example.com',
+    'example.com:8080',
+    '-bad.example',
+  ])('rejects the entry %j at construction', (entry) => {
+    expect(() => createAddressPolicy([entry])).toThrow(/Invalid allow-list entry/);
+  });
 });

@@ -259,10 +259,9 @@ describe('redirects', () => {
 
   it('drops credentials on a cross-origin hop', async () => {
     const other = `http://localhost:${server.port}/echo`;
-    const response = await fetcher({ allow: ['127.0.0.1/32', 'localhost'] }).fetch(
-      `${server.origin}/redirect?to=${encodeURIComponent(other)}`,
-      { headers: { Authorization: 'Bearer secret' } },
-    );
+    const response = await fetcher({ allow: ['127.0.0.1/32', 'localhost'] }).fetch(`${server.origin}/redirect?to=${encodeURIComponent(other)}`, {
+      headers: { Authorization: 'Bearer secret' },
+    });
     expect(JSON.parse((await readAll(response.body)).toString())).toMatchObject({ authorization: null });
   });
 });

@@ -68,9 +68,7 @@ describe('against the SDK url()', () => {
 
   it.each(CASES)('builds and parses %j', (c) => {
     const version = expectedVersion(c);
-    const signature = c.sign
-      ? urlSignature(deliveryStringToSign({ resourceType: c.resourceType ?? 'image', ...c }), SECRET)
-      : undefined;
+    const signature = c.sign ? urlSignature(deliveryStringToSign({ resourceType: c.resourceType ?? 'image', ...c }), SECRET) : undefined;
     const parts = {
       cloudName: 'demo',
       resourceType: c.resourceType ?? 'image',
@@ -121,7 +119,10 @@ describe('parseDeliveryPath', () => {
   it.each([
     ['/demo/image/upload/sample.jpg', { publicIdWithExt: 'sample.jpg' }],
     ['demo/image/upload//v1//a/b.jpg', { version: 1, publicIdWithExt: 'a/b.jpg' }],
-    ['/demo/image/upload/s--Ai4Znfl3--/c_crop,h_20,w_10/image.jpg', { signature: 'Ai4Znfl3', transformation: 'c_crop,h_20,w_10', signedPayload: 'c_crop,h_20,w_10/image.jpg' }],
+    [
+      '/demo/image/upload/s--Ai4Znfl3--/c_crop,h_20,w_10/image.jpg',
+      { signature: 'Ai4Znfl3', transformation: 'c_crop,h_20,w_10', signedPayload: 'c_crop,h_20,w_10/image.jpg' },
+    ],
     ['/demo/image/upload/s----SjmNDA--/v1234/image.jpg', { signature: '--SjmNDA', version: 1234, signedPayload: 'image.jpg' }],
     // A lone s--…-- is a public_id, not a signature.
     ['/demo/image/upload/s--Ai4Znfl3--', { publicIdWithExt: 's--Ai4Znfl3--' }],
@@ -129,7 +130,10 @@ describe('parseDeliveryPath', () => {
     ['/demo/image/upload/w_100/photos/cat.jpg', { transformation: 'w_100', publicIdWithExt: 'photos/cat.jpg' }],
     // The last component is never a transformation.
     ['/demo/image/upload/c_fill', { publicIdWithExt: 'c_fill' }],
-    ['/demo/image/upload/l_text:Arial_12:Hello%20World/v3/x.png', { transformation: 'l_text:Arial_12:Hello%20World', version: 3, publicIdWithExt: 'x.png' }],
+    [
+      '/demo/image/upload/l_text:Arial_12:Hello%20World/v3/x.png',
+      { transformation: 'l_text:Arial_12:Hello%20World', version: 3, publicIdWithExt: 'x.png' },
+    ],
     ['/demo/raw/upload/v2/notes%20%C3%BC.txt', { resourceType: 'raw', publicIdWithExt: 'notes ü.txt' }],
   ])('%s', (path, expected) => {
     expect(parseDeliveryPath(path)).toMatchObject(expected);

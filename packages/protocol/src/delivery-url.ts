@@ -41,9 +41,7 @@ function sourceWithFormat(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 
  * What a delivery URL signature covers: `[transformation/]public_id[.format]` exactly as written in
  * the URL (public_id encoded). The version is not covered: it only busts caches.
  */
-export function deliveryStringToSign(
-  parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType' | 'transformation'>,
-): string {
+export function deliveryStringToSign(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType' | 'transformation'>): string {
   return [parts.transformation, sourceWithFormat(parts)].filter((part) => part !== undefined && part !== '').join('/');
 }
 
@@ -172,10 +170,7 @@ const EXTENSION = /\.([A-Za-z0-9]{2,5})$/;
  * public_id, so nothing is split. An image public_id may itself contain a dot, so callers that miss
  * on the split id may retry with the whole name.
  */
-export function splitDeliveryFormat(
-  publicIdWithExt: string,
-  resourceType: ResourceType,
-): { publicId: string; format?: string } {
+export function splitDeliveryFormat(publicIdWithExt: string, resourceType: ResourceType): { publicId: string; format?: string } {
   if (resourceType === 'raw') return { publicId: publicIdWithExt };
   const lastElement = publicIdWithExt.slice(publicIdWithExt.lastIndexOf('/') + 1);
   const match = EXTENSION.exec(lastElement);

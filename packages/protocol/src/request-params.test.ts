@@ -8,12 +8,47 @@ import type { RawParams } from './request-params.ts';
 
 describe('normalizeParams', () => {
   it.each([
-    ['plain fields', [['a', '1'], ['b', '2']], { a: '1', b: '2' }],
-    ['repeated plain name keeps the last', [['a', '1'], ['a', '2']], { a: '2' }],
-    ['x[] fields accumulate', [['public_ids[]', 'a'], ['public_ids[]', 'b,c']], { public_ids: ['a', 'b,c'] }],
+    [
+      'plain fields',
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+      { a: '1', b: '2' },
+    ],
+    [
+      'repeated plain name keeps the last',
+      [
+        ['a', '1'],
+        ['a', '2'],
+      ],
+      { a: '2' },
+    ],
+    [
+      'x[] fields accumulate',
+      [
+        ['public_ids[]', 'a'],
+        ['public_ids[]', 'b,c'],
+      ],
+      { public_ids: ['a', 'b,c'] },
+    ],
     ['a single x[] is still a list', [['tags[]', 't']], { tags: ['t'] }],
-    ['x[] after plain x replaces it', [['t', 'p'], ['t[]', 'a']], { t: ['a'] }],
-    ['plain x after x[] replaces the list', [['t[]', 'a'], ['t', 'p']], { t: 'p' }],
+    [
+      'x[] after plain x replaces it',
+      [
+        ['t', 'p'],
+        ['t[]', 'a'],
+      ],
+      { t: ['a'] },
+    ],
+    [
+      'plain x after x[] replaces the list',
+      [
+        ['t[]', 'a'],
+        ['t', 'p'],
+      ],
+      { t: 'p' },
+    ],
     ['__proto__ is an ordinary field', [['__proto__', 'x']], { ['__proto__']: 'x' }],
   ] as Array<[string, Array<[string, string]>, RawParams]>)('%s', (_name, fields, expected) => {
     const params = normalizeParams(fields);

@@ -47,7 +47,11 @@ describe('reference §1.5 vectors', () => {
 
 describe('stringToSign', () => {
   it.each([
-    ['excludes routing, auth and file fields', { file: 'x', cloud_name: 'c', resource_type: 'image', api_key: 'k', signature: 's', timestamp: '1' }, 'timestamp=1'],
+    [
+      'excludes routing, auth and file fields',
+      { file: 'x', cloud_name: 'c', resource_type: 'image', api_key: 'k', signature: 's', timestamp: '1' },
+      'timestamp=1',
+    ],
     ['drops empty values and empty lists', { a: '', b: [], timestamp: '1' }, 'timestamp=1'],
     ['keeps 0', { overwrite: '0' }, 'overwrite=0'],
     ['sorts a key before its extensions', { public_id_prefix: 'p', public_id: 'i' }, 'public_id=i&public_id_prefix=p'],
@@ -90,7 +94,22 @@ describe('cross-checked with the SDK', () => {
     cloudinary.config({ cloud_name: 'demo', api_key: '123456789012345', api_secret: SECRET, signature_algorithm: 'sha1' });
   });
 
-  const KEYS = ['public_id', 'public_ids', 'tags', 'context', 'timestamp', 'eager', 'notification_url', 'folder', 'a_b', 'ab', 'overwrite', 'public_id_prefix', 'type', 'x'];
+  const KEYS = [
+    'public_id',
+    'public_ids',
+    'tags',
+    'context',
+    'timestamp',
+    'eager',
+    'notification_url',
+    'folder',
+    'a_b',
+    'ab',
+    'overwrite',
+    'public_id_prefix',
+    'type',
+    'x',
+  ];
   const PIECES = ['a', 'b', '&', '=', '|', ',', ' ', 'ü', '😀', '%26', '0', '\\', '?', 'https://e.com/?q=1&r=2'];
 
   function randomValue(): string {
@@ -115,9 +134,7 @@ describe('cross-checked with the SDK', () => {
       for (const version of [1, 2] as const) {
         for (const algorithm of ['sha1', 'sha256'] as const) {
           const ours = signParams(params, SECRET, { algorithm, version });
-          expect(ours, JSON.stringify({ params, algorithm, version })).toBe(
-            cloudinary.utils.api_sign_request(params, SECRET, algorithm, version),
-          );
+          expect(ours, JSON.stringify({ params, algorithm, version })).toBe(cloudinary.utils.api_sign_request(params, SECRET, algorithm, version));
           expect(verifyParamsSignature(params, ours, SECRET).ok).toBe(true);
         }
       }
@@ -131,7 +148,10 @@ describe('cross-checked with the SDK', () => {
       context: { alt: 'x=y|z', caption: 'c&d' },
       overwrite: false,
       notification_url: 'https://hooks.example.com/cb?x=1&y=2',
-      eager: [{ width: 100, crop: 'fill' }, { width: 50, format: 'png' }],
+      eager: [
+        { width: 100, crop: 'fill' },
+        { width: 50, format: 'png' },
+      ],
       timestamp: 1700000000,
     };
     const built = cloudinary.utils.build_upload_params(options);
@@ -154,10 +174,13 @@ describe('cross-checked with the SDK', () => {
     expect(cloudinary.utils.verify_api_response_signature(publicId, version, responseSignature(publicId, version, SECRET))).toBe(true);
   });
 
-  it.each(['{"a":1}', '{"notification_type":"upload","public_id":"ü"}', ''])('notification signature of %j passes verifyNotificationSignature', (body) => {
-    const timestamp = Math.round(Date.now() / 1000);
-    expect(cloudinary.utils.verifyNotificationSignature(body, timestamp, notificationSignature(body, timestamp, SECRET))).toBe(true);
-  });
+  it.each(['{"a":1}', '{"notification_type":"upload","public_id":"ü"}', ''])(
+    'notification signature of %j passes verifyNotificationSignature',
+    (body) => {
+      const timestamp = Math.round(Date.now() / 1000);
+      expect(cloudinary.utils.verifyNotificationSignature(body, timestamp, notificationSignature(body, timestamp, SECRET))).toBe(true);
+    },
+  );
 
   it('notification signature with sha256 matches the SDK', () => {
     const timestamp = 1700000000;
@@ -176,7 +199,13 @@ describe('urlSignature (reference §6.5)', () => {
   ])('%s → s--%s--', (toSign, expected) => {
     expect(urlSignature(toSign, 'b')).toBe(expected);
     expect(verifyUrlSignature(toSign, expected, 'b')).toBe(true);
-    expect(verifyUrlSignature(toSign, expected.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 'b')).toBe(false);
+    expect(
+      verifyUrlSignature(
+        toSign,
+        expected.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+        'b',
+      ),
+    ).toBe(false);
   });
 
   it('long signatures are 32 chars of sha256', () => {

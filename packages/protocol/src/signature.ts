@@ -39,11 +39,7 @@ function hashHex(input: string, algorithm: SignatureAlgorithm): string {
   return createHash(algorithm).update(input, 'utf8').digest('hex');
 }
 
-export function signParams(
-  params: RawParams,
-  secret: string,
-  options: { algorithm: SignatureAlgorithm; version: SignatureVersion },
-): string {
+export function signParams(params: RawParams, secret: string, options: { algorithm: SignatureAlgorithm; version: SignatureVersion }): string {
   return hashHex(stringToSign(params, options.version) + secret, options.algorithm);
 }
 
@@ -66,11 +62,7 @@ function constantTimeEqual(expected: string, received: string): boolean {
  * the time taken does not tell which one matched. `stringToSign` is the v2 text, for the error
  * message (it shows no secret).
  */
-export function verifyParamsSignature(
-  params: RawParams,
-  signature: string,
-  secret: string,
-): { ok: boolean; stringToSign: string } {
+export function verifyParamsSignature(params: RawParams, signature: string, secret: string): { ok: boolean; stringToSign: string } {
   const v2 = stringToSign(params, 2);
   const algorithm = algorithmForSignature(signature);
   if (algorithm === undefined) return { ok: false, stringToSign: v2 };
@@ -85,22 +77,12 @@ export function verifyParamsSignature(
  * The `signature` field of upload/explicit responses. Always version 1: the SDK's
  * verify_api_response_signature hard-codes it.
  */
-export function responseSignature(
-  publicId: string,
-  version: number,
-  secret: string,
-  algorithm: SignatureAlgorithm = 'sha1',
-): string {
+export function responseSignature(publicId: string, version: number, secret: string, algorithm: SignatureAlgorithm = 'sha1'): string {
   return signParams({ public_id: publicId, version: String(version) }, secret, { algorithm, version: 1 });
 }
 
 /** `X-Cld-Signature` of a notification: a plain digest of body + timestamp + secret, not an HMAC. */
-export function notificationSignature(
-  body: string,
-  timestamp: number,
-  secret: string,
-  algorithm: SignatureAlgorithm = 'sha1',
-): string {
+export function notificationSignature(body: string, timestamp: number, secret: string, algorithm: SignatureAlgorithm = 'sha1'): string {
   return hashHex(`${body}${timestamp}${secret}`, algorithm);
 }
 
@@ -108,11 +90,7 @@ export function notificationSignature(
  * The `XXXX` of a delivery URL's `s--XXXX--` component, over `[transformation/]public_id[.ext]` as it
  * appears in the URL (version excluded). `long` is the SDK's long_url_signature: 32 chars of SHA-256.
  */
-export function urlSignature(
-  toSign: string,
-  secret: string,
-  options: { algorithm?: SignatureAlgorithm; long?: boolean } = {},
-): string {
+export function urlSignature(toSign: string, secret: string, options: { algorithm?: SignatureAlgorithm; long?: boolean } = {}): string {
   const algorithm = options.long === true ? 'sha256' : (options.algorithm ?? 'sha1');
   const length = options.long === true ? 32 : 8;
   return createHash(algorithm)
@@ -124,12 +102,7 @@ export function urlSignature(
 }
 
 /** Accepts the short form with the account's algorithm, or the long (SHA-256, 32 chars) form. */
-export function verifyUrlSignature(
-  toSign: string,
-  signature: string,
-  secret: string,
-  algorithm: SignatureAlgorithm = 'sha1',
-): boolean {
+export function verifyUrlSignature(toSign: string, signature: string, secret: string, algorithm: SignatureAlgorithm = 'sha1'): boolean {
   if (signature.length === 32) return constantTimeEqual(urlSignature(toSign, secret, { long: true }), signature);
   if (signature.length === 8) return constantTimeEqual(urlSignature(toSign, secret, { algorithm }), signature);
   return false;

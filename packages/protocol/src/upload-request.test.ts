@@ -65,7 +65,10 @@ describe('parseUploadRequest', () => {
         allowed_formats: ['jpg', 'PNG'],
         async: true,
         notification_url: 'https://hooks.example.com/n?a=1&b=2',
-        eager: [{ width: 100, crop: 'fill' }, { width: 50, format: 'png' }],
+        eager: [
+          { width: 100, crop: 'fill' },
+          { width: 50, format: 'png' },
+        ],
         eager_async: true,
         eager_notification_url: 'http://hooks.example.com/eager',
         transformation: { width: 1000, crop: 'limit' },

@@ -60,9 +60,30 @@ describe('buildUploadResponse', () => {
   it('emits the image field set in Cloudinary order', () => {
     const response = buildUploadResponse(image, options);
     expect(Object.keys(response)).toEqual([
-      'asset_id', 'public_id', 'version', 'version_id', 'signature', 'width', 'height', 'format', 'resource_type',
-      'created_at', 'tags', 'pages', 'bytes', 'type', 'etag', 'placeholder', 'url', 'secure_url', 'folder',
-      'asset_folder', 'display_name', 'access_mode', 'original_filename', 'api_key',
+      'asset_id',
+      'public_id',
+      'version',
+      'version_id',
+      'signature',
+      'width',
+      'height',
+      'format',
+      'resource_type',
+      'created_at',
+      'tags',
+      'pages',
+      'bytes',
+      'type',
+      'etag',
+      'placeholder',
+      'url',
+      'secure_url',
+      'folder',
+      'asset_folder',
+      'display_name',
+      'access_mode',
+      'original_filename',
+      'api_key',
     ]);
     expect(response).toMatchObject({
       created_at: '2021-04-15T16:45:46Z',
@@ -89,9 +110,27 @@ describe('buildUploadResponse', () => {
     };
     const response = buildUploadResponse(raw, { ...options, existing: true });
     expect(Object.keys(response)).toEqual([
-      'asset_id', 'public_id', 'version', 'version_id', 'signature', 'resource_type', 'created_at', 'tags', 'bytes',
-      'type', 'etag', 'placeholder', 'url', 'secure_url', 'folder', 'asset_folder', 'display_name', 'context',
-      'access_mode', 'api_key', 'existing',
+      'asset_id',
+      'public_id',
+      'version',
+      'version_id',
+      'signature',
+      'resource_type',
+      'created_at',
+      'tags',
+      'bytes',
+      'type',
+      'etag',
+      'placeholder',
+      'url',
+      'secure_url',
+      'folder',
+      'asset_folder',
+      'display_name',
+      'context',
+      'access_mode',
+      'api_key',
+      'existing',
     ]);
     expect(response.context).toEqual({ custom: { alt: 'a=b' } });
     expect(response.existing).toBe(true);
@@ -126,8 +165,14 @@ describe('buildUploadResponse', () => {
 
 describe('buildAsyncPendingResponse', () => {
   it.each([
-    [{ publicId: 'sample', type: 'upload' as const, resourceType: 'image' as const, batchId: 'b1' }, { status: 'pending', public_id: 'sample', type: 'upload', resource_type: 'image', batch_id: 'b1' }],
-    [{ type: 'private' as const, resourceType: 'auto' as const, batchId: 'b2' }, { status: 'pending', type: 'private', resource_type: 'auto', batch_id: 'b2' }],
+    [
+      { publicId: 'sample', type: 'upload' as const, resourceType: 'image' as const, batchId: 'b1' },
+      { status: 'pending', public_id: 'sample', type: 'upload', resource_type: 'image', batch_id: 'b1' },
+    ],
+    [
+      { type: 'private' as const, resourceType: 'auto' as const, batchId: 'b2' },
+      { status: 'pending', type: 'private', resource_type: 'auto', batch_id: 'b2' },
+    ],
   ])('%j', (fields, expected) => {
     const response = buildAsyncPendingResponse(fields);
     expect(response).toEqual(expected);

@@ -1,11 +1,4 @@
-export {
-  BlobNotFoundError,
-  InvalidRangeError,
-  type BlobInfo,
-  type BlobStore,
-  type ByteRange,
-  type PutOptions,
-} from './blob-store.ts';
+export { BlobNotFoundError, InvalidRangeError, type BlobInfo, type BlobStore, type ByteRange, type PutOptions } from './blob-store.ts';
 export { createBlobStore, type StorageSettings } from './create-blob-store.ts';
 export { FsBlobStore } from './fs-store.ts';
 export { assertSafeKey, assetPrefix, derivedKey, InvalidKeyError, originalKey, stagingKey } from './keys.ts';

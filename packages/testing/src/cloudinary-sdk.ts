@@ -19,7 +19,11 @@ export type CloudinarySdk = {
     remove_all_tags(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     add_context(context: string | Record<string, unknown>, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     remove_all_context(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
-    update_metadata(metadata: string | Record<string, unknown>, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_metadata(
+      metadata: string | Record<string, unknown>,
+      publicIds: string[],
+      options?: Record<string, unknown>,
+    ): Promise<Record<string, unknown>>;
   };
   api: {
     create_transformation(name: string, definition: unknown): Promise<Record<string, unknown>>;
@@ -35,7 +39,11 @@ export type CloudinarySdk = {
     add_metadata_field(field: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     update_metadata_field(externalId: string, field: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     delete_metadata_field(externalId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
-    update_metadata_field_datasource(externalId: string, change: { values: Array<Record<string, unknown>> }, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_metadata_field_datasource(
+      externalId: string,
+      change: { values: Array<Record<string, unknown>> },
+      options?: Record<string, unknown>,
+    ): Promise<Record<string, unknown>>;
     delete_datasource_entries(externalId: string, entryIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     restore_metadata_field_datasource(externalId: string, entryIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
   };

@@ -48,12 +48,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'rendition-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--daemonize', 'no',
-    '--maxmemory-policy', options.maxmemoryPolicy ?? 'noeviction',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--maxmemory-policy',
+    options.maxmemoryPolicy ?? 'noeviction',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']),
   ];
   let child: ChildProcess | undefined;

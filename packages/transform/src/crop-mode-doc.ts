@@ -43,7 +43,7 @@ export function renderCropModeDoc(): string {
     '',
     `## Output for an input of ${TABLE_INPUT.width}x${TABLE_INPUT.height}`,
     '',
-    'Each column is a transformation component with the row\'s `c_` added (`c_fill,w_400,h_300`). A cell gives the',
+    "Each column is a transformation component with the row's `c_` added (`c_fill,w_400,h_300`). A cell gives the",
     'output size and what happened to the image: scaled down or up (keeping the aspect ratio unless',
     '"distorted"), cropped (pixels cut away), padded (background added), or unchanged.',
     '',

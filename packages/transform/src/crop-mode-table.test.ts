@@ -17,8 +17,10 @@ function actionsOf(steps: readonly GeometryStep[], input: Size): TableAction[] {
   for (const step of steps) {
     const scaledTo = step.op === 'resize' ? step : step.op === 'cover' ? { width: step.scaledWidth, height: step.scaledHeight } : undefined;
     if (scaledTo !== undefined) {
-      if (scaledTo.width <= current.width && scaledTo.height <= current.height && (scaledTo.width < current.width || scaledTo.height < current.height)) found.add('scaled down');
-      if (scaledTo.width >= current.width && scaledTo.height >= current.height && (scaledTo.width > current.width || scaledTo.height > current.height)) found.add('scaled up');
+      if (scaledTo.width <= current.width && scaledTo.height <= current.height && (scaledTo.width < current.width || scaledTo.height < current.height))
+        found.add('scaled down');
+      if (scaledTo.width >= current.width && scaledTo.height >= current.height && (scaledTo.width > current.width || scaledTo.height > current.height))
+        found.add('scaled up');
       const before = current.width / current.height;
       if (Math.abs(scaledTo.width / scaledTo.height - before) / before > 0.01) found.add('distorted');
     }
@@ -34,7 +36,11 @@ describe('the crop-mode table (docs/crop-modes.md)', () => {
   it('has one row per mode and target', () => {
     expect(CROP_MODE_TABLE).toHaveLength(CROP_MODES.length * TABLE_TARGETS.length);
     for (const mode of CROP_MODES) {
-      for (const target of TABLE_TARGETS) expect(CROP_MODE_TABLE.filter((row) => row.mode === mode && row.target === target), `${mode} ${target}`).toHaveLength(1);
+      for (const target of TABLE_TARGETS)
+        expect(
+          CROP_MODE_TABLE.filter((row) => row.mode === mode && row.target === target),
+          `${mode} ${target}`,
+        ).toHaveLength(1);
     }
     expect(Object.keys(CROP_MODE_SEMANTICS).sort()).toEqual([...CROP_MODES].sort());
   });

@@ -28,20 +28,18 @@ export const CROP_MODE_SEMANTICS: Readonly<Record<CropMode, string>> = {
     'Resizes to exactly w×h, distorting when the ratio differs; with one side the other follows the aspect ratio. The default when w or h is given without c_.',
   fit: 'Scales (up or down) to the largest size that fits inside w×h, keeping the aspect ratio; nothing is cut or added.',
   limit: 'Like fit, but only ever scales down: an image already inside the box is left as it is.',
-  mfit:
-    'Like fit, but only ever scales up: an image smaller than the box in both sides grows to fit it; any other image is left as it is (Cloudinary: "same as fit, but only if the original is smaller").',
+  mfit: 'Like fit, but only ever scales up: an image smaller than the box in both sides grows to fit it; any other image is left as it is (Cloudinary: "same as fit, but only if the original is smaller").',
   fill: 'Scales (up or down) to cover w×h keeping the aspect ratio, then cuts the excess at the gravity (default center): exactly w×h.',
   lfill:
     'Like fill, but never scales up: the output is min(w, scaled width)×min(h, scaled height), so a small image is only cut to the requested proportions where it exceeds the box.',
   pad: 'Scales (up or down) to fit inside w×h, then pads to exactly w×h with b_ (placed by gravity, default center).',
   lpad: 'Like pad, but never scales up: a smaller image is padded to w×h at its own size.',
-  mpad:
-    'Like pad, but never scales down: an image that fits inside the box is scaled up to fit it and padded to w×h; a larger image is left as it is (Cloudinary: "same as pad, but only if the original is smaller").',
+  mpad: 'Like pad, but never scales down: an image that fits inside the box is scaled up to fit it and padded to w×h; a larger image is left as it is (Cloudinary: "same as pad, but only if the original is smaller").',
   fill_pad:
-    'Rendition approximates Cloudinary\'s content-aware fill_pad without a saliency model: like lfill (cover w×h, never scaling up, cutting the excess at the gravity), then pads what is still short of w×h, so the output is always exactly w×h.',
+    "Rendition approximates Cloudinary's content-aware fill_pad without a saliency model: like lfill (cover w×h, never scaling up, cutting the excess at the gravity), then pads what is still short of w×h, so the output is always exactly w×h.",
   crop: 'Extracts a w×h region (each side clamped to the image) with no scaling, placed by gravity (default center; north_west when x/y are given) and shifted by x/y, kept inside the image.',
   thumb:
-    'Like fill (Cloudinary uses it with face gravity; Rendition has no face detector, so g_face/g_faces fall back to auto, sharp\'s attention strategy).',
+    "Like fill (Cloudinary uses it with face gravity; Rendition has no face detector, so g_face/g_faces fall back to auto, sharp's attention strategy).",
 };
 
 const row = (mode: CropMode, target: TableTarget, output: CropModeRow['output'], ...actions: TableAction[]): CropModeRow => ({
@@ -142,10 +140,10 @@ export const CROP_MODE_TABLE: readonly CropModeRow[] = [
 export const SHARED_RULES: readonly string[] = [
   'One side only (`w_400` or `h_300`): every mode keeps the aspect ratio; the limit modes (limit, lfill, lpad, fill_pad) never enlarge, the minimum modes (mfit, mpad) never shrink, and crop cuts that side only.',
   'No `c_` with w or h means `c_scale`. A `c_` with neither w, h nor ar changes nothing.',
-  '`w_0.5` (a value with a `.`) is a fraction of the component\'s input; `w_1.0` is 100%, `w_2.0` 200%. `w_200` is pixels.',
+  "`w_0.5` (a value with a `.`) is a fraction of the component's input; `w_1.0` is 100%, `w_2.0` 200%. `w_200` is pixels.",
   '`ar_` with one side derives the other (`w_400,ar_16:9` → 400x225); with both sides it is ignored; alone, see the `ar_1:1` column: crop modes take the largest box of that ratio inside the image, pad modes the smallest box around it, the scale family keeps the width.',
   '`dpr_2.0` multiplies every pixel length of its component (w, h, x, y, border, radius): `w_400,dpr_2.0` is 800 pixels wide.',
   'Sizes are rounded to the nearest pixel and never below 1.',
   'After the sizing: `a_90`/`a_270` swap the sides, other angles give the rotated bounding box, `a_auto_right`/`a_auto_left` rotate by 90° first when the box and the image differ in orientation; `bo_Npx_solid_color` adds 2N to each side.',
-  'Every step is checked against the configured maximum side and pixel count (a fill\'s scaled intermediate included); the first step beyond them is a 400 `Requested output of WxH exceeds the maximum …`, before any pixel is decoded.',
+  "Every step is checked against the configured maximum side and pixel count (a fill's scaled intermediate included); the first step beyond them is a 400 `Requested output of WxH exceeds the maximum …`, before any pixel is decoded.",
 ];

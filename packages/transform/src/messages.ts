@@ -48,10 +48,8 @@ export const transformErrors = {
   invalidNamed: (value: string) => bad(`Invalid named transformation - ${value}`),
   unknownNamed: (name: string) => bad(`Unknown transformation ${name}`),
   namedCycle: (path: readonly string[]) => bad(`Invalid named transformation - cycle: ${path.join(' -> ')}`),
-  namedTooDeep: (max: number, path: readonly string[]) =>
-    bad(`Invalid named transformation - nested more than ${max} deep: ${path.join(' -> ')}`),
+  namedTooDeep: (max: number, path: readonly string[]) => bad(`Invalid named transformation - nested more than ${max} deep: ${path.join(' -> ')}`),
   emptyEagerItem: (text: string) => bad(`Invalid eager transformation - empty item in ${text}`),
   videoOnImage: (params: readonly string[]) => bad(`Invalid transformation for an image - video only: ${params.join(', ')}`),
-  outputTooLarge: (width: number, height: number, limit: string) =>
-    bad(`Requested output of ${width}x${height} exceeds the maximum ${limit}`),
+  outputTooLarge: (width: number, height: number, limit: string) => bad(`Requested output of ${width}x${height} exceeds the maximum ${limit}`),
 };

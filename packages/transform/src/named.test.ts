@@ -4,9 +4,11 @@ import { canonicalString } from './canonical.ts';
 import { expandNamed, MAX_NAMED_DEPTH, namedReferences, type NamedLookup } from './named.ts';
 import { MAX_COMPONENTS, parseTransformation } from './parse-transformation.ts';
 
-const library = (definitions: Record<string, string>): NamedLookup => (name) => definitions[name];
-const expand = async (text: string, lookup: NamedLookup): Promise<string> =>
-  canonicalString(await expandNamed(parseTransformation(text), lookup));
+const library =
+  (definitions: Record<string, string>): NamedLookup =>
+  (name) =>
+    definitions[name];
+const expand = async (text: string, lookup: NamedLookup): Promise<string> => canonicalString(await expandNamed(parseTransformation(text), lookup));
 
 describe('expandNamed', () => {
   const lookup = library({

@@ -9,9 +9,7 @@ export const MAX_NAMED_DEPTH = 10;
  * Finds a named transformation's definition: its plan, or its transformation string (parsed here), or
  * undefined when no such name exists. May be async (the caller reads the catalog); this package does no I/O.
  */
-export type NamedLookup = (
-  name: string,
-) => TransformationPlan | string | undefined | Promise<TransformationPlan | string | undefined>;
+export type NamedLookup = (name: string) => TransformationPlan | string | undefined | Promise<TransformationPlan | string | undefined>;
 
 /** Every `t_` name the plan references directly, in order of first use (to prefetch definitions). */
 export function namedReferences(plan: TransformationPlan): string[] {

@@ -39,14 +39,36 @@ export const MAX_FRACTION = 1000;
 const MAX_RATIO_TERM = 1_000_000;
 
 /** Cloudinary keys Rendition knows but does not implement: refused as unsupported, not unknown. */
-export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set([
-  'af', 'co', 'cs', 'd', 'dl', 'dn', 'fn', 'if', 'ki', 'l', 'p', 'sp', 'u', 'vs', 'z',
-]);
+export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['af', 'co', 'cs', 'd', 'dl', 'dn', 'fn', 'if', 'ki', 'l', 'p', 'sp', 'u', 'vs', 'z']);
 
 /** The keys this package parses, in the order the canonical string emits them (sorted, as the SDK does). */
 export const SUPPORTED_KEYS = [
-  'a', 'ac', 'ar', 'b', 'bo', 'br', 'c', 'dpr', 'du', 'e', 'eo', 'f', 'fl', 'fps', 'g', 'h', 'o', 'pg', 'q', 'r',
-  'so', 't', 'vc', 'w', 'x', 'y',
+  'a',
+  'ac',
+  'ar',
+  'b',
+  'bo',
+  'br',
+  'c',
+  'dpr',
+  'du',
+  'e',
+  'eo',
+  'f',
+  'fl',
+  'fps',
+  'g',
+  'h',
+  'o',
+  'pg',
+  'q',
+  'r',
+  'so',
+  't',
+  'vc',
+  'w',
+  'x',
+  'y',
 ] as const;
 export type SupportedKey = (typeof SUPPORTED_KEYS)[number];
 

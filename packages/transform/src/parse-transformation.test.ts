@@ -28,7 +28,10 @@ describe('parseTransformation: valid strings and their canonical form', () => {
     ['ar_1.5', 'ar_1.5'],
     ['ar_2', 'ar_2.0'],
     // crop modes and gravity
-    ...['scale', 'fit', 'limit', 'mfit', 'fill', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb'].map((mode): [string, string] => [`c_${mode}`, `c_${mode}`]),
+    ...['scale', 'fit', 'limit', 'mfit', 'fill', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb'].map((mode): [string, string] => [
+      `c_${mode}`,
+      `c_${mode}`,
+    ]),
     ['g_north_east,c_crop,w_10,h_10,x_5,y_-5', 'c_crop,g_north_east,h_10,w_10,x_5,y_-5'],
     ['g_center', 'g_center'],
     ['g_auto', 'g_auto'],
@@ -121,7 +124,9 @@ describe('parseTransformation: valid strings and their canonical form', () => {
 
   it('types every parameter of a component', () => {
     expect(
-      parseTransformation('c_fill,g_face,w_0.5,h_200,q_auto:eco,e_blur,f_avif,ar_4:3,x_-3,y_0.1,r_max,a_auto_left.45,b_rgb:0000ff80,bo_3px_solid_white,o_70,dpr_2.0,fl_attachment:pic.lossy,pg_3,t_base'),
+      parseTransformation(
+        'c_fill,g_face,w_0.5,h_200,q_auto:eco,e_blur,f_avif,ar_4:3,x_-3,y_0.1,r_max,a_auto_left.45,b_rgb:0000ff80,bo_3px_solid_white,o_70,dpr_2.0,fl_attachment:pic.lossy,pg_3,t_base',
+      ),
     ).toEqual({
       components: [
         {
@@ -295,9 +300,15 @@ describe('parseTransformation: every kind of invalid input is a 400 naming it', 
       `Invalid transformation - longer than ${MAX_TRANSFORMATION_LENGTH} characters`,
     );
     expect(parseTransformation(Array(MAX_COMPONENTS).fill('w_1').join('/')).components).toHaveLength(MAX_COMPONENTS);
-    expect(refusal(() => parseTransformation(Array(MAX_COMPONENTS + 1).fill('w_1').join('/'))).message).toBe(
-      `Invalid transformation - more than ${MAX_COMPONENTS} components`,
-    );
+    expect(
+      refusal(() =>
+        parseTransformation(
+          Array(MAX_COMPONENTS + 1)
+            .fill('w_1')
+            .join('/'),
+        ),
+      ).message,
+    ).toBe(`Invalid transformation - more than ${MAX_COMPONENTS} components`);
   });
 });
 

@@ -74,9 +74,7 @@ export type CompassGravity = (typeof COMPASS_GRAVITIES)[number];
  * `requested` is the text as canonicalized (`auto`, `auto:subject`, `face`, `faces`, `face:center` …) and
  * `faceFallback` is true when faces were asked for: Rendition has no face detector and uses auto instead.
  */
-export type Gravity =
-  | { kind: 'compass'; direction: CompassGravity }
-  | { kind: 'auto'; requested: string; faceFallback: boolean };
+export type Gravity = { kind: 'compass'; direction: CompassGravity } | { kind: 'auto'; requested: string; faceFallback: boolean };
 
 export const AUTO_QUALITY_LEVELS = ['best', 'good', 'eco', 'low'] as const;
 export type AutoQualityLevel = (typeof AUTO_QUALITY_LEVELS)[number];
@@ -115,12 +113,7 @@ export type Radius = { kind: 'pixels'; value: number } | { kind: 'max' };
  * and only when the requested box's orientation differs from the image's; `hflip`/`vflip` mirror.
  */
 export type Angle =
-  | { kind: 'degrees'; value: number }
-  | { kind: 'exif' }
-  | { kind: 'auto_right' }
-  | { kind: 'auto_left' }
-  | { kind: 'hflip' }
-  | { kind: 'vflip' };
+  { kind: 'degrees'; value: number } | { kind: 'exif' } | { kind: 'auto_right' } | { kind: 'auto_left' } | { kind: 'hflip' } | { kind: 'vflip' };
 
 /**
  * A colour: `b_red` (CSS name) or `b_rgb:f00` / `rgb:ff0000` / `rgb:ff000080`. `text` is the canonical

@@ -1,8 +1,5 @@
 /** What one answered request means for its delivery. */
-export type ResponseOutcome =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; retryAfterMs?: number }
-  | { kind: 'stop'; reason: 'gone' };
+export type ResponseOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAfterMs?: number } | { kind: 'stop'; reason: 'gone' };
 
 /**
  * What one attempt means, answered or not: a request that never got a status is retried, except when
@@ -18,11 +15,7 @@ const RETRY_AFTER_STATUSES = new Set([429, 503]);
  * everything else, 3xx included (redirects are never followed, a moved endpoint must be reconfigured),
  * is a failed attempt to retry on schedule.
  */
-export function classifyResponse(
-  status: number,
-  headers: Readonly<Record<string, string | undefined>>,
-  now: Date = new Date(),
-): ResponseOutcome {
+export function classifyResponse(status: number, headers: Readonly<Record<string, string | undefined>>, now: Date = new Date()): ResponseOutcome {
   if (status >= 200 && status <= 299) return { kind: 'delivered' };
   if (status === 410) return { kind: 'stop', reason: 'gone' };
   if (RETRY_AFTER_STATUSES.has(status)) {

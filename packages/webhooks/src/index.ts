@@ -1,9 +1,4 @@
-export {
-  type AttemptOutcome,
-  classifyResponse,
-  parseRetryAfter,
-  type ResponseOutcome,
-} from './attempt-outcome.ts';
+export { type AttemptOutcome, classifyResponse, parseRetryAfter, type ResponseOutcome } from './attempt-outcome.ts';
 export {
   type AttemptResult,
   deliverOnce,
@@ -20,14 +15,7 @@ export {
   serializeNotification,
   type UploadNotificationOptions,
 } from './notification-payload.ts';
-export {
-  DEFAULT_SCHEDULE_MS,
-  JITTER_FRACTION,
-  MAX_RETRY_AFTER_MS,
-  type NextDelayInput,
-  nextDelayMs,
-  parseSchedule,
-} from './retry-schedule.ts';
+export { DEFAULT_SCHEDULE_MS, JITTER_FRACTION, MAX_RETRY_AFTER_MS, type NextDelayInput, nextDelayMs, parseSchedule } from './retry-schedule.ts';
 export {
   type CloudinarySignatureHeaders,
   cloudinarySignatureHeaders,

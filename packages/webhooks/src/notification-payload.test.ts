@@ -44,7 +44,15 @@ describe('buildUploadNotification (reference §3.6)', () => {
 
   it('keeps envelope fields out of the response part, whatever the response held', () => {
     const body = buildUploadNotification({ notification_type: 'eager', public_id: 'x', timestamp: 1, request_id: 'old', signature_key: 'k' }, opts);
-    expect(Object.keys(body)).toEqual(['notification_type', 'public_id', 'api_key', 'timestamp', 'request_id', 'notification_context', 'signature_key']);
+    expect(Object.keys(body)).toEqual([
+      'notification_type',
+      'public_id',
+      'api_key',
+      'timestamp',
+      'request_id',
+      'notification_context',
+      'signature_key',
+    ]);
     expect(body).toMatchObject({ notification_type: 'upload', request_id: opts.requestId, signature_key: opts.apiKey, api_key: opts.apiKey });
   });
 

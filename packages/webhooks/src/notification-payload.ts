@@ -21,10 +21,7 @@ const ENVELOPE_KEYS = new Set(['notification_type', 'timestamp', 'request_id', '
  *   3. the envelope: `timestamp`, `request_id`, `notification_context`, `signature_key`.
  * `api_key` is added to the envelope only when the response lacks it.
  */
-export function buildUploadNotification(
-  uploadResponse: Record<string, unknown>,
-  opts: UploadNotificationOptions,
-): Record<string, unknown> {
+export function buildUploadNotification(uploadResponse: Record<string, unknown>, opts: UploadNotificationOptions): Record<string, unknown> {
   return buildNotification('upload', uploadResponse, opts);
 }
 
@@ -62,10 +59,7 @@ function buildNotification(type: string, fields: Record<string, unknown>, opts: 
   entries.push(
     ['timestamp', notificationTimestamp(opts.triggeredAt)],
     ['request_id', opts.requestId],
-    [
-      'notification_context',
-      { triggered_at: opts.triggeredAt.toISOString(), triggered_by: { id: opts.apiKey, source: 'api' } },
-    ],
+    ['notification_context', { triggered_at: opts.triggeredAt.toISOString(), triggered_by: { id: opts.apiKey, source: 'api' } }],
     ['signature_key', opts.apiKey],
   );
   return Object.fromEntries(entries);

@@ -36,10 +36,7 @@ export function cloudinarySignatureHeaders(
  * retry, so consumers de-duplicate on it; the timestamp is the attempt's, because verifying libraries
  * reject anything older than a few minutes.
  */
-export function standardWebhookHeaders(
-  body: string,
-  options: { id: string; timestampSeconds: number; secret: string },
-): StandardWebhookHeaders {
+export function standardWebhookHeaders(body: string, options: { id: string; timestampSeconds: number; secret: string }): StandardWebhookHeaders {
   assertUnixSeconds(options.timestampSeconds);
   // The id is inside the signed text and a header value: a `.`-free, printable token keeps both unambiguous.
   if (!/^[\x21-\x7e]+$/.test(options.id) || options.id.includes('.')) {

@@ -1,11 +1,4 @@
-import {
-  cloudWebhookSettings,
-  findApiKey,
-  findBatch,
-  findDelivery,
-  recordDeliveryAttempt,
-  type CatalogDb,
-} from '@rendition/catalog';
+import { cloudWebhookSettings, findApiKey, findBatch, findDelivery, recordDeliveryAttempt, type CatalogDb } from '@rendition/catalog';
 import type { GuardedFetcher } from '@rendition/net';
 import { deliverOnce } from './deliver-webhook.ts';
 import { nextDelayMs } from './retry-schedule.ts';
@@ -49,10 +42,14 @@ export async function attemptWebhookDelivery(deps: WebhookAttemptDependencies, d
     algorithm: deps.signatureAlgorithm,
     webhookSecret,
   });
-  const result = await deliverOnce(deps.fetcher, { url: delivery.url, body: delivery.body, headers: { ...headers } }, {
-    timeoutMs: deps.timeoutMs,
-    ...(signal ? { signal } : {}),
-  });
+  const result = await deliverOnce(
+    deps.fetcher,
+    { url: delivery.url, body: delivery.body, headers: { ...headers } },
+    {
+      timeoutMs: deps.timeoutMs,
+      ...(signal ? { signal } : {}),
+    },
+  );
   const attempt = {
     attemptedAt: result.startedAt,
     statusCode: result.status,

@@ -186,8 +186,8 @@ describe('deliverOnce against a real receiver on 127.0.0.1', () => {
     const controller = new AbortController();
     const reason = new Error('shutting down');
     setTimeout(() => controller.abort(reason), 50);
-    await expect(
-      deliverOnce(fetcher, signedRequest(`${receiver.origin}/silent`), { timeoutMs: 5_000, signal: controller.signal }),
-    ).rejects.toBe(reason);
+    await expect(deliverOnce(fetcher, signedRequest(`${receiver.origin}/silent`), { timeoutMs: 5_000, signal: controller.signal })).rejects.toBe(
+      reason,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cloudApiSecrets, cloudHasStrictTransformations, findAsset, findDerived, type AssetRecord, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
+import {
+  cloudApiSecrets,
+  cloudHasStrictTransformations,
+  findAsset,
+  findDerived,
+  type AssetRecord,
+  type CatalogDb,
+  type OutcomeWaiter,
+} from '@rendition/catalog';
 import { obtainDerivative, planDerivative } from '@rendition/derivations';
 import type { JobQueues } from '@rendition/jobs';
 import { ApiError, normalizeFormat, parseDeliveryPath, splitDeliveryFormat, verifyUrlSignature, type DeliveryPath } from '@rendition/protocol';
@@ -64,8 +72,17 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
   // Strict transformations: only signed URLs may create derivatives; existing (eager) ones still serve.
   const mayCreate = signed || !(await cloudHasStrictTransformations(deps.db, asset.cloudName));
   const derived = mayCreate
-    ? await obtainDerivative({ db: deps.db, queues: deps.queues, outcomes: deps.outcomes, waitTimeoutMs: deps.limits.deriveWaitTimeoutMs }, asset, derivative)
-    : await findDerived(deps.db, { assetId: asset.assetId, versionId: asset.versionId, transformationHash: derivative.hash, format: derivative.format });
+    ? await obtainDerivative(
+        { db: deps.db, queues: deps.queues, outcomes: deps.outcomes, waitTimeoutMs: deps.limits.deriveWaitTimeoutMs },
+        asset,
+        derivative,
+      )
+    : await findDerived(deps.db, {
+        assetId: asset.assetId,
+        versionId: asset.versionId,
+        transformationHash: derivative.hash,
+        format: derivative.format,
+      });
   if (!derived) throw new ApiError(401, `Transformation ${transformation} is not allowed: this cloud only serves signed or eager transformations`);
   if (derivative.variesOnAccept) reply.header('vary', 'Accept');
   return sendStored(deps, request, reply, {
@@ -102,9 +119,13 @@ async function sendStored(deps: DeliveryDependencies, request: FastifyRequest, r
 
   const range = parseRangeHeader(request.headers.range, body.bytes);
   if (range.kind === 'unsatisfiable') {
-    return reply.code(416).header('content-range', `bytes */${body.bytes}`).type('application/json').send({
-      error: { message: `Range not satisfiable for ${body.bytes} bytes` },
-    });
+    return reply
+      .code(416)
+      .header('content-range', `bytes */${body.bytes}`)
+      .type('application/json')
+      .send({
+        error: { message: `Range not satisfiable for ${body.bytes} bytes` },
+      });
   }
   if (range.kind === 'range') {
     reply

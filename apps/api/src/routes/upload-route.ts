@@ -1,13 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cloudExists, firstApiKeyOfCloud, type ApiCredentials } from '@rendition/catalog';
-import {
-  ApiError,
-  missingParameter,
-  parseDeliveryType,
-  parseUploadResourceType,
-  parseUploadRequest,
-  type RawParams,
-} from '@rendition/protocol';
+import { ApiError, missingParameter, parseDeliveryType, parseUploadResourceType, parseUploadRequest, type RawParams } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
 import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/intake';
 import { readUploadBody } from '../read-upload-body.ts';
@@ -34,9 +27,7 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
 
   const authorization = request.headers.authorization;
-  const basic = authorization?.toLowerCase().startsWith('basic ')
-    ? await authenticateBasic(deps.db, authorization, cloud)
-    : undefined;
+  const basic = authorization?.toLowerCase().startsWith('basic ') ? await authenticateBasic(deps.db, authorization, cloud) : undefined;
 
   const body = await readUploadBody(request, deps.store);
   let staged: StagedFile | undefined = body.staged;

@@ -29,7 +29,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('named_transformations_pk', ['cloud_name', 'name'])
     .execute();
 
-  await db.schema.alterTable('clouds').addColumn('strict_transformations', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+  await db.schema
+    .alterTable('clouds')
+    .addColumn('strict_transformations', 'boolean', (c) => c.notNull().defaultTo(false))
+    .execute();
 
   // eager_async batches notify twice: the upload when it is stored, the eager list when it is done.
   await db.schema

@@ -9,7 +9,10 @@ import { sql, type Kysely } from 'kysely';
  * The new version columns (content type, dimensions) let a version be served and restored alone.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('clouds').addColumn('backups', 'boolean', (c) => c.notNull().defaultTo(true)).execute();
+  await db.schema
+    .alterTable('clouds')
+    .addColumn('backups', 'boolean', (c) => c.notNull().defaultTo(true))
+    .execute();
 
   await sql`ALTER TABLE asset_versions DROP CONSTRAINT IF EXISTS asset_versions_asset_id_fkey`.execute(db);
   await db.schema
@@ -57,6 +60,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   for (const column of ['backup', 'pages', 'height', 'width', 'content_type']) {
     await db.schema.alterTable('asset_versions').dropColumn(column).execute();
   }
-  await sql`ALTER TABLE asset_versions ADD CONSTRAINT asset_versions_asset_id_fkey FOREIGN KEY (asset_id) REFERENCES assets(asset_id) ON DELETE CASCADE`.execute(db);
+  await sql`ALTER TABLE asset_versions ADD CONSTRAINT asset_versions_asset_id_fkey FOREIGN KEY (asset_id) REFERENCES assets(asset_id) ON DELETE CASCADE`.execute(
+    db,
+  );
   await db.schema.alterTable('clouds').dropColumn('backups').execute();
 }

@@ -549,12 +549,13 @@ describe('outcome signals', () => {
   it("rejects waitForBatch with a failed batch's own status and message", async () => {
     const job = ingestLikeJob();
     const batchId = await makeBatch({ jobs: [job] });
-    const waiting = waitForBatch(services, 'demo', batchId, 10_000);
-    await finishJob(deps, { jobId: job.id, outcome: failed(400, 'Invalid image file') });
-    const error = await waiting.then(
+    // The rejection is caught from the start: it may come while finishJob is still being awaited.
+    const waiting = waitForBatch(services, 'demo', batchId, 10_000).then(
       () => undefined,
       (caught: unknown) => caught,
     );
+    await finishJob(deps, { jobId: job.id, outcome: failed(400, 'Invalid image file') });
+    const error = await waiting;
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 400, message: 'Invalid image file', expose: true });
   });

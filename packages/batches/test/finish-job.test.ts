@@ -6,13 +6,13 @@ import { createBatchWithJobs, recordStandaloneJob, type NewJob } from '@renditio
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { buildEagerNotification, buildUploadNotification, serializeNotification } from '@rendition/webhooks';
-import { hex32, newBatchId, startBatchTestServices, type BatchTestServices } from './test-services.ts';
+import { hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
-let services: BatchTestServices;
-let deps: { db: BatchTestServices['db']; queues: BatchTestServices['queues']; logger: BatchTestServices['logger'] };
+let services: DomainTestServices;
+let deps: { db: DomainTestServices['db']; queues: DomainTestServices['queues']; logger: DomainTestServices['logger'] };
 
 beforeAll(async () => {
-  services = await startBatchTestServices('batches');
+  services = await startDomainTestServices('batches');
   deps = { db: services.db, queues: services.queues, logger: services.logger };
   // The waiter's LISTEN connection is opened by its first wait: open it now, so the timing tests below
   // measure the signal and not the connection's start.

@@ -6,12 +6,11 @@ import { commitAssetVersion, findJob, recordDerived, saveNamedTransformation, ty
 import { derivativeJobId, obtainDerivative, planDerivative, resolveEagerSpecs, type DerivativeRequest } from '@rendition/derivations';
 import { createJobQueues, createRedisConnection } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
-import { startRedisServer } from '@rendition/testing';
 import { originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
-import { hex32, REDIS_URL, startDerivationTestServices, until, type DerivationTestServices } from './test-services.ts';
+import { startRedisServer, hex32, TEST_REDIS_URL as REDIS_URL, startDomainTestServices, until, type DomainTestServices } from '@rendition/testing';
 
-let services: DerivationTestServices;
+let services: DomainTestServices;
 /** Looks at the derive queue as BullMQ holds it, under this file's prefix. */
 let deriveQueue: Queue;
 let image: AssetRecord;
@@ -50,7 +49,7 @@ function assetRecord(overrides: Partial<AssetRecord> = {}): AssetRecord {
 }
 
 beforeAll(async () => {
-  services = await startDerivationTestServices('derivations');
+  services = await startDomainTestServices('derivations');
   deriveQueue = new Queue('derive', { connection: createRedisConnection(REDIS_URL, 'worker'), prefix: services.prefix });
   const committed = await commitAssetVersion(services.db, { asset: assetRecord(), overwrite: false });
   if (committed.kind !== 'created') throw new Error(`expected a new asset, got ${committed.kind}`);

@@ -9,14 +9,13 @@ import { derivativeJobId, eagerDeriveJobs, type EagerSpec } from '@rendition/der
 import { RejectedJobError, type DeriveJobV1 } from '@rendition/jobs';
 import { probeImage } from '@rendition/media';
 import { derivedKey, originalKey } from '@rendition/storage';
-import { fixturePath } from '@rendition/testing';
 import { parseTransformation, planHash } from '@rendition/transform';
-import { hex32, newBatchId, startWorkerTestServices, type WorkerTestServices } from './test-services.ts';
+import { fixturePath, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 const PUBLIC_BASE = 'http://media.test:8080';
 const SECURE_BASE = 'https://media.test';
 
-let services: WorkerTestServices;
+let services: DomainTestServices;
 let deps: DeriveHandlerDependencies;
 /** A committed 576x384 PNG (sharp's embedgravitybird.png), stored under its original key. */
 let bird: AssetRecord;
@@ -58,7 +57,7 @@ async function commitBird(publicId: string, assetId = hex32()): Promise<AssetRec
 }
 
 beforeAll(async () => {
-  services = await startWorkerTestServices('derive');
+  services = await startDomainTestServices('derive');
   deps = {
     db: services.db,
     store: services.store,

@@ -7,17 +7,16 @@ import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, ty
 import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import { originalKey, stagingKey } from '@rendition/storage';
-import { fixturePath } from '@rendition/testing';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { buildUploadNotification, serializeNotification } from '@rendition/webhooks';
-import { hex32, newBatchId, startWorkerTestServices, type WorkerTestServices } from './test-services.ts';
+import { fixturePath, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 const PUBLIC_BASE = 'http://media.test:8080';
 const SECURE_BASE = 'https://media.test';
 const HOOK_A = 'http://hooks.example/a';
 const HOOK_B = 'http://hooks.example/b';
 
-let services: WorkerTestServices;
+let services: DomainTestServices;
 let fetcher: GuardedFetcher;
 let deps: IngestJobDependencies;
 /** 576x384 PNG with alpha (sharp's test fixture). */
@@ -26,7 +25,7 @@ let png: Buffer;
 let jpeg: Buffer;
 
 beforeAll(async () => {
-  services = await startWorkerTestServices('ingest');
+  services = await startDomainTestServices('ingest');
   fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
   deps = {
     db: services.db,

@@ -8,3 +8,4 @@ export { startWebhookReceiver, type WebhookReceiver, type ReceivedWebhook, type 
 export { verifyStandardWebhook } from './standard-webhooks-verifier.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
+export { startDomainTestServices, until, newBatchId, hex32, TEST_REDIS_URL, type DomainTestServices } from './domain-test-services.ts';

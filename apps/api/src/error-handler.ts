@@ -1,29 +1,68 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { DEFAULT_RETRY_AFTER_SECONDS, QueueUnavailableError } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
+
+export interface ErrorHandlingLimits {
+  maxUploadBytes: number;
+  /** Retry-After of a 503 that names none (the shutdown answer); UNAVAILABLE_RETRY_AFTER_SECONDS. */
+  unavailableRetryAfterSeconds?: number;
+}
 
 /**
  * The one place an error becomes an HTTP answer: always Cloudinary's JSON shape, with the reason
- * mirrored in X-Cld-Error as Cloudinary does. Framework errors about the request become 400s.
+ * mirrored in X-Cld-Error as Cloudinary does. Framework errors about the request become 400s. While
+ * the server closes, every request is answered 503 in the same shape (see answerWhileClosing).
  */
-export function installErrorHandling(app: FastifyInstance, limits: { maxUploadBytes: number }): void {
+export function installErrorHandling(app: FastifyInstance, limits: ErrorHandlingLimits): void {
+  const retryAfterSeconds = limits.unavailableRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     const apiError = toApiError(error, limits);
-    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
-    sendError(reply, apiError);
+    if (apiError.status >= 500 && apiError.status !== 503) request.log.error({ err: error }, 'request failed');
+    else if (apiError.status === 503) request.log.warn({ err: error }, 'request refused: a dependency is unavailable');
+    sendError(reply, apiError, retryAfterSeconds);
   });
   app.setNotFoundHandler((request, reply) => {
     sendError(reply, new ApiError(404, `Not found - ${request.method} ${request.url.split('?')[0]}`));
   });
+  answerWhileClosing(app, retryAfterSeconds);
 }
 
-export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+/**
+ * Fastify's own answer to a request that arrives while the server closes (`return503OnClosing`, on by
+ * default) is its default body `{"error":"Service Unavailable","message":…,"statusCode":503}`, written
+ * before any hook runs. With that option off (api-server.ts), such a request reaches this hook instead,
+ * and is answered in Cloudinary's shape with Retry-After and `Connection: close`, before any route runs.
+ */
+function answerWhileClosing(app: FastifyInstance, retryAfterSeconds: number): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendError(reply, new ApiError(503, 'Service unavailable: the server is shutting down, try again shortly', { expose: true }), retryAfterSeconds);
+  });
+}
+
+/**
+ * Sends `error` as Cloudinary's JSON. A 503 carries Retry-After: the queue's own (QueueUnavailableError,
+ * also as the cause of another 503), else `retryAfterSeconds`.
+ */
+export function sendError(reply: FastifyReply, error: ApiError, retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS): FastifyReply {
   const body = error.toBody();
+  if (error.status === 503) reply.header('retry-after', String(retryAfterOf(error) ?? retryAfterSeconds));
   return reply
     .code(error.status)
     .header('x-cld-error', body.error.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 512))
     .header('cache-control', 'no-store')
     .type('application/json; charset=utf-8')
     .send(body);
+}
+
+function retryAfterOf(error: ApiError): number | undefined {
+  if (error instanceof QueueUnavailableError) return error.retryAfterSeconds;
+  return error.cause instanceof QueueUnavailableError ? error.cause.retryAfterSeconds : undefined;
 }
 
 function toApiError(error: FastifyError | ApiError | Error, limits: { maxUploadBytes: number }): ApiError {

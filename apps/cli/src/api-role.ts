@@ -22,6 +22,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       maxOutputDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
       deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
+      parameters: config.limits.parameters,
     },
   });
   await app.listen({ port: config.http.port, host: config.http.host });

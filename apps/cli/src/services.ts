@@ -36,7 +36,12 @@ export async function prepareDatabase(config: Config): Promise<void> {
 export function createServices(config: Config, logger: Logger): Services {
   const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
   const store = createBlobStore(config.storage);
-  const queues = createJobQueues({ redisUrl: config.redisUrl, prefix: config.queuePrefix });
+  const queues = createJobQueues({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+    retryAfterSeconds: config.unavailableRetryAfterSeconds,
+  });
   const outcomes = createOutcomeWaiter(config.databaseUrl, (error) => logger.warn({ err: error }, 'outcome listener connection failed; reconnecting'));
   const fetcher = createGuardedFetcher({
     allow: [...config.remoteFetch.allow],

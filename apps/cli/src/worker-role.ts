@@ -1,6 +1,6 @@
 import { isQueueName, QUEUE_NAMES, startOutboxRelay, type OutboxRelay, type QueueName } from '@rendition/jobs';
 import { configureImageRuntime } from '@rendition/media';
-import { createJobHandlers, startWorkerPool, type WorkerPool } from '@rendition/worker';
+import { createJobHandlers, scratchDir, startLeftoverSweeper, startWorkerPool, type WorkerPool } from '@rendition/worker';
 import { checkRedisForQueues } from './redis-policy.ts';
 import type { Services } from './services.ts';
 
@@ -8,7 +8,10 @@ export interface RunningWorkers {
   close(deadlineMs: number): Promise<void>;
 }
 
-/** The worker role: one BullMQ worker per selected queue, a handler per job kind, and the outbox relay. */
+/**
+ * The worker role: one BullMQ worker per selected queue, a handler per job kind, the outbox relay, and
+ * the sweeper of what killed processes left behind (staged uploads, scratch directories).
+ */
 export async function startWorkers(services: Services, queues: readonly string[] = services.config.worker.queues): Promise<RunningWorkers> {
   const { config, logger } = services;
   const selected = selectQueues(queues);
@@ -31,9 +34,18 @@ export async function startWorkers(services: Services, queues: readonly string[]
     intervalMs: config.relay.intervalMs,
     graceMs: config.relay.graceMs,
   });
+  const sweeper = startLeftoverSweeper({
+    db: services.db,
+    store: services.store,
+    logger,
+    scratchDir: scratchDir(),
+    stagingAgeMs: config.sweep.stagingAgeMs,
+    scratchAgeMs: config.sweep.scratchAgeMs,
+    intervalMs: config.sweep.intervalMs,
+  });
   return {
     async close(deadlineMs) {
-      await relay.stop();
+      await Promise.all([relay.stop(), sweeper.stop()]);
       const drained = await pool.close(deadlineMs);
       // Jobs handed back at the deadline run again elsewhere; the process must not wait for their fetches.
       if (!drained) await services.fetcher.destroy();

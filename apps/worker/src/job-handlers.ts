@@ -10,6 +10,11 @@ import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import type { BlobStore } from '@rendition/storage';
 import { createNotifyHandler, parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
 
+/** Where handlers make their scratch directories, and so where the leftover sweeper looks: the OS temp directory (TMPDIR). */
+export function scratchDir(): string {
+  return tmpdir();
+}
+
 /** The long-lived clients the handlers are built from (made once per process by apps/cli). */
 export interface WorkerServices {
   config: Config;
@@ -50,6 +55,7 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
     secureBaseUrl: config.secureBaseUrl,
     store: services.store,
     fetcher: services.fetcher,
+    remoteFetch: { budgetMs: config.remoteFetch.timeoutMs, retries: config.remoteFetch.retries, retryDelayMs: config.remoteFetch.retryDelayMs },
     openS3Source: services.openS3Source,
     limits: {
       maxRemoteBytes: config.limits.maxRemoteBytes,
@@ -59,7 +65,7 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
       maxDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
     },
-    tmpDir: tmpdir(),
+    tmpDir: scratchDir(),
   };
 }
 
@@ -72,7 +78,7 @@ export function deriveDependencies(services: WorkerServices): DeriveHandlerDepen
     logger: services.logger,
     publicBaseUrl: config.publicBaseUrl,
     secureBaseUrl: config.secureBaseUrl,
-    tmpDir: tmpdir(),
+    tmpDir: scratchDir(),
     limits: {
       maxInputPixels: config.limits.maxImagePixels,
       timeoutSeconds: config.limits.imageTimeoutSeconds,

@@ -9,9 +9,12 @@ import {
   type UploadPresetFlags,
   type UploadPresetRecord,
 } from '@rendition/catalog';
+import { resolveCloudMetadata } from '@rendition/assets';
 import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
+import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
+  composePublicId,
   invalidParameter,
   isBlankParam,
   PRESET_NAME_PATTERN,
@@ -23,8 +26,11 @@ import {
   readBoolean,
   readList,
   readString,
+  validatePublicId,
+  type ParameterLimits,
   type RawParams,
 } from '@rendition/protocol';
+import { checkedNotificationUrl } from '@rendition/webhooks';
 
 /** The Admin API's upload presets (reference §2.9): create, update, delete, describe and list. */
 
@@ -72,19 +78,45 @@ function readSettings(params: RawParams): PresetSettings {
   return settings;
 }
 
-/** Settings are checked as an upload would check them, so a bad preset fails now, not on every upload. */
-async function validateSettings(db: CatalogDb, cloudName: string, settings: PresetSettings): Promise<void> {
-  const request = parseUploadRequest({ ...settings }, 'image');
-  await resolveEagerSpecs(db, cloudName, request.eager);
-  await resolveIncomingTransformation(db, cloudName, request.transformation);
+/** What creating or updating a preset needs: the catalog, and the policies an upload through it would meet. */
+export interface PresetDependencies {
+  db: CatalogDb;
+  /** The API's SSRF policy: a preset's notification URLs are checked as an upload's are. */
+  addressPolicy: AddressPolicy;
+  /** The bounds an upload applies to tags, context, metadata values and eager lists. */
+  limits: { parameters: ParameterLimits };
 }
 
-export async function createPreset(db: CatalogDb, cloudName: string, params: RawParams): Promise<Record<string, unknown>> {
+/**
+ * Settings are checked as an upload would check them, so a bad preset fails now, not on every upload:
+ * the parameters' types and shapes, the public_id that folder and prefix compose, the parameter
+ * limits, the notification URLs against the SSRF policy, eager and incoming transformations, and the
+ * metadata values against the cloud's fields (without requiring mandatory ones: the upload may give them).
+ */
+async function validateSettings(deps: PresetDependencies, cloudName: string, settings: PresetSettings): Promise<void> {
+  const limits = deps.limits.parameters;
+  const request = parseUploadRequest({ ...settings }, 'image', limits);
+  if (request.publicId !== undefined) {
+    validatePublicId(composePublicId({ folder: request.folder, publicIdPrefix: request.publicIdPrefix, id: request.publicId }));
+  }
+  checkedNotificationUrl(deps.addressPolicy, request.notificationUrl);
+  checkedNotificationUrl(deps.addressPolicy, request.eagerNotificationUrl, 'eager_notification_url');
+  await resolveEagerSpecs(deps.db, cloudName, request.eager, limits);
+  await resolveIncomingTransformation(deps.db, cloudName, request.transformation);
+  await resolveCloudMetadata(deps.db, cloudName, request.metadata, {
+    mode: 'preset',
+    clearInvalid: request.clearInvalid === true,
+    maxValueLength: limits.metadataMaxValueLength,
+  });
+}
+
+export async function createPreset(deps: PresetDependencies, cloudName: string, params: RawParams): Promise<Record<string, unknown>> {
+  const { db } = deps;
   const requested = readString(params, 'name');
   const name = requested === undefined ? randomAlphanumeric(8) : checkName(requested);
   const flags = readFlags(params);
   const settings = readSettings(params);
-  await validateSettings(db, cloudName, settings);
+  await validateSettings(deps, cloudName, settings);
   const created = await insertUploadPreset(db, {
     cloudName,
     name,
@@ -97,12 +129,13 @@ export async function createPreset(db: CatalogDb, cloudName: string, params: Raw
   return { message: 'created', name };
 }
 
-export async function updatePreset(db: CatalogDb, cloudName: string, name: string, params: RawParams): Promise<Record<string, unknown>> {
+export async function updatePreset(deps: PresetDependencies, cloudName: string, name: string, params: RawParams): Promise<Record<string, unknown>> {
+  const { db } = deps;
   const existing = PRESET_NAME_PATTERN.test(name) ? await findUploadPreset(db, cloudName, name) : undefined;
   if (!existing) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
   const settings = readSettings(params);
   const flags = readFlags(params);
-  await validateSettings(db, cloudName, { ...existing.settings, ...settings });
+  await validateSettings(deps, cloudName, { ...existing.settings, ...settings });
   if (!(await updateUploadPreset(db, cloudName, name, { settings, flags }))) throw new ApiError(404, UPLOAD_PRESET_NOT_FOUND);
   return { message: 'updated' };
 }

@@ -1,5 +1,5 @@
 import type { ApiCredentials, AssetRecord, CatalogDb, DestroyedAsset } from '@rendition/catalog';
-import { buildUploadResponse, type RawParams, type ResourceType } from '@rendition/protocol';
+import { buildUploadResponse, type ParameterLimits, type RawParams, type ResourceType } from '@rendition/protocol';
 import { assetPrefix, type BlobStore } from '@rendition/storage';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -14,6 +14,8 @@ export interface ManagementDependencies {
   addressPolicy: AddressPolicy;
   publicBaseUrl: string;
   secureBaseUrl: string;
+  /** Bounds of tags, context and metadata values (the tags, context and metadata commands). */
+  limits: { parameters: ParameterLimits };
 }
 
 /** One authenticated management call: the cloud and resource type from the path, the request's fields. */

@@ -17,6 +17,7 @@ import {
   resolveMetadata,
   type DatasourceEntry,
   type MetadataChanges,
+  type ResolveMetadataOptions,
   type MetadataFieldDefinition,
   type MetadataFieldType,
   type ValidationRule,
@@ -312,7 +313,7 @@ export async function resolveCloudMetadata(
   db: CatalogDb,
   cloudName: string,
   given: Readonly<Record<string, string>>,
-  options: { mode: 'upload' | 'update'; clearInvalid: boolean },
+  options: ResolveMetadataOptions,
 ): Promise<MetadataChanges> {
   const records = await listMetadataFields(db, cloudName);
   if (records.length === 0 && Object.keys(given).length === 0) return { set: {}, clear: [] };
@@ -332,6 +333,7 @@ export async function updateMetadataCommand(deps: ManagementDependencies, reques
   const changes = await resolveCloudMetadata(deps.db, request.cloudName, parseContext(encoded), {
     mode: 'update',
     clearInvalid: readBoolean(params, 'clear_invalid', false),
+    maxValueLength: deps.limits.parameters.metadataMaxValueLength,
   });
   const updated = await updateAssetsMetadata(deps.db, {
     scope,

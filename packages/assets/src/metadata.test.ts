@@ -127,6 +127,41 @@ describe('resolveMetadata', () => {
   });
 });
 
+describe('metadata value limit (hardening item 6)', () => {
+  const textFields = [field({ external_id: 'caption', type: 'string' }), field({ external_id: 'sku', type: 'string', mandatory: true })];
+
+  it('refuses a string value longer than maxValueLength, whatever the mode, even with clear_invalid', () => {
+    for (const mode of ['upload', 'update', 'preset'] as const) {
+      for (const clearInvalid of [false, true]) {
+        expect(() => resolveMetadata(textFields, { caption: 'x'.repeat(1025), sku: 'a' }, { mode, clearInvalid, maxValueLength: 1024 })).toThrow(
+          'Metadata field caption: the value is longer than 1024 characters',
+        );
+      }
+    }
+    expect(
+      resolveMetadata(textFields, { caption: '😀'.repeat(1024), sku: 'a' }, { mode: 'upload', clearInvalid: false, maxValueLength: 1024 }).set,
+    ).toEqual({
+      caption: '😀'.repeat(1024),
+      sku: 'a',
+    });
+  });
+
+  it('bounds only string fields: other types are bounded by their own rules', () => {
+    expect(resolveMetadata(fields, { colors: '["red","green"]' }, { mode: 'update', clearInvalid: false, maxValueLength: 3 }).set).toEqual({
+      colors: ['red', 'green'],
+    });
+  });
+
+  it("checks a preset's values as an upload does, without defaults and without requiring mandatory fields", () => {
+    expect(resolveMetadata(textFields, { caption: 'hi' }, { mode: 'preset', clearInvalid: false, maxValueLength: 1024 })).toEqual({
+      set: { caption: 'hi' },
+      clear: [],
+    });
+    expect(resolveMetadata(textFields, { caption: '' }, { mode: 'preset', clearInvalid: false })).toEqual({ set: {}, clear: [] });
+    expect(() => resolveMetadata(textFields, { nope: 'x' }, { mode: 'preset', clearInvalid: false })).toThrow('Metadata field nope');
+  });
+});
+
 describe('field definitions', () => {
   it('refuses a default value that fails the field rules', () => {
     expect(() =>

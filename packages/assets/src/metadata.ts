@@ -1,5 +1,5 @@
 import type { MetadataChanges, MetadataValue } from '@rendition/catalog';
-import { ApiError } from '@rendition/protocol';
+import { ApiError, longerThan } from '@rendition/protocol';
 
 /**
  * Structured metadata values against field definitions: pure functions over plain data (the Admin
@@ -163,6 +163,21 @@ export function invalidMetadata(externalId: string, reason: string): ApiError {
   return new ApiError(400, `Metadata field ${externalId}: ${reason}`);
 }
 
+export interface ResolveMetadataOptions {
+  /**
+   * `upload`: the values of a new asset version. `update`: explicit, update_metadata. `preset`: the
+   * values an upload preset stores, checked as an upload checks them, without defaults and without
+   * requiring mandatory fields (the upload's own parameters may still give them).
+   */
+  mode: 'upload' | 'update' | 'preset';
+  clearInvalid: boolean;
+  /**
+   * Longest value of a string field, in characters (METADATA_MAX_VALUE_LENGTH). A longer value is a
+   * 400 naming the limit even with `clearInvalid`: it is a bound on the request, not a validation rule.
+   */
+  maxValueLength?: number;
+}
+
 /**
  * Applies a `metadata` parameter (already split into external_id → text) to a cloud's fields.
  * `upload`: the values of a new asset version; fields left out take their default_value, and a
@@ -174,7 +189,7 @@ export function invalidMetadata(externalId: string, reason: string): ApiError {
 export function resolveMetadata(
   fields: readonly MetadataFieldDefinition[],
   given: Readonly<Record<string, string>>,
-  options: { mode: 'upload' | 'update'; clearInvalid: boolean },
+  options: ResolveMetadataOptions,
 ): MetadataChanges {
   const byId = new Map(fields.map((field) => [field.external_id, field]));
   const set: Record<string, MetadataValue> = {};
@@ -185,8 +200,11 @@ export function resolveMetadata(
       if (options.clearInvalid) continue;
       throw invalidMetadata(externalId, 'no such metadata field');
     }
+    if (field.type === 'string' && options.maxValueLength !== undefined && longerThan(raw, options.maxValueLength)) {
+      throw invalidMetadata(externalId, `the value is longer than ${options.maxValueLength} characters`);
+    }
     if (isEmptyValue(raw)) {
-      if (options.mode === 'upload') continue;
+      if (options.mode !== 'update') continue;
       if (field.mandatory) {
         if (options.clearInvalid) continue;
         throw invalidMetadata(externalId, 'the field is mandatory and cannot be cleared');

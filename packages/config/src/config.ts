@@ -20,6 +20,9 @@ export interface Config {
   readonly limits: {
     readonly maxUploadBytes: number;
     readonly maxDataUriBytes: number;
+    /** One text parameter, and all of a request's text parameters together (`file` aside): read before authentication. */
+    readonly maxFieldBytes: number;
+    readonly maxFieldsTotalBytes: number;
     readonly maxRemoteBytes: number;
     readonly maxImagePixels: number;
     readonly imageTimeoutSeconds: number;
@@ -27,10 +30,24 @@ export interface Config {
     readonly maxOutputDimension: number;
     readonly maxOutputPixels: number;
     readonly deriveWaitTimeoutMs: number;
+    /** What one request may put on an asset or ask to compute (protocol's ParameterLimits). */
+    readonly parameters: {
+      readonly contextMaxKeyLength: number;
+      readonly contextMaxValueLength: number;
+      readonly contextMaxBytes: number;
+      readonly tagMaxLength: number;
+      readonly tagsMaxPerAsset: number;
+      readonly metadataMaxValueLength: number;
+      readonly eagerMaxItems: number;
+      readonly eagerMaxOutputPixels: number;
+    };
   };
   readonly remoteFetch: {
     readonly timeoutMs: number;
     readonly maxRedirects: number;
+    /** Further attempts after a failure a retry can fix, within timeoutMs; and the wait without Retry-After. */
+    readonly retries: number;
+    readonly retryDelayMs: number;
     readonly caFile?: string;
     readonly allow: readonly string[];
   };
@@ -47,6 +64,11 @@ export interface Config {
   };
   readonly relay: { readonly intervalMs: number; readonly graceMs: number };
   readonly redisAllowEviction: boolean;
+  /** Producer side (API, relay): a Redis command's time limit, and the Retry-After of the 503 answered without Redis. */
+  readonly redisCommandTimeoutMs: number;
+  readonly unavailableRetryAfterSeconds: number;
+  /** Workers' sweep of what crashes leave behind: staged uploads and scratch directories. */
+  readonly sweep: { readonly stagingAgeMs: number; readonly scratchAgeMs: number; readonly intervalMs: number };
   readonly bootstrapCloud: string;
   readonly logLevel: ParsedEnv['LOG_LEVEL'];
 }
@@ -105,6 +127,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxDataUriBytes: e.MAX_DATA_URI_BYTES,
+      maxFieldBytes: e.MAX_FIELD_BYTES,
+      maxFieldsTotalBytes: e.MAX_FIELDS_TOTAL_BYTES,
       maxRemoteBytes: e.MAX_REMOTE_BYTES,
       maxImagePixels: e.MAX_IMAGE_PIXELS,
       imageTimeoutSeconds: e.IMAGE_TIMEOUT_SECONDS,
@@ -112,10 +136,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
       maxOutputPixels: e.MAX_OUTPUT_PIXELS,
       deriveWaitTimeoutMs: e.DERIVE_WAIT_TIMEOUT_MS,
+      parameters: {
+        contextMaxKeyLength: e.CONTEXT_MAX_KEY_LENGTH,
+        contextMaxValueLength: e.CONTEXT_MAX_VALUE_LENGTH,
+        contextMaxBytes: e.CONTEXT_MAX_BYTES,
+        tagMaxLength: e.TAG_MAX_LENGTH,
+        tagsMaxPerAsset: e.TAGS_MAX_PER_ASSET,
+        metadataMaxValueLength: e.METADATA_MAX_VALUE_LENGTH,
+        eagerMaxItems: e.EAGER_MAX_ITEMS,
+        eagerMaxOutputPixels: e.EAGER_MAX_OUTPUT_PIXELS,
+      },
     },
     remoteFetch: {
       timeoutMs: e.REMOTE_FETCH_TIMEOUT_MS,
       maxRedirects: e.REMOTE_FETCH_MAX_REDIRECTS,
+      retries: e.REMOTE_FETCH_RETRIES,
+      retryDelayMs: e.REMOTE_FETCH_RETRY_DELAY_MS,
       allow: e.SSRF_ALLOW,
       ...(e.REMOTE_FETCH_CA_FILE === undefined ? {} : { caFile: e.REMOTE_FETCH_CA_FILE }),
     },
@@ -132,6 +168,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     relay: { intervalMs: e.RELAY_INTERVAL_MS, graceMs: e.RELAY_GRACE_MS },
     redisAllowEviction: e.REDIS_ALLOW_EVICTION,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    unavailableRetryAfterSeconds: e.UNAVAILABLE_RETRY_AFTER_SECONDS,
+    sweep: { stagingAgeMs: e.STAGING_SWEEP_AGE_MS, scratchAgeMs: e.SCRATCH_SWEEP_AGE_MS, intervalMs: e.SWEEP_INTERVAL_MS },
     bootstrapCloud: e.BOOTSTRAP_CLOUD,
     logLevel: e.LOG_LEVEL,
   });

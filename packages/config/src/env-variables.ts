@@ -78,6 +78,16 @@ export const ENV_VARIABLES = {
   },
   MAX_UPLOAD_BYTES: { schema: positiveInt.default(100 * MB), description: 'Largest file accepted in one upload request (multipart part).' },
   MAX_DATA_URI_BYTES: { schema: positiveInt.default(60 * MB), description: 'Largest decoded `data:` URI source.' },
+  MAX_FIELD_BYTES: {
+    schema: positiveInt.default(64 * 1024),
+    description:
+      'Largest value of one text parameter of a request (multipart field, urlencoded or JSON member), `file` aside. Read before authentication, so kept small.',
+  },
+  MAX_FIELDS_TOTAL_BYTES: {
+    schema: positiveInt.default(MB),
+    description:
+      'Largest total of all text parameters of one request (names and values), `file` aside; also the body limit of urlencoded and JSON calls that take no file and have no Basic credentials.',
+  },
   MAX_REMOTE_BYTES: { schema: positiveInt.default(100 * MB), description: 'Largest remote (http/https/s3) source.' },
   MAX_IMAGE_PIXELS: {
     schema: positiveInt.default(100_000_000),
@@ -95,6 +105,36 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(60_000),
     description: 'How long a delivery request waits for a first-time derivative before answering with an error (the job still completes).',
   },
+  CONTEXT_MAX_KEY_LENGTH: {
+    schema: positiveInt.default(128),
+    description: 'Longest `context` key, in characters (upload, explicit, the context command, presets); longer is a 400.',
+  },
+  CONTEXT_MAX_VALUE_LENGTH: {
+    schema: positiveInt.default(1024),
+    description: 'Longest `context` value, in characters; longer is a 400.',
+  },
+  CONTEXT_MAX_BYTES: {
+    schema: positiveInt.default(8192),
+    description: "Largest context of one asset (UTF-8 bytes of all keys and values, after the context command's merge); larger is a 400.",
+  },
+  TAG_MAX_LENGTH: { schema: positiveInt.default(255), description: "Longest tag, in characters (Cloudinary's documented limit); longer is a 400." },
+  TAGS_MAX_PER_ASSET: {
+    schema: positiveInt.default(1000),
+    description: "Most tags on one asset, and so in one request (Cloudinary's documented limit); more is a 400.",
+  },
+  METADATA_MAX_VALUE_LENGTH: {
+    schema: positiveInt.default(1024),
+    description: 'Longest value of a string structured-metadata field, in characters; longer is a 400.',
+  },
+  EAGER_MAX_ITEMS: {
+    schema: positiveInt.default(20),
+    description: 'Most eager transformations in one request (upload, explicit, preset); more is a 400.',
+  },
+  EAGER_MAX_OUTPUT_PIXELS: {
+    schema: positiveInt.default(200_000_000),
+    description:
+      "Most output pixels one request's eager list may produce (width x height summed over its items, projected from the asset's dimensions: explicit); more is a 400.",
+  },
   WORKER_CONCURRENCY_DERIVE: {
     schema: positiveInt.default(2),
     description: 'Concurrent derive jobs per worker process (CPU-bound: about one per core).',
@@ -102,6 +142,15 @@ export const ENV_VARIABLES = {
   IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
   REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
   REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },
+  REMOTE_FETCH_RETRIES: {
+    schema: z.coerce.number().int().min(0).max(10).default(2),
+    description:
+      'Further attempts at a remote source after a failure a retry can fix (connection reset, temporary DNS failure, HTTP 429/502/503/504), all within REMOTE_FETCH_TIMEOUT_MS. Refused connections, unknown hosts, TLS errors, timeouts and other statuses are answered at once with a 400.',
+  },
+  REMOTE_FETCH_RETRY_DELAY_MS: {
+    schema: z.coerce.number().int().min(0).default(500),
+    description: 'Wait before another attempt at a remote source when the server sent no Retry-After (a Retry-After is honoured when it fits the time left).',
+  },
   REMOTE_FETCH_CA_FILE: {
     schema: z.string().min(1).optional(),
     description: 'PEM file of extra CA certificates trusted for remote sources (private PKI).',
@@ -146,6 +195,29 @@ export const ENV_VARIABLES = {
   RELAY_GRACE_MS: {
     schema: positiveInt.default(15_000),
     description: 'Age a job must reach before the relay considers it lost (younger ones may still be on their way into Redis).',
+  },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    schema: positiveInt.default(2_000),
+    description:
+      'Longest the API (and the relay) waits for one Redis command; a request that needs Redis then answers 503. Workers wait for Redis without a limit.',
+  },
+  UNAVAILABLE_RETRY_AFTER_SECONDS: {
+    schema: positiveInt.default(5),
+    description: 'Retry-After of the 503 answered while the job queue (Redis) cannot be reached.',
+  },
+  STAGING_SWEEP_AGE_MS: {
+    schema: positiveInt.default(3_600_000),
+    description:
+      'Workers delete staged uploads (`staging/`) older than this that no unfinished job needs: what a crash between staging and accepting left behind. Keep above the longest upload request.',
+  },
+  SCRATCH_SWEEP_AGE_MS: {
+    schema: positiveInt.default(21_600_000),
+    description:
+      "Workers delete Rendition's scratch directories of a process that has ended at once, and any older than this (another host's, or a reused pid). Keep above the longest job.",
+  },
+  SWEEP_INTERVAL_MS: {
+    schema: positiveInt.default(600_000),
+    description: 'How often workers sweep leftover staged uploads and scratch directories (also once at start-up).',
   },
   REDIS_ALLOW_EVICTION: {
     schema: bool.default(false),

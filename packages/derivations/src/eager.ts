@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { EagerResultItem } from '@rendition/batches';
 import { findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
 import { deriveJob, type DeriveJobV1 } from '@rendition/jobs';
-import { ApiError, buildDeliveryUrl, isOutputFormat, normalizeFormat, type OutputFormat } from '@rendition/protocol';
-import { assertImagePlan, canonicalString, expandNamed, outputSettings, parseEagerList, parseTransformation } from '@rendition/transform';
+import { ApiError, buildDeliveryUrl, isOutputFormat, normalizeFormat, type OutputFormat, type ParameterLimits } from '@rendition/protocol';
+import {
+  assertImagePlan,
+  canonicalString,
+  expandNamed,
+  outputSettings,
+  parseEagerList,
+  parseTransformation,
+  projectPlan,
+  type Size,
+  type SizeLimits,
+} from '@rendition/transform';
 
 /** One eager item, validated at intake: what to derive and how to echo it. */
 export interface EagerSpec {
@@ -15,18 +25,54 @@ export interface EagerSpec {
   format: string | null;
 }
 
-/** Parses `eager` at intake so a bad item is a 400 before anything is stored. */
-export async function resolveEagerSpecs(db: CatalogDb, cloudName: string, text: string | undefined): Promise<EagerSpec[]> {
+/** The bounds of one request's eager list (see ParameterLimits). */
+export type EagerLimits = Pick<ParameterLimits, 'eagerMaxItems' | 'eagerMaxOutputPixels'>;
+
+/** The asset an eager list will be derived from, when its dimensions are known (explicit), and the per-step size limits. */
+export interface EagerProjection {
+  input: Size;
+  sizeLimits: SizeLimits;
+}
+
+/**
+ * Parses `eager` at intake so a bad item is a 400 before anything is stored. With `limits`, a list
+ * longer than `eagerMaxItems` is refused before any item is expanded. With `projection` (the
+ * asset's dimensions are known), every item's output size is projected (a step beyond the size
+ * limits is refused, as the derive job would) and the sum of the items' output pixels may not exceed
+ * `eagerMaxOutputPixels`. At upload the dimensions are not known yet: only the count is bounded there.
+ */
+export async function resolveEagerSpecs(
+  db: CatalogDb,
+  cloudName: string,
+  text: string | undefined,
+  limits?: EagerLimits,
+  projection?: EagerProjection,
+): Promise<EagerSpec[]> {
   if (text === undefined || text.trim() === '') return [];
+  const items = parseEagerList(text);
+  if (limits && items.length > limits.eagerMaxItems) {
+    throw new ApiError(400, `Too many eager transformations: at most ${limits.eagerMaxItems} are allowed per request, got ${items.length}`);
+  }
   const specs: EagerSpec[] = [];
-  for (const item of parseEagerList(text)) {
+  let outputPixels = 0;
+  for (const item of items) {
     const plan = await expandNamed(item.plan, (name) => findNamedTransformation(db, cloudName, name));
     assertImagePlan(plan);
+    if (projection) {
+      const output = projectPlan(plan, projection.input, projection.sizeLimits).output;
+      outputPixels += output.width * output.height;
+    }
     const planFormat = outputSettings(plan).format;
     const raw = item.formatSuffix ?? (planFormat === 'auto' ? null : planFormat);
     const format = raw === null ? null : normalizeFormat(raw);
     if (format !== null && !isOutputFormat(format)) throw new ApiError(400, `Invalid eager format ${raw}`);
     specs.push({ requested: item.requested, transformation: canonicalString(plan), format });
+  }
+  if (limits && outputPixels > limits.eagerMaxOutputPixels) {
+    throw new ApiError(
+      400,
+      `Eager transformations too large: the ${specs.length} items would produce ${outputPixels} pixels in total, at most ${limits.eagerMaxOutputPixels} are allowed per request`,
+    );
   }
   return specs;
 }

@@ -5,9 +5,9 @@ import { ApiError } from '@rendition/protocol';
 /** What a failed ingest tells the client: Cloudinary's 400 messages for bad input, undefined for our own failures. */
 export function toClientError(error: unknown, context: { sourceDescription: string }): ApiError | undefined {
   if (error instanceof RemoteFetchError) {
-    // Network blips are worth a retry; everything else is the client's URL.
-    if (error.code === 'network') return undefined;
-    return new ApiError(400, `Error in loading ${context.sourceDescription} - ${error.message}`, { cause: error });
+    // A source that cannot be loaded is the client's URL, whatever the reason: the fetch already tried
+    // again where that could help (fetchWithRetries), and running the job again would only repeat it.
+    return new ApiError(400, `Error in loading ${context.sourceDescription} - ${error.reason}`, { cause: error });
   }
   return mediaClientError(error);
 }

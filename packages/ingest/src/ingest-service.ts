@@ -16,7 +16,7 @@ import {
   type ImageLimits,
   type ImageProbe,
 } from '@rendition/media';
-import type { GuardedFetcher } from '@rendition/net';
+import { fetchWithRetries, type GuardedFetcher, type RetryPolicy } from '@rendition/net';
 import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
 import { originalKey, type BlobStore } from '@rendition/storage';
 import { storeDerivative } from '@rendition/derive';
@@ -29,6 +29,8 @@ export interface IngestDependencies {
   db: CatalogDb;
   store: BlobStore;
   fetcher: GuardedFetcher;
+  /** How long loading a remote source may take in all, and when it is tried again (see fetchWithRetries). */
+  remoteFetch: RetryPolicy;
   /** Reads `s3://bucket/key` sources from the buckets the operator allowed. */
   openS3Source(bucket: string, key: string): Promise<Readable>;
   limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number } & ImageLimits;
@@ -51,7 +53,11 @@ export interface IngestOutcome {
 export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promise<IngestOutcome> {
   const versionId = job.jobId.replaceAll('-', '');
   const committed = await findAssetByVersionId(deps.db, versionId);
-  if (committed) return { asset: committed, existing: false };
+  if (committed) {
+    // An earlier attempt committed and died before it deleted the staged bytes: they are done with.
+    if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
+    return { asset: committed, existing: false };
+  }
 
   const outcome = await withTempDir(deps.tmpDir, async (dir) => {
     const original = await readSource(deps, job.source, join(dir, 'source'));
@@ -76,14 +82,12 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
         return { path, bytes: source.bytes, md5: source.md5 };
       }
       return writeStreamToFile(await deps.store.get(source.key), path, deps.limits.maxUploadBytes, () => fileTooLarge(deps.limits.maxUploadBytes));
-    case 'remote': {
-      const response = await deps.fetcher.fetch(source.url);
-      if (response.status < 200 || response.status > 299) {
-        response.body.destroy();
-        throw new ApiError(400, `Error in loading ${source.url} - ${response.status}`);
-      }
-      return writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes));
-    }
+    case 'remote':
+      // Any failure to load it is a RemoteFetchError, the client's error (client-error.ts); a failure
+      // another attempt may not meet is tried again here, within the same time limit.
+      return fetchWithRetries(deps.fetcher, source.url, deps.remoteFetch, (response) =>
+        writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes)),
+      );
     case 's3':
       return writeStreamToFile(await deps.openS3Source(source.bucket, source.key), path, deps.limits.maxRemoteBytes, () =>
         fileTooLarge(deps.limits.maxRemoteBytes),

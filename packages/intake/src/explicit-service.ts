@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { resolveCloudMetadata } from '@rendition/assets';
-import { waitForBatch } from '@rendition/batches';
+import { finishJob, waitForBatch } from '@rendition/batches';
 import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
-import type { JobQueues } from '@rendition/jobs';
+import { QueueUnavailableError, type JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
@@ -13,6 +14,7 @@ import {
   parseTags,
   readBoolean,
   readString,
+  type ParameterLimits,
   type RawParams,
   type ResourceType,
 } from '@rendition/protocol';
@@ -22,10 +24,12 @@ export interface ExplicitDependencies {
   db: CatalogDb;
   queues: JobQueues;
   outcomes: OutcomeWaiter;
+  logger: Logger;
   addressPolicy: AddressPolicy;
   publicBaseUrl: string;
   secureBaseUrl: string;
-  limits: { syncUploadTimeoutMs: number };
+  /** `parameters`: bounds of tags, context, metadata values and eager lists; the output size limits project eager items. */
+  limits: { syncUploadTimeoutMs: number; maxOutputDimension: number; maxOutputPixels: number; parameters: ParameterLimits };
 }
 
 /**
@@ -46,9 +50,18 @@ export async function applyExplicit(
   const eagerAsync = readBoolean(params, 'eager_async', false);
   const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
   const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
-  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'));
+  // The asset's dimensions are known: the eager list is bounded by its length and its projected output pixels.
+  const limits = deps.limits.parameters;
+  const dimensions = found.width !== null && found.height !== null ? { width: found.width, height: found.height } : undefined;
+  const projection = dimensions && {
+    input: dimensions,
+    sizeLimits: { maxDimension: deps.limits.maxOutputDimension, maxPixels: deps.limits.maxOutputPixels },
+  };
+  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'), limits, projection);
   if (specs.length > 0 && found.resourceType !== 'image')
     throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
+  // Eager work needs the job queue: without it the request is refused (503) before anything changes.
+  if (specs.length > 0) deps.queues.assertAvailable();
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =
@@ -57,12 +70,13 @@ export async function applyExplicit(
       : await resolveCloudMetadata(deps.db, input.cloudName, parseContext(readString(params, 'metadata') ?? ''), {
           mode: 'update',
           clearInvalid: readBoolean(params, 'clear_invalid', false),
+          maxValueLength: limits.metadataMaxValueLength,
         });
   const asset =
     params.tags !== undefined || params.context !== undefined || metadata !== undefined
       ? await updateAssetMetadata(deps.db, found.assetId, {
-          ...(params.tags !== undefined ? { tags: parseTags(params) } : {}),
-          ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '') } : {}),
+          ...(params.tags !== undefined ? { tags: parseTags(params, 'tags', limits) } : {}),
+          ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '', limits) } : {}),
           ...(metadata !== undefined ? { metadata } : {}),
         })
       : found;
@@ -92,10 +106,20 @@ export async function applyExplicit(
     jobs,
   );
   // Recorded first; if Redis refuses now, the relay queues them later.
-  await Promise.allSettled(jobs.map((job) => deps.queues.enqueue('derive', job.payload, job.id)));
+  const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue('derive', job.payload, job.id)));
   if (eagerAsync) {
     const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
     return { ...response, eager: specs.map((spec) => eagerPlaceholder(asset, spec, batchId, bases)) };
+  }
+  const refused = queued.find((result) => result.status === 'rejected');
+  if (refused) {
+    // A synchronous call would wait for jobs that may not run before Redis is back: as a synchronous
+    // upload does, its batch fails now with the 503 it answers (a job a worker still runs just stores its derivative).
+    const error = refused.reason instanceof QueueUnavailableError ? refused.reason : new QueueUnavailableError({ cause: refused.reason });
+    for (const job of jobs) {
+      await finishJob(deps, { jobId: job.id, outcome: { kind: 'failed', error: { status: error.status, message: error.message } } });
+    }
+    throw error;
   }
   return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
 }

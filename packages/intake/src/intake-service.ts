@@ -4,10 +4,10 @@ import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch, waitForJob } from '@rendition/batches';
 import { cloudNotificationUrls, createBatchWithJobs, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/derivations';
-import { ingestJob, type IngestJobV1, type IngestSource, type JobQueues } from '@rendition/jobs';
+import { ingestJob, QueueUnavailableError, type IngestJobV1, type IngestSource, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
-import { ApiError, buildAsyncPendingResponse, type UploadRequest } from '@rendition/protocol';
+import { ApiError, buildAsyncPendingResponse, checkUploadRequestLimits, type ParameterLimits, type UploadRequest } from '@rendition/protocol';
 import { measureStream } from '@rendition/scratch';
 import { stagingKey, type BlobStore } from '@rendition/storage';
 import { checkedNotificationUrl } from '@rendition/webhooks';
@@ -21,7 +21,8 @@ export interface IntakeDependencies {
   logger: Logger;
   addressPolicy: AddressPolicy;
   s3SourceBuckets: readonly string[];
-  limits: { maxDataUriBytes: number; syncUploadTimeoutMs: number };
+  /** `parameters`: the bounds of tags, context, metadata values and eager lists (CONTEXT_*, TAG*_, METADATA_*, EAGER_*). */
+  limits: { maxDataUriBytes: number; syncUploadTimeoutMs: number; parameters: ParameterLimits };
 }
 
 export interface StagedFile {
@@ -98,15 +99,18 @@ export async function acceptUpload(
   const batchId = randomBytes(32).toString('hex');
   let job: IngestJobV1;
   try {
-    if (!deps.queues.isConnected()) throw queueUnavailable();
+    deps.queues.assertAvailable();
+    checkUploadRequestLimits(input.request, deps.limits.parameters);
     checkedNotificationUrl(deps.addressPolicy, input.request.notificationUrl);
     checkedNotificationUrl(deps.addressPolicy, input.request.eagerNotificationUrl, 'eager_notification_url');
-    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager);
+    // The dimensions are not known before the ingest: the eager list is bounded by its length here.
+    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager, deps.limits.parameters);
     const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
     // Typed against the cloud's fields now, so an invalid value is a 400 before any job exists.
     const metadata = await resolveCloudMetadata(deps.db, input.cloudName, input.request.metadata, {
       mode: 'upload',
       clearInvalid: input.request.clearInvalid === true,
+      maxValueLength: deps.limits.parameters.metadataMaxValueLength,
     });
     const eagerAsync = input.request.eagerAsync && eager.length > 0;
     job = {
@@ -165,8 +169,9 @@ export async function acceptUpload(
   return response;
 }
 
-function queueUnavailable(cause?: unknown): ApiError {
-  return new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+/** The 503 (with its Retry-After) of a job the queue did not take. */
+function queueUnavailable(cause: unknown): ApiError {
+  return cause instanceof QueueUnavailableError ? cause : new QueueUnavailableError({ cause });
 }
 
 function buildIngestJob(

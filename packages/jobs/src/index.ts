@@ -1,4 +1,4 @@
-export { createRedisConnection } from './redis-connection.ts';
+export { createRedisConnection, DEFAULT_COMMAND_TIMEOUT_MS } from './redis-connection.ts';
 export type { RedisRole } from './redis-connection.ts';
 export { defineJob, QUEUE_NAMES, isQueueName } from './define-job.ts';
 export type { JobDefinition, QueueName } from './define-job.ts';
@@ -7,7 +7,8 @@ export type { JobKind, JobPayload } from './job-registry.ts';
 export { RejectedJobError, RunLaterError } from './job-handler.ts';
 export type { JobContext, JobHandler, JobHandlers } from './job-handler.ts';
 export { createJobQueues } from './job-queues.ts';
-export type { JobQueues } from './job-queues.ts';
+export type { JobQueues, JobQueuesOptions } from './job-queues.ts';
+export { QueueUnavailableError, DEFAULT_RETRY_AFTER_SECONDS } from './queue-unavailable-error.ts';
 export { ingestJob, IngestJobV1Schema, IngestSourceSchema } from './ingest.job.ts';
 export type { IngestJobV1, IngestSource } from './ingest.job.ts';
 export { notifyJob, NotifyJobV1Schema } from './notify.job.ts';

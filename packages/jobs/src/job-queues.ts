@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from './define-job.ts';
 import { JOBS, type JobKind, type JobPayload } from './job-registry.ts';
+import { QueueUnavailableError } from './queue-unavailable-error.ts';
 import { createRedisConnection } from './redis-connection.ts';
 
 /**
@@ -9,23 +10,44 @@ import { createRedisConnection } from './redis-connection.ts';
  * record (catalog's OutcomeWaiter), not through Redis.
  */
 export interface JobQueues {
+  /** Rejects with QueueUnavailableError when Redis cannot take the job now (not connected, failed, too slow). */
   enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, jobId: string, options?: { delayMs?: number }): Promise<void>;
   /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
   isQueued(queue: QueueName, jobId: string): Promise<boolean>;
   /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
   isConnected(): boolean;
+  /** Throws QueueUnavailableError unless the producer connection is up: a request checks before it changes anything. */
+  assertAvailable(): void;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export function createJobQueues(options: { redisUrl: string; prefix: string }): JobQueues {
-  const connection: Redis = createRedisConnection(options.redisUrl, 'producer');
+export interface JobQueuesOptions {
+  redisUrl: string;
+  prefix: string;
+  /** Time limit of one Redis command (REDIS_COMMAND_TIMEOUT_MS). */
+  commandTimeoutMs?: number;
+  /** Retry-After of the QueueUnavailableError this producer fails with (UNAVAILABLE_RETRY_AFTER_SECONDS). */
+  retryAfterSeconds?: number;
+}
+
+export function createJobQueues(options: JobQueuesOptions): JobQueues {
+  const connection: Redis = createRedisConnection(options.redisUrl, 'producer', {
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+  });
   const queues = new Map<QueueName, Queue>();
+  const unavailable = (cause: unknown) =>
+    new QueueUnavailableError({ cause, ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }) });
+
+  const assertAvailable = (): void => {
+    // A Queue made while Redis is away waits for it, and a command on a connection that is not ready
+    // would too: a producer fails at once instead (the outbox relay queues the work later, and a
+    // request answers 503).
+    if (connection.status !== 'ready') throw unavailable(new Error(`Redis is not connected (${connection.status})`));
+  };
 
   const queueFor = (name: QueueName): Queue => {
-    // A Queue made while Redis is away waits for it; a producer must fail at once instead (the outbox
-    // relay queues the work later, and a request answers 503).
-    if (connection.status !== 'ready') throw new Error(`Redis is not connected (${connection.status})`);
+    assertAvailable();
     let queue = queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection, prefix: options.prefix });
@@ -35,27 +57,41 @@ export function createJobQueues(options: { redisUrl: string; prefix: string }): 
     return queue;
   };
 
+  /** Runs one exchange with Redis; whatever fails in it (refused, reset, timed out) is the queue being unavailable. */
+  const withRedis = async <T>(name: QueueName, work: (queue: Queue) => Promise<T>): Promise<T> => {
+    const queue = queueFor(name);
+    try {
+      return await work(queue);
+    } catch (error) {
+      throw error instanceof QueueUnavailableError ? error : unavailable(error);
+    }
+  };
+
   return {
     async enqueue(kind, payload, jobId, enqueueOptions) {
       const definition = JOBS[kind];
+      // A payload that does not parse is a bug of ours, not an unavailable queue: it throws as it is.
       const data = definition.schema.parse(payload);
       const delay = Math.max(0, Math.round(enqueueOptions?.delayMs ?? 0));
-      await queueFor(definition.queue).add(kind, data, { ...definition.options, jobId, ...(delay > 0 ? { delay } : {}) });
+      await withRedis(definition.queue, (queue) => queue.add(kind, data, { ...definition.options, jobId, ...(delay > 0 ? { delay } : {}) }));
     },
-    async isQueued(name, jobId) {
-      const job = await queueFor(name).getJob(jobId);
-      if (!job) return false;
-      const state = await job.getState();
-      if (state === 'completed' || state === 'failed' || state === 'unknown') {
-        // Redis says done but PostgreSQL does not: clear the stale entry so the job can be re-added.
-        await job.remove().catch(() => {});
-        return false;
-      }
-      return true;
+    isQueued(name, jobId) {
+      return withRedis(name, async (queue) => {
+        const job = await queue.getJob(jobId);
+        if (!job) return false;
+        const state = await job.getState();
+        if (state === 'completed' || state === 'failed' || state === 'unknown') {
+          // Redis says done but PostgreSQL does not: clear the stale entry so the job can be re-added.
+          await job.remove().catch(() => {});
+          return false;
+        }
+        return true;
+      });
     },
     isConnected() {
       return connection.status === 'ready';
     },
+    assertAvailable,
     async ping() {
       try {
         return (await connection.ping()) === 'PONG';

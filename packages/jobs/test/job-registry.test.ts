@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJobKind, isQueueName, JOBS, kindsOfQueue, QUEUE_NAMES, type JobKind } from '@rendition/jobs';
+import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schema, QUEUE_NAMES, type JobKind } from '@rendition/jobs';
 
 const kinds = Object.keys(JOBS) as JobKind[];
 
@@ -45,5 +45,14 @@ describe('the job registry', () => {
       expect(definition.options.removeOnComplete).toEqual({ age: 3_600, count: 1_000 });
       expect(definition.options.removeOnFail).toEqual({ age: 86_400, count: 5_000 });
     }
+  });
+
+  it('defineJob freezes a copy and leaves the object it is given as it was', () => {
+    const definition = { kind: 'probe', queue: 'derive', schema: NotifyJobV1Schema, options: { attempts: 2 } } as const;
+    const job = defineJob(definition);
+    expect(job).not.toBe(definition);
+    expect(job).toEqual({ kind: 'probe', queue: 'derive', schema: NotifyJobV1Schema, options: { attempts: 2 } });
+    expect(Object.isFrozen(job)).toBe(true);
+    expect(Object.isFrozen(definition)).toBe(false);
   });
 });

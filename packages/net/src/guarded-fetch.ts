@@ -4,7 +4,7 @@ import { Agent, request } from 'undici';
 import { type AddressPolicy, createAddressPolicy } from './address-policy.ts';
 import { assertFetchableUrl } from './fetchable-url.ts';
 import { createGuardedConnector } from './guarded-connector.ts';
-import { networkErrorReason } from './network-error-reason.ts';
+import { isTransientNetworkError, networkErrorReason } from './network-error-reason.ts';
 import { displayUrl, RemoteFetchError } from './remote-fetch-error.ts';
 import { limitBodySize } from './size-limited-body.ts';
 
@@ -27,6 +27,8 @@ export interface GuardedRequestInit {
   signal?: AbortSignal;
   /** Default true; webhook delivery passes false and treats a 3xx as a failed attempt. */
   followRedirects?: boolean;
+  /** A shorter deadline for this exchange than the fetcher's `timeoutMs` (what is left of a caller's budget). */
+  timeoutMs?: number;
 }
 
 export interface GuardedResponse {
@@ -70,6 +72,8 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
     bodyTimeout: options.timeoutMs,
   });
   const userAgent = options.userAgent ?? 'Rendition';
+  // Set once destroy() has aborted what was in flight: those failures are ours, not the remote server's.
+  let destroyed = false;
 
   async function fetch(url: string, init: GuardedRequestInit = {}): Promise<GuardedResponse> {
     let current = assertFetchableUrl(url, policy);
@@ -78,12 +82,17 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
     let headers: Record<string, string> = { 'user-agent': userAgent, ...lowerCaseKeys(init.headers ?? {}) };
     const followRedirects = init.followRedirects ?? true;
 
+    const timeoutMs = Math.max(1, Math.min(init.timeoutMs ?? options.timeoutMs, options.timeoutMs));
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const signal = init.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, init.signal]);
     const translate = (error: unknown, at: URL): unknown => {
+      // Work abandoned at a shutdown deadline: the job runs again elsewhere, so this is no remote failure.
+      if (destroyed) return new Error(`Fetching ${displayUrl(at)} was abandoned: the client was shut down`, { cause: error });
       if (deadline.signal.aborted || isTimeout(error)) {
-        return new RemoteFetchError('timeout', `Timed out fetching ${displayUrl(at)} after ${options.timeoutMs} ms`);
+        return new RemoteFetchError('timeout', `Timed out fetching ${displayUrl(at)} after ${timeoutMs} ms`, {
+          reason: `timed out after ${timeoutMs} ms`,
+        });
       }
       // The caller's own abort (job cancelled, shutdown) is not a remote failure; it keeps its reason.
       if (init.signal?.aborted === true) return init.signal.reason;
@@ -92,8 +101,11 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
           ? new RemoteFetchError('refused_address', `Refused to fetch ${displayUrl(at)}: ${error.message}`)
           : error;
       }
-      return new RemoteFetchError('network', `Could not fetch ${displayUrl(at)}: ${networkErrorReason(error)}`, {
+      const reason = networkErrorReason(error);
+      return new RemoteFetchError('network', `Could not fetch ${displayUrl(at)}: ${reason}`, {
         cause: error,
+        reason,
+        transient: isTransientNetworkError(error),
       });
     };
 
@@ -161,7 +173,10 @@ export function createGuardedFetcher(options: GuardedFetcherOptions): GuardedFet
     policy,
     fetch,
     close: () => agent.close(),
-    destroy: () => agent.destroy(),
+    destroy: () => {
+      destroyed = true;
+      return agent.destroy();
+    },
   };
 }
 
@@ -171,6 +186,7 @@ export function assertSuccessStatus(response: GuardedResponse): GuardedResponse 
   response.body.destroy();
   throw new RemoteFetchError('http_status', `Could not fetch ${displayUrl(response.finalUrl)}: the server answered HTTP ${response.status}`, {
     status: response.status,
+    reason: String(response.status),
   });
 }
 

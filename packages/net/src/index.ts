@@ -9,3 +9,4 @@ export {
   type GuardedResponse,
 } from './guarded-fetch.ts';
 export { RemoteFetchError, type RemoteFetchErrorCode } from './remote-fetch-error.ts';
+export { fetchWithRetries, retryAfterMs, type RetryPolicy } from './fetch-with-retries.ts';

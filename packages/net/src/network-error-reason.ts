@@ -12,6 +12,17 @@ const REASONS: Record<string, string> = {
   HPE_INVALID_CONSTANT: 'invalid HTTP response',
 };
 
+// Failures a second try may not meet: the server or the path dropped an exchange it had started, or the
+// resolver could not answer for now. ECONNREFUSED, ENOTFOUND, unreachable hosts and TLS failures are
+// answers, and asking again soon gets the same one.
+const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'EAI_AGAIN', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH']);
+
+/** Whether a transport failure may go away on its own, so that one more attempt is worth its time. */
+export function isTransientNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && TRANSIENT.has(code);
+}
+
 /**
  * A short, client-safe reason for a transport failure. Node's own messages name internal addresses and
  * certificate subjects; the code alone says what went wrong without leaking them.

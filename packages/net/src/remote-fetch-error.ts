@@ -10,11 +10,27 @@ export class RemoteFetchError extends Error {
   readonly code: RemoteFetchErrorCode;
   /** The remote status, for `http_status`. */
   readonly status?: number;
+  /**
+   * The failure in a few words, without the URL (`connection refused`, `timed out after 30000 ms`, `503`):
+   * what follows `Error in loading <url> - ` in an upload's answer. The message itself where none is set.
+   */
+  readonly reason: string;
+  /**
+   * Whether trying again soon may succeed: a connection reset or closed mid-exchange, a temporary DNS
+   * failure, a truncated body. A refused connection, an unknown host, a TLS failure or a timeout is not.
+   */
+  readonly transient: boolean;
 
-  constructor(code: RemoteFetchErrorCode, message: string, options?: { status?: number; cause?: unknown }) {
+  constructor(
+    code: RemoteFetchErrorCode,
+    message: string,
+    options?: { status?: number; cause?: unknown; reason?: string; transient?: boolean },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.status !== undefined) this.status = options.status;
+    this.reason = options?.reason ?? message;
+    this.transient = options?.transient ?? false;
   }
 }
 

@@ -3,8 +3,9 @@ import { loadCloudinarySdk } from '@rendition/testing';
 
 const cloudinary = loadCloudinarySdk();
 import { ApiError } from './api-error.ts';
-import { encodeContext, parseContext } from './context.ts';
-import { parseTags } from './tags.ts';
+import { checkContextLimits, contextBytes, encodeContext, longerThan, parseContext } from './context.ts';
+import { checkTagLimits, parseTags } from './tags.ts';
+import { DEFAULT_PARAMETER_LIMITS } from './upload-request.ts';
 
 describe('parseContext', () => {
   it.each([
@@ -69,5 +70,55 @@ describe('parseTags', () => {
 
   it('refuses more than 1000 tags', () => {
     expect(() => parseTags({ tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) })).toThrow('Too many tags');
+  });
+});
+
+describe('context limits (hardening item 6)', () => {
+  const limits = DEFAULT_PARAMETER_LIMITS;
+
+  it('counts characters by code point', () => {
+    expect(longerThan('abc', 3)).toBe(false);
+    expect(longerThan('abcd', 3)).toBe(true);
+    expect(longerThan('😀😀😀', 3)).toBe(false);
+    expect(longerThan('😀😀😀😀', 3)).toBe(true);
+    expect(longerThan('x'.repeat(10_000_000), 1024)).toBe(true);
+  });
+
+  it('measures a context in UTF-8 bytes of keys and values', () => {
+    expect(contextBytes({})).toBe(0);
+    expect(contextBytes({ ab: 'cd', é: '😀' })).toBe(2 + 2 + 2 + 4);
+  });
+
+  it.each([
+    [{ ['k'.repeat(129)]: 'v' }, "Invalid context key 'kkkk"],
+    [{ alt: 'v'.repeat(1025) }, "Invalid context value for key 'alt': longer than 1024 characters"],
+    [
+      Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v'.repeat(1000)])),
+      'Context too large: 9018 bytes of keys and values, at most 8192 are allowed',
+    ],
+  ])('refuses %#', (context, message) => {
+    expect(() => checkContextLimits(context, limits)).toThrow(message);
+  });
+
+  it('parses without limits when none are given (stored values, metadata), with them for a context parameter', () => {
+    const encoded = `alt=${'x'.repeat(5000)}`;
+    expect(parseContext(encoded).alt).toHaveLength(5000);
+    expect(() => parseContext(encoded, limits)).toThrow(ApiError);
+    expect(() => parseContext(JSON.stringify({ alt: 'x'.repeat(5000) }), limits)).toThrow('longer than 1024');
+  });
+
+  it('refuses 20,000 keys', () => {
+    const encoded = Array.from({ length: 20_000 }, (_, i) => `k${i}=v`).join('|');
+    expect(() => parseContext(encoded, limits)).toThrow('Context too large');
+  });
+});
+
+describe('tag limits (hardening item 6)', () => {
+  it('applies configured limits', () => {
+    const limits = { tagMaxLength: 5, tagsMaxPerAsset: 2 };
+    expect(() => parseTags({ tags: 'abcdef' }, 'tags', limits)).toThrow('Invalid tag abcdef: longer than 5 characters');
+    expect(() => parseTags({ tags: 'a,b,c' }, 'tags', limits)).toThrow('Too many tags: at most 2 are allowed, got 3');
+    expect(parseTags({ tags: 'a,b,a' }, 'tags', limits)).toEqual(['a', 'b']);
+    expect(() => checkTagLimits(['ok', 'x'.repeat(6)], limits)).toThrow(ApiError);
   });
 });

@@ -1,7 +1,52 @@
+import { ApiError } from './api-error.ts';
+import type { ParameterLimits } from './upload-request.ts';
+
 /**
  * Cloudinary's `k=v|k2=v2` encoding of `context` and structured `metadata` (reference §1.3, §4.5).
  * Only `=` and `|` are escaped, with a backslash; a backslash before anything else is literal.
  */
+
+/** The bounds of one asset's context (see ParameterLimits). */
+export type ContextLimits = Pick<ParameterLimits, 'contextMaxKeyLength' | 'contextMaxValueLength' | 'contextMaxBytes'>;
+
+/** Whether `text` has more than `max` characters (code points), without spreading a huge string. */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  if (text.length > 2 * max) return true;
+  let count = 0;
+  for (let i = 0; i < text.length; i += (text.codePointAt(i) ?? 0) > 0xffff ? 2 : 1) if (++count > max) return true;
+  return false;
+}
+
+function quoted(text: string): string {
+  return `'${text.length > 100 ? `${text.slice(0, 100)}…` : text}'`;
+}
+
+/** A context's size as its limit counts it: the UTF-8 bytes of every key and value. */
+export function contextBytes(context: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(context)) bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
+  return bytes;
+}
+
+/** The refusal of a context over `contextMaxBytes`; `subject` says whose (the request's, or an asset's after a merge). */
+export function contextTooLarge(bytes: number, limits: Pick<ContextLimits, 'contextMaxBytes'>, subject = 'Context'): ApiError {
+  return new ApiError(400, `${subject} too large: ${bytes} bytes of keys and values, at most ${limits.contextMaxBytes} are allowed`);
+}
+
+/** Refuses (400, naming the limit) a context with a key or a value too long, or too large in total. */
+export function checkContextLimits(context: Readonly<Record<string, string>>, limits: ContextLimits): void {
+  for (const [key, value] of Object.entries(context)) {
+    if (longerThan(key, limits.contextMaxKeyLength)) {
+      throw new ApiError(400, `Invalid context key ${quoted(key)}: longer than ${limits.contextMaxKeyLength} characters`);
+    }
+    if (longerThan(value, limits.contextMaxValueLength)) {
+      throw new ApiError(400, `Invalid context value for key ${quoted(key)}: longer than ${limits.contextMaxValueLength} characters`);
+    }
+  }
+  const bytes = contextBytes(context);
+  if (bytes > limits.contextMaxBytes) throw contextTooLarge(bytes, limits);
+}
 
 function escapeValue(value: string): string {
   return value.replace(/[=|]/g, '\\$&');
@@ -56,8 +101,15 @@ function parseJsonObject(text: string): Record<string, string> | undefined {
  * and hand-written clients send. A pair without `=` means the key with an empty value (how metadata
  * clears a field); pairs with an empty key are dropped. A multi-value metadata entry keeps its
  * `["a","b"]` text: its meaning depends on the field's type, which is not known here.
+ * With `limits` (a `context` parameter), the map is bounded by checkContextLimits.
  */
-export function parseContext(encoded: string): Record<string, string> {
+export function parseContext(encoded: string, limits?: ContextLimits): Record<string, string> {
+  const out = decodeContext(encoded);
+  if (limits) checkContextLimits(out, limits);
+  return out;
+}
+
+function decodeContext(encoded: string): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   if (encoded.trimStart().startsWith('{')) {
     const json = parseJsonObject(encoded);

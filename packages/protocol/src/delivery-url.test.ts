@@ -118,7 +118,7 @@ describe('against the SDK url()', () => {
 describe('parseDeliveryPath', () => {
   it.each([
     ['/demo/image/upload/sample.jpg', { publicIdWithExt: 'sample.jpg' }],
-    ['demo/image/upload//v1//a/b.jpg', { version: 1, publicIdWithExt: 'a/b.jpg' }],
+    ['demo/image/upload/v1/a/b.jpg', { version: 1, publicIdWithExt: 'a/b.jpg' }],
     [
       '/demo/image/upload/s--Ai4Znfl3--/c_crop,h_20,w_10/image.jpg',
       { signature: 'Ai4Znfl3', transformation: 'c_crop,h_20,w_10', signedPayload: 'c_crop,h_20,w_10/image.jpg' },
@@ -130,6 +130,11 @@ describe('parseDeliveryPath', () => {
     ['/demo/image/upload/w_100/photos/cat.jpg', { transformation: 'w_100', publicIdWithExt: 'photos/cat.jpg' }],
     // The last component is never a transformation.
     ['/demo/image/upload/c_fill', { publicIdWithExt: 'c_fill' }],
+    ['/demo/image/upload/w_100,,,h_100', { publicIdWithExt: 'w_100,,,h_100' }],
+    // A folder that does not start like a step, even with commas and underscores further on.
+    ['/demo/image/upload/2024_trip,paris/x.png', { publicIdWithExt: '2024_trip,paris/x.png' }],
+    // Encoded commas are read as the transformation package reads them.
+    ['/demo/image/upload/c_fill%2Cw_100/x.png', { transformation: 'c_fill%2Cw_100', publicIdWithExt: 'x.png' }],
     [
       '/demo/image/upload/l_text:Arial_12:Hello%20World/v3/x.png',
       { transformation: 'l_text:Arial_12:Hello%20World', version: 3, publicIdWithExt: 'x.png' },
@@ -147,7 +152,21 @@ describe('parseDeliveryPath', () => {
     ['/demo/image/upload/v1/a%2F..%2Fb.jpg', 400],
     ['/demo/image/upload/a%ZZ.jpg', 400],
     ['/demo/image/upload/a%00.jpg', 400],
+    // Empty components: the SDK never writes one, and each would be another URL of the same asset.
+    ['/demo/image/upload//////x.png', 400],
+    ['/demo/image/upload//x.png', 400],
+    ['demo/image/upload//v1//a/b.jpg', 400],
+    ['/demo/image/upload/w_100//x.png', 400],
+    ['/demo/image/upload/x.png/', 400],
+    ['/demo//image/upload/x.png', 400],
+    // A step that starts like a transformation but is malformed: 400, not a folder of the public_id.
+    ['/demo/image/upload/w_100,,,h_100/x.png', 400],
+    ['/demo/image/upload/w_100,/x.png', 400],
+    ['/demo/image/upload/w_100,h_/x.png', 400],
+    ['/demo/image/upload/w_100%2C%2Ch_100/x.png', 400],
+    ['/demo/image/upload/w_100,,h_100/v1/x.png', 400],
     ['/demo/image/upload', 404],
+    ['/demo/image/upload/', 404],
     ['/demo/image', 404],
     ['/', 404],
     ['/demo/images/upload/sample.jpg', 404],
@@ -161,6 +180,28 @@ describe('parseDeliveryPath', () => {
     }
     expect(caught).toBeInstanceOf(ApiError);
     expect((caught as ApiError).status).toBe(status);
+  });
+});
+
+describe('parseDeliveryPath messages', () => {
+  const messageOf = (path: string): string => {
+    try {
+      parseDeliveryPath(path);
+    } catch (error) {
+      return (error as ApiError).message;
+    }
+    throw new Error(`${path} parsed`);
+  };
+
+  it('names the malformed step, as the transformation parser does', () => {
+    expect(messageOf('/demo/image/upload/w_100,,,h_100/x.png')).toBe('Invalid transformation component - w_100,,,h_100');
+    expect(messageOf('/demo/image/upload/w_100%2C%2Ch_100/x.png')).toBe('Invalid transformation component - w_100,,h_100');
+  });
+
+  it('names the path with empty components', () => {
+    expect(messageOf('/demo/image/upload//////x.png')).toBe(
+      "Invalid URL path /demo/image/upload//////x.png: '.', '..' and empty path elements are not allowed",
+    );
   });
 });
 

@@ -77,11 +77,32 @@ export type DeliveryPath = {
 
 const SIGNATURE_COMPONENT = /^s--([A-Za-z0-9_-]{8}|[A-Za-z0-9_-]{32})--$/;
 const VERSION_COMPONENT = /^v(\d{1,15})$/;
-/** A step of a transformation: every `,` parameter starts with a 1–3 letter key or a `$variable`. */
+/** How a transformation parameter starts: a 1–3 letter key or a `$variable`, then `_`. */
 const TRANSFORMATION_PARAMETER = /^(?:[a-z]{1,3}|\$[A-Za-z][A-Za-z0-9]*)_/;
 
+/**
+ * Whether a component before the public_id is a transformation step: one of its `,` parameters
+ * (percent-decoded) starts like one. A step with a well-formed parameter and a broken one
+ * (`w_100,,,h_100`, `w_100,x`) is a malformed transformation, refused by checkTransformationComponent,
+ * not a folder of the public_id.
+ */
 function isTransformationComponent(segment: string): boolean {
-  return segment.split(',').every((parameter) => TRANSFORMATION_PARAMETER.test(parameter));
+  return decodeSegment(segment)
+    .split(',')
+    .some((parameter) => TRANSFORMATION_PARAMETER.test(parameter));
+}
+
+/**
+ * The grammar of one step, `key_value[,key_value…]`, checked before any asset is looked up: a
+ * malformed transformation is a 400 whether or not the asset exists. The text is the one
+ * @rendition/transform gives for the same component; the parameters themselves are checked there.
+ */
+function checkTransformationComponent(segment: string): void {
+  const decoded = decodeSegment(segment);
+  for (const parameter of decoded.split(',')) {
+    const underscore = parameter.indexOf('_');
+    if (underscore <= 0 || underscore === parameter.length - 1) throw new ApiError(400, `Invalid transformation component - ${decoded}`);
+  }
 }
 
 function decodeSegment(segment: string): string {
@@ -108,13 +129,17 @@ function checkPathElements(decoded: string, original: string): void {
  * transformation steps are transformations (Cloudinary's rule, and the reason the SDK inserts `v1`
  * before public_ids with folders). The last component is always part of the public_id.
  * Unknown resource or delivery types are 404: nothing can exist at such a path.
+ * An empty component (`upload//x.png`, a trailing `/`) is a 400: the SDK never writes one (it
+ * collapses `//`), an empty step is an empty transformation and an empty folder an impossible
+ * public_id, and one resource should have one URL (caches, signatures) rather than endless aliases.
+ * A component that looks like a transformation step but is malformed (`w_100,,,h_100`) is a 400 too.
  * With `cloudName`, the path has no cloud component (a host serving one cloud, like the SDK's
  * private_cdn / secure_distribution URLs).
  */
 export function parseDeliveryPath(path: string, options: { cloudName?: string } = {}): DeliveryPath {
   const pathOnly = path.replace(/[?#].*$/s, '');
-  // Empty components are collapsed the way the SDK collapses `//`.
-  const segments = pathOnly.split('/').filter((segment) => segment !== '');
+  const components = pathOnly.replace(/^\//, '').split('/');
+  const segments = components.filter((segment) => segment !== '');
   for (const segment of segments) checkPathElements(decodeSegment(segment), pathOnly);
   if (options.cloudName !== undefined) segments.unshift(encodeURIComponent(options.cloudName));
   const [cloudSegment, resourceType, type, ...rest] = segments;
@@ -123,6 +148,9 @@ export function parseDeliveryPath(path: string, options: { cloudName?: string } 
   }
   if (!isResourceType(resourceType)) throw new ApiError(404, `Invalid resource type ${quoteValue(resourceType)}`);
   if (!isDeliveryType(type)) throw new ApiError(404, `Invalid delivery type ${quoteValue(type)}`);
+  if (components.includes('')) {
+    throw new ApiError(400, `Invalid URL path ${quoteValue(pathOnly)}: '.', '..' and empty path elements are not allowed`);
+  }
 
   let signature: string | undefined;
   const signatureMatch = rest[0] === undefined ? null : SIGNATURE_COMPONENT.exec(rest[0]);
@@ -146,6 +174,7 @@ export function parseDeliveryPath(path: string, options: { cloudName?: string } 
     idSegments = rest.slice(count);
   }
 
+  for (const segment of transformationSegments) checkTransformationComponent(segment);
   const publicIdWithExt = idSegments.map(decodeSegment).join('/');
   checkPathElements(publicIdWithExt, pathOnly);
   const transformation = transformationSegments.join('/');

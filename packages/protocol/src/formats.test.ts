@@ -38,6 +38,16 @@ describe('content types', () => {
     ['notes.txt', 'text/plain'],
     ['data.extract_text.json', 'application/json'],
     ['page.html', 'application/octet-stream'],
+    // Active types never get their real type as raw files, whatever CONTENT_TYPES holds.
+    ['logo.svg', 'application/octet-stream'],
+    ['LOGO.SVG', 'application/octet-stream'],
+    ['icons/logo.svgz', 'application/octet-stream'],
+    ['page.XHTML', 'application/octet-stream'],
+    ['feed.xml', 'application/octet-stream'],
+    ['style.xsl', 'application/octet-stream'],
+    ['app.js', 'application/octet-stream'],
+    ['app.mjs', 'application/octet-stream'],
+    ['REPORT.PDF', 'application/pdf'],
     ['noext', 'application/octet-stream'],
     ['dir.d/noext', 'application/octet-stream'],
   ])('raw %j → %s', (publicId, type) => {

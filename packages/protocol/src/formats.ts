@@ -3,8 +3,9 @@ import { fileExtension } from './public-id.ts';
 /**
  * Content types by format (file extension). Deliberately absent: html, xml, js and friends. Raw
  * assets are user bytes served from our own origin; a type a browser would render or execute there
- * becomes stored XSS, so such files are served as application/octet-stream. SVG keeps its image type
- * because Cloudinary serves it that way; delivery adds `X-Content-Type-Options: nosniff` and a CSP.
+ * becomes stored XSS, so such files are served as application/octet-stream (see ACTIVE_EXTENSIONS).
+ * SVG keeps its image type for image assets because Cloudinary serves it that way; delivery sends
+ * every image with `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy.
  */
 const CONTENT_TYPES: ReadonlyMap<string, string> = new Map(
   Object.entries({
@@ -110,8 +111,43 @@ export function contentTypeForFormat(format: string): string {
   return CONTENT_TYPES.get(format.toLowerCase()) ?? DEFAULT_CONTENT_TYPE;
 }
 
-/** Raw assets carry their type in the public_id's extension (`docs/report.pdf`). */
+/**
+ * Extensions of the "active" types: documents a browser renders as a page of our origin and lets run
+ * script (markup, SVG, XML with stylesheets, scripts, old plugin formats). A raw asset with one of
+ * these extensions is never given its real type: it goes out as application/octet-stream (and, from
+ * delivery, as an attachment). Listed so that adding a type to CONTENT_TYPES cannot undo that.
+ */
+const ACTIVE_EXTENSIONS: ReadonlySet<string> = new Set([
+  'html',
+  'htm',
+  'shtml',
+  'xhtml',
+  'xht',
+  'mht',
+  'mhtml',
+  'svg',
+  'svgz',
+  'xml',
+  'xsl',
+  'xslt',
+  'rss',
+  'atom',
+  'rdf',
+  'xul',
+  'js',
+  'mjs',
+  'cjs',
+  'htc',
+  'hta',
+  'swf',
+]);
+
+/**
+ * Raw assets carry their type in the public_id's extension (`docs/report.pdf`); active types
+ * (`page.html`, `logo.svg`, `feed.xml`, `app.js`) and unknown ones are application/octet-stream.
+ */
 export function contentTypeForRaw(publicId: string): string {
-  const extension = fileExtension(publicId);
-  return extension === undefined ? DEFAULT_CONTENT_TYPE : contentTypeForFormat(extension);
+  const extension = fileExtension(publicId)?.toLowerCase();
+  if (extension === undefined || ACTIVE_EXTENSIONS.has(extension)) return DEFAULT_CONTENT_TYPE;
+  return contentTypeForFormat(extension);
 }

@@ -1,6 +1,7 @@
 export { ApiError, badRequest, isApiError, notFound, unauthorized } from './api-error.ts';
 export { invalidSignatureMessage, missingParameter, staleRequestMessage, unknownApiKey } from './auth-messages.ts';
-export { encodeContext, parseContext } from './context.ts';
+export { checkContextLimits, contextBytes, contextTooLarge, encodeContext, longerThan, parseContext } from './context.ts';
+export type { ContextLimits } from './context.ts';
 export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
 export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
@@ -47,9 +48,10 @@ export {
   verifyUrlSignature,
 } from './signature.ts';
 export type { SignatureAlgorithm, SignatureVersion } from './signature.ts';
-export { MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags.ts';
-export { parseUploadRequest } from './upload-request.ts';
-export type { UploadRequest } from './upload-request.ts';
+export { checkTagLimits, MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags.ts';
+export type { TagLimits } from './tags.ts';
+export { checkUploadRequestLimits, DEFAULT_PARAMETER_LIMITS, parseUploadRequest } from './upload-request.ts';
+export type { ParameterLimits, UploadRequest } from './upload-request.ts';
 export { assetUrls, buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';
 export type { AssetView, ResponseOptions } from './upload-response.ts';
 export {

@@ -68,10 +68,11 @@ describe('verifyParamsSignature', () => {
 
   it.each([
     ['v2 sha1', '4aa8cb016ebf720a85eaf8777f07cd4da270f3b1', true],
-    ['v1 sha1', 'd66cb753b589b2e3696c6552f8a38fd976d58e27', true],
+    // The vector's notification_url holds a `&`: there v1 reads differently from v2 and is refused.
+    ['v1 sha1 of a value with &', 'd66cb753b589b2e3696c6552f8a38fd976d58e27', false],
     ['v2 sha1, uppercase hex', '4AA8CB016EBF720A85EAF8777F07CD4DA270F3B1', true],
     ['v2 sha256', signParams(vectorParams, SECRET, { algorithm: 'sha256', version: 2 }), true],
-    ['v1 sha256', signParams(vectorParams, SECRET, { algorithm: 'sha256', version: 1 }), true],
+    ['v1 sha256 of a value with &', signParams(vectorParams, SECRET, { algorithm: 'sha256', version: 1 }), false],
     ['wrong digest', '4aa8cb016ebf720a85eaf8777f07cd4da270f3b2', false],
     ['wrong length', '4aa8cb016ebf720a85eaf8777f07cd4da270f3', false],
     ['empty', '', false],
@@ -80,6 +81,36 @@ describe('verifyParamsSignature', () => {
     const result = verifyParamsSignature(params, signature, SECRET);
     expect(result.ok).toBe(ok);
     expect(result.stringToSign).toBe(stringToSign(vectorParams, 2));
+  });
+
+  it('accepts v1 signatures wherever no signed value holds a & (v1 and v2 texts are then equal)', () => {
+    const plain: RawParams = { public_id: 'folder/x', tags: ['a', 'b'], context: 'alt=x|c=d', overwrite: '0', timestamp: '1700000000' };
+    expect(stringToSign(plain, 1)).toBe(stringToSign(plain, 2));
+    for (const algorithm of ['sha1', 'sha256'] as const) {
+      expect(verifyParamsSignature(plain, signParams(plain, SECRET, { algorithm, version: 1 }), SECRET).ok).toBe(true);
+    }
+  });
+
+  it('refuses a v1 signature of two parameters replayed as one parameter holding both (parameter smuggling)', () => {
+    // What the client signed: a hook URL and overwrite=false, as two parameters.
+    const signed: RawParams = { notification_url: 'https://x/hook', overwrite: 'false', public_id: 'p', timestamp: '1700000000' };
+    const signature = signParams(signed, SECRET, { algorithm: 'sha1', version: 1 });
+    expect(verifyParamsSignature(signed, signature, SECRET).ok).toBe(true);
+    // What an attacker replays: overwrite folded into the URL, so the upload overwrites after all.
+    const smuggled: RawParams = { notification_url: 'https://x/hook&overwrite=false', public_id: 'p', timestamp: '1700000000' };
+    expect(stringToSign(smuggled, 1)).toBe(stringToSign(signed, 1));
+    expect(verifyParamsSignature(smuggled, signature, SECRET).ok).toBe(false);
+    // The same folding under v2 never matched, because v2 escapes the `&`.
+    expect(verifyParamsSignature(smuggled, signParams(signed, SECRET, { algorithm: 'sha1', version: 2 }), SECRET).ok).toBe(false);
+  });
+
+  it('refuses a signed key containing = (it reads like another key whose value holds the rest)', () => {
+    const signed: RawParams = { context: 'alt=x', public_id: 'p', timestamp: '1700000000' };
+    const signature = signParams(signed, SECRET, { algorithm: 'sha1', version: 2 });
+    const renamed: RawParams = { 'context=alt': 'x', public_id: 'p', timestamp: '1700000000' };
+    expect(stringToSign(renamed, 2)).toBe(stringToSign(signed, 2));
+    expect(verifyParamsSignature(signed, signature, SECRET).ok).toBe(true);
+    expect(verifyParamsSignature(renamed, signature, SECRET).ok).toBe(false);
   });
 
   it('reads the algorithm from the length', () => {
@@ -135,7 +166,9 @@ describe('cross-checked with the SDK', () => {
         for (const algorithm of ['sha1', 'sha256'] as const) {
           const ours = signParams(params, SECRET, { algorithm, version });
           expect(ours, JSON.stringify({ params, algorithm, version })).toBe(cloudinary.utils.api_sign_request(params, SECRET, algorithm, version));
-          expect(verifyParamsSignature(params, ours, SECRET).ok).toBe(true);
+          // v1 stays valid exactly where it equals v2: no signed pair holds a `&`.
+          const accepted = version === 2 || stringToSign(params, 1) === stringToSign(params, 2);
+          expect(verifyParamsSignature(params, ours, SECRET).ok, JSON.stringify({ params, algorithm, version })).toBe(accepted);
         }
       }
     }
@@ -162,8 +195,29 @@ describe('cross-checked with the SDK', () => {
     }
     const signature = cloudinary.utils.api_sign_request(built, SECRET);
     expect(verifyParamsSignature(wire, signature, SECRET).ok).toBe(true);
+    expect(verifyParamsSignature(wire, cloudinary.utils.api_sign_request(built, SECRET, 'sha256'), SECRET).ok).toBe(true);
+    // These values hold `&`: a v1 signature of them is the ambiguous form and is refused.
     const v1 = cloudinary.utils.api_sign_request(built, SECRET, 'sha256', 1);
-    expect(verifyParamsSignature(wire, v1, SECRET).ok).toBe(true);
+    expect(verifyParamsSignature(wire, v1, SECRET).ok).toBe(false);
+  });
+
+  it('verifies what the SDK signs by default (no signature_version configured: v2), with and without &', () => {
+    for (const options of [
+      { public_id: 'plain', tags: ['a', 'b'], overwrite: false, timestamp: 1700000000 },
+      { public_id: 'amp', context: { caption: 'fish & chips' }, notification_url: 'https://h.example.com/?a=1&b=2', timestamp: 1700000000 },
+    ]) {
+      const built = cloudinary.utils.build_upload_params(options);
+      const wire: RawParams = {};
+      for (const [key, value] of Object.entries(built)) {
+        if (value === null || value === undefined) continue;
+        wire[key] = Array.isArray(value) ? value.map(String) : String(value);
+      }
+      // No version argument: the SDK uses config().signature_version || 2, what uploader.upload does.
+      for (const algorithm of ['sha1', 'sha256'] as const) {
+        const signature = cloudinary.utils.api_sign_request(built, SECRET, algorithm);
+        expect(verifyParamsSignature(wire, signature, SECRET).ok, JSON.stringify({ options, algorithm })).toBe(true);
+      }
+    }
   });
 
   it.each([

@@ -57,20 +57,25 @@ function constantTimeEqual(expected: string, received: string): boolean {
 }
 
 /**
- * Checks a request signature the way clients of every age produce it: version 2 (current SDKs) or
- * version 1 (older SDKs and other languages). Both candidates are always computed and compared so
- * the time taken does not tell which one matched. `stringToSign` is the v2 text, for the error
- * message (it shows no secret).
+ * Checks a request signature. Only the version 2 text is hashed: it is the version 1 text exactly when
+ * no signed key or value contains `&`, so every version 1 signature is still accepted there (older SDKs
+ * and other languages sign that way), and where the two differ only version 2 is. Version 1 joins values
+ * unescaped, so `notification_url=https://x/hook&overwrite=false` signed as two parameters would read
+ * the same as one parameter holding both and let a request drop or rewrite what was signed.
+ * A signed key containing `=` is refused for the same reason (`{'a=b': 'c'}` reads as `{a: 'b=c'}`);
+ * no SDK sends one. `stringToSign` is the v2 text, for the error message (it shows no secret).
  */
 export function verifyParamsSignature(params: RawParams, signature: string, secret: string): { ok: boolean; stringToSign: string } {
   const v2 = stringToSign(params, 2);
   const algorithm = algorithmForSignature(signature);
   if (algorithm === undefined) return { ok: false, stringToSign: v2 };
-  const received = signature.toLowerCase();
-  const v1 = stringToSign(params, 1);
-  const matchesV2 = constantTimeEqual(hashHex(v2 + secret, algorithm), received);
-  const matchesV1 = constantTimeEqual(hashHex(v1 + secret, algorithm), received);
-  return { ok: matchesV2 || matchesV1, stringToSign: v2 };
+  const matches = constantTimeEqual(hashHex(v2 + secret, algorithm), signature.toLowerCase());
+  return { ok: matches && !hasAmbiguousKey(params), stringToSign: v2 };
+}
+
+/** A key with `=` in it: its pair reads like another key's pair. */
+function hasAmbiguousKey(params: RawParams): boolean {
+  return Object.keys(params).some((key) => key.includes('='));
 }
 
 /**

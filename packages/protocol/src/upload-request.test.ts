@@ -4,7 +4,7 @@ import { loadCloudinarySdk } from '@rendition/testing';
 const cloudinary = loadCloudinarySdk();
 import { ApiError } from './api-error.ts';
 import type { RawParams } from './request-params.ts';
-import { parseUploadRequest } from './upload-request.ts';
+import { checkUploadRequestLimits, DEFAULT_PARAMETER_LIMITS, parseUploadRequest, type ParameterLimits } from './upload-request.ts';
 
 /** What the SDK would put on the wire for these options (booleans 1/0, lists joined). */
 function sdkWire(options: Record<string, unknown>): RawParams {
@@ -147,12 +147,68 @@ describe('parseUploadRequest', () => {
   ] as Array<[RawParams, string]>)('refuses %j', (params, message) => {
     let caught: unknown;
     try {
-      parseUploadRequest(params, 'image');
+      parseUploadRequest(params, 'image', DEFAULT_PARAMETER_LIMITS);
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ApiError);
     expect((caught as ApiError).status).toBe(400);
     expect((caught as ApiError).message).toContain(message);
+  });
+});
+
+/** The 400 a call throws, so a test can assert its message. */
+function refusal(call: () => unknown): ApiError {
+  try {
+    call();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    return error as ApiError;
+  }
+  throw new Error('expected a 400');
+}
+
+describe('parameter limits (hardening item 6)', () => {
+  const limits: ParameterLimits = DEFAULT_PARAMETER_LIMITS;
+  const manyKeys = Array.from({ length: 20_000 }, (_, i) => `k${i}=v`).join('|');
+
+  it.each([
+    ['a 5 MB context value', { context: `alt=${'x'.repeat(5 * 1024 * 1024)}` }, "Invalid context value for key 'alt': longer than 1024 characters"],
+    ['20,000 context keys', { context: manyKeys }, 'Context too large'],
+    ['a context key of 129 characters', { context: `${'k'.repeat(129)}=v` }, 'Invalid context key'],
+    [
+      'a JSON context over 8 KB',
+      { context: JSON.stringify(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]))) },
+      'at most 8192',
+    ],
+    ['a tag of 256 characters', { tags: 't'.repeat(256) }, 'longer than 255 characters'],
+    ['1001 tags', { tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) }, 'Too many tags: at most 1000 are allowed, got 1001'],
+  ] as Array<[string, RawParams, string]>)('refuses %s with a 400 naming the limit', (_name, params, message) => {
+    expect(refusal(() => parseUploadRequest(params, 'image', limits)).message).toContain(message);
+    // The same request typed without limits (the upload route) is refused by checkUploadRequestLimits (intake's acceptUpload).
+    const request = parseUploadRequest(params, 'image');
+    expect(refusal(() => checkUploadRequestLimits(request, limits)).message).toContain(message);
+  });
+
+  it('accepts what is exactly at the limits', () => {
+    const context = { k: 'v'.repeat(1024), ['é'.repeat(128)]: 'x' };
+    const request = parseUploadRequest({ context: JSON.stringify(context), tags: 'ü'.repeat(255) }, 'image', limits);
+    expect(request.context).toEqual(context);
+    expect(request.tags).toEqual(['ü'.repeat(255)]);
+  });
+
+  it('counts characters, not UTF-16 units: 1024 emoji are a valid value', () => {
+    expect(parseUploadRequest({ context: `k=${'😀'.repeat(1024)}` }, 'image', limits).context.k).toHaveLength(2048);
+    expect(refusal(() => parseUploadRequest({ context: `k=${'😀'.repeat(1025)}` }, 'image', limits)).message).toContain('1024');
+  });
+
+  it('applies configured limits, higher or lower than the defaults', () => {
+    const tight = { ...limits, contextMaxValueLength: 4, tagMaxLength: 3, tagsMaxPerAsset: 2 };
+    expect(refusal(() => parseUploadRequest({ context: 'a=12345' }, 'image', tight)).message).toContain('longer than 4 characters');
+    expect(refusal(() => parseUploadRequest({ tags: 'abcd' }, 'image', tight)).message).toContain('longer than 3 characters');
+    expect(refusal(() => parseUploadRequest({ tags: 'a,b,c' }, 'image', tight)).message).toContain('at most 2');
+    const loose = { ...limits, contextMaxValueLength: 5000, contextMaxBytes: 10_000, tagMaxLength: 300 };
+    expect(parseUploadRequest({ context: `a=${'x'.repeat(5000)}`, tags: 't'.repeat(300) }, 'image', loose).tags).toHaveLength(1);
   });
 });

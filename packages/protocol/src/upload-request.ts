@@ -1,11 +1,50 @@
-import { parseContext } from './context.ts';
+import { checkContextLimits, parseContext } from './context.ts';
 import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
 import { normalizeFolder, validatePublicId } from './public-id.ts';
 import { invalidParameter, readBoolean, readList, readString } from './request-params.ts';
 import type { RawParams } from './request-params.ts';
 import { parseAccessMode, parseDeliveryType } from './resource-types.ts';
 import type { AccessMode, DeliveryType, UploadResourceType } from './resource-types.ts';
-import { parseTags } from './tags.ts';
+import { checkTagLimits, parseTags } from './tags.ts';
+
+/**
+ * The bounds of what one request may put on an asset or ask the cluster to compute. Cloudinary
+ * documents the tag limits (255 characters, 1000 per asset); the others are Rendition's defaults where
+ * Cloudinary publishes none (docs/compatibility.md, "Parameter limits"). Configured by the
+ * CONTEXT_*, TAG*_, METADATA_* and EAGER_* variables; every refusal is a 400 naming the limit.
+ */
+export interface ParameterLimits {
+  /** Longest context key, in characters. */
+  contextMaxKeyLength: number;
+  /** Longest context value, in characters. */
+  contextMaxValueLength: number;
+  /** Largest context of one asset: UTF-8 bytes of every key and value together. */
+  contextMaxBytes: number;
+  /** Longest tag, in characters. */
+  tagMaxLength: number;
+  /** Most tags on one asset (and so in one request). */
+  tagsMaxPerAsset: number;
+  /** Longest value of a string structured-metadata field, in characters. */
+  metadataMaxValueLength: number;
+  /** Most eager transformations in one request. */
+  eagerMaxItems: number;
+  /** Most output pixels (width x height, summed over the items) the eager list of one request may project. */
+  eagerMaxOutputPixels: number;
+}
+
+/** The defaults of the configuration (packages/config), for tests and callers without a configuration. */
+export const DEFAULT_PARAMETER_LIMITS: Readonly<ParameterLimits> = Object.freeze({
+  contextMaxKeyLength: 128,
+  contextMaxValueLength: 1024,
+  contextMaxBytes: 8192,
+  tagMaxLength: 255,
+  tagsMaxPerAsset: 1000,
+  metadataMaxValueLength: 1024,
+  eagerMaxItems: 20,
+  eagerMaxOutputPixels: 200_000_000,
+});
+
+const NO_TAG_LIMITS = { tagMaxLength: Infinity, tagsMaxPerAsset: Infinity };
 
 /**
  * An upload request's parameters, typed and validated; the source (`file`) and the authentication
@@ -93,11 +132,24 @@ function readAllowedFormats(params: RawParams): string[] {
 }
 
 /**
+ * Refuses an upload whose tags or context exceed `limits` (a 400 naming the limit). Structured
+ * metadata is bounded where its fields' types are known (assets' resolveMetadata), eager lists where
+ * they are parsed (derivations' resolveEagerSpecs).
+ */
+export function checkUploadRequestLimits(request: Pick<UploadRequest, 'tags' | 'context'>, limits: ParameterLimits): void {
+  checkTagLimits(request.tags, limits);
+  checkContextLimits(request.context, limits);
+}
+
+/**
  * Types the parameters of `POST /<resource_type>/upload`. Unknown parameters are ignored, as
  * Cloudinary ignores them. Defaults are Cloudinary's: unique_filename and overwrite true, every
  * other flag false, type `upload`. A route that fixes the type sets `params.type` before calling.
+ * With `limits`, tags and context are bounded here too (checkUploadRequestLimits); without, only
+ * their shape is checked and the caller applies the configured limits later (intake's acceptUpload
+ * does, for every upload).
  */
-export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType): UploadRequest {
+export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType, limits?: ParameterLimits): UploadRequest {
   const request: UploadRequest = {
     resourceType: pathResourceType,
     type: parseDeliveryType(readString(params, 'type') ?? 'upload'),
@@ -110,8 +162,8 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
     overwrite: readBoolean(params, 'overwrite', true),
     invalidate: readBoolean(params, 'invalidate', false),
     backup: readBoolean(params, 'backup', false),
-    tags: parseTags(params),
-    context: parseContext(readString(params, 'context') ?? ''),
+    tags: parseTags(params, 'tags', limits ?? NO_TAG_LIMITS),
+    context: parseContext(readString(params, 'context') ?? '', limits),
     metadata: parseContext(readString(params, 'metadata') ?? ''),
     allowedFormats: readAllowedFormats(params),
     async: readBoolean(params, 'async', false),

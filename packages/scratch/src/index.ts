@@ -1,2 +1,4 @@
 export { withTempDir, writeStreamToFile, hashFile, measureStream } from './scratch-files.ts';
 export type { WrittenFile } from './scratch-files.ts';
+export { sweepScratchDirs, scratchDirPrefix } from './scratch-sweep.ts';
+export type { ScratchSweepResult } from './scratch-sweep.ts';

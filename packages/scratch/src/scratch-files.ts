@@ -4,14 +4,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as pipelineStreams, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { activeScratchDirs, scratchDirPrefix } from './scratch-sweep.ts';
 
-/** A private scratch directory for one job: decoders need files, and it is removed whatever happens. */
+/**
+ * A private scratch directory for one job: decoders need files, and it is removed whatever happens. A
+ * process killed in the middle cannot remove it; its name (scratchDirPrefix: ours, and which process
+ * made it) lets sweepScratchDirs find it later.
+ */
 export async function withTempDir<T>(parent: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(parent, 'rendition-'));
+  const dir = await mkdtemp(join(parent, scratchDirPrefix()));
+  activeScratchDirs.add(dir);
   try {
     return await work(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
+    activeScratchDirs.delete(dir);
   }
 }
 

@@ -125,10 +125,38 @@ describe('formatDecimal', () => {
     [0.5, '0.5'],
     [1.25, '1.25'],
     [1e-7, '0.0000001'],
+    [1.5e-7, '0.00000015'],
+    [1e-22, '0.0000000000000000000001'],
     [1000, '1000.0'],
+    [1e21, '1000000000000000000000.0'],
+    [-2.5e-8, '-0.000000025'],
   ])('%s → %s', (value, want) => {
     expect(formatDecimal(value)).toBe(want);
+    expect(Number(formatDecimal(value))).toBe(value);
   });
+});
+
+describe('canonical text parses back to the same plan (cases found by the property tests)', () => {
+  it.each<[string, string]>([
+    ['y_-0,a_90', 'a_90,y_0'],
+    ['x_-0', 'x_0'],
+    ['e_brightness:-0', 'e_brightness:0'],
+    ['so_0.0000001', 'so_0.0000001'],
+    ['du_0.00000015p', 'du_0.00000015p'],
+    ['eo_1000000000000000000000', 'eo_1000000000000000000000'],
+    ['w_0.0000000000000000000001', 'w_0.0000000000000000000001'],
+  ])('%s → %s', (text, want) => {
+    const plan = parseTransformation(text);
+    expect(canonicalString(plan)).toBe(want);
+    expect(parseTransformation(want)).toStrictEqual(plan);
+  });
+
+  it.each(['bo_1px_solid_constructor', 'b___proto__', 'b_tostring', 'b_hasownproperty', 'b_valueof'])(
+    '%s is an invalid colour, not a crash',
+    (text) => {
+      expect(() => parseTransformation(text)).toThrow(/^Invalid color - /);
+    },
+  );
 });
 
 describe('planHash', () => {

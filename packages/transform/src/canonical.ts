@@ -7,20 +7,32 @@ import type { Angle, Component, Effect, Flag, Length, TransformationPlan, VideoO
 // SDK's generate_transformation_string sorts its `key_value` pairs; components keep their order.
 
 /**
+ * A finite number in positional notation, exactly the digits of String(value): 1e-7 → "0.0000001",
+ * 1e21 → "1000000000000000000000". Parsing the text gives the same number back.
+ */
+function positional(value: number): string {
+  const text = String(value);
+  const match = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (match === null) return text;
+  const [, sign = '', lead = '', fraction = '', exponentText = '0'] = match;
+  const exponent = Number(exponentText);
+  // JavaScript writes an exponent only below 1e-6 and from 1e21: the point never lands inside the digits.
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${lead}${fraction}`;
+  return `${sign}${lead}${fraction}${'0'.repeat(exponent - fraction.length)}`;
+}
+
+/**
  * A decimal with at least one fractional digit and never an exponent: 2 → "2.0", 0.5 → "0.5".
  * Cloudinary reads a `.` as "relative", so `w_2.0` (200%) and `w_2` (2 px) must never collapse.
  */
 export function formatDecimal(value: number): string {
-  let text = String(value);
-  if (/e/i.test(text)) text = value.toFixed(20).replace(/0+$/, '');
-  if (!text.includes('.')) text += '.0';
-  if (text.endsWith('.')) text += '0';
-  return text;
+  const text = positional(value);
+  return text.includes('.') ? text : `${text}.0`;
 }
 
 const length = (value: Length): string => (value.kind === 'pixels' ? String(value.value) : formatDecimal(value.value));
 
-const offset = (value: VideoOffset): string => (value.kind === 'seconds' ? String(value.value) : `${value.value}p`);
+const offset = (value: VideoOffset): string => (value.kind === 'seconds' ? positional(value.value) : `${positional(value.value)}p`);
 
 const angle = (step: Angle): string => (step.kind === 'degrees' ? String(step.value) : step.kind);
 

@@ -12,7 +12,8 @@ const RGB_HEX = /^rgb:([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/;
 export function parseColor(value: string): Color {
   const text = value.toLowerCase();
   if (text === 'transparent') return { text, r: 0, g: 0, b: 0, alpha: 0 };
-  const named = CSS_COLORS[text];
+  // Own names only: `constructor` or `__proto__` must not find Object.prototype's members.
+  const named = Object.hasOwn(CSS_COLORS, text) ? CSS_COLORS[text] : undefined;
   if (named !== undefined) return fromHex(text, named);
   const match = RGB_HEX.exec(text);
   if (match === null) throw transformErrors.invalidColor(value);

@@ -78,7 +78,8 @@ export const isSupportedKey = (key: string): key is SupportedKey => SUPPORTED.ha
 const safeInt = (key: NamedKey, value: string, min: number, max: number): number => {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw transformErrors.invalidValue(key, value);
-  return n;
+  // `-0` is 0: the canonical text writes it `0`, and the plan must be the one that text parses to.
+  return n === 0 ? 0 : n;
 };
 
 /** w_/h_: `200` pixels (>= 1) or `0.5` a fraction of the input (> 0). */
@@ -174,7 +175,7 @@ function parseEffect(value: string): Effect {
   if (argument === undefined) return { name: effectName, value: rule.default };
   const n = Number(argument);
   if (!SIGNED_INT.test(argument) || !Number.isSafeInteger(n) || n < rule.min || n > rule.max) throw transformErrors.invalidEffect(value);
-  return { name: effectName, value: n };
+  return { name: effectName, value: n === 0 ? 0 : n };
 }
 
 function parseRadius(value: string): Radius {

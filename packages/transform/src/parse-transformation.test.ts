@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDeliveryPath } from '@rendition/protocol';
 import { refusal } from '../test/refusal.ts';
 import { canonicalString } from './canonical.ts';
 import { MAX_COMPONENTS, MAX_TRANSFORMATION_LENGTH, parseEagerList, parseTransformation } from './parse-transformation.ts';
@@ -309,6 +310,21 @@ describe('parseTransformation: every kind of invalid input is a 400 naming it', 
         ),
       ).message,
     ).toBe(`Invalid transformation - more than ${MAX_COMPONENTS} components`);
+  });
+});
+
+describe('malformed steps in delivery URLs', () => {
+  // The delivery path parser refuses a malformed step before any asset is looked up; it must refuse
+  // the steps this parser refuses with the same text, and never refuse one this parser accepts.
+  it.each(['w_100,,,h_100', 'w_100,', ',w_100', 'w_100,h_', 'w_100,_1', 'w_100%2C%2Ch_100', 'c_fill,w_100,x'])('%s', (step) => {
+    const parsed = refusal(() => parseTransformation(step));
+    const delivered = refusal(() => parseDeliveryPath(`/demo/image/upload/${step}/x.png`));
+    expect(delivered.status).toBe(400);
+    expect(delivered.message).toBe(parsed.message);
+  });
+
+  it.each(['c_fill,h_50,w_100', 'fl_attachment:my-file_1', 'l_text:Arial_12:Hello%20World', 'w_100%2Ch_50'])('%s passes through', (step) => {
+    expect(parseDeliveryPath(`/demo/image/upload/${step}/x.png`).transformation).toBe(step);
   });
 });
 

@@ -10,9 +10,27 @@ import {
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative } from '@rendition/derivations';
 import type { JobQueues } from '@rendition/jobs';
-import { ApiError, normalizeFormat, parseDeliveryPath, splitDeliveryFormat, verifyUrlSignature, type DeliveryPath } from '@rendition/protocol';
+import {
+  ApiError,
+  contentTypeForRaw,
+  DEFAULT_CONTENT_TYPE,
+  normalizeFormat,
+  parseDeliveryPath,
+  splitDeliveryFormat,
+  verifyUrlSignature,
+  type DeliveryPath,
+} from '@rendition/protocol';
 import type { BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
+import {
+  attachmentDisposition,
+  attachmentFilename,
+  attachmentOf,
+  DELIVERY_CONTENT_SECURITY_POLICY,
+  isAttachmentOnly,
+  takesSandboxPolicy,
+  type AttachmentRequest,
+} from '../delivery-headers.ts';
 
 export interface DeliveryDependencies {
   db: CatalogDb;
@@ -28,6 +46,9 @@ const UNVERSIONED_MAX_AGE = 3_600;
 /**
  * `GET /<cloud>/<resource_type>/<type>/[s--sig--/][<transformation>/][v<version>/]<public_id>[.<format>]`:
  * originals as stored, and derivatives computed on first request then served from storage.
+ * Every answer carries `X-Content-Type-Options: nosniff` and, except for media and PDF, a sandboxing
+ * Content-Security-Policy; raw files of active or unknown types and `fl_attachment` URLs are
+ * attachments (docs/compatibility.md, "Delivery hardening").
  */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
   const handler = (request: FastifyRequest, reply: FastifyReply) => deliver(deps, request, reply);
@@ -42,7 +63,12 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
 
   const { asset, urlFormat } = await findDeliveredAsset(deps.db, path);
   if (!asset) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
-  const transformation = path.transformation ?? '';
+  // parseDeliveryPath has checked every escape, so decoding cannot throw.
+  const requested = decodeURIComponent(path.transformation ?? '');
+  // `fl_attachment[:name]` alone changes no byte: the stored bytes are delivered as a download, so it
+  // works for every resource type and follows the original's access rules.
+  const attachmentOnly = isAttachmentOnly(requested);
+  const transformation = attachmentOnly ? '' : (path.transformation ?? '');
   const original = transformation === '' && (urlFormat === undefined || asset.resourceType !== 'image' || sameFormat(asset.format, urlFormat));
 
   // Delivery types, as Cloudinary defines them: authenticated needs a signature for everything;
@@ -53,13 +79,18 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
     if (urlFormat !== undefined && asset.resourceType === 'video' && !sameFormat(asset.format, urlFormat)) {
       throw new ApiError(404, `Format conversion of video is not available yet: ${urlFormat}`);
     }
+    // Raw types are decided now, from the public_id, not from the type stored at upload: rows stored
+    // before active types were refused their real type still hold it.
+    const contentType = asset.resourceType === 'raw' ? contentTypeForRaw(asset.publicId) : asset.contentType;
+    const attachment = attachmentOnly ? attachmentOf(requested) : undefined;
     return sendStored(deps, request, reply, {
       storageKey: asset.storageKey,
-      contentType: asset.contentType,
+      contentType,
       etag: asset.etag,
       bytes: asset.bytes,
       lastModified: asset.createdAt,
       immutable: path.version === asset.version,
+      disposition: dispositionFor(asset, contentType, urlFormat ?? asset.format, attachment),
     });
   }
 
@@ -85,6 +116,8 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
       });
   if (!derived) throw new ApiError(401, `Transformation ${transformation} is not allowed: this cloud only serves signed or eager transformations`);
   if (derivative.variesOnAccept) reply.header('vary', 'Accept');
+  // The canonical text has named transformations expanded, so a `t_` that holds fl_attachment counts.
+  const attachment = attachmentOnly ? attachmentOf(requested) : attachmentOf(derivative.canonical);
   return sendStored(deps, request, reply, {
     storageKey: derived.storageKey,
     contentType: derived.contentType,
@@ -92,7 +125,18 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
     bytes: derived.bytes,
     lastModified: derived.createdAt,
     immutable: path.version === asset.version && !derivative.variesOnAccept,
+    disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
   });
+}
+
+/**
+ * `Content-Disposition: attachment` for `fl_attachment[:name]`, and for raw files this origin will
+ * not display (active types such as html, svg, xml, js, and unknown ones: application/octet-stream).
+ */
+function dispositionFor(asset: AssetRecord, contentType: string, format: string | null, attachment: AttachmentRequest | undefined): string | undefined {
+  const download = attachment ?? (asset.resourceType === 'raw' && contentType === DEFAULT_CONTENT_TYPE ? { filename: null } : undefined);
+  if (download === undefined) return undefined;
+  return attachmentDisposition(attachmentFilename({ publicId: asset.publicId, resourceType: asset.resourceType, format, name: download.filename }));
 }
 
 interface StoredBody {
@@ -103,6 +147,8 @@ interface StoredBody {
   lastModified: Date;
   /** The URL names the current version, so these bytes can never change under it. */
   immutable: boolean;
+  /** A Content-Disposition value when the bytes go out as a download. */
+  disposition: string | undefined;
 }
 
 async function sendStored(deps: DeliveryDependencies, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
@@ -114,6 +160,8 @@ async function sendStored(deps: DeliveryDependencies, request: FastifyRequest, r
     .header('x-content-type-options', 'nosniff')
     .header('last-modified', body.lastModified.toUTCString())
     .header('cache-control', body.immutable ? `public, max-age=${ONE_YEAR}, immutable` : `public, max-age=${UNVERSIONED_MAX_AGE}`);
+  if (takesSandboxPolicy(body.contentType)) reply.header('content-security-policy', DELIVERY_CONTENT_SECURITY_POLICY);
+  if (body.disposition !== undefined) reply.header('content-disposition', body.disposition);
 
   if (noneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
 

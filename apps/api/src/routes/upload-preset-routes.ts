@@ -6,11 +6,14 @@ import { authenticateAdmin } from '../admin-request.ts';
 type CloudPath = { Params: { cloud: string } };
 type PresetPath = { Params: { cloud: string; name: string } };
 
+/** Creating and updating check a preset as the uploads it feeds are checked: the API's SSRF policy and parameter limits. */
+export type UploadPresetRouteDependencies = { db: CatalogDb } & Parameters<typeof createPreset>[0];
+
 /**
  * The Admin API's upload presets, Basic auth: `api.upload_presets`, `upload_preset`,
  * `create_upload_preset`, `update_upload_preset`, `delete_upload_preset`.
  */
-export function registerUploadPresetRoutes(app: FastifyInstance, deps: { db: CatalogDb }): void {
+export function registerUploadPresetRoutes(app: FastifyInstance, deps: UploadPresetRouteDependencies): void {
   const list = '/v1_1/:cloud/upload_presets';
   const one = '/v1_1/:cloud/upload_presets/:name';
   app.get(list, async (request: FastifyRequest<CloudPath>) => {
@@ -19,7 +22,7 @@ export function registerUploadPresetRoutes(app: FastifyInstance, deps: { db: Cat
   });
   app.post(list, async (request: FastifyRequest<CloudPath>) => {
     const { cloud, params } = await authenticateAdmin(deps.db, request);
-    return createPreset(deps.db, cloud, params);
+    return createPreset(deps, cloud, params);
   });
   app.get(one, async (request: FastifyRequest<PresetPath>) => {
     const { cloud } = await authenticateAdmin(deps.db, request);
@@ -27,7 +30,7 @@ export function registerUploadPresetRoutes(app: FastifyInstance, deps: { db: Cat
   });
   app.put(one, async (request: FastifyRequest<PresetPath>) => {
     const { cloud, params } = await authenticateAdmin(deps.db, request);
-    return updatePreset(deps.db, cloud, request.params.name, params);
+    return updatePreset(deps, cloud, request.params.name, params);
   });
   app.delete(one, async (request: FastifyRequest<PresetPath>) => {
     const { cloud } = await authenticateAdmin(deps.db, request);

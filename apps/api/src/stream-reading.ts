@@ -1,0 +1,65 @@
+import type { Readable } from 'node:stream';
+import { ApiError } from '@rendition/protocol';
+
+export const BODY_ENDED_EARLY = 'The request body ended before it was complete';
+
+/**
+ * Hands a request body's chunks to `onChunk` one at a time, waiting for each one (so a slow consumer
+ * holds the client back instead of buffering). On a failure the stream is left paused, never
+ * destroyed: destroying a request destroys its socket, and the answer must still reach the client
+ * (the server then closes the connection instead of reading the rest).
+ */
+export function consumeStream(stream: Readable, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let busy = false;
+    let ended = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+      if (error === undefined) {
+        resolve();
+      } else {
+        stream.pause();
+        reject(error as Error);
+      }
+    };
+    const onData = (chunk: Buffer | string) => {
+      if (settled) return;
+      let result: void | Promise<void>;
+      try {
+        result = onChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+      } catch (error) {
+        settle(error);
+        return;
+      }
+      if (result === undefined) return;
+      busy = true;
+      stream.pause();
+      result.then(
+        () => {
+          busy = false;
+          if (ended) settle();
+          else if (!settled) stream.resume();
+        },
+        (error: unknown) => settle(error),
+      );
+    };
+    const onEnd = () => {
+      ended = true;
+      if (!busy) settle();
+    };
+    const onError = () => settle(new ApiError(400, BODY_ENDED_EARLY));
+    const onClose = () => {
+      if (!ended) settle(new ApiError(400, BODY_ENDED_EARLY));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}

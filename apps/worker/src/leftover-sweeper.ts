@@ -1,0 +1,58 @@
+import type { CatalogDb } from '@rendition/catalog';
+import { sweepStagedUploads } from '@rendition/ingest';
+import type { Logger } from '@rendition/logging';
+import { sweepScratchDirs } from '@rendition/scratch';
+import type { BlobStore } from '@rendition/storage';
+
+export interface LeftoverSweeper {
+  /** One pass over staged uploads and scratch directories; never throws (a failure is logged). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What a killed process leaves behind, removed at start-up and every `intervalMs`: staged uploads no
+ * unfinished job needs (older than `stagingAgeMs`), and scratch directories of processes that are gone
+ * (or older than `scratchAgeMs`) under `scratchDir`. Every worker runs one; their passes are idempotent.
+ */
+export function startLeftoverSweeper(options: {
+  db: CatalogDb;
+  store: BlobStore;
+  logger: Logger;
+  scratchDir: string;
+  stagingAgeMs: number;
+  scratchAgeMs: number;
+  intervalMs: number;
+}): LeftoverSweeper {
+  const { logger } = options;
+  const runOnce = async () => {
+    const [staging, scratch] = await Promise.allSettled([
+      sweepStagedUploads(options, { maxAgeMs: options.stagingAgeMs }),
+      sweepScratchDirs(options.scratchDir, { maxAgeMs: options.scratchAgeMs }),
+    ]);
+    if (staging.status === 'rejected') logger.warn({ err: staging.reason }, 'sweeping staged uploads failed; will retry');
+    else if (staging.value.removed.length > 0) logger.info({ removed: staging.value.removed.length }, 'removed leftover staged uploads');
+    else if (staging.value.deferred) logger.warn('too many unfinished jobs to sweep staged uploads now');
+    if (scratch.status === 'rejected') logger.warn({ err: scratch.reason }, 'sweeping scratch directories failed; will retry');
+    else if (scratch.value.removed.length > 0) logger.info({ removed: scratch.value.removed }, 'removed leftover scratch directories');
+  };
+
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    // One pass at a time: a slow listing is not overlapped by the next tick.
+    running = running.then(runOnce);
+  };
+  tick();
+  const timer = setInterval(tick, options.intervalMs);
+  timer.unref();
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,281 @@
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, it } from 'vitest';
+import { ApiError } from '@rendition/protocol';
+import { canonicalString, parseEagerList, parseTransformation, planHash } from '../src/index.ts';
+import { SUPPORTED_KEYS, UNSUPPORTED_KEYS } from '../src/parse-parameter.ts';
+import type { TransformationPlan } from '../src/plan.ts';
+
+// Property tests of the transformation parser: any text gives a plan or an ApiError with a 4xx status
+// (never a TypeError, RangeError or other uncaught exception), quickly, and the canonical string is a
+// faithful spelling of the plan: parse(canonical(parse(x))) is parse(x) for every x that parses.
+// PROPERTY_RUNS sets the runs per property (npm test: a few hundred); bench/property-fuzz.ts runs the
+// same properties 100,000 times each (PROPERTY_SEED replays a run).
+
+export interface NamedProperty {
+  name: string;
+  property: () => fc.IPropertyWithHooks<never> | fc.IProperty<never>;
+}
+
+/** A single parser call longer than this counts as a hang (catastrophic regexes, quadratic loops). */
+export const CALL_BUDGET_MS = 250;
+
+/** What a parser may do with any input: return, or refuse with a 4xx ApiError that has a message. */
+export function returnsOrRefuses<T>(what: string, run: () => T): { value: T } | { refused: ApiError } {
+  const started = performance.now();
+  let outcome: { value: T } | { refused: ApiError };
+  try {
+    outcome = { value: run() };
+  } catch (error) {
+    if (!(error instanceof ApiError)) {
+      const name = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
+      throw new Error(`${what} threw ${name} instead of an ApiError`, { cause: error });
+    }
+    if (error.status < 400 || error.status > 499 || error.message === '') {
+      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`);
+    }
+    outcome = { refused: error };
+  }
+  const elapsed = performance.now() - started;
+  if (elapsed > CALL_BUDGET_MS) throw new Error(`${what} took ${elapsed.toFixed(0)} ms (budget ${CALL_BUDGET_MS} ms)`);
+  return outcome;
+}
+
+function check(condition: boolean, message: () => string): void {
+  if (!condition) throw new Error(message());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries: transformation text that is mostly well-formed (so the value parsers are reached),
+// with hostile values, and text that is anything at all.
+
+/** Values worth trying for every key: numbers at the edges, keywords, prototype names, encodings. */
+const COMMON_VALUES = [
+  '0',
+  '-0',
+  '00',
+  '1',
+  '-1',
+  '100',
+  '0.5',
+  '-0.5',
+  '0.0',
+  '-0.0',
+  '1.0',
+  '2.0',
+  '1000.0',
+  '1000.0000000000001',
+  '0.0000001',
+  '1e3',
+  '0x10',
+  '9007199254740991',
+  '9007199254740992',
+  '99999999999999999999',
+  'Infinity',
+  'NaN',
+  'auto',
+  'auto:',
+  'max',
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '',
+  ' ',
+  '%20',
+  '%2C',
+  '%2F',
+  '%zz',
+  '%',
+  '😀',
+  '\u0000',
+];
+
+/** Values in each key's own grammar (and just outside it). */
+const KEY_VALUES: Record<string, string[]> = {
+  ar: ['16:9', '1:1', '0:1', '1000000:1', '1000001:1', '1.5', '0.001', '0.0009', '1:', ':1', '16:9:1'],
+  c: ['fill', 'scale', 'fit', 'limit', 'mfit', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb', 'FILL', 'imagga_scale'],
+  g: ['north', 'south_east', 'center', 'face', 'faces', 'face:center', 'faces:auto', 'auto', 'auto:subject', 'auto:', 'auto:FACE', 'xy_center'],
+  q: ['auto', 'auto:best', 'auto:good', 'auto:eco', 'auto:low', 'auto:high', '1', '100', '101'],
+  f: ['jpg', 'jpeg', 'jpe', 'png', 'webp', 'avif', 'gif', 'auto', 'svg', 'pdf', 'JPG', 'exe'],
+  e: [
+    'grayscale',
+    'negate',
+    'blur',
+    'blur:100',
+    'blur:0',
+    'blur:2000',
+    'blur:2001',
+    'sepia:1',
+    'brightness:-0',
+    'brightness:-99',
+    'brightness:-100',
+    'contrast:-0',
+    'contrast:0',
+    'saturation:100',
+    'pixelate:5',
+    'blackwhite:0',
+    'grayscale:1',
+    'blur:',
+    'blur:1.5',
+    'sharpen:constructor',
+    'constructor',
+    '__proto__',
+    'toString:1',
+  ],
+  a: ['90', '-90', '360', '-360', '361', '0', '-0', 'exif', 'auto_right', 'auto_left', 'hflip', 'vflip', 'hflip.90', '90.hflip.-0', '.', '90.'],
+  b: ['red', 'RED', 'transparent', 'rgb:fff', 'rgb:FFF', 'rgb:ff0000', 'rgb:ff000080', 'rgb:ff00', 'auto', 'auto:predominant', 'constructor', '__proto__', 'tostring'],
+  bo: ['1px_solid_red', '4px_solid_rgb:fff', '0px_solid_red', '1px_dashed_red', '1px_solid_', '1px_solid_constructor', '1px_solid___proto__'],
+  o: ['0', '100', '101', '-1', '50'],
+  r: ['0', '20', '-0', 'max', 'MAX', '-1', '9007199254740991'],
+  dpr: ['auto', '1', '1.0', '2.0', '0.1', '0.09', '5', '5.0', '5.1'],
+  fl: [
+    'lossy',
+    'progressive',
+    'keep_iptc',
+    'preserve_transparency',
+    'strip_profile',
+    'attachment',
+    'attachment:name',
+    'attachment:',
+    'attachment:a.b',
+    'lossy.progressive',
+    'progressive.lossy.lossy',
+    'attachment.attachment:x',
+    'animated',
+  ],
+  pg: ['1', '0', '2', '-1'],
+  t: ['thumb', 'a.b', 'a..b', 'x'.repeat(200), 'x'.repeat(201), 'café', 'constructor', '__proto__'],
+  so: ['0', '2.5', '20p', '20%', '100p', '101p', '1.', '-1', '1e2'],
+  eo: ['5', '50p', '1.50'],
+  du: ['10', '10.0', '100%'],
+  vc: ['h264', 'h264:baseline:3.1', 'auto', 'none', 'h264:a:b:c', 'H264'],
+  ac: ['aac', 'none', 'mp3_x', 'AAC'],
+  br: ['250k', '2m', '500000', '1g', '1234567890123'],
+  fps: ['24', '29.97', '24-30', '15-', '-15', '1.12345'],
+  w: ['100', '0', '0.5', '1.0', '1000.0', '1000.1', '-100', '100.', '.5', '1,5'],
+  h: ['100', '0', '0.5', '1.0', '1000.0', '1000.1', '-100', '100.', '.5'],
+  x: ['10', '-10', '0', '-0', '0.5', '-0.5', '-0.0', '1000.0', '-1000.0', '1000.1'],
+  y: ['10', '-10', '0', '-0', '0.5', '-0.5', '-0.0', '1000.0', '-1000.0', '1000.1'],
+};
+
+const ALL_KEYS = [...SUPPORTED_KEYS, ...UNSUPPORTED_KEYS, '$var', 'W', 'xyz', ''];
+
+const hostileChars = fc.string({ unit: 'binary', maxLength: 10 });
+
+const parameter = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc
+      .constantFrom(...SUPPORTED_KEYS)
+      .chain((key) => fc.oneof(fc.constantFrom(...(KEY_VALUES[key] ?? ['1'])), fc.constantFrom(...COMMON_VALUES)).map((value) => `${key}_${value}`)),
+  },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_KEYS), fc.oneof(fc.constantFrom(...COMMON_VALUES), hostileChars)).map(([key, value]) => `${key}_${value}`) },
+  { weight: 1, arbitrary: fc.oneof(hostileChars, fc.constantFrom('_', '__', 'w', 'w_', '_100', ',', '/', '|')) },
+);
+
+const component = fc.array(parameter, { minLength: 1, maxLength: 5 }).map((params) => params.join(','));
+
+/** A chain of components: mostly grammatical, some with empty components or stray separators. */
+export const transformationText = fc.oneof(
+  { weight: 10, arbitrary: fc.array(component, { minLength: 1, maxLength: 4 }).map((components) => components.join('/')) },
+  { weight: 1, arbitrary: fc.array(component, { minLength: 1, maxLength: 4 }).map((components) => encodeURIComponent(components.join('/'))) },
+  { weight: 1, arbitrary: fc.tuple(component, fc.integer({ min: 90, max: 120 })).map(([text, count]) => Array.from({ length: count }, () => text).join('/')) },
+  { weight: 1, arbitrary: fc.tuple(component, fc.integer({ min: 1, max: 3000 })).map(([text, count]) => `${text},`.repeat(count)) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+);
+
+const suffix = fc.oneof(fc.constant(''), fc.constantFrom('/jpg', '/png', '/webp', '/JPG', '/', '/exe', '/a_b', '/', '/toolongextension'));
+
+/** Eager lists: `|`-separated items, each a chain with an optional `/ext`. */
+export const eagerText = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.array(fc.tuple(fc.oneof(transformationText, fc.constant('')), suffix), { minLength: 1, maxLength: 4 }).map((items) =>
+      items.map(([text, ext]) => `${text}${ext}`).join('|'),
+    ),
+  },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+);
+
+/** Deep equality that tells 0 from -0 (what a plan carries is what executors get). */
+function samePlan(a: TransformationPlan, b: TransformationPlan): boolean {
+  return isDeepStrictEqual(a, b);
+}
+
+function roundTrip(plan: TransformationPlan, source: string): void {
+  const canonical = canonicalString(plan);
+  const again = returnsOrRefuses('parseTransformation(canonical)', () => parseTransformation(canonical));
+  if (!('value' in again)) throw new Error(`${JSON.stringify(source)} parsed, but its canonical string ${JSON.stringify(canonical)} was refused: ${again.refused.message}`);
+  check(
+    samePlan(again.value, plan),
+    () => `${JSON.stringify(source)} → ${JSON.stringify(canonical)}, whose plan differs:\n${JSON.stringify(plan, signedZero)}\n${JSON.stringify(again.value, signedZero)}`,
+  );
+  check(canonicalString(again.value) === canonical, () => `canonical string not stable: ${canonical} → ${canonicalString(again.value)}`);
+}
+
+/** JSON.stringify would print -0 as 0, hiding the difference this reports. */
+function signedZero(_key: string, value: unknown): unknown {
+  return Object.is(value, -0) ? '-0' : value;
+}
+
+export const transformProperties: NamedProperty[] = [
+  {
+    name: 'parseTransformation: any text → a plan or ApiError',
+    property: () =>
+      fc.property(fc.oneof(transformationText, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
+        const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
+        if ('value' in outcome) returnsOrRefuses('planHash', () => planHash(outcome.value));
+      }),
+  },
+  {
+    name: 'parseEagerList: any text → items or ApiError',
+    property: () =>
+      fc.property(eagerText, (text) => {
+        returnsOrRefuses('parseEagerList', () => parseEagerList(text));
+      }),
+  },
+  {
+    name: 'canonical round trip: parse(canonical(parse(x))) equals parse(x) for every x that parses',
+    property: () =>
+      fc.property(transformationText, (text) => {
+        const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
+        if ('value' in outcome) roundTrip(outcome.value, text);
+      }),
+  },
+  {
+    name: 'eager round trip: each parsed item plan survives its canonical string',
+    property: () =>
+      fc.property(eagerText, (text) => {
+        const outcome = returnsOrRefuses('parseEagerList', () => parseEagerList(text));
+        if ('value' in outcome) for (const item of outcome.value) roundTrip(item.plan, item.requested);
+      }),
+  },
+];
+
+/** Runs per property: PROPERTY_RUNS, default a few hundred so the whole file stays well under 10 s. */
+export function propertyRuns(fallback: number): number {
+  const text = process.env.PROPERTY_RUNS;
+  const runs = text === undefined || text === '' ? fallback : Number(text);
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`PROPERTY_RUNS must be a positive integer, got ${text}`);
+  return runs;
+}
+
+/** fast-check settings shared by the tests and the fuzz script: PROPERTY_SEED replays a run. */
+export function propertyParameters(numRuns: number): fc.Parameters<never> {
+  const seed = process.env.PROPERTY_SEED;
+  return { numRuns, ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }) };
+}
+
+// Registered only under vitest: bench/property-fuzz.ts imports the properties and runs them itself.
+if (process.env.VITEST) {
+  describe('transformation parser under arbitrary input (fast-check)', () => {
+    const runs = propertyRuns(500);
+    for (const { name, property } of transformProperties) {
+      it(name, () => {
+        fc.assert(property(), propertyParameters(runs));
+      });
+    }
+  });
+}

@@ -67,8 +67,9 @@ afterAll(async () => {
   if (failed.length > 0) {
     const byCause = new Map<string, string[]>();
     for (const [id, { failure }] of failed) {
-      const cause = (failure ?? '').split(':')[0] ?? '';
-      byCause.set(cause, [...(byCause.get(cause) ?? []), `  ${id}: ${(failure ?? '').slice(cause.length + 2, cause.length + 202)}`]);
+      const text = failure ?? '';
+      const cause = text.slice(0, Math.max(0, text.indexOf(': ')));
+      byCause.set(cause, [...(byCause.get(cause) ?? []), `  ${id}: ${text.slice(cause.length + 2, cause.length + 202)}`]);
     }
     const logged = new Map<string, number>();
     for (const entry of cluster?.errors() ?? []) {

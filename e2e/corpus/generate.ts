@@ -144,6 +144,7 @@ const GENERATORS: Record<string, () => Buffer> = {
   'png-declared-1x2147483647': () => declaredPng(1, 0x7fffffff),
   // Decompression bombs inside the pixel limit: small files that decode to tens or hundreds of megabytes.
   'png-bomb-1bit-10000x10000': () => zeroPng(10_000, 10_000, 1, 0, 1250),
+  'png-bomb-1bit-10000x10000-base64': () => Buffer.from(generatedPayload('png-bomb-1bit-10000x10000').toString('base64')),
   'png-bomb-rgba-6000x6000': () => zeroPng(6000, 6000, 8, 6, 24_000),
   'png-bomb-1bit-20000x20000': () => zeroPng(20_000, 20_000, 1, 0, 2500),
   'png-10000-text-chunks': () => zeroPng(16, 16, 8, 0, 16, textChunks(10_000)),

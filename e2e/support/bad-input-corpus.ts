@@ -124,7 +124,7 @@ export const GOOD_ID = 'corpus-good';
 const TINY_PNG_URI = `data:image/png;base64,${TINY_PNG.toString('base64')}`;
 
 /**
- * Replaces `{{name}}` placeholders: cloud, api_key, host, basic (an Authorization value), good_id,
+ * Replaces `{{name}}` placeholders: cloud, api_key, host, basic (an Authorization value; basic_credentials: its base64 alone), good_id,
  * tiny_png_uri (a 1x1 PNG data URI; tiny_png_uri_encoded: the same, percent-encoded), now / now-N /
  * now+N (unix seconds), repeat:N:text, deep_array:N / deep_object:N (JSON nested N deep), and hex:…
  * (raw bytes, so text can carry what UTF-8 cannot, e.g. invalid sequences).
@@ -172,6 +172,8 @@ function placeholder(name: string, target: CorpusTarget): string {
       return `${target.host}:${target.port}`;
     case 'basic':
       return `Basic ${Buffer.from(`${target.credentials.apiKey}:${target.credentials.apiSecret}`).toString('base64')}`;
+    case 'basic_credentials':
+      return Buffer.from(`${target.credentials.apiKey}:${target.credentials.apiSecret}`).toString('base64');
     case 'good_id':
       return GOOD_ID;
     case 'tiny_png_uri':

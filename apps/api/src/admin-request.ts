@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiCredentials, CatalogDb } from '@rendition/catalog';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
 import { authenticateBasic } from './request-auth.ts';
+import { preAuthenticatedBasic } from './request-body-state.ts';
 
 /** A parsed query string or form body as [name, value] pairs, repeated names kept in order. */
 export function fieldPairs(source: unknown): Array<[string, string]> {
@@ -21,7 +22,8 @@ export async function authenticateAdmin(
   const { cloud } = request.params;
   const authorization = request.headers.authorization;
   if (!authorization?.toLowerCase().startsWith('basic ')) throw new ApiError(401, 'The Admin API needs Basic authentication');
-  const credentials = await authenticateBasic(db, authorization, cloud);
+  // Checked before the body was read (body-guard.ts) for calls with a body.
+  const credentials = preAuthenticatedBasic(request) ?? (await authenticateBasic(db, authorization, cloud));
   const contentType = request.headers['content-type'] ?? '';
   const body = contentType.includes('application/json') ? fromJsonBody(request.body ?? {}) : normalizeParams(fieldPairs(request.body));
   return { cloud, credentials, params: { ...normalizeParams(fieldPairs(request.query)), ...body } };

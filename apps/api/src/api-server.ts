@@ -1,7 +1,8 @@
-import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '@rendition/logging';
+import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
+import { installBodyGuard } from './body-guard.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { registerAdminResourceRoutes } from './routes/admin-resource-routes.ts';
 import { registerBackupRoutes } from './routes/backup-routes.ts';
@@ -19,34 +20,34 @@ export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
   publicBaseUrl: string;
   secureBaseUrl: string;
-  limits: UploadRouteDependencies['limits'] & DeliveryDependencies['limits'] & { maxUploadBytes: number };
-}
-
-/** Field bodies (urlencoded/JSON, or a multipart text field) must hold a data URI of the allowed size. */
-function textBodyLimit(maxDataUriBytes: number): number {
-  return Math.ceil((maxDataUriBytes * 4) / 3) + 64 * 1024;
+  limits: UploadRouteDependencies['limits'] &
+    DeliveryDependencies['limits'] & {
+      maxUploadBytes: number;
+      /** MAX_FIELD_BYTES and MAX_FIELDS_TOTAL_BYTES (body-limits.ts); their defaults when absent. */
+      maxFieldBytes?: number;
+      maxFieldsTotalBytes?: number;
+    };
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
+  const bodyLimits: BodyLimits = {
+    maxUploadBytes: options.limits.maxUploadBytes,
+    maxDataUriBytes: options.limits.maxDataUriBytes,
+    maxFieldBytes: options.limits.maxFieldBytes ?? DEFAULT_MAX_FIELD_BYTES,
+    maxFieldsTotalBytes: options.limits.maxFieldsTotalBytes ?? DEFAULT_MAX_FIELDS_TOTAL_BYTES,
+  };
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    bodyLimit: textBodyLimit(options.limits.maxDataUriBytes),
+    // Only bodies of other types reach Fastify's own reader; the Upload and Admin APIs' encodings are
+    // read by the body guard within their own limits.
+    bodyLimit: bodyLimits.maxFieldsTotalBytes,
     // Public ids may be long and contain many path elements.
     routerOptions: { maxParamLength: 2048 },
   });
   installErrorHandling(app, options.limits);
-  await app.register(formbody);
-  await app.register(multipart, {
-    limits: {
-      fileSize: options.limits.maxUploadBytes,
-      fieldSize: textBodyLimit(options.limits.maxDataUriBytes),
-      files: 1,
-      // tags and context take up to 1000 public_ids[] besides their own fields.
-      fields: 1_100,
-      parts: 1_101,
-    },
-    throwFileSizeLimit: true,
-  });
+  // Multipart bodies are read by read-upload-body.ts, which sets its own limits per request.
+  await app.register(multipart, { limits: { parts: MAX_PARTS } });
+  installBodyGuard(app, { db: options.db, limits: bodyLimits });
   registerHealthRoutes(app, options);
   registerUploadRoutes(app, options);
   registerBatchRoutes(app, options);

@@ -1,47 +1,262 @@
+import { Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
 import { stageFile, type StagedFile } from '@rendition/intake';
 import type { BlobStore } from '@rendition/storage';
 import { fieldPairs } from './admin-request.ts';
+import {
+  bodyLimit,
+  bodyTooLarge,
+  fieldNameTooLong,
+  fieldsTooLarge,
+  fieldTooLarge,
+  fileTextLimit,
+  fileTooLarge,
+  MAX_FIELD_NAME_BYTES,
+  MAX_PART_HEADER_BYTES,
+  MAX_PARTS,
+  ONE_FILE_ONLY,
+  type BodyLimits,
+} from './body-limits.ts';
+import { requestBodyState, takeSpilledFile, type RequestBodyState } from './request-body-state.ts';
+import { consumeStream } from './stream-reading.ts';
+import { TextValueWriter, type TextValue } from './text-value.ts';
 
 export interface UploadBody {
   params: RawParams;
   /** The `file` part, already streamed into staging. */
   staged?: StagedFile;
+  /**
+   * The `file` text (a data URI) when it was too large to keep in memory: on disk until read. Read it
+   * only once the request is authenticated; the caller discards it. (A small one is in `params`.)
+   */
+  fileText?: TextValue;
+}
+
+export interface ReadUploadBodyOptions {
+  /** An upload: a `file` part is staged, a `file` text may be large. Other calls take no file. */
+  takesFile?: boolean;
 }
 
 /**
- * Reads an Upload API body in any of the three encodings clients use. A multipart file part is
- * streamed to staging while the rest of the form is read, so memory never holds the file.
+ * Reads an Upload API body in any of the three encodings clients use, within the body limits
+ * (body-limits.ts). urlencoded and JSON bodies were parsed as they arrived (body-guard.ts); a
+ * multipart body is read here, part by part: text parameters within their limits, the file part
+ * streamed to staging, a large `file` text streamed to a temporary file. Nothing large is held in
+ * memory, and reading stops at the first byte over a limit.
  */
-export async function readUploadBody(request: FastifyRequest, store: BlobStore): Promise<UploadBody> {
-  if (request.isMultipart()) return readMultipart(request, store);
-  const body = request.body;
-  if (body === undefined || body === null) return { params: {} };
-  const contentType = request.headers['content-type'] ?? '';
-  if (contentType.includes('application/json')) return { params: fromJsonBody(body) };
-  if (typeof body !== 'object') throw new ApiError(400, 'Invalid request body');
-  return { params: normalizeParams(fieldPairs(body)) };
+export async function readUploadBody(request: FastifyRequest, store: BlobStore, options: ReadUploadBodyOptions = {}): Promise<UploadBody> {
+  const state = requestBodyState(request);
+  const takesFile = options.takesFile ?? state.takesFile;
+  if (request.isMultipart()) return readMultipart(request, store, state, takesFile);
+  const fileText = takeSpilledFile(request);
+  try {
+    const body = request.body;
+    if (body === undefined || body === null) return { params: {} };
+    const contentType = request.headers['content-type'] ?? '';
+    const params = contentType.includes('application/json') ? fromJsonBody(body) : formParams(body);
+    return { params, ...(fileText && takesFile ? { fileText } : {}) };
+  } finally {
+    if (!takesFile) await fileText?.discard();
+  }
 }
 
-async function readMultipart(request: FastifyRequest, store: BlobStore): Promise<UploadBody> {
+function formParams(body: unknown): RawParams {
+  if (typeof body !== 'object') throw new ApiError(400, 'Invalid request body');
+  return normalizeParams(fieldPairs(body));
+}
+
+/** A binary part: a file name, or the type every client gives file contents. Anything else is text. */
+function isBinaryPart(part: MultipartFile): boolean {
+  return part.filename !== undefined || part.mimetype === 'application/octet-stream';
+}
+
+async function readMultipart(request: FastifyRequest, store: BlobStore, state: RequestBodyState, takesFile: boolean): Promise<UploadBody> {
+  const { limits, gate } = state;
   const fields: Array<[string, string]> = [];
+  let fieldBytes = 0;
   let staged: StagedFile | undefined;
+  let fileText: TextValue | undefined;
+  let fileWriter: TextValueWriter | undefined;
+  let current: MultipartFile | undefined;
+
+  // Every part is handed over as a stream (isPartAFile), text fields too: @fastify/busboy would
+  // otherwise buffer a text field whole before the first check could run.
+  const parts = request
+    .parts({
+      isPartAFile: () => true,
+      limits: {
+        parts: MAX_PARTS,
+        files: MAX_PARTS,
+        fieldNameSize: MAX_FIELD_NAME_BYTES,
+        headerPairs: 16,
+        headerSize: MAX_PART_HEADER_BYTES,
+        // Counted below, per kind of part; this only keeps busboy from truncating first.
+        fileSize: Math.max(limits.maxUploadBytes, fileTextLimit(limits)) + 1,
+      },
+      throwFileSizeLimit: false,
+    } as Parameters<FastifyRequest['parts']>[0])
+    [Symbol.asyncIterator]();
+  // The first next() pipes the request into busboy; count what it reads from there on.
+  let next = parts.next();
+  const abort = abortSignal();
+  const limit = bodyLimit(limits, 'multipart', { takesFile, basic: state.basic !== undefined });
+  let received = 0;
+  const onData = (chunk: Buffer) => {
+    received += chunk.length;
+    if (received > limit) abort.fail(bodyTooLarge(limit));
+  };
+  request.raw.on('data', onData);
+
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'field') {
-        fields.push([part.fieldname, String(part.value)]);
-        continue;
+    for (;;) {
+      const step = await abort.race(next.catch((error: unknown) => Promise.reject(multipartError(error))));
+      if (step.done) break;
+      const part = step.value as Multipart;
+      if (part.type !== 'file') throw new ApiError(400, `Invalid multipart body: unexpected part ${part.fieldname}`);
+      current = part;
+      if (isBinaryPart(part)) {
+        if (!takesFile || part.fieldname !== 'file') throw new ApiError(400, `Unexpected file field ${part.fieldname}`);
+        if (staged) throw new ApiError(400, 'Too many parts in the upload request');
+        if (fileText) throw new ApiError(400, ONE_FILE_ONLY);
+        if (gate) await abort.race(gate(normalizeParams(fields)));
+        staged = await abort.race(stagePart(store, part, limits));
+      } else if (takesFile && part.fieldname === 'file') {
+        if (staged || fileText) throw new ApiError(400, ONE_FILE_ONLY);
+        fileWriter = new TextValueWriter({
+          memoryBytes: limits.maxFieldBytes,
+          maxBytes: fileTextLimit(limits),
+          tooLarge: () => fileTooLarge(limits.maxDataUriBytes),
+          ...(gate ? { beforeSpill: () => gate(normalizeParams(fields)) } : {}),
+        });
+        const writer = fileWriter;
+        await abort.race(readPart(part, (chunk) => writer.write(chunk)));
+        const value = await writer.finish();
+        fileWriter = undefined;
+        if (value.spilled) fileText = value;
+        else fields.push(['file', await value.text()]);
+      } else {
+        fieldBytes += Buffer.byteLength(part.fieldname);
+        const value = await abort.race(readField(part, limits, fieldBytes));
+        fieldBytes += value.length;
+        fields.push([part.fieldname, value.toString('utf8')]);
       }
-      if (part.fieldname !== 'file' || staged) {
-        part.file.resume();
-        throw new ApiError(400, part.fieldname === 'file' ? 'Only one file may be uploaded per request' : `Unexpected file field ${part.fieldname}`);
-      }
-      staged = await stageFile({ store }, part.file, part.filename || undefined);
+      current = undefined;
+      next = parts.next();
     }
   } catch (error) {
+    // Stop reading: busboy gets no more of the body, and the answer goes out with Connection: close.
+    if (current && !current.file.destroyed) current.file.destroy();
+    request.raw.unpipe();
+    request.raw.pause();
+    await fileWriter?.abort();
+    await fileText?.discard();
     await staged?.discard();
     throw error;
+  } finally {
+    request.raw.off('data', onData);
   }
-  return { params: normalizeParams(fields), ...(staged ? { staged } : {}) };
+  return { params: normalizeParams(fields), ...(staged ? { staged } : {}), ...(fileText ? { fileText } : {}) };
+}
+
+/** A text part, within MAX_FIELD_BYTES and (with the fields before it) MAX_FIELDS_TOTAL_BYTES. */
+async function readField(part: MultipartFile, limits: BodyLimits, bytesBefore: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  await readPart(part, (chunk) => {
+    bytes += chunk.length;
+    if (bytes > limits.maxFieldBytes) throw fieldTooLarge(part.fieldname, limits);
+    if (bytesBefore + bytes > limits.maxFieldsTotalBytes) throw fieldsTooLarge(limits);
+    chunks.push(chunk);
+  });
+  if (Buffer.byteLength(part.fieldname) > MAX_FIELD_NAME_BYTES) throw fieldNameTooLong();
+  return Buffer.concat(chunks);
+}
+
+/** A part's bytes through `onChunk`; a part that breaks off (a body cut short) is a 400. */
+async function readPart(part: MultipartFile, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  try {
+    await consumeStream(part.file, onChunk);
+  } catch (error) {
+    throw multipartError(error);
+  }
+}
+
+/** The file part into staging, counted against MAX_UPLOAD_BYTES as it streams. */
+async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimits): Promise<StagedFile> {
+  let bytes = 0;
+  let refused: ApiError | undefined;
+  let broken: unknown;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      if (bytes > limits.maxUploadBytes) {
+        refused = fileTooLarge(limits.maxUploadBytes);
+        callback(refused);
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  part.file.on('error', (error) => {
+    broken = error;
+    counter.destroy(multipartError(error) as Error);
+  });
+  part.file.pipe(counter);
+  try {
+    return await stageFile({ store }, counter, part.filename || undefined);
+  } catch (error) {
+    part.file.unpipe(counter);
+    if (refused) throw refused;
+    if (broken !== undefined) throw multipartError(broken);
+    throw error;
+  }
+}
+
+/** What busboy and @fastify/multipart throw about a body, as the 400 it is (never a 500). */
+export function multipartError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  const { code, message = '' } = (error ?? {}) as { code?: string; message?: string };
+  switch (code) {
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+      return new ApiError(400, 'Too many parts in the upload request');
+    case 'FST_PROTO_VIOLATION':
+      return new ApiError(400, 'Invalid multipart body: a parameter name is not allowed');
+    case 'FST_MP_PREMATURE_CLOSE':
+      return new ApiError(400, 'Invalid multipart body: the request ended before the closing boundary');
+    default:
+      break;
+  }
+  if (/boundary not found/i.test(message)) return new ApiError(400, 'Invalid multipart body: the Content-Type header has no boundary');
+  if (/unexpected end of multipart data|terminated early/i.test(message)) {
+    return new ApiError(400, 'Invalid multipart body: the body ends before the closing boundary');
+  }
+  return new ApiError(400, `Invalid multipart body: ${message.slice(0, 200) || 'unreadable'}`);
+}
+
+/** A rejection any awaited step can be raced against: the body went over its limit meanwhile. */
+function abortSignal(): { fail(error: Error): void; race<T>(promise: Promise<T>): Promise<T> } {
+  let reject: (error: Error) => void = () => {};
+  let failed: Error | undefined;
+  const aborted = new Promise<never>((_resolve, rejectAborted) => {
+    reject = rejectAborted;
+  });
+  aborted.catch(() => {});
+  return {
+    fail(error) {
+      if (failed) return;
+      failed = error;
+      reject(error);
+    },
+    race(promise) {
+      if (failed) {
+        promise.catch(() => {});
+        return Promise.reject(failed);
+      }
+      return Promise.race([promise, aborted]);
+    },
+  };
 }

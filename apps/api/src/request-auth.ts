@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { findApiKey, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
+import { findApiKey, findUploadPreset, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
 import {
   ApiError,
   invalidSignatureMessage,
   missingParameter,
+  PRESET_NAME_PATTERN,
+  readString,
   staleRequestMessage,
   unknownApiKey,
+  UPLOAD_PRESET_NOT_FOUND,
   verifyParamsSignature,
   type RawParams,
 } from '@rendition/protocol';
@@ -46,14 +49,38 @@ export async function authenticateSignedParams(db: CatalogDb, params: RawParams,
   if (!signature) throw new ApiError(401, missingParameter('signature'));
   const timestampText = single(params, 'timestamp');
   if (!timestampText) throw new ApiError(401, missingParameter('timestamp'));
-  const timestamp = Number(timestampText);
-  if (!Number.isInteger(timestamp)) throw new ApiError(401, `Invalid timestamp ${timestampText}`);
-  if (nowSeconds - timestamp > SIGNATURE_LIFETIME_SECONDS) throw new ApiError(401, staleRequestMessage(timestamp));
-  if (timestamp - nowSeconds > ALLOWED_CLOCK_SKEW_SECONDS) throw new ApiError(401, `Invalid timestamp ${timestampText}: in the future`);
+  checkTimestamp(timestampText, nowSeconds);
   const credentials = await credentialsForCloud(db, apiKey, cloudName);
   const verdict = verifyParamsSignature(params, signature, credentials.apiSecret);
   if (!verdict.ok) throw new ApiError(401, invalidSignatureMessage(signature, verdict.stringToSign));
   return credentials;
+}
+
+function checkTimestamp(timestampText: string, nowSeconds: number): void {
+  const timestamp = Number(timestampText);
+  if (!Number.isInteger(timestamp)) throw new ApiError(401, `Invalid timestamp ${timestampText}`);
+  if (nowSeconds - timestamp > SIGNATURE_LIFETIME_SECONDS) throw new ApiError(401, staleRequestMessage(timestamp));
+  if (timestamp - nowSeconds > ALLOWED_CLOCK_SKEW_SECONDS) throw new ApiError(401, `Invalid timestamp ${timestampText}: in the future`);
+}
+
+/**
+ * Called before an upload without Basic credentials stores anything large (its file part, or a
+ * `file` text past MAX_FIELD_BYTES): refuses what the parameters seen so far already doom, whatever
+ * comes after them. An `api_key` unknown to this cloud and a stale, future or malformed `timestamp`
+ * fail the signature check; an `upload_preset` that does not exist fails signed and unsigned uploads
+ * alike. A signature that does not match yet may still match once later fields arrive, and a preset
+ * that is not unsigned may be used by a signed request whose signature comes after the file (the Ruby
+ * SDK's order), so neither is refused here. Parameters read here count from what was seen so far.
+ */
+export async function refuseDoomedUpload(db: CatalogDb, params: RawParams, cloudName: string, nowSeconds: number): Promise<void> {
+  const apiKey = single(params, 'api_key');
+  if (apiKey) await credentialsForCloud(db, apiKey, cloudName);
+  const timestampText = single(params, 'timestamp');
+  if (timestampText && (params.signature !== undefined || apiKey)) checkTimestamp(timestampText, nowSeconds);
+  const preset = readString(params, 'upload_preset');
+  if (preset !== undefined && !(PRESET_NAME_PATTERN.test(preset) && (await findUploadPreset(db, cloudName, preset)))) {
+    throw new ApiError(400, UPLOAD_PRESET_NOT_FOUND);
+  }
 }
 
 async function credentialsForCloud(db: CatalogDb, apiKey: string, cloudName: string): Promise<ApiCredentials> {

@@ -4,6 +4,7 @@ import { ApiError, parseResourceType, type RawParams, type ResourceType } from '
 import type { BlobStore } from '@rendition/storage';
 import { readUploadBody } from './read-upload-body.ts';
 import { authenticateRequest } from './request-auth.ts';
+import { preAuthenticatedBasic } from './request-body-state.ts';
 
 export interface UploadApiCommand {
   cloudName: string;
@@ -27,6 +28,6 @@ export async function readUploadApiCommand(
   const body = await readUploadBody(request, deps.store);
   // These calls carry no file; a stray one is not kept.
   await body.staged?.discard();
-  const credentials = await authenticateRequest(deps.db, request.headers.authorization, body.params, cloud);
+  const credentials = preAuthenticatedBasic(request) ?? (await authenticateRequest(deps.db, request.headers.authorization, body.params, cloud));
   return { cloudName: cloud, credentials, resourceType, params: body.params };
 }

@@ -33,6 +33,7 @@ beforeAll(async () => {
     logger: services.logger,
     store: services.store,
     fetcher,
+    remoteFetch: { budgetMs: 5_000, retries: 2, retryDelayMs: 50 },
     openS3Source: () => Promise.reject(new Error('no s3 sources in this test')),
     limits: {
       maxRemoteBytes: 10_000_000,

@@ -51,6 +51,8 @@ describe('validatePublicId', () => {
     ['a\u007fb', 'contains a control character'],
     ['v123', "path element 'v123' looks like a version component"],
     ['folder/v1/x', "path element 'v1' looks like a version component"],
+    ['a\ud800b', 'is not well-formed Unicode'],
+    ['\udfff', 'is not well-formed Unicode'],
   ])('refuses %j (%s)', (id, reason) => {
     let caught: unknown;
     try {

@@ -20,6 +20,8 @@ function checkPath(kind: string, value: string): void {
   if ([...value].length > MAX_PUBLIC_ID_LENGTH) {
     throw refuse(kind, value, `longer than ${MAX_PUBLIC_ID_LENGTH} characters`);
   }
+  // A lone surrogate cannot be percent-encoded into a URL (encodeURIComponent throws) nor stored as UTF-8.
+  if (!value.isWellFormed()) throw refuse(kind, value.toWellFormed(), 'is not well-formed Unicode');
   if (CONTROL_CHARACTERS.test(value)) throw refuse(kind, value, 'contains a control character');
   const forbidden = FORBIDDEN_CHARACTERS.exec(value);
   if (forbidden) throw refuse(kind, value, `must not contain '${forbidden[0]}'`);

@@ -5,6 +5,7 @@ import type { IngestSource } from '@rendition/jobs';
 import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/intake';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
+import { preAuthenticatedBasic } from '../request-body-state.ts';
 
 export type UploadRouteDependencies = IntakeDependencies;
 
@@ -14,6 +15,7 @@ interface UploadPath {
   type?: string;
 }
 
+/** The upload routes; body-guard.ts recognises them by the same patterns (their `file` may be large). */
 export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDependencies): void {
   const handler = async (request: FastifyRequest<{ Params: UploadPath }>) => upload(deps, request);
   app.post('/v1_1/:cloud/:resourceType/upload', handler);
@@ -26,11 +28,15 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   const pathType = request.params.type === undefined ? undefined : parseDeliveryType(request.params.type);
   if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
 
+  // Basic credentials were checked before the body was read (body-guard.ts); this is the fallback.
   const authorization = request.headers.authorization;
-  const basic = authorization?.toLowerCase().startsWith('basic ') ? await authenticateBasic(deps.db, authorization, cloud) : undefined;
+  const basic =
+    preAuthenticatedBasic(request) ??
+    (authorization?.toLowerCase().startsWith('basic ') ? await authenticateBasic(deps.db, authorization, cloud) : undefined);
 
-  const body = await readUploadBody(request, deps.store);
+  const body = await readUploadBody(request, deps.store, { takesFile: true });
   let staged: StagedFile | undefined = body.staged;
+  let fileText = body.fileText;
   try {
     const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
     // The preset's settings, under the request's own values (signed), or under only the allow-listed ones (unsigned).
@@ -40,8 +46,11 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
 
     let source: IngestSource | undefined = staged?.source;
     if (!source) {
+      // A large `file` text (a data URI) waited on disk until the request was authenticated.
       const fileParam = body.params.file;
-      const text = Array.isArray(fileParam) ? fileParam[0] : fileParam;
+      const text = fileText ? await fileText.text() : Array.isArray(fileParam) ? fileParam[0] : fileParam;
+      await fileText?.discard();
+      fileText = undefined;
       if (!text) throw new ApiError(400, missingParameter('file'));
       const resolved = await sourceFromFileParameter(deps, text);
       source = resolved.source;
@@ -60,6 +69,7 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
     });
   } finally {
     await staged?.discard();
+    await fileText?.discard();
   }
 }
 

@@ -1,0 +1,152 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { cloudExists, type CatalogDb } from '@rendition/catalog';
+import { ApiError } from '@rendition/protocol';
+import { bodyEncoding, bodyLimit, bodyTooLarge, type BodyEncoding, type BodyLimits } from './body-limits.ts';
+import { JsonUploadScanner, UrlencodedScanner } from './form-scanners.ts';
+import { authenticateBasic, refuseDoomedUpload } from './request-auth.ts';
+import { requestBodyState, setRequestBodyState, takeSpilledFile, type RequestBodyState } from './request-body-state.ts';
+import { consumeStream } from './stream-reading.ts';
+
+/**
+ * What happens to a request before and while its body is read, so that an unauthenticated client
+ * cannot make the API hold more than the field limits:
+ *
+ * - Before any byte of the body: the cloud of an Upload API call must exist, Basic credentials (when
+ *   sent) must be valid, and a Content-Length over the body limit of the call and encoding is a 413.
+ * - urlencoded and JSON bodies are parsed as they stream in, every parameter within its limit;
+ *   an upload's `file` value past MAX_FIELD_BYTES goes to a temporary file (multipart bodies are read
+ *   the same way by read-upload-body.ts, in the route).
+ * - A refused request whose body was not read to its end is answered with `Connection: close`, so
+ *   the rest is never read.
+ */
+export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; limits: BodyLimits }): void {
+  // Fastify's own parsers read whole bodies up to bodyLimit; these replace them with streaming ones.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  const parseJsonText = (request: FastifyRequest, text: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      defaultJsonParser(request, text, (error, body) => {
+        if (error) reject(error);
+        else resolve(body);
+      }),
+    );
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', async (request: FastifyRequest, payload: Readable) => {
+    const state = requestBodyState(request);
+    const scanner = new UrlencodedScanner({ limits: state.limits, takesFile: state.takesFile, ...(state.gate ? { gate: state.gate } : {}) });
+    await readBody(payload, 'urlencoded', state, (chunk) => scanner.write(chunk), scanner);
+    const form = await scanner.end();
+    if (form.file) state.spilledFile = form.file;
+    const body = Object.create(null) as Record<string, string | string[]>;
+    for (const [name, value] of form.fields) {
+      const current = body[name];
+      if (current === undefined) body[name] = value;
+      else if (Array.isArray(current)) current.push(value);
+      else body[name] = [current, value];
+    }
+    return body;
+  });
+
+  app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
+    const state = requestBodyState(request);
+    if (state.takesFile) {
+      const scanner = new JsonUploadScanner({ limits: state.limits, takesFile: true, ...(state.gate ? { gate: state.gate } : {}) });
+      await readBody(payload, 'json', state, (chunk) => scanner.write(chunk), scanner);
+      const scanned = await scanner.end();
+      if (scanned.file) state.spilledFile = scanned.file;
+      try {
+        const body = await parseJsonText(request, scanned.text);
+        if (scanned.smallFile !== undefined && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+          (body as Record<string, unknown>).file = scanned.smallFile;
+        }
+        return body;
+      } catch (error) {
+        await scanned.file?.discard();
+        delete state.spilledFile;
+        throw error;
+      }
+    }
+    const chunks: Buffer[] = [];
+    await readBody(payload, 'json', state, (chunk) => {
+      chunks.push(chunk);
+    });
+    return parseJsonText(request, Buffer.concat(chunks).toString('utf8'));
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const route = request.routeOptions.url;
+    const takesFile = route !== undefined && UPLOAD_ROUTE.test(route);
+    const state: RequestBodyState = { limits: deps.limits, takesFile };
+    setRequestBodyState(request, state);
+    if (route === undefined) return;
+
+    if (BODY_METHODS.has(request.method) && route.startsWith('/v1_1/:cloud/')) {
+      const cloud = (request.params as { cloud?: string }).cloud ?? '';
+      if (UPLOAD_API_ROUTE.test(route) && !(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
+      const authorization = request.headers.authorization;
+      // delete_by_token is authorised by its token alone; its handler never reads Authorization.
+      if (authorization?.toLowerCase().startsWith('basic ') && !route.endsWith('/delete_by_token')) {
+        state.basic = await authenticateBasic(deps.db, authorization, cloud);
+      }
+      if (takesFile && !state.basic) {
+        state.gate = (params) => refuseDoomedUpload(deps.db, params, cloud, Math.floor(Date.now() / 1000));
+      }
+    }
+
+    const encoding = bodyEncoding(request.headers['content-type']);
+    const declared = contentLength(request);
+    if (encoding && declared !== undefined) {
+      const limit = bodyLimit(deps.limits, encoding, { takesFile, basic: state.basic !== undefined });
+      if (declared > limit) throw bodyTooLarge(limit, declared);
+    }
+  });
+
+  // A body left partly unread (refused early, or by a handler that never reads it) must not be read
+  // to its end to keep the connection: close it once the answer is out.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return payload;
+  });
+
+  // A `file` value on disk that no handler took (the request failed first).
+  const discardSpilled = async (request: FastifyRequest) => {
+    await takeSpilledFile(request)?.discard();
+  };
+  app.addHook('onResponse', discardSpilled);
+  app.addHook('onRequestAbort', discardSpilled);
+}
+
+/** The upload routes (upload-route.ts): the only ones whose `file` may be large. */
+const UPLOAD_ROUTE = /^\/v1_1\/:cloud\/:resourceType\/(?::type\/)?upload$/;
+/** Upload API calls that refuse an unknown cloud before anything else. */
+const UPLOAD_API_ROUTE = /^\/v1_1\/:cloud\/:resourceType\/(?:(?::type\/)?upload|explicit|rename|destroy|tags|context|metadata)$/;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function contentLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  if (header === undefined || !/^\d+$/.test(header)) return undefined;
+  return Number(header);
+}
+
+/** Reads a urlencoded or JSON body through `onChunk`, counting its bytes against the body limit. */
+async function readBody(
+  payload: Readable,
+  encoding: BodyEncoding,
+  state: RequestBodyState,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+  scanner?: { abort(): Promise<void> },
+): Promise<void> {
+  const limit = bodyLimit(state.limits, encoding, { takesFile: state.takesFile, basic: state.basic !== undefined });
+  let bytes = 0;
+  try {
+    await consumeStream(payload, (chunk) => {
+      bytes += chunk.length;
+      if (bytes > limit) throw bodyTooLarge(limit);
+      return onChunk(chunk);
+    });
+  } catch (error) {
+    await scanner?.abort();
+    throw error;
+  }
+}

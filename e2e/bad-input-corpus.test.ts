@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '@rendition/testing';
 import { buildRequest, GOOD_ID, loadCorpus, send, verdict, type CorpusCase, type CorpusTarget, type Outcome } from './support/bad-input-corpus.ts';
@@ -63,6 +63,23 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  // CORPUS_RESULTS=<file>: every case's answer, one JSON line each (status, time, error message).
+  const resultsFile = process.env.CORPUS_RESULTS;
+  if (resultsFile) {
+    const lines = [...results].map(([id, { outcome, failure }]) => {
+      const answer = outcome.kind === 'answer' ? outcome.answer : undefined;
+      return JSON.stringify({
+        id,
+        outcome: outcome.kind,
+        ms: outcome.ms,
+        status: answer?.status,
+        error: answer?.headers['x-cld-error'],
+        body: answer && answer.status >= 400 ? answer.body.toString('utf8').slice(0, 300) : undefined,
+        failure,
+      });
+    });
+    writeFileSync(resultsFile, `${lines.join('\n')}\n`);
+  }
   const failed = [...results].filter(([, result]) => result.failure !== undefined);
   if (failed.length > 0) {
     const byCause = new Map<string, string[]>();
@@ -123,7 +140,9 @@ describe('after the corpus', () => {
     const upload = await uploadGood('corpus-good-after');
     expect(upload.status).toBe(200);
     expect(await upload.json()).toMatchObject({ public_id: 'corpus-good-after', width: 576, height: 384, format: 'png' });
-    const original = await fetch(`${cluster.baseUrl}/${cluster.cloud}/image/upload/corpus-good-after.png`, { signal: AbortSignal.timeout(CASE_TIMEOUT_MS) });
+    const original = await fetch(`${cluster.baseUrl}/${cluster.cloud}/image/upload/corpus-good-after.png`, {
+      signal: AbortSignal.timeout(CASE_TIMEOUT_MS),
+    });
     expect(original.status).toBe(200);
     expect(Buffer.from(await original.arrayBuffer()).equals(PNG)).toBe(true);
     const derived = await fetch(`${cluster.baseUrl}/${cluster.cloud}/image/upload/w_64,c_scale/corpus-good-after.jpg`, {

@@ -130,7 +130,7 @@ describe('unreachable remote sources', () => {
         },
         { timeout: 3_000, interval: 100 },
       )
-      .toMatchObject({ status: 'failed', error: { status: 400, message: `Error in loading ${url} - connection refused` } });
+      .toMatchObject({ status: 'failed', error: { http_code: 400, message: `Error in loading ${url} - connection refused` } });
   }, 30_000);
 });
 

@@ -36,7 +36,13 @@ function ihdr(width: number, height: number, bitDepth: number, colorType: number
 /** A PNG whose rows are all zero: `rowBytes` per row after the filter byte, compressed as hard as zlib can. */
 function zeroPng(width: number, height: number, bitDepth: number, colorType: number, rowBytes: number, extra: Buffer[] = []): Buffer {
   const raw = Buffer.alloc(height * (rowBytes + 1));
-  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height, bitDepth, colorType), ...extra, pngChunk('IDAT', deflateSync(raw, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    ihdr(width, height, bitDepth, colorType),
+    ...extra,
+    pngChunk('IDAT', deflateSync(raw, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A PNG header declaring any size, with a token IDAT: the size is all a header check sees. */
@@ -50,7 +56,13 @@ function textChunks(count: number): Buffer[] {
 
 /** A GIF89a with the given logical screen and one image of the given size, whose LZW data stops early. */
 function gif(screenWidth: number, screenHeight: number, frameWidth: number, frameHeight: number, frames = 1): Buffer {
-  const header = Buffer.concat([Buffer.from('GIF89a', 'latin1'), u16le(screenWidth), u16le(screenHeight), Buffer.from([0xf0, 0, 0]), Buffer.from([0, 0, 0, 255, 255, 255])]);
+  const header = Buffer.concat([
+    Buffer.from('GIF89a', 'latin1'),
+    u16le(screenWidth),
+    u16le(screenHeight),
+    Buffer.from([0xf0, 0, 0]),
+    Buffer.from([0, 0, 0, 255, 255, 255]),
+  ]);
   const frame = Buffer.concat([
     Buffer.from([0x2c]),
     u16le(0),
@@ -66,8 +78,34 @@ function gif(screenWidth: number, screenHeight: number, frameWidth: number, fram
 
 /** A baseline JPEG that declares a size in its SOF0 and then ends: no tables, no scan. */
 function declaredJpeg(width: number, height: number): Buffer {
-  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-  return Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from([0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1'), sof, Buffer.from([0xff, 0xd9])]);
+  const sof = Buffer.from([
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    0x03,
+    1,
+    0x22,
+    0,
+    2,
+    0x11,
+    1,
+    3,
+    0x11,
+    1,
+  ]);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    Buffer.from([0xff, 0xe0, 0x00, 0x10]),
+    Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1'),
+    sof,
+    Buffer.from([0xff, 0xd9]),
+  ]);
 }
 
 function riff(fourcc: string, chunks: Buffer[]): Buffer {
@@ -148,8 +186,14 @@ const GENERATORS: Record<string, () => Buffer> = {
   'png-bomb-rgba-6000x6000': () => zeroPng(6000, 6000, 8, 6, 24_000),
   'png-bomb-1bit-20000x20000': () => zeroPng(20_000, 20_000, 1, 0, 2500),
   'png-10000-text-chunks': () => zeroPng(16, 16, 8, 0, 16, textChunks(10_000)),
-  'png-ztxt-bomb': () => zeroPng(16, 16, 8, 0, 16, [pngChunk('zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), deflateSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 })]))]),
-  'png-iccp-bomb': () => zeroPng(16, 16, 8, 2, 48, [pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(Buffer.alloc(32 * 1024 * 1024), { level: 9 })]))]),
+  'png-ztxt-bomb': () =>
+    zeroPng(16, 16, 8, 0, 16, [
+      pngChunk('zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), deflateSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 })])),
+    ]),
+  'png-iccp-bomb': () =>
+    zeroPng(16, 16, 8, 2, 48, [
+      pngChunk('iCCP', Buffer.concat([Buffer.from('icc\0\0', 'latin1'), deflateSync(Buffer.alloc(32 * 1024 * 1024), { level: 9 })])),
+    ]),
   'png-bad-ihdr-crc': () => {
     const bytes = Buffer.from(TINY_PNG);
     bytes[29] = (bytes[29] ?? 0) ^ 0xff;

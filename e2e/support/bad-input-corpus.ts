@@ -123,9 +123,12 @@ export const GOOD_ID = 'corpus-good';
 
 const TINY_PNG_URI = `data:image/png;base64,${TINY_PNG.toString('base64')}`;
 
+const PLACEHOLDER = /\{\{(.+?)\}\}/gs;
+
 /**
  * Replaces `{{name}}` placeholders: cloud, api_key, host, basic (an Authorization value; basic_credentials: its base64 alone), good_id,
- * tiny_png_uri (a 1x1 PNG data URI; tiny_png_uri_encoded: the same, percent-encoded), now / now-N /
+ * tiny_png_uri (a 1x1 PNG data URI; tiny_png_uri_encoded: the same, percent-encoded; tiny_png_form_length:
+ * the length of `file=` and that), now / now-N /
  * now+N (unix seconds), repeat:N:text, deep_array:N / deep_object:N (JSON nested N deep), and hex:…
  * (raw bytes, so text can carry what UTF-8 cannot, e.g. invalid sequences).
  */
@@ -141,8 +144,6 @@ export function render(text: string, target: CorpusTarget): Buffer {
   out.push(Buffer.from(text.slice(last), 'utf8'));
   return Buffer.concat(out);
 }
-
-const PLACEHOLDER = /\{\{(.+?)\}\}/gs;
 
 /** Placeholders replaced in a string as a string: lone surrogates and the like survive (into JSON bodies). */
 function renderString(text: string, target: CorpusTarget): string {
@@ -180,6 +181,8 @@ function placeholder(name: string, target: CorpusTarget): string {
       return TINY_PNG_URI;
     case 'tiny_png_uri_encoded':
       return encodeURIComponent(TINY_PNG_URI);
+    case 'tiny_png_form_length':
+      return String(`file=${encodeURIComponent(TINY_PNG_URI)}`.length);
     case 'now':
       return String(now);
     default:
@@ -260,16 +263,19 @@ function buildMultipart(spec: MultipartSpec, target: CorpusTarget, sign: boolean
   }
   const chunks: Buffer[] = [render(spec.preamble ?? '', target)];
   for (const part of parts) {
-    const headers =
-      part.headers ??
-      [
-        `Content-Disposition: form-data${part.name === undefined ? '' : `; name="${part.name}"`}${part.filename === undefined ? '' : `; filename="${part.filename}"`}`,
-        ...(part.type === undefined ? [] : [`Content-Type: ${part.type}`]),
-      ];
+    const headers = part.headers ?? [
+      `Content-Disposition: form-data${part.name === undefined ? '' : `; name="${part.name}"`}${part.filename === undefined ? '' : `; filename="${part.filename}"`}`,
+      ...(part.type === undefined ? [] : [`Content-Type: ${part.type}`]),
+    ];
     chunks.push(Buffer.from(`--${boundary}${eol}`));
     for (const header of headers) chunks.push(render(header, target), Buffer.from(eol));
     chunks.push(Buffer.from(eol));
-    const content = part.content === undefined ? Buffer.alloc(0) : typeof part.content === 'string' ? render(part.content, target) : buildBody(part.content, target, false).bytes;
+    const content =
+      part.content === undefined
+        ? Buffer.alloc(0)
+        : typeof part.content === 'string'
+          ? render(part.content, target)
+          : buildBody(part.content, target, false).bytes;
     chunks.push(content, Buffer.from(eol));
   }
   if (spec.close ?? true) chunks.push(Buffer.from(`--${boundary}--${eol}`));
@@ -310,7 +316,8 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-export type Outcome = { kind: 'answer'; answer: HttpAnswer; ms: number } | { kind: 'timeout'; ms: number } | { kind: 'no-answer'; error: string; ms: number };
+export type Outcome =
+  { kind: 'answer'; answer: HttpAnswer; ms: number } | { kind: 'timeout'; ms: number } | { kind: 'no-answer'; error: string; ms: number };
 
 /** Parses one HTTP/1.1 response from the start of `data`; undefined while it is incomplete. 1xx answers are skipped. */
 export function parseAnswer(data: Buffer, method: string, ended: boolean): HttpAnswer | undefined {

@@ -113,8 +113,9 @@ export async function startClusterProcess(env: Record<string, string> = {}): Pro
   };
 
   const deadline = Date.now() + 60_000;
-  let match: RegExpExecArray | null = null;
-  while (!(match = /CLOUDINARY_URL=cloudinary:\/\/(\d+):([\w-]+)@(\w+)\?upload_prefix=(\S+)/.exec(stdout))) {
+  const announced = /CLOUDINARY_URL=cloudinary:\/\/(\d+):([\w-]+)@(\w+)\?upload_prefix=(\S+)/;
+  let match = announced.exec(stdout);
+  while (!match) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       await exit;
@@ -122,6 +123,7 @@ export async function startClusterProcess(env: Record<string, string> = {}): Pro
       throw new Error(`rendition start did not come up (exit ${JSON.stringify(exited)}):\n${stderr}\n${stdout.slice(0, 4000)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
+    match = announced.exec(stdout);
   }
   const [, apiKey = '', apiSecret = '', cloud = 'demo', baseUrl = ''] = match;
   const pid = child.pid ?? -1;

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cloudExists, type CatalogDb } from '@rendition/catalog';
@@ -105,7 +106,10 @@ export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; li
   // A body left partly unread (refused early, or by a handler that never reads it) must not be read
   // to its end to keep the connection: close it once the answer is out.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.raw.complete) reply.header('connection', 'close');
+    if (!request.raw.complete) {
+      reply.header('connection', 'close');
+      lingerBeforeClosing(request.raw.socket);
+    }
     return payload;
   });
 
@@ -115,6 +119,26 @@ export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; li
   };
   app.addHook('onResponse', discardSpilled);
   app.addHook('onRequestAbort', discardSpilled);
+}
+
+/** How long a connection closed on an unread body stays half-open after the answer (see below). */
+const CLOSE_LINGER_MS = 2_000;
+
+/**
+ * Node ends a `Connection: close` answer with socket.destroySoon(): the socket is destroyed as soon
+ * as the answer is written, and closing a socket with unread bytes resets it, which makes a client
+ * still sending its body (fetch) fail before it reads the answer. Instead the write side is closed
+ * at once (the client sees the answer, then the end) and the socket is destroyed a moment later. The
+ * rest of the body is not read meanwhile: once the buffers are full the client simply waits.
+ */
+function lingerBeforeClosing(socket: Socket | null): void {
+  if (!socket || socket.destroyed) return;
+  socket.destroySoon = function destroyAfterLinger(this: Socket) {
+    if (this.writable) this.end();
+    const timer = setTimeout(() => this.destroy(), CLOSE_LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
 }
 
 /** The upload routes (upload-route.ts): the only ones whose `file` may be large. */

@@ -297,12 +297,16 @@ describe('the ingest job on a staged upload', () => {
     expect(await batchRow(job.batchId)).toMatchObject({ status: 'complete', pending_jobs: 0 });
   });
 
-  it('finishes a job whose version was committed before a crash, without storing it again', async () => {
+  it('finishes a job whose version was committed before a crash, without storing it again, and deletes the staged bytes', async () => {
     const job = await acceptedUpload(png);
-    // The first attempt stored and committed, then died before finishing its job.
+    const stagedKey = job.source.kind === 'staged' ? job.source.key : '';
+    // The first attempt stored and committed, then died before it deleted the staged bytes and finished its job.
     const committed = await ingest(deps, job);
+    await services.store.put(stagedKey, png);
     expect(await jobRow(job.jobId)).toMatchObject({ status: 'queued', finished_at: null });
     const { response } = await runIngestJob(deps, job);
+    expect(await services.store.head(stagedKey)).toBeNull();
+    expect(await readdir(services.scratchDir)).toEqual([]);
     expect(response).toMatchObject({ asset_id: committed.asset.assetId, version: committed.asset.version, version_id: committed.asset.versionId });
     expect(await versionRows(job.newAssetId)).toHaveLength(1);
     expect(await jobRow(job.jobId)).toMatchObject({ status: 'completed' });
@@ -373,5 +377,36 @@ describe('the ingest job on a staged upload', () => {
       status: 'failed',
       error: { status: 500, message: 'Internal error while processing the upload: connection reset' },
     });
+  });
+});
+
+describe('the ingest job on a remote source', () => {
+  /** A recorded upload, run as if its source were `url` (the job row's payload is not read by the handler). */
+  async function acceptedRemoteUpload(url: string): Promise<IngestJobV1> {
+    const job = await acceptedUpload(png);
+    if (job.source.kind === 'staged') await services.store.delete(job.source.key);
+    return IngestJobV1Schema.parse({ ...job, source: { kind: 'remote', url } });
+  }
+
+  it('refuses a source it cannot connect to with a 400 on the first attempt, without a retry of the job', async () => {
+    const loopback = createGuardedFetcher({ allow: ['127.0.0.1/32'], timeoutMs: 2_000, maxBytes: 1_000_000, maxRedirects: 0 });
+    try {
+      const { createServer } = await import('node:net');
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+      const url = `http://127.0.0.1:${port}/x.png`;
+      const job = await acceptedRemoteUpload(url);
+      const started = Date.now();
+      const error = await rejection(createIngestHandler({ ...deps, fetcher: loopback }).handle(job, { jobId: job.jobId, attempt: 1 }));
+      expect(error).toBeInstanceOf(RejectedJobError);
+      expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: `Error in loading ${url} - connection refused` });
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 400, message: `Error in loading ${url} - connection refused` } });
+      expect(await readdir(services.scratchDir)).toEqual([]);
+    } finally {
+      await loopback.close();
+    }
   });
 });

@@ -1,19 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createJobQueues } from '@rendition/jobs';
+import { createJobQueues, QueueUnavailableError } from '@rendition/jobs';
+import { startRedisServer, until } from '@rendition/testing';
 
 describe('the producer side without Redis', () => {
   it('fails at once, even for a queue it has never used, instead of waiting for Redis', async () => {
     // Nothing listens on port 1: the connection never becomes ready.
-    const queues = createJobQueues({ redisUrl: 'redis://127.0.0.1:1', prefix: `test-${randomUUID()}` });
+    const queues = createJobQueues({ redisUrl: 'redis://127.0.0.1:1', prefix: `test-${randomUUID()}`, retryAfterSeconds: 9 });
     try {
       const started = Date.now();
-      await expect(queues.isQueued('derive', randomUUID())).rejects.toThrow(/Redis is not connected/);
-      await expect(queues.enqueue('notify', { v: 1, deliveryId: 'msg_abc' }, randomUUID())).rejects.toThrow(/Redis is not connected/);
+      await expect(queues.isQueued('derive', randomUUID())).rejects.toBeInstanceOf(QueueUnavailableError);
+      const error = await queues.enqueue('notify', { v: 1, deliveryId: 'msg_abc' }, randomUUID()).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(QueueUnavailableError);
+      expect(error).toMatchObject({
+        status: 503,
+        expose: true,
+        retryAfterSeconds: 9,
+        message: 'Service unavailable: the job queue cannot be reached, try again shortly',
+        cause: expect.objectContaining({ message: expect.stringMatching(/Redis is not connected/) }),
+      });
+      expect(() => queues.assertAvailable()).toThrow(QueueUnavailableError);
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(queues.isConnected()).toBe(false);
     } finally {
       await queues.close();
+    }
+  });
+
+  it('a payload that does not parse is a bug, not an unavailable queue', async () => {
+    const queues = createJobQueues({ redisUrl: 'redis://127.0.0.1:1', prefix: `test-${randomUUID()}` });
+    try {
+      const error = await queues.enqueue('notify', { v: 2 } as never, randomUUID()).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(QueueUnavailableError);
+    } finally {
+      await queues.close();
+    }
+  });
+});
+
+describe('the producer side with a Redis that does not answer', () => {
+  it('gives up on a command after commandTimeoutMs, with a QueueUnavailableError', async () => {
+    const redis = await startRedisServer();
+    const queues = createJobQueues({ redisUrl: redis.url, prefix: `test-${randomUUID()}`, commandTimeoutMs: 300 });
+    try {
+      await until(() => queues.isConnected(), 5_000, 'the private Redis');
+      expect(await queues.isQueued('notify', randomUUID())).toBe(false);
+      // Connected, and every command stalls: as a paused, overloaded or half-open Redis would.
+      expect(await redis.command('CLIENT', 'PAUSE', '3000', 'ALL')).toBe('OK');
+      const started = Date.now();
+      await expect(queues.enqueue('notify', { v: 1, deliveryId: 'msg_abc' }, randomUUID())).rejects.toBeInstanceOf(QueueUnavailableError);
+      await expect(queues.isQueued('ingest', randomUUID())).rejects.toBeInstanceOf(QueueUnavailableError);
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(queues.isConnected()).toBe(true);
+    } finally {
+      await redis.command('CLIENT', 'UNPAUSE').catch(() => undefined);
+      await queues.close();
+      await redis.close();
     }
   });
 });

@@ -80,6 +80,20 @@ describe('fromJsonBody', () => {
   });
 });
 
+describe('fromJsonBody nesting bound', () => {
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'leaf';
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? { a: value } : [value];
+    return value;
+  };
+
+  it('takes a structured parameter up to 32 levels and refuses a deeper one with a 400, not a stack overflow', () => {
+    expect(fromJsonBody({ regions: nested(32) }).regions).toBe(JSON.stringify(nested(32)));
+    expect(() => fromJsonBody({ regions: nested(33) })).toThrow('Invalid JSON body: parameter regions is nested deeper than 32 levels');
+    expect(() => fromJsonBody({ context: nested(100_000) })).toThrow(ApiError);
+  });
+});
+
 describe('readers', () => {
   const params: RawParams = { s: 'x', empty: '', list: [' a ', '', 'b,c'], csv: ' a, ,b ,', t: 'TRUE', o: '1', f: 'False', z: '0', bad: 'yes' };
 

@@ -43,6 +43,25 @@ function scalarToString(value: unknown): string | undefined {
 }
 
 /**
+ * Deepest nesting a structured JSON parameter may have (access_control, responsive_breakpoints,
+ * context objects: a few levels in practice). Deeper values would overflow the stack of the
+ * recursive JSON.stringify below: a 500 for a client's input.
+ */
+export const MAX_JSON_PARAM_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects/arrays more than `max` levels, measured without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [current, depth] = entry;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * Turns a JSON request body into RawParams so JSON and form requests share one parser downstream.
  * Nulls are dropped like the SDK drops them; lists of scalars stay lists; `context`/`metadata`
  * objects get the SDK's pipe encoding; any other structured value becomes its JSON text, which is
@@ -55,6 +74,9 @@ export function fromJsonBody(body: unknown): RawParams {
   const params = emptyParams();
   for (const [key, value] of Object.entries(body)) {
     if (value === null || value === undefined) continue;
+    if (nestedDeeperThan(value, MAX_JSON_PARAM_DEPTH)) {
+      throw new ApiError(400, `Invalid JSON body: parameter ${quoteValue(key)} is nested deeper than ${MAX_JSON_PARAM_DEPTH} levels`);
+    }
     const scalar = scalarToString(value);
     if (scalar !== undefined) {
       params[key] = scalar;

@@ -186,9 +186,17 @@ describe('parameter limits (hardening item 6)', () => {
     ['1001 tags', { tags: Array.from({ length: 1001 }, (_, i) => `t${i}`) }, 'Too many tags: at most 1000 are allowed, got 1001'],
   ] as Array<[string, RawParams, string]>)('refuses %s with a 400 naming the limit', (_name, params, message) => {
     expect(refusal(() => parseUploadRequest(params, 'image', limits)).message).toContain(message);
-    // The same request typed without limits (the upload route) is refused by checkUploadRequestLimits (intake's acceptUpload).
-    const request = parseUploadRequest(params, 'image');
-    expect(refusal(() => checkUploadRequestLimits(request, limits)).message).toContain(message);
+  });
+
+  it('without limits, parses as before (Cloudinary tag limits, context by shape); checkUploadRequestLimits then applies them', () => {
+    // What the upload route does: intake's acceptUpload checks the typed request against the configuration.
+    const request = parseUploadRequest({ context: `alt=${'x'.repeat(5000)}`, tags: 'a,b,c' }, 'image');
+    expect(request.context.alt).toHaveLength(5000);
+    expect(refusal(() => checkUploadRequestLimits(request, limits)).message).toBe("Invalid context value for key 'alt': longer than 1024 characters");
+    expect(refusal(() => checkUploadRequestLimits(request, { ...limits, contextMaxValueLength: 5000, tagsMaxPerAsset: 2 })).message).toBe(
+      'Too many tags: at most 2 are allowed, got 3',
+    );
+    expect(refusal(() => parseUploadRequest({ tags: 't'.repeat(256) }, 'image')).message).toContain('longer than 255 characters');
   });
 
   it('accepts what is exactly at the limits', () => {

@@ -44,8 +44,6 @@ export const DEFAULT_PARAMETER_LIMITS: Readonly<ParameterLimits> = Object.freeze
   eagerMaxOutputPixels: 200_000_000,
 });
 
-const NO_TAG_LIMITS = { tagMaxLength: Infinity, tagsMaxPerAsset: Infinity };
-
 /**
  * An upload request's parameters, typed and validated; the source (`file`) and the authentication
  * fields are handled elsewhere. Eager, incoming transformation, moderation and raw_convert stay raw
@@ -145,9 +143,9 @@ export function checkUploadRequestLimits(request: Pick<UploadRequest, 'tags' | '
  * Types the parameters of `POST /<resource_type>/upload`. Unknown parameters are ignored, as
  * Cloudinary ignores them. Defaults are Cloudinary's: unique_filename and overwrite true, every
  * other flag false, type `upload`. A route that fixes the type sets `params.type` before calling.
- * With `limits`, tags and context are bounded here too (checkUploadRequestLimits); without, only
- * their shape is checked and the caller applies the configured limits later (intake's acceptUpload
- * does, for every upload).
+ * With `limits`, tags and context are bounded by them (checkUploadRequestLimits). Without, it parses
+ * as it always did: tags within Cloudinary's documented limits (255 characters, 1000 tags), context
+ * only by its shape; intake's acceptUpload then applies the configured limits to every upload.
  */
 export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType, limits?: ParameterLimits): UploadRequest {
   const request: UploadRequest = {
@@ -162,7 +160,7 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
     overwrite: readBoolean(params, 'overwrite', true),
     invalidate: readBoolean(params, 'invalidate', false),
     backup: readBoolean(params, 'backup', false),
-    tags: parseTags(params, 'tags', limits ?? NO_TAG_LIMITS),
+    tags: parseTags(params, 'tags', limits),
     context: parseContext(readString(params, 'context') ?? '', limits),
     metadata: parseContext(readString(params, 'metadata') ?? ''),
     allowedFormats: readAllowedFormats(params),

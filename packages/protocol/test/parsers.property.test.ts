@@ -18,10 +18,14 @@ import { parseUploadRequest } from '../src/upload-request.ts';
 // PROPERTY_RUNS sets the runs per property (npm test: a few hundred); bench/property-fuzz.ts runs the
 // same properties 100,000 times each (PROPERTY_SEED replays a run).
 
-/** One property, built fresh for each run (fast-check properties keep no state, but hooks could). */
+/** A property under a name, checked with any run count (the tests: a few hundred; the fuzz script: 100,000). */
 export interface NamedProperty {
   name: string;
-  property: () => fc.IPropertyWithHooks<never> | fc.IProperty<never>;
+  check(parameters: { numRuns: number; seed?: number }): fc.RunDetails<unknown>;
+}
+
+function named<Ts extends [unknown, ...unknown[]]>(name: string, build: () => fc.IPropertyWithHooks<Ts>): NamedProperty {
+  return { name, check: (parameters) => fc.check(build(), parameters) as unknown as fc.RunDetails<unknown> };
 }
 
 /** A single parser call longer than this counts as a hang (catastrophic regexes, quadratic loops). */
@@ -39,7 +43,7 @@ export function returnsOrRefuses<T>(what: string, run: () => T): { value: T } | 
       throw new Error(`${what} threw ${name} instead of an ApiError`, { cause: error });
     }
     if (error.status < 400 || error.status > 499 || error.message === '') {
-      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`);
+      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`, { cause: error });
     }
     outcome = { refused: error };
   }
@@ -161,7 +165,9 @@ export const longText = fc.oneof(
   { weight: 4, arbitrary: hostileText },
   {
     weight: 1,
-    arbitrary: fc.tuple(hostileText, fc.integer({ min: 1, max: 5000 }), hostileText).map(([unit, times, tail]) => unit.repeat(times).slice(0, 20_000) + tail),
+    arbitrary: fc
+      .tuple(hostileText, fc.integer({ min: 1, max: 5000 }), hostileText)
+      .map(([unit, times, tail]) => unit.repeat(times).slice(0, 20_000) + tail),
   },
 );
 
@@ -302,255 +308,236 @@ const validPublicId = fc
 const transformationText = fc
   .array(
     fc
-      .array(fc.tuple(fc.constantFrom('w', 'h', 'c', 'g', 'e', 'q', 'a', 'x', 'bo'), fc.stringMatching(/^[a-z0-9:.]{1,8}$/)), { minLength: 1, maxLength: 4 })
+      .array(fc.tuple(fc.constantFrom('w', 'h', 'c', 'g', 'e', 'q', 'a', 'x', 'bo'), fc.stringMatching(/^[a-z0-9:.]{1,8}$/)), {
+        minLength: 1,
+        maxLength: 4,
+      })
       .map((params) => params.map(([key, value]) => `${key}_${value}`).join(',')),
     { minLength: 1, maxLength: 3 },
   )
   .map((components) => components.join('/'));
 
 export const protocolProperties: NamedProperty[] = [
-  {
-    name: 'normalizeParams: any fields → null-prototype RawParams, Object.prototype untouched',
-    property: () =>
-      fc.property(fieldList, (fields) => {
-        const outcome = returnsOrRefuses('normalizeParams', () => normalizeParams(fields));
-        check('value' in outcome && isRawParams(outcome.value), () => 'normalizeParams did not return RawParams');
-        prototypeUntouched();
-      }),
-  },
-  {
-    name: 'fromJsonBody: any JSON value → RawParams or ApiError',
-    property: () =>
-      fc.property(jsonBody, (body) => {
-        const outcome = returnsOrRefuses('fromJsonBody', () => fromJsonBody(body));
-        if ('value' in outcome) check(isRawParams(outcome.value), () => 'fromJsonBody returned something other than RawParams');
-        prototypeUntouched();
-      }),
-  },
-  {
-    name: 'readString / readBoolean / readList: any params and name → value or ApiError',
-    property: () =>
-      fc.property(rawParams, paramName, fc.boolean(), (params, name, fallback) => {
-        returnsOrRefuses('readString', () => readString(params, name));
-        returnsOrRefuses('readBoolean', () => readBoolean(params, name, fallback));
-        const list = returnsOrRefuses('readList', () => readList(params, name));
-        check('value' in list && list.value.every((item) => item !== '' && item === item.trim()), () => 'readList kept an empty or untrimmed item');
-      }),
-  },
-  {
-    name: 'parseUploadRequest: any params → a typed request or ApiError',
-    property: () =>
-      fc.property(rawParams, fc.constantFrom('image', 'video', 'raw', 'auto'), (params, resourceType) => {
-        const outcome = returnsOrRefuses('parseUploadRequest', () => parseUploadRequest(params, resourceType));
-        if (!('value' in outcome)) return;
-        const request = outcome.value;
-        if (request.publicId !== undefined) returnsOrRefuses('validatePublicId', () => validatePublicId(request.publicId ?? ''));
-        check(request.tags.length <= 1000, () => `${request.tags.length} tags accepted`);
-        check(Object.getPrototypeOf(request.context) === null, () => 'context map has a prototype');
-        prototypeUntouched();
-      }),
-  },
-  {
-    name: 'parseContext: any text → a null-prototype map without empty keys',
-    property: () =>
-      fc.property(longText, (text) => {
-        const outcome = returnsOrRefuses('parseContext', () => parseContext(text));
-        check('value' in outcome, () => 'parseContext refused');
-        if ('value' in outcome) {
-          check(Object.getPrototypeOf(outcome.value) === null, () => 'context map has a prototype');
-          check(!Object.keys(outcome.value).includes(''), () => 'context map has an empty key');
-        }
-        prototypeUntouched();
-      }),
-  },
-  {
-    name: 'context round trip: parseContext(encodeContext(map)) equals map',
-    property: () =>
-      fc.property(
-        // Keys are not escaped by the SDK's encoding, so they must not hold `=`, `|` or `\`, nor open a JSON
-        // object. A value ending in `\` followed by another pair reads as an escaped `|`: the wire format
-        // cannot carry it (the SDK has the same ambiguity), so such values are left out.
-        fc.dictionary(
-          hostileText.filter((key) => key !== '' && !/[=|\\]/.test(key) && !key.trimStart().startsWith('{')),
-          hostileText.filter((value) => !value.endsWith('\\')),
-          { maxKeys: 8 },
-        ),
-        (map) => {
-          const encoded = encodeContext(map);
-          const outcome = returnsOrRefuses('parseContext', () => parseContext(encoded));
-          check('value' in outcome && isDeepStrictEqual({ ...outcome.value }, { ...map }), () => `encoded as ${JSON.stringify(encoded)}`);
-        },
+  named('normalizeParams: any fields → null-prototype RawParams, Object.prototype untouched', () =>
+    fc.property(fieldList, (fields) => {
+      const outcome = returnsOrRefuses('normalizeParams', () => normalizeParams(fields));
+      check('value' in outcome && isRawParams(outcome.value), () => 'normalizeParams did not return RawParams');
+      prototypeUntouched();
+    }),
+  ),
+  named('fromJsonBody: any JSON value → RawParams or ApiError', () =>
+    fc.property(jsonBody, (body) => {
+      const outcome = returnsOrRefuses('fromJsonBody', () => fromJsonBody(body));
+      if ('value' in outcome) check(isRawParams(outcome.value), () => 'fromJsonBody returned something other than RawParams');
+      prototypeUntouched();
+    }),
+  ),
+  named('readString / readBoolean / readList: any params and name → value or ApiError', () =>
+    fc.property(rawParams, paramName, fc.boolean(), (params, name, fallback) => {
+      returnsOrRefuses('readString', () => readString(params, name));
+      returnsOrRefuses('readBoolean', () => readBoolean(params, name, fallback));
+      const list = returnsOrRefuses('readList', () => readList(params, name));
+      check('value' in list && list.value.every((item) => item !== '' && item === item.trim()), () => 'readList kept an empty or untrimmed item');
+    }),
+  ),
+  named('parseUploadRequest: any params → a typed request or ApiError', () =>
+    fc.property(rawParams, fc.constantFrom('image', 'video', 'raw', 'auto'), (params, resourceType) => {
+      const outcome = returnsOrRefuses('parseUploadRequest', () => parseUploadRequest(params, resourceType));
+      if (!('value' in outcome)) return;
+      const request = outcome.value;
+      if (request.publicId !== undefined) returnsOrRefuses('validatePublicId', () => validatePublicId(request.publicId ?? ''));
+      check(request.tags.length <= 1000, () => `${request.tags.length} tags accepted`);
+      check(Object.getPrototypeOf(request.context) === null, () => 'context map has a prototype');
+      prototypeUntouched();
+    }),
+  ),
+  named('parseContext: any text → a null-prototype map without empty keys', () =>
+    fc.property(longText, (text) => {
+      const outcome = returnsOrRefuses('parseContext', () => parseContext(text));
+      check('value' in outcome, () => 'parseContext refused');
+      if ('value' in outcome) {
+        check(Object.getPrototypeOf(outcome.value) === null, () => 'context map has a prototype');
+        check(!Object.keys(outcome.value).includes(''), () => 'context map has an empty key');
+      }
+      prototypeUntouched();
+    }),
+  ),
+  named('context round trip: parseContext(encodeContext(map)) equals map', () =>
+    fc.property(
+      // Keys are not escaped by the SDK's encoding, so they must not hold `=`, `|` or `\`, nor open a JSON
+      // object. A value ending in `\` followed by another pair reads as an escaped `|`: the wire format
+      // cannot carry it (the SDK has the same ambiguity), so such values are left out.
+      fc.dictionary(
+        hostileText.filter((key) => key !== '' && !/[=|\\]/.test(key) && !key.trimStart().startsWith('{')),
+        hostileText.filter((value) => !value.endsWith('\\')),
+        { maxKeys: 8 },
       ),
-  },
-  {
-    name: 'parseTags: any params → unique, trimmed, bounded tags or ApiError',
-    property: () =>
-      fc.property(rawParams, fc.constantFrom('tags', 'tag'), (params, name) => {
-        const outcome = returnsOrRefuses('parseTags', () => parseTags(params, name));
-        if (!('value' in outcome)) return;
-        const tags = outcome.value;
-        check(new Set(tags).size === tags.length, () => 'duplicate tags');
-        check(
-          tags.every((tag) => tag !== '' && tag === tag.trim() && [...tag].length <= MAX_TAG_LENGTH),
-          () => 'an empty, untrimmed or over-long tag was accepted',
-        );
-      }),
-  },
-  {
-    name: 'validatePublicId / normalizeFolder: any text → the id (valid again) or ApiError',
-    property: () =>
-      fc.property(longText, (text) => {
-        const id = returnsOrRefuses('validatePublicId', () => validatePublicId(text));
-        if ('value' in id) check(id.value === text, () => 'validatePublicId changed the id');
-        const folder = returnsOrRefuses('normalizeFolder', () => normalizeFolder(text));
-        if ('value' in folder && folder.value !== undefined) {
-          const again = returnsOrRefuses('validatePublicId(folder)', () => validatePublicId(folder.value ?? ''));
-          check('value' in again, () => `folder ${JSON.stringify(folder.value)} is not a valid public_id path`);
+      (map) => {
+        const encoded = encodeContext(map);
+        const outcome = returnsOrRefuses('parseContext', () => parseContext(encoded));
+        check('value' in outcome && isDeepStrictEqual({ ...outcome.value }, { ...map }), () => `encoded as ${JSON.stringify(encoded)}`);
+      },
+    ),
+  ),
+  named('parseTags: any params → unique, trimmed, bounded tags or ApiError', () =>
+    fc.property(rawParams, fc.constantFrom('tags', 'tag'), (params, name) => {
+      const outcome = returnsOrRefuses('parseTags', () => parseTags(params, name));
+      if (!('value' in outcome)) return;
+      const tags = outcome.value;
+      check(new Set(tags).size === tags.length, () => 'duplicate tags');
+      check(
+        tags.every((tag) => tag !== '' && tag === tag.trim() && [...tag].length <= MAX_TAG_LENGTH),
+        () => 'an empty, untrimmed or over-long tag was accepted',
+      );
+    }),
+  ),
+  named('validatePublicId / normalizeFolder: any text → the id (valid again) or ApiError', () =>
+    fc.property(longText, (text) => {
+      const id = returnsOrRefuses('validatePublicId', () => validatePublicId(text));
+      if ('value' in id) check(id.value === text, () => 'validatePublicId changed the id');
+      const folder = returnsOrRefuses('normalizeFolder', () => normalizeFolder(text));
+      if ('value' in folder && folder.value !== undefined) {
+        const again = returnsOrRefuses('validatePublicId(folder)', () => validatePublicId(folder.value ?? ''));
+        check('value' in again, () => `folder ${JSON.stringify(folder.value)} is not a valid public_id path`);
+      }
+    }),
+  ),
+  named('publicIdFromFilename: any file name → a public_id validatePublicId accepts', () =>
+    fc.property(longText, fc.boolean(), (filename, unique) => {
+      const outcome = returnsOrRefuses('publicIdFromFilename', () => publicIdFromFilename(filename, { unique }));
+      check('value' in outcome, () => 'publicIdFromFilename refused');
+      if ('value' in outcome) {
+        const valid = returnsOrRefuses('validatePublicId', () => validatePublicId(outcome.value));
+        check('value' in valid, () => `derived ${JSON.stringify(outcome.value)}, which validatePublicId refuses`);
+      }
+    }),
+  ),
+  named('composePublicId: valid parts → an id, refused only for length', () =>
+    fc.property(fc.option(validPublicId), fc.option(validPublicId), validPublicId, (folder, prefix, id) => {
+      const composed = returnsOrRefuses('composePublicId', () =>
+        composePublicId({ folder: folder ?? undefined, publicIdPrefix: prefix ?? undefined, id }),
+      );
+      if (!('value' in composed)) throw new Error('composePublicId refused');
+      const valid = returnsOrRefuses('validatePublicId', () => validatePublicId(composed.value));
+      if ('refused' in valid) check(/longer than/.test(valid.refused.message), () => `composed id refused: ${valid.refused.message}`);
+    }),
+  ),
+  named('stringToSign: any params → text independent of field order, without unsigned keys or empty values', () =>
+    fc.property(rawParams, fc.constantFrom(1 as const, 2 as const), fc.integer(), (params, version, seed) => {
+      const entries = Object.entries(params);
+      const shuffled = entries.map((entry, index) => ({ entry, key: (index * 7919 + seed) % (entries.length + 1) }));
+      shuffled.sort((a, b) => a.key - b.key);
+      const reordered = Object.assign(Object.create(null) as RawParams, Object.fromEntries(shuffled.map(({ entry }) => entry)));
+      const text = returnsOrRefuses('stringToSign', () => stringToSign(params, version));
+      const again = returnsOrRefuses('stringToSign', () => stringToSign(reordered, version));
+      check('value' in text && 'value' in again && text.value === again.value, () => 'the string to sign depends on field order');
+      const signable = Object.create(null) as RawParams;
+      for (const [key, value] of entries) {
+        if (['file', 'api_key', 'signature', 'cloud_name', 'resource_type'].includes(key)) continue;
+        if ((Array.isArray(value) ? value.join(',') : value) !== '') signable[key] = value;
+      }
+      const trimmed = returnsOrRefuses('stringToSign', () => stringToSign(signable, version));
+      check('value' in text && 'value' in trimmed && text.value === trimmed.value, () => 'unsigned keys or empty values changed the string to sign');
+    }),
+  ),
+  named('signatures: a version 2 signature (or a version 1 one where the texts agree) verifies; other signature text is refused without throwing', () =>
+    fc.property(
+      rawParams,
+      fc.string({ minLength: 1, maxLength: 40 }),
+      fc.constantFrom('sha1' as const, 'sha256' as const),
+      fc.constantFrom(1 as const, 2 as const),
+      fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), fc.stringMatching(/^[0-9a-fA-F]{40}$|^[0-9a-f]{64}$/)),
+      (params, secret, algorithm, version, forged) => {
+        const signature = returnsOrRefuses('signParams', () => signParams(params, secret, { algorithm, version }));
+        if (!('value' in signature)) throw new Error('signParams refused');
+        const verdict = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value, secret));
+        const upper = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value.toUpperCase(), secret));
+        // Must verify: a version 2 signature, or a version 1 one whose text is the version 2 text (no `&`).
+        // Not asserted either way: version 1 signatures over `&`, and keys holding `=` (both ambiguous).
+        const unambiguous = !Object.keys(params).some((key) => key.includes('='));
+        if (unambiguous && (version === 2 || stringToSign(params, 1) === stringToSign(params, 2))) {
+          check('value' in verdict && verdict.value.ok, () => 'a correct signature was refused');
+          check('value' in upper && upper.value.ok, () => 'an upper-case hex signature was refused');
         }
-      }),
-  },
-  {
-    name: 'publicIdFromFilename: any file name → a public_id validatePublicId accepts',
-    property: () =>
-      fc.property(longText, fc.boolean(), (filename, unique) => {
-        const outcome = returnsOrRefuses('publicIdFromFilename', () => publicIdFromFilename(filename, { unique }));
-        check('value' in outcome, () => 'publicIdFromFilename refused');
-        if ('value' in outcome) {
-          const valid = returnsOrRefuses('validatePublicId', () => validatePublicId(outcome.value));
-          check('value' in valid, () => `derived ${JSON.stringify(outcome.value)}, which validatePublicId refuses`);
-        }
-      }),
-  },
-  {
-    name: 'composePublicId: valid parts → an id, refused only for length',
-    property: () =>
-      fc.property(fc.option(validPublicId), fc.option(validPublicId), validPublicId, (folder, prefix, id) => {
-        const composed = returnsOrRefuses('composePublicId', () => composePublicId({ folder: folder ?? undefined, publicIdPrefix: prefix ?? undefined, id }));
-        if (!('value' in composed)) throw new Error('composePublicId refused');
-        const valid = returnsOrRefuses('validatePublicId', () => validatePublicId(composed.value));
-        if ('refused' in valid) check(/longer than/.test(valid.refused.message), () => `composed id refused: ${valid.refused.message}`);
-      }),
-  },
-  {
-    name: 'stringToSign: any params → text independent of field order, without unsigned keys or empty values',
-    property: () =>
-      fc.property(rawParams, fc.constantFrom(1 as const, 2 as const), fc.integer(), (params, version, seed) => {
-        const entries = Object.entries(params);
-        const shuffled = entries.map((entry, index) => ({ entry, key: (index * 7919 + seed) % (entries.length + 1) }));
-        shuffled.sort((a, b) => a.key - b.key);
-        const reordered = Object.assign(Object.create(null) as RawParams, Object.fromEntries(shuffled.map(({ entry }) => entry)));
-        const text = returnsOrRefuses('stringToSign', () => stringToSign(params, version));
-        const again = returnsOrRefuses('stringToSign', () => stringToSign(reordered, version));
-        check('value' in text && 'value' in again && text.value === again.value, () => 'the string to sign depends on field order');
-        const signable = Object.create(null) as RawParams;
-        for (const [key, value] of entries) {
-          if (['file', 'api_key', 'signature', 'cloud_name', 'resource_type'].includes(key)) continue;
-          if ((Array.isArray(value) ? value.join(',') : value) !== '') signable[key] = value;
-        }
-        const trimmed = returnsOrRefuses('stringToSign', () => stringToSign(signable, version));
-        check('value' in text && 'value' in trimmed && text.value === trimmed.value, () => 'unsigned keys or empty values changed the string to sign');
-      }),
-  },
-  {
-    name: 'signatures: a version 2 signature (or a version 1 one where the texts agree) verifies; other signature text is refused without throwing',
-    property: () =>
-      fc.property(
-        rawParams,
-        fc.string({ minLength: 1, maxLength: 40 }),
-        fc.constantFrom('sha1' as const, 'sha256' as const),
-        fc.constantFrom(1 as const, 2 as const),
-        fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), fc.stringMatching(/^[0-9a-fA-F]{40}$|^[0-9a-f]{64}$/)),
-        (params, secret, algorithm, version, forged) => {
-          const signature = returnsOrRefuses('signParams', () => signParams(params, secret, { algorithm, version }));
-          if (!('value' in signature)) throw new Error('signParams refused');
-          const verdict = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value, secret));
-          const upper = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value.toUpperCase(), secret));
-          // Must verify: a version 2 signature, or a version 1 one whose text is the version 2 text (no `&`).
-          // Not asserted either way: version 1 signatures over `&`, and keys holding `=` (both ambiguous).
-          const unambiguous = !Object.keys(params).some((key) => key.includes('='));
-          if (unambiguous && (version === 2 || stringToSign(params, 1) === stringToSign(params, 2))) {
-            check('value' in verdict && verdict.value.ok, () => 'a correct signature was refused');
-            check('value' in upper && upper.value.ok, () => 'an upper-case hex signature was refused');
-          }
-          const other = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, forged, secret));
-          if ('value' in other && other.value.ok) check(forged.toLowerCase() === signature.value.toLowerCase(), () => 'a forged signature was accepted');
-        },
-      ),
-  },
-  {
-    name: 'checkRequestTimestamp: any text → unix seconds within the window or ApiError',
-    property: () =>
-      fc.property(fc.oneof(hostileText, fc.integer({ min: -1e6, max: 1e13 }).map(String)), fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }), (text, now) => {
+        const other = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, forged, secret));
+        if ('value' in other && other.value.ok) check(forged.toLowerCase() === signature.value.toLowerCase(), () => 'a forged signature was accepted');
+      },
+    ),
+  ),
+  named('checkRequestTimestamp: any text → unix seconds within the window or ApiError', () =>
+    fc.property(
+      fc.oneof(hostileText, fc.integer({ min: -1e6, max: 1e13 }).map(String)),
+      fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }),
+      (text, now) => {
         const outcome = returnsOrRefuses('checkRequestTimestamp', () => checkRequestTimestamp(text, now));
         if ('value' in outcome) check(Number.isSafeInteger(outcome.value) && Math.abs(outcome.value - now) <= 3600, () => `accepted ${outcome.value}`);
+      },
+    ),
+  ),
+  named('parseDeliveryPath / splitDeliveryFormat: any path → a parsed path or ApiError', () =>
+    fc.property(
+      fc.oneof(
+        longText,
+        fc
+          .array(fc.oneof(hostileText, fc.constantFrom('demo', 'image', 'video', 'raw', 'upload', 'private', 'v1', 's--abcdefgh--', 'w_100,c_fill')), {
+            maxLength: 10,
+          })
+          .map((segments) => `/${segments.join('/')}`),
+      ),
+      fc.option(CLOUD_NAME),
+      (path, cloudName) => {
+        const outcome = returnsOrRefuses('parseDeliveryPath', () => parseDeliveryPath(path, cloudName === null ? {} : { cloudName }));
+        if (!('value' in outcome)) return;
+        const parsed = outcome.value;
+        check(
+          parsed.publicIdWithExt.split('/').every((element) => element !== '' && element !== '.' && element !== '..' && !element.includes('\0')),
+          () => `public_id ${JSON.stringify(parsed.publicIdWithExt)} has a forbidden path element`,
+        );
+        returnsOrRefuses('splitDeliveryFormat', () => splitDeliveryFormat(parsed.publicIdWithExt, parsed.resourceType));
+      },
+    ),
+  ),
+  named('delivery URL round trip: parseDeliveryPath(buildDeliveryUrl(parts)) gives the parts back, and the URL signature verifies', () =>
+    fc.property(
+      fc.record({
+        cloudName: CLOUD_NAME,
+        resourceType: fc.constantFrom(...RESOURCE_TYPES),
+        type: fc.constantFrom(...DELIVERY_TYPES),
+        version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).filter((version) => String(version).length <= 15),
+        publicId: validPublicId,
+        format: fc.option(fc.constantFrom('jpg', 'png', 'webp', 'avif', 'gif')),
+        transformation: fc.option(transformationText),
+        secret: fc.string({ minLength: 1, maxLength: 30 }),
+        long: fc.boolean(),
       }),
-  },
-  {
-    name: 'parseDeliveryPath / splitDeliveryFormat: any path → a parsed path or ApiError',
-    property: () =>
-      fc.property(
-        fc.oneof(
-          longText,
-          fc.array(fc.oneof(hostileText, fc.constantFrom('demo', 'image', 'video', 'raw', 'upload', 'private', 'v1', 's--abcdefgh--', 'w_100,c_fill')), { maxLength: 10 }).map(
-            (segments) => `/${segments.join('/')}`,
-          ),
-        ),
-        fc.option(CLOUD_NAME),
-        (path, cloudName) => {
-          const outcome = returnsOrRefuses('parseDeliveryPath', () => parseDeliveryPath(path, cloudName === null ? {} : { cloudName }));
-          if (!('value' in outcome)) return;
-          const parsed = outcome.value;
-          check(
-            parsed.publicIdWithExt.split('/').every((element) => element !== '' && element !== '.' && element !== '..' && !element.includes('\0')),
-            () => `public_id ${JSON.stringify(parsed.publicIdWithExt)} has a forbidden path element`,
-          );
-          returnsOrRefuses('splitDeliveryFormat', () => splitDeliveryFormat(parsed.publicIdWithExt, parsed.resourceType));
-        },
-      ),
-  },
-  {
-    name: 'delivery URL round trip: parseDeliveryPath(buildDeliveryUrl(parts)) gives the parts back, and the URL signature verifies',
-    property: () =>
-      fc.property(
-        fc.record({
-          cloudName: CLOUD_NAME,
-          resourceType: fc.constantFrom(...RESOURCE_TYPES),
-          type: fc.constantFrom(...DELIVERY_TYPES),
-          version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).filter((version) => String(version).length <= 15),
-          publicId: validPublicId,
-          format: fc.option(fc.constantFrom('jpg', 'png', 'webp', 'avif', 'gif')),
-          transformation: fc.option(transformationText),
-          secret: fc.string({ minLength: 1, maxLength: 30 }),
-          long: fc.boolean(),
-        }),
-        (parts) => {
-          const transformation = parts.transformation ?? undefined;
-          const format = parts.format ?? undefined;
-          const toSign = deliveryStringToSign({ publicId: parts.publicId, format, resourceType: parts.resourceType, transformation });
-          const signature = urlSignature(toSign, parts.secret, { long: parts.long });
-          const url = buildDeliveryUrl({ ...parts, baseUrl: 'http://h', transformation, format, signature });
-          const outcome = returnsOrRefuses('parseDeliveryPath', () => parseDeliveryPath(url.slice('http://h'.length)));
-          if (!('value' in outcome)) throw new Error(`${url} was refused: ${outcome.refused.message}`);
-          const parsed = outcome.value;
-          const expectedId = parts.resourceType === 'raw' || format === undefined ? parts.publicId : `${parts.publicId}.${format}`;
-          check(
-            parsed.cloudName === parts.cloudName &&
-              parsed.resourceType === parts.resourceType &&
-              parsed.type === parts.type &&
-              parsed.version === parts.version &&
-              parsed.transformation === transformation &&
-              parsed.signature === signature &&
-              parsed.publicIdWithExt === expectedId,
-            () => `${url} parsed as ${JSON.stringify(parsed)}`,
-          );
-          check(verifyUrlSignature(parsed.signedPayload, signature, parts.secret), () => `the signature of ${url} does not verify`);
-          if (format !== undefined && parts.resourceType !== 'raw') {
-            const split = splitDeliveryFormat(parsed.publicIdWithExt, parts.resourceType);
-            check(split.publicId === parts.publicId && split.format === format, () => `split as ${JSON.stringify(split)}`);
-          }
-        },
-      ),
-  },
+      (parts) => {
+        const transformation = parts.transformation ?? undefined;
+        const format = parts.format ?? undefined;
+        const toSign = deliveryStringToSign({ publicId: parts.publicId, format, resourceType: parts.resourceType, transformation });
+        const signature = urlSignature(toSign, parts.secret, { long: parts.long });
+        const url = buildDeliveryUrl({ ...parts, baseUrl: 'http://h', transformation, format, signature });
+        const outcome = returnsOrRefuses('parseDeliveryPath', () => parseDeliveryPath(url.slice('http://h'.length)));
+        if (!('value' in outcome)) throw new Error(`${url} was refused: ${outcome.refused.message}`);
+        const parsed = outcome.value;
+        const expectedId = parts.resourceType === 'raw' || format === undefined ? parts.publicId : `${parts.publicId}.${format}`;
+        check(
+          parsed.cloudName === parts.cloudName &&
+            parsed.resourceType === parts.resourceType &&
+            parsed.type === parts.type &&
+            parsed.version === parts.version &&
+            parsed.transformation === transformation &&
+            parsed.signature === signature &&
+            parsed.publicIdWithExt === expectedId,
+          () => `${url} parsed as ${JSON.stringify(parsed)}`,
+        );
+        check(verifyUrlSignature(parsed.signedPayload, signature, parts.secret), () => `the signature of ${url} does not verify`);
+        if (format !== undefined && parts.resourceType !== 'raw') {
+          const split = splitDeliveryFormat(parsed.publicIdWithExt, parts.resourceType);
+          check(split.publicId === parts.publicId && split.format === format, () => `split as ${JSON.stringify(split)}`);
+        }
+      },
+    ),
+  ),
 ];
 
 /** Runs per property: PROPERTY_RUNS, default a few hundred so the whole file stays well under 10 s. */
@@ -562,7 +549,7 @@ export function propertyRuns(fallback: number): number {
 }
 
 /** fast-check settings shared by the tests and the fuzz script: PROPERTY_SEED replays a run. */
-export function propertyParameters(numRuns: number): fc.Parameters<never> {
+export function propertyParameters(numRuns: number): { numRuns: number; seed?: number } {
   const seed = process.env.PROPERTY_SEED;
   return { numRuns, ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }) };
 }
@@ -571,9 +558,10 @@ export function propertyParameters(numRuns: number): fc.Parameters<never> {
 if (process.env.VITEST) {
   describe('protocol parsers under arbitrary input (fast-check)', () => {
     const runs = propertyRuns(250);
-    for (const { name, property } of protocolProperties) {
-      it(name, () => {
-        fc.assert(property(), propertyParameters(runs));
+    for (const property of protocolProperties) {
+      it(property.name, () => {
+        const details = property.check(propertyParameters(runs));
+        if (details.failed) throw new Error(fc.defaultReportMessage(details));
       });
     }
   });

@@ -12,9 +12,14 @@ import type { TransformationPlan } from '../src/plan.ts';
 // PROPERTY_RUNS sets the runs per property (npm test: a few hundred); bench/property-fuzz.ts runs the
 // same properties 100,000 times each (PROPERTY_SEED replays a run).
 
+/** A property under a name, checked with any run count (the tests: a few hundred; the fuzz script: 100,000). */
 export interface NamedProperty {
   name: string;
-  property: () => fc.IPropertyWithHooks<never> | fc.IProperty<never>;
+  check(parameters: { numRuns: number; seed?: number }): fc.RunDetails<unknown>;
+}
+
+function named<Ts extends [unknown, ...unknown[]]>(name: string, build: () => fc.IPropertyWithHooks<Ts>): NamedProperty {
+  return { name, check: (parameters) => fc.check(build(), parameters) as unknown as fc.RunDetails<unknown> };
 }
 
 /** A single parser call longer than this counts as a hang (catastrophic regexes, quadratic loops). */
@@ -32,7 +37,7 @@ export function returnsOrRefuses<T>(what: string, run: () => T): { value: T } | 
       throw new Error(`${what} threw ${name} instead of an ApiError`, { cause: error });
     }
     if (error.status < 400 || error.status > 499 || error.message === '') {
-      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`);
+      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`, { cause: error });
     }
     outcome = { refused: error };
   }
@@ -125,7 +130,21 @@ const KEY_VALUES: Record<string, string[]> = {
     'toString:1',
   ],
   a: ['90', '-90', '360', '-360', '361', '0', '-0', 'exif', 'auto_right', 'auto_left', 'hflip', 'vflip', 'hflip.90', '90.hflip.-0', '.', '90.'],
-  b: ['red', 'RED', 'transparent', 'rgb:fff', 'rgb:FFF', 'rgb:ff0000', 'rgb:ff000080', 'rgb:ff00', 'auto', 'auto:predominant', 'constructor', '__proto__', 'tostring'],
+  b: [
+    'red',
+    'RED',
+    'transparent',
+    'rgb:fff',
+    'rgb:FFF',
+    'rgb:ff0000',
+    'rgb:ff000080',
+    'rgb:ff00',
+    'auto',
+    'auto:predominant',
+    'constructor',
+    '__proto__',
+    'tostring',
+  ],
   bo: ['1px_solid_red', '4px_solid_rgb:fff', '0px_solid_red', '1px_dashed_red', '1px_solid_', '1px_solid_constructor', '1px_solid___proto__'],
   o: ['0', '100', '101', '-1', '50'],
   r: ['0', '20', '-0', 'max', 'MAX', '-1', '9007199254740991'],
@@ -171,7 +190,12 @@ const parameter = fc.oneof(
       .constantFrom(...SUPPORTED_KEYS)
       .chain((key) => fc.oneof(fc.constantFrom(...(KEY_VALUES[key] ?? ['1'])), fc.constantFrom(...COMMON_VALUES)).map((value) => `${key}_${value}`)),
   },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ALL_KEYS), fc.oneof(fc.constantFrom(...COMMON_VALUES), hostileChars)).map(([key, value]) => `${key}_${value}`) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ALL_KEYS), fc.oneof(fc.constantFrom(...COMMON_VALUES), hostileChars))
+      .map(([key, value]) => `${key}_${value}`),
+  },
   { weight: 1, arbitrary: fc.oneof(hostileChars, fc.constantFrom('_', '__', 'w', 'w_', '_100', ',', '/', '|')) },
 );
 
@@ -181,7 +205,10 @@ const component = fc.array(parameter, { minLength: 1, maxLength: 5 }).map((param
 export const transformationText = fc.oneof(
   { weight: 10, arbitrary: fc.array(component, { minLength: 1, maxLength: 4 }).map((components) => components.join('/')) },
   { weight: 1, arbitrary: fc.array(component, { minLength: 1, maxLength: 4 }).map((components) => encodeURIComponent(components.join('/'))) },
-  { weight: 1, arbitrary: fc.tuple(component, fc.integer({ min: 90, max: 120 })).map(([text, count]) => Array.from({ length: count }, () => text).join('/')) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(component, fc.integer({ min: 90, max: 120 })).map(([text, count]) => Array.from({ length: count }, () => text).join('/')),
+  },
   { weight: 1, arbitrary: fc.tuple(component, fc.integer({ min: 1, max: 3000 })).map(([text, count]) => `${text},`.repeat(count)) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
 );
@@ -192,9 +219,9 @@ const suffix = fc.oneof(fc.constant(''), fc.constantFrom('/jpg', '/png', '/webp'
 export const eagerText = fc.oneof(
   {
     weight: 10,
-    arbitrary: fc.array(fc.tuple(fc.oneof(transformationText, fc.constant('')), suffix), { minLength: 1, maxLength: 4 }).map((items) =>
-      items.map(([text, ext]) => `${text}${ext}`).join('|'),
-    ),
+    arbitrary: fc
+      .array(fc.tuple(fc.oneof(transformationText, fc.constant('')), suffix), { minLength: 1, maxLength: 4 })
+      .map((items) => items.map(([text, ext]) => `${text}${ext}`).join('|')),
   },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
 );
@@ -207,10 +234,12 @@ function samePlan(a: TransformationPlan, b: TransformationPlan): boolean {
 function roundTrip(plan: TransformationPlan, source: string): void {
   const canonical = canonicalString(plan);
   const again = returnsOrRefuses('parseTransformation(canonical)', () => parseTransformation(canonical));
-  if (!('value' in again)) throw new Error(`${JSON.stringify(source)} parsed, but its canonical string ${JSON.stringify(canonical)} was refused: ${again.refused.message}`);
+  if (!('value' in again))
+    throw new Error(`${JSON.stringify(source)} parsed, but its canonical string ${JSON.stringify(canonical)} was refused: ${again.refused.message}`);
   check(
     samePlan(again.value, plan),
-    () => `${JSON.stringify(source)} → ${JSON.stringify(canonical)}, whose plan differs:\n${JSON.stringify(plan, signedZero)}\n${JSON.stringify(again.value, signedZero)}`,
+    () =>
+      `${JSON.stringify(source)} → ${JSON.stringify(canonical)}, whose plan differs:\n${JSON.stringify(plan, signedZero)}\n${JSON.stringify(again.value, signedZero)}`,
   );
   check(canonicalString(again.value) === canonical, () => `canonical string not stable: ${canonical} → ${canonicalString(again.value)}`);
 }
@@ -221,37 +250,29 @@ function signedZero(_key: string, value: unknown): unknown {
 }
 
 export const transformProperties: NamedProperty[] = [
-  {
-    name: 'parseTransformation: any text → a plan or ApiError',
-    property: () =>
-      fc.property(fc.oneof(transformationText, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
-        const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
-        if ('value' in outcome) returnsOrRefuses('planHash', () => planHash(outcome.value));
-      }),
-  },
-  {
-    name: 'parseEagerList: any text → items or ApiError',
-    property: () =>
-      fc.property(eagerText, (text) => {
-        returnsOrRefuses('parseEagerList', () => parseEagerList(text));
-      }),
-  },
-  {
-    name: 'canonical round trip: parse(canonical(parse(x))) equals parse(x) for every x that parses',
-    property: () =>
-      fc.property(transformationText, (text) => {
-        const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
-        if ('value' in outcome) roundTrip(outcome.value, text);
-      }),
-  },
-  {
-    name: 'eager round trip: each parsed item plan survives its canonical string',
-    property: () =>
-      fc.property(eagerText, (text) => {
-        const outcome = returnsOrRefuses('parseEagerList', () => parseEagerList(text));
-        if ('value' in outcome) for (const item of outcome.value) roundTrip(item.plan, item.requested);
-      }),
-  },
+  named('parseTransformation: any text → a plan or ApiError', () =>
+    fc.property(fc.oneof(transformationText, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
+      const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
+      if ('value' in outcome) returnsOrRefuses('planHash', () => planHash(outcome.value));
+    }),
+  ),
+  named('parseEagerList: any text → items or ApiError', () =>
+    fc.property(eagerText, (text) => {
+      returnsOrRefuses('parseEagerList', () => parseEagerList(text));
+    }),
+  ),
+  named('canonical round trip: parse(canonical(parse(x))) equals parse(x) for every x that parses', () =>
+    fc.property(transformationText, (text) => {
+      const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
+      if ('value' in outcome) roundTrip(outcome.value, text);
+    }),
+  ),
+  named('eager round trip: each parsed item plan survives its canonical string', () =>
+    fc.property(eagerText, (text) => {
+      const outcome = returnsOrRefuses('parseEagerList', () => parseEagerList(text));
+      if ('value' in outcome) for (const item of outcome.value) roundTrip(item.plan, item.requested);
+    }),
+  ),
 ];
 
 /** Runs per property: PROPERTY_RUNS, default a few hundred so the whole file stays well under 10 s. */
@@ -263,7 +284,7 @@ export function propertyRuns(fallback: number): number {
 }
 
 /** fast-check settings shared by the tests and the fuzz script: PROPERTY_SEED replays a run. */
-export function propertyParameters(numRuns: number): fc.Parameters<never> {
+export function propertyParameters(numRuns: number): { numRuns: number; seed?: number } {
   const seed = process.env.PROPERTY_SEED;
   return { numRuns, ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }) };
 }
@@ -272,9 +293,10 @@ export function propertyParameters(numRuns: number): fc.Parameters<never> {
 if (process.env.VITEST) {
   describe('transformation parser under arbitrary input (fast-check)', () => {
     const runs = propertyRuns(500);
-    for (const { name, property } of transformProperties) {
-      it(name, () => {
-        fc.assert(property(), propertyParameters(runs));
+    for (const property of transformProperties) {
+      it(property.name, () => {
+        const details = property.check(propertyParameters(runs));
+        if (details.failed) throw new Error(fc.defaultReportMessage(details));
       });
     }
   });

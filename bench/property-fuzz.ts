@@ -45,9 +45,13 @@ for (const { suite, properties } of suites) {
       `${suite.padEnd(9)} ${String(details.numRuns).padStart(7)} runs ${seconds.toFixed(1).padStart(6)} s ${String(Math.round(details.numRuns / seconds)).padStart(7)}/s  seed ${String(seed).padStart(11)}  ${verdict}  ${property.name}`,
     );
     if (details.failed) {
-      const report = fc.defaultReportMessage(details) ?? 'failed';
-      failures.push(`${suite}: ${property.name}\n${report}`);
-      console.log(report.split('\n').slice(0, 12).join('\n'));
+      const shown = fc.stringify(details.counterexample);
+      const error = details.errorInstance instanceof Error ? details.errorInstance : undefined;
+      const cause = error?.cause instanceof Error ? ` (${error.cause.constructor.name}: ${error.cause.message})` : '';
+      failures.push(`${suite}: ${property.name}`);
+      console.log(`  counterexample (${shown.length} chars): ${shown.length > 400 ? `${shown.slice(0, 400)}…` : shown}`);
+      console.log(`  error: ${error ? `${error.message}${cause}` : String(details.errorInstance)}`.slice(0, 1000));
+      console.log(`  replay: PROPERTY_SEED=${seed} (path ${details.counterexamplePath ?? '?'})`);
     }
   }
 }

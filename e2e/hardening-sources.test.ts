@@ -74,7 +74,10 @@ describe('unreachable remote sources', () => {
   it('a closed port: 400 "connection refused" at once, one attempt', async () => {
     const url = `http://127.0.0.1:${await freePort()}/x.png`;
     const reply = await upload(url);
-    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: { error: { message: `Error in loading ${url} - connection refused` } } });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 400,
+      body: { error: { message: `Error in loading ${url} - connection refused` } },
+    });
     expect(reply.ms).toBeLessThan(3_000);
     expect(await ingestAttempts(url)).toEqual([1]);
     console.log(`[sources] closed port answered 400 in ${Math.round(reply.ms)} ms`);
@@ -83,7 +86,10 @@ describe('unreachable remote sources', () => {
   it('a host that does not resolve: 400 "host not found" at once, one attempt', async () => {
     const url = 'http://rendition-no-such-host.invalid/x.png';
     const reply = await upload(url);
-    expect({ status: reply.status, body: reply.body }).toEqual({ status: 400, body: { error: { message: `Error in loading ${url} - host not found` } } });
+    expect({ status: reply.status, body: reply.body }).toEqual({
+      status: 400,
+      body: { error: { message: `Error in loading ${url} - host not found` } },
+    });
     expect(reply.ms).toBeLessThan(3_000);
     expect(await ingestAttempts(url)).toEqual([1]);
     console.log(`[sources] unknown host answered 400 in ${Math.round(reply.ms)} ms`);

@@ -74,7 +74,10 @@ export function bodyTooLarge(limit: number, got?: number): ApiError {
 
 /** Cloudinary's wording (reference wave 2 §1.2); the size is unknown when reading stopped at the limit. */
 export function fileTooLarge(maximum: number, got?: number): ApiError {
-  return new ApiError(400, got === undefined ? `File size too large. Maximum is ${maximum}.` : `File size too large. Got ${got}. Maximum is ${maximum}.`);
+  return new ApiError(
+    400,
+    got === undefined ? `File size too large. Maximum is ${maximum}.` : `File size too large. Got ${got}. Maximum is ${maximum}.`,
+  );
 }
 
 export function fieldTooLarge(name: string, limits: BodyLimits): ApiError {

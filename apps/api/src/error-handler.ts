@@ -17,8 +17,9 @@ export function installErrorHandling(app: FastifyInstance, limits: ErrorHandling
   const retryAfterSeconds = limits.unavailableRetryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     const apiError = toApiError(error, limits);
-    if (apiError.status >= 500 && apiError.status !== 503) request.log.error({ err: error }, 'request failed');
-    else if (apiError.status === 503) request.log.warn({ err: error }, 'request refused: a dependency is unavailable');
+    // A 503 is a dependency that is away (Redis), answered on purpose: not an error of ours.
+    if (apiError.status === 503) request.log.warn({ err: error }, 'request refused: a dependency is unavailable');
+    else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
     sendError(reply, apiError, retryAfterSeconds);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -41,7 +42,11 @@ function answerWhileClosing(app: FastifyInstance, retryAfterSeconds: number): vo
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;
     reply.header('connection', 'close');
-    return sendError(reply, new ApiError(503, 'Service unavailable: the server is shutting down, try again shortly', { expose: true }), retryAfterSeconds);
+    return sendError(
+      reply,
+      new ApiError(503, 'Service unavailable: the server is shutting down, try again shortly', { expose: true }),
+      retryAfterSeconds,
+    );
   });
 }
 

@@ -450,7 +450,8 @@ export class JsonUploadScanner {
     if (AUTH_MEMBERS.has(this.#keyName)) {
       try {
         const parsed: unknown = JSON.parse(value);
-        if (typeof parsed === 'string' || typeof parsed === 'number' || typeof parsed === 'boolean') this.#authPairs.push([this.#keyName, String(parsed)]);
+        if (typeof parsed === 'string' || typeof parsed === 'number' || typeof parsed === 'boolean')
+          this.#authPairs.push([this.#keyName, String(parsed)]);
       } catch {
         throw new ApiError(400, INVALID_JSON);
       }

@@ -1,4 +1,4 @@
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
@@ -83,29 +83,42 @@ async function readMultipart(request: FastifyRequest, store: BlobStore, state: R
 
   // Every part is handed over as a stream (isPartAFile), text fields too: @fastify/busboy would
   // otherwise buffer a text field whole before the first check could run.
-  const parts = request
-    .parts({
-      isPartAFile: () => true,
-      limits: {
-        parts: MAX_PARTS,
-        files: MAX_PARTS,
-        fieldNameSize: MAX_FIELD_NAME_BYTES,
-        headerPairs: 16,
-        headerSize: MAX_PART_HEADER_BYTES,
-        // Counted below, per kind of part; this only keeps busboy from truncating first.
-        fileSize: Math.max(limits.maxUploadBytes, fileTextLimit(limits)) + 1,
-      },
-      throwFileSizeLimit: false,
-    } as Parameters<FastifyRequest['parts']>[0])
-    [Symbol.asyncIterator]();
+  const iterable = request.parts({
+    isPartAFile: () => true,
+    limits: {
+      parts: MAX_PARTS,
+      files: MAX_PARTS,
+      fieldNameSize: MAX_FIELD_NAME_BYTES,
+      headerPairs: 16,
+      headerSize: MAX_PART_HEADER_BYTES,
+      // Counted below, per kind of part. Busboy must never truncate: past its limit it would read
+      // and drop the rest of the part at full speed instead of holding the client back.
+      fileSize: Number.MAX_SAFE_INTEGER,
+    },
+    throwFileSizeLimit: false,
+  });
+  const parts = iterable[Symbol.asyncIterator]();
   // The first next() pipes the request into busboy; count what it reads from there on.
   let next = parts.next();
   const abort = abortSignal();
   const limit = bodyLimit(limits, 'multipart', { takesFile, basic: state.basic !== undefined });
   let received = 0;
+  // Stops reading the body: nothing more reaches busboy, and the answer goes out with Connection: close.
+  // The counter goes first: a 'data' listener left on an unpiped request would set it flowing again.
+  const stopReading = () => {
+    request.raw.off('data', onData);
+    request.raw.unpipe();
+    request.raw.pause();
+  };
   const onData = (chunk: Buffer) => {
     received += chunk.length;
-    if (received > limit) abort.fail(bodyTooLarge(limit));
+    if (received > limit) {
+      stopReading();
+      abort.fail(bodyTooLarge(limit));
+    } else if (request.raw.listenerCount('data') === 1) {
+      // busboy let go of the request (a part failed): this counter must not be what keeps it flowing.
+      stopReading();
+    }
   };
   request.raw.on('data', onData);
 
@@ -147,9 +160,8 @@ async function readMultipart(request: FastifyRequest, store: BlobStore, state: R
     }
   } catch (error) {
     // Stop reading: busboy gets no more of the body, and the answer goes out with Connection: close.
+    stopReading();
     if (current && !current.file.destroyed) current.file.destroy();
-    request.raw.unpipe();
-    request.raw.pause();
     await fileWriter?.abort();
     await fileText?.discard();
     await staged?.discard();
@@ -185,9 +197,14 @@ async function readPart(part: MultipartFile, onChunk: (chunk: Buffer) => void | 
 
 /** The file part into staging, counted against MAX_UPLOAD_BYTES as it streams. */
 async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimits): Promise<StagedFile> {
+  const source = part.file;
+  // busboy runs ahead of its reader: the part may have broken off (a body cut short) already.
+  if (source.destroyed) throw multipartError(source.errored ?? new Error('Unexpected end of multipart data'));
   let bytes = 0;
   let refused: ApiError | undefined;
-  let broken: unknown;
+  // Which side failed first: the part (a body error, 400) or staging (ours, 500).
+  let firstFailure: 'part' | 'staging' | undefined;
+  let partError: unknown;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       bytes += chunk.length;
@@ -199,17 +216,22 @@ async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimi
       callback(null, chunk);
     },
   });
-  part.file.on('error', (error) => {
-    broken = error;
-    counter.destroy(multipartError(error) as Error);
+  source.once('error', (error) => {
+    firstFailure ??= 'part';
+    partError = error;
   });
-  part.file.pipe(counter);
+  source.once('close', () => {
+    if (!source.readableEnded) firstFailure ??= 'part';
+  });
+  counter.once('close', () => {
+    if (!counter.writableFinished) firstFailure ??= 'staging';
+  });
+  pipeline(source, counter, () => {});
   try {
     return await stageFile({ store }, counter, part.filename || undefined);
   } catch (error) {
-    part.file.unpipe(counter);
     if (refused) throw refused;
-    if (broken !== undefined) throw multipartError(broken);
+    if (firstFailure === 'part') throw multipartError(partError ?? new Error('Unexpected end of multipart data'));
     throw error;
   }
 }

@@ -10,6 +10,9 @@ export const BODY_ENDED_EARLY = 'The request body ended before it was complete';
  * (the server then closes the connection instead of reading the rest).
  */
 export function consumeStream(stream: Readable, onChunk: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  // A part stream may have been ended or broken before its reader came (busboy runs ahead).
+  if (stream.readableEnded) return Promise.resolve();
+  if (stream.destroyed) return Promise.reject((stream.errored as Error | null) ?? new ApiError(400, BODY_ENDED_EARLY));
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let busy = false;

@@ -13,7 +13,10 @@ const apps: FastifyInstance[] = [];
 async function server(options: { return503OnClosing?: boolean; retryAfter?: number } = {}): Promise<{ app: FastifyInstance; port: number }> {
   const app = Fastify(options.return503OnClosing === undefined ? {} : { return503OnClosing: options.return503OnClosing });
   apps.push(app);
-  installErrorHandling(app, { maxUploadBytes: 1_000, ...(options.retryAfter === undefined ? {} : { unavailableRetryAfterSeconds: options.retryAfter }) });
+  installErrorHandling(app, {
+    maxUploadBytes: 1_000,
+    ...(options.retryAfter === undefined ? {} : { unavailableRetryAfterSeconds: options.retryAfter }),
+  });
   app.get('/queue', async () => {
     throw new QueueUnavailableError({ retryAfterSeconds: 11 });
   });
@@ -64,25 +67,40 @@ describe('503 answers', () => {
   });
 });
 
-/** Two pipelined requests on one connection; the server starts closing while the first is in flight. */
-async function pipelinedAcrossClose(app: FastifyInstance, port: number): Promise<string[]> {
+/**
+ * A keep-alive connection busy when the server starts closing: its first request is answered, and the
+ * next one sent on it arrives while the server closes. Returns the two raw responses.
+ */
+async function nextRequestWhileClosing(app: FastifyInstance, port: number): Promise<[string, string]> {
   const socket = connect({ host: '127.0.0.1', port });
   let raw = '';
   socket.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n');
+  socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((resolve) => setTimeout(resolve, 100));
   const closing = app.close();
-  await closed;
+  await until(() => raw.endsWith('{"slow":true}'));
+  const first = raw;
+  raw = '';
+  socket.write('GET /ok HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => /\r\n\r\n\{.*\}$/s.test(raw));
+  socket.destroy();
   await closing;
-  return raw.split(/(?=HTTP\/1\.1 \d{3} )/);
+  return [first, raw];
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a response');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 describe('while the server closes', () => {
   it("answers 503 in Cloudinary's shape, with Retry-After and Connection: close (return503OnClosing off)", async () => {
     const { app, port } = await server({ return503OnClosing: false, retryAfter: 3 });
-    const [first = '', second = ''] = await pipelinedAcrossClose(app, port);
+    const [first, second] = await nextRequestWhileClosing(app, port);
     expect(first).toMatch(/^HTTP\/1\.1 200 /);
     const [head = '', body = ''] = second.split('\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 503 /);
@@ -94,7 +112,7 @@ describe('while the server closes', () => {
 
   it("is Fastify's own body while return503OnClosing is on (Fastify's default): api-server.ts must turn it off", async () => {
     const { app, port } = await server();
-    const [, second = ''] = await pipelinedAcrossClose(app, port);
+    const [, second] = await nextRequestWhileClosing(app, port);
     expect(JSON.parse(second.split('\r\n\r\n')[1] ?? '')).toEqual({ error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 });
   });
 });

@@ -149,7 +149,8 @@ export const ENV_VARIABLES = {
   },
   REMOTE_FETCH_RETRY_DELAY_MS: {
     schema: z.coerce.number().int().min(0).default(500),
-    description: 'Wait before another attempt at a remote source when the server sent no Retry-After (a Retry-After is honoured when it fits the time left).',
+    description:
+      'Wait before another attempt at a remote source when the server sent no Retry-After (a Retry-After is honoured when it fits the time left).',
   },
   REMOTE_FETCH_CA_FILE: {
     schema: z.string().min(1).optional(),

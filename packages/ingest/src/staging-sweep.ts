@@ -21,7 +21,10 @@ export interface StagingSweepResult {
  * queue keeps its bytes however long it waits; the age only covers the moments between staging and
  * recording, so it must exceed the longest upload request.
  */
-export async function sweepStagedUploads(deps: { db: CatalogDb; store: BlobStore }, options: { maxAgeMs: number; now?: number }): Promise<StagingSweepResult> {
+export async function sweepStagedUploads(
+  deps: { db: CatalogDb; store: BlobStore },
+  options: { maxAgeMs: number; now?: number },
+): Promise<StagingSweepResult> {
   const now = options.now ?? Date.now();
   const stale: string[] = [];
   let kept = 0;

@@ -403,7 +403,10 @@ describe('the ingest job on a remote source', () => {
       expect(error).toBeInstanceOf(RejectedJobError);
       expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: `Error in loading ${url} - connection refused` });
       expect(Date.now() - started).toBeLessThan(1_000);
-      expect(await jobRow(job.jobId)).toMatchObject({ status: 'failed', error: { status: 400, message: `Error in loading ${url} - connection refused` } });
+      expect(await jobRow(job.jobId)).toMatchObject({
+        status: 'failed',
+        error: { status: 400, message: `Error in loading ${url} - connection refused` },
+      });
       expect(await readdir(services.scratchDir)).toEqual([]);
     } finally {
       await loopback.close();

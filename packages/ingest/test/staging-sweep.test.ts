@@ -27,7 +27,15 @@ async function staged(): Promise<string> {
 async function queuedIngest(key: string): Promise<string> {
   const jobId = randomUUID();
   const batchId = newBatchId();
-  const payload = { v: 1, jobId, batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, source: { kind: 'staged', key }, newAssetId: hex32() };
+  const payload = {
+    v: 1,
+    jobId,
+    batchId,
+    cloudName: 'demo',
+    apiKey: services.credentials.apiKey,
+    source: { kind: 'staged', key },
+    newAssetId: hex32(),
+  };
   await createBatchWithJobs(services.db, { batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, kind: 'upload', notificationUrls: [] }, [
     { id: jobId, queue: 'ingest', kind: 'ingest', payload },
   ]);

@@ -21,11 +21,7 @@ export class RemoteFetchError extends Error {
    */
   readonly transient: boolean;
 
-  constructor(
-    code: RemoteFetchErrorCode,
-    message: string,
-    options?: { status?: number; cause?: unknown; reason?: string; transient?: boolean },
-  ) {
+  constructor(code: RemoteFetchErrorCode, message: string, options?: { status?: number; cause?: unknown; reason?: string; transient?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     if (options?.status !== undefined) this.status = options.status;

@@ -158,7 +158,11 @@ describe('fetchWithRetries', () => {
         (response) => readAll(response.body),
       ),
     );
-    expect({ code: error.code, reason: error.reason, transient: error.transient }).toEqual({ code: 'network', reason: 'host not found', transient: false });
+    expect({ code: error.code, reason: error.reason, transient: error.transient }).toEqual({
+      code: 'network',
+      reason: 'host not found',
+      transient: false,
+    });
   });
 
   it('bounds everything by the budget, and reports the budget when it runs out', async () => {

@@ -561,7 +561,7 @@ if (process.env.VITEST) {
     for (const property of protocolProperties) {
       it(property.name, () => {
         const details = property.check(propertyParameters(runs));
-        if (details.failed) throw new Error(fc.defaultReportMessage(details));
+        if (details.failed) throw new Error(fc.defaultReportMessage(details), { cause: details.errorInstance });
       });
     }
   });

@@ -18,7 +18,10 @@ afterEach(async () => {
   await rm(parent, { recursive: true, force: true });
 });
 
-const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64) || 'host';
+const host =
+  hostname()
+    .replace(/[^A-Za-z0-9.-]/g, '-')
+    .slice(0, 64) || 'host';
 
 /** The pid of a process that has ended. */
 function endedPid(): number {

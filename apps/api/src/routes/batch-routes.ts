@@ -20,6 +20,8 @@ export function registerBatchRoutes(app: FastifyInstance, deps: { db: CatalogDb;
   });
   app.post('/v1_1/:cloud/batches/:batchId/notifications/:notificationId/replay', async (request: FastifyRequest<{ Params: BatchPath }>) => {
     const { cloud, batchId } = await authorized(deps.db, request);
+    // A replay is queued at once: without Redis it is refused (503) before the delivery is reopened.
+    deps.queues.assertAvailable();
     return replayNotification(deps, cloud, batchId, request.params.notificationId ?? '');
   });
 }

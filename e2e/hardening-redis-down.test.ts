@@ -261,6 +261,7 @@ describe('Redis that accepts connections but does not answer', () => {
 });
 
 describe('shutdown', () => {
+  // Needs `return503OnClosing: false` in api-server.ts's Fastify options (error-handler.ts answers instead).
   it("a request that arrives while the API closes is answered 503 in Cloudinary's shape", async () => {
     // A keep-alive connection busy with a synchronous upload of a slow source when the API starts
     // closing; the next request on it arrives while the API closes.

@@ -95,7 +95,6 @@ async function readMultipart(request: FastifyRequest, store: BlobStore, state: R
       // and drop the rest of the part at full speed instead of holding the client back.
       fileSize: Number.MAX_SAFE_INTEGER,
     },
-    throwFileSizeLimit: false,
   });
   const parts = iterable[Symbol.asyncIterator]();
   // The first next() pipes the request into busboy; count what it reads from there on.

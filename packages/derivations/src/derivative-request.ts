@@ -42,7 +42,7 @@ export async function planDerivative(
   input: { transformation: string; urlFormat: string | undefined; accept: string | undefined; limits: SizeLimits },
 ): Promise<DerivativeRequest> {
   if (asset.resourceType !== 'image') throw new ApiError(400, `Transformations of ${asset.resourceType} assets are not supported yet`);
-  const parsed = input.transformation === '' ? { components: [] } : parseTransformation(decodeURIComponent(input.transformation));
+  const parsed = input.transformation === '' ? { components: [] } : parseTransformation(input.transformation);
   const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
   assertImagePlan(plan);
   if (asset.width !== null && asset.height !== null) projectPlan(plan, { width: asset.width, height: asset.height }, input.limits);

@@ -80,7 +80,7 @@ export async function resolveEagerSpecs(
 /** The incoming `transformation` of an upload, validated at intake: canonical, named ones expanded. */
 export async function resolveIncomingTransformation(db: CatalogDb, cloudName: string, text: string | undefined): Promise<string | null> {
   if (text === undefined || text.trim() === '') return null;
-  const plan = await expandNamed(parseTransformation(decodeURIComponent(text)), (name) => findNamedTransformation(db, cloudName, name));
+  const plan = await expandNamed(parseTransformation(text), (name) => findNamedTransformation(db, cloudName, name));
   assertImagePlan(plan);
   return canonicalString(plan);
 }

@@ -7,7 +7,14 @@ import { resolveEagerSpecs, resolveIncomingTransformation } from '@rendition/der
 import { ingestJob, QueueUnavailableError, type IngestJobV1, type IngestSource, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { assertFetchableUrl, RemoteFetchError, type AddressPolicy } from '@rendition/net';
-import { ApiError, buildAsyncPendingResponse, checkUploadRequestLimits, type ParameterLimits, type UploadRequest } from '@rendition/protocol';
+import {
+  ApiError,
+  buildAsyncPendingResponse,
+  checkUploadRequestLimits,
+  type ParameterLimits,
+  type UploadRequest,
+  storableText,
+} from '@rendition/protocol';
 import { measureStream } from '@rendition/scratch';
 import { stagingKey, type BlobStore } from '@rendition/storage';
 import { checkedNotificationUrl } from '@rendition/webhooks';
@@ -37,7 +44,8 @@ export async function stageFile(deps: Pick<IntakeDependencies, 'store'>, body: R
   await deps.store.put(key, measured.stream);
   const { bytes, md5 } = measured.result();
   return {
-    source: { kind: 'staged', key, ...(filename ? { filename } : {}), bytes, md5 },
+    // The name is the client's, kept as information: made storable (PostgreSQL refuses NUL) rather than refused.
+    source: { kind: 'staged', key, ...(filename ? { filename: storableText(filename) } : {}), bytes, md5 },
     discard: () => deps.store.delete(key),
   };
 }
@@ -80,7 +88,7 @@ export async function sourceFromFileParameter(deps: IntakeDependencies, value: s
 function filenameOfUrl(url: string): { filename?: string } {
   try {
     const last = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-    return last ? { filename: last } : {};
+    return last ? { filename: storableText(last) } : {};
   } catch {
     return {};
   }

@@ -21,7 +21,17 @@ export {
   validatePublicId,
 } from './public-id.ts';
 export { MAX_ADMIN_PUBLIC_IDS, MAX_BULK_PUBLIC_IDS } from './public-id-lists.ts';
-export { fromJsonBody, invalidParameter, normalizeParams, quoteValue, readBoolean, readList, readString } from './request-params.ts';
+export {
+  assertStorableText,
+  storableText,
+  fromJsonBody,
+  invalidParameter,
+  normalizeParams,
+  quoteValue,
+  readBoolean,
+  readList,
+  readString,
+} from './request-params.ts';
 export type { RawParams } from './request-params.ts';
 export { checkRequestTimestamp, SIGNED_REQUEST_MAX_AGE_SECONDS } from './request-timestamp.ts';
 export {

@@ -101,7 +101,7 @@ function stripExtension(name: string): string {
  * nothing usable left falls back to a random id.
  */
 export function publicIdFromFilename(filename: string, options: { unique: boolean }): string {
-  let name = stripExtension(basename(filename))
+  let name = stripExtension(basename(filename.toWellFormed()))
     // eslint-disable-next-line no-control-regex -- control characters are what is replaced
     .replace(/[?&#\\%<>+\s\u0000-\u001f\u007f-\u009f]/gu, '_');
   const room = MAX_PUBLIC_ID_LENGTH - (options.unique ? UNIQUE_SUFFIX_LENGTH : 0);

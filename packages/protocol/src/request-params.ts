@@ -20,6 +20,7 @@ function emptyParams(): RawParams {
 export function normalizeParams(fields: Array<[name: string, value: string]>): RawParams {
   const params = emptyParams();
   for (const [name, value] of fields) {
+    assertStorableText(name, value);
     if (name.endsWith('[]')) {
       const key = name.slice(0, -2);
       const current = params[key];
@@ -79,19 +80,40 @@ export function fromJsonBody(body: unknown): RawParams {
     }
     const scalar = scalarToString(value);
     if (scalar !== undefined) {
+      assertStorableText(key, scalar);
       params[key] = scalar;
     } else if (Array.isArray(value) && value.every((item) => item === null || scalarToString(item) !== undefined)) {
       params[key] = value.flatMap((item) => {
         const text = scalarToString(item);
+        if (text !== undefined) assertStorableText(key, text);
         return text === undefined ? [] : [text];
       });
     } else if (CONTEXT_ENCODED.has(key) && typeof value === 'object' && !Array.isArray(value)) {
       params[key] = encodeContext(value as Record<string, unknown>);
+      assertStorableText(key, params[key]);
     } else {
       params[key] = JSON.stringify(value);
+      assertStorableText(key, params[key]);
     }
   }
   return params;
+}
+
+/**
+ * A parameter must be text PostgreSQL can store and a URL can carry: no NUL character (text columns
+ * refuse it) and no lone surrogate (neither UTF-8 nor percent-encoding can express one). Refused here,
+ * where every request's parameters enter, so no later step meets them (a 400, never a 500).
+ */
+export function assertStorableText(name: string, value: string): void {
+  const label = quoteValue(name.toWellFormed().replaceAll('\u0000', '\\0'), 64);
+  if (!name.isWellFormed() || name.includes('\u0000')) throw new ApiError(400, `Invalid parameter name ${label}: not storable text`);
+  if (value.includes('\u0000')) throw new ApiError(400, `Invalid value for ${label}: contains a NUL character`);
+  if (!value.isWellFormed()) throw new ApiError(400, `Invalid value for ${label}: not well-formed Unicode`);
+}
+
+/** A client-given name kept as information (a file name): made storable rather than refused. */
+export function storableText(value: string): string {
+  return value.toWellFormed().replaceAll('\u0000', '\uFFFD');
 }
 
 /** Shortens user input quoted back in an error message so a huge field cannot bloat the reply. */

@@ -5,7 +5,7 @@ import { ApiError } from '../src/api-error.ts';
 import { encodeContext, parseContext } from '../src/context.ts';
 import { buildDeliveryUrl, deliveryStringToSign, parseDeliveryPath, splitDeliveryFormat } from '../src/delivery-url.ts';
 import { composePublicId, normalizeFolder, publicIdFromFilename, validatePublicId } from '../src/public-id.ts';
-import { fromJsonBody, normalizeParams, readBoolean, readList, readString, type RawParams } from '../src/request-params.ts';
+import { fromJsonBody, normalizeParams, readBoolean, readList, readString, storableText, type RawParams } from '../src/request-params.ts';
 import { checkRequestTimestamp } from '../src/request-timestamp.ts';
 import { DELIVERY_TYPES, RESOURCE_TYPES } from '../src/resource-types.ts';
 import { signParams, stringToSign, urlSignature, verifyParamsSignature, verifyUrlSignature } from '../src/signature.ts';
@@ -244,7 +244,8 @@ const bulkList = fc
 
 export const rawParams: fc.Arbitrary<RawParams> = fc
   .oneof({ weight: 5, arbitrary: fieldList }, { weight: 1, arbitrary: bulkList })
-  .map((fields) => normalizeParams(fields));
+  // Only storable text gets past normalizeParams (see its own property), so the parsers after it see that.
+  .map((fields) => normalizeParams(fields.map(([name, value]): [string, string] => [storableText(name), storableText(value)])));
 
 /** JSON bodies as a JSON parser hands them over: any value, hostile keys, and deep nesting. */
 function nested(depth: number, leaf: unknown, asObject: boolean): unknown {
@@ -321,7 +322,10 @@ export const protocolProperties: NamedProperty[] = [
   named('normalizeParams: any fields → null-prototype RawParams, Object.prototype untouched', () =>
     fc.property(fieldList, (fields) => {
       const outcome = returnsOrRefuses('normalizeParams', () => normalizeParams(fields));
-      check('value' in outcome && isRawParams(outcome.value), () => 'normalizeParams did not return RawParams');
+      // A NUL or a lone surrogate cannot be stored or carried in a URL: refused (a 400), and only that.
+      const storable = fields.every(([name, value]) => storableText(name) === name && storableText(value) === value);
+      if (storable) check('value' in outcome && isRawParams(outcome.value), () => 'normalizeParams refused storable text');
+      else check('refused' in outcome, () => 'normalizeParams accepted a NUL or a lone surrogate');
       prototypeUntouched();
     }),
   ),

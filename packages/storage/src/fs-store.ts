@@ -97,14 +97,15 @@ export class FsBlobStore implements BlobStore {
   }
 
   async #moveIntoPlace(tmp: string, target: string): Promise<void> {
-    // A concurrent delete() may prune the parent directory between mkdir and rename; try again.
+    // A concurrent delete() may prune a directory on the way while mkdir creates the path (mkdir then
+    // fails with ENOENT), or between mkdir and rename; either way, try again.
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(target), { recursive: true });
       try {
+        await mkdir(dirname(target), { recursive: true });
         await rename(tmp, target);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 5) throw error;
       }
     }
     await this.#syncDirectory(dirname(target));

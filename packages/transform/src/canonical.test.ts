@@ -171,3 +171,16 @@ describe('planHash', () => {
     expect(new Set(hashes).size).toBe(hashes.length);
   });
 });
+
+describe('canonical length', () => {
+  it('refuses a plan whose canonical form outgrows the length limit, so every stored canonical string parses again', () => {
+    // `dpr_1` → `dpr_1.0` and `rgb:fff` → `rgb:ffffff`: the canonical text is longer than the request's.
+    const unit = 'bo_2px_solid_rgb:abc,b_rgb:fff,w_100,a_90/';
+    const text = unit.repeat(97).slice(0, -1);
+    expect(text.length).toBeLessThanOrEqual(4096);
+    const plan = parseTransformation(text);
+    expect(() => canonicalString(plan)).toThrow('Invalid transformation - longer than 4096 characters');
+    const shorter = parseTransformation(unit.repeat(50).slice(0, -1));
+    expect(parseTransformation(canonicalString(shorter))).toEqual(shorter);
+  });
+});

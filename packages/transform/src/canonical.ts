@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EFFECT_RULES, SUPPORTED_KEYS, type SupportedKey } from './parse-parameter.ts';
+import { transformErrors } from './messages.ts';
+import { MAX_TRANSFORMATION_LENGTH } from './parse-transformation.ts';
 import type { Angle, Component, Effect, Flag, Length, TransformationPlan, VideoOffset } from './plan.ts';
 
 // The canonical string: one spelling per meaning, so URL parameter order (or `e_blur` vs `e_blur:100`)
@@ -127,7 +129,12 @@ export function canonicalComponent(component: Component): string {
 
 /** The plan's canonical string: canonical components joined by `/` ('' for the identity plan). */
 export function canonicalString(plan: TransformationPlan): string {
-  return plan.components.map(canonicalComponent).join('/');
+  const canonical = plan.components.map(canonicalComponent).join('/');
+  // The canonical form can be longer than the text it came from (`dpr_1` → `dpr_1.0`, `rgb:fff` →
+  // `rgb:ffffff`), and it is parsed again by the worker and by named transformations: it obeys the
+  // same length limit, so whatever is accepted can always be parsed again.
+  if (canonical.length > MAX_TRANSFORMATION_LENGTH) throw transformErrors.tooLong(MAX_TRANSFORMATION_LENGTH);
+  return canonical;
 }
 
 /** 16 hex characters of SHA-1 over the canonical string: the derivative's key in storage. */

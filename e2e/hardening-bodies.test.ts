@@ -130,8 +130,13 @@ function exchange(
         sent += chunk.length;
         if (!request.write(chunk)) {
           await new Promise<void>((done) => {
-            request.once('drain', done);
-            request.once('close', done);
+            const settle = () => {
+              request.off('drain', settle);
+              request.off('close', settle);
+              done();
+            };
+            request.once('drain', settle);
+            request.once('close', settle);
           });
         }
       }

@@ -4,6 +4,7 @@ import type { Logger } from '@rendition/logging';
 import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
 import { installBodyGuard } from './body-guard.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { clientError, frameworkError, installFramingErrors } from './http-framing.ts';
 import { registerAdminResourceRoutes } from './routes/admin-resource-routes.ts';
 import { registerBackupRoutes } from './routes/backup-routes.ts';
 import { registerBatchRoutes } from './routes/batch-routes.ts';
@@ -26,6 +27,8 @@ export interface ApiServerOptions extends UploadRouteDependencies {
       /** MAX_FIELD_BYTES and MAX_FIELDS_TOTAL_BYTES (body-limits.ts); their defaults when absent. */
       maxFieldBytes?: number;
       maxFieldsTotalBytes?: number;
+      /** Retry-After of a 503 that names none (the shutdown answer). */
+      unavailableRetryAfterSeconds?: number;
     };
 }
 
@@ -43,8 +46,15 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     bodyLimit: bodyLimits.maxFieldsTotalBytes,
     // Public ids may be long and contain many path elements.
     routerOptions: { maxParamLength: 2048 },
+    // Requests arriving while the server closes are answered by error-handler.ts, in Cloudinary's shape.
+    return503OnClosing: false,
+    // Node would answer a missing Host with an empty 400 before Fastify runs; http-framing.ts answers it instead.
+    http: { requireHostHeader: false },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   });
   installErrorHandling(app, options.limits);
+  installFramingErrors(app);
   // Multipart bodies are read by read-upload-body.ts, which sets its own limits per request.
   await app.register(multipart, { limits: { parts: MAX_PARTS } });
   installBodyGuard(app, { db: options.db, limits: bodyLimits });

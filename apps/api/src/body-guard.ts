@@ -36,8 +36,7 @@ export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; li
   app.addContentTypeParser('application/x-www-form-urlencoded', async (request: FastifyRequest, payload: Readable) => {
     const state = requestBodyState(request);
     const scanner = new UrlencodedScanner({ limits: state.limits, takesFile: state.takesFile, ...(state.gate ? { gate: state.gate } : {}) });
-    await readBody(payload, 'urlencoded', state, (chunk) => scanner.write(chunk), scanner);
-    const form = await scanner.end();
+    const form = await scan(payload, 'urlencoded', state, scanner);
     if (form.file) state.spilledFile = form.file;
     const body = Object.create(null) as Record<string, string | string[]>;
     for (const [name, value] of form.fields) {
@@ -53,24 +52,25 @@ export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; li
     const state = requestBodyState(request);
     if (state.takesFile) {
       const scanner = new JsonUploadScanner({ limits: state.limits, takesFile: true, ...(state.gate ? { gate: state.gate } : {}) });
-      await readBody(payload, 'json', state, (chunk) => scanner.write(chunk), scanner);
-      const scanned = await scanner.end();
-      if (scanned.file) state.spilledFile = scanned.file;
+      const scanned = await scan(payload, 'json', state, scanner);
       try {
         const body = await parseJsonText(request, scanned.text);
         if (scanned.smallFile !== undefined && body !== null && typeof body === 'object' && !Array.isArray(body)) {
           (body as Record<string, unknown>).file = scanned.smallFile;
         }
+        if (scanned.file) state.spilledFile = scanned.file;
         return body;
       } catch (error) {
         await scanned.file?.discard();
-        delete state.spilledFile;
         throw error;
       }
     }
+    // Another call: one JSON document, read whole within its (small, unless Basic) limit.
     const chunks: Buffer[] = [];
-    await readBody(payload, 'json', state, (chunk) => {
-      chunks.push(chunk);
+    await scan(payload, 'json', state, {
+      write: (chunk) => void chunks.push(chunk),
+      end: async () => undefined,
+      abort: async () => undefined,
     });
     return parseJsonText(request, Buffer.concat(chunks).toString('utf8'));
   });
@@ -153,24 +153,27 @@ function contentLength(request: FastifyRequest): number | undefined {
   return Number(header);
 }
 
-/** Reads a urlencoded or JSON body through `onChunk`, counting its bytes against the body limit. */
-async function readBody(
+/**
+ * Reads a urlencoded or JSON body through a scanner, counting its bytes against the body limit; on
+ * any failure the scanner drops what it kept (a `file` value on disk).
+ */
+async function scan<T>(
   payload: Readable,
   encoding: BodyEncoding,
   state: RequestBodyState,
-  onChunk: (chunk: Buffer) => void | Promise<void>,
-  scanner?: { abort(): Promise<void> },
-): Promise<void> {
+  scanner: { write(chunk: Buffer): void | Promise<void>; end(): Promise<T>; abort(): Promise<void> },
+): Promise<T> {
   const limit = bodyLimit(state.limits, encoding, { takesFile: state.takesFile, basic: state.basic !== undefined });
   let bytes = 0;
   try {
     await consumeStream(payload, (chunk) => {
       bytes += chunk.length;
       if (bytes > limit) throw bodyTooLarge(limit);
-      return onChunk(chunk);
+      return scanner.write(chunk);
     });
+    return await scanner.end();
   } catch (error) {
-    await scanner?.abort();
+    await scanner.abort();
     throw error;
   }
 }

@@ -128,6 +128,9 @@ async function readMultipart(request: FastifyRequest, store: BlobStore, state: R
       const part = step.value as Multipart;
       if (part.type !== 'file') throw new ApiError(400, `Invalid multipart body: unexpected part ${part.fieldname}`);
       current = part;
+      // A part whose Content-Disposition has no name (busboy leaves fieldname undefined) names no parameter.
+      if (typeof part.fieldname !== 'string' || part.fieldname === '') throw new ApiError(400, 'Invalid multipart body: a part has no name');
+      if (Buffer.byteLength(part.fieldname) > MAX_FIELD_NAME_BYTES) throw fieldNameTooLong();
       if (isBinaryPart(part)) {
         if (!takesFile || part.fieldname !== 'file') throw new ApiError(400, `Unexpected file field ${part.fieldname}`);
         if (staged) throw new ApiError(400, 'Too many parts in the upload request');
@@ -181,7 +184,6 @@ async function readField(part: MultipartFile, limits: BodyLimits, bytesBefore: n
     if (bytesBefore + bytes > limits.maxFieldsTotalBytes) throw fieldsTooLarge(limits);
     chunks.push(chunk);
   });
-  if (Buffer.byteLength(part.fieldname) > MAX_FIELD_NAME_BYTES) throw fieldNameTooLong();
   return Buffer.concat(chunks);
 }
 

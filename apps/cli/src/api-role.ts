@@ -23,6 +23,9 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       maxOutputPixels: config.limits.maxOutputPixels,
       deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
       parameters: config.limits.parameters,
+      maxFieldBytes: config.limits.maxFieldBytes,
+      maxFieldsTotalBytes: config.limits.maxFieldsTotalBytes,
+      unavailableRetryAfterSeconds: config.unavailableRetryAfterSeconds,
     },
   });
   await app.listen({ port: config.http.port, host: config.http.host });

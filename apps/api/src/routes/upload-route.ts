@@ -41,7 +41,7 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
     const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
     // The preset's settings, under the request's own values (signed), or under only the allow-listed ones (unsigned).
     const effective = await effectiveUploadParams(deps.db, cloud, body.params, credentials.unsigned ? 'unsigned' : 'signed');
-    const uploadRequest = parseUploadRequest(effective.params, resourceType);
+    const uploadRequest = parseUploadRequest(effective.params, resourceType, deps.limits.parameters);
     if (pathType) uploadRequest.type = pathType;
 
     let source: IngestSource | undefined = staged?.source;

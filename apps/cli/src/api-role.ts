@@ -17,6 +17,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     secureBaseUrl: config.secureBaseUrl,
     limits: {
       maxUploadBytes: config.limits.maxUploadBytes,
+      maxLargeUploadBytes: config.limits.maxLargeUploadBytes,
       maxDataUriBytes: config.limits.maxDataUriBytes,
       syncUploadTimeoutMs: config.limits.syncUploadTimeoutMs,
       maxOutputDimension: config.limits.maxOutputDimension,

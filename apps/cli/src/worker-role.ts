@@ -42,6 +42,7 @@ export async function startWorkers(services: Services, queues: readonly string[]
     stagingAgeMs: config.sweep.stagingAgeMs,
     scratchAgeMs: config.sweep.scratchAgeMs,
     intervalMs: config.sweep.intervalMs,
+    largeUploadTtlMs: config.limits.largeUploadTtlMs,
   });
   return {
     async close(deadlineMs) {

@@ -4,3 +4,4 @@ export { createJobHandlers, ingestDependencies, deriveDependencies, scratchDir }
 export type { WorkerServices } from './job-handlers.ts';
 export { startLeftoverSweeper } from './leftover-sweeper.ts';
 export type { LeftoverSweeper } from './leftover-sweeper.ts';
+export { sweepAbandonedLargeUploads } from './large-upload-sweep.ts';

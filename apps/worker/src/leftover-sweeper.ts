@@ -3,9 +3,10 @@ import { sweepStagedUploads } from '@rendition/ingest';
 import type { Logger } from '@rendition/logging';
 import { sweepScratchDirs } from '@rendition/scratch';
 import type { BlobStore } from '@rendition/storage';
+import { sweepAbandonedLargeUploads } from './large-upload-sweep.ts';
 
 export interface LeftoverSweeper {
-  /** One pass over staged uploads and scratch directories; never throws (a failure is logged). */
+  /** One pass over staged uploads, scratch directories and abandoned chunked uploads; never throws (a failure is logged). */
   runOnce(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -23,13 +24,18 @@ export function startLeftoverSweeper(options: {
   stagingAgeMs: number;
   scratchAgeMs: number;
   intervalMs: number;
+  /** LARGE_UPLOAD_TTL_MS: chunked uploads with no part for this long are aborted and forgotten (24 h when absent). */
+  largeUploadTtlMs?: number;
 }): LeftoverSweeper {
   const { logger } = options;
   const runOnce = async () => {
-    const [staging, scratch] = await Promise.allSettled([
+    const [staging, scratch, large] = await Promise.allSettled([
       sweepStagedUploads(options, { maxAgeMs: options.stagingAgeMs }),
       sweepScratchDirs(options.scratchDir, { maxAgeMs: options.scratchAgeMs }),
+      sweepAbandonedLargeUploads(options, { ttlMs: options.largeUploadTtlMs ?? 86_400_000 }),
     ]);
+    if (large.status === 'rejected') logger.warn({ err: large.reason }, 'sweeping abandoned chunked uploads failed; will retry');
+    else if (large.value.removed.length > 0) logger.info({ removed: large.value.removed }, 'removed abandoned chunked uploads');
     if (staging.status === 'rejected') logger.warn({ err: staging.reason }, 'sweeping staged uploads failed; will retry');
     else if (staging.value.removed.length > 0) logger.info({ removed: staging.value.removed.length }, 'removed leftover staged uploads');
     else if (staging.value.deferred) logger.warn('too many unfinished jobs to sweep staged uploads now');

@@ -176,4 +176,32 @@ export interface Database {
   derived: DerivedTable;
   named_transformations: NamedTransformationsTable;
   deleted_assets: DeletedAssetsTable;
+  large_uploads: LargeUploadsTable;
+  large_upload_parts: LargeUploadPartsTable;
+}
+
+/** Chunked uploads in progress (0010); bigint columns are parsed as numbers (connection.ts). */
+export interface LargeUploadsTable {
+  cloud_name: string;
+  upload_id: string;
+  session_id: string;
+  resource_type: string;
+  driver_state: string | null;
+  total_bytes: number | null;
+  total_parts: number | null;
+  bytes_received: Generated<number>;
+  completing: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface LargeUploadPartsTable {
+  session_id: string;
+  part_number: number;
+  start_byte: number | null;
+  end_byte: number | null;
+  size: number;
+  md5: string;
+  etag: string | null;
+  stored: Generated<boolean>;
 }

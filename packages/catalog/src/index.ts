@@ -20,3 +20,4 @@ export { signalOutcome, listenForOutcomes } from './outcome-signals.ts';
 export type { OutcomeTopic, OutcomeListener } from './outcome-signals.ts';
 export { createOutcomeWaiter } from './outcome-waiter.ts';
 export type { OutcomeWaiter } from './outcome-waiter.ts';
+export * from './large-uploads-repository.ts';

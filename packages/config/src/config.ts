@@ -19,6 +19,10 @@ export interface Config {
   readonly s3SourceBuckets: readonly string[];
   readonly limits: {
     readonly maxUploadBytes: number;
+    /** The running total of a chunked upload's parts. */
+    readonly maxLargeUploadBytes: number;
+    /** A chunked upload with no part for this long is swept. */
+    readonly largeUploadTtlMs: number;
     readonly maxDataUriBytes: number;
     /** One text parameter, and all of a request's text parameters together (`file` aside): read before authentication. */
     readonly maxFieldBytes: number;
@@ -126,6 +130,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     s3SourceBuckets: e.S3_SOURCE_BUCKETS,
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxLargeUploadBytes: e.MAX_LARGE_UPLOAD_BYTES,
+      largeUploadTtlMs: e.LARGE_UPLOAD_TTL_MS,
       maxDataUriBytes: e.MAX_DATA_URI_BYTES,
       maxFieldBytes: e.MAX_FIELD_BYTES,
       maxFieldsTotalBytes: e.MAX_FIELDS_TOTAL_BYTES,

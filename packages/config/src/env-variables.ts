@@ -77,6 +77,15 @@ export const ENV_VARIABLES = {
     description: 'Buckets that uploads may name as `file=s3://<bucket>/<key>`, read with the S3_* credentials. Empty: s3:// sources are refused.',
   },
   MAX_UPLOAD_BYTES: { schema: positiveInt.default(100 * MB), description: 'Largest file accepted in one upload request (multipart part).' },
+  MAX_LARGE_UPLOAD_BYTES: {
+    schema: positiveInt.default(20 * 1024 * MB),
+    description:
+      'Largest file of a chunked upload (`upload_large`, `X-Unique-Upload-Id` with `Content-Range`): the running total of its parts. Each part is still one request within MAX_UPLOAD_BYTES.',
+  },
+  LARGE_UPLOAD_TTL_MS: {
+    schema: positiveInt.default(86_400_000),
+    description: 'A chunked upload that receives no part for this long is abandoned: workers abort its stored parts and forget it.',
+  },
   MAX_DATA_URI_BYTES: { schema: positiveInt.default(60 * MB), description: 'Largest decoded `data:` URI source.' },
   MAX_FIELD_BYTES: {
     schema: positiveInt.default(64 * 1024),

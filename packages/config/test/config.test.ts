@@ -39,6 +39,8 @@ describe('loadConfig defaults', () => {
       s3SourceBuckets: [],
       limits: {
         maxUploadBytes: 100 * MB,
+        maxLargeUploadBytes: 20 * 1024 * MB,
+        largeUploadTtlMs: 86_400_000,
         maxDataUriBytes: 60 * MB,
         maxFieldBytes: 64 * 1024,
         maxFieldsTotalBytes: MB,

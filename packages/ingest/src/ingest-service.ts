@@ -81,7 +81,11 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
         await deps.store.getFile(source.key, path);
         return { path, bytes: source.bytes, md5: source.md5 };
       }
-      return writeStreamToFile(await deps.store.get(source.key), path, deps.limits.maxUploadBytes, () => fileTooLarge(deps.limits.maxUploadBytes));
+      {
+        // A chunked upload assembled by the API (MAX_LARGE_UPLOAD_BYTES) names its measured size; its md5 is measured here.
+        const limit = Math.max(deps.limits.maxUploadBytes, source.bytes ?? 0);
+        return writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit));
+      }
     case 'remote':
       // Any failure to load it is a RemoteFetchError, the client's error (client-error.ts); a failure
       // another attempt may not meet is tried again here, within the same time limit.

@@ -5,3 +5,5 @@ export { applyExplicit } from './explicit-service.ts';
 export type { ExplicitDependencies } from './explicit-service.ts';
 export { effectiveUploadParams } from './preset-params.ts';
 export type { EffectiveUpload } from './preset-params.ts';
+export { receiveChunk, MIN_PART_BYTES, SMALL_PART_MESSAGE } from './large-upload-service.ts';
+export type { ChunkOutcome, ChunkPosition, LargeUploadDependencies } from './large-upload-service.ts';

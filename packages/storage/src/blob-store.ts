@@ -42,6 +42,47 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with prefix (a plain string prefix, as in S3), in key order. */
   list(prefix: string): AsyncIterable<BlobInfo>;
+
+  // Assemblies: one object stored as numbered parts that arrive separately (chunked uploads). An
+  // assembly is named by a key (largeUploadKey) and, on S3, by the driver state beginParts returns;
+  // the caller keeps both, and the parts it stored, until completeParts or abortParts. list() never
+  // shows parts.
+
+  /** Opaque state of one assembly (the S3 UploadId; undefined for the filesystem). Stored by the caller. */
+  beginParts(assemblyKey: string): Promise<{ driverState?: string }>;
+  /**
+   * Stores one part; partNumber 1..10000 ascending with the part's position; parts of one assembly may
+   * arrive in any order and concurrently; storing the same partNumber again replaces it. Returns its
+   * size and md5 (hex), and on S3 its ETag (hand it back to completeParts).
+   *
+   * size, when the caller knows it, is the exact length of body: the S3 driver then streams the part
+   * straight into UploadPart (which needs a Content-Length); without it the part is spooled to a local
+   * temp file first. A body of another length fails with PartSizeMismatchError and replaces nothing.
+   * On S3 every part but the last must be >= 5 MiB (5,242,880 bytes: more than Cloudinary's 5 MB chunk
+   * minimum), or completeParts fails.
+   */
+  putPart(
+    assemblyKey: string,
+    driverState: string | undefined,
+    partNumber: number,
+    body: Readable,
+    size?: number,
+  ): Promise<{ size: number; md5: string; etag?: string }>;
+  /**
+   * Joins the parts, ordered by partNumber, into `key` atomically, then forgets them (parts not listed
+   * are dropped too). A listed part the assembly does not hold: MissingPartError, nothing written.
+   * On S3 the multipart upload creates the object at assemblyKey, so a `key` other than assemblyKey
+   * costs a server-side copy (no bytes through this process); key === assemblyKey avoids it.
+   */
+  completeParts(
+    assemblyKey: string,
+    driverState: string | undefined,
+    key: string,
+    parts: Array<{ partNumber: number; etag?: string }>,
+  ): Promise<{ size: number }>;
+  /** Drops every part of the assembly. Idempotent: an unknown or already finished assembly is fine. */
+  abortParts(assemblyKey: string, driverState: string | undefined): Promise<void>;
+
   close(): Promise<void>;
 }
 
@@ -74,5 +115,57 @@ export function assertWellFormedRange(range: ByteRange): void {
   if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`range start must be a non-negative integer, got ${start}`);
   if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
     throw new RangeError(`range end must be an integer >= start, got ${start}-${end}`);
+  }
+}
+
+export const MAX_PART_NUMBER = 10_000;
+
+/** A bad part number is a caller bug, so it fails before any I/O. */
+export function assertPartNumber(partNumber: number): void {
+  if (!Number.isSafeInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new RangeError(`partNumber must be an integer in 1..${MAX_PART_NUMBER}, got ${partNumber}`);
+  }
+}
+
+export function assertPartSize(size: number | undefined): void {
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new RangeError(`part size must be a non-negative integer, got ${size}`);
+}
+
+/** Sorted by partNumber; refuses an empty list and a part number listed twice. */
+export function sortedParts<T extends { partNumber: number }>(parts: readonly T[]): T[] {
+  if (parts.length === 0) throw new RangeError('completeParts needs at least one part');
+  const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  let previous = 0;
+  for (const { partNumber } of sorted) {
+    assertPartNumber(partNumber);
+    if (partNumber === previous) throw new RangeError(`part ${partNumber} is listed twice`);
+    previous = partNumber;
+  }
+  return sorted;
+}
+
+/** A part's body was not as long as the size the caller declared; nothing was stored. */
+export class PartSizeMismatchError extends Error {
+  readonly expected: number;
+  readonly received: number;
+
+  constructor(expected: number, received: number) {
+    super(`part body ${received > expected ? 'is longer than' : 'ended before'} its declared ${expected} bytes (${received} received)`);
+    this.name = 'PartSizeMismatchError';
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** completeParts named a part the assembly does not hold (or the assembly itself is gone). */
+export class MissingPartError extends Error {
+  readonly assemblyKey: string;
+  readonly partNumber: number | undefined;
+
+  constructor(assemblyKey: string, partNumber: number | undefined, options?: { cause?: unknown }) {
+    super(`assembly ${JSON.stringify(assemblyKey)} has no part ${partNumber ?? '(unknown)'}`, options);
+    this.name = 'MissingPartError';
+    this.assemblyKey = assemblyKey;
+    this.partNumber = partNumber;
   }
 }

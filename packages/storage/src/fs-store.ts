@@ -1,22 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream, type Dirent } from 'node:fs';
+import { constants, createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import {
+  assertPartNumber,
+  assertPartSize,
   assertWellFormedRange,
   BlobNotFoundError,
   InvalidRangeError,
+  MissingPartError,
+  sortedParts,
   type BlobInfo,
   type BlobStore,
   type ByteRange,
   type PutOptions,
 } from './blob-store.ts';
 import { assertSafeKey, assertSafePrefix, InvalidKeyError } from './keys.ts';
+import { PartMeter } from './part-meter.ts';
 
 // Temp files live inside root so that rename() never crosses a filesystem and stays atomic.
 const TMP_DIR = '.tmp';
+// Parts of assemblies: <root>/.parts/<assembly key>/<part number, 5 digits>. Never listed.
+const PARTS_DIR = '.parts';
+const RESERVED = [TMP_DIR, PARTS_DIR];
+// Read size when joining parts: large reads, bounded memory (one buffer in flight per stream).
+const JOIN_CHUNK_BYTES = 4 * 1024 * 1024;
+
+function isReserved(keyOrPrefix: string): boolean {
+  return RESERVED.some((name) => keyOrPrefix === name || keyOrPrefix.startsWith(`${name}/`));
+}
 
 /** Codes meaning "nothing is at this path" (ENOTDIR: a parent segment is a file). */
 function isMissing(error: unknown): boolean {
@@ -31,16 +45,24 @@ function isMissing(error: unknown): boolean {
 export class FsBlobStore implements BlobStore {
   readonly #root: string;
   readonly #tmp: string;
+  readonly #parts: string;
 
   constructor(rootDir: string) {
     this.#root = resolve(rootDir);
     this.#tmp = join(this.#root, TMP_DIR);
+    this.#parts = join(this.#root, PARTS_DIR);
   }
 
   #path(key: string): string {
     assertSafeKey(key);
-    if (key === TMP_DIR || key.startsWith(`${TMP_DIR}/`)) throw new InvalidKeyError(key, `"${TMP_DIR}" is reserved`);
+    if (isReserved(key)) throw new InvalidKeyError(key, `"${key.split('/')[0]}" is reserved`);
     return join(this.#root, ...key.split('/'));
+  }
+
+  /** The directory holding an assembly's parts; the assembly key is checked as any key. */
+  #partsDir(assemblyKey: string): string {
+    this.#path(assemblyKey);
+    return join(this.#parts, ...assemblyKey.split('/'));
   }
 
   async put(key: string, body: Readable | Buffer, _options?: PutOptions): Promise<{ size: number }> {
@@ -72,7 +94,10 @@ export class FsBlobStore implements BlobStore {
 
   /** Writes a temporary file inside root with `write` (which returns its size), then renames it into place. */
   async #writeAtomically(key: string, write: (tmp: string) => Promise<number>): Promise<{ size: number }> {
-    const target = this.#path(key);
+    return this.#writeAtomicallyTo(this.#path(key), write);
+  }
+
+  async #writeAtomicallyTo(target: string, write: (tmp: string) => Promise<number>): Promise<{ size: number }> {
     await mkdir(this.#tmp, { recursive: true });
     const tmp = join(this.#tmp, randomUUID());
     try {
@@ -184,7 +209,7 @@ export class FsBlobStore implements BlobStore {
 
   async *list(prefix: string): AsyncIterable<BlobInfo> {
     assertSafePrefix(prefix);
-    if (prefix === TMP_DIR || prefix.startsWith(`${TMP_DIR}/`)) return;
+    if (isReserved(prefix)) return;
     // Start at the deepest directory the prefix names in full; the rest of it filters names.
     const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     yield* this.#walk(base, prefix);
@@ -200,7 +225,7 @@ export class FsBlobStore implements BlobStore {
     }
     // Sorting "name/" for directories yields keys in byte order, the order S3 lists them in.
     const named = entries
-      .filter((entry) => !(dirKey === '' && entry.name === TMP_DIR))
+      .filter((entry) => !(dirKey === '' && RESERVED.includes(entry.name)))
       .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
     for (const { entry } of named) {
@@ -220,5 +245,92 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  async beginParts(assemblyKey: string): Promise<{ driverState?: string }> {
+    // Nothing to prepare: the parts directory appears with the first part.
+    this.#partsDir(assemblyKey);
+    return {};
+  }
+
+  async putPart(
+    assemblyKey: string,
+    _driverState: string | undefined,
+    partNumber: number,
+    body: Readable,
+    size?: number,
+  ): Promise<{ size: number; md5: string }> {
+    const dir = this.#partsDir(assemblyKey);
+    assertPartNumber(partNumber);
+    assertPartSize(size);
+    const meter = new PartMeter(size);
+    // Each part is written like an object (temp file, fsync, rename): a part replaced while it is
+    // being joined, or sent twice at once, is one whole version or the other.
+    const written = await this.#writeAtomicallyTo(join(dir, partName(partNumber)), async (tmp) => {
+      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+      await pipeline(body, meter, out);
+      return out.bytesWritten;
+    });
+    return { size: written.size, md5: meter.md5() };
+  }
+
+  async completeParts(
+    assemblyKey: string,
+    _driverState: string | undefined,
+    key: string,
+    parts: Array<{ partNumber: number; etag?: string }>,
+  ): Promise<{ size: number }> {
+    const dir = this.#partsDir(assemblyKey);
+    this.#path(key);
+    const paths = sortedParts(parts).map((part) => ({ partNumber: part.partNumber, path: join(dir, partName(part.partNumber)) }));
+    for (const { partNumber, path } of paths) {
+      const stats = await stat(path).catch((error: unknown) => {
+        if (isMissing(error)) throw new MissingPartError(assemblyKey, partNumber, { cause: error });
+        throw error;
+      });
+      if (!stats.isFile()) throw new MissingPartError(assemblyKey, partNumber);
+    }
+    const result = await this.#writeAtomically(key, async (tmp) => {
+      const [first, ...rest] = paths;
+      // The first part is copied in the kernel (copy_file_range, or a reflink where the filesystem
+      // shares extents); the others are appended through bounded buffers: Node exposes no ranged
+      // kernel copy into an existing file.
+      await copyFile((first as { path: string }).path, tmp, constants.COPYFILE_EXCL);
+      if (rest.length > 0) {
+        const out = createWriteStream(tmp, { flags: 'a' });
+        // Between two pipelines nothing listens; a late write error then surfaces in finished().
+        out.on('error', () => {});
+        try {
+          for (const { path } of rest) await pipeline(createReadStream(path, { highWaterMark: JOIN_CHUNK_BYTES }), out, { end: false });
+          out.end();
+          await finished(out);
+        } finally {
+          out.destroy();
+        }
+      }
+      const handle = await open(tmp, 'r');
+      try {
+        await handle.sync();
+        return (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+    });
+    await this.#forgetParts(dir);
+    return result;
+  }
+
+  async abortParts(assemblyKey: string, _driverState: string | undefined): Promise<void> {
+    await this.#forgetParts(this.#partsDir(assemblyKey));
+  }
+
+  async #forgetParts(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+    await this.#pruneEmptyParents(dirname(dir));
+  }
+
   async close(): Promise<void> {}
+}
+
+/** Zero-padded, so a directory listing is in part order. */
+function partName(partNumber: number): string {
+  return String(partNumber).padStart(5, '0');
 }

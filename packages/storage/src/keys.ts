@@ -62,3 +62,8 @@ export function derivedKey(assetId: string, versionId: string, transformationHas
 export function stagingKey(uploadId: string): string {
   return `staging/${id('uploadId', uploadId)}`;
 }
+
+/** Where the parts of one chunked upload (X-Unique-Upload-Id) are assembled; `uploadId` is the catalog's session id. */
+export function largeUploadKey(uploadId: string): string {
+  return `large-uploads/${id('uploadId', uploadId)}`;
+}

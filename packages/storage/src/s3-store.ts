@@ -1,22 +1,36 @@
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import {
+  assertPartNumber,
+  assertPartSize,
   assertWellFormedRange,
   BlobNotFoundError,
   InvalidRangeError,
+  MissingPartError,
+  sortedParts,
   type BlobInfo,
   type BlobStore,
   type ByteRange,
@@ -24,6 +38,9 @@ import {
 } from './blob-store.ts';
 import { byteWindow } from './byte-window.ts';
 import { assertSafeKey, assertSafePrefix } from './keys.ts';
+import { PartMeter } from './part-meter.ts';
+
+const GIB = 1024 * 1024 * 1024;
 
 export interface S3BlobStoreOptions {
   client: S3Client;
@@ -34,6 +51,16 @@ export interface S3BlobStoreOptions {
   listPageSize?: number;
   /** close() destroys the client; set when this store created it. */
   ownsClient?: boolean;
+  /** Where putPart spools a part whose size the caller does not give. Default: the OS temp directory. */
+  spoolDir?: string;
+  /**
+   * completeParts into a key other than the assembly's copies the object server-side: one CopyObject
+   * up to this size (S3's limit, 5 GiB), UploadPartCopy ranges of copyPartBytes above it. Smaller only
+   * to exercise the ranged copy in tests.
+   */
+  singleCopyMaxBytes?: number;
+  /** Range size of a ranged copy (default 1 GiB; raised when 10,000 ranges would not cover the object). */
+  copyPartBytes?: number;
 }
 
 interface S3ErrorShape {
@@ -54,6 +81,10 @@ function s3Code(error: unknown): string | undefined {
 function isNotFound(error: unknown): boolean {
   const code = s3Code(error);
   return code === 'NoSuchKey' || code === 'NotFound' || s3Status(error) === 404;
+}
+
+function isNoSuchUpload(error: unknown): boolean {
+  return s3Code(error) === 'NoSuchUpload' || s3Status(error) === 404;
 }
 
 function normalizePrefix(prefix: string | undefined): string {
@@ -100,6 +131,9 @@ export class S3BlobStore implements BlobStore {
   readonly #prefix: string;
   readonly #listPageSize: number;
   readonly #ownsClient: boolean;
+  readonly #spoolDir: string | undefined;
+  readonly #singleCopyMaxBytes: number;
+  readonly #copyPartBytes: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.#client = options.client;
@@ -107,6 +141,9 @@ export class S3BlobStore implements BlobStore {
     this.#prefix = normalizePrefix(options.prefix);
     this.#listPageSize = options.listPageSize ?? 1000;
     this.#ownsClient = options.ownsClient ?? false;
+    this.#spoolDir = options.spoolDir;
+    this.#singleCopyMaxBytes = options.singleCopyMaxBytes ?? 5 * GIB;
+    this.#copyPartBytes = options.copyPartBytes ?? GIB;
   }
 
   #objectKey(key: string): string {
@@ -238,7 +275,182 @@ export class S3BlobStore implements BlobStore {
     } while (ContinuationToken !== undefined);
   }
 
+  async beginParts(assemblyKey: string): Promise<{ driverState?: string }> {
+    const Key = this.#objectKey(assemblyKey);
+    const response = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key }));
+    if (!response.UploadId) throw new Error(`S3 started no multipart upload for ${assemblyKey}`);
+    return { driverState: response.UploadId };
+  }
+
+  async putPart(
+    assemblyKey: string,
+    driverState: string | undefined,
+    partNumber: number,
+    body: Readable,
+    size?: number,
+  ): Promise<{ size: number; md5: string; etag?: string }> {
+    const Key = this.#objectKey(assemblyKey);
+    const UploadId = uploadIdOf(assemblyKey, driverState);
+    assertPartNumber(partNumber);
+    assertPartSize(size);
+    if (size === undefined) return this.#putSpooledPart(Key, UploadId, partNumber, body);
+    // The meter holds the last chunk back until the body has ended at exactly `size` bytes, so S3
+    // never completes a part of another length; a failed body aborts the request.
+    const meter = new PartMeter(size);
+    const controller = new AbortController();
+    let failure: unknown;
+    const piped = new Promise<void>((resolve) =>
+      pipeline(body, meter, (error) => {
+        if (error) {
+          failure ??= error;
+          controller.abort(error);
+        }
+        resolve();
+      }),
+    );
+    try {
+      const response = await this.#client.send(
+        new UploadPartCommand({ Bucket: this.#bucket, Key, UploadId, PartNumber: partNumber, Body: meter, ContentLength: size }),
+        { abortSignal: controller.signal },
+      );
+      await piped;
+      if (failure !== undefined) throw failure;
+      return { size: meter.size, md5: meter.md5(), ...(response.ETag !== undefined && { etag: response.ETag }) };
+    } catch (error) {
+      meter.destroy();
+      throw failure ?? error;
+    }
+  }
+
+  /** UploadPart needs a Content-Length: a body of unknown length is written to a local file first. */
+  async #putSpooledPart(Key: string, UploadId: string, partNumber: number, body: Readable): Promise<{ size: number; md5: string; etag?: string }> {
+    const dir = await mkdtemp(join(this.#spoolDir ?? tmpdir(), 'rendition-part-'));
+    try {
+      const file = join(dir, 'part');
+      const meter = new PartMeter();
+      await pipelinePromise(body, meter, createWriteStream(file, { flags: 'wx' }));
+      const response = await this.#client.send(
+        new UploadPartCommand({ Bucket: this.#bucket, Key, UploadId, PartNumber: partNumber, Body: createReadStream(file), ContentLength: meter.size }),
+      );
+      return { size: meter.size, md5: meter.md5(), ...(response.ETag !== undefined && { etag: response.ETag }) };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async completeParts(
+    assemblyKey: string,
+    driverState: string | undefined,
+    key: string,
+    parts: Array<{ partNumber: number; etag?: string }>,
+  ): Promise<{ size: number }> {
+    const Key = this.#objectKey(assemblyKey);
+    const target = this.#objectKey(key);
+    const UploadId = uploadIdOf(assemblyKey, driverState);
+    const sorted = sortedParts(parts);
+    const listed = sorted.some((part) => part.etag === undefined) ? await this.#listPartETags(assemblyKey, Key, UploadId) : undefined;
+    const Parts = sorted.map(({ partNumber, etag }) => {
+      const ETag = etag ?? listed?.get(partNumber);
+      if (ETag === undefined) throw new MissingPartError(assemblyKey, partNumber);
+      return { PartNumber: partNumber, ETag };
+    });
+    try {
+      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket: this.#bucket, Key, UploadId, MultipartUpload: { Parts } }));
+    } catch (error) {
+      const code = s3Code(error);
+      if (code === 'InvalidPart' || code === 'NoSuchUpload') throw new MissingPartError(assemblyKey, undefined, { cause: error });
+      throw error;
+    }
+    const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key }));
+    const size = head.ContentLength ?? 0;
+    if (target !== Key) {
+      await this.#copyWithinBucket(Key, target, size);
+      await this.delete(assemblyKey);
+    }
+    return { size };
+  }
+
+  async #listPartETags(assemblyKey: string, Key: string, UploadId: string): Promise<Map<number, string>> {
+    const etags = new Map<number, string>();
+    let PartNumberMarker: string | undefined;
+    try {
+      do {
+        const page = await this.#client.send(new ListPartsCommand({ Bucket: this.#bucket, Key, UploadId, PartNumberMarker }));
+        for (const part of page.Parts ?? []) if (part.PartNumber !== undefined && part.ETag !== undefined) etags.set(part.PartNumber, part.ETag);
+        PartNumberMarker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (PartNumberMarker !== undefined);
+    } catch (error) {
+      if (isNoSuchUpload(error)) throw new MissingPartError(assemblyKey, undefined, { cause: error });
+      throw error;
+    }
+    return etags;
+  }
+
+  /** A server-side copy: atomic for readers of the target, no bytes through this process. */
+  async #copyWithinBucket(Key: string, target: string, size: number): Promise<void> {
+    const CopySource = `${this.#bucket}/${Key}`; // keys hold only URL-safe characters (assertSafeKey)
+    if (size <= this.#singleCopyMaxBytes) {
+      await this.#client.send(new CopyObjectCommand({ Bucket: this.#bucket, Key: target, CopySource }));
+      return;
+    }
+    const partBytes = Math.max(this.#copyPartBytes, Math.ceil(size / 10_000));
+    const started = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: target }));
+    const UploadId = started.UploadId;
+    if (!UploadId) throw new Error(`S3 started no multipart upload for ${target}`);
+    try {
+      const Parts: Array<{ PartNumber: number; ETag: string | undefined }> = [];
+      for (let start = 0, PartNumber = 1; start < size; start += partBytes, PartNumber++) {
+        const end = Math.min(start + partBytes, size) - 1;
+        const copied = await this.#client.send(
+          new UploadPartCopyCommand({ Bucket: this.#bucket, Key: target, UploadId, PartNumber, CopySource, CopySourceRange: `bytes=${start}-${end}` }),
+        );
+        Parts.push({ PartNumber, ETag: copied.CopyPartResult?.ETag });
+      }
+      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket: this.#bucket, Key: target, UploadId, MultipartUpload: { Parts } }));
+    } catch (error) {
+      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: target, UploadId })).catch(() => {});
+      throw error;
+    }
+  }
+
+  /**
+   * Without driverState (a crash between beginParts and recording its answer), every multipart
+   * upload of the assembly's key is found with ListMultipartUploads and aborted.
+   */
+  async abortParts(assemblyKey: string, driverState: string | undefined): Promise<void> {
+    const Key = this.#objectKey(assemblyKey);
+    const uploadIds = driverState !== undefined ? [driverState] : await this.#uploadsOf(Key);
+    for (const UploadId of uploadIds) {
+      try {
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key, UploadId }));
+      } catch (error) {
+        if (!isNoSuchUpload(error)) throw error;
+      }
+    }
+  }
+
+  async #uploadsOf(Key: string): Promise<string[]> {
+    const ids: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      const page = await this.#client.send(new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: Key, KeyMarker, UploadIdMarker }));
+      for (const upload of page.Uploads ?? []) if (upload.Key === Key && upload.UploadId !== undefined) ids.push(upload.UploadId);
+      const more = page.IsTruncated === true;
+      KeyMarker = more ? page.NextKeyMarker : undefined;
+      UploadIdMarker = more ? page.NextUploadIdMarker : undefined;
+    } while (KeyMarker !== undefined);
+    return ids;
+  }
+
   async close(): Promise<void> {
     if (this.#ownsClient) this.#client.destroy();
   }
+}
+
+function uploadIdOf(assemblyKey: string, driverState: string | undefined): string {
+  if (driverState === undefined || driverState === '') {
+    throw new Error(`the S3 assembly ${JSON.stringify(assemblyKey)} needs the driverState its beginParts returned`);
+  }
+  return driverState;
 }

@@ -4,11 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BlobNotFoundError, InvalidKeyError, InvalidRangeError, type BlobInfo, type BlobStore } from '@rendition/storage';
+import {
+  BlobNotFoundError,
+  InvalidKeyError,
+  InvalidRangeError,
+  largeUploadKey,
+  MissingPartError,
+  PartSizeMismatchError,
+  type BlobInfo,
+  type BlobStore,
+} from '@rendition/storage';
 
 export interface StoreUnderTest {
   store: BlobStore;
   cleanup(): Promise<void>;
+  /** Whatever the driver still holds of assemblies (fs: part files; S3: ListMultipartUploads), as names. */
+  leftoverParts(): Promise<string[]>;
 }
 
 export interface ContractOptions {
@@ -29,6 +40,14 @@ export async function listAll(store: BlobStore, prefix: string): Promise<BlobInf
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
+
+function md5(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+const MIB = 1024 * 1024;
+/** S3's smallest part but the last. */
+const MIN_PART = 5 * MIB;
 
 /** Many small chunks, so drivers see a real stream and not one buffer in disguise. */
 function chunked(bytes: Buffer, chunkSize = 64 * 1024): Readable {
@@ -211,6 +230,136 @@ export function describeBlobStoreContract(
       await store.put('kept', original);
       await expect(store.put('kept', failingStream(128 * 1024))).rejects.toThrow('source broke midway');
       expect(await readAll(await store.get('kept'))).toEqual(original);
+    });
+
+    describe('assemblies (chunked uploads)', () => {
+      const assembly = largeUploadKey('session-1');
+
+      it('joins parts sent out of order and concurrently into the exact bytes, 5 MiB + 5 MiB + 1 byte', async () => {
+        const bytes = randomBytes(2 * MIN_PART + 1);
+        const slices = [bytes.subarray(0, MIN_PART), bytes.subarray(MIN_PART, 2 * MIN_PART), bytes.subarray(2 * MIN_PART)];
+        const { driverState } = await store.beginParts(assembly);
+        // Part 2 without its size: the S3 driver spools it; the others stream with a known length.
+        const sent = await Promise.all(
+          [3, 1, 2].map(async (partNumber) => {
+            const slice = slices[partNumber - 1] as Buffer;
+            const size = partNumber === 2 ? undefined : slice.length;
+            return { partNumber, stored: await store.putPart(assembly, driverState, partNumber, chunked(slice, 256 * 1024), size) };
+          }),
+        );
+        for (const { partNumber, stored } of sent) {
+          const slice = slices[partNumber - 1] as Buffer;
+          expect(stored, `part ${partNumber}`).toMatchObject({ size: slice.length, md5: md5(slice) });
+        }
+        const parts = sent.map(({ partNumber, stored }) => ({ partNumber, etag: stored.etag }));
+        expect(await store.completeParts(assembly, driverState, 'staging/joined', parts)).toEqual({ size: bytes.length });
+        const back = await readAll(await store.get('staging/joined'));
+        expect(back.length).toBe(bytes.length);
+        expect(sha256(back)).toBe(sha256(bytes));
+        expect((await store.head('staging/joined'))?.size).toBe(bytes.length);
+        expect((await listAll(store, '')).map((info) => info.key)).toEqual(['staging/joined']);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
+      it('keeps the second of a part stored twice, and a part sent twice at once, once', async () => {
+        const first = randomBytes(MIN_PART);
+        const second = randomBytes(MIN_PART);
+        const tail = randomBytes(1000);
+        const { driverState } = await store.beginParts(assembly);
+        await store.putPart(assembly, driverState, 1, chunked(first), first.length);
+        const replaced = await store.putPart(assembly, driverState, 1, chunked(second), second.length);
+        expect(replaced.md5).toBe(md5(second));
+        // A retried chunk: the same part twice in parallel.
+        const [a, b] = await Promise.all([1, 2].map(() => store.putPart(assembly, driverState, 2, chunked(tail, 100), tail.length)));
+        expect(a?.md5).toBe(md5(tail));
+        expect(b?.md5).toBe(md5(tail));
+        const parts = [
+          { partNumber: 2, etag: b?.etag },
+          { partNumber: 1, etag: replaced.etag },
+        ];
+        expect(await store.completeParts(assembly, driverState, 'joined', parts)).toEqual({ size: second.length + tail.length });
+        expect((await readAll(await store.get('joined'))).equals(Buffer.concat([second, tail]))).toBe(true);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
+      it('leaves nothing after abortParts, which is idempotent', async () => {
+        const { driverState } = await store.beginParts(assembly);
+        await store.putPart(assembly, driverState, 1, chunked(randomBytes(MIN_PART)), MIN_PART);
+        await store.putPart(assembly, driverState, 2, chunked(randomBytes(10)));
+        expect((await subject.leftoverParts()).length).toBeGreaterThan(0);
+        await store.abortParts(assembly, driverState);
+        expect(await subject.leftoverParts()).toEqual([]);
+        await store.abortParts(assembly, driverState);
+        await store.abortParts(largeUploadKey('never-begun'), driverState === undefined ? undefined : 'no-such-upload');
+        await expect(store.completeParts(assembly, driverState, 'joined', [{ partNumber: 1 }, { partNumber: 2 }])).rejects.toBeInstanceOf(
+          MissingPartError,
+        );
+        expect(await store.head('joined')).toBeNull();
+        expect(await listAll(store, '')).toEqual([]);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
+      it('completes into the assembly key itself, without ETags given back, and an empty single part', async () => {
+        const bytes = randomBytes(MIN_PART + 3);
+        const { driverState } = await store.beginParts(assembly);
+        await store.putPart(assembly, driverState, 2, chunked(bytes.subarray(MIN_PART)), 3);
+        await store.putPart(assembly, driverState, 1, chunked(bytes.subarray(0, MIN_PART)), MIN_PART);
+        expect(await store.completeParts(assembly, driverState, assembly, [{ partNumber: 1 }, { partNumber: 2 }])).toEqual({ size: bytes.length });
+        expect((await readAll(await store.get(assembly))).equals(bytes)).toBe(true);
+
+        const empty = largeUploadKey('session-empty');
+        const begun = await store.beginParts(empty);
+        expect(await store.putPart(empty, begun.driverState, 1, Readable.from([]), 0)).toMatchObject({ size: 0, md5: md5(Buffer.alloc(0)) });
+        expect(await store.completeParts(empty, begun.driverState, 'empty', [{ partNumber: 1 }])).toEqual({ size: 0 });
+        expect((await store.head('empty'))?.size).toBe(0);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
+      it('refuses a part whose body is not its declared size, or fails midway, and keeps the part it held', async () => {
+        const good = randomBytes(1000);
+        const { driverState } = await store.beginParts(assembly);
+        const stored = await store.putPart(assembly, driverState, 1, chunked(good, 100), good.length);
+        await expect(store.putPart(assembly, driverState, 1, chunked(randomBytes(999), 100), 1000)).rejects.toBeInstanceOf(PartSizeMismatchError);
+        await expect(store.putPart(assembly, driverState, 1, chunked(randomBytes(1001), 100), 1000)).rejects.toBeInstanceOf(PartSizeMismatchError);
+        await expect(store.putPart(assembly, driverState, 1, chunked(randomBytes(1000), 1000), 999)).rejects.toBeInstanceOf(PartSizeMismatchError);
+        await expect(store.putPart(assembly, driverState, 1, failingStream(256 * 1024), 512 * 1024)).rejects.toThrow('source broke midway');
+        await expect(store.putPart(assembly, driverState, 1, failingStream(256 * 1024))).rejects.toThrow('source broke midway');
+        expect(await store.completeParts(assembly, driverState, 'joined', [{ partNumber: 1, etag: stored.etag }])).toEqual({ size: 1000 });
+        expect((await readAll(await store.get('joined'))).equals(good)).toBe(true);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
+      it('fails completeParts on a part it does not hold, writing nothing', async () => {
+        const { driverState } = await store.beginParts(assembly);
+        await store.putPart(assembly, driverState, 1, chunked(randomBytes(100)), 100);
+        await expect(store.completeParts(assembly, driverState, 'joined', [{ partNumber: 1 }, { partNumber: 2 }])).rejects.toBeInstanceOf(
+          MissingPartError,
+        );
+        expect(await store.head('joined')).toBeNull();
+        await store.abortParts(assembly, driverState);
+      });
+
+      it('refuses bad part numbers, bad part lists and unsafe assembly keys before any I/O', async () => {
+        const { driverState } = await store.beginParts(assembly);
+        for (const partNumber of [0, -1, 1.5, 10_001, Number.NaN]) {
+          await expect(
+            store.putPart(assembly, driverState, partNumber, Readable.from([Buffer.from('x')]), 1),
+            String(partNumber),
+          ).rejects.toBeInstanceOf(RangeError);
+        }
+        await expect(store.putPart(assembly, driverState, 1, Readable.from([Buffer.from('x')]), -1)).rejects.toBeInstanceOf(RangeError);
+        await expect(store.completeParts(assembly, driverState, 'joined', [])).rejects.toBeInstanceOf(RangeError);
+        await expect(store.completeParts(assembly, driverState, 'joined', [{ partNumber: 1 }, { partNumber: 1 }])).rejects.toBeInstanceOf(RangeError);
+        await expect(store.completeParts(assembly, driverState, '../x', [{ partNumber: 1 }])).rejects.toBeInstanceOf(InvalidKeyError);
+        for (const key of UNSAFE_KEYS) {
+          await expect(store.beginParts(key), key).rejects.toBeInstanceOf(InvalidKeyError);
+          await expect(store.putPart(key, driverState, 1, Readable.from([Buffer.from('x')]), 1), key).rejects.toBeInstanceOf(InvalidKeyError);
+          await expect(store.completeParts(key, driverState, 'joined', [{ partNumber: 1 }]), key).rejects.toBeInstanceOf(InvalidKeyError);
+          await expect(store.abortParts(key, driverState), key).rejects.toBeInstanceOf(InvalidKeyError);
+        }
+        await store.abortParts(assembly, driverState);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
     });
 
     it('rejects unsafe keys before any I/O', async () => {

@@ -10,9 +10,18 @@ async function makeRoot(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'rendition-fs-store-'));
 }
 
+/** Every file under <root>/.parts, relative to it. */
+async function partFiles(root: string): Promise<string[]> {
+  const entries = await readdir(join(root, '.parts'), { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries.filter((entry) => !entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1));
+}
+
 describeBlobStoreContract('FsBlobStore', async () => {
   const root = await makeRoot();
-  return { store: new FsBlobStore(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return { store: new FsBlobStore(root), cleanup: () => rm(root, { recursive: true, force: true }), leftoverParts: () => partFiles(root) };
 });
 
 describe('FsBlobStore on disk', () => {
@@ -53,6 +62,36 @@ describe('FsBlobStore on disk', () => {
     await expect(store.put('slow', failingStream(64 * 1024))).rejects.toThrow();
     expect((await listAll(store, '')).map((info) => info.key)).toEqual(['a']);
     expect(await listAll(store, '.tmp/')).toEqual([]);
+  });
+
+  it('keeps parts under its reserved parts directory, unlisted, and removes them with the assembly', async () => {
+    await expect(store.put('.parts/x', Buffer.from('x'))).rejects.toBeInstanceOf(InvalidKeyError);
+    await expect(store.beginParts('.parts/x')).rejects.toBeInstanceOf(InvalidKeyError);
+    expect(await store.beginParts('large-uploads/s1')).toEqual({});
+    await store.putPart('large-uploads/s1', undefined, 2, Readable.from([Buffer.from('world')]));
+    await store.putPart('large-uploads/s1', undefined, 1, Readable.from([Buffer.from('hello ')]), 6);
+    expect(await partFiles(root)).toEqual(['.parts/large-uploads/s1/00001', '.parts/large-uploads/s1/00002']);
+    expect(await listAll(store, '')).toEqual([]);
+    expect(await listAll(store, '.parts/')).toEqual([]);
+    await store.completeParts('large-uploads/s1', undefined, 'staging/s1', [{ partNumber: 2 }, { partNumber: 1 }]);
+    expect(await readAll(await store.get('staging/s1'))).toEqual(Buffer.from('hello world'));
+    // The emptied directories go too, and no temp file stays behind.
+    expect((await readdir(root)).sort()).toEqual(['.tmp', 'staging']);
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+  });
+
+  it('joins a part replaced while it is being joined as one whole version or the other', async () => {
+    const a = Buffer.alloc(8 * 1024 * 1024, 'a');
+    const b = Buffer.alloc(8 * 1024 * 1024, 'b');
+    await store.putPart('large-uploads/s2', undefined, 1, Readable.from([a]));
+    await store.putPart('large-uploads/s2', undefined, 2, Readable.from([a]));
+    const [joined] = await Promise.all([
+      store.completeParts('large-uploads/s2', undefined, 'joined', [{ partNumber: 1 }, { partNumber: 2 }]),
+      store.putPart('large-uploads/s2', undefined, 2, Readable.from([b])).catch(() => undefined),
+    ]);
+    expect(joined.size).toBe(a.length * 2);
+    const second = (await readAll(await store.get('joined'))).subarray(a.length);
+    expect(second.equals(a) || second.equals(b)).toBe(true);
   });
 
   it('lists in byte order across directory boundaries, as S3 does', async () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { s3rverMultipartMiddleware } from './s3rver-multipart.ts';
 
 // s3rver ships no types; this is the slice of its API used here.
 interface S3rverOptions {
@@ -16,6 +17,8 @@ interface S3rverOptions {
   configureBuckets: { name: string }[];
 }
 interface S3rverInstance {
+  /** Koa's middleware stack; s3rver's router is its last entry. */
+  middleware: unknown[];
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
@@ -97,6 +100,8 @@ async function runChild(args: ChildArguments): Promise<void> {
     directory: args.directory,
     configureBuckets: args.buckets.map((name) => ({ name })),
   });
+  // Abort, ListMultipartUploads, ListParts and UploadPartCopy, which s3rver lacks (s3rver-multipart.ts).
+  server.middleware.splice(-1, 0, s3rverMultipartMiddleware(args.directory));
   const address = await server.run();
   // The parent going away, deliberately or not, ends the server.
   process.once('disconnect', () => {

@@ -2,12 +2,25 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cloudExists, firstApiKeyOfCloud, type ApiCredentials } from '@rendition/catalog';
 import { ApiError, missingParameter, parseDeliveryType, parseUploadResourceType, parseUploadRequest, type RawParams } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
-import { acceptUpload, effectiveUploadParams, sourceFromFileParameter, type IntakeDependencies, type StagedFile } from '@rendition/intake';
+import {
+  acceptUpload,
+  effectiveUploadParams,
+  receiveChunk,
+  sourceFromFileParameter,
+  type IntakeDependencies,
+  type StagedFile,
+} from '@rendition/intake';
+import { parseChunkHeaders } from '../chunk-headers.ts';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 import { preAuthenticatedBasic } from '../request-body-state.ts';
 
-export type UploadRouteDependencies = IntakeDependencies;
+export type UploadRouteDependencies = IntakeDependencies & {
+  /** MAX_LARGE_UPLOAD_BYTES: the running total of a chunked upload (20 GiB when absent). */
+  limits: IntakeDependencies['limits'] & { maxLargeUploadBytes?: number };
+};
+
+const DEFAULT_MAX_LARGE_UPLOAD_BYTES = 20 * 1024 * 1024 * 1024;
 
 interface UploadPath {
   cloud: string;
@@ -20,6 +33,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDepe
   const handler = async (request: FastifyRequest<{ Params: UploadPath }>) => upload(deps, request);
   app.post('/v1_1/:cloud/:resourceType/upload', handler);
   app.post('/v1_1/:cloud/:resourceType/:type/upload', handler);
+  // The OpenAPI's endpoint for chunks (reference wave 2 §4.1): the same handler.
+  app.post('/v1_1/:cloud/:resourceType/upload_chunked', handler);
 }
 
 async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ Params: UploadPath }>) {
@@ -27,6 +42,8 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   const resourceType = parseUploadResourceType(request.params.resourceType);
   const pathType = request.params.type === undefined ? undefined : parseDeliveryType(request.params.type);
   if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
+  // A part of a chunked upload (upload_large): X-Unique-Upload-Id with Content-Range or X-Upload-Part-Number.
+  const chunk = parseChunkHeaders(request.headers);
 
   // Basic credentials were checked before the body was read (body-guard.ts); this is the fallback.
   const authorization = request.headers.authorization;
@@ -43,6 +60,35 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
     const effective = await effectiveUploadParams(deps.db, cloud, body.params, credentials.unsigned ? 'unsigned' : 'signed');
     const uploadRequest = parseUploadRequest(effective.params, resourceType, deps.limits.parameters);
     if (pathType) uploadRequest.type = pathType;
+
+    if (chunk) {
+      // Each chunk is authenticated and validated on its own parameters (every SDK repeats them all).
+      const part = staged;
+      staged = undefined;
+      if (!part) throw new ApiError(400, 'A chunk of a chunked upload carries its bytes as a multipart file part');
+      const outcome = await receiveChunk(
+        { db: deps.db, store: deps.store, maxLargeUploadBytes: deps.limits.maxLargeUploadBytes ?? DEFAULT_MAX_LARGE_UPLOAD_BYTES },
+        { cloudName: cloud, uploadId: chunk.uploadId, resourceType: uploadRequest.resourceType, position: chunk.position, chunk: part },
+      );
+      if (!outcome.done) {
+        // Never asset_id nor status here (§4.3 rule 2); public_id only when the client chose it (rule 4).
+        return {
+          done: false,
+          bytes: outcome.bytes,
+          kind: uploadRequest.type,
+          ...(uploadRequest.resourceType !== 'auto' ? { resource_type: uploadRequest.resourceType } : {}),
+          ...(uploadRequest.publicId !== undefined ? { public_id: uploadRequest.publicId } : {}),
+        };
+      }
+      const response = await acceptUpload(deps, {
+        cloudName: cloud,
+        apiKey: credentials.apiKey,
+        request: uploadRequest,
+        source: outcome.staged.source,
+        staged: outcome.staged,
+      });
+      return { ...response, done: true };
+    }
 
     let source: IngestSource | undefined = staged?.source;
     if (!source) {

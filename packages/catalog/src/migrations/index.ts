@@ -8,6 +8,7 @@ import * as assetQueryIndexes from './0006-asset-query-indexes.ts';
 import * as structuredMetadata from './0007-structured-metadata.ts';
 import * as backups from './0008-backups.ts';
 import * as orderedBatchResults from './0009-ordered-batch-results.ts';
+import * as largeUploads from './0010-large-uploads.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-structured-metadata': structuredMetadata,
   '0008-backups': backups,
   '0009-ordered-batch-results': orderedBatchResults,
+  '0010-large-uploads': largeUploads,
 };

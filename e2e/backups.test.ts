@@ -297,6 +297,10 @@ describe('overwrite racing destroy', () => {
           head: (key) => real.head(key),
           delete: (key) => real.delete(key),
           list: (prefix) => real.list(prefix),
+          beginParts: (assemblyKey) => real.beginParts(assemblyKey),
+          putPart: (assemblyKey, state, partNumber, body, size) => real.putPart(assemblyKey, state, partNumber, body, size),
+          completeParts: (assemblyKey, state, key, parts) => real.completeParts(assemblyKey, state, key, parts),
+          abortParts: (assemblyKey, state) => real.abortParts(assemblyKey, state),
           close: async () => {},
         };
         const stagingKey = `staging/${randomBytes(16).toString('hex')}`;

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   assertPartNumber,
   assertPartSize,
@@ -295,16 +295,15 @@ export class FsBlobStore implements BlobStore {
       // kernel copy into an existing file.
       await copyFile((first as { path: string }).path, tmp, constants.COPYFILE_EXCL);
       if (rest.length > 0) {
-        const out = createWriteStream(tmp, { flags: 'a' });
-        // Between two pipelines nothing listens; a late write error then surfaces in finished().
-        out.on('error', () => {});
-        try {
-          for (const { path } of rest) await pipeline(createReadStream(path, { highWaterMark: JOIN_CHUNK_BYTES }), out, { end: false });
-          out.end();
-          await finished(out);
-        } finally {
-          out.destroy();
-        }
+        // One pipeline over all the other parts in turn (a pipeline per part into one destination
+        // would pile its listeners up on it).
+        const others = Readable.from(
+          (async function* () {
+            for (const { path } of rest) yield* createReadStream(path, { highWaterMark: JOIN_CHUNK_BYTES });
+          })(),
+          { objectMode: false },
+        );
+        await pipeline(others, createWriteStream(tmp, { flags: 'a' }));
       }
       const handle = await open(tmp, 'r');
       try {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { assertSafeKey, assetPrefix, derivedKey, InvalidKeyError, originalKey, stagingKey } from '@rendition/storage';
+import { assertSafeKey, assetPrefix, derivedKey, InvalidKeyError, largeUploadKey, originalKey, stagingKey } from '@rendition/storage';
 
 describe('storage keys', () => {
   it.each([
     [originalKey('a1', 'v1'), 'assets/a1/v1/original'],
     [derivedKey('a1', 'v1', '3f9c0b', 'webp'), 'assets/a1/v1/derived/3f9c0b.webp'],
     [stagingKey('u_1-x'), 'staging/u_1-x'],
+    [largeUploadKey('0b6f7a1e-4c1d-4a8e-9f00-1a2b3c4d5e6f'), 'large-uploads/0b6f7a1e-4c1d-4a8e-9f00-1a2b3c4d5e6f'],
     [assetPrefix('a1'), 'assets/a1/'],
     [originalKey('0', 'x'.repeat(128)), `assets/0/${'x'.repeat(128)}/original`],
   ])('builds %s', (built, expected) => {
@@ -22,6 +23,8 @@ describe('storage keys', () => {
     ['an id starting with _', () => stagingKey('_x')],
     ['an id of 129 characters', () => stagingKey('x'.repeat(129))],
     ['a public_id-like id', () => stagingKey('folder/my photo')],
+    ["a client's upload id in an assembly key", () => largeUploadKey('Upload/../../x')],
+    ['an uppercase assembly id', () => largeUploadKey('ABC')],
     ['a bad version', () => originalKey('a1', 'v.1')],
     ['a bad hash', () => derivedKey('a1', 'v1', 'h/../x', 'jpg')],
     ['an uppercase format', () => derivedKey('a1', 'v1', 'h', 'JPG')],

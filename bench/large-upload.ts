@@ -1,0 +1,219 @@
+/**
+ * Large chunked upload: the official SDK's `upload_large` of a big raw file (default 2 GiB) to
+ * Rendition's API role running alone in a child process (`rendition api`), for that process's peak
+ * RSS (VmHWM) and MB/s, beside `cp` of the same file on the same disk measured in the same run. The
+ * worker role (the ingest of the assembled file) runs in this process. See bench/README.md.
+ * Not part of `npm run bench` (it takes minutes at the default size).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { freePort, loadCloudinarySdk } from '@rendition/testing';
+import { startBenchCluster } from './lib/bench-cluster.ts';
+import { Cleanup } from './lib/cleanup.ts';
+import { envInt } from './lib/env.ts';
+import { fixed } from './lib/stats.ts';
+
+const MB = 1_000_000;
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const SIZE = envInt('BENCH_LARGE_BYTES', 2 * GiB, 1, 64 * GiB);
+const CHUNK_SIZE = envInt('BENCH_CHUNK_SIZE', 20_000_000, 5 * MiB, 100 * MB);
+const SAMPLE_MS = 50;
+// Bounded by the size: 2 minutes plus 1 s per 2 MB (the file's generation, the reference, the upload
+// and its ingest), so that a stalled run ends.
+const DEADLINE_MS = 120_000 + Math.ceil(SIZE / (2 * MB)) * 1_000;
+
+const run = promisify(execFile);
+
+const cleanup = new Cleanup('large-upload', DEADLINE_MS);
+try {
+  await main();
+} finally {
+  await cleanup.run();
+}
+process.exit(process.exitCode ?? 0);
+
+async function main(): Promise<void> {
+  const loadBefore = loadavg()[0] ?? Number.NaN;
+  const scratch = await mkdtemp(join(tmpdir(), 'rendition-bench-large-'));
+  cleanup.add('scratch directory', () => rm(scratch, { recursive: true, force: true }));
+  console.log(
+    `large-upload: ${cpus().length} CPU(s), Node ${process.version}, ${SIZE} bytes (${fixed(SIZE / MiB)} MiB) raw, ` +
+      `upload_large with chunk_size ${CHUNK_SIZE}, scratch and storage under ${tmpdir()}`,
+  );
+
+  const file = join(scratch, 'large.bin');
+  const generating = performance.now();
+  const md5 = await writeRandomFile(file, SIZE);
+  console.log(`file: generated in ${fixed((performance.now() - generating) / 1000, 1)} s, md5 ${md5}`);
+
+  // Reference: the same bytes copied on the same disk, then flushed (Rendition fsyncs what it stores).
+  const copy = join(scratch, 'copy.bin');
+  const copying = performance.now();
+  await run('cp', [file, copy]);
+  const cpSeconds = (performance.now() - copying) / 1000;
+  await run('sync', [copy]);
+  const cpSyncSeconds = (performance.now() - copying) / 1000;
+  await rm(copy);
+
+  const limits = { MAX_LARGE_UPLOAD_BYTES: String(Math.max(SIZE, 20 * GiB)), SYNC_UPLOAD_TIMEOUT_MS: String(DEADLINE_MS) };
+  // The worker role here (throwaway database, queue prefix and storage directory), the API role in a
+  // child process of its own on the same ones, so that its memory is the API's alone.
+  const workers = await startBenchCluster(limits, ['worker']);
+  cleanup.add('rendition worker', () => workers.stop());
+  const { config } = workers;
+  if (config.storage.kind !== 'file') throw new Error('the bench cluster stores in a directory');
+  const api = await startApiProcess({
+    ...limits,
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    STORAGE_URL: `file://${config.storage.root}`,
+    LOG_LEVEL: 'error',
+  });
+  cleanup.add('rendition api', () => api.stop());
+  const booted = await api.memory();
+
+  const { apiKey, apiSecret } = workers.credentials;
+  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${workers.cloud}?upload_prefix=${api.baseUrl}`;
+  const cloudinary = loadCloudinarySdk();
+  const uploader = cloudinary.uploader as unknown as {
+    upload_large(path: string, options: Record<string, unknown>, callback: (error: unknown, result: Record<string, unknown>) => void): void;
+  };
+
+  let maxRss = booted.rss;
+  const sampler = setInterval(() => {
+    api
+      .memory()
+      .then((memory) => {
+        maxRss = Math.max(maxRss, memory.rss);
+      })
+      .catch(() => {});
+  }, SAMPLE_MS);
+  cleanup.add('RSS sampler', async () => clearInterval(sampler));
+
+  const uploading = performance.now();
+  const reply = await new Promise<Record<string, unknown>>((resolve, reject) =>
+    uploader.upload_large(file, { resource_type: 'raw', chunk_size: CHUNK_SIZE }, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+  const uploadSeconds = (performance.now() - uploading) / 1000;
+  clearInterval(sampler);
+  const after = await api.memory();
+  maxRss = Math.max(maxRss, after.rss);
+
+  const problems = [
+    reply.done === true ? undefined : `done is ${JSON.stringify(reply.done)}`,
+    reply.bytes === SIZE ? undefined : `bytes is ${JSON.stringify(reply.bytes)}, not ${SIZE}`,
+    reply.etag === md5 ? undefined : `etag is ${JSON.stringify(reply.etag)}, not the file's md5 ${md5}`,
+  ].filter((problem) => problem !== undefined);
+  if (api.stderr().length > 0) problems.push(`the API logged errors or wrote to stderr: ${api.stderr().slice(0, 2000)}`);
+
+  const parts = Math.ceil(SIZE / CHUNK_SIZE);
+  const rate = (seconds: number) => SIZE / MB / seconds;
+  console.log(
+    [
+      `rendition: upload_large (${parts} part(s), sent one after the other by the SDK) answered done in ${fixed(uploadSeconds, 2)} s: ${fixed(rate(uploadSeconds))} MB/s`,
+      `  API process (rendition api) RSS: ${fixed(booted.rss / MiB)} MiB after boot, ` +
+        `peak ${fixed(after.peak / MiB)} MiB (VmHWM; ${fixed(booted.peak / MiB)} MiB at boot), ` +
+        `highest sample ${fixed(maxRss / MiB)} MiB (every ${SAMPLE_MS} ms), growth over boot ${fixed((after.peak - booted.peak) / MiB)} MiB`,
+      `cp: ${fixed(cpSeconds, 2)} s (${fixed(rate(cpSeconds))} MB/s); cp + sync: ${fixed(cpSyncSeconds, 2)} s (${fixed(rate(cpSyncSeconds))} MB/s)`,
+      `ratio rendition ÷ (cp + sync) MB/s = ${fixed(cpSyncSeconds / uploadSeconds, 3)}; rendition ÷ cp = ${fixed(cpSeconds / uploadSeconds, 3)}`,
+      `issue #15 bound: peak RSS < 150 MB (157,286,400 bytes) ${after.peak < 150 * MiB ? 'met' : 'NOT met'} (${after.peak} bytes)`,
+      `1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0] ?? Number.NaN, 2)} at end (see bench/README.md)`,
+    ].join('\n'),
+  );
+  if (problems.length > 0) {
+    console.error(`large-upload: the reply is wrong:\n  ${problems.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+  const stored = await stat(file);
+  if (stored.size !== SIZE) throw new Error('the source file changed during the run');
+}
+
+/** Random bytes streamed to disk in 4 MiB writes (bounded memory); returns their md5. */
+async function writeRandomFile(path: string, size: number): Promise<string> {
+  const hash = createHash('md5');
+  const buffer = Buffer.alloc(Math.min(4 * MiB, size));
+  const handle = await open(path, 'wx');
+  try {
+    for (let written = 0; written < size;) {
+      const slice = buffer.subarray(0, Math.min(buffer.length, size - written));
+      randomFillSync(slice);
+      hash.update(slice);
+      for (let offset = 0; offset < slice.length;) {
+        const { bytesWritten } = await handle.write(slice, offset, slice.length - offset, written + offset);
+        offset += bytesWritten;
+      }
+      written += slice.length;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+interface ApiProcess {
+  baseUrl: string;
+  /** VmRSS and VmHWM (peak RSS) in bytes, from /proc/<pid>/status. */
+  memory(): Promise<{ rss: number; peak: number }>;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** `rendition api` as a child process, ready once /healthz answers. */
+async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  const main = fileURLToPath(new URL('../apps/cli/src/main.ts', import.meta.url));
+  const child = spawn(process.execPath, [main, 'api'], {
+    env: { ...(process.env as Record<string, string>), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += chunk.toString();
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    // error-level log lines (pino JSON) are kept as the API's complaints
+    if (stderr.length < 64 * 1024) stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const baseUrl = `http://${env.HOST}:${env.PORT}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await fetch(`${baseUrl}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`rendition api did not come up (exit ${child.exitCode}):\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const pid = child.pid ?? -1;
+  return {
+    baseUrl,
+    async memory() {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
+      return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
+    },
+    stderr: () => stderr,
+    stop,
+  };
+}

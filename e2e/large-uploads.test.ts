@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLargeUpload } from '@rendition/catalog';
-import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '@rendition/storage';
+import { loadCloudinarySdk, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { sweepAbandonedLargeUploads } from '@rendition/worker';
 import { storedBytes, storedKeys } from './support/stored-blobs.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
@@ -237,4 +239,92 @@ describe('chunks sent by hand', () => {
     expect(await findLargeUpload(db, cluster.cloud, id)).toBeUndefined();
     expect(await storedKeys(cluster.store, `large-uploads/${session!.sessionId}`)).toEqual([]);
   });
+});
+
+describe('upload_large on the S3 storage driver (s3rver)', () => {
+  let s3: S3Server;
+  let s3Cluster: TestCluster;
+
+  beforeAll(async () => {
+    s3 = await startS3Server({ buckets: ['large'] });
+    s3Cluster = await startTestCluster({
+      STORAGE_URL: 's3://large',
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_FORCE_PATH_STYLE: String(s3.forcePathStyle),
+      MAX_LARGE_UPLOAD_BYTES: String(MAX_LARGE),
+      SYNC_UPLOAD_TIMEOUT_MS: '120000',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await s3Cluster?.stop();
+    await s3?.stop();
+  });
+
+  /** The bucket's multipart uploads in progress, from ListMultipartUploads. */
+  async function multipartUploads(): Promise<string[]> {
+    const client = createS3Client(s3);
+    try {
+      const page = await client.send(new ListMultipartUploadsCommand({ Bucket: 'large' }));
+      return (page.Uploads ?? []).map((upload) => `${upload.Key} ${upload.UploadId}`);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  it('stores exactly the bytes of an 11 MB raw file sent by the SDK in 5 MiB parts, and leaves no multipart upload behind', async () => {
+    const { apiKey, apiSecret } = s3Cluster.credentials;
+    const file = randomBytes(11 * 1000 * 1000);
+    const path = join(dir, 's3-archive.bin');
+    writeFileSync(path, file);
+    // The SDK is loaded once per file; point it at this cluster for this test and back afterwards.
+    const first = cluster.credentials;
+    const saved = { cloud_name: cluster.cloud, api_key: first.apiKey, api_secret: first.apiSecret, upload_prefix: cluster.baseUrl };
+    cloudinary.config({ cloud_name: s3Cluster.cloud, api_key: apiKey, api_secret: apiSecret, upload_prefix: s3Cluster.baseUrl });
+    try {
+      const uploader = cloudinary.uploader as unknown as {
+        upload_large(path: string, options: Record<string, unknown>, callback: (error: unknown, result: Reply) => void): void;
+      };
+      const reply = await new Promise<Reply>((resolve, reject) =>
+        uploader.upload_large(path, { chunk_size: PART, resource_type: 'raw' }, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+      expect(reply.done).toBe(true);
+      expect(reply.bytes).toBe(file.length);
+      expect(reply.api_key).toBe(apiKey);
+      const bytes = await storedBytes(s3Cluster.store, `assets/${String(reply.asset_id)}/${String(reply.version_id)}/original`);
+      expect(md5(bytes)).toBe(md5(file));
+      expect(await multipartUploads()).toEqual([]);
+      expect(await storedKeys(s3Cluster.store, 'large-uploads/')).toEqual([]);
+    } finally {
+      cloudinary.config(saved);
+    }
+  }, 120_000);
+
+  it('sweeps an abandoned upload: its S3 multipart upload aborted, nothing left in the catalog', async () => {
+    const { apiKey, apiSecret } = s3Cluster.credentials;
+    const file = randomBytes(2 * PART + 10);
+    const id = `s3-abandoned-${randomBytes(4).toString('hex')}`;
+    const form = new FormData();
+    form.append('file', new Blob([file.subarray(0, PART)]), 'chunk.bin');
+    const response = await fetch(`${s3Cluster.baseUrl}/v1_1/${s3Cluster.cloud}/raw/upload`, {
+      method: 'POST',
+      body: form,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`,
+        'x-unique-upload-id': id,
+        'content-range': `bytes 0-${PART - 1}/${file.length}`,
+      },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ done: false, bytes: PART });
+    expect(await multipartUploads()).toHaveLength(1);
+    const db = s3Cluster.cluster.services.db;
+    expect(await findLargeUpload(db, s3Cluster.cloud, id)).toBeDefined();
+    await sweepAbandonedLargeUploads({ db, store: s3Cluster.store }, { ttlMs: 1, now: Date.now() + 1000 });
+    expect(await findLargeUpload(db, s3Cluster.cloud, id)).toBeUndefined();
+    expect(await multipartUploads()).toEqual([]);
+  }, 60_000);
 });

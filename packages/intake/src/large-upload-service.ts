@@ -86,7 +86,8 @@ async function receive(
   // Phase 2, unlocked: the bytes go to the store; other parts of the upload may do the same meanwhile.
   let stored: { size: number; md5: string; etag?: string };
   try {
-    stored = await deps.store.putPart(assemblyKey, reserved.driverState, partNumber, await deps.store.get(chunk.source.key));
+    // The size is known (measured while staging): S3 streams the part straight into UploadPart.
+    stored = await deps.store.putPart(assemblyKey, reserved.driverState, partNumber, await deps.store.get(chunk.source.key), size);
     if (stored.size !== size || stored.md5 !== md5) throw new Error(`part ${partNumber} of ${assemblyKey} was stored with other bytes than staged`);
   } catch (error) {
     await withLockedLargeUpload(deps.db, input.cloudName, input.uploadId, async (locked) => {

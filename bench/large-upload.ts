@@ -192,6 +192,10 @@ async function startApiProcess(env: Record<string, string>): Promise<ApiProcess>
     if (stderr.length < 64 * 1024) stderr += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Even if this process dies without its cleanup (an uncaught exception), the API must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');

@@ -146,6 +146,20 @@ describe('chunks sent by hand', () => {
     expect(await findLargeUpload(cluster.cluster.services.db, cluster.cloud, id)).toBeUndefined();
   }, 60_000);
 
+  it('assembles parts sent all at once, twice each (the iOS and .NET-parallel way): exactly one answer is done', async () => {
+    const id = `parallel-${randomBytes(4).toString('hex')}`;
+    const replies = await Promise.all([...parts, ...parts].map((part) => sendChunk(id, part.text, part.bytes)));
+    expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const finished = replies.filter((reply) => reply.body.done === true);
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.body).toMatchObject({ done: true, bytes: total });
+    for (const reply of replies.filter((reply) => reply.body.done !== true)) {
+      expect(reply.body).not.toHaveProperty('asset_id');
+      expect(reply.body).not.toHaveProperty('status');
+    }
+    expect((await stored(finished[0]!.body)).equals(file)).toBe(true);
+  }, 60_000);
+
   it('does not echo a public_id the client did not send', async () => {
     const id = `noid-${randomBytes(4).toString('hex')}`;
     const reply = await sendChunk(id, parts[0]!.text, parts[0]!.bytes);

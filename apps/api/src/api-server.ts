@@ -19,6 +19,8 @@ import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
+  /** HTTP_REQUEST_TIMEOUT_MS and HTTP_IDLE_TIMEOUT_MS: a slow or silent client is cut off (Node's defaults when absent). */
+  timeouts?: { requestTimeoutMs: number; idleTimeoutMs: number };
   publicBaseUrl: string;
   secureBaseUrl: string;
   limits: UploadRouteDependencies['limits'] &
@@ -49,7 +51,18 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     // Requests arriving while the server closes are answered by error-handler.ts, in Cloudinary's shape.
     return503OnClosing: false,
     // Node would answer a missing Host with an empty 400 before Fastify runs; http-framing.ts answers it instead.
-    http: { requireHostHeader: false },
+    // A request that takes longer than requestTimeout to arrive (a client sending 1 KB/s) is cut off with a
+    // 408 (http-framing.ts); Node checks running requests every connectionsCheckingInterval.
+    http: {
+      requireHostHeader: false,
+      ...(options.timeouts
+        ? {
+            headersTimeout: Math.min(options.timeouts.idleTimeoutMs, options.timeouts.requestTimeoutMs),
+            connectionsCheckingInterval: Math.min(1_000, options.timeouts.requestTimeoutMs),
+          }
+        : {}),
+    },
+    ...(options.timeouts ? { requestTimeout: options.timeouts.requestTimeoutMs, connectionTimeout: options.timeouts.idleTimeoutMs } : {}),
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
   });

@@ -7,6 +7,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
   const { config } = services;
   const app = await buildApiServer({
     logger: services.logger,
+    timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
     db: services.db,
     store: services.store,
     queues: services.queues,

@@ -7,7 +7,7 @@ export type StorageConfig = StorageSettings;
 export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
-  readonly http: { readonly port: number; readonly host: string };
+  readonly http: { readonly port: number; readonly host: string; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number };
   readonly publicBaseUrl: string;
   readonly secureBaseUrl: string;
   readonly databaseUrl: string;
@@ -118,7 +118,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
   return deepFreeze({
-    http: { port: e.PORT, host: e.HOST },
+    http: { port: e.PORT, host: e.HOST, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS },
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,

@@ -27,6 +27,15 @@ const MB = 1024 * 1024;
 export const ENV_VARIABLES = {
   PORT: { schema: port.default(8080), description: 'TCP port of the HTTP API and delivery server.' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },
+  HTTP_REQUEST_TIMEOUT_MS: {
+    schema: positiveInt.default(600_000),
+    description:
+      'Longest one HTTP request may take to arrive, body included (a slow client is cut off after it, 408). One chunk of a chunked upload is one request.',
+  },
+  HTTP_IDLE_TIMEOUT_MS: {
+    schema: positiveInt.default(60_000),
+    description: 'How long a connection may stay silent (no byte in either direction) before it is closed, and how long to wait for the headers of a request.',
+  },
   PUBLIC_BASE_URL: {
     schema: httpUrl.optional(),
     defaultText: 'http://127.0.0.1:$PORT',

@@ -10,6 +10,7 @@ import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '@rendition/storage';
 import { loadCloudinarySdk, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { sweepAbandonedLargeUploads } from '@rendition/worker';
+import { signParamsForTest } from './support/signed-form.ts';
 import { storedBytes, storedKeys } from './support/stored-blobs.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -158,6 +159,36 @@ describe('chunks sent by hand', () => {
       expect(reply.body).not.toHaveProperty('status');
     }
     expect((await stored(finished[0]!.body)).equals(file)).toBe(true);
+  }, 60_000);
+
+  it("checks a signed chunk's timestamp age only on the chunk that starts the upload (PHP signs once for all chunks)", async () => {
+    const id = `php-${randomBytes(4).toString('hex')}`;
+    const { apiKey, apiSecret } = cluster.credentials;
+    const signedChunk = (part: { text: string; bytes: Buffer }, timestamp: number) => {
+      const params = { timestamp: String(timestamp), public_id: `php/${id}` };
+      const fields = { ...params, api_key: apiKey, signature: signParamsForTest(params, { apiSecret }) };
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      form.append('file', new Blob([part.bytes]), 'chunk.bin');
+      return fetch(`${cluster.baseUrl}/v1_1/${cluster.cloud}/raw/upload`, {
+        method: 'POST',
+        body: form,
+        headers: { 'x-unique-upload-id': id, 'content-range': part.text },
+      });
+    };
+    const threeHoursAgo = Math.floor(Date.now() / 1000) - 3 * 3600;
+    // The first chunk with a stale timestamp is refused, and starts nothing.
+    const stale = await signedChunk(parts[0]!, threeHoursAgo);
+    expect(stale.status).toBe(401);
+    expect(await findLargeUpload(cluster.cluster.services.db, cluster.cloud, id)).toBeUndefined();
+    // Started fresh, the same upload's later chunks may carry the old timestamp (still signed).
+    expect((await signedChunk(parts[0]!, Math.floor(Date.now() / 1000))).status).toBe(200);
+    expect((await signedChunk(parts[1]!, threeHoursAgo)).status).toBe(200);
+    const last = await signedChunk(parts[2]!, threeHoursAgo);
+    expect(last.status).toBe(200);
+    const body = (await last.json()) as Reply;
+    expect(body).toMatchObject({ done: true, bytes: total, public_id: `php/${id}` });
+    expect((await stored(body)).equals(file)).toBe(true);
   }, 60_000);
 
   it('does not echo a public_id the client did not send', async () => {

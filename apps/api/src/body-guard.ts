@@ -5,6 +5,7 @@ import { cloudExists, type CatalogDb } from '@rendition/catalog';
 import { ApiError } from '@rendition/protocol';
 import { bodyEncoding, bodyLimit, bodyTooLarge, type BodyEncoding, type BodyLimits } from './body-limits.ts';
 import { JsonUploadScanner, UrlencodedScanner } from './form-scanners.ts';
+import { continuesChunkedUpload } from './chunk-headers.ts';
 import { authenticateBasic, refuseDoomedUpload } from './request-auth.ts';
 import { requestBodyState, setRequestBodyState, takeSpilledFile, type RequestBodyState } from './request-body-state.ts';
 import { consumeStream } from './stream-reading.ts';
@@ -91,7 +92,9 @@ export function installBodyGuard(app: FastifyInstance, deps: { db: CatalogDb; li
         state.basic = await authenticateBasic(deps.db, authorization, cloud);
       }
       if (takesFile && !state.basic) {
-        state.gate = (params) => refuseDoomedUpload(deps.db, params, cloud, Math.floor(Date.now() / 1000));
+        // A later chunk of an upload already started is not refused for its timestamp's age (see upload-route.ts).
+        const checkFreshness = !(await continuesChunkedUpload(deps.db, cloud, request.headers));
+        state.gate = (params) => refuseDoomedUpload(deps.db, params, cloud, Math.floor(Date.now() / 1000), { checkFreshness });
       }
     }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { findLargeUpload, type CatalogDb } from '@rendition/catalog';
 import { ApiError } from '@rendition/protocol';
 import type { ChunkPosition } from '@rendition/intake';
 
@@ -51,4 +52,16 @@ export function parseChunkHeaders(headers: IncomingHttpHeaders): ChunkHeaders | 
     return { uploadId, position: { kind: 'part', partNumber: part, totalParts: total } };
   }
   throw new ApiError(400, 'A chunk (X-Unique-Upload-Id) needs a Content-Range or an X-Upload-Part-Number header');
+}
+
+/**
+ * Whether this request is a later chunk of a chunked upload already started in this cloud. The PHP SDK
+ * signs once and reuses that timestamp for every chunk, so an upload that outlasts the signature's
+ * lifetime would fail midway: the timestamp's age is checked on the chunk that starts an upload only
+ * (reference wave 2 §4.3 rule 5, a [GUESS]); the signature itself is verified on every chunk.
+ */
+export async function continuesChunkedUpload(db: CatalogDb, cloudName: string, headers: IncomingHttpHeaders): Promise<boolean> {
+  const uploadId = header(headers, 'x-unique-upload-id');
+  if (uploadId === undefined || !UPLOAD_ID.test(uploadId)) return false;
+  return (await findLargeUpload(db, cloudName, uploadId)) !== undefined;
 }

@@ -10,7 +10,7 @@ import {
   type IntakeDependencies,
   type StagedFile,
 } from '@rendition/intake';
-import { parseChunkHeaders } from '../chunk-headers.ts';
+import { continuesChunkedUpload, parseChunkHeaders } from '../chunk-headers.ts';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 import { preAuthenticatedBasic } from '../request-body-state.ts';
@@ -55,7 +55,8 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   let staged: StagedFile | undefined = body.staged;
   let fileText = body.fileText;
   try {
-    const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud));
+    const checkFreshness = !(chunk && (await continuesChunkedUpload(deps.db, cloud, request.headers)));
+    const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud, checkFreshness));
     // The preset's settings, under the request's own values (signed), or under only the allow-listed ones (unsigned).
     const effective = await effectiveUploadParams(deps.db, cloud, body.params, credentials.unsigned ? 'unsigned' : 'signed');
     const uploadRequest = parseUploadRequest(effective.params, resourceType, deps.limits.parameters);
@@ -128,11 +129,12 @@ async function authenticateUnlessUnsigned(
   deps: UploadRouteDependencies,
   params: RawParams,
   cloud: string,
+  checkFreshness: boolean,
 ): Promise<ApiCredentials & { unsigned?: boolean }> {
   if (params.signature === undefined && params.api_key === undefined) {
     const key = await firstApiKeyOfCloud(deps.db, cloud);
     if (!key) throw new ApiError(401, `Cloud ${cloud} has no API key to accept unsigned uploads with`);
     return { ...key, unsigned: true };
   }
-  return authenticateSignedParams(deps.db, params, cloud, Math.floor(Date.now() / 1000));
+  return authenticateSignedParams(deps.db, params, cloud, Math.floor(Date.now() / 1000), { checkFreshness });
 }

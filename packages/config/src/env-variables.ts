@@ -34,7 +34,8 @@ export const ENV_VARIABLES = {
   },
   HTTP_IDLE_TIMEOUT_MS: {
     schema: positiveInt.default(60_000),
-    description: 'How long a connection may stay silent (no byte in either direction) before it is closed, and how long to wait for the headers of a request.',
+    description:
+      'How long a connection may stay silent (no byte in either direction) before it is closed, and how long to wait for the headers of a request.',
   },
   PUBLIC_BASE_URL: {
     schema: httpUrl.optional(),

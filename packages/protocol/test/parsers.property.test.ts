@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { ApiError } from '../src/api-error.ts';
+import { check, namedProperty, registerProperties, returnsOrRefuses, type NamedProperty } from '@rendition/testing';
 import { encodeContext, parseContext } from '../src/context.ts';
 import { buildDeliveryUrl, deliveryStringToSign, parseDeliveryPath, splitDeliveryFormat } from '../src/delivery-url.ts';
 import { composePublicId, normalizeFolder, publicIdFromFilename, validatePublicId } from '../src/public-id.ts';
@@ -17,44 +16,6 @@ import { parseUploadRequest } from '../src/upload-request.ts';
 // exception), answers quickly, and the round trips hold (sign → verify, encode → parse, build → parse).
 // PROPERTY_RUNS sets the runs per property (npm test: a few hundred); bench/property-fuzz.ts runs the
 // same properties 100,000 times each (PROPERTY_SEED replays a run).
-
-/** A property under a name, checked with any run count (the tests: a few hundred; the fuzz script: 100,000). */
-export interface NamedProperty {
-  name: string;
-  check(parameters: { numRuns: number; seed?: number }): fc.RunDetails<unknown>;
-}
-
-function named<Ts extends [unknown, ...unknown[]]>(name: string, build: () => fc.IPropertyWithHooks<Ts>): NamedProperty {
-  return { name, check: (parameters) => fc.check(build(), parameters) as unknown as fc.RunDetails<unknown> };
-}
-
-/** A single parser call longer than this counts as a hang (catastrophic regexes, quadratic loops). */
-export const CALL_BUDGET_MS = 250;
-
-/** What a parser may do with any input: return, or refuse with a 4xx ApiError that has a message. */
-export function returnsOrRefuses<T>(what: string, run: () => T): { value: T } | { refused: ApiError } {
-  const started = performance.now();
-  let outcome: { value: T } | { refused: ApiError };
-  try {
-    outcome = { value: run() };
-  } catch (error) {
-    if (!(error instanceof ApiError)) {
-      const name = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
-      throw new Error(`${what} threw ${name} instead of an ApiError`, { cause: error });
-    }
-    if (error.status < 400 || error.status > 499 || error.message === '') {
-      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`, { cause: error });
-    }
-    outcome = { refused: error };
-  }
-  const elapsed = performance.now() - started;
-  if (elapsed > CALL_BUDGET_MS) throw new Error(`${what} took ${elapsed.toFixed(0)} ms (budget ${CALL_BUDGET_MS} ms)`);
-  return outcome;
-}
-
-function check(condition: boolean, message: () => string): void {
-  if (!condition) throw new Error(message());
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries: hostile text, parameter names and values as clients (and attackers) send them.
@@ -319,7 +280,7 @@ const transformationText = fc
   .map((components) => components.join('/'));
 
 export const protocolProperties: NamedProperty[] = [
-  named('normalizeParams: any fields → null-prototype RawParams, Object.prototype untouched', () =>
+  namedProperty('normalizeParams: any fields → null-prototype RawParams, Object.prototype untouched', () =>
     fc.property(fieldList, (fields) => {
       const outcome = returnsOrRefuses('normalizeParams', () => normalizeParams(fields));
       // A NUL or a lone surrogate cannot be stored or carried in a URL: refused (a 400), and only that.
@@ -329,14 +290,14 @@ export const protocolProperties: NamedProperty[] = [
       prototypeUntouched();
     }),
   ),
-  named('fromJsonBody: any JSON value → RawParams or ApiError', () =>
+  namedProperty('fromJsonBody: any JSON value → RawParams or ApiError', () =>
     fc.property(jsonBody, (body) => {
       const outcome = returnsOrRefuses('fromJsonBody', () => fromJsonBody(body));
       if ('value' in outcome) check(isRawParams(outcome.value), () => 'fromJsonBody returned something other than RawParams');
       prototypeUntouched();
     }),
   ),
-  named('readString / readBoolean / readList: any params and name → value or ApiError', () =>
+  namedProperty('readString / readBoolean / readList: any params and name → value or ApiError', () =>
     fc.property(rawParams, paramName, fc.boolean(), (params, name, fallback) => {
       returnsOrRefuses('readString', () => readString(params, name));
       returnsOrRefuses('readBoolean', () => readBoolean(params, name, fallback));
@@ -344,7 +305,7 @@ export const protocolProperties: NamedProperty[] = [
       check('value' in list && list.value.every((item) => item !== '' && item === item.trim()), () => 'readList kept an empty or untrimmed item');
     }),
   ),
-  named('parseUploadRequest: any params → a typed request or ApiError', () =>
+  namedProperty('parseUploadRequest: any params → a typed request or ApiError', () =>
     fc.property(rawParams, fc.constantFrom('image', 'video', 'raw', 'auto'), (params, resourceType) => {
       const outcome = returnsOrRefuses('parseUploadRequest', () => parseUploadRequest(params, resourceType));
       if (!('value' in outcome)) return;
@@ -355,7 +316,7 @@ export const protocolProperties: NamedProperty[] = [
       prototypeUntouched();
     }),
   ),
-  named('parseContext: any text → a null-prototype map without empty keys', () =>
+  namedProperty('parseContext: any text → a null-prototype map without empty keys', () =>
     fc.property(longText, (text) => {
       const outcome = returnsOrRefuses('parseContext', () => parseContext(text));
       check('value' in outcome, () => 'parseContext refused');
@@ -366,7 +327,7 @@ export const protocolProperties: NamedProperty[] = [
       prototypeUntouched();
     }),
   ),
-  named('context round trip: parseContext(encodeContext(map)) equals map', () =>
+  namedProperty('context round trip: parseContext(encodeContext(map)) equals map', () =>
     fc.property(
       // Keys are not escaped by the SDK's encoding, so they must not hold `=`, `|` or `\`, nor open a JSON
       // object. A value ending in `\` followed by another pair reads as an escaped `|`: the wire format
@@ -383,7 +344,7 @@ export const protocolProperties: NamedProperty[] = [
       },
     ),
   ),
-  named('parseTags: any params → unique, trimmed, bounded tags or ApiError', () =>
+  namedProperty('parseTags: any params → unique, trimmed, bounded tags or ApiError', () =>
     fc.property(rawParams, fc.constantFrom('tags', 'tag'), (params, name) => {
       const outcome = returnsOrRefuses('parseTags', () => parseTags(params, name));
       if (!('value' in outcome)) return;
@@ -395,7 +356,7 @@ export const protocolProperties: NamedProperty[] = [
       );
     }),
   ),
-  named('validatePublicId / normalizeFolder: any text → the id (valid again) or ApiError', () =>
+  namedProperty('validatePublicId / normalizeFolder: any text → the id (valid again) or ApiError', () =>
     fc.property(longText, (text) => {
       const id = returnsOrRefuses('validatePublicId', () => validatePublicId(text));
       if ('value' in id) check(id.value === text, () => 'validatePublicId changed the id');
@@ -406,7 +367,7 @@ export const protocolProperties: NamedProperty[] = [
       }
     }),
   ),
-  named('publicIdFromFilename: any file name → a public_id validatePublicId accepts', () =>
+  namedProperty('publicIdFromFilename: any file name → a public_id validatePublicId accepts', () =>
     fc.property(longText, fc.boolean(), (filename, unique) => {
       const outcome = returnsOrRefuses('publicIdFromFilename', () => publicIdFromFilename(filename, { unique }));
       check('value' in outcome, () => 'publicIdFromFilename refused');
@@ -416,7 +377,7 @@ export const protocolProperties: NamedProperty[] = [
       }
     }),
   ),
-  named('composePublicId: valid parts → an id, refused only for length', () =>
+  namedProperty('composePublicId: valid parts → an id, refused only for length', () =>
     fc.property(fc.option(validPublicId), fc.option(validPublicId), validPublicId, (folder, prefix, id) => {
       const composed = returnsOrRefuses('composePublicId', () =>
         composePublicId({ folder: folder ?? undefined, publicIdPrefix: prefix ?? undefined, id }),
@@ -426,7 +387,7 @@ export const protocolProperties: NamedProperty[] = [
       if ('refused' in valid) check(/longer than/.test(valid.refused.message), () => `composed id refused: ${valid.refused.message}`);
     }),
   ),
-  named('stringToSign: any params → text independent of field order, without unsigned keys or empty values', () =>
+  namedProperty('stringToSign: any params → text independent of field order, without unsigned keys or empty values', () =>
     fc.property(rawParams, fc.constantFrom(1 as const, 2 as const), fc.integer(), (params, version, seed) => {
       const entries = Object.entries(params);
       const shuffled = entries.map((entry, index) => ({ entry, key: (index * 7919 + seed) % (entries.length + 1) }));
@@ -444,31 +405,34 @@ export const protocolProperties: NamedProperty[] = [
       check('value' in text && 'value' in trimmed && text.value === trimmed.value, () => 'unsigned keys or empty values changed the string to sign');
     }),
   ),
-  named('signatures: a version 2 signature (or a version 1 one where the texts agree) verifies; other signature text is refused without throwing', () =>
-    fc.property(
-      rawParams,
-      fc.string({ minLength: 1, maxLength: 40 }),
-      fc.constantFrom('sha1' as const, 'sha256' as const),
-      fc.constantFrom(1 as const, 2 as const),
-      fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), fc.stringMatching(/^[0-9a-fA-F]{40}$|^[0-9a-f]{64}$/)),
-      (params, secret, algorithm, version, forged) => {
-        const signature = returnsOrRefuses('signParams', () => signParams(params, secret, { algorithm, version }));
-        if (!('value' in signature)) throw new Error('signParams refused');
-        const verdict = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value, secret));
-        const upper = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value.toUpperCase(), secret));
-        // Must verify: a version 2 signature, or a version 1 one whose text is the version 2 text (no `&`).
-        // Not asserted either way: version 1 signatures over `&`, and keys holding `=` (both ambiguous).
-        const unambiguous = !Object.keys(params).some((key) => key.includes('='));
-        if (unambiguous && (version === 2 || stringToSign(params, 1) === stringToSign(params, 2))) {
-          check('value' in verdict && verdict.value.ok, () => 'a correct signature was refused');
-          check('value' in upper && upper.value.ok, () => 'an upper-case hex signature was refused');
-        }
-        const other = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, forged, secret));
-        if ('value' in other && other.value.ok) check(forged.toLowerCase() === signature.value.toLowerCase(), () => 'a forged signature was accepted');
-      },
-    ),
+  namedProperty(
+    'signatures: a version 2 signature (or a version 1 one where the texts agree) verifies; other signature text is refused without throwing',
+    () =>
+      fc.property(
+        rawParams,
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.constantFrom('sha1' as const, 'sha256' as const),
+        fc.constantFrom(1 as const, 2 as const),
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 70 }), fc.stringMatching(/^[0-9a-fA-F]{40}$|^[0-9a-f]{64}$/)),
+        (params, secret, algorithm, version, forged) => {
+          const signature = returnsOrRefuses('signParams', () => signParams(params, secret, { algorithm, version }));
+          if (!('value' in signature)) throw new Error('signParams refused');
+          const verdict = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value, secret));
+          const upper = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, signature.value.toUpperCase(), secret));
+          // Must verify: a version 2 signature, or a version 1 one whose text is the version 2 text (no `&`).
+          // Not asserted either way: version 1 signatures over `&`, and keys holding `=` (both ambiguous).
+          const unambiguous = !Object.keys(params).some((key) => key.includes('='));
+          if (unambiguous && (version === 2 || stringToSign(params, 1) === stringToSign(params, 2))) {
+            check('value' in verdict && verdict.value.ok, () => 'a correct signature was refused');
+            check('value' in upper && upper.value.ok, () => 'an upper-case hex signature was refused');
+          }
+          const other = returnsOrRefuses('verifyParamsSignature', () => verifyParamsSignature(params, forged, secret));
+          if ('value' in other && other.value.ok)
+            check(forged.toLowerCase() === signature.value.toLowerCase(), () => 'a forged signature was accepted');
+        },
+      ),
   ),
-  named('checkRequestTimestamp: any text → unix seconds within the window or ApiError', () =>
+  namedProperty('checkRequestTimestamp: any text → unix seconds within the window or ApiError', () =>
     fc.property(
       fc.oneof(hostileText, fc.integer({ min: -1e6, max: 1e13 }).map(String)),
       fc.integer({ min: 1_600_000_000, max: 2_000_000_000 }),
@@ -478,7 +442,7 @@ export const protocolProperties: NamedProperty[] = [
       },
     ),
   ),
-  named('parseDeliveryPath / splitDeliveryFormat: any path → a parsed path or ApiError', () =>
+  namedProperty('parseDeliveryPath / splitDeliveryFormat: any path → a parsed path or ApiError', () =>
     fc.property(
       fc.oneof(
         longText,
@@ -501,7 +465,7 @@ export const protocolProperties: NamedProperty[] = [
       },
     ),
   ),
-  named('delivery URL round trip: parseDeliveryPath(buildDeliveryUrl(parts)) gives the parts back, and the URL signature verifies', () =>
+  namedProperty('delivery URL round trip: parseDeliveryPath(buildDeliveryUrl(parts)) gives the parts back, and the URL signature verifies', () =>
     fc.property(
       fc.record({
         cloudName: CLOUD_NAME,
@@ -544,29 +508,4 @@ export const protocolProperties: NamedProperty[] = [
   ),
 ];
 
-/** Runs per property: PROPERTY_RUNS, default a few hundred so the whole file stays well under 10 s. */
-export function propertyRuns(fallback: number): number {
-  const text = process.env.PROPERTY_RUNS;
-  const runs = text === undefined || text === '' ? fallback : Number(text);
-  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`PROPERTY_RUNS must be a positive integer, got ${text}`);
-  return runs;
-}
-
-/** fast-check settings shared by the tests and the fuzz script: PROPERTY_SEED replays a run. */
-export function propertyParameters(numRuns: number): { numRuns: number; seed?: number } {
-  const seed = process.env.PROPERTY_SEED;
-  return { numRuns, ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }) };
-}
-
-// Registered only under vitest: bench/property-fuzz.ts imports the properties and runs them itself.
-if (process.env.VITEST) {
-  describe('protocol parsers under arbitrary input (fast-check)', () => {
-    const runs = propertyRuns(250);
-    for (const property of protocolProperties) {
-      it(property.name, () => {
-        const details = property.check(propertyParameters(runs));
-        if (details.failed) throw new Error(fc.defaultReportMessage(details), { cause: details.errorInstance });
-      });
-    }
-  });
-}
+registerProperties('protocol parsers under arbitrary input (fast-check)', protocolProperties, 250);

@@ -9,3 +9,13 @@ export { verifyStandardWebhook } from './standard-webhooks-verifier.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { startDomainTestServices, until, newBatchId, hex32, TEST_REDIS_URL, type DomainTestServices } from './domain-test-services.ts';
+export {
+  namedProperty,
+  returnsOrRefuses,
+  check,
+  propertyRuns,
+  propertyParameters,
+  registerProperties,
+  CALL_BUDGET_MS,
+  type NamedProperty,
+} from './property-harness.ts';

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
-import { ApiError } from '@rendition/protocol';
+import { check, namedProperty, registerProperties, returnsOrRefuses, type NamedProperty } from '@rendition/testing';
 import { canonicalString, MAX_COMPONENTS, MAX_TRANSFORMATION_LENGTH, parseEagerList, parseTransformation, planHash } from '../src/index.ts';
 import { SUPPORTED_KEYS, UNSUPPORTED_KEYS } from '../src/parse-parameter.ts';
 import type { TransformationPlan } from '../src/plan.ts';
@@ -11,44 +10,6 @@ import type { TransformationPlan } from '../src/plan.ts';
 // faithful spelling of the plan: parse(canonical(parse(x))) is parse(x) for every x that parses.
 // PROPERTY_RUNS sets the runs per property (npm test: a few hundred); bench/property-fuzz.ts runs the
 // same properties 100,000 times each (PROPERTY_SEED replays a run).
-
-/** A property under a name, checked with any run count (the tests: a few hundred; the fuzz script: 100,000). */
-export interface NamedProperty {
-  name: string;
-  check(parameters: { numRuns: number; seed?: number }): fc.RunDetails<unknown>;
-}
-
-function named<Ts extends [unknown, ...unknown[]]>(name: string, build: () => fc.IPropertyWithHooks<Ts>): NamedProperty {
-  return { name, check: (parameters) => fc.check(build(), parameters) as unknown as fc.RunDetails<unknown> };
-}
-
-/** A single parser call longer than this counts as a hang (catastrophic regexes, quadratic loops). */
-export const CALL_BUDGET_MS = 250;
-
-/** What a parser may do with any input: return, or refuse with a 4xx ApiError that has a message. */
-export function returnsOrRefuses<T>(what: string, run: () => T): { value: T } | { refused: ApiError } {
-  const started = performance.now();
-  let outcome: { value: T } | { refused: ApiError };
-  try {
-    outcome = { value: run() };
-  } catch (error) {
-    if (!(error instanceof ApiError)) {
-      const name = error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error);
-      throw new Error(`${what} threw ${name} instead of an ApiError`, { cause: error });
-    }
-    if (error.status < 400 || error.status > 499 || error.message === '') {
-      throw new Error(`${what} refused with status ${error.status} and message '${error.message}' (expected a 4xx with a message)`, { cause: error });
-    }
-    outcome = { refused: error };
-  }
-  const elapsed = performance.now() - started;
-  if (elapsed > CALL_BUDGET_MS) throw new Error(`${what} took ${elapsed.toFixed(0)} ms (budget ${CALL_BUDGET_MS} ms)`);
-  return outcome;
-}
-
-function check(condition: boolean, message: () => string): void {
-  if (!condition) throw new Error(message());
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries: transformation text that is mostly well-formed (so the value parsers are reached),
@@ -318,24 +279,24 @@ function signedZero(_key: string, value: unknown): unknown {
 }
 
 export const transformProperties: NamedProperty[] = [
-  named('parseTransformation: any text → a plan or ApiError', () =>
+  namedProperty('parseTransformation: any text → a plan or ApiError', () =>
     fc.property(fc.oneof(transformationText, fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
       const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
       if ('value' in outcome) returnsOrRefuses('planHash', () => planHash(outcome.value));
     }),
   ),
-  named('parseEagerList: any text → items or ApiError', () =>
+  namedProperty('parseEagerList: any text → items or ApiError', () =>
     fc.property(eagerText, (text) => {
       returnsOrRefuses('parseEagerList', () => parseEagerList(text));
     }),
   ),
-  named('canonical round trip: parse(canonical(parse(x))) equals parse(x) for every x that parses', () =>
+  namedProperty('canonical round trip: parse(canonical(parse(x))) equals parse(x) for every x that parses', () =>
     fc.property(transformationText, (text) => {
       const outcome = returnsOrRefuses('parseTransformation', () => parseTransformation(text));
       if ('value' in outcome) roundTrip(outcome.value, text);
     }),
   ),
-  named('eager round trip: each parsed item plan survives its canonical string', () =>
+  namedProperty('eager round trip: each parsed item plan survives its canonical string', () =>
     fc.property(eagerText, (text) => {
       const outcome = returnsOrRefuses('parseEagerList', () => parseEagerList(text));
       if ('value' in outcome) for (const item of outcome.value) roundTrip(item.plan, item.requested);
@@ -343,29 +304,4 @@ export const transformProperties: NamedProperty[] = [
   ),
 ];
 
-/** Runs per property: PROPERTY_RUNS, default a few hundred so the whole file stays well under 10 s. */
-export function propertyRuns(fallback: number): number {
-  const text = process.env.PROPERTY_RUNS;
-  const runs = text === undefined || text === '' ? fallback : Number(text);
-  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`PROPERTY_RUNS must be a positive integer, got ${text}`);
-  return runs;
-}
-
-/** fast-check settings shared by the tests and the fuzz script: PROPERTY_SEED replays a run. */
-export function propertyParameters(numRuns: number): { numRuns: number; seed?: number } {
-  const seed = process.env.PROPERTY_SEED;
-  return { numRuns, ...(seed === undefined || seed === '' ? {} : { seed: Number(seed) }) };
-}
-
-// Registered only under vitest: bench/property-fuzz.ts imports the properties and runs them itself.
-if (process.env.VITEST) {
-  describe('transformation parser under arbitrary input (fast-check)', () => {
-    const runs = propertyRuns(500);
-    for (const property of transformProperties) {
-      it(property.name, () => {
-        const details = property.check(propertyParameters(runs));
-        if (details.failed) throw new Error(fc.defaultReportMessage(details), { cause: details.errorInstance });
-      });
-    }
-  });
-}
+registerProperties('transformation parser under arbitrary input (fast-check)', transformProperties, 500);

@@ -1,5 +1,6 @@
 import type { CatalogDb } from '@rendition/catalog';
 import { sweepStagedUploads } from '@rendition/ingest';
+import { startPeriodicTask } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { sweepScratchDirs } from '@rendition/scratch';
 import type { BlobStore } from '@rendition/storage';
@@ -43,22 +44,10 @@ export function startLeftoverSweeper(options: {
     else if (scratch.value.removed.length > 0) logger.info({ removed: scratch.value.removed }, 'removed leftover scratch directories');
   };
 
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    // One pass at a time: a slow listing is not overlapped by the next tick.
-    running = running.then(runOnce);
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  // runOnce reports each sweep's failure itself (allSettled), so onError only sees the unexpected.
+  const task = startPeriodicTask(runOnce, {
+    intervalMs: options.intervalMs,
+    onError: (error) => logger.warn({ err: error }, 'leftover sweep failed; will retry'),
+  });
+  return { runOnce, stop: task.stop };
 }

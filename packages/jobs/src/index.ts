@@ -17,3 +17,4 @@ export { deriveJob, DeriveJobV1Schema } from './derive.job.ts';
 export type { DeriveJobV1 } from './derive.job.ts';
 export { startOutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelay } from './outbox-relay.ts';
+export { startPeriodicTask } from './periodic-task.ts';

@@ -3,6 +3,7 @@ import type { Logger } from '@rendition/logging';
 import { isQueueName } from './define-job.ts';
 import { isJobKind } from './job-registry.ts';
 import type { JobQueues } from './job-queues.ts';
+import { startPeriodicTask } from './periodic-task.ts';
 
 export interface OutboxRelay {
   /** One pass: every unfinished job or delivery that Redis does not hold is queued again. */
@@ -48,21 +49,9 @@ export function startOutboxRelay(options: {
     return { jobs, deliveries };
   };
 
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const tick = () => {
-    if (stopped) return;
-    running = runOnce().catch((error: unknown) => logger.warn({ err: error }, 'relay pass failed; will retry'));
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const task = startPeriodicTask(runOnce, {
+    intervalMs: options.intervalMs,
+    onError: (error) => logger.warn({ err: error }, 'relay pass failed; will retry'),
+  });
+  return { runOnce, stop: task.stop };
 }

@@ -66,7 +66,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
   });
-  installErrorHandling(app, options.limits);
+  installErrorHandling(app, { ...options.limits, maxFieldsTotalBytes: bodyLimits.maxFieldsTotalBytes });
   installFramingErrors(app);
   // Multipart bodies are read by read-upload-body.ts, which sets its own limits per request.
   await app.register(multipart, { limits: { parts: MAX_PARTS } });

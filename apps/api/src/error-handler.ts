@@ -1,9 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { DEFAULT_RETRY_AFTER_SECONDS, QueueUnavailableError } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
+import { bodyTooLarge } from './body-limits.ts';
 
 export interface ErrorHandlingLimits {
   maxUploadBytes: number;
+  /** Fastify's own body limit (bodyLimit): only bodies the body guard does not read reach it. */
+  maxFieldsTotalBytes: number;
   /** Retry-After of a 503 that names none (the shutdown answer); UNAVAILABLE_RETRY_AFTER_SECONDS. */
   unavailableRetryAfterSeconds?: number;
 }
@@ -70,13 +73,15 @@ function retryAfterOf(error: ApiError): number | undefined {
   return error.cause instanceof QueueUnavailableError ? error.cause.retryAfterSeconds : undefined;
 }
 
-function toApiError(error: FastifyError | ApiError | Error, limits: { maxUploadBytes: number }): ApiError {
+function toApiError(error: FastifyError | ApiError | Error, limits: ErrorHandlingLimits): ApiError {
   if (error instanceof ApiError) return error;
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
     case 'FST_REQ_FILE_TOO_LARGE':
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError(400, `File size too large. Maximum is ${limits.maxUploadBytes}.`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      // The limit that applied is the body's, not the file's.
+      return bodyTooLarge(limits.maxFieldsTotalBytes);
     case 'FST_FILES_LIMIT':
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':

@@ -11,10 +11,11 @@ import { installErrorHandling } from '../src/error-handler.ts';
 const apps: FastifyInstance[] = [];
 
 async function server(options: { return503OnClosing?: boolean; retryAfter?: number } = {}): Promise<{ app: FastifyInstance; port: number }> {
-  const app = Fastify(options.return503OnClosing === undefined ? {} : { return503OnClosing: options.return503OnClosing });
+  const app = Fastify({ bodyLimit: 100, ...(options.return503OnClosing === undefined ? {} : { return503OnClosing: options.return503OnClosing }) });
   apps.push(app);
   installErrorHandling(app, {
     maxUploadBytes: 1_000,
+    maxFieldsTotalBytes: 100,
     ...(options.retryAfter === undefined ? {} : { unavailableRetryAfterSeconds: options.retryAfter }),
   });
   app.get('/queue', async () => {
@@ -31,6 +32,7 @@ async function server(options: { return503OnClosing?: boolean; retryAfter?: numb
     return { slow: true };
   });
   app.get('/ok', async () => ({ ok: true }));
+  app.post('/echo', async (request) => request.body);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   return { app, port: typeof address === 'object' && address ? address.port : 0 };
@@ -114,5 +116,18 @@ describe('while the server closes', () => {
     const { app, port } = await server();
     const [, second] = await nextRequestWhileClosing(app, port);
     expect(JSON.parse(second.split('\r\n\r\n')[1] ?? '')).toEqual({ error: 'Service Unavailable', message: 'Service Unavailable', statusCode: 503 });
+  });
+});
+
+describe("Fastify's own body limit", () => {
+  it('answers a body over it with a 413 naming the body limit, not the file limit', async () => {
+    const { port } = await server();
+    const response = await fetch(`http://127.0.0.1:${port}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x'.repeat(200) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: { message: 'Request body too large. Maximum is 100 bytes.' } });
   });
 });

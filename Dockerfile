@@ -1,10 +1,11 @@
 # syntax=docker/dockerfile:1
 # One image for every role: `api`, `worker`, `start` (both), `migrate`, `keys create <cloud>`.
-# Node 24 runs the TypeScript sources directly (type stripping): there is no build step.
+# Node 24 runs the TypeScript sources directly (type stripping): there is no build step. The
+# compile cache is filled at build time, so the processes never load the type-stripping compiler.
 #
 #   docker build -t rendition .
 #   docker run --rm -p 8080:8080 rendition                       # start: api + workers
-#   docker run --rm rendition node apps/cli/src/main.ts migrate
+#   docker run --rm rendition node apps/cli/bin/rendition.mjs migrate
 
 FROM node:24-slim AS base
 WORKDIR /app
@@ -35,6 +36,9 @@ ENV NODE_ENV=production
 COPY --from=deps /app/ ./
 COPY apps ./apps
 COPY packages ./packages
+# Read-only for the app at run time: a process adds nothing to it, it only reads.
+ENV NODE_COMPILE_CACHE=/app/.compile-cache
+RUN node apps/cli/bin/rendition.mjs warm-cache
 
 # Files stay root-owned and read-only to the app; only the default file storage (STORAGE_URL=file://./data) is writable.
 RUN mkdir -p /app/data && chown node:node /app/data
@@ -45,4 +49,4 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-CMD ["node", "apps/cli/src/main.ts", "start"]
+CMD ["node", "apps/cli/bin/rendition.mjs", "start"]

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropDatabase } from '@rendition/catalog';
 import { createTestDatabaseUrl, deleteRedisPrefix, fixturePath, freePort } from '@rendition/testing';
 
-const MAIN = fileURLToPath(new URL('../apps/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../apps/cli/bin/rendition.mjs', import.meta.url));
 
 let env: Record<string, string>;
 let dataDir: string;

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, freePort } from '@rendition/testing';
+import { fixturePath } from '@rendition/testing';
+import { procStatus, resetPeak, spawnApi, type ApiProcess } from './support/api-process.ts';
 import { basicAuthHeader, signedFields } from './support/signed-form.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -13,7 +12,6 @@ import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 // as a client meets an early refusal. Limits are the defaults (MAX_FIELD_BYTES 64 KiB,
 // MAX_FIELDS_TOTAL_BYTES 1 MiB, MAX_DATA_URI_BYTES 60 MiB) unless a cluster sets them.
 
-const MAIN = fileURLToPath(new URL('../apps/cli/src/main.ts', import.meta.url));
 const MB = 1024 * 1024;
 const MAX_FIELD_BYTES = 64 * 1024;
 const PNG = readFileSync(fixturePath('images/embedgravitybird.png'));
@@ -154,53 +152,6 @@ const multipartHeaders = (pieces: Piece[], extra: Record<string, string> = {}) =
   ...extra,
 });
 
-// ---------------------------------------------------------------------------------------------
-// The API role as its own process, for its RSS.
-
-interface ApiProcess {
-  child: ChildProcess;
-  baseUrl: string;
-  stop(): Promise<void>;
-}
-
-async function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, 'api'], {
-    env: { ...(process.env as Record<string, string>), ...env, PORT: String(port), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('Server listening')) {
-    if (child.exitCode !== null) throw new Error(`rendition api exited: ${output}`);
-    if (Date.now() > deadline) throw new Error(`rendition api did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    child,
-    baseUrl: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** A field of /proc/<pid>/status in bytes (VmRSS: resident now; VmHWM: the peak). */
-function procStatus(pid: number, name: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no ${name} for ${pid}`);
-  return Number(match[1]) * 1024;
-}
-
-/** Resets VmHWM to the current RSS (Linux: `5` to clear_refs), so the peak measured is the attack's. */
-function resetPeak(pid: number): void {
-  writeFileSync(`/proc/${pid}/clear_refs`, '5');
-}
-
 describe('memory before authentication (item 1)', () => {
   /**
    * The bound on what the attacks below may add to the API's resident memory, peak included. Before
@@ -220,7 +171,7 @@ describe('memory before authentication (item 1)', () => {
   });
 
   it('keeps the API process within its RSS bound through unauthenticated attacks', { timeout: 180_000 }, async () => {
-    const pid = api.child.pid!;
+    const pid = api.pid;
     const url = `${api.baseUrl}/v1_1/demo/image/upload`;
     // Warm up (first request, JIT), then settle.
     await exchange(url, { 'content-type': 'application/x-www-form-urlencoded' }, ['upload_preset=nope']);

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLargeUpload } from '@rendition/catalog';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '@rendition/storage';
+import { createS3Client } from '@rendition/storage/s3';
 import { loadCloudinarySdk, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { sweepAbandonedLargeUploads } from '@rendition/worker';
 import { signParamsForTest } from './support/signed-form.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '@rendition/storage';
+import { createS3Client } from '@rendition/storage/s3';
 import { fixturePath, loadCloudinarySdk, makeSelfSignedCert, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 

@@ -119,6 +119,10 @@ export const TEST_AND_TOOLING_FILES: readonly string[] = [
 export const PROCESS_ENV_READERS: readonly { readonly files: string; readonly why: string }[] = [
   { files: 'packages/config/src/**', why: 'the only reader of the environment' },
   { files: 'apps/cli/src/main.ts', why: 'the composition root hands process.env to loadConfig (with --queues folded in)' },
+  {
+    files: 'apps/cli/bin/rendition.mjs',
+    why: 'the launcher reads NODE_OPTIONS (a V8 flag chosen there wins) and passes the environment on when it re-executes Node',
+  },
   { files: 'packages/testing/**', why: 'test helpers read TEST_* variables (test-only package)' },
 ];
 

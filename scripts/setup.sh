@@ -128,15 +128,18 @@ ensure_postgres
 ensure_redis
 ensure_ffmpeg
 ensure_openssl
+# Node's compile cache (turned on by apps/cli/bin/rendition.mjs) filled once here, so that processes
+# started from it never load the type-stripping compiler (docs/large-uploads.md, "Memory").
+node apps/cli/bin/rendition.mjs warm-cache >&2
 if [ "$ACTION" = "test" ]; then
   # Tests make databases of their own; the one `npm start` uses is neither needed nor touched.
   node scripts/check-migrations.ts
 else
-  node apps/cli/src/main.ts migrate >&2
+  node apps/cli/bin/rendition.mjs migrate >&2
 fi
 
 case "$ACTION" in
-  start) exec node apps/cli/src/main.ts start ;;
+  start) exec node apps/cli/bin/rendition.mjs start ;;
   test)
     log "type-checking"
     npx tsc -p tsconfig.json

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dropDatabase, type ApiCredentials } from '@rendition/catalog';
 import { createTestDatabaseUrl, deleteRedisPrefix, freePort } from '@rendition/testing';
 
-const MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../apps/cli/bin/rendition.mjs', import.meta.url));
 const live = new Set<ChildProcess>();
 
 // A cluster outliving a crashed test process would keep taking jobs and holding its port.

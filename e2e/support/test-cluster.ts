@@ -67,7 +67,7 @@ export async function startTestCluster(
   const config = loadConfig({ ...settings, PORT: String(port) });
   const cluster = await startCluster(config, { roles });
   const credentials = await ensureCloudCredentials(cluster.services.db, 'demo');
-  const store = createBlobStore(config.storage);
+  const store = await createBlobStore(config.storage);
   return {
     baseUrl: config.publicBaseUrl,
     cloud: 'demo',

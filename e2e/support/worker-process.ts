@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../apps/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../apps/cli/bin/rendition.mjs', import.meta.url));
 const live = new Set<ChildProcess>();
 
 // Workers outliving a crashed test process would keep taking jobs from other runs' queues.

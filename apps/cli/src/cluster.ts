@@ -22,7 +22,7 @@ export interface RunningCluster {
 export async function startCluster(config: Config, options: { roles: readonly Role[]; logger?: Logger; migrate?: boolean }): Promise<RunningCluster> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rendition' });
   if (options.migrate ?? true) await prepareDatabase(config);
-  const services = createServices(config, logger);
+  const services = await createServices(config, logger);
   let workers: RunningWorkers | undefined;
   let app: FastifyInstance | undefined;
   try {

@@ -6,7 +6,7 @@ import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { createGuardedFetcher, type AddressPolicy, type GuardedFetcher } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
-import { BlobNotFoundError, createBlobStore, createS3Client, S3BlobStore, type BlobStore } from '@rendition/storage';
+import { BlobNotFoundError, createBlobStore, type BlobStore } from '@rendition/storage';
 
 /** The long-lived clients a process needs, built once from the config and closed together. */
 export interface Services {
@@ -33,9 +33,11 @@ export async function prepareDatabase(config: Config): Promise<void> {
   }
 }
 
-export function createServices(config: Config, logger: Logger): Services {
+export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  const store = await createBlobStore(config.storage);
+  // The S3 driver is loaded only where a bucket of sources is allowed (or the store is S3).
+  const s3Sources = config.s3SourceBuckets.length > 0 ? await import('@rendition/storage/s3') : undefined;
   const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
-  const store = createBlobStore(config.storage);
   const queues = createJobQueues({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
@@ -51,7 +53,7 @@ export function createServices(config: Config, logger: Logger): Services {
     userAgent: 'Rendition',
     ...(config.remoteFetch.caFile ? { extraCaPem: readFileSync(config.remoteFetch.caFile, 'utf8') } : {}),
   });
-  const s3SourceClient = config.s3SourceBuckets.length > 0 ? createS3Client(config.s3) : undefined;
+  const s3SourceClient = s3Sources?.createS3Client(config.s3);
 
   return {
     config,
@@ -63,11 +65,11 @@ export function createServices(config: Config, logger: Logger): Services {
     fetcher,
     addressPolicy: fetcher.policy,
     async openS3Source(bucket, key) {
-      if (!s3SourceClient || !config.s3SourceBuckets.includes(bucket)) {
+      if (!s3Sources || !s3SourceClient || !config.s3SourceBuckets.includes(bucket)) {
         throw new ApiError(400, `Unsupported source URL: s3://${bucket} is not an allowed bucket`);
       }
       try {
-        return await new S3BlobStore({ client: s3SourceClient, bucket }).get(key);
+        return await new s3Sources.S3BlobStore({ client: s3SourceClient, bucket }).get(key);
       } catch (error) {
         if (error instanceof BlobNotFoundError) throw new ApiError(400, `Resource not found - s3://${bucket}/${key}`);
         throw error;

@@ -8,6 +8,8 @@ export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
   readonly http: { readonly port: number; readonly host: string; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number };
+  /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
+  readonly bufferReclaimBytes: number;
   readonly publicBaseUrl: string;
   readonly secureBaseUrl: string;
   readonly databaseUrl: string;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
   return deepFreeze({
     http: { port: e.PORT, host: e.HOST, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS },
+    bufferReclaimBytes: e.BUFFER_RECLAIM_BYTES,
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,

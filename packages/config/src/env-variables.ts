@@ -37,6 +37,15 @@ export const ENV_VARIABLES = {
     description:
       'How long a connection may stay silent (no byte in either direction) before it is closed, and how long to wait for the headers of a request.',
   },
+  BUFFER_RECLAIM_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(8 * 1024 * 1024),
+    description:
+      "A process collects its garbage Buffers once they hold this many bytes (checked every 50 ms), so streaming large uploads does not swell its RSS by V8's own ~64 MiB margin. 0: leave it to V8.",
+  },
   PUBLIC_BASE_URL: {
     schema: httpUrl.optional(),
     defaultText: 'http://127.0.0.1:$PORT',

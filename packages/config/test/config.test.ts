@@ -28,6 +28,7 @@ describe('loadConfig defaults', () => {
   it('builds the whole config from an empty environment', () => {
     expect(loadConfig({}, CWD)).toEqual({
       http: { port: 8080, host: '0.0.0.0', requestTimeoutMs: 600_000, idleTimeoutMs: 60_000 },
+      bufferReclaimBytes: 8 * 1024 * 1024,
       publicBaseUrl: 'http://127.0.0.1:8080',
       secureBaseUrl: 'http://127.0.0.1:8080',
       databaseUrl: 'postgres://postgres:postgres@127.0.0.1:5432/rendition',

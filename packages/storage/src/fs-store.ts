@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type Dirent } from 'node:fs';
+import { constants, createWriteStream, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,7 +26,8 @@ const TMP_DIR = '.tmp';
 const PARTS_DIR = '.parts';
 const RESERVED = [TMP_DIR, PARTS_DIR];
 // Read size when joining parts: large reads, bounded memory (one buffer in flight per stream).
-const JOIN_CHUNK_BYTES = 4 * 1024 * 1024;
+// One buffer, reused for every read of a join: a join of gigabytes leaves no garbage behind.
+const JOIN_CHUNK_BYTES = 1024 * 1024;
 
 function isReserved(keyOrPrefix: string): boolean {
   return RESERVED.some((name) => keyOrPrefix === name || keyOrPrefix.startsWith(`${name}/`));
@@ -294,17 +295,11 @@ export class FsBlobStore implements BlobStore {
       // shares extents); the others are appended through bounded buffers: Node exposes no ranged
       // kernel copy into an existing file.
       await copyFile((first as { path: string }).path, tmp, constants.COPYFILE_EXCL);
-      if (rest.length > 0) {
-        // One pipeline over all the other parts in turn (a pipeline per part into one destination
-        // would pile its listeners up on it).
-        const others = Readable.from(
-          (async function* () {
-            for (const { path } of rest) yield* createReadStream(path, { highWaterMark: JOIN_CHUNK_BYTES });
-          })(),
-          { objectMode: false },
+      if (rest.length > 0)
+        await appendFiles(
+          tmp,
+          rest.map(({ path }) => path),
         );
-        await pipeline(others, createWriteStream(tmp, { flags: 'a' }));
-      }
       const handle = await open(tmp, 'r');
       try {
         await handle.sync();
@@ -327,6 +322,30 @@ export class FsBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Appends the files to `target` in order, through one buffer. */
+async function appendFiles(target: string, sources: readonly string[]): Promise<void> {
+  const buffer = Buffer.allocUnsafe(JOIN_CHUNK_BYTES);
+  const output = await open(target, 'a');
+  try {
+    for (const source of sources) {
+      const input = await open(source, 'r');
+      try {
+        for (;;) {
+          const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) break;
+          for (let written = 0; written < bytesRead;) {
+            written += (await output.write(buffer, written, bytesRead - written)).bytesWritten;
+          }
+        }
+      } finally {
+        await input.close();
+      }
+    }
+  } finally {
+    await output.close();
+  }
 }
 
 /** Zero-padded, so a directory listing is in part order. */

@@ -12,5 +12,4 @@ export {
 export { createBlobStore, type StorageSettings } from './create-blob-store.ts';
 export { FsBlobStore } from './fs-store.ts';
 export { assertSafeKey, assetPrefix, derivedKey, InvalidKeyError, largeUploadKey, originalKey, stagingKey } from './keys.ts';
-export { createS3Client, type S3ClientSettings } from './s3-client.ts';
-export { S3BlobStore, type S3BlobStoreOptions } from './s3-store.ts';
+// The S3 driver: '@rendition/storage/s3' (loaded on demand; see s3.ts).

@@ -113,7 +113,7 @@ describe('FsBlobStore on disk', () => {
   });
 
   it('is what createBlobStore builds for kind "file"', async () => {
-    const built = createBlobStore({ kind: 'file', root });
+    const built = await createBlobStore({ kind: 'file', root });
     expect(built).toBeInstanceOf(FsBlobStore);
     await built.put('k', Buffer.from('v'));
     expect(await readAll(await store.get('k'))).toEqual(Buffer.from('v'));

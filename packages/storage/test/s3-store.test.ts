@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, type S3Server } from '@rendition/testing';
-import { createBlobStore, createS3Client, S3BlobStore, type S3BlobStoreOptions } from '@rendition/storage';
+import { createBlobStore } from '@rendition/storage';
+import { createS3Client, S3BlobStore, type S3BlobStoreOptions } from '@rendition/storage/s3';
 import { describeBlobStoreContract, failingStream, listAll, readAll } from './blob-store-contract.ts';
 
 const BUCKET = 'rendition-test';
@@ -131,7 +132,7 @@ describe('S3BlobStore specifics', () => {
 
   it('is what createBlobStore builds for kind "s3"', async () => {
     const prefix = `t-${randomUUID()}`;
-    const built = createBlobStore({ kind: 's3', bucket: BUCKET, prefix, ...server });
+    const built = await createBlobStore({ kind: 's3', bucket: BUCKET, prefix, ...server });
     const reader = new S3BlobStore({ client: createS3Client(server), bucket: BUCKET, prefix, ownsClient: true });
     try {
       expect(built).toBeInstanceOf(S3BlobStore);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthHeader } from './support/signed-form.ts';
-import { procStatus, spawnApi, type ApiProcess } from './support/api-process.ts';
+import { LAUNCHER, procStatus, spawnApi, type ApiProcess } from './support/api-process.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Large files, item 5: the API's memory does not grow with the size of what streams through it.
@@ -85,6 +86,12 @@ function postUpload(
 }
 
 describe('API memory while large uploads stream (large files, item 5)', () => {
+  it('runs, as the launcher starts it, with the 4 MiB young generation (same pid, re-executed)', () => {
+    const commandLine = readFileSync(`/proc/${api.pid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine.slice(1, 2)).toEqual(['--max-semi-space-size=4']);
+    expect(commandLine.slice(2)).toEqual([LAUNCHER, 'api', '']);
+  });
+
   it(
     `keeps the API's peak RSS under 150 MB, boot included, through a ${(CHUNK * CHUNKS) / MB} MB chunked upload and an ${SINGLE / MB} MB request`,
     { timeout: 180_000 },

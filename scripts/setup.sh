@@ -129,7 +129,9 @@ ensure_redis
 ensure_ffmpeg
 ensure_openssl
 # Node's compile cache (turned on by apps/cli/bin/rendition.mjs) filled once here, so that processes
-# started from it never load the type-stripping compiler (docs/large-uploads.md, "Memory").
+# started from it never load the type-stripping compiler (docs/large-uploads.md, "Memory"). One
+# directory for every process started from here, whatever TMPDIR a test gives it.
+export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$PWD/.tools/compile-cache}"
 node apps/cli/bin/rendition.mjs warm-cache >&2
 if [ "$ACTION" = "test" ]; then
   # Tests make databases of their own; the one `npm start` uses is neither needed nor touched.

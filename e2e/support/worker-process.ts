@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../apps/cli/bin/rendition.mjs', import.meta.url));
@@ -45,7 +47,13 @@ export function workerEnvironment(
 /** `rendition worker` as a child process, as production runs it. */
 export function spawnWorker(env: Record<string, string>, args: string[] = []): WorkerProcess {
   const child = spawn(process.execPath, [MAIN, 'worker', ...args], {
-    env: { ...(process.env as Record<string, string>), ...env },
+    // The compile cache the setup filled, also where a test gives the worker a TMPDIR of its own
+    // (Node's default cache directory is under TMPDIR).
+    env: {
+      ...(process.env as Record<string, string>),
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);

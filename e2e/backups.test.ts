@@ -298,6 +298,7 @@ describe('overwrite racing destroy', () => {
           delete: (key) => real.delete(key),
           list: (prefix) => real.list(prefix),
           beginParts: (assemblyKey) => real.beginParts(assemblyKey),
+          adoptPart: (assemblyKey, state, partNumber, sourceKey) => real.adoptPart(assemblyKey, state, partNumber, sourceKey),
           putPart: (assemblyKey, state, partNumber, body, size) => real.putPart(assemblyKey, state, partNumber, body, size),
           completeParts: (assemblyKey, state, key, parts) => real.completeParts(assemblyKey, state, key, parts),
           abortParts: (assemblyKey, state) => real.abortParts(assemblyKey, state),

@@ -27,8 +27,8 @@ export type ChunkOutcome =
 /**
  * Records one chunk of a chunked upload (reference wave 2 §4.3). The chunk was staged and measured by
  * the caller (so its md5 is known before anything of the upload changes); it is checked against what
- * the upload already holds under the session's row lock, then copied to the store as a part of the
- * upload's assembly, and counted. The request whose part completes coverage of the file assembles it.
+ * the upload already holds under the session's row lock, then made a part of the upload's assembly
+ * (adoptPart: a rename on the filesystem), and counted. The request whose part completes coverage of the file assembles it.
  * The chunk's own staged bytes are always discarded here.
  */
 export async function receiveChunk(
@@ -84,11 +84,11 @@ async function receive(
 
   const assemblyKey = largeUploadKey(reserved.sessionId);
   // Phase 2, unlocked: the bytes go to the store; other parts of the upload may do the same meanwhile.
-  let stored: { size: number; md5: string; etag?: string };
+  let stored: { size: number; etag?: string };
   try {
-    // The size is known (measured while staging): S3 streams the part straight into UploadPart.
-    stored = await deps.store.putPart(assemblyKey, reserved.driverState, partNumber, await deps.store.get(chunk.source.key), size);
-    if (stored.size !== size || stored.md5 !== md5) throw new Error(`part ${partNumber} of ${assemblyKey} was stored with other bytes than staged`);
+    // The staged chunk becomes the part (a rename on the filesystem); its md5 was measured while staging.
+    stored = await deps.store.adoptPart(assemblyKey, reserved.driverState, partNumber, chunk.source.key);
+    if (stored.size !== size) throw new Error(`part ${partNumber} of ${assemblyKey} was stored with ${stored.size} bytes, not the ${size} staged`);
   } catch (error) {
     await withLockedLargeUpload(deps.db, input.cloudName, input.uploadId, async (locked) => {
       const part = locked?.parts.find((p) => p.partNumber === partNumber);

@@ -69,6 +69,13 @@ export interface BlobStore {
     size?: number,
   ): Promise<{ size: number; md5: string; etag?: string }>;
   /**
+   * Makes the object at `sourceKey` part `partNumber` of the assembly, consuming it (the object is
+   * gone afterwards), without passing its bytes through this process where the store can: the
+   * filesystem renames the file; S3 streams it from the object into UploadPart. Returns the part's
+   * size (and, on S3, its ETag). A missing source: BlobNotFoundError, nothing changed.
+   */
+  adoptPart(assemblyKey: string, driverState: string | undefined, partNumber: number, sourceKey: string): Promise<{ size: number; etag?: string }>;
+  /**
    * Joins the parts, ordered by partNumber, into `key` atomically, then forgets them (parts not listed
    * are dropped too). A listed part the assembly does not hold: MissingPartError, nothing written.
    * On S3 the multipart upload creates the object at assemblyKey, so a `key` other than assemblyKey

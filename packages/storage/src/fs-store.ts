@@ -273,6 +273,21 @@ export class FsBlobStore implements BlobStore {
     return { size: written.size, md5: meter.md5() };
   }
 
+  async adoptPart(assemblyKey: string, _driverState: string | undefined, partNumber: number, sourceKey: string): Promise<{ size: number }> {
+    const dir = this.#partsDir(assemblyKey);
+    assertPartNumber(partNumber);
+    const source = this.#path(sourceKey);
+    const stats = await stat(source).catch((error: unknown) => {
+      if (isMissing(error)) throw new BlobNotFoundError(sourceKey, { cause: error });
+      throw error;
+    });
+    if (!stats.isFile()) throw new BlobNotFoundError(sourceKey);
+    // The object was written durably (put fsyncs it); the rename makes it the part in one step.
+    await this.#moveIntoPlace(source, join(dir, partName(partNumber)));
+    await this.#pruneEmptyParents(dirname(source));
+    return { size: stats.size };
+  }
+
   async completeParts(
     assemblyKey: string,
     _driverState: string | undefined,

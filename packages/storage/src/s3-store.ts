@@ -322,6 +322,22 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async adoptPart(
+    assemblyKey: string,
+    driverState: string | undefined,
+    partNumber: number,
+    sourceKey: string,
+  ): Promise<{ size: number; etag?: string }> {
+    assertPartNumber(partNumber);
+    const info = await this.head(sourceKey);
+    if (!info) throw new BlobNotFoundError(sourceKey);
+    // Streamed with its known size (UploadPartCopy would avoid the trip through this process, but the
+    // S3 servers this is tested against do not all implement it).
+    const stored = await this.putPart(assemblyKey, driverState, partNumber, await this.get(sourceKey), info.size);
+    await this.delete(sourceKey);
+    return { size: stored.size, ...(stored.etag !== undefined && { etag: stored.etag }) };
+  }
+
   /** UploadPart needs a Content-Length: a body of unknown length is written to a local file first. */
   async #putSpooledPart(Key: string, UploadId: string, partNumber: number, body: Readable): Promise<{ size: number; md5: string; etag?: string }> {
     const dir = await mkdtemp(join(this.#spoolDir ?? tmpdir(), 'rendition-part-'));

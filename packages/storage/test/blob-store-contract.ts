@@ -282,6 +282,31 @@ export function describeBlobStoreContract(
         expect(await subject.leftoverParts()).toEqual([]);
       });
 
+      it('adopts stored objects as parts, consuming them, and joins them with streamed parts', async () => {
+        const first = randomBytes(MIN_PART);
+        const second = randomBytes(777);
+        await store.put('staging/chunk-a', chunked(first));
+        await store.put('staging/chunk-b', second);
+        const { driverState } = await store.beginParts(assembly);
+        const adopted = await store.adoptPart(assembly, driverState, 1, 'staging/chunk-a');
+        expect(adopted.size).toBe(first.length);
+        // Adopted over a part already held: the adopted bytes win.
+        await store.putPart(assembly, driverState, 2, chunked(randomBytes(50)), 50);
+        const last = await store.adoptPart(assembly, driverState, 2, 'staging/chunk-b');
+        expect(last.size).toBe(second.length);
+        expect(await store.head('staging/chunk-a')).toBeNull();
+        expect(await store.head('staging/chunk-b')).toBeNull();
+        await expect(store.adoptPart(assembly, driverState, 3, 'staging/chunk-a')).rejects.toBeInstanceOf(BlobNotFoundError);
+        const parts = [
+          { partNumber: 1, etag: adopted.etag },
+          { partNumber: 2, etag: last.etag },
+        ];
+        expect(await store.completeParts(assembly, driverState, 'joined', parts)).toEqual({ size: first.length + second.length });
+        expect((await readAll(await store.get('joined'))).equals(Buffer.concat([first, second]))).toBe(true);
+        expect((await listAll(store, '')).map((info) => info.key)).toEqual(['joined']);
+        expect(await subject.leftoverParts()).toEqual([]);
+      });
+
       it('leaves nothing after abortParts, which is idempotent', async () => {
         const { driverState } = await store.beginParts(assembly);
         await store.putPart(assembly, driverState, 1, chunked(randomBytes(MIN_PART)), MIN_PART);

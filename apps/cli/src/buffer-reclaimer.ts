@@ -12,7 +12,7 @@ export interface ReclaimerProbe {
 }
 
 export interface BufferReclaimerOptions {
-  /** Collect once this many bytes of Buffers are held; 0 turns the reclaimer off. */
+  /** Collect once Buffers hold this many bytes more than after the last collection; 0 turns the reclaimer off. */
   thresholdBytes: number;
   /** How often the held bytes are read. */
   intervalMs: number;
@@ -29,19 +29,24 @@ export interface BufferReclaimer {
  * Streaming a body allocates a Buffer per read from the socket, garbage a moment later. V8 does not
  * count those bytes toward its heap: it collects them only once they have grown by ~64 MiB since the
  * last collection, so a process streaming an upload swells by that much (plus what the allocator
- * keeps), whatever the file's size. Collecting whenever the held bytes pass a small threshold keeps
- * the API's RSS flat while large uploads stream (docs/large-uploads.md, "Memory").
+ * keeps), whatever the file's size. The same rule with a small margin keeps the API's RSS flat while
+ * large uploads stream (docs/large-uploads.md, "Memory").
  */
 export function startBufferReclaimer(options: BufferReclaimerOptions): BufferReclaimer {
   if (options.thresholdBytes <= 0) return { stop: () => {}, collections: () => 0 };
   const probe = options.probe ?? processProbe();
   // Start-up garbage goes now, while nothing is being served.
   probe.compact();
+  // Buffers still live after a collection (a request's file part in flight, an image being
+  // worked on) are not garbage: only what was allocated since counts, or a process holding more
+  // than the threshold would collect on every tick for nothing.
+  let baseline = probe.arrayBufferBytes();
   let count = 0;
   const timer = setInterval(() => {
-    if (probe.arrayBufferBytes() < options.thresholdBytes) return;
+    if (probe.arrayBufferBytes() - baseline < options.thresholdBytes) return;
     probe.collect();
     count += 1;
+    baseline = probe.arrayBufferBytes();
   }, options.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer), collections: () => count };

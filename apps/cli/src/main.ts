@@ -154,14 +154,17 @@ const BUFFER_RECLAIM_INTERVAL_MS = 50;
 async function run(config: Config, roles: Role[], announce: boolean): Promise<number> {
   const logger = createLogger({ level: config.logLevel, name: `rendition-${roles.join('+')}` });
   const cluster = await startCluster(config, { roles, logger });
-  const reclaimer = startBufferReclaimer({ thresholdBytes: config.bufferReclaimBytes, intervalMs: BUFFER_RECLAIM_INTERVAL_MS });
+  // Where bodies stream in: a worker-only process is left to V8 (its collections cost media throughput).
+  const reclaimer = roles.includes('api')
+    ? startBufferReclaimer({ thresholdBytes: config.bufferReclaimBytes, intervalMs: BUFFER_RECLAIM_INTERVAL_MS })
+    : undefined;
   if (announce) await announceCloud(cluster, config);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'shutting down');
       // A second signal means "now".
       process.once(signal, () => process.exit(1));
-      reclaimer.stop();
+      reclaimer?.stop();
       cluster.stop().then(resolve, (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         resolve();

@@ -17,24 +17,36 @@ afterEach(() => {
 });
 
 describe('startBufferReclaimer', () => {
-  it('compacts once at start, then collects on each tick at or over the threshold, and never under it', () => {
+  it('compacts once at start, then collects when Buffers grew by the threshold since the last collection', () => {
     vi.useFakeTimers();
-    const probe = fakeProbe([100, 999, 1000, 1001, 0]);
+    // Read at start (baseline 500), then once per tick, and once more after each collection.
+    const probe = fakeProbe([500, 600, 1499, 1500, 700, 1699, 1700, 1650, 5000]);
     const reclaimer = startBufferReclaimer({ thresholdBytes: 1000, intervalMs: 50, probe });
     expect(probe.calls).toEqual(['compact']);
     vi.advanceTimersByTime(49);
     expect(probe.calls).toEqual(['compact']);
-    vi.advanceTimersByTime(1); // 100: under
-    vi.advanceTimersByTime(50); // 999: under
+    vi.advanceTimersByTime(1); // 600: +100
+    vi.advanceTimersByTime(50); // 1499: +999
     expect(reclaimer.collections()).toBe(0);
-    vi.advanceTimersByTime(50); // 1000: at
-    vi.advanceTimersByTime(50); // 1001: over
-    vi.advanceTimersByTime(50); // 0
-    expect(probe.calls).toEqual(['compact', 'collect', 'collect']);
-    expect(reclaimer.collections()).toBe(2);
+    vi.advanceTimersByTime(50); // 1500: +1000, collected; 700 live afterwards is the new baseline
+    expect(reclaimer.collections()).toBe(1);
+    vi.advanceTimersByTime(50); // 1699: +999
+    expect(reclaimer.collections()).toBe(1);
+    vi.advanceTimersByTime(50); // 1700: +1000, collected; 1650 live afterwards
+    vi.advanceTimersByTime(50); // 5000: +3350, collected
+    expect(probe.calls).toEqual(['compact', 'collect', 'collect', 'collect']);
+    expect(reclaimer.collections()).toBe(3);
     reclaimer.stop();
     vi.advanceTimersByTime(1000);
-    expect(reclaimer.collections()).toBe(2);
+    expect(reclaimer.collections()).toBe(3);
+  });
+
+  it('does not collect again and again while live Buffers stay above the threshold', () => {
+    vi.useFakeTimers();
+    const probe = fakeProbe([50_000]);
+    const reclaimer = startBufferReclaimer({ thresholdBytes: 1000, intervalMs: 50, probe });
+    vi.advanceTimersByTime(1000);
+    expect(reclaimer.collections()).toBe(0);
   });
 
   it('does nothing at all with a threshold of 0', () => {

@@ -44,7 +44,7 @@ export const ENV_VARIABLES = {
       .min(0)
       .default(8 * 1024 * 1024),
     description:
-      "A process collects its garbage Buffers once they hold this many bytes (checked every 50 ms), so streaming large uploads does not swell its RSS by V8's own ~64 MiB margin. 0: leave it to V8.",
+      "A process running the API collects its garbage Buffers once they have grown by this many bytes since its last collection (checked every 50 ms), so streaming large uploads does not swell its RSS by V8's own ~64 MiB margin. 0: leave it to V8.",
   },
   PUBLIC_BASE_URL: {
     schema: httpUrl.optional(),

@@ -26,8 +26,12 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
  && npm cache clean --force
 
 FROM base AS runtime
+# LibreOffice without its GUI: office documents to PDF; Liberation fonts: Arial/Times/Courier metrics,
+# so converted documents keep their layout. poppler-utils: pdfinfo/pdftotext/pdftoppm for diagnosis
+# (the tests' reference for pdf.js).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+    poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-liberation2 \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production

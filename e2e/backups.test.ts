@@ -7,6 +7,7 @@ import type { BlobStore } from '@rendition/storage';
 import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
 import { ingestDependencies } from '@rendition/worker';
 import { ingest } from '@rendition/ingest';
+import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS } from '@rendition/media';
 import { isStored, storedBytes, storedKeys } from './support/stored-blobs.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
@@ -330,7 +331,8 @@ describe('overwrite racing destroy', () => {
             accessMode: 'public',
           },
         });
-        const outcome = await ingest({ ...ingestDependencies(services), store }, job);
+        const documents = createDocumentEngine(DEFAULT_DOCUMENT_LIMITS);
+        const outcome = await ingest({ ...ingestDependencies({ ...services, documents }), store }, job).finally(() => documents.close());
         expect(destroyed).toBe(true);
         expect(outcome.asset.assetId).toBe(job.newAssetId);
         const current = await stored(publicId);

@@ -45,6 +45,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   admin: { layer: 'domain', side: 'api' },
   ingest: { layer: 'domain', side: 'worker' },
   derive: { layer: 'domain', side: 'worker' },
+  convert: { layer: 'domain', side: 'worker', note: 'raw_convert: extract_text and office-to-PDF jobs' },
 
   // apps: composition roots
   api: { layer: 'app', side: 'api' },
@@ -73,7 +74,7 @@ export const SHARED_ADAPTERS: readonly string[] = ['config', 'logging'];
  */
 export const OWNED_MODULES: readonly { readonly modules: readonly string[]; readonly owners: readonly string[]; readonly why: string }[] = [
   {
-    modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@tensorflow/*'],
+    modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@napi-rs/*', '@tensorflow/*'],
     owners: ['media'],
     why: 'only @rendition/media wraps media libraries (the API process must never load libvips)',
   },

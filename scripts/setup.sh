@@ -118,6 +118,19 @@ ensure_ffmpeg() {
   apt_install ffmpeg || log "ffmpeg is missing: video work will fail until it is installed"
 }
 
+# Documents: LibreOffice without its GUI converts office files to PDF (packages/media); poppler-utils
+# (pdfinfo, pdftotext, pdftoppm) is the reference the document tests compare pdf.js with. The
+# Liberation fonts share Arial's, Times New Roman's and Courier New's metrics, so converted documents
+# keep their line breaks and page count.
+ensure_documents() {
+  local missing=()
+  { have pdfinfo && have pdftotext && have pdftoppm; } || missing+=(poppler-utils)
+  have soffice || missing+=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui)
+  [ -n "$(fc-list 'Liberation Sans' 2>/dev/null)" ] || missing+=(fonts-liberation2)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  apt_install "${missing[@]}" || log "${missing[*]} missing: office conversion and the document tests will fail until they are installed"
+}
+
 ensure_openssl() {
   have openssl || apt_install openssl || true
 }
@@ -127,6 +140,7 @@ ensure_dependencies
 ensure_postgres
 ensure_redis
 ensure_ffmpeg
+ensure_documents
 ensure_openssl
 # Node's compile cache (turned on by apps/cli/bin/rendition.mjs) filled once here, so that processes
 # started from it never load the type-stripping compiler (docs/large-uploads.md, "Memory"). One

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   cloudWebhookSettings,
@@ -68,15 +71,38 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Run through bin/rendition.mjs (which turns the compile cache on), this fills the cache for both roles. */
+/**
+ * Run through bin/rendition.mjs (which turns the compile cache on), this fills the cache for both roles
+ * and for the PDF runner processes (one probe of a one-page PDF starts one).
+ */
 async function warmCompileCache(): Promise<number> {
   await import('./api-role.ts');
   await import('./worker-role.ts');
+  const { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS } = await import('@rendition/media');
+  const dir = await mkdtemp(join(tmpdir(), 'rendition-warm-'));
+  const engine = createDocumentEngine({ ...DEFAULT_DOCUMENT_LIMITS, concurrency: 1 });
+  try {
+    await writeFile(join(dir, 'page.pdf'), ONE_PAGE_PDF);
+    await engine.probePdf(join(dir, 'page.pdf'));
+  } finally {
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  }
   const { flushCompileCache, getCompileCacheDir } = await import('node:module');
   flushCompileCache();
   process.stdout.write(`compile cache: ${getCompileCacheDir() ?? 'off (run bin/rendition.mjs)'}\n`);
   return 0;
 }
+
+/** The smallest PDF pdf.js reads: one empty page (offsets of its cross-reference table included). */
+const ONE_PAGE_PDF = [
+  '%PDF-1.4',
+  '1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj',
+  '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj',
+  '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >> endobj',
+  'trailer << /Root 1 0 R >>',
+  '%%EOF',
+].join('\n');
 
 async function keys(config: Config, args: string[]): Promise<number> {
   const [action, cloud] = args;

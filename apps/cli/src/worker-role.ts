@@ -1,5 +1,5 @@
 import { isQueueName, QUEUE_NAMES, startOutboxRelay, type OutboxRelay, type QueueName } from '@rendition/jobs';
-import { configureImageRuntime } from '@rendition/media';
+import { configureImageRuntime, createDocumentEngine } from '@rendition/media';
 import { createJobHandlers, scratchDir, startLeftoverSweeper, startWorkerPool, type WorkerPool } from '@rendition/worker';
 import { checkRedisForQueues } from './redis-policy.ts';
 import type { Services } from './services.ts';
@@ -19,7 +19,15 @@ export async function startWorkers(services: Services, queues: readonly string[]
   // Decoders other than the formats we serve stay off, and sharp's cache is of no use to one-shot jobs.
   configureImageRuntime();
 
-  const handlers = createJobHandlers(services, selected);
+  const { documents: limits } = config;
+  const documents = createDocumentEngine({
+    concurrency: limits.threads,
+    maxPages: limits.maxPages,
+    maxRenderPixels: limits.maxRenderPixels,
+    timeoutMs: limits.timeoutMs,
+    memoryMb: limits.memoryMb,
+  });
+  const handlers = createJobHandlers({ ...services, documents }, selected);
   const pool: WorkerPool = startWorkerPool({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
@@ -51,6 +59,7 @@ export async function startWorkers(services: Services, queues: readonly string[]
       // Jobs handed back at the deadline run again elsewhere; the process must not wait for their fetches.
       if (!drained) await services.fetcher.destroy();
       await Promise.all(Object.values(handlers).map((handler) => handler.close?.(drained)));
+      await documents.close();
     },
   };
 }

@@ -22,7 +22,11 @@ function modulesLoadedBy(modules: string[]): string[] {
 
 // What only workers may load: the media adapters, the worker-side domain packages, and the media
 // libraries themselves (later ffmpeg wrappers, pdf.js and tfjs join this list).
-const WORKER_ONLY = [/\/packages\/(media|ingest|derive)\//, /\/node_modules\/(sharp|@img|fluent-ffmpeg|pdfjs-dist|@tensorflow)\//, /\/apps\/worker\//];
+const WORKER_ONLY = [
+  /\/packages\/(media|ingest|derive)\//,
+  /\/node_modules\/(sharp|@img|fluent-ffmpeg|pdfjs-dist|@tensorflow|@napi-rs)\//,
+  /\/apps\/worker\//,
+];
 const workerOnly = (urls: string[]) => urls.filter((url) => WORKER_ONLY.some((pattern) => pattern.test(url)));
 
 describe('process roles', () => {

@@ -2,10 +2,12 @@ import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { CatalogDb } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
+import { createConvertHandler, type ConvertHandlerDependencies } from '@rendition/convert';
 import { createDeriveHandler, type DeriveHandlerDependencies } from '@rendition/derive';
 import { createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
+import type { DocumentEngine } from '@rendition/media';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import type { BlobStore } from '@rendition/storage';
 import { createNotifyHandler, parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
@@ -24,6 +26,8 @@ export interface WorkerServices {
   queues: JobQueues;
   fetcher: GuardedFetcher;
   openS3Source(bucket: string, key: string): Promise<Readable>;
+  /** pdf.js in isolated threads: PDF probes (ingest), page renders (derive), text extraction (convert). */
+  documents: DocumentEngine;
 }
 
 /**
@@ -34,6 +38,7 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   ingest: (services) => createIngestHandler(ingestDependencies(services)),
   derive: (services) => createDeriveHandler(deriveDependencies(services)),
   notify: (services) => createNotifyHandler(notifyDependencies(services)),
+  convert: (services) => createConvertHandler(convertDependencies(services)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
@@ -66,7 +71,12 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
       maxOutputPixels: config.limits.maxOutputPixels,
     },
     tmpDir: scratchDir(),
+    documents: services.documents,
   };
+}
+
+function convertDependencies(services: WorkerServices): ConvertHandlerDependencies {
+  return { ...ingestDependencies(services), documents: services.documents, officeTimeoutMs: services.config.documents.officeTimeoutMs };
 }
 
 export function deriveDependencies(services: WorkerServices): DeriveHandlerDependencies {
@@ -86,6 +96,7 @@ export function deriveDependencies(services: WorkerServices): DeriveHandlerDepen
       maxOutputPixels: config.limits.maxOutputPixels,
       maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
     },
+    documents: services.documents,
   };
 }
 

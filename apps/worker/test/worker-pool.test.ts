@@ -92,7 +92,10 @@ async function settledJob(queue: Queue, id: string, timeoutMs = 10_000): Promise
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An ingest payload as intake writes it, without the fields whose defaults the schema fills in. */
-function ingestPayload(): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'returnDeleteToken' | 'backup' | 'incoming' | 'request'> & {
+function ingestPayload(): Omit<
+  IngestJobV1,
+  'eager' | 'eagerAsync' | 'eagerInIngest' | 'returnDeleteToken' | 'backup' | 'incoming' | 'rawConvert' | 'request'
+> & {
   request: Omit<IngestJobV1['request'], 'metadata'>;
 } {
   return {
@@ -264,6 +267,7 @@ describe('running jobs', () => {
       returnDeleteToken: false,
       backup: false,
       incoming: null,
+      rawConvert: null,
     };
     expect(exhausted!.payload).toEqual(parsed);
     expect(ingest.calls[0]!.payload).toEqual(parsed);

@@ -134,6 +134,7 @@ export async function describeResource(
   response.placeholder = false;
   response.access_mode = asset.accessMode;
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
+  if (asset.info) response.info = asset.info;
   response.version_id = asset.versionId;
   if (page.next) response.next_cursor = encodeListCursor([page.next.transformationHash, page.next.format]);
   response.derived = page.derived.map((derived) => derivedItem(deps, caller, asset, derived));

@@ -27,7 +27,17 @@ export type BatchResultChange =
       firstEagerItem?: EagerResultItem;
     }
   /** One eager derivation finished: its item takes its place in the list. */
-  | { kind: 'eager-item'; index: number; item: EagerResultItem };
+  | { kind: 'eager-item'; index: number; item: EagerResultItem }
+  /** A raw_convert finished (or failed): `info.raw_convert.<conversion>` becomes its entry. */
+  | { kind: 'raw-convert'; conversion: string; entry: RawConvertEntry };
+
+/** `info.raw_convert.<conversion>` (shared/spec/cloudinary-reference-wave2.md §2.2). */
+export interface RawConvertEntry {
+  status: 'pending' | 'complete' | 'failed';
+  data?: Record<string, unknown>;
+  error?: { message: string };
+  [field: string]: unknown;
+}
 
 export function applyResultChange(current: BatchResult | null, change: BatchResultChange): BatchResult {
   switch (change.kind) {
@@ -37,7 +47,26 @@ export function applyResultChange(current: BatchResult | null, change: BatchResu
     }
     case 'eager-item':
       return withEagerItem(current, change.index, change.item);
+    case 'raw-convert':
+      return withRawConvertEntry(current, change.conversion, change.entry);
   }
+}
+
+/** The conversion's entry in `info.raw_convert`, where the response already has `info` (its place kept). */
+function withRawConvertEntry(current: BatchResult | null, conversion: string, entry: RawConvertEntry): BatchResult {
+  const info = isRecord(current?.info) ? current.info : {};
+  const rawConvert = isRecord(info.raw_convert) ? info.raw_convert : {};
+  return { ...current, info: { ...info, raw_convert: { ...rawConvert, [conversion]: entry } } };
+}
+
+/** The raw_convert entries of a result, by conversion. */
+export function rawConvertEntries(result: BatchResult | null | undefined): Record<string, RawConvertEntry> {
+  const info = isRecord(result?.info) ? result.info : undefined;
+  return info && isRecord(info.raw_convert) ? (info.raw_convert as Record<string, RawConvertEntry>) : {};
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function withEagerItem(current: BatchResult | null, index: number, item: EagerResultItem): BatchResult {

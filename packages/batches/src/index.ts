@@ -1,6 +1,6 @@
 export { finishJob } from './finish-job.ts';
 export type { BatchJobDependencies, FinishJobInput, FinishJobResult } from './finish-job.ts';
-export type { BatchResult, BatchResultChange, EagerResultItem } from './batch-result.ts';
+export type { BatchResult, BatchResultChange, EagerResultItem, RawConvertEntry } from './batch-result.ts';
 export { notificationsForBatch, uploadNotifications } from './batch-notifications.ts';
 export { waitForBatch, waitForJob } from './outcome-waits.ts';
 export type { OutcomeWaitDependencies } from './outcome-waits.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyResultChange, type BatchResult, type BatchResultChange, type EagerResultItem } from '../src/batch-result.ts';
+import { applyResultChange, rawConvertEntries, type BatchResult, type BatchResultChange, type EagerResultItem } from '../src/batch-result.ts';
 
 const item = (name: string): EagerResultItem => ({
   transformation: name,
@@ -89,7 +89,42 @@ const rows: Row[] = [
     change: { kind: 'eager-item', index: 0, item: item('e0') },
     expected: { asset_id: 'a1', eager: [item('e0')] },
   },
+  {
+    label: 'raw-convert on a response with a pending info: the entry replaced, info kept where it was',
+    current: { ...withoutKey(response, 'api_key'), info: { raw_convert: { extract_text: { status: 'pending' } } }, api_key: 'k' },
+    change: { kind: 'raw-convert', conversion: 'extract_text', entry: { status: 'complete', data: { public_id: 'p.extract_text.json' } } },
+    expected: {
+      ...withoutKey(response, 'api_key'),
+      info: { raw_convert: { extract_text: { status: 'complete', data: { public_id: 'p.extract_text.json' } } } },
+      api_key: 'k',
+    },
+  },
+  {
+    label: 'raw-convert beside another conversion and other info: both kept',
+    current: { ...response, info: { other: 1, raw_convert: { aspose: { status: 'pending' } } } },
+    change: { kind: 'raw-convert', conversion: 'extract_text', entry: { status: 'failed', error: { message: 'no' } } },
+    expected: {
+      ...response,
+      info: { other: 1, raw_convert: { aspose: { status: 'pending' }, extract_text: { status: 'failed', error: { message: 'no' } } } },
+    },
+  },
+  {
+    label: 'raw-convert on a result without info (or with a malformed one): info added last',
+    current: { ...response, info: 'odd' },
+    change: { kind: 'raw-convert', conversion: 'aspose', entry: { status: 'complete' } },
+    expected: { ...response, info: { raw_convert: { aspose: { status: 'complete' } } } },
+  },
+  {
+    label: 'raw-convert on an empty result',
+    current: null,
+    change: { kind: 'raw-convert', conversion: 'aspose', entry: { status: 'complete' } },
+    expected: { info: { raw_convert: { aspose: { status: 'complete' } } } },
+  },
 ];
+
+function withoutKey(record: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([name]) => name !== key));
+}
 
 describe('applyResultChange', () => {
   it.each(rows)('$label', ({ current, change, expected }) => {
@@ -120,5 +155,15 @@ describe('applyResultChange', () => {
     const unordered = { z: 1, a: 2, m: 3, eager: [item('p')], b: 4 };
     const result = applyResultChange({ eager: [item('kept')] }, { kind: 'upload-stored', response: unordered, keepEager: false });
     expect(Object.keys(result)).toEqual(['z', 'a', 'm', 'eager', 'b']);
+  });
+});
+
+describe('rawConvertEntries', () => {
+  it('reads info.raw_convert, and nothing from results without it', () => {
+    expect(rawConvertEntries({ info: { raw_convert: { aspose: { status: 'pending' } } } })).toEqual({ aspose: { status: 'pending' } });
+    expect(rawConvertEntries({ info: { raw_convert: ['x'] } })).toEqual({});
+    expect(rawConvertEntries({ info: null })).toEqual({});
+    expect(rawConvertEntries(null)).toEqual({});
+    expect(rawConvertEntries(undefined)).toEqual({});
   });
 });

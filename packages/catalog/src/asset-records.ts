@@ -46,6 +46,8 @@ export interface AssetRecord extends AssetIdentity {
   originalFilename: string | null;
   accessMode: string;
   createdAt: Date;
+  /** The current version's `info` (raw_convert results); a new version has none. */
+  info?: Record<string, unknown> | null;
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
@@ -68,6 +70,7 @@ export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
     etag: row.etag.trim(),
     contentType: row.content_type,
     storageKey: row.storage_key,
+    info: row.info ?? null,
   };
 }
 
@@ -120,5 +123,6 @@ export function assetRow(asset: AssetRecord) {
     original_filename: asset.originalFilename,
     access_mode: asset.accessMode,
     created_at: asset.createdAt,
+    info: asset.info ? JSON.stringify(asset.info) : null,
   };
 }

@@ -158,3 +158,32 @@ export async function updateAssetMetadata(
     .executeTakeFirstOrThrow();
   return assetRecordFromRow(row);
 }
+
+/**
+ * Puts one add-on result under `info.raw_convert.<conversion>` of the asset, when `versionId` is still
+ * its current version (a newer upload starts without info). Returns whether it was recorded.
+ */
+export async function recordRawConvertInfo(
+  db: CatalogDb,
+  input: { assetId: string; versionId: string; conversion: string; entry: Record<string, unknown> },
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .selectFrom('assets')
+      .select('info')
+      .where('asset_id', '=', input.assetId)
+      .where('version_id', '=', input.versionId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) return false;
+    const info = row.info ?? {};
+    const rawConvert = (info.raw_convert ?? {}) as Record<string, unknown>;
+    const merged = { ...info, raw_convert: { ...rawConvert, [input.conversion]: input.entry } };
+    await trx
+      .updateTable('assets')
+      .set({ info: JSON.stringify(merged) })
+      .where('asset_id', '=', input.assetId)
+      .execute();
+    return true;
+  });
+}

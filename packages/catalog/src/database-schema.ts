@@ -111,6 +111,8 @@ export interface AssetsTable {
   access_mode: string;
   created_at: Date;
   updated_at: Generated<Date>;
+  /** The current version's `info` (migration 0011); null when there is none. */
+  info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 export interface AssetVersionsTable {

@@ -8,6 +8,15 @@ export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
   readonly http: { readonly port: number; readonly host: string; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number };
+  /** pdf.js threads and their bounds; LibreOffice's time limit. */
+  readonly documents: {
+    readonly threads: number;
+    readonly maxPages: number;
+    readonly maxRenderPixels: number;
+    readonly timeoutMs: number;
+    readonly memoryMb: number;
+    readonly officeTimeoutMs: number;
+  };
   /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
   readonly bufferReclaimBytes: number;
   readonly publicBaseUrl: string;
@@ -59,7 +68,7 @@ export interface Config {
   };
   readonly worker: {
     readonly queues: readonly string[];
-    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number };
+    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number; readonly documents: number };
     readonly shutdownTimeoutMs: number;
   };
   readonly webhooks: {
@@ -122,6 +131,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   return deepFreeze({
     http: { port: e.PORT, host: e.HOST, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS },
     bufferReclaimBytes: e.BUFFER_RECLAIM_BYTES,
+    documents: {
+      threads: e.DOCUMENT_THREADS,
+      maxPages: e.DOCUMENT_MAX_PAGES,
+      maxRenderPixels: e.DOCUMENT_MAX_RENDER_PIXELS,
+      timeoutMs: e.DOCUMENT_TIMEOUT_MS,
+      memoryMb: e.DOCUMENT_MEMORY_MB,
+      officeTimeoutMs: e.OFFICE_CONVERT_TIMEOUT_MS,
+    },
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
@@ -166,7 +183,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     worker: {
       queues: e.WORKER_QUEUES,
-      concurrency: { ingest: e.WORKER_CONCURRENCY_INGEST, derive: e.WORKER_CONCURRENCY_DERIVE, notify: e.WORKER_CONCURRENCY_NOTIFY },
+      concurrency: {
+        ingest: e.WORKER_CONCURRENCY_INGEST,
+        derive: e.WORKER_CONCURRENCY_DERIVE,
+        notify: e.WORKER_CONCURRENCY_NOTIFY,
+        documents: e.WORKER_CONCURRENCY_DOCUMENTS,
+      },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     webhooks: {

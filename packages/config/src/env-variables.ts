@@ -167,6 +167,32 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(2),
     description: 'Concurrent derive jobs per worker process (CPU-bound: about one per core).',
   },
+  WORKER_CONCURRENCY_DOCUMENTS: {
+    schema: positiveInt.default(2),
+    description: 'Concurrent document jobs (raw_convert: extract_text, aspose) per worker process.',
+  },
+  DOCUMENT_THREADS: {
+    schema: positiveInt.default(2),
+    description:
+      'Worker threads per worker process that run pdf.js (PDF probes, text extraction, page renders), each isolated with its own heap limit.',
+  },
+  DOCUMENT_MAX_PAGES: { schema: positiveInt.default(2_000), description: 'A PDF with more pages is refused (upload) or its conversion fails.' },
+  DOCUMENT_MAX_RENDER_PIXELS: {
+    schema: positiveInt.default(50_000_000),
+    description: 'Largest pixel count of one rendered PDF page (its size in points x dn/72, squared); more is refused before rendering.',
+  },
+  DOCUMENT_TIMEOUT_MS: {
+    schema: positiveInt.default(60_000),
+    description: 'Longest one PDF operation (probe, text extraction, page render) may run; past it its thread is stopped.',
+  },
+  DOCUMENT_MEMORY_MB: {
+    schema: positiveInt.default(512),
+    description: "Heap limit of each pdf.js thread; a document that needs more fails without touching the worker's own heap.",
+  },
+  OFFICE_CONVERT_TIMEOUT_MS: {
+    schema: positiveInt.default(120_000),
+    description: 'Longest one LibreOffice conversion (raw_convert=aspose) may run; past it the process group is killed and the conversion fails.',
+  },
   IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
   REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
   REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },

@@ -29,6 +29,7 @@ describe('loadConfig defaults', () => {
     expect(loadConfig({}, CWD)).toEqual({
       http: { port: 8080, host: '0.0.0.0', requestTimeoutMs: 600_000, idleTimeoutMs: 60_000 },
       bufferReclaimBytes: 8 * 1024 * 1024,
+      documents: { threads: 2, maxPages: 2_000, maxRenderPixels: 50_000_000, timeoutMs: 60_000, memoryMb: 512, officeTimeoutMs: 120_000 },
       publicBaseUrl: 'http://127.0.0.1:8080',
       secureBaseUrl: 'http://127.0.0.1:8080',
       databaseUrl: 'postgres://postgres:postgres@127.0.0.1:5432/rendition',
@@ -64,7 +65,7 @@ describe('loadConfig defaults', () => {
         },
       },
       remoteFetch: { timeoutMs: 30_000, maxRedirects: 5, retries: 2, retryDelayMs: 500, allow: [] },
-      worker: { queues: [], concurrency: { ingest: 4, derive: 2, notify: 16 }, shutdownTimeoutMs: 25_000 },
+      worker: { queues: [], concurrency: { ingest: 4, derive: 2, notify: 16, documents: 2 }, shutdownTimeoutMs: 25_000 },
       webhooks: { schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h', scheduleScale: 1, timeoutMs: 15_000, signatureAlgorithm: 'sha1' },
       relay: { intervalMs: 30_000, graceMs: 15_000 },
       redisAllowEviction: false,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { waitForJob, type OutcomeWaitDependencies } from '@rendition/batches';
 import {
   findDerived,
@@ -11,7 +10,7 @@ import {
   type DerivedRecord,
 } from '@rendition/catalog';
 import { deriveJob, type DeriveJobV1, type JobQueues } from '@rendition/jobs';
-import { ApiError, isOutputFormat, normalizeFormat, type OutputFormat } from '@rendition/protocol';
+import { ApiError, isOutputFormat, nameBasedUuid, normalizeFormat, type OutputFormat } from '@rendition/protocol';
 import {
   assertImagePlan,
   canonicalString,
@@ -19,7 +18,7 @@ import {
   outputSettings,
   parseTransformation,
   planHash,
-  projectPlan,
+  projectAssetPlan,
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
@@ -45,7 +44,9 @@ export async function planDerivative(
   const parsed = input.transformation === '' ? { components: [] } : parseTransformation(input.transformation);
   const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
   assertImagePlan(plan);
-  if (asset.width !== null && asset.height !== null) projectPlan(plan, { width: asset.width, height: asset.height }, input.limits);
+  // A PDF's size is in points: the projection renders its page at the plan's dn_ first.
+  if (asset.width !== null && asset.height !== null)
+    projectAssetPlan(plan, { width: asset.width, height: asset.height, format: asset.format }, input.limits);
   const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
   return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept };
 }
@@ -127,7 +128,5 @@ export async function obtainDerivative(
 
 /** A UUID made from what the job derives (its version, canonical hash and format). */
 export function derivativeJobId(versionId: string, transformationHash: string, format: string): string {
-  const hex = createHash('sha1').update(`derive:${versionId}:${transformationHash}:${format}`).digest('hex');
-  // Shaped as a version-5 UUID (name-based, SHA-1), which is what it is.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return nameBasedUuid(`derive:${versionId}:${transformationHash}:${format}`);
 }

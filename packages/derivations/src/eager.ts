@@ -10,7 +10,7 @@ import {
   outputSettings,
   parseEagerList,
   parseTransformation,
-  projectPlan,
+  projectAssetPlan,
   type Size,
   type SizeLimits,
 } from '@rendition/transform';
@@ -30,7 +30,8 @@ export type EagerLimits = Pick<ParameterLimits, 'eagerMaxItems' | 'eagerMaxOutpu
 
 /** The asset an eager list will be derived from, when its dimensions are known (explicit), and the per-step size limits. */
 export interface EagerProjection {
-  input: Size;
+  /** The asset's size, and its format: a PDF's size is in points, rendered at the item's dn_. */
+  input: Size & { format?: string | null };
   sizeLimits: SizeLimits;
 }
 
@@ -59,7 +60,8 @@ export async function resolveEagerSpecs(
     const plan = await expandNamed(item.plan, (name) => findNamedTransformation(db, cloudName, name));
     assertImagePlan(plan);
     if (projection) {
-      const output = projectPlan(plan, projection.input, projection.sizeLimits).output;
+      const { format = null, ...size } = projection.input;
+      const output = projectAssetPlan(plan, { ...size, format }, projection.sizeLimits).output;
       outputPixels += output.width * output.height;
     }
     const planFormat = outputSettings(plan).format;

@@ -1,10 +1,21 @@
 import { join } from 'node:path';
-import { findAssetByVersionId, findDerived, recordDerived, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
+import { findAssetByVersionId, findDerived, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
-import { executeImagePlan, type ImageExecution, type ImageLimits } from '@rendition/media';
+import { executeImagePlan, MediaError, type DocumentEngine, type ImageExecution, type ImageLimits } from '@rendition/media';
 import { ApiError, contentTypeForFormat } from '@rendition/protocol';
 import { derivedKey, type BlobStore } from '@rendition/storage';
-import { parseTransformation, planHash } from '@rendition/transform';
+import {
+  assertWithinSizeLimits,
+  documentDensity,
+  isDocumentFormat,
+  outputSettings,
+  parseTransformation,
+  planHash,
+  projectAssetPlan,
+  projectPlan,
+  type SizeLimits,
+  type TransformationPlan,
+} from '@rendition/transform';
 import { hashFile, withTempDir } from '@rendition/scratch';
 
 export interface DeriveDependencies {
@@ -12,6 +23,8 @@ export interface DeriveDependencies {
   store: BlobStore;
   tmpDir: string;
   limits: ImageLimits & { maxDimension: number; maxOutputPixels: number; maxSourceBytes: number };
+  /** Renders the page of a PDF asset that a derivative is made from (`pg_`, at `dn_`). */
+  documents: DocumentEngine;
 }
 
 /**
@@ -36,9 +49,53 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     const inputPath = join(dir, 'original');
     await deps.store.getFile(asset.storageKey, inputPath);
     const outputPath = join(dir, `derived.${job.format}`);
-    const result = await executeImagePlan(inputPath, outputPath, plan, { format: job.format, limits: deps.limits });
+    const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, dir) : { path: inputPath, plan };
+    const result = await executeImagePlan(source.path, outputPath, source.plan, { format: job.format, limits: deps.limits });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
+}
+
+/**
+ * A derivative of a document (PDF) is made from one page rendered to a PNG in the job's scratch
+ * directory: page `pg_` (default 1) at `dn_` dpi (default 72, one pixel per point). The plan is
+ * projected on page 1's stored size first, so an oversized request is refused before anything is
+ * rendered; the renderer bounds the page's pixels (maxRenderPixels), and the plan then runs, without
+ * its page selection, on the rendered page like on any image.
+ */
+async function renderDocumentPage(
+  deps: DeriveDependencies,
+  asset: AssetRecord,
+  plan: TransformationPlan,
+  path: string,
+  dir: string,
+): Promise<{ path: string; plan: TransformationPlan }> {
+  const page = outputSettings(plan).page ?? 1;
+  const limits: SizeLimits = { maxDimension: deps.limits.maxDimension, maxPixels: deps.limits.maxOutputPixels };
+  // PDFs stored before they were probed have no width/height (and pages 1): the renderer decides for them.
+  if (asset.width !== null && asset.height !== null) {
+    if (asset.pages !== null && page > asset.pages) {
+      throw new MediaError('unsupported', `Invalid page ${page}: the document has ${asset.pages === 1 ? '1 page' : `${asset.pages} pages`}`);
+    }
+    projectAssetPlan(plan, { width: asset.width, height: asset.height, format: asset.format }, limits);
+  }
+  const pagePath = join(dir, 'page.png');
+  const rendered = await deps.documents.renderPdfPage(path, pagePath, { page, density: documentDensity(plan) });
+  const pagePlan = withoutPageSelection(plan);
+  // The page actually rendered (a later page may differ in size from page 1): its output is bounded too.
+  assertWithinSizeLimits(projectPlan(pagePlan, rendered, limits).output, limits);
+  return { path: pagePath, plan: pagePlan };
+}
+
+/** The plan without `pg_` and `dn_`: they chose and rendered the page; the PNG has one page at its own size. */
+function withoutPageSelection(plan: TransformationPlan): TransformationPlan {
+  return {
+    components: plan.components.map((component) => {
+      const rest = { ...component };
+      delete rest.page;
+      delete rest.density;
+      return rest;
+    }),
+  };
 }
 
 export interface DerivativeIdentity {

@@ -2,8 +2,8 @@ import { issueDeleteToken } from '@rendition/assets';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
 import { findApiKey, markJobActive } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
-import { RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
-import { buildUploadResponse } from '@rendition/protocol';
+import { newConvertJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
+import { buildUploadResponse, isSynchronousRawConvert } from '@rendition/protocol';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
 
@@ -49,14 +49,20 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
     await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: 401, message } } });
     throw new RejectedJobError(message, { status: 401 });
   }
-  const response = buildUploadResponse(outcome.asset, {
-    apiKey: credentials.apiKey,
-    apiSecret: credentials.apiSecret,
-    publicBaseUrl: deps.publicBaseUrl,
-    secureBaseUrl: deps.secureBaseUrl,
-    cloudName: job.cloudName,
-    existing: outcome.existing,
-  });
+  // raw_convert runs as a job of this batch once the original is stored; until then its info is pending.
+  const conversion = job.rawConvert !== null && !outcome.existing ? job.rawConvert : null;
+  const pendingInfo = conversion ? { info: { raw_convert: { [conversion]: { status: 'pending' } } } } : {};
+  const response = buildUploadResponse(
+    { ...outcome.asset, ...pendingInfo },
+    {
+      apiKey: credentials.apiKey,
+      apiSecret: credentials.apiSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      secureBaseUrl: deps.secureBaseUrl,
+      cloudName: job.cloudName,
+      existing: outcome.existing,
+    },
+  );
   // An upload that found the asset already there (overwrite=false) created nothing it may delete.
   if (job.returnDeleteToken && !outcome.existing) {
     response.delete_token = await issueDeleteToken(deps.db, {
@@ -69,17 +75,22 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
   const first = eager[0];
   const firstItem = first && outcome.firstEager ? eagerItem(outcome.asset, first, outcome.firstEager, deps) : undefined;
-  const followUps = eagerDeriveJobs(outcome.asset, eager, job.batchId, { skipFirst: firstItem !== undefined });
+  const followUps = [
+    ...eagerDeriveJobs(outcome.asset, eager, job.batchId, { skipFirst: firstItem !== undefined }),
+    ...(conversion ? [newConvertJob({ batchId: job.batchId, cloudName: job.cloudName, apiKey: job.apiKey, asset: outcome.asset, conversion })] : []),
+  ];
   if (job.eagerAsync && eager.length > 0) {
     response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, deps));
   }
+  // Notified now, before the batch ends: an eager_async upload, and one whose conversion is asynchronous (aspose).
+  const notifyNow = (job.eagerAsync && eager.length > 0) || (conversion !== null && !isSynchronousRawConvert(conversion));
   const result: IngestJobResult = { response };
   await finishJob(deps, {
     jobId: job.jobId,
     outcome: { kind: 'completed', result: { ...result } },
     resultChange: { kind: 'upload-stored', response, keepEager: !job.eagerAsync, ...(firstItem ? { firstEagerItem: firstItem } : {}) },
     followUps,
-    ...(job.eagerAsync && eager.length > 0 ? { notifyUploadNow: response } : {}),
+    ...(notifyNow ? { notifyUploadNow: response } : {}),
   });
   return result;
 }

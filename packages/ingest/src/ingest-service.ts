@@ -12,6 +12,7 @@ import {
   probeImageHeader,
   verifyImageDecodes,
   type DetectedType,
+  type DocumentEngine,
   type ImageExecution,
   type ImageLimits,
   type ImageProbe,
@@ -35,6 +36,8 @@ export interface IngestDependencies {
   openS3Source(bucket: string, key: string): Promise<Readable>;
   limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number } & ImageLimits;
   tmpDir: string;
+  /** Probes an uploaded PDF: its page count and page 1's size in points (its bounds are the engine's). */
+  documents: DocumentEngine;
 }
 
 export interface IngestOutcome {
@@ -157,6 +160,8 @@ async function prepareOriginal(
     };
   }
 
+  if (detected.format === 'pdf') return prepareDocument(deps, job, original);
+
   const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
   if (job.incoming === null && request.format === null && job.eagerInIngest) {
     const { facts, firstEager } = await probeSharingFirstEager(deps, job, original.path, detected, limits, dir);
@@ -217,9 +222,33 @@ async function prepareOriginal(
   };
 }
 
+/**
+ * A PDF is an image asset of format pdf, stored exactly as uploaded: `pages` is its page count and
+ * width×height page 1's size in points (= pixels at the default 72 dpi of a delivered page). One the
+ * engine cannot read (corrupt, encrypted, beyond its page limit) is refused with its MediaError (a 400).
+ * Converting it on upload (`format`) and incoming transformations are refused: a page is rendered on
+ * delivery, and eager items become derive jobs (the ingest does not derive the first one itself).
+ */
+async function prepareDocument(deps: IngestDependencies, job: IngestJobV1, original: WrittenFile): Promise<PreparedOriginal> {
+  const { request } = job;
+  const facts = await deps.documents.probePdf(original.path);
+  const target = targetFormat(request.format, request.allowedFormats, 'pdf');
+  if (job.incoming !== null) throw new ApiError(400, 'Cannot apply an incoming transformation to pdf');
+  if (target !== 'pdf') throw new ApiError(400, `Cannot convert pdf to ${target} on upload`);
+  return {
+    file: original,
+    format: 'pdf',
+    width: facts.width,
+    height: facts.height,
+    pages: facts.pages,
+    contentType: contentTypeForFormat('pdf'),
+    publicId: request.publicId,
+  };
+}
+
 // Images Cloudinary accepts that this build of libvips cannot decode: stored as they came, without
-// dimensions, until the pdf.js and ffmpeg work probes them.
-const STORED_UNPROBED_FORMATS = new Set(['pdf', 'heic', 'heif', 'psd', 'bmp', 'ico']);
+// dimensions, until the ffmpeg work probes them.
+const STORED_UNPROBED_FORMATS = new Set(['heic', 'heif', 'psd', 'bmp', 'ico']);
 
 type ImageFacts = Pick<ImageProbe, 'format' | 'pages'> & { width: number | null; height: number | null };
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWithJobs, findAsset, findDerived } from '@rendition/catalog';
 import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
 import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
+import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } from '@rendition/media';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import { originalKey, stagingKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
@@ -18,6 +19,7 @@ const HOOK_B = 'http://hooks.example/b';
 
 let services: DomainTestServices;
 let fetcher: GuardedFetcher;
+let documents: DocumentEngine;
 let deps: IngestJobDependencies;
 /** 576x384 PNG with alpha (sharp's test fixture). */
 let png: Buffer;
@@ -27,6 +29,7 @@ let jpeg: Buffer;
 beforeAll(async () => {
   services = await startDomainTestServices('ingest');
   fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
+  documents = createDocumentEngine(DEFAULT_DOCUMENT_LIMITS);
   deps = {
     db: services.db,
     queues: services.queues,
@@ -44,6 +47,7 @@ beforeAll(async () => {
       timeoutSeconds: 30,
     },
     tmpDir: services.scratchDir,
+    documents,
     publicBaseUrl: PUBLIC_BASE,
     secureBaseUrl: SECURE_BASE,
   };
@@ -53,6 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fetcher?.close();
+  await documents?.close();
   await services?.stop();
 });
 

@@ -3,13 +3,15 @@ import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch } from '@rendition/batches';
 import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
-import { QueueUnavailableError, type JobQueues } from '@rendition/jobs';
+import { newConvertJob, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
   buildUploadResponse,
+  isSynchronousRawConvert,
   parseContext,
+  parseRawConvert,
   parseDeliveryType,
   parseTags,
   readBoolean,
@@ -52,7 +54,7 @@ export async function applyExplicit(
   const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
   // The asset's dimensions are known: the eager list is bounded by its length and its projected output pixels.
   const limits = deps.limits.parameters;
-  const dimensions = found.width !== null && found.height !== null ? { width: found.width, height: found.height } : undefined;
+  const dimensions = found.width !== null && found.height !== null ? { width: found.width, height: found.height, format: found.format } : undefined;
   const projection = dimensions && {
     input: dimensions,
     sizeLimits: { maxDimension: deps.limits.maxOutputDimension, maxPixels: deps.limits.maxOutputPixels },
@@ -60,8 +62,10 @@ export async function applyExplicit(
   const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'), limits, projection);
   if (specs.length > 0 && found.resourceType !== 'image')
     throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
-  // Eager work needs the job queue: without it the request is refused (503) before anything changes.
-  if (specs.length > 0) deps.queues.assertAvailable();
+  const rawConvert = readString(params, 'raw_convert');
+  const conversion = rawConvert === undefined ? null : parseRawConvert(rawConvert);
+  // Eager work and conversions need the job queue: without it the request is refused (503) before anything changes.
+  if (specs.length > 0 || conversion) deps.queues.assertAvailable();
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =
@@ -80,17 +84,25 @@ export async function applyExplicit(
           ...(metadata !== undefined ? { metadata } : {}),
         })
       : found;
-  const response = buildUploadResponse(asset, {
-    apiKey: input.credentials.apiKey,
-    apiSecret: input.credentials.apiSecret,
-    publicBaseUrl: deps.publicBaseUrl,
-    secureBaseUrl: deps.secureBaseUrl,
-    cloudName: input.cloudName,
-  });
-  if (specs.length === 0) return response;
+  // The conversion's entry is pending until its job ends (its place in `info` kept beside other results).
+  const info = conversion ? { info: withPendingConversion(asset.info, conversion) } : {};
+  const response = buildUploadResponse(
+    { ...asset, ...info },
+    {
+      apiKey: input.credentials.apiKey,
+      apiSecret: input.credentials.apiSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      secureBaseUrl: deps.secureBaseUrl,
+      cloudName: input.cloudName,
+    },
+  );
+  if (specs.length === 0 && !conversion) return response;
 
   const batchId = randomBytes(32).toString('hex');
-  const jobs = eagerDeriveJobs(asset, specs, batchId);
+  const jobs = [
+    ...eagerDeriveJobs(asset, specs, batchId),
+    ...(conversion ? [newConvertJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, conversion })] : []),
+  ];
   await createBatchWithJobs(
     deps.db,
     {
@@ -99,15 +111,19 @@ export async function applyExplicit(
       apiKey: input.credentials.apiKey,
       kind: 'explicit',
       notificationUrls: notificationUrl ? [notificationUrl] : [],
-      eagerAsync: true,
+      // Its completion notifies the eager list; without eager items, the result (with the conversion's info).
+      eagerAsync: specs.length > 0,
       eagerNotificationUrls: eagerNotificationUrl ? [eagerNotificationUrl] : [],
       result: response,
     },
     jobs,
   );
   // Recorded first; if Redis refuses now, the relay queues them later.
-  const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue('derive', job.payload, job.id)));
-  if (eagerAsync) {
+  const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)));
+  // The answer waits for synchronous eager items and a synchronous conversion (extract_text).
+  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion));
+  if (!waits) {
+    if (specs.length === 0) return response;
     const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
     return { ...response, eager: specs.map((spec) => eagerPlaceholder(asset, spec, batchId, bases)) };
   }
@@ -122,4 +138,10 @@ export async function applyExplicit(
     throw error;
   }
   return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+}
+
+function withPendingConversion(info: Record<string, unknown> | null | undefined, conversion: string): Record<string, unknown> {
+  const current = info ?? {};
+  const rawConvert = typeof current.raw_convert === 'object' && current.raw_convert !== null ? current.raw_convert : {};
+  return { ...current, raw_convert: { ...rawConvert, [conversion]: { status: 'pending' } } };
 }

@@ -11,6 +11,8 @@ import {
   ApiError,
   buildAsyncPendingResponse,
   checkUploadRequestLimits,
+  isSynchronousRawConvert,
+  parseRawConvert,
   type ParameterLimits,
   type UploadRequest,
   storableText,
@@ -121,12 +123,14 @@ export async function acceptUpload(
       maxValueLength: deps.limits.parameters.metadataMaxValueLength,
     });
     const eagerAsync = input.request.eagerAsync && eager.length > 0;
+    const rawConvert = input.request.rawConvert === undefined ? null : parseRawConvert(input.request.rawConvert);
     job = {
       ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }),
       eager,
       eagerAsync,
       eagerInIngest: eager.length > 0 && (!eagerAsync || input.request.async === true),
       incoming,
+      rawConvert,
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
@@ -171,9 +175,11 @@ export async function acceptUpload(
     });
   }
   const response = await waitForResponse(deps, jobId);
-  // Synchronous eager derivations finish after the ingest job: the answer is the finished batch.
-  if (job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image')
-    return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+  // Synchronous eager derivations and a synchronous conversion (extract_text) finish after the ingest
+  // job: the answer is the finished batch.
+  const waitsForEager = job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image';
+  const waitsForConversion = job.rawConvert !== null && isSynchronousRawConvert(job.rawConvert) && response.existing !== true;
+  if (waitsForEager || waitsForConversion) return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
   return response;
 }
 
@@ -186,7 +192,7 @@ function buildIngestJob(
   jobId: string,
   batchId: string,
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
-): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming'> {
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming' | 'rawConvert'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,

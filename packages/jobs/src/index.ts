@@ -13,6 +13,8 @@ export { ingestJob, IngestJobV1Schema, IngestSourceSchema } from './ingest.job.t
 export type { IngestJobV1, IngestSource } from './ingest.job.ts';
 export { notifyJob, NotifyJobV1Schema } from './notify.job.ts';
 export type { NotifyJobV1 } from './notify.job.ts';
+export { convertJob, ConvertJobV1Schema, newConvertJob } from './convert.job.ts';
+export type { ConvertJobV1 } from './convert.job.ts';
 export { deriveJob, DeriveJobV1Schema } from './derive.job.ts';
 export type { DeriveJobV1 } from './derive.job.ts';
 export { startOutboxRelay } from './outbox-relay.ts';

@@ -1,3 +1,4 @@
+import { RAW_CONVERT_KINDS } from '@rendition/protocol';
 import { z } from 'zod';
 import { defineJob, RETENTION } from './define-job.ts';
 
@@ -65,6 +66,8 @@ export const IngestJobV1Schema = z.object({
   backup: z.boolean().default(false),
   /** Incoming transformation (canonical): applied to the original before it is stored. */
   incoming: z.string().nullable().default(null),
+  /** raw_convert: a convert job of the batch follows the stored original. */
+  rawConvert: z.enum(RAW_CONVERT_KINDS).nullable().default(null),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { convertJob } from './convert.job.ts';
 import { deriveJob } from './derive.job.ts';
 import { ingestJob } from './ingest.job.ts';
 import { notifyJob } from './notify.job.ts';
@@ -8,6 +9,7 @@ export const JOBS = {
   [ingestJob.kind]: ingestJob,
   [deriveJob.kind]: deriveJob,
   [notifyJob.kind]: notifyJob,
+  [convertJob.kind]: convertJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

@@ -4,9 +4,14 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the three kinds of this build, each on its own queue', () => {
-    expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({ ingest: 'ingest', derive: 'derive', notify: 'notify' });
-    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify']);
+  it('holds the four kinds of this build, each on its own queue', () => {
+    expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
+      ingest: 'ingest',
+      derive: 'derive',
+      notify: 'notify',
+      convert: 'documents',
+    });
+    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents']);
   });
 
   it.each(kinds)('registers %s under its own kind', (kind) => {

@@ -17,3 +17,6 @@ export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions } from
 export { IMAGE_TARGETS, isImageTarget } from './image-targets.ts';
 export type { ImageTarget } from './image-targets.ts';
 export { AUTO_QUALITY } from './encode-settings.ts';
+export { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS } from './documents/document-engine.ts';
+export type { DocumentEngine, DocumentLimits, PageText, PdfFacts } from './documents/document-engine.ts';
+export { convertOfficeToPdf, officeConverterAvailable } from './documents/office-converter.ts';

@@ -599,7 +599,9 @@ describe('mappings', () => {
     expect(qualityValue({ kind: 'auto', level: null })).toBe(80);
     expect(qualityValue({ kind: 'fixed', value: 35 })).toBe(35);
     expect(qualityValue(null)).toBeNull();
-    expect(encodeSettings({ format: null, quality: null, flags: [{ name: 'keep_iptc' }, { name: 'strip_profile' }], page: null }, 'png')).toEqual({
+    expect(
+      encodeSettings({ format: null, quality: null, flags: [{ name: 'keep_iptc' }, { name: 'strip_profile' }], page: null, density: null }, 'png'),
+    ).toEqual({
       format: 'png',
       progressive: false,
       palette: false,

@@ -28,6 +28,8 @@ export type AssetView = {
   displayName: string;
   originalFilename: string | null;
   accessMode: string;
+  /** Add-on results (`raw_convert`): shown when present. */
+  info?: Record<string, unknown> | null;
 };
 
 export type ResponseOptions = {
@@ -111,6 +113,7 @@ export function buildUploadResponse(asset: AssetView, options: ResponseOptions):
   if (asset.metadata && Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   response.access_mode = asset.accessMode;
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
+  if (asset.info) response.info = asset.info;
   response.api_key = options.apiKey;
   if (options.existing === true) response.existing = true;
   return response;

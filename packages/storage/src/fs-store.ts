@@ -332,7 +332,9 @@ export class FsBlobStore implements BlobStore {
   }
 
   async #forgetParts(dir: string): Promise<void> {
-    await rm(dir, { recursive: true, force: true });
+    // A part stored at this moment (a retried chunk) can land between rm's listing and its rmdir
+    // (ENOTEMPTY): it belongs to the finished assembly, so it goes too.
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 10 });
     await this.#pruneEmptyParents(dirname(dir));
   }
 

@@ -53,6 +53,8 @@ describe('SDK-generated strings parse and round-trip', () => {
     ['attachment flag', { flags: 'attachment:photo', effect: 'grayscale' }],
     ['opacity', { opacity: 50 }],
     ['page', { page: 2 }],
+    ['density', { density: 144 }],
+    ['pdf page at a density', { page: 3, density: 300, width: 300, crop: 'scale' }],
     ['named', { transformation: 'thumb_small' }],
     ['named list', { transformation: ['a', 'b'], width: 100 }],
     ['aspect ratio', { aspect_ratio: '16:9', width: 400, crop: 'fill', gravity: 'auto' }],

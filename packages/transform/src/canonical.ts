@@ -66,6 +66,8 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
       return video?.bitRate;
     case 'c':
       return component.crop;
+    case 'dn':
+      return component.density === undefined ? undefined : String(component.density);
     case 'dpr':
       return component.dpr === undefined ? undefined : formatDecimal(component.dpr);
     case 'du':

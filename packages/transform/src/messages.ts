@@ -18,6 +18,7 @@ export const PARAMETER_NAMES = {
   bo: 'border',
   o: 'opacity',
   dpr: 'dpr',
+  dn: 'density',
   pg: 'page',
   so: 'start offset',
   eo: 'end offset',
@@ -38,6 +39,8 @@ export const transformErrors = {
   badEncoding: (text: string) => bad(`Invalid transformation - bad percent-encoding in ${text}`),
   unknownParameter: (param: string) => bad(`Unknown transformation parameter - ${param}`),
   unsupportedParameter: (param: string) => bad(`Unsupported transformation parameter - ${param}`),
+  unsupportedPageSelection: (param: string) =>
+    bad(`Unsupported transformation parameter - ${param}: page ranges, lists and pg_all are not supported, select one page (pg_<n>)`),
   invalidValue: (key: NamedKey, value: string) => bad(`Invalid ${PARAMETER_NAMES[key]} in transformation: ${value}`),
   invalidCrop: (value: string) => bad(`Invalid crop mode - ${value}`),
   invalidGravity: (value: string) => bad(`Invalid gravity - ${value}`),

@@ -4,17 +4,20 @@ import { assertImagePlan, outputSettings, videoOnlyParameters } from './output-s
 import { parseTransformation } from './parse-transformation.ts';
 
 describe('outputSettings', () => {
-  it('takes the last f_ and q_, the first pg_, and every flag', () => {
-    expect(outputSettings(parseTransformation('pg_2,f_webp,q_80,fl_attachment:a/fl_progressive/f_avif,pg_5/fl_attachment:b.lossy'))).toEqual({
+  it('takes the last f_ and q_, the first pg_ and dn_, and every flag', () => {
+    expect(
+      outputSettings(parseTransformation('pg_2,f_webp,q_80,fl_attachment:a/fl_progressive/f_avif,pg_5,dn_144/fl_attachment:b.lossy/dn_300')),
+    ).toEqual({
       format: 'avif',
       quality: { kind: 'fixed', value: 80 },
       flags: [{ name: 'attachment', filename: 'b' }, { name: 'lossy' }, { name: 'progressive' }],
       page: 2,
+      density: 144,
     });
   });
 
   it('is empty for a plan that asks nothing of the encoder', () => {
-    expect(outputSettings(parseTransformation('w_100'))).toEqual({ format: null, quality: null, flags: [], page: null });
+    expect(outputSettings(parseTransformation('w_100'))).toEqual({ format: null, quality: null, flags: [], page: null, density: null });
   });
 });
 

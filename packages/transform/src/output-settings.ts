@@ -14,21 +14,25 @@ export type OutputSettings = {
   flags: Flag[];
   /** The first `pg_` of the chain (it selects the input page/frame, before anything else runs); null when none. */
   page: number | null;
+  /** The first `dn_` of the chain (the dpi a document page is rendered at, before anything else runs); null when none. */
+  density: number | null;
 };
 
 export function outputSettings(plan: TransformationPlan): OutputSettings {
   let format: Format | null = null;
   let quality: Quality | null = null;
   let page: number | null = null;
+  let density: number | null = null;
   const flags = new Map<FlagName, Flag>();
   for (const component of plan.components) {
     if (component.format !== undefined) format = component.format;
     if (component.quality !== undefined) quality = component.quality;
     if (component.page !== undefined && page === null) page = component.page;
+    if (component.density !== undefined && density === null) density = component.density;
     for (const flag of component.flags ?? []) flags.set(flag.name, flag);
   }
   const sorted = [...flags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { format, quality, flags: sorted, page };
+  return { format, quality, flags: sorted, page, density };
 }
 
 const VIDEO_KEYS = new Set(['so', 'eo', 'du', 'vc', 'ac', 'br', 'fps']);

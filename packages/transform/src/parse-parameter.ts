@@ -34,12 +34,15 @@ const UNSIGNED_DECIMAL = /^\d+\.\d+$/;
 const SIGNED_DECIMAL = /^-?\d+\.\d+$/;
 const UNSIGNED_NUMBER = /^\d+(?:\.\d+)?$/;
 
+/** Largest `dn_` (dots per inch) accepted: a US Letter page at 600 dpi is 5100x6600 pixels. */
+export const MAX_DENSITY = 600;
+
 /** Largest relative size (`w_1000.0` = 1000 × the input) and aspect ratio accepted; larger is a 400. */
 export const MAX_FRACTION = 1000;
 const MAX_RATIO_TERM = 1_000_000;
 
 /** Cloudinary keys Rendition knows but does not implement: refused as unsupported, not unknown. */
-export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['af', 'co', 'cs', 'd', 'dl', 'dn', 'fn', 'if', 'ki', 'l', 'p', 'sp', 'u', 'vs', 'z']);
+export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['af', 'co', 'cs', 'd', 'dl', 'fn', 'if', 'ki', 'l', 'p', 'sp', 'u', 'vs', 'z']);
 
 /** The keys this package parses, in the order the canonical string emits them (sorted, as the SDK does). */
 export const SUPPORTED_KEYS = [
@@ -50,6 +53,7 @@ export const SUPPORTED_KEYS = [
   'bo',
   'br',
   'c',
+  'dn',
   'dpr',
   'du',
   'e',
@@ -214,6 +218,16 @@ function parseDpr(value: string): number {
   throw transformErrors.invalidValue('dpr', value);
 }
 
+/** Cloudinary's page selections that make a multi-page PDF (`pg_3-5`, `pg_5-`, `pg_3;5;7`) or explode (`pg_all`). */
+const PAGE_SELECTION = /^(?:all|\d+-\d*|\d+(?:-\d*)?(?:;\d+(?:-\d*)?)+)$/;
+
+/** pg_: one 1-based page. Ranges, lists and `all` are Cloudinary's but not implemented: refused as unsupported. */
+function parsePage(value: string): number {
+  if (UNSIGNED_INT.test(value)) return safeInt('pg', value, 1, Number.MAX_SAFE_INTEGER);
+  if (PAGE_SELECTION.test(value)) throw transformErrors.unsupportedPageSelection(`pg_${value}`);
+  throw transformErrors.invalidValue('pg', value);
+}
+
 const ATTACHMENT_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 
 function parseFlags(value: string): Flag[] {
@@ -310,8 +324,11 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
       component.flags = parseFlags(value);
       return;
     case 'pg':
-      if (!UNSIGNED_INT.test(value)) throw transformErrors.invalidValue('pg', value);
-      component.page = safeInt('pg', value, 1, Number.MAX_SAFE_INTEGER);
+      component.page = parsePage(value);
+      return;
+    case 'dn':
+      if (!UNSIGNED_INT.test(value)) throw transformErrors.invalidValue('dn', value);
+      component.density = safeInt('dn', value, 1, MAX_DENSITY);
       return;
     case 't':
       component.named = parseNamed(value);

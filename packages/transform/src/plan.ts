@@ -49,6 +49,9 @@ export type Component = {
   flags?: Flag[];
   /** `pg_`: 1-based page or frame of a multi-page or animated input. */
   page?: number;
+  /** `dn_`: dots per inch at which a document (PDF) page is rendered before the rest of the plan runs
+   *  (72 = one pixel per PDF point); 1..MAX_DENSITY. Changes no pixel of a raster input. */
+  density?: number;
   /** `t_`: named transformations (`t_a.b` → ['a', 'b']); replaced by `expandNamed` before execution. */
   named?: string[];
   /** Video-only parameters (so_, eo_, du_, vc_, ac_, br_, fps_). Present only when the component has one:

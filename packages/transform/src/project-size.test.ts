@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../test/refusal.ts';
 import { parseTransformation } from './parse-transformation.ts';
-import { componentGeometry, projectOutputSize, projectPlan, rotatedSize, type Size } from './project-size.ts';
+import {
+  componentGeometry,
+  DEFAULT_DOCUMENT_DENSITY,
+  documentDensity,
+  planInputSize,
+  projectAssetPlan,
+  projectOutputSize,
+  projectPlan,
+  renderedPageSize,
+  rotatedSize,
+  type Size,
+} from './project-size.ts';
 
 const INPUT: Size = { width: 1000, height: 500 };
 const LIMITS = { maxDimension: 10_000, maxPixels: 25_000_000 };
@@ -183,5 +194,66 @@ describe('limits: refused before any pixel is computed', () => {
   it('a limit-mode chain never grows past the input, so it passes where scale would not', () => {
     expect(project('c_limit,w_100000,h_100000')).toBe('1000x500');
     expect(project('c_lfill,w_100000,h_100000')).toBe('1000x500');
+  });
+});
+
+describe('documents (PDF): the input is page 1 rendered at dn_', () => {
+  // A US Letter page: 612x792 points, stored as the asset's width/height.
+  const LETTER = { width: 612, height: 792, format: 'pdf' };
+  const projectAsset = (text: string, source: Size & { format: string | null } = LETTER, limits = LIMITS): string => {
+    const size = projectAssetPlan(parseTransformation(text), source, limits).output;
+    return `${size.width}x${size.height}`;
+  };
+
+  it.each<[string, string]>([
+    ['', '612x792'], // default density 72: one pixel per point, the reported width/height
+    ['dn_72', '612x792'],
+    ['dn_144', '1224x1584'],
+    ['dn_300', '2550x3300'],
+    ['dn_1', '9x11'],
+    ['dn_20', '170x220'],
+    ['dn_150,w_0.5', '638x826'], // fractions are of the rendered page
+    ['dn_144,w_300', '300x388'],
+    ['pg_3,w_300', '300x388'], // a later page is projected with page 1's size
+    ['dn_144/w_0.5', '612x792'],
+    ['w_2.0,dn_150', '2550x3300'], // the first dn_ of the chain renders, wherever it stands in its component
+    ['c_fill,w_200,h_200,dn_300', '200x200'],
+    ['w_100/dn_300', '100x129'], // a dn_ in a later component still sets the render density
+  ])('%s → %s', (text, want) => {
+    expect(projectAsset(text)).toBe(want);
+  });
+
+  it('leaves raster inputs alone: dn_ changes no pixel of an image', () => {
+    expect(projectAsset('dn_300', { width: 1000, height: 500, format: 'png' })).toBe('1000x500');
+    expect(projectAsset('dn_300,w_0.5', { width: 1000, height: 500, format: 'jpg' })).toBe('500x250');
+    expect(projectAsset('dn_300', { width: 1000, height: 500, format: null })).toBe('1000x500');
+    expect(planInputSize(parseTransformation('dn_300'), { width: 1000, height: 500, format: 'gif' })).toEqual({ width: 1000, height: 500 });
+  });
+
+  it('computes the rendered size as points × dn / 72, rounded, at least 1 pixel', () => {
+    expect(DEFAULT_DOCUMENT_DENSITY).toBe(72);
+    expect(documentDensity(parseTransformation('w_100'))).toBe(72);
+    expect(documentDensity(parseTransformation('pg_2,dn_96/dn_200'))).toBe(96);
+    expect(renderedPageSize({ width: 612, height: 792 }, 96)).toEqual({ width: 816, height: 1056 });
+    expect(renderedPageSize({ width: 595, height: 842 }, 150)).toEqual({ width: 1240, height: 1754 }); // A4
+    expect(renderedPageSize({ width: 10, height: 10 }, 1)).toEqual({ width: 1, height: 1 });
+  });
+
+  it.each<[string, string]>([
+    // the rendered page is the output when no step changes the size: bounded like any output
+    ['dn_600', 'Requested output of 5100x6600 exceeds the maximum of 5000 pixels per side'],
+    ['dn_600,e_grayscale', 'Requested output of 5100x6600 exceeds the maximum of 5000 pixels per side'],
+    ['dn_400', 'Requested output of 3400x4400 exceeds the maximum of 10000000 pixels'],
+    ['dn_300,w_2.0', 'Requested output of 5100x6600 exceeds the maximum of 5000 pixels per side'],
+    ['dn_144,c_pad,w_4000,h_4000', 'Requested output of 3091x4000 exceeds the maximum of 10000000 pixels'],
+  ])('refuses %s before anything is rendered: %s', (text, message) => {
+    const error = refusal(() => projectAsset(text, LETTER, { maxDimension: 5000, maxPixels: 10_000_000 }));
+    expect(error.status).toBe(400);
+    expect(error.message).toBe(message);
+  });
+
+  it('accepts a large render that the plan scales down (the renderer bounds the page itself)', () => {
+    expect(projectAsset('dn_600,w_500', LETTER, { maxDimension: 5000, maxPixels: 10_000_000 })).toBe('500x647');
+    expect(projectAsset('dn_300', LETTER, { maxDimension: 5000, maxPixels: 10_000_000 })).toBe('2550x3300');
   });
 });

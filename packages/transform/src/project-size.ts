@@ -1,4 +1,5 @@
 import { transformErrors } from './messages.ts';
+import { outputSettings } from './output-settings.ts';
 import type { Angle, Color, CompassGravity, Component, CropMode, Gravity, Length, TransformationPlan } from './plan.ts';
 
 // Geometry: what each component does to the image's size, as an ordered list of steps an executor
@@ -256,6 +257,11 @@ export function componentGeometry(component: Component, input: Size): ComponentG
   return { steps, output: sizeAfter(steps, input) };
 }
 
+/** Throws ApiError(400, 'Requested output of WxH exceeds the maximum …') when a size is beyond the limits. */
+export function assertWithinSizeLimits(size: Size, limits: SizeLimits): void {
+  checkSize(size.width, size.height, limits);
+}
+
 function checkSize(width: number, height: number, limits: SizeLimits): void {
   if (width > limits.maxDimension || height > limits.maxDimension) {
     throw transformErrors.outputTooLarge(width, height, `of ${limits.maxDimension} pixels per side`);
@@ -293,4 +299,53 @@ export function projectPlan(plan: TransformationPlan, input: Size, limits: SizeL
 /** The output size of the plan on an input of `input` size, refusing any step beyond the limits. */
 export function projectOutputSize(plan: TransformationPlan, input: Size, limits: SizeLimits): Size {
   return projectPlan(plan, input, limits).output;
+}
+
+/** PDF user space: 72 points per inch, so a page rendered at `dn_72` has one pixel per point. */
+export const POINTS_PER_INCH = 72;
+
+/**
+ * The dpi a document page is rendered at when the plan has no `dn_`: 72, so that a page 1 rendered
+ * without `dn_` is exactly the asset's reported width×height (its size in points). [GUESS] Cloudinary
+ * documents 150 dpi as its default (docs/compatibility.md, "PDF documents").
+ */
+export const DEFAULT_DOCUMENT_DENSITY = 72;
+
+/** Formats stored as documents: their width/height are page 1's size in points, rendered to pixels at `dn_` before a plan runs. */
+export const DOCUMENT_FORMATS: readonly string[] = ['pdf'];
+
+export const isDocumentFormat = (format: string | null | undefined): boolean => format != null && DOCUMENT_FORMATS.includes(format);
+
+/** The density (dpi) the plan renders a document page at: its first `dn_`, else DEFAULT_DOCUMENT_DENSITY. */
+export function documentDensity(plan: TransformationPlan): number {
+  return outputSettings(plan).density ?? DEFAULT_DOCUMENT_DENSITY;
+}
+
+/** The pixel size of a page of `points` (width×height in PDF points) rendered at `density` dpi. */
+export function renderedPageSize(points: Size, density: number): Size {
+  return scaled(points, density / POINTS_PER_INCH);
+}
+
+/**
+ * The size the plan's first component receives from a stored asset: its width×height, except for a
+ * document (PDF), whose width×height are points and whose page is first rendered at the plan's density
+ * (`dn_`): points × dn / 72. Pass the result to projectPlan to bound the output before anything is
+ * rendered. (A document's later pages may differ in size from page 1, whose size is stored: the
+ * renderer's own pixel limit and the executor's projection on the rendered page bound those.)
+ */
+export function planInputSize(plan: TransformationPlan, source: Size & { format: string | null }): Size {
+  const size = { width: source.width, height: source.height };
+  return isDocumentFormat(source.format) ? renderedPageSize(size, documentDensity(plan)) : size;
+}
+
+/**
+ * projectPlan on a stored asset of known width×height: the input is planInputSize's. For a document the
+ * output is bounded too, even when no step changes the size (`dn_600` alone delivers the rendered page
+ * itself); the rendered page as an intermediate (`dn_600,w_300`) is bounded by the renderer's pixel limit,
+ * as a raster original is by the decoder's.
+ */
+export function projectAssetPlan(plan: TransformationPlan, source: Size & { format: string | null }, limits: SizeLimits): PlanGeometry {
+  const geometry = projectPlan(plan, planInputSize(plan, source), limits);
+  if (isDocumentFormat(source.format)) assertWithinSizeLimits(geometry.output, limits);
+  return geometry;
 }

@@ -10,6 +10,7 @@ export {
 export {
   buildUploadNotification,
   buildEagerNotification,
+  buildInfoNotification,
   buildResourceNotification,
   notificationTimestamp,
   serializeNotification,

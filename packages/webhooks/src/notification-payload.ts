@@ -48,6 +48,33 @@ export function buildResourceNotification(
   return buildNotification(type, fields, opts);
 }
 
+/**
+ * The `info` notification of an asynchronous add-on (raw_convert=aspose), in the order of the real
+ * bodies of shared/spec/cloudinary-reference-wave2.md §2.4: `info_kind`, `info_status`, the asset's
+ * `asset_id`, `public_id`, `uploaded_at`, `version`, `url`, `secure_url`, `etag`, then
+ * `notification_type: "info"`, `info_data`, and the envelope every notification carries.
+ */
+export function buildInfoNotification(
+  fields: { infoKind: string; infoStatus: 'complete' | 'failed'; asset: Record<string, unknown>; infoData: unknown },
+  opts: UploadNotificationOptions,
+): Record<string, unknown> {
+  const { asset } = fields;
+  const entries: Array<[string, unknown]> = [
+    ['info_kind', fields.infoKind],
+    ['info_status', fields.infoStatus],
+    ['asset_id', asset.asset_id],
+    ['public_id', asset.public_id],
+    ['uploaded_at', asset.created_at],
+    ['version', asset.version],
+    ['url', asset.url],
+    ['secure_url', asset.secure_url],
+    ['etag', asset.etag],
+    ['notification_type', 'info'],
+    ['info_data', fields.infoData],
+  ];
+  return Object.fromEntries(withEnvelope(entries, opts));
+}
+
 function buildNotification(type: string, fields: Record<string, unknown>, opts: UploadNotificationOptions): Record<string, unknown> {
   const uploadResponse = fields;
   // fromEntries defines own properties, so a `__proto__` key stays data instead of becoming a prototype.
@@ -56,13 +83,17 @@ function buildNotification(type: string, fields: Record<string, unknown>, opts: 
     if (!ENVELOPE_KEYS.has(key)) entries.push([key, value]);
   }
   if (!Object.hasOwn(uploadResponse, 'api_key')) entries.push(['api_key', opts.apiKey]);
-  entries.push(
+  return Object.fromEntries(withEnvelope(entries, opts));
+}
+
+function withEnvelope(entries: Array<[string, unknown]>, opts: UploadNotificationOptions): Array<[string, unknown]> {
+  return [
+    ...entries,
     ['timestamp', notificationTimestamp(opts.triggeredAt)],
     ['request_id', opts.requestId],
     ['notification_context', { triggered_at: opts.triggeredAt.toISOString(), triggered_by: { id: opts.apiKey, source: 'api' } }],
     ['signature_key', opts.apiKey],
-  );
-  return Object.fromEntries(entries);
+  ];
 }
 
 /** `2021-04-15T16:45:46+00:00`: Cloudinary's notifications spell UTC as an offset, not `Z`. */

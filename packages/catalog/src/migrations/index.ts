@@ -9,6 +9,7 @@ import * as structuredMetadata from './0007-structured-metadata.ts';
 import * as backups from './0008-backups.ts';
 import * as orderedBatchResults from './0009-ordered-batch-results.ts';
 import * as largeUploads from './0010-large-uploads.ts';
+import * as assetInfo from './0011-asset-info.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-backups': backups,
   '0009-ordered-batch-results': orderedBatchResults,
   '0010-large-uploads': largeUploads,
+  '0011-asset-info': assetInfo,
 };

@@ -1,0 +1,171 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+
+// PDFs as images (issue 12, item 2), through the official Node SDK: an uploaded PDF answers its page
+// count and page 1's size in points; delivery and eager render page pg_ at dn_ dpi (default 72) and
+// run the image pipeline on it; the PDF itself is still delivered as uploaded.
+
+const PAPER = fixturePath('documents/tracemonkey.pdf');
+const exec = promisify(execFile);
+
+type Result = Record<string, unknown> & { public_id: string; version: number; eager?: Array<Record<string, unknown>> };
+
+let cluster: TestCluster;
+let cloudinary: CloudinarySdk;
+let uploaded: Result;
+/** What poppler's pdfinfo says of the fixture. */
+let info: { pages: number; width: number; height: number };
+
+async function pdfinfo(path: string): Promise<{ pages: number; width: number; height: number }> {
+  const { stdout } = await exec('pdfinfo', [path]);
+  const pages = /^Pages:\s+(\d+)$/m.exec(stdout);
+  const size = /^Page size:\s+([\d.]+) x ([\d.]+) pts/m.exec(stdout);
+  if (!pages || !size) throw new Error(`unexpected pdfinfo output: ${stdout}`);
+  return { pages: Number(pages[1]), width: Math.round(Number(size[1])), height: Math.round(Number(size[2])) };
+}
+
+/** poppler's own rendering of one page at `dpi` (pdftoppm), as PNG bytes. */
+async function popplerPage(page: number, dpi: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'pdftoppm-'));
+  try {
+    await exec('pdftoppm', ['-r', String(dpi), '-f', String(page), '-l', String(page), '-png', '-singlefile', PAPER, join(dir, 'page')]);
+    return await readFile(join(dir, 'page.png'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * How alike two renderings of a page are: the difference of their mean luminance (0..255, flattened on
+ * white) and the mean absolute difference of their 64-pixel-wide grey thumbnails. The same page rendered
+ * by pdf.js and by poppler differs by under 1.5 in luminance and about 1 pixel for pixel (4 once JPEG-compressed); two different pages of the paper differ by
+ * 1.4 to 4.5 in mean luminance and by more than 10 pixel for pixel.
+ */
+async function likeness(ours: Buffer, theirs: Buffer): Promise<{ luminance: number; pixels: number }> {
+  const grey = (bytes: Buffer) => sharp(bytes).flatten({ background: '#ffffff' }).greyscale();
+  const mean = async (bytes: Buffer) => (await grey(bytes).stats()).channels[0]!.mean;
+  const thumbnail = (bytes: Buffer) => grey(bytes).resize(64, 83, { fit: 'fill' }).raw().toBuffer();
+  const [a, b] = await Promise.all([thumbnail(ours), thumbnail(theirs)]);
+  let sum = 0;
+  for (let index = 0; index < a.length; index += 1) sum += Math.abs(a[index]! - b[index]!);
+  return { luminance: Math.abs((await mean(ours)) - (await mean(theirs))), pixels: sum / a.length };
+}
+
+beforeAll(async () => {
+  info = await pdfinfo(PAPER);
+  cluster = await startTestCluster();
+  const { apiKey, apiSecret } = cluster.credentials;
+  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
+  cloudinary = loadCloudinarySdk();
+  uploaded = (await cloudinary.uploader.upload(PAPER, { public_id: 'paper', eager: [{ page: 2, format: 'jpg' }] })) as Result;
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** Delivery URLs exactly as the SDK builds them, pointed at our host with `cname`. */
+function sdkUrl(publicId: string, options: Record<string, unknown>): string {
+  return cloudinary.url(publicId, { secure: false, cname: new URL(cluster.baseUrl).host, urlAnalytics: false, analytics: false, ...options });
+}
+
+async function fetchBytes(url: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { headers });
+  return { response, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+describe('uploading a PDF', () => {
+  it('answers an image of format pdf with its page count and page 1 in points, as pdfinfo reports them', () => {
+    expect(info).toEqual({ pages: 14, width: 612, height: 792 });
+    expect(uploaded).toMatchObject({ resource_type: 'image', format: 'pdf', pages: 14, width: info.width, height: info.height });
+  });
+
+  it('derives an eager pg_2/jpg item: page 2 at 72 dpi', async () => {
+    expect(uploaded.eager).toHaveLength(1);
+    const [item] = uploaded.eager!;
+    expect(item).toMatchObject({ transformation: 'pg_2/jpg', width: info.width, height: info.height, format: 'jpg' });
+    const { response, bytes } = await fetchBytes(String(item!.secure_url));
+    expect(response.status).toBe(200);
+    expect(bytes.length).toBe(item!.bytes);
+    const metadata = await sharp(bytes).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual(['jpeg', info.width, info.height]);
+  });
+
+  it('delivers the PDF itself, untransformed, as the bytes uploaded', async () => {
+    const { response, bytes } = await fetchBytes(sdkUrl('paper', { format: 'pdf' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/pdf');
+    expect(bytes.equals(await readFile(PAPER))).toBe(true);
+    // a transformation cannot be delivered as a PDF: no PDF is written
+    const transformed = await fetchBytes(sdkUrl('paper', { width: 300, format: 'pdf' }));
+    expect(transformed.response.status).toBe(400);
+    expect(transformed.response.headers.get('x-cld-error')).toBe('Unsupported delivery format pdf');
+  });
+});
+
+describe('delivering a page as an image', () => {
+  it.each<[string, Record<string, unknown>, string, number, number]>([
+    // label, SDK options, expected format, page, dpi
+    ['pg_2 as jpg', { page: 2, format: 'jpg' }, 'jpeg', 2, 72],
+    ['pg_3,w_300 as png', { page: 3, width: 300, format: 'png' }, 'png', 3, 72],
+    ['dn_144 as jpg (page 1)', { density: 144, format: 'jpg' }, 'jpeg', 1, 144],
+  ])('%s: 200, the pixel size of pdfinfo’s page × dn/72, and poppler’s look', async (_label, options, format, page, dpi) => {
+    const url = sdkUrl('paper', options);
+    const { response, bytes } = await fetchBytes(url);
+    expect(response.status, response.headers.get('x-cld-error') ?? '').toBe(200);
+    const scale = dpi / 72;
+    const rendered = { width: Math.round(info.width * scale), height: Math.round(info.height * scale) };
+    const width = typeof options.width === 'number' ? options.width : rendered.width;
+    const height = typeof options.width === 'number' ? Math.round((rendered.height * options.width) / rendered.width) : rendered.height;
+    const metadata = await sharp(bytes).metadata();
+    expect([metadata.format, metadata.width, metadata.height]).toEqual([format, width, height]);
+    const reference = await sharp(await popplerPage(page, dpi))
+      .resize(width, height, { fit: 'fill' })
+      .png()
+      .toBuffer();
+    const alike = await likeness(bytes, reference);
+    expect(alike.luminance).toBeLessThan(2);
+    expect(alike.pixels).toBeLessThan(6);
+  });
+
+  it('tells pages apart: page 2 does not look like poppler’s page 1 or 3', async () => {
+    const second = await fetchBytes(sdkUrl('paper', { page: 2, format: 'png' }));
+    expect(second.response.status).toBe(200);
+    for (const other of [1, 3]) {
+      const alike = await likeness(second.bytes, await popplerPage(other, 72));
+      expect(alike.pixels).toBeGreaterThan(8);
+    }
+  });
+
+  it('chooses the format with f_auto from Accept', async () => {
+    const { response, bytes } = await fetchBytes(sdkUrl('paper', { page: 2, width: 200, fetch_format: 'auto' }), { accept: 'image/webp,*/*' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('vary')).toBe('Accept');
+    expect((await sharp(bytes).metadata()).format).toBe('webp');
+  });
+
+  it('answers a page beyond the document with a 400 naming it', async () => {
+    const { response } = await fetchBytes(sdkUrl('paper', { page: 20, format: 'jpg' }));
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-cld-error')).toContain('Invalid page 20: the document has 14 pages');
+  });
+
+  it('refuses page ranges with a 400 saying they are not supported', async () => {
+    const { response } = await fetchBytes(`${cluster.baseUrl}/demo/image/upload/pg_1-3/paper.jpg`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-cld-error')).toContain('Unsupported transformation parameter - pg_1-3');
+  });
+
+  it('refuses a density beyond 600 dpi with a 400', async () => {
+    const { response } = await fetchBytes(`${cluster.baseUrl}/demo/image/upload/dn_601/paper.jpg`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-cld-error')).toBe('Invalid density in transformation: 601');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api-error.ts';
+import { isSynchronousRawConvert, parseRawConvert } from './raw-convert.ts';
+
+describe('parseRawConvert', () => {
+  it.each([
+    ['extract_text', 'extract_text'],
+    [' extract_text ', 'extract_text'],
+    ['aspose', 'aspose'],
+  ])('takes %j', (value, kind) => {
+    expect(parseRawConvert(value)).toBe(kind);
+  });
+
+  it.each([
+    ['google_speech', 'Raw convert is invalid: google_speech is not available on this server'],
+    ['google_speech:srt:vtt', 'Raw convert is invalid: google_speech is not available on this server'],
+    ['azure_video_indexer', 'Raw convert is invalid: azure_video_indexer is not available on this server'],
+    ['extract', 'Raw convert is invalid: "extract" (expected one of extract_text, aspose)'],
+    ['google_speechless', 'Raw convert is invalid: "google_speechless" (expected one of extract_text, aspose)'],
+    ['', 'Raw convert is invalid: "" (expected one of extract_text, aspose)'],
+    ['EXTRACT_TEXT', 'Raw convert is invalid: "EXTRACT_TEXT" (expected one of extract_text, aspose)'],
+  ])('refuses %j with a 400 containing Cloudinary\'s "Raw convert is invalid"', (value, message) => {
+    let error: unknown;
+    try {
+      parseRawConvert(value);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 400, message });
+  });
+
+  it('bounds what it echoes', () => {
+    expect(() => parseRawConvert('x'.repeat(500))).toThrow(`Raw convert is invalid: "${'x'.repeat(100)}" (expected`);
+  });
+
+  it('knows which conversions the answer waits for', () => {
+    expect(isSynchronousRawConvert('extract_text')).toBe(true);
+    expect(isSynchronousRawConvert('aspose')).toBe(false);
+  });
+});

@@ -1,0 +1,25 @@
+import { ApiError } from './api-error.ts';
+
+/** The `raw_convert` values this server runs (shared/spec/cloudinary-reference-wave2.md §2.1). */
+export const RAW_CONVERT_KINDS = ['extract_text', 'aspose'] as const;
+export type RawConvertKind = (typeof RAW_CONVERT_KINDS)[number];
+
+/** Cloudinary add-ons with a `raw_convert` value that need a service this server does not run. */
+const UNAVAILABLE = ['google_speech', 'azure_video_indexer'] as const;
+
+/**
+ * `raw_convert` of upload and explicit: one value. Cloudinary's message for an unknown value contains
+ * `Raw convert is invalid` (REF §7.3); the add-ons we do not run say so after it.
+ */
+export function parseRawConvert(value: string): RawConvertKind {
+  const trimmed = value.trim();
+  if ((RAW_CONVERT_KINDS as readonly string[]).includes(trimmed)) return trimmed as RawConvertKind;
+  const addOn = UNAVAILABLE.find((name) => trimmed === name || trimmed.startsWith(`${name}:`));
+  if (addOn) throw new ApiError(400, `Raw convert is invalid: ${addOn} is not available on this server`);
+  throw new ApiError(400, `Raw convert is invalid: ${JSON.stringify(trimmed.slice(0, 100))} (expected one of ${RAW_CONVERT_KINDS.join(', ')})`);
+}
+
+/** Whether a conversion is synchronous as Cloudinary documents it: the answer waits for it (§2.1). */
+export function isSynchronousRawConvert(kind: RawConvertKind): boolean {
+  return kind === 'extract_text';
+}

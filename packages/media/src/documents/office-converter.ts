@@ -91,10 +91,18 @@ export async function officeConverterAvailable(): Promise<boolean> {
  * Errors: MediaError 'unsupported' when LibreOffice is not installed, 'corrupt' when it cannot load or
  * convert the file, 'timeout' past `timeoutMs`.
  */
-export async function convertOfficeToPdf(inputPath: string, outputDir: string, options: { timeoutMs: number }): Promise<string> {
+export async function convertOfficeToPdf(
+  inputPath: string,
+  outputDir: string,
+  options: {
+    timeoutMs: number;
+    /** The LibreOffice binary; null: none installed (what a machine without it meets). Default: found on the machine. */
+    office?: string | null;
+  },
+): Promise<string> {
   const { timeoutMs } = options;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
-  const office = await locateOffice();
+  const office = options.office === undefined ? await locateOffice() : options.office;
   if (office === null) throw new MediaError('unsupported', UNAVAILABLE);
 
   const input = resolve(inputPath); // absolute, so that no name can read as an option

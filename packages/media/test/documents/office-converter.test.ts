@@ -77,6 +77,16 @@ async function freshDir(name: string): Promise<string> {
 }
 
 describe('convertOfficeToPdf', () => {
+  it('refuses with a clear MediaError where LibreOffice is not installed', async () => {
+    const input = join(temp.path, 'absent.rtf');
+    await writeFile(input, '{\\rtf1 hello}');
+    await expect(convertOfficeToPdf(input, temp.path, { timeoutMs: 5_000, office: null })).rejects.toMatchObject({
+      name: 'MediaError',
+      kind: 'unsupported',
+      message: 'Office conversion is not available on this server',
+    });
+  });
+
   it('finds LibreOffice', async () => {
     expect(await officeConverterAvailable()).toBe(true);
   });

@@ -24,9 +24,9 @@ export function notificationsForBatch(batch: BatchRecord): NewDelivery[] {
       const body = buildInfoNotification({ infoKind: kind, infoStatus: entry.status, asset, infoData }, options);
       return deliveriesTo(batch.notificationUrls, serializeNotification(body));
     });
-    return [...info, ...(batch.eagerAsync ? eagerNotifications(batch) : [])];
+    return [...info, ...(batch.eagerAsync ? eagerNotifications(batch, asset) : [])];
   }
-  if (batch.eagerAsync && batch.status === 'complete' && batch.result) return eagerNotifications(batch);
+  if (batch.eagerAsync && batch.status === 'complete' && batch.result) return eagerNotifications(batch, batch.result);
   const body =
     batch.status === 'complete' && batch.result
       ? buildUploadNotification(batch.result, options)
@@ -45,22 +45,13 @@ function asyncConversions(batch: BatchRecord) {
   );
 }
 
-function eagerNotifications(batch: BatchRecord): NewDelivery[] {
-  const options = envelopeOptions(batch);
-  if (batch.result) {
-    const urls = batch.eagerNotificationUrls.length > 0 ? batch.eagerNotificationUrls : batch.notificationUrls;
-    const body = buildEagerNotification(
-      {
-        eager: Array.isArray(batch.result.eager) ? batch.result.eager : [],
-        batchId: batch.batchId,
-        assetId: batch.result.asset_id,
-        publicId: batch.result.public_id,
-      },
-      options,
-    );
-    return deliveriesTo(urls, serializeNotification(body));
-  }
-  return [];
+function eagerNotifications(batch: BatchRecord, result: Record<string, unknown>): NewDelivery[] {
+  const urls = batch.eagerNotificationUrls.length > 0 ? batch.eagerNotificationUrls : batch.notificationUrls;
+  const body = buildEagerNotification(
+    { eager: Array.isArray(result.eager) ? result.eager : [], batchId: batch.batchId, assetId: result.asset_id, publicId: result.public_id },
+    envelopeOptions(batch),
+  );
+  return deliveriesTo(urls, serializeNotification(body));
 }
 
 /** The upload notification of an eager_async upload, sent as soon as the original is stored. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BatchRecord } from '@rendition/catalog';
-import { notificationsForBatch } from '../src/batch-notifications.ts';
+import { notificationsForBatch, uploadNotifications } from '../src/batch-notifications.ts';
 
 const response = {
   asset_id: 'a'.repeat(32),
@@ -113,5 +113,60 @@ describe('notificationsForBatch with raw_convert', () => {
 
   it('sends nothing for a conversion still pending (its job has not ended)', () => {
     expect(bodies(batch({ ...response, info: { raw_convert: { aspose: { status: 'pending' } } } }))).toEqual([]);
+  });
+});
+
+describe('notificationsForBatch without a conversion', () => {
+  const eager = [{ transformation: 'w_10', url: 'u', secure_url: 's' }];
+
+  it('reports the eager list of an eager_async batch to eager_notification_url, with the envelope of the batch', () => {
+    const [sent, ...rest] = bodies(batch({ ...response, eager }, { eagerAsync: true, eagerNotificationUrls: ['http://hooks/eager'] }));
+    expect(rest).toEqual([]);
+    expect(sent!.url).toBe('http://hooks/eager');
+    expect(sent!.body).toEqual({
+      notification_type: 'eager',
+      eager,
+      batch_id: 'b'.repeat(64),
+      asset_id: response.asset_id,
+      public_id: 'memo.docx',
+      api_key: 'key',
+      timestamp: '2026-11-29T20:00:05+00:00',
+      request_id: 'b'.repeat(32),
+      notification_context: { triggered_at: '2026-11-29T20:00:05.000Z', triggered_by: { id: 'key', source: 'api' } },
+      signature_key: 'key',
+    });
+  });
+
+  it('sends the eager list to the notification URLs when no eager_notification_url was given, and an empty list when there is none', () => {
+    const sent = bodies(batch({ ...response }, { eagerAsync: true }));
+    expect(sent.map(({ url }) => url)).toEqual(['http://hooks/one', 'http://hooks/two']);
+    expect(sent[0]!.body).toMatchObject({ notification_type: 'eager', eager: [] });
+  });
+
+  it('sends the upload notification of a synchronous batch to the notification URLs, the eager ones too when eager_async failed', () => {
+    expect(bodies(batch({ ...response })).map(({ url, body }) => [url, body.notification_type])).toEqual([
+      ['http://hooks/one', 'upload'],
+      ['http://hooks/two', 'upload'],
+    ]);
+    const failed = batch({ ...response }, { eagerAsync: true, eagerNotificationUrls: ['http://hooks/eager'], status: 'failed', error: null });
+    const sent = bodies(failed);
+    expect(sent.map(({ url }) => url)).toEqual(['http://hooks/one', 'http://hooks/two', 'http://hooks/eager']);
+    expect(sent[0]!.body).toMatchObject({ status: 'failed', error: { message: 'Processing failed' } });
+  });
+
+  it('names a failed conversion without a message "Conversion failed"', () => {
+    const [sent] = bodies(batch({ ...response, info: { raw_convert: { aspose: { status: 'failed' } } } }));
+    expect(sent!.body).toMatchObject({ info_status: 'failed', info_data: { error: 'Conversion failed' } });
+  });
+
+  it('sends the immediate upload notification to the notification URLs only', () => {
+    const record = batch(null, { eagerNotificationUrls: ['http://hooks/eager'], completedAt: null });
+    const sent = uploadNotifications(record, { ...response }).map((delivery) => ({
+      url: delivery.url,
+      body: JSON.parse(delivery.body) as Record<string, unknown>,
+    }));
+    expect(sent.map(({ url }) => url)).toEqual(['http://hooks/one', 'http://hooks/two']);
+    expect(sent[0]!.body).toMatchObject({ notification_type: 'upload', public_id: 'memo.docx', request_id: 'b'.repeat(32) });
+    expect(Date.now() - Date.parse(String(sent[0]!.body.timestamp))).toBeLessThan(60_000);
   });
 });

@@ -115,6 +115,12 @@ const rows: Row[] = [
     expected: { ...response, info: { raw_convert: { aspose: { status: 'complete' } } } },
   },
   {
+    label: 'raw-convert on a result whose info is null',
+    current: { ...response, info: null },
+    change: { kind: 'raw-convert', conversion: 'extract_text', entry: { status: 'complete' } },
+    expected: { ...response, info: { raw_convert: { extract_text: { status: 'complete' } } } },
+  },
+  {
     label: 'raw-convert on an empty result',
     current: null,
     change: { kind: 'raw-convert', conversion: 'aspose', entry: { status: 'complete' } },

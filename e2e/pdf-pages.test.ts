@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import { fixturePath, loadCloudinarySdk, pdfinfo, popplerPage, renderingLikeness, type CloudinarySdk } from '@rendition/testing';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // PDFs as images (issue 12, item 2), through the official Node SDK: an uploaded PDF answers its page
@@ -13,7 +9,6 @@ import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 // run the image pipeline on it; the PDF itself is still delivered as uploaded.
 
 const PAPER = fixturePath('documents/tracemonkey.pdf');
-const exec = promisify(execFile);
 
 type Result = Record<string, unknown> & { public_id: string; version: number; eager?: Array<Record<string, unknown>> };
 
@@ -22,41 +17,6 @@ let cloudinary: CloudinarySdk;
 let uploaded: Result;
 /** What poppler's pdfinfo says of the fixture. */
 let info: { pages: number; width: number; height: number };
-
-async function pdfinfo(path: string): Promise<{ pages: number; width: number; height: number }> {
-  const { stdout } = await exec('pdfinfo', [path]);
-  const pages = /^Pages:\s+(\d+)$/m.exec(stdout);
-  const size = /^Page size:\s+([\d.]+) x ([\d.]+) pts/m.exec(stdout);
-  if (!pages || !size) throw new Error(`unexpected pdfinfo output: ${stdout}`);
-  return { pages: Number(pages[1]), width: Math.round(Number(size[1])), height: Math.round(Number(size[2])) };
-}
-
-/** poppler's own rendering of one page at `dpi` (pdftoppm), as PNG bytes. */
-async function popplerPage(page: number, dpi: number): Promise<Buffer> {
-  const dir = await mkdtemp(join(tmpdir(), 'pdftoppm-'));
-  try {
-    await exec('pdftoppm', ['-r', String(dpi), '-f', String(page), '-l', String(page), '-png', '-singlefile', PAPER, join(dir, 'page')]);
-    return await readFile(join(dir, 'page.png'));
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * How alike two renderings of a page are: the difference of their mean luminance (0..255, flattened on
- * white) and the mean absolute difference of their 64-pixel-wide grey thumbnails. The same page rendered
- * by pdf.js and by poppler differs by under 1.5 in luminance and about 1 pixel for pixel (4 once JPEG-compressed); two different pages of the paper differ by
- * 1.4 to 4.5 in mean luminance and by more than 10 pixel for pixel.
- */
-async function likeness(ours: Buffer, theirs: Buffer): Promise<{ luminance: number; pixels: number }> {
-  const grey = (bytes: Buffer) => sharp(bytes).flatten({ background: '#ffffff' }).greyscale();
-  const mean = async (bytes: Buffer) => (await grey(bytes).stats()).channels[0]!.mean;
-  const thumbnail = (bytes: Buffer) => grey(bytes).resize(64, 83, { fit: 'fill' }).raw().toBuffer();
-  const [a, b] = await Promise.all([thumbnail(ours), thumbnail(theirs)]);
-  let sum = 0;
-  for (let index = 0; index < a.length; index += 1) sum += Math.abs(a[index]! - b[index]!);
-  return { luminance: Math.abs((await mean(ours)) - (await mean(theirs))), pixels: sum / a.length };
-}
 
 beforeAll(async () => {
   info = await pdfinfo(PAPER);
@@ -126,11 +86,11 @@ describe('delivering a page as an image', () => {
     const height = typeof options.width === 'number' ? Math.round((rendered.height * options.width) / rendered.width) : rendered.height;
     const metadata = await sharp(bytes).metadata();
     expect([metadata.format, metadata.width, metadata.height]).toEqual([format, width, height]);
-    const reference = await sharp(await popplerPage(page, dpi))
+    const reference = await sharp(await popplerPage(PAPER, page, dpi))
       .resize(width, height, { fit: 'fill' })
       .png()
       .toBuffer();
-    const alike = await likeness(bytes, reference);
+    const alike = await renderingLikeness(bytes, reference);
     expect(alike.luminance).toBeLessThan(2);
     expect(alike.pixels).toBeLessThan(6);
   });
@@ -139,7 +99,7 @@ describe('delivering a page as an image', () => {
     const second = await fetchBytes(sdkUrl('paper', { page: 2, format: 'png' }));
     expect(second.response.status).toBe(200);
     for (const other of [1, 3]) {
-      const alike = await likeness(second.bytes, await popplerPage(other, 72));
+      const alike = await renderingLikeness(second.bytes, await popplerPage(PAPER, other, 72));
       expect(alike.pixels).toBeGreaterThan(8);
     }
   });

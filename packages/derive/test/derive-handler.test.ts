@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAssetVersion, createBatchWithJobs, findDerived, recordStandaloneJob, type AssetRecord } from '@rendition/catalog';
@@ -14,7 +11,7 @@ import { RejectedJobError, type DeriveJobV1 } from '@rendition/jobs';
 import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, probeImage, type DocumentEngine } from '@rendition/media';
 import { derivedKey, originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
-import { fixturePath, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { fixturePath, hex32, newBatchId, popplerPage, renderingLikeness, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 const PUBLIC_BASE = 'http://media.test:8080';
 const SECURE_BASE = 'https://media.test';
@@ -267,7 +264,6 @@ describe('the derive job of a first delivery', () => {
 });
 
 describe('the derive job of a PDF asset', () => {
-  const exec = promisify(execFile);
   /** tracemonkey.pdf: 14 letter pages (612x792 points), committed as ingest records a PDF. */
   let pdf: AssetRecord;
 
@@ -325,43 +321,6 @@ describe('the derive job of a PDF asset', () => {
     return { derived: derived!, bytes: await buffer(await services.store.get(derived!.storageKey)) };
   }
 
-  /** poppler's rendering of one page at `dpi`, as a PNG. */
-  async function popplerPage(page: number, dpi: number): Promise<Buffer> {
-    const dir = await mkdtemp(join(tmpdir(), 'pdftoppm-'));
-    try {
-      await exec('pdftoppm', [
-        '-r',
-        String(dpi),
-        '-f',
-        String(page),
-        '-l',
-        String(page),
-        '-png',
-        '-singlefile',
-        fixturePath('documents/tracemonkey.pdf'),
-        join(dir, 'page'),
-      ]);
-      return await readFile(join(dir, 'page.png'));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  /**
-   * How alike two renderings are: the difference of their mean luminance and the mean absolute difference
-   * of 64-pixel-wide grey thumbnails. pdf.js and poppler on the same page: under 1.5 and about 1 (4 as JPEG); two pages
-   * of this paper: 1.4 to 4.5 and over 10.
-   */
-  async function likeness(ours: Buffer, theirs: Buffer): Promise<{ luminance: number; pixels: number }> {
-    const grey = (bytes: Buffer) => sharp(bytes).flatten({ background: '#ffffff' }).greyscale();
-    const mean = async (bytes: Buffer) => (await grey(bytes).stats()).channels[0]!.mean;
-    const thumbnail = (bytes: Buffer) => grey(bytes).resize(64, 83, { fit: 'fill' }).raw().toBuffer();
-    const [a, b] = await Promise.all([thumbnail(ours), thumbnail(theirs)]);
-    let sum = 0;
-    for (let index = 0; index < a.length; index += 1) sum += Math.abs(a[index]! - b[index]!);
-    return { luminance: Math.abs((await mean(ours)) - (await mean(theirs))), pixels: sum / a.length };
-  }
-
   it.each<[string, DeriveJobV1['format'], number, number, number, number]>([
     // transformation, format, expected width/height, the page and dpi poppler renders to compare
     ['pg_2', 'jpg', 612, 792, 2, 72],
@@ -377,15 +336,17 @@ describe('the derive job of a PDF asset', () => {
     expect(derived).toMatchObject({ width, height, format });
     const metadata = await sharp(bytes).metadata();
     expect([metadata.width, metadata.height]).toEqual([width, height]);
-    const reference = await sharp(await popplerPage(page, dpi))
+    const reference = await sharp(await popplerPage(fixturePath('documents/tracemonkey.pdf'), page, dpi))
       .resize(width, height, { fit: 'fill' })
       .png()
       .toBuffer();
-    const alike = await likeness(bytes, reference);
+    const alike = await renderingLikeness(bytes, reference);
     expect(alike.luminance).toBeLessThan(2);
     expect(alike.pixels).toBeLessThan(6);
     // and not like another page
-    expect((await likeness(bytes, await popplerPage(page === 1 ? 2 : 1, 72))).pixels).toBeGreaterThan(8);
+    expect(
+      (await renderingLikeness(bytes, await popplerPage(fixturePath('documents/tracemonkey.pdf'), page === 1 ? 2 : 1, 72))).pixels,
+    ).toBeGreaterThan(8);
     expect(await readdir(services.scratchDir)).toEqual([]);
   });
 

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWithJobs, findAsset } from '@rendition/catalog';
@@ -10,11 +8,9 @@ import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@renditio
 import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } from '@rendition/media';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import { originalKey, stagingKey } from '@rendition/storage';
-import { fixturePath, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { fixturePath, hex32, newBatchId, pdfinfo, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 // PDFs at ingest: probed with the document engine (pages, page 1's size in points), stored as uploaded.
-
-const run = promisify(execFile);
 
 let services: DomainTestServices;
 let fetcher: GuardedFetcher;
@@ -53,15 +49,6 @@ afterAll(async () => {
   await documents?.close();
   await services?.stop();
 });
-
-/** What poppler's pdfinfo says of a PDF: its page count and page 1's size in points, rounded. */
-async function pdfinfo(path: string): Promise<{ pages: number; width: number; height: number }> {
-  const { stdout } = await run('pdfinfo', [path]);
-  const pages = /^Pages:\s+(\d+)$/m.exec(stdout);
-  const size = /^Page size:\s+([\d.]+) x ([\d.]+) pts/m.exec(stdout);
-  if (!pages || !size) throw new Error(`unexpected pdfinfo output: ${stdout}`);
-  return { pages: Number(pages[1]), width: Math.round(Number(size[1])), height: Math.round(Number(size[2])) };
-}
 
 const md5 = (bytes: Buffer): string => createHash('md5').update(bytes).digest('hex');
 

@@ -19,3 +19,4 @@ export {
   CALL_BUDGET_MS,
   type NamedProperty,
 } from './property-harness.ts';
+export { pdfinfo, popplerPage, renderingLikeness } from './poppler.ts';

@@ -1,6 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
-import type { Database } from './database-schema.ts';
+import type { Database, LargeUploadPartsTable, LargeUploadsTable } from './database-schema.ts';
 
 /** A chunked upload in progress (0010-large-uploads). */
 export interface LargeUploadSession {
@@ -125,18 +125,7 @@ export async function sweepOneLargeUpload(
   });
 }
 
-type SessionRow = {
-  cloud_name: string;
-  upload_id: string;
-  session_id: string;
-  resource_type: string;
-  driver_state: string | null;
-  total_bytes: number | null;
-  total_parts: number | null;
-  bytes_received: number;
-  completing: boolean;
-  updated_at: Date;
-};
+type SessionRow = Selectable<LargeUploadsTable>;
 
 function sessionFromRow(row: SessionRow): LargeUploadSession {
   return {
@@ -153,15 +142,7 @@ function sessionFromRow(row: SessionRow): LargeUploadSession {
   };
 }
 
-function partFromRow(row: {
-  part_number: number;
-  start_byte: number | null;
-  end_byte: number | null;
-  size: number;
-  md5: string;
-  etag: string | null;
-  stored: boolean;
-}): LargeUploadPart {
+function partFromRow(row: Selectable<LargeUploadPartsTable>): LargeUploadPart {
   return {
     partNumber: row.part_number,
     start: row.start_byte === null ? null : Number(row.start_byte),

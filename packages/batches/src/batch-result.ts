@@ -1,3 +1,5 @@
+import { withRawConvertEntry } from '@rendition/protocol';
+
 /**
  * What a batch reports when it finishes (its notifications, a synchronous answer): the upload or
  * explicit response, with the eager list filled in as its derivations finish. Stored as json (not
@@ -48,15 +50,9 @@ export function applyResultChange(current: BatchResult | null, change: BatchResu
     case 'eager-item':
       return withEagerItem(current, change.index, change.item);
     case 'raw-convert':
-      return withRawConvertEntry(current, change.conversion, change.entry);
+      // The entry in `info.raw_convert`, where the response already has `info` (its place kept).
+      return { ...current, info: withRawConvertEntry(current?.info, change.conversion, change.entry) };
   }
-}
-
-/** The conversion's entry in `info.raw_convert`, where the response already has `info` (its place kept). */
-function withRawConvertEntry(current: BatchResult | null, conversion: string, entry: RawConvertEntry): BatchResult {
-  const info = isRecord(current?.info) ? current.info : {};
-  const rawConvert = isRecord(info.raw_convert) ? info.raw_convert : {};
-  return { ...current, info: { ...info, raw_convert: { ...rawConvert, [conversion]: entry } } };
 }
 
 /** The raw_convert entries of a result, by conversion. */

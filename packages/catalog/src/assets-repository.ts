@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { withRawConvertEntry } from '@rendition/protocol';
 import type { CatalogDb } from './connection.ts';
 import type { Database } from './database-schema.ts';
 import { assetRecordFromRow, assetRow, type AssetIdentity, type AssetRecord } from './asset-records.ts';
@@ -176,12 +177,10 @@ export async function recordRawConvertInfo(
       .forUpdate()
       .executeTakeFirst();
     if (!row) return false;
-    const info = row.info ?? {};
-    const rawConvert = (info.raw_convert ?? {}) as Record<string, unknown>;
-    const merged = { ...info, raw_convert: { ...rawConvert, [input.conversion]: input.entry } };
+    const info = withRawConvertEntry(row.info, input.conversion, input.entry);
     await trx
       .updateTable('assets')
-      .set({ info: JSON.stringify(merged) })
+      .set({ info: JSON.stringify(info) })
       .where('asset_id', '=', input.assetId)
       .execute();
     return true;

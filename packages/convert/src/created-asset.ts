@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { findApiKey, type AssetRecord } from '@rendition/catalog';
+import type { AssetRecord } from '@rendition/catalog';
 import { ingest, type IngestDependencies } from '@rendition/ingest';
 import type { ConvertJobV1, IngestJobV1 } from '@rendition/jobs';
-import { buildUploadResponse, nameBasedUuid } from '@rendition/protocol';
+import { assetUrls, nameBasedUuid } from '@rendition/protocol';
+import { hashFile } from '@rendition/scratch';
 import { stagingKey } from '@rendition/storage';
 import type { UrlBases } from '@rendition/derivations';
 
@@ -15,18 +15,19 @@ import type { UrlBases } from '@rendition/derivations';
 export async function storeCreatedAsset(
   deps: IngestDependencies & UrlBases,
   job: ConvertJobV1,
-  file: { path: string; resourceType: 'image' | 'raw'; publicId: string; assetFolder: string; type: string },
+  file: { path: string; resourceType: 'image' | 'raw'; publicId: string; assetFolder: string; type: 'upload' },
 ): Promise<{ asset: AssetRecord; descriptor: Record<string, unknown> }> {
-  const bytes = await readFile(file.path);
+  // Measured and staged from disk: a converted document is never held in memory whole.
+  const { bytes, md5 } = await hashFile(file.path);
   const key = stagingKey(randomUUID());
-  await deps.store.put(key, bytes);
+  await deps.store.putFile(key, file.path);
   const ingestJob: IngestJobV1 = {
     v: 1,
     jobId: nameBasedUuid(`${job.jobId}:${file.publicId}`),
     batchId: job.batchId,
     cloudName: job.cloudName,
     apiKey: job.apiKey,
-    source: { kind: 'staged', key, bytes: bytes.length, md5: createHash('md5').update(bytes).digest('hex') },
+    source: { kind: 'staged', key, bytes, md5 },
     newAssetId: createHash('md5').update(`${job.jobId}:${file.publicId}:asset`).digest('hex'),
     request: {
       resourceType: file.resourceType,
@@ -53,19 +54,24 @@ export async function storeCreatedAsset(
     rawConvert: null,
   };
   const { asset } = await ingest(deps, ingestJob);
-  return { asset, descriptor: await describe(deps, job, asset) };
+  return { asset, descriptor: describe(deps, job, asset) };
 }
 
-/** `{public_id, resource_type, type, version, url, secure_url, bytes}` of the created asset (wave 2 §2.2). */
-async function describe(deps: UrlBases & Pick<IngestDependencies, 'db'>, job: ConvertJobV1, asset: AssetRecord): Promise<Record<string, unknown>> {
-  const credentials = await findApiKey(deps.db, job.apiKey);
-  const response = buildUploadResponse(asset, {
-    apiKey: job.apiKey,
-    apiSecret: credentials?.apiSecret ?? '',
-    publicBaseUrl: deps.publicBaseUrl,
-    secureBaseUrl: deps.secureBaseUrl,
-    cloudName: job.cloudName,
-  });
-  const pick = ['asset_id', 'public_id', 'resource_type', 'type', 'format', 'version', 'bytes', 'pages', 'url', 'secure_url'];
-  return Object.fromEntries(pick.filter((field) => response[field] !== undefined).map((field) => [field, response[field]]));
+/**
+ * `{asset_id, public_id, resource_type, type, format, version, bytes, pages, url, secure_url}` of the
+ * created asset (wave 2 §2.2). It is of type `upload`: its URLs carry no signature, so no secret is read.
+ */
+function describe(deps: UrlBases, job: ConvertJobV1, asset: AssetRecord): Record<string, unknown> {
+  const urls = assetUrls(asset, { apiSecret: '', publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl, cloudName: job.cloudName });
+  return {
+    asset_id: asset.assetId,
+    public_id: asset.publicId,
+    resource_type: asset.resourceType,
+    type: asset.type,
+    ...(asset.resourceType === 'raw' ? {} : { format: asset.format }),
+    version: asset.version,
+    bytes: asset.bytes,
+    ...(asset.resourceType === 'image' ? { pages: asset.pages ?? 1 } : {}),
+    ...urls,
+  };
 }

@@ -3,7 +3,7 @@ import { finishJob, type BatchJobDependencies } from '@rendition/batches';
 import { findApiKey, markJobActive } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
 import { newConvertJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
-import { buildUploadResponse, isSynchronousRawConvert } from '@rendition/protocol';
+import { buildUploadResponse, isSynchronousRawConvert, withRawConvertEntry } from '@rendition/protocol';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
 
@@ -51,7 +51,7 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   }
   // raw_convert runs as a job of this batch once the original is stored; until then its info is pending.
   const conversion = job.rawConvert !== null && !outcome.existing ? job.rawConvert : null;
-  const pendingInfo = conversion ? { info: { raw_convert: { [conversion]: { status: 'pending' } } } } : {};
+  const pendingInfo = conversion ? { info: withRawConvertEntry(outcome.asset.info, conversion, { status: 'pending' }) } : {};
   const response = buildUploadResponse(
     { ...outcome.asset, ...pendingInfo },
     {

@@ -12,6 +12,7 @@ import {
   isSynchronousRawConvert,
   parseContext,
   parseRawConvert,
+  withRawConvertEntry,
   parseDeliveryType,
   parseTags,
   readBoolean,
@@ -85,7 +86,7 @@ export async function applyExplicit(
         })
       : found;
   // The conversion's entry is pending until its job ends (its place in `info` kept beside other results).
-  const info = conversion ? { info: withPendingConversion(asset.info, conversion) } : {};
+  const info = conversion ? { info: withRawConvertEntry(asset.info, conversion, { status: 'pending' }) } : {};
   const response = buildUploadResponse(
     { ...asset, ...info },
     {
@@ -138,10 +139,4 @@ export async function applyExplicit(
     throw error;
   }
   return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
-}
-
-function withPendingConversion(info: Record<string, unknown> | null | undefined, conversion: string): Record<string, unknown> {
-  const current = info ?? {};
-  const rawConvert = typeof current.raw_convert === 'object' && current.raw_convert !== null ? current.raw_convert : {};
-  return { ...current, raw_convert: { ...rawConvert, [conversion]: { status: 'pending' } } };
 }

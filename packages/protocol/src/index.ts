@@ -62,7 +62,7 @@ export { checkTagLimits, MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags.ts';
 export type { TagLimits } from './tags.ts';
 export { checkUploadRequestLimits, DEFAULT_PARAMETER_LIMITS, parseUploadRequest } from './upload-request.ts';
 export { nameBasedUuid } from './name-based-uuid.ts';
-export { isSynchronousRawConvert, parseRawConvert, RAW_CONVERT_KINDS } from './raw-convert.ts';
+export { isSynchronousRawConvert, parseRawConvert, RAW_CONVERT_KINDS, withRawConvertEntry } from './raw-convert.ts';
 export type { RawConvertKind } from './raw-convert.ts';
 export type { ParameterLimits, UploadRequest } from './upload-request.ts';
 export { assetUrls, buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.ts';
-import { isSynchronousRawConvert, parseRawConvert } from './raw-convert.ts';
+import { isSynchronousRawConvert, parseRawConvert, withRawConvertEntry } from './raw-convert.ts';
 
 describe('parseRawConvert', () => {
   it.each([
@@ -37,5 +37,27 @@ describe('parseRawConvert', () => {
   it('knows which conversions the answer waits for', () => {
     expect(isSynchronousRawConvert('extract_text')).toBe(true);
     expect(isSynchronousRawConvert('aspose')).toBe(false);
+  });
+});
+
+describe('withRawConvertEntry', () => {
+  it('sets the entry and keeps the other conversions and info fields in their places', () => {
+    const info = { first: 1, raw_convert: { aspose: { status: 'pending' } }, last: 2 };
+    const result = withRawConvertEntry(info, 'extract_text', { status: 'complete' });
+    expect(result).toEqual({ first: 1, raw_convert: { aspose: { status: 'pending' }, extract_text: { status: 'complete' } }, last: 2 });
+    expect(Object.keys(result)).toEqual(['first', 'raw_convert', 'last']);
+    expect(info.raw_convert).toEqual({ aspose: { status: 'pending' } });
+  });
+
+  it.each([null, undefined, 'odd', [1], 3])('starts a new info from %j', (info) => {
+    expect(withRawConvertEntry(info, 'aspose', { status: 'pending' })).toEqual({ raw_convert: { aspose: { status: 'pending' } } });
+  });
+
+  it('replaces a raw_convert that is not an object, and an entry already there', () => {
+    expect(withRawConvertEntry({ raw_convert: ['x'] }, 'aspose', { status: 'failed' })).toEqual({ raw_convert: { aspose: { status: 'failed' } } });
+    expect(withRawConvertEntry({ raw_convert: null }, 'aspose', { status: 'failed' })).toEqual({ raw_convert: { aspose: { status: 'failed' } } });
+    expect(withRawConvertEntry({ raw_convert: { aspose: { status: 'pending' } } }, 'aspose', { status: 'complete' })).toEqual({
+      raw_convert: { aspose: { status: 'complete' } },
+    });
   });
 });

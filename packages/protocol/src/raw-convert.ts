@@ -23,3 +23,18 @@ export function parseRawConvert(value: string): RawConvertKind {
 export function isSynchronousRawConvert(kind: RawConvertKind): boolean {
   return kind === 'extract_text';
 }
+
+/**
+ * `info` with `raw_convert.<conversion>` set to `entry`: the other conversions and other `info` fields
+ * kept in their places; an `info` that is not an object is replaced. One rule for every place that
+ * records a conversion (the answer, the batch result, the asset's stored info).
+ */
+export function withRawConvertEntry(info: unknown, conversion: string, entry: Record<string, unknown>): Record<string, unknown> {
+  const current = isRecord(info) ? info : {};
+  const rawConvert = isRecord(current.raw_convert) ? current.raw_convert : {};
+  return { ...current, raw_convert: { ...rawConvert, [conversion]: entry } };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

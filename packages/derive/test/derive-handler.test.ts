@@ -24,10 +24,15 @@ let renders = 0;
 /** A committed 576x384 PNG (sharp's embedgravitybird.png), stored under its original key. */
 let bird: AssetRecord;
 
-async function commitBird(publicId: string, assetId = hex32()): Promise<AssetRecord> {
+/** A fixture committed as ingest records it: its original under its key, its facts in the catalog. */
+async function commitFixture(
+  publicId: string,
+  original: { fixture: string; format: string; contentType: string; width: number | null; height: number | null; pages: number },
+  assetId = hex32(),
+): Promise<AssetRecord> {
   const versionId = hex32();
   const storageKey = originalKey(assetId, versionId);
-  const { size } = await services.store.putFile(storageKey, fixturePath('images/embedgravitybird.png'));
+  const { size } = await services.store.putFile(storageKey, fixturePath(original.fixture));
   const committed = await commitAssetVersion(services.db, {
     overwrite: true,
     asset: {
@@ -38,13 +43,13 @@ async function commitBird(publicId: string, assetId = hex32()): Promise<AssetRec
       assetId,
       version: Math.floor(Date.now() / 1000),
       versionId,
-      format: 'png',
-      width: 576,
-      height: 384,
-      pages: 1,
+      format: original.format,
+      width: original.width,
+      height: original.height,
+      pages: original.pages,
       bytes: size,
       etag: 'e'.repeat(32),
-      contentType: 'image/png',
+      contentType: original.contentType,
       storageKey,
       tags: [],
       context: {},
@@ -59,6 +64,9 @@ async function commitBird(publicId: string, assetId = hex32()): Promise<AssetRec
   if (committed.kind !== 'created' && committed.kind !== 'overwritten') throw new Error(`unexpected commit ${committed.kind}`);
   return committed.asset;
 }
+
+const BIRD = { fixture: 'images/embedgravitybird.png', format: 'png', contentType: 'image/png', width: 576, height: 384, pages: 1 };
+const commitBird = (publicId: string, assetId?: string) => commitFixture(publicId, BIRD, assetId);
 
 beforeAll(async () => {
   services = await startDomainTestServices('derive');
@@ -267,40 +275,8 @@ describe('the derive job of a PDF asset', () => {
   /** tracemonkey.pdf: 14 letter pages (612x792 points), committed as ingest records a PDF. */
   let pdf: AssetRecord;
 
-  async function commitPdf(publicId: string, facts: { width: number | null; height: number | null; pages: number }): Promise<AssetRecord> {
-    const assetId = hex32();
-    const versionId = hex32();
-    const storageKey = originalKey(assetId, versionId);
-    const { size } = await services.store.putFile(storageKey, fixturePath('documents/tracemonkey.pdf'));
-    const committed = await commitAssetVersion(services.db, {
-      overwrite: true,
-      asset: {
-        cloudName: 'demo',
-        resourceType: 'image',
-        type: 'upload',
-        publicId,
-        assetId,
-        version: Math.floor(Date.now() / 1000),
-        versionId,
-        format: 'pdf',
-        ...facts,
-        bytes: size,
-        etag: 'f'.repeat(32),
-        contentType: 'application/pdf',
-        storageKey,
-        tags: [],
-        context: {},
-        metadata: {},
-        assetFolder: '',
-        displayName: publicId,
-        originalFilename: null,
-        accessMode: 'public',
-        createdAt: new Date(),
-      },
-    });
-    if (committed.kind !== 'created') throw new Error(`unexpected commit ${committed.kind}`);
-    return committed.asset;
-  }
+  const commitPdf = (publicId: string, facts: { width: number | null; height: number | null; pages: number }) =>
+    commitFixture(publicId, { fixture: 'documents/tracemonkey.pdf', format: 'pdf', contentType: 'application/pdf', ...facts });
 
   beforeAll(async () => {
     pdf = await commitPdf('docs/tracemonkey', { width: 612, height: 792, pages: 14 });

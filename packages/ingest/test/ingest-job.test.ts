@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWithJobs, findAsset, findDerived } from '@rendition/catalog';
 import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
 import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
-import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } from '@rendition/media';
-import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
+import { createGuardedFetcher } from '@rendition/net';
 import { originalKey, stagingKey } from '@rendition/storage';
+import { ingestTestDependencies } from './ingest-test-dependencies.ts';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { buildUploadNotification, serializeNotification } from '@rendition/webhooks';
 import { fixturePath, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
@@ -18,8 +18,7 @@ const HOOK_A = 'http://hooks.example/a';
 const HOOK_B = 'http://hooks.example/b';
 
 let services: DomainTestServices;
-let fetcher: GuardedFetcher;
-let documents: DocumentEngine;
+let test: ReturnType<typeof ingestTestDependencies>;
 let deps: IngestJobDependencies;
 /** 576x384 PNG with alpha (sharp's test fixture). */
 let png: Buffer;
@@ -28,36 +27,15 @@ let jpeg: Buffer;
 
 beforeAll(async () => {
   services = await startDomainTestServices('ingest');
-  fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
-  documents = createDocumentEngine(DEFAULT_DOCUMENT_LIMITS);
-  deps = {
-    db: services.db,
-    queues: services.queues,
-    logger: services.logger,
-    store: services.store,
-    fetcher,
-    remoteFetch: { budgetMs: 5_000, retries: 2, retryDelayMs: 50 },
-    openS3Source: () => Promise.reject(new Error('no s3 sources in this test')),
-    limits: {
-      maxRemoteBytes: 10_000_000,
-      maxUploadBytes: 10_000_000,
-      maxDimension: 10_000,
-      maxOutputPixels: 50_000_000,
-      maxInputPixels: 100_000_000,
-      timeoutSeconds: 30,
-    },
-    tmpDir: services.scratchDir,
-    documents,
-    publicBaseUrl: PUBLIC_BASE,
-    secureBaseUrl: SECURE_BASE,
-  };
+  test = ingestTestDependencies(services, { remoteRetries: 2, publicBaseUrl: PUBLIC_BASE, secureBaseUrl: SECURE_BASE });
+  deps = test.deps;
+
   png = await readFile(fixturePath('images/embedgravitybird.png'));
   jpeg = await readFile(fixturePath('images/2569067123_aca715a2ee_o.jpg'));
 });
 
 afterAll(async () => {
-  await fetcher?.close();
-  await documents?.close();
+  await test?.close();
   await services?.stop();
 });
 

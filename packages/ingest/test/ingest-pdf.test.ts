@@ -5,48 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWithJobs, findAsset } from '@rendition/catalog';
 import { runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
 import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
-import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } from '@rendition/media';
-import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import { originalKey, stagingKey } from '@rendition/storage';
+import { ingestTestDependencies } from './ingest-test-dependencies.ts';
 import { fixturePath, hex32, newBatchId, pdfinfo, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 // PDFs at ingest: probed with the document engine (pages, page 1's size in points), stored as uploaded.
 
 let services: DomainTestServices;
-let fetcher: GuardedFetcher;
-let documents: DocumentEngine;
+let test: ReturnType<typeof ingestTestDependencies>;
 let deps: IngestJobDependencies;
 
 beforeAll(async () => {
   services = await startDomainTestServices('ingest-pdf');
-  fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
-  documents = createDocumentEngine(DEFAULT_DOCUMENT_LIMITS);
-  deps = {
-    db: services.db,
-    queues: services.queues,
-    logger: services.logger,
-    store: services.store,
-    fetcher,
-    remoteFetch: { budgetMs: 5_000, retries: 0, retryDelayMs: 50 },
-    openS3Source: () => Promise.reject(new Error('no s3 sources in this test')),
-    limits: {
-      maxRemoteBytes: 10_000_000,
-      maxUploadBytes: 10_000_000,
-      maxDimension: 10_000,
-      maxOutputPixels: 50_000_000,
-      maxInputPixels: 100_000_000,
-      timeoutSeconds: 30,
-    },
-    tmpDir: services.scratchDir,
-    documents,
-    publicBaseUrl: 'http://media.test:8080',
-    secureBaseUrl: 'https://media.test',
-  };
+  test = ingestTestDependencies(services, { remoteRetries: 0, publicBaseUrl: 'http://media.test:8080', secureBaseUrl: 'https://media.test' });
+  deps = test.deps;
 });
 
 afterAll(async () => {
-  await fetcher?.close();
-  await documents?.close();
+  await test?.close();
   await services?.stop();
 });
 

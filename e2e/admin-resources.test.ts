@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { fixturePath, type CloudinarySdk } from '@rendition/testing';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 const JPEG = fixturePath('images/2569067123_aca715a2ee_o.jpg');
 const PNG = fixturePath('images/embedgravitybird.png');
@@ -27,9 +27,7 @@ const FOLDER_ID = "folder/sub dir/it's a bird (1)";
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#3366cc' } })
     .png()
     .toBuffer();

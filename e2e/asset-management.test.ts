@@ -2,9 +2,9 @@ import { sql } from 'kysely';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAsset, setCloudBackups, type AssetRecord } from '@rendition/catalog';
-import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import type { CloudinarySdk } from '@rendition/testing';
 import { isStored, storedKeys } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 type Result = Record<string, unknown> & {
   public_id: string;
@@ -21,9 +21,7 @@ let image: string;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   // These tests pin destroy and overwrite without backups (everything goes); backups.test.ts covers them on.
   await setCloudBackups(cluster.cluster.services.db, 'demo', false);
   const png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#3366cc' } })

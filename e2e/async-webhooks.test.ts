@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setCloudNotificationUrls } from '@rendition/catalog';
 import {
   fixturePath,
-  loadCloudinarySdk,
   startWebhookReceiver,
   verifyStandardWebhook,
   type CloudinarySdk,
@@ -14,7 +13,7 @@ import {
 import { cloudWebhookSettings } from '@rendition/catalog';
 import { generateWebhookSecret } from '@rendition/webhooks';
 import { basicAuthHeader } from './support/signed-form.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 const PNG = fixturePath('images/embedgravitybird.png');
 const png = readFileSync(PNG);
@@ -46,9 +45,7 @@ beforeAll(async () => {
     RELAY_GRACE_MS: '1000',
   });
   webhookSecret = (await cloudWebhookSettings(cluster.cluster.services.db, 'demo', generateWebhookSecret)).webhookSecret;
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 });
 
 afterAll(async () => {

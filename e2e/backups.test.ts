@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAssetVersion, destroyAsset, findAsset, setCloudBackups, type AssetRecord } from '@rendition/catalog';
 import { IngestJobV1Schema } from '@rendition/jobs';
 import type { BlobStore } from '@rendition/storage';
-import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import type { CloudinarySdk } from '@rendition/testing';
 import { ingestDependencies } from '@rendition/worker';
 import { ingest } from '@rendition/ingest';
 import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS } from '@rendition/media';
 import { isStored, storedBytes, storedKeys } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 type Result = Record<string, unknown> & {
   public_id: string;
@@ -27,9 +27,7 @@ let cloudinary: CloudinarySdk;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 }, 60_000);
 
 afterAll(async () => {

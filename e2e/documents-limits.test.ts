@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { fixturePath, type CloudinarySdk } from '@rendition/testing';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Documents, design: a PDF the engine refuses (too many pages, truncated, not a PDF) ends with a clear
 // failure — a 400 for an image upload, `failed` in the info for a conversion — and the worker goes on
@@ -18,9 +18,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rendition-documents-limits-'));
   cluster = await startTestCluster({ DOCUMENT_MAX_PAGES: '5', SYNC_UPLOAD_TIMEOUT_MS: '60000' });
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 }, 60_000);
 
 afterAll(async () => {

@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import { fixturePath, type CloudinarySdk } from '@rendition/testing';
 import { uploadOk, type UploadBody } from './support/basic-upload.ts';
 import { signParamsForTest } from './support/signed-form.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 const PNG = readFileSync(fixturePath('images/embedgravitybird.png'));
 const EVIL_SVG = Buffer.from(
@@ -29,9 +29,7 @@ let bird: UploadBody;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   bird = await uploadOk(cluster, { bytes: PNG, filename: 'bird.png', contentType: 'image/png' }, { public_id: 'hardening/bird' });
 }, 60_000);
 

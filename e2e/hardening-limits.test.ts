@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAsset } from '@rendition/catalog';
-import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import type { CloudinarySdk } from '@rendition/testing';
 import { uploadOk, uploadWithBasicAuth, type FilePart } from './support/basic-upload.ts';
 import { basicAuthHeader } from './support/signed-form.ts';
 import { storedKeys } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Hardening items 6 and 8: every unbounded input has a configurable limit, refused with a
 // Cloudinary-shaped 400 naming it, wherever the parameter enters (upload, explicit, the context,
@@ -33,9 +33,7 @@ let dataUri: string;
 
 beforeAll(async () => {
   cluster = await startTestCluster({ TAG_MAX_LENGTH: '32', EAGER_MAX_OUTPUT_PIXELS: '1000000' });
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk() as PresetSdk;
+  cloudinary = sdkFor(cluster) as PresetSdk;
   const bytes = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3366cc' } })
     .png()
     .toBuffer();

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLargeUpload } from '@rendition/catalog';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '@rendition/storage/s3';
-import { loadCloudinarySdk, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
+import { startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
 import { sweepAbandonedLargeUploads } from '@rendition/worker';
 import { signParamsForTest } from './support/signed-form.ts';
 import { storedBytes, storedKeys } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -29,9 +29,7 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rendition-large-'));
   cluster = await startTestCluster({ MAX_LARGE_UPLOAD_BYTES: String(MAX_LARGE), SYNC_UPLOAD_TIMEOUT_MS: '120000' });
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturePath, loadCloudinarySdk, pdfinfo, popplerPage, renderingLikeness, type CloudinarySdk } from '@rendition/testing';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { fixturePath, pdfinfo, popplerPage, renderingLikeness, type CloudinarySdk } from '@rendition/testing';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // PDFs as images (issue 12, item 2), through the official Node SDK: an uploaded PDF answers its page
 // count and page 1's size in points; delivery and eager render page pg_ at dn_ dpi (default 72) and
@@ -21,9 +21,7 @@ let info: { pages: number; width: number; height: number };
 beforeAll(async () => {
   info = await pdfinfo(PAPER);
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   uploaded = (await cloudinary.uploader.upload(PAPER, { public_id: 'paper', eager: [{ page: 2, format: 'jpg' }] })) as Result;
 }, 60_000);
 

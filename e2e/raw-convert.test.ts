@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  fixturePath,
-  loadCloudinarySdk,
-  startWebhookReceiver,
-  type CloudinarySdk,
-  type ReceivedWebhook,
-  type WebhookReceiver,
-} from '@rendition/testing';
+import { fixturePath, startWebhookReceiver, type CloudinarySdk, type ReceivedWebhook, type WebhookReceiver } from '@rendition/testing';
 import { basicAuthHeader } from './support/signed-form.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Documents, item 1 and 3: raw_convert=extract_text (synchronous: the answer carries the finished info)
 // and raw_convert=aspose (asynchronous: pending, then the `info` notification), as jobs of the upload's
@@ -31,9 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rendition-raw-convert-'));
   receiver = await startWebhookReceiver();
   cluster = await startTestCluster({ SSRF_ALLOW: '127.0.0.1/32', SYNC_UPLOAD_TIMEOUT_MS: '120000' });
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 }, 60_000);
 
 afterAll(async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '@rendition/storage/s3';
-import { fixturePath, loadCloudinarySdk, makeSelfSignedCert, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { fixturePath, makeSelfSignedCert, startS3Server, type CloudinarySdk, type S3Server } from '@rendition/testing';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 type UploadResult = Record<string, unknown> & { public_id: string; version: number; signature: string; secure_url: string; url: string; etag: string };
 
@@ -50,9 +50,7 @@ beforeAll(async () => {
     S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
   });
   // The SDK picks http or https from upload_prefix when it is first loaded, so configure it first.
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import type { CloudinarySdk } from '@rendition/testing';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 type Result = Record<string, unknown> & { public_id: string; version: number; signature: string };
 
@@ -17,9 +17,7 @@ const colors = [
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: '#cc6633' } })
     .png()
     .toBuffer();

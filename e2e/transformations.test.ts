@@ -1,9 +1,9 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setStrictTransformations } from '@rendition/catalog';
-import { fixturePath, loadCloudinarySdk, startWebhookReceiver, type CloudinarySdk, type WebhookReceiver } from '@rendition/testing';
+import { fixturePath, startWebhookReceiver, type CloudinarySdk, type WebhookReceiver } from '@rendition/testing';
 import { storedKeys } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 const JPEG = fixturePath('images/2569067123_aca715a2ee_o.jpg');
 const PNG = fixturePath('images/embedgravitybird.png');
@@ -18,9 +18,7 @@ let photo: Result;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   cluster = await startTestCluster({ SSRF_ALLOW: '127.0.0.1/32', WEBHOOK_SCHEDULE_SCALE: '0.001' });
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk();
+  cloudinary = sdkFor(cluster);
   photo = (await cloudinary.uploader.upload(JPEG, { public_id: 'photo' })) as Result;
   await cloudinary.uploader.upload(PNG, { public_id: 'folder/bird' });
 }, 60_000);

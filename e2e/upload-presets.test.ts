@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAsset } from '@rendition/catalog';
-import { fixturePath, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
+import { fixturePath, type CloudinarySdk } from '@rendition/testing';
 import { basicAuthHeader } from './support/signed-form.ts';
 import { storedKeys, unfinishedWrites } from './support/stored-blobs.ts';
-import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Upload presets (Admin API CRUD through the SDK) and the uploads that name them: signed ones, where
 // the request overrides the preset, and unsigned ones, as a browser form or the SDK's unsigned_upload
@@ -38,9 +38,7 @@ let pngBytes: Buffer;
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-  const { apiKey, apiSecret } = cluster.credentials;
-  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
-  cloudinary = loadCloudinarySdk() as PresetSdk;
+  cloudinary = sdkFor(cluster) as PresetSdk;
   pngBytes = await readFile(PNG);
 }, 60_000);
 

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { dropDatabase, type ApiCredentials } from '@rendition/catalog';
 import { loadConfig } from '@rendition/config';
 import { createBlobStore, type BlobStore, type StorageSettings } from '@rendition/storage';
-import { createTestDatabaseUrl, deleteRedisPrefix, freePort } from '@rendition/testing';
+import { createTestDatabaseUrl, deleteRedisPrefix, freePort, loadCloudinarySdk, type CloudinarySdk } from '@rendition/testing';
 import { ensureCloudCredentials, startCluster, type Role, type RunningCluster } from '@rendition/cli';
 
 export interface TestCluster {
@@ -88,4 +88,11 @@ export async function startTestCluster(
       await deleteRedisPrefix(settings.REDIS_URL ?? 'redis://127.0.0.1:6379', queuePrefix);
     },
   };
+}
+
+/** The official Node SDK pointed at this cluster (CLOUDINARY_URL with its credentials and upload_prefix). */
+export function sdkFor(cluster: Pick<TestCluster, 'credentials' | 'cloud' | 'baseUrl'>): CloudinarySdk {
+  const { apiKey, apiSecret } = cluster.credentials;
+  process.env.CLOUDINARY_URL = `cloudinary://${apiKey}:${apiSecret}@${cluster.cloud}?upload_prefix=${cluster.baseUrl}`;
+  return loadCloudinarySdk();
 }

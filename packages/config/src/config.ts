@@ -8,7 +8,7 @@ export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
   readonly http: { readonly port: number; readonly host: string; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number };
-  /** pdf.js threads and their bounds; LibreOffice's time limit. */
+  /** pdf.js runner processes and their bounds; LibreOffice's time limit. */
   readonly documents: {
     readonly threads: number;
     readonly maxPages: number;

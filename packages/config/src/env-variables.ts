@@ -174,7 +174,7 @@ export const ENV_VARIABLES = {
   DOCUMENT_THREADS: {
     schema: positiveInt.default(2),
     description:
-      'Worker threads per worker process that run pdf.js (PDF probes, text extraction, page renders), each isolated with its own heap limit.',
+      'pdf.js runner processes per worker process (PDF probes, text extraction, page renders; started on demand, ~100 MB each), each isolated with its own heap limit. (Named for threads; they are child processes: docs/documents.md.)',
   },
   DOCUMENT_MAX_PAGES: { schema: positiveInt.default(2_000), description: 'A PDF with more pages is refused (upload) or its conversion fails.' },
   DOCUMENT_MAX_RENDER_PIXELS: {
@@ -187,7 +187,7 @@ export const ENV_VARIABLES = {
   },
   DOCUMENT_MEMORY_MB: {
     schema: positiveInt.default(512),
-    description: "Heap limit of each pdf.js thread; a document that needs more fails without touching the worker's own heap.",
+    description: "Heap limit of each pdf.js runner process; a document that needs more fails without touching the worker's own heap.",
   },
   OFFICE_CONVERT_TIMEOUT_MS: {
     schema: positiveInt.default(120_000),

@@ -16,6 +16,7 @@ import { registerManagementRoutes } from './routes/management-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
 import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
+import { registerStreamingProfileRoutes } from './routes/streaming-profile-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
@@ -80,6 +81,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerAdminResourceRoutes(app, options);
   registerBackupRoutes(app, options);
   registerUploadPresetRoutes(app, options);
+  registerStreamingProfileRoutes(app, options);
   registerMetadataRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;

@@ -24,6 +24,12 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       maxOutputDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
       deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
+      video: {
+        maxSyncBytes: config.video.maxSyncBytes,
+        maxPixels: config.video.maxPixels,
+        maxFrameRate: config.video.maxFrameRate,
+        maxBitRate: config.video.maxBitRate,
+      },
       parameters: config.limits.parameters,
       maxFieldBytes: config.limits.maxFieldBytes,
       maxFieldsTotalBytes: config.limits.maxFieldsTotalBytes,

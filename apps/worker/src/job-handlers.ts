@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CatalogDb } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createConvertHandler, type ConvertHandlerDependencies } from '@rendition/convert';
-import { createDeriveHandler, type DeriveHandlerDependencies } from '@rendition/derive';
+import { createDeriveHandler, createDeriveVideoHandler, type DeriveHandlerDependencies, type VideoDeriveDependencies } from '@rendition/derive';
 import { createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -39,6 +39,7 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   derive: (services) => createDeriveHandler(deriveDependencies(services)),
   notify: (services) => createNotifyHandler(notifyDependencies(services)),
   convert: (services) => createConvertHandler(convertDependencies(services)),
+  'derive-video': (services) => createDeriveVideoHandler({ ...deriveDependencies(services), video: videoDependencies(services.config) }),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
@@ -72,6 +73,29 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
     },
     tmpDir: scratchDir(),
     documents: services.documents,
+    video: {
+      probeLimits: {
+        maxDuration: config.video.maxDurationSeconds,
+        maxPixels: config.video.maxPixels,
+        maxFrameRate: config.video.maxFrameRate,
+      },
+      timeoutMs: config.video.timeoutMs,
+      maxSyncBytes: config.video.maxSyncBytes,
+    },
+  };
+}
+
+/** ffmpeg's bounds, time limit and threads, as derive-video jobs use them. */
+function videoDependencies(config: Config): VideoDeriveDependencies['video'] {
+  return {
+    limits: {
+      maxSyncBytes: config.video.maxSyncBytes,
+      maxPixels: config.video.maxPixels,
+      maxFrameRate: config.video.maxFrameRate,
+      maxBitRate: config.video.maxBitRate,
+    },
+    timeoutMs: config.video.timeoutMs,
+    threads: config.video.threads,
   };
 }
 

@@ -63,8 +63,9 @@ export function startWorkerPool(options: {
     return handler && { kind: job.name, handler };
   };
   const workers: Worker[] = [];
-  // Jobs running in this process, with the lock token each was taken with: what the deadline hands back.
-  const running = new Map<Job, string>();
+  // Jobs running in this process, with the lock token each was taken with and the controller that tells
+  // its handler to stop: what the deadline hands back.
+  const running = new Map<Job, { token: string; abort: AbortController }>();
   for (const { name: queue, concurrency } of options.queues) {
     // Parsing, bad input and rescheduling are handled here once, for every kind.
     const processor: Processor = async (job, token) => {
@@ -72,8 +73,9 @@ export function startWorkerPool(options: {
       if (!found) throw new UnrecoverableError(`No handler for job kind ${job.name}`);
       const parsed = JOBS[found.kind].schema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`Malformed ${found.kind} payload: ${parsed.error.message}`);
-      const context: JobContext = { jobId: String(job.id), attempt: job.attemptsMade + 1 };
-      if (token !== undefined) running.set(job, token);
+      const abort = new AbortController();
+      const context: JobContext = { jobId: String(job.id), attempt: job.attemptsMade + 1, signal: abort.signal };
+      if (token !== undefined) running.set(job, { token, abort });
       try {
         return await found.handler.handle(parsed.data as never, context);
       } catch (error) {
@@ -111,7 +113,7 @@ export function startWorkerPool(options: {
       const parsed = JOBS[found.kind].schema.safeParse(job.data);
       if (!parsed.success) return;
       found.handler
-        .onExhausted(parsed.data as never, error, { jobId: String(job.id), attempt: job.attemptsMade })
+        .onExhausted(parsed.data as never, error, { jobId: String(job.id), attempt: job.attemptsMade, signal: AbortSignal.abort() })
         .catch((cause) => options.logger.error({ err: cause, job_id: job.id }, 'recording a failed job'));
     });
     workers.push(worker);
@@ -127,7 +129,9 @@ export function startWorkerPool(options: {
         // another worker runs them now rather than after the lock expires. Their handlers are idempotent.
         const abandoned = [...running];
         options.logger.warn({ jobs: abandoned.map(([job]) => job.id) }, 'shutdown deadline reached; handing active jobs back to the queue');
-        const handedBack = await Promise.allSettled(abandoned.map(([job, token]) => job.moveToWait(token)));
+        // Handlers that run external processes (ffmpeg) kill them now: the job runs once, on another worker.
+        for (const [, { abort }] of abandoned) abort.abort(new Error('shutdown deadline reached'));
+        const handedBack = await Promise.allSettled(abandoned.map(([job, { token }]) => job.moveToWait(token)));
         for (const [index, outcome] of handedBack.entries()) {
           if (outcome.status === 'rejected') {
             options.logger.warn(

@@ -201,7 +201,7 @@ describe('running jobs', () => {
       attempts: 3,
     });
     await pause(100);
-    expect(derive.calls.map((call) => [call.payload, call.context])).toEqual([[payload, { jobId, attempt: 1 }]]);
+    expect(derive.calls.map((call) => [call.payload, call.context])).toEqual([[payload, { jobId, attempt: 1, signal: expect.any(AbortSignal) }]]);
     expect(derive.exhausted).toEqual([]);
   });
 
@@ -251,7 +251,7 @@ describe('running jobs', () => {
       attemptsMade: 3,
       failedReason: 'connection reset',
     });
-    expect(ingest.calls.map((call) => call.context)).toEqual([1, 2, 3].map((attempt) => ({ jobId: raw.jobId, attempt })));
+    expect(ingest.calls.map((call) => call.context)).toEqual([1, 2, 3].map((attempt) => ({ jobId: raw.jobId, attempt, signal: expect.any(AbortSignal) })));
     const deadline = Date.now() + 2_000;
     while (ingest.exhausted.length === 0 && Date.now() < deadline) await pause(10);
     await pause(200);
@@ -272,7 +272,7 @@ describe('running jobs', () => {
     expect(exhausted!.payload).toEqual(parsed);
     expect(ingest.calls[0]!.payload).toEqual(parsed);
     expect(exhausted!.error.message).toBe('connection reset');
-    expect(exhausted!.context).toEqual({ jobId: raw.jobId, attempt: 3 });
+    expect(exhausted!.context).toEqual({ jobId: raw.jobId, attempt: 3, signal: expect.any(AbortSignal) });
   });
 
   it('does not call onExhausted for a transient error that a retry gets past', async () => {

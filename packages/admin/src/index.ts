@@ -16,3 +16,13 @@ export {
   describeNamedTransformation,
   listNamed,
 } from './named-transformations.ts';
+export {
+  createStreamingProfile,
+  describeStreamingProfile,
+  listAllStreamingProfiles,
+  MAX_STREAMING_PROFILE_REPRESENTATIONS,
+  removeStreamingProfile,
+  representationView,
+  STREAMING_PROFILE_NAME_PATTERN,
+  updateStreamingProfile,
+} from './streaming-profiles.ts';

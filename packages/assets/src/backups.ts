@@ -12,7 +12,7 @@ import {
   type RawParams,
   type ResourceType,
 } from '@rendition/protocol';
-import { BlobNotFoundError, originalKey } from '@rendition/storage';
+import { BlobNotFoundError, deleteDerivedBlobs, originalKey } from '@rendition/storage';
 import { assetResponse, type ManagementDependencies, type ManagementRequest } from './management-dependencies.ts';
 
 /** The bytes of one stored version, as `download_backup` serves them. */
@@ -111,6 +111,7 @@ async function restoreOne(
     width: version.width,
     height: version.height,
     pages: version.pages,
+    media: version.media,
     bytes: version.bytes,
     etag: version.etag,
     contentType,
@@ -130,8 +131,8 @@ async function restoreOne(
       throw new ApiError(409, `${target.publicId} changed while it was being restored; try again`);
     case 'overwritten': {
       const derivedKeys = await deleteDerivedOfVersion(deps.db, outcome.asset.assetId, outcome.replacedVersionId);
-      const stale = [...(outcome.replacedKept ? [] : [outcome.replacedStorageKey]), ...derivedKeys].filter((key) => key !== storageKey);
-      await Promise.all(stale.map((key) => deps.store.delete(key)));
+      if (!outcome.replacedKept && outcome.replacedStorageKey !== storageKey) await deps.store.delete(outcome.replacedStorageKey);
+      await deleteDerivedBlobs(deps.store, derivedKeys);
       return assetResponse(deps, request, outcome.asset);
     }
     case 'existing':

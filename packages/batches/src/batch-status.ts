@@ -21,6 +21,8 @@ export async function describeBatch(db: CatalogDb, cloudName: string, batchId: s
       queue: job.queue,
       status: job.status,
       attempts: job.attempts,
+      // Long jobs (transcodes) report how far they are; a completed job is done whatever it last reported.
+      ...(job.progress === null ? {} : { progress: job.status === 'completed' ? 100 : job.progress }),
       error: job.error ? { message: job.error.message, http_code: job.error.status } : null,
       created_at: job.created_at.toISOString(),
       finished_at: job.finished_at?.toISOString() ?? null,

@@ -48,12 +48,14 @@ export interface AssetRecord extends AssetIdentity {
   createdAt: Date;
   /** The current version's `info` (raw_convert results); a new version has none. */
   info?: Record<string, unknown> | null;
+  /** What ffprobe measured of a video/audio version, in Cloudinary's wire form; null for images and raw. */
+  media?: Record<string, unknown> | null;
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
 export type AssetDescription = Omit<
   AssetRecord,
-  'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey'
+  'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey' | 'media'
 >;
 
 /** An `assets` row → its record. */
@@ -71,6 +73,7 @@ export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
     contentType: row.content_type,
     storageKey: row.storage_key,
     info: row.info ?? null,
+    media: row.media ?? null,
   };
 }
 
@@ -124,5 +127,6 @@ export function assetRow(asset: AssetRecord) {
     access_mode: asset.accessMode,
     created_at: asset.createdAt,
     info: asset.info ? JSON.stringify(asset.info) : null,
+    media: asset.media ? JSON.stringify(asset.media) : null,
   };
 }

@@ -135,6 +135,7 @@ async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, ass
       width: asset.width,
       height: asset.height,
       pages: asset.pages,
+      media: asset.media ? JSON.stringify(asset.media) : null,
       backup,
     })
     .execute();

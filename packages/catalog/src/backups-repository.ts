@@ -33,6 +33,8 @@ export interface VersionBackup {
   width: number | null;
   height: number | null;
   pages: number | null;
+  /** What ffprobe measured of a video/audio version (assets.media). */
+  media: Record<string, unknown> | null;
   createdAt: Date;
 }
 
@@ -124,6 +126,7 @@ function toVersion(row: Selectable<AssetVersionsTable>): VersionBackup {
     width: row.width,
     height: row.height,
     pages: row.pages,
+    media: row.media ?? null,
     createdAt: row.created_at,
   };
 }

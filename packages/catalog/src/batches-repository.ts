@@ -241,7 +241,7 @@ export async function findBatch(db: CatalogDb, cloudName: string, batchId: strin
 export async function listBatchJobs(db: CatalogDb, batchId: string) {
   return db
     .selectFrom('jobs')
-    .select(['id', 'queue', 'kind', 'status', 'attempts', 'error', 'created_at', 'finished_at'])
+    .select(['id', 'queue', 'kind', 'status', 'attempts', 'progress', 'error', 'created_at', 'finished_at'])
     .where('batch_id', '=', batchId)
     .orderBy('created_at')
     .execute();

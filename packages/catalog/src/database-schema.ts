@@ -113,6 +113,8 @@ export interface AssetsTable {
   updated_at: Generated<Date>;
   /** The current version's `info` (migration 0011); null when there is none. */
   info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** What ffprobe measured of a video/audio version, in wire form (migration 0012); null for images and raw. */
+  media: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 export interface AssetVersionsTable {
@@ -130,6 +132,8 @@ export interface AssetVersionsTable {
   pages: number | null;
   /** Uploaded with `backup=true`: kept on overwrite/destroy whatever the cloud's default. */
   backup: Generated<boolean>;
+  /** As assets.media (migration 0012). */
+  media: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
 }
 
 /** The identity and descriptive fields of a destroyed asset whose backed-up versions were kept (0008). */
@@ -164,6 +168,8 @@ export interface JobsTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   finished_at: Date | null;
+  /** 0..100 while a long job (a transcode) runs (migration 0012); null when the job does not report it. */
+  progress: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface Database {
@@ -180,6 +186,7 @@ export interface Database {
   deleted_assets: DeletedAssetsTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
+  streaming_profiles: StreamingProfilesTable;
 }
 
 /** Chunked uploads in progress (0010); bigint columns are parsed as numbers (connection.ts). */
@@ -206,4 +213,15 @@ export interface LargeUploadPartsTable {
   md5: string;
   etag: string | null;
   stored: Generated<boolean>;
+}
+
+/** Custom streaming profiles and overrides of predefined ones (0013), per cloud. */
+export interface StreamingProfilesTable {
+  cloud_name: string;
+  name: string;
+  display_name: string | null;
+  /** One canonical transformation string per rendition, in order. */
+  representations: ColumnType<string[], string, string>;
+  created_at: Generated<Date>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }

@@ -21,3 +21,4 @@ export type { OutcomeTopic, OutcomeListener } from './outcome-signals.ts';
 export { createOutcomeWaiter } from './outcome-waiter.ts';
 export type { OutcomeWaiter } from './outcome-waiter.ts';
 export * from './large-uploads-repository.ts';
+export * from './streaming-profiles-repository.ts';

@@ -22,6 +22,12 @@ export async function markJobActive(db: CatalogDb, id: string): Promise<void> {
     .execute();
 }
 
+/** How far a running job is (0..100): shown by the batch status API; a finished job keeps its last value. */
+export async function recordJobProgress(db: CatalogDb, id: string, percent: number): Promise<void> {
+  const progress = Math.max(0, Math.min(100, Math.round(percent)));
+  await db.updateTable('jobs').set({ progress, updated_at: new Date() }).where('id', '=', id).where('finished_at', 'is', null).execute();
+}
+
 export async function findJob(db: CatalogDb, id: string): Promise<JobRecord | undefined> {
   const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return undefined;

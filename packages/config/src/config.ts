@@ -17,6 +17,16 @@ export interface Config {
     readonly memoryMb: number;
     readonly officeTimeoutMs: number;
   };
+  /** ffmpeg runs and the bounds of video work. */
+  readonly video: {
+    readonly threads: number;
+    readonly timeoutMs: number;
+    readonly maxDurationSeconds: number;
+    readonly maxPixels: number;
+    readonly maxFrameRate: number;
+    readonly maxBitRate: number;
+    readonly maxSyncBytes: number;
+  };
   /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
   readonly bufferReclaimBytes: number;
   readonly publicBaseUrl: string;
@@ -68,7 +78,7 @@ export interface Config {
   };
   readonly worker: {
     readonly queues: readonly string[];
-    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number; readonly documents: number };
+    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number; readonly documents: number; readonly video: number };
     readonly shutdownTimeoutMs: number;
   };
   readonly webhooks: {
@@ -139,6 +149,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       memoryMb: e.DOCUMENT_MEMORY_MB,
       officeTimeoutMs: e.OFFICE_CONVERT_TIMEOUT_MS,
     },
+    video: {
+      threads: e.VIDEO_THREADS,
+      timeoutMs: e.VIDEO_TIMEOUT_MS,
+      maxDurationSeconds: e.VIDEO_MAX_DURATION_SECONDS,
+      maxPixels: e.VIDEO_MAX_PIXELS,
+      maxFrameRate: e.VIDEO_MAX_FRAME_RATE,
+      maxBitRate: e.VIDEO_MAX_BIT_RATE,
+      maxSyncBytes: e.MAX_SYNC_VIDEO_BYTES,
+    },
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
@@ -188,6 +207,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         derive: e.WORKER_CONCURRENCY_DERIVE,
         notify: e.WORKER_CONCURRENCY_NOTIFY,
         documents: e.WORKER_CONCURRENCY_DOCUMENTS,
+        video: e.WORKER_CONCURRENCY_VIDEO,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

@@ -171,6 +171,39 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(2),
     description: 'Concurrent document jobs (raw_convert: extract_text, aspose) per worker process.',
   },
+  WORKER_CONCURRENCY_VIDEO: {
+    schema: positiveInt.default(1),
+    description: 'Concurrent video jobs (transcodes, frames, streaming renditions) per worker process; one ffmpeg already uses several cores (VIDEO_THREADS).',
+  },
+  VIDEO_THREADS: {
+    schema: z.coerce.number().int().min(0).max(64).default(0),
+    description: "Threads one ffmpeg run may use (ffmpeg's -threads); 0 lets ffmpeg choose (about one per core).",
+  },
+  VIDEO_TIMEOUT_MS: {
+    schema: positiveInt.default(600_000),
+    description: 'Longest one ffmpeg or ffprobe run may take; past it its process group is killed and the job fails (retried elsewhere).',
+  },
+  VIDEO_MAX_DURATION_SECONDS: {
+    schema: positiveInt.default(10_800),
+    description: 'A video or audio upload longer than this many seconds is refused (400).',
+  },
+  VIDEO_MAX_PIXELS: {
+    schema: positiveInt.default(35_389_440),
+    description: 'Largest picture (width x height) of a video upload or of a video derivative (default: 8K UHD, 8192x4320); more is a 400.',
+  },
+  VIDEO_MAX_FRAME_RATE: {
+    schema: positiveInt.default(240),
+    description: 'Highest frame rate of a video upload or of an fps_ request; more is a 400.',
+  },
+  VIDEO_MAX_BIT_RATE: {
+    schema: positiveInt.default(100_000_000),
+    description: 'Highest output bit rate (bits per second) a br_ or streaming rendition may ask for; more is a 400.',
+  },
+  MAX_SYNC_VIDEO_BYTES: {
+    schema: positiveInt.default(104_857_600),
+    description:
+      "Largest video processed synchronously (eager without eager_async, a first on-the-fly delivery); larger answers Cloudinary's 400 'Video is too large to process synchronously'.",
+  },
   DOCUMENT_THREADS: {
     schema: positiveInt.default(2),
     description:

@@ -3,14 +3,16 @@ import {
   findDerived,
   findJob,
   findNamedTransformation,
+  findStreamingProfileRepresentations,
   recordStandaloneJob,
   reopenJob,
   type AssetRecord,
   type CatalogDb,
   type DerivedRecord,
 } from '@rendition/catalog';
-import { deriveJob, type DeriveJobV1, type JobQueues } from '@rendition/jobs';
-import { ApiError, isOutputFormat, nameBasedUuid, normalizeFormat, type OutputFormat } from '@rendition/protocol';
+import { type DeriveJobV1, type JobQueues } from '@rendition/jobs';
+import { deriveDefinitionFor } from './derive-kind.ts';
+import { ApiError, isImageOutputFormat, isVideoOutputFormat, nameBasedUuid, normalizeFormat, videoTooLargeForSync, type OutputFormat } from '@rendition/protocol';
 import {
   assertImagePlan,
   canonicalString,
@@ -19,9 +21,11 @@ import {
   parseTransformation,
   planHash,
   projectAssetPlan,
+  videoRecipe,
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
+import { streamingProfileName, videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from './video-source.ts';
 
 export interface DerivativeRequest {
   canonical: string;
@@ -38,17 +42,42 @@ export interface DerivativeRequest {
 export async function planDerivative(
   db: CatalogDb,
   asset: AssetRecord,
-  input: { transformation: string; urlFormat: string | undefined; accept: string | undefined; limits: SizeLimits },
+  input: { transformation: string; urlFormat: string | undefined; accept: string | undefined; limits: SizeLimits; video: VideoPlanLimits },
 ): Promise<DerivativeRequest> {
-  if (asset.resourceType !== 'image') throw new ApiError(400, `Transformations of ${asset.resourceType} assets are not supported yet`);
+  if (asset.resourceType === 'raw') throw new ApiError(400, 'Transformations of raw assets are not supported');
   const parsed = input.transformation === '' ? { components: [] } : parseTransformation(input.transformation);
   const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
+  if (asset.resourceType === 'video') return planVideoDerivative(db, asset, plan, input);
   assertImagePlan(plan);
   // A PDF's size is in points: the projection renders its page at the plan's dn_ first.
   if (asset.width !== null && asset.height !== null)
     projectAssetPlan(plan, { width: asset.width, height: asset.height, format: asset.format }, input.limits);
   const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
   return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept };
+}
+
+/**
+ * A video's derivative: the format is the URL's extension (or `f_`), else the original's; the recipe is
+ * built now, from the stored probe, so a refused transformation is a 400 before any job runs. A video
+ * above MAX_SYNC_VIDEO_BYTES is not transformed synchronously (Cloudinary's 400, and X-Cld-Error).
+ */
+async function planVideoDerivative(
+  db: CatalogDb,
+  asset: AssetRecord,
+  plan: TransformationPlan,
+  input: { urlFormat: string | undefined; limits: SizeLimits; video: VideoPlanLimits },
+): Promise<DerivativeRequest> {
+  const planFormat = outputSettings(plan).format;
+  const requested = planFormat !== null && planFormat !== 'auto' ? planFormat : input.urlFormat !== undefined ? normalizeFormat(input.urlFormat) : asset.format;
+  const format = requested !== null && isVideoOutputFormat(requested) ? requested : undefined;
+  if (format === undefined) throw new ApiError(400, `Unsupported delivery format ${input.urlFormat ?? asset.format ?? ''} for a video`);
+  const profileName = streamingProfileName(plan);
+  const custom = profileName === undefined ? undefined : await findStreamingProfileRepresentations(db, asset.cloudName, profileName);
+  videoRecipe(plan, videoSourceOf(asset), format, {
+    limits: videoRecipeLimits(input.limits, input.video),
+    streamingProfile: () => custom,
+  });
+  return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept: false };
 }
 
 function chooseFormat(
@@ -63,10 +92,13 @@ function chooseFormat(
     if (accepts.includes('image/webp')) return { format: 'webp', variesOnAccept: true };
     return { format: fallbackFormat(urlFormat, originalFormat), variesOnAccept: true };
   }
-  if (planFormat !== null) return { format: planFormat as OutputFormat, variesOnAccept: false };
+  if (planFormat !== null) {
+    if (!isImageOutputFormat(planFormat)) throw new ApiError(400, `Unsupported delivery format ${planFormat} for an image`);
+    return { format: planFormat, variesOnAccept: false };
+  }
   if (urlFormat !== undefined) {
     const normalized = normalizeFormat(urlFormat);
-    if (!isOutputFormat(normalized)) throw new ApiError(400, `Unsupported delivery format ${urlFormat}`);
+    if (!isImageOutputFormat(normalized)) throw new ApiError(400, `Unsupported delivery format ${urlFormat}`);
     return { format: normalized, variesOnAccept: false };
   }
   return { format: fallbackFormat(undefined, originalFormat), variesOnAccept: false };
@@ -74,7 +106,7 @@ function chooseFormat(
 
 function fallbackFormat(urlFormat: string | undefined, originalFormat: string | null): OutputFormat {
   const candidate = urlFormat !== undefined ? normalizeFormat(urlFormat) : (originalFormat ?? 'jpg');
-  return isOutputFormat(candidate) ? candidate : 'jpg';
+  return isImageOutputFormat(candidate) ? candidate : 'jpg';
 }
 
 /**
@@ -84,13 +116,15 @@ function fallbackFormat(urlFormat: string | undefined, originalFormat: string | 
  * like any other job's.
  */
 export async function obtainDerivative(
-  deps: OutcomeWaitDependencies & { queues: JobQueues; waitTimeoutMs: number },
+  deps: OutcomeWaitDependencies & { queues: JobQueues; waitTimeoutMs: number; maxSyncVideoBytes: number },
   asset: AssetRecord,
   request: DerivativeRequest,
 ): Promise<DerivedRecord> {
   const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: request.hash, format: request.format };
   const existing = await findDerived(deps.db, key);
   if (existing) return existing;
+  // Made eagerly (eager_async), a large video's derivative is served; it is never made on a request.
+  if (asset.resourceType === 'video' && asset.bytes > deps.maxSyncVideoBytes) throw videoTooLargeForSync();
   const jobId = derivativeJobId(asset.versionId, request.hash, request.format);
   const payload: DeriveJobV1 = {
     v: 1,
@@ -101,14 +135,15 @@ export async function obtainDerivative(
     format: request.format,
   };
   try {
-    await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: deriveJob.queue, kind: deriveJob.kind, payload });
+    const definition = deriveDefinitionFor(asset);
+    await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
     const earlier = await findJob(deps.db, jobId);
     // Bad input fails the same way every time; any other ending without a stored derivative (our own
     // failure, a derivative deleted since) runs the job again.
     const refused = earlier?.status === 'failed' && (earlier.error?.status ?? 500) < 500;
     if (!refused) {
       if (earlier?.status === 'completed' || earlier?.status === 'failed') await reopenJob(deps.db, jobId);
-      if (!(await deps.queues.isQueued(deriveJob.queue, jobId))) await deps.queues.enqueue('derive', payload, jobId);
+      if (!(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
     }
   } catch (cause) {
     throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });

@@ -1,8 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { EagerResultItem } from '@rendition/batches';
 import { findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
-import { deriveJob, type DeriveJobV1 } from '@rendition/jobs';
-import { ApiError, buildDeliveryUrl, isOutputFormat, normalizeFormat, type OutputFormat, type ParameterLimits } from '@rendition/protocol';
+import { type DeriveJobV1 } from '@rendition/jobs';
+import { deriveDefinitionFor } from './derive-kind.ts';
+import {
+  ApiError,
+  buildDeliveryUrl,
+  isImageOutputFormat,
+  isOutputFormat,
+  isVideoOutputFormat,
+  normalizeFormat,
+  type OutputFormat,
+  type ParameterLimits,
+} from '@rendition/protocol';
 import {
   assertImagePlan,
   canonicalString,
@@ -28,6 +38,9 @@ export interface EagerSpec {
 /** The bounds of one request's eager list (see ParameterLimits). */
 export type EagerLimits = Pick<ParameterLimits, 'eagerMaxItems' | 'eagerMaxOutputPixels'>;
 
+/** What an eager list will be derived from: `image` items are checked as image plans; `video` and `auto` (not known yet) are not. */
+export type EagerTarget = 'image' | 'video' | 'raw' | 'auto';
+
 /** The asset an eager list will be derived from, when its dimensions are known (explicit), and the per-step size limits. */
 export interface EagerProjection {
   /** The asset's size, and its format: a PDF's size is in points, rendered at the item's dn_. */
@@ -48,6 +61,7 @@ export async function resolveEagerSpecs(
   text: string | undefined,
   limits?: EagerLimits,
   projection?: EagerProjection,
+  target: EagerTarget = 'image',
 ): Promise<EagerSpec[]> {
   if (text === undefined || text.trim() === '') return [];
   const items = parseEagerList(text);
@@ -58,7 +72,7 @@ export async function resolveEagerSpecs(
   let outputPixels = 0;
   for (const item of items) {
     const plan = await expandNamed(item.plan, (name) => findNamedTransformation(db, cloudName, name));
-    assertImagePlan(plan);
+    if (target === 'image' || target === 'raw') assertImagePlan(plan);
     if (projection) {
       const { format = null, ...size } = projection.input;
       const output = projectAssetPlan(plan, { ...size, format }, projection.sizeLimits).output;
@@ -67,7 +81,8 @@ export async function resolveEagerSpecs(
     const planFormat = outputSettings(plan).format;
     const raw = item.formatSuffix ?? (planFormat === 'auto' ? null : planFormat);
     const format = raw === null ? null : normalizeFormat(raw);
-    if (format !== null && !isOutputFormat(format)) throw new ApiError(400, `Invalid eager format ${raw}`);
+    const deliverable = target === 'image' || target === 'raw' ? isImageOutputFormat : target === 'video' ? isVideoOutputFormat : isOutputFormat;
+    if (format !== null && !deliverable(format)) throw new ApiError(400, `Invalid eager format ${raw}`);
     specs.push({ requested: item.requested, transformation: canonicalString(plan), format });
   }
   if (limits && outputPixels > limits.eagerMaxOutputPixels) {
@@ -87,10 +102,18 @@ export async function resolveIncomingTransformation(db: CatalogDb, cloudName: st
   return canonicalString(plan);
 }
 
-/** The derive format of an eager item on a stored asset. */
-export function eagerFormat(spec: EagerSpec, asset: Pick<AssetRecord, 'format'>): OutputFormat {
+/**
+ * The derive format of an eager item on a stored asset: the item's, else the original's when it can be
+ * written, else jpg for an image and mp4 for a video (mp3 for audio).
+ */
+export function eagerFormat(spec: EagerSpec, asset: Pick<AssetRecord, 'format'> & { resourceType?: AssetRecord['resourceType']; width?: number | null }): OutputFormat {
+  if (asset.resourceType === 'video') {
+    const candidate = spec.format ?? asset.format ?? 'mp4';
+    if (isVideoOutputFormat(candidate)) return candidate;
+    return asset.width === null ? 'mp3' : 'mp4';
+  }
   const candidate = spec.format ?? asset.format ?? 'jpg';
-  return isOutputFormat(candidate) ? candidate : 'jpg';
+  return isImageOutputFormat(candidate) ? candidate : 'jpg';
 }
 
 export interface UrlBases {
@@ -101,7 +124,7 @@ export interface UrlBases {
 function eagerUrls(asset: AssetRecord, transformation: string, format: string, bases: UrlBases) {
   const parts = {
     cloudName: asset.cloudName,
-    resourceType: 'image' as const,
+    resourceType: asset.resourceType,
     type: asset.type,
     transformation,
     version: asset.version,
@@ -146,7 +169,7 @@ export function eagerPlaceholder(asset: AssetRecord, spec: EagerSpec, batchId: s
  * item, each knowing its place in the list. `skipFirst` when the ingest derived item 0 itself.
  */
 export function eagerDeriveJobs(
-  asset: Pick<AssetRecord, 'cloudName' | 'assetId' | 'versionId' | 'format'>,
+  asset: Pick<AssetRecord, 'cloudName' | 'assetId' | 'versionId' | 'format' | 'resourceType' | 'width'>,
   specs: readonly EagerSpec[],
   batchId: string,
   options: { skipFirst?: boolean } = {},
@@ -163,6 +186,7 @@ export function eagerDeriveJobs(
       format: eagerFormat(spec, asset),
       eager: { jobId: id, batchId, index, requested: spec.requested },
     };
-    return [{ id, queue: deriveJob.queue, kind: deriveJob.kind, payload }];
+    const definition = deriveDefinitionFor(asset);
+    return [{ id, queue: definition.queue, kind: definition.kind, payload }];
   });
 }

@@ -16,6 +16,7 @@ let deriveQueue: Queue;
 let image: AssetRecord;
 
 const LIMITS = { maxDimension: 4_000, maxPixels: 5_000_000 };
+const VIDEO_LIMITS = { maxSyncBytes: 100_000_000, maxPixels: 35_389_440, maxFrameRate: 240, maxBitRate: 100_000_000 };
 
 function assetRecord(overrides: Partial<AssetRecord> = {}): AssetRecord {
   const assetId = hex32();
@@ -115,7 +116,7 @@ describe('resolveEagerSpecs', () => {
 
 describe('planDerivative', () => {
   const plan = (transformation: string, extra: { urlFormat?: string; accept?: string; asset?: AssetRecord } = {}) =>
-    planDerivative(services.db, extra.asset ?? image, { transformation, urlFormat: extra.urlFormat, accept: extra.accept, limits: LIMITS });
+    planDerivative(services.db, extra.asset ?? image, { transformation, urlFormat: extra.urlFormat, accept: extra.accept, limits: LIMITS, video: VIDEO_LIMITS });
 
   it('names one canonical derivative, whatever the parameter order', async () => {
     const request = await plan('w_100,c_fill,h_50', { urlFormat: 'webp' });
@@ -130,12 +131,12 @@ describe('planDerivative', () => {
     expect(await plan('t_thumb', { urlFormat: 'webp' })).toMatchObject({ canonical: 'c_fill,h_50,w_50' });
   });
 
-  it('refuses a non-image asset with a 400 before anything else', async () => {
-    for (const resourceType of ['video', 'raw'] as const) {
+  it('refuses a raw asset with a 400 before anything else', async () => {
+    for (const resourceType of ['raw'] as const) {
       const error = await refusal(plan('w_100', { asset: { ...image, resourceType } }));
       expect({ status: error.status, message: error.message }).toEqual({
         status: 400,
-        message: `Transformations of ${resourceType} assets are not supported yet`,
+        message: 'Transformations of raw assets are not supported',
       });
     }
   });
@@ -187,7 +188,7 @@ describe('planDerivative', () => {
 });
 
 describe('obtainDerivative (no worker: this test plays the worker)', () => {
-  const deps = () => ({ db: services.db, outcomes: services.outcomes, queues: services.queues, waitTimeoutMs: 10_000 });
+  const deps = () => ({ db: services.db, outcomes: services.outcomes, queues: services.queues, waitTimeoutMs: 10_000, maxSyncVideoBytes: 100_000_000 });
 
   /**
    * Takes the next derive job from Redis the way a worker does and ends it failed there for good, as
@@ -222,6 +223,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       urlFormat: 'webp',
       accept: undefined,
       limits: LIMITS,
+      video: VIDEO_LIMITS,
     });
     const jobId = derivativeJobId(image.versionId, request.hash, 'webp');
     const payload = { v: 1, cloudName: 'demo', assetId: image.assetId, versionId: image.versionId, transformation: 'w_50', format: 'webp' };
@@ -263,7 +265,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('reopens and queues again a derivative whose job failed for an internal reason, and answers with the stored derivative', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_60', urlFormat: undefined, accept: undefined, limits: LIMITS });
+    const request = await planDerivative(services.db, image, { transformation: 'w_60', urlFormat: undefined, accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
     const jobId = derivativeJobId(image.versionId, request.hash, 'png');
     const first = settled(obtainDerivative(deps(), image, request));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
@@ -311,7 +313,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('joins concurrent first requests to one job', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_70', urlFormat: 'jpg', accept: undefined, limits: LIMITS });
+    const request = await planDerivative(services.db, image, { transformation: 'w_70', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
     const jobId = derivativeJobId(image.versionId, request.hash, 'jpg');
     const waiting = [0, 1, 2].map(() => settled(obtainDerivative(deps(), image, request)));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
@@ -328,7 +330,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('answers 500 when the job has not finished by the deadline', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_80', urlFormat: 'jpg', accept: undefined, limits: LIMITS });
+    const request = await planDerivative(services.db, image, { transformation: 'w_80', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
     const outcome = await settled(obtainDerivative({ ...deps(), waitTimeoutMs: 300 }, image, request));
     expect(outcome.error).toMatchObject({ status: 500, expose: true, message: 'The derivative is still being generated; try again shortly' });
     expect(outcome.ms).toBeGreaterThanOrEqual(290);
@@ -345,7 +347,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       expect(await queues.isQueued('derive', randomUUID())).toBe(false);
       await redis.stop();
       await until(() => !queues.isConnected(), 5_000, 'the connection to notice');
-      const request = await planDerivative(services.db, image, { transformation: 'w_90', urlFormat: 'jpg', accept: undefined, limits: LIMITS });
+      const request = await planDerivative(services.db, image, { transformation: 'w_90', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
       const outcome = await settled(withDeadline(obtainDerivative({ ...deps(), queues }, image, request), 5_000));
       expect(outcome.error).toMatchObject({
         status: 503,

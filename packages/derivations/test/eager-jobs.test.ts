@@ -6,7 +6,7 @@ import { DeriveJobV1Schema } from '@rendition/jobs';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
-const asset = { cloudName: 'demo', assetId: hex(16), versionId: hex(16), format: 'png' };
+const asset = { cloudName: 'demo', assetId: hex(16), versionId: hex(16), format: 'png', resourceType: 'image' as const, width: 10 };
 const batchId = hex(32);
 
 const specs: EagerSpec[] = [

@@ -1,10 +1,11 @@
 import { finishJob, type BatchJobDependencies, type EagerResultItem } from '@rendition/batches';
-import { findAssetByVersionId, type DerivedRecord } from '@rendition/catalog';
+import { findAssetByVersionId, recordJobProgress, type DerivedRecord } from '@rendition/catalog';
 import { eagerItem, type UrlBases } from '@rendition/derivations';
-import { RejectedJobError, type DeriveJobV1, type JobHandler } from '@rendition/jobs';
+import { RejectedJobError, type DeriveJobV1, type JobContext, type JobHandler } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { toClientError } from './client-error.ts';
 import { deriveImage, type DeriveDependencies } from './derive-image.ts';
+import { deriveVideo, type VideoDeriveDependencies } from './derive-video.ts';
 
 export type DeriveHandlerDependencies = DeriveDependencies & BatchJobDependencies & UrlBases;
 
@@ -17,6 +18,31 @@ const OUTBOX_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * waiting on it.
  */
 export function createDeriveHandler(deps: DeriveHandlerDependencies): JobHandler<'derive'> {
+  return createDerivativeHandler(deps, (payload) => deriveImage(deps, payload));
+}
+
+/** The `derive-video` job: a derivative of a video or audio asset, made by ffmpeg (derive-video.ts). */
+export function createDeriveVideoHandler(deps: DeriveHandlerDependencies & VideoDeriveDependencies): JobHandler<'derive-video'> {
+  return createDerivativeHandler(deps, (payload, context, jobId) =>
+    deriveVideo(deps, payload, { signal: context.signal, onProgress: jobId ? progressRecorder(deps, jobId) : undefined }),
+  );
+}
+
+/** Records a running job's progress at most once a second (and each whole step of 5 %), never blocking the work. */
+function progressRecorder(deps: Pick<DeriveHandlerDependencies, 'db'>, jobId: string): (percent: number) => void {
+  let last = { at: 0, percent: -5 };
+  return (percent) => {
+    const now = Date.now();
+    if (now - last.at < 1_000 || percent - last.percent < 5) return;
+    last = { at: now, percent };
+    recordJobProgress(deps.db, jobId, percent).catch(() => {});
+  };
+}
+
+function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
+  deps: DeriveHandlerDependencies,
+  derive: (payload: DeriveJobV1, context: JobContext, outboxJobId: string | undefined) => Promise<DerivedRecord>,
+): JobHandler<K> {
   const outboxId = (payload: DeriveJobV1, queueJobId: string) => payload.eager?.jobId ?? (OUTBOX_ID.test(queueJobId) ? queueJobId : undefined);
   return {
     async handle(payload, context) {
@@ -24,7 +50,7 @@ export function createDeriveHandler(deps: DeriveHandlerDependencies): JobHandler
       let derived: DerivedRecord;
       let item: EagerResultItem | undefined;
       try {
-        derived = await deriveImage(deps, payload);
+        derived = await derive(payload, context, jobId);
         if (payload.eager) item = await eagerResultItem(deps, payload, derived);
       } catch (error) {
         const clientError = toClientError(error);

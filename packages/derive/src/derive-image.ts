@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { findAssetByVersionId, findDerived, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
-import { executeImagePlan, MediaError, type DocumentEngine, type ImageExecution, type ImageLimits } from '@rendition/media';
-import { ApiError, contentTypeForFormat } from '@rendition/protocol';
+import { executeImagePlan, MediaError, type DocumentEngine, type ImageLimits } from '@rendition/media';
+import { ApiError, contentTypeForFormat, isImageOutputFormat } from '@rendition/protocol';
 import { derivedKey, type BlobStore } from '@rendition/storage';
 import {
   assertWithinSizeLimits,
@@ -42,7 +42,9 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
   if (!asset || asset.assetId !== job.assetId || asset.versionId !== job.versionId) {
     throw new ApiError(404, 'Resource not found - the asset version no longer exists');
   }
-  if (asset.resourceType !== 'image') throw new ApiError(400, `Transformations of ${asset.resourceType} assets are not supported yet`);
+  if (asset.resourceType !== 'image') throw new ApiError(400, `A ${asset.resourceType} asset is not derived by the image executor`);
+  const format = job.format;
+  if (!isImageOutputFormat(format)) throw new ApiError(400, `Unsupported delivery format ${format} for an image`);
 
   return withTempDir(deps.tmpDir, async (dir) => {
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
@@ -50,7 +52,7 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     await deps.store.getFile(asset.storageKey, inputPath);
     const outputPath = join(dir, `derived.${job.format}`);
     const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, dir) : { path: inputPath, plan };
-    const result = await executeImagePlan(source.path, outputPath, source.plan, { format: job.format, limits: deps.limits });
+    const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
 }
@@ -116,7 +118,7 @@ export async function storeDerivative(
   deps: Pick<DeriveDependencies, 'db' | 'store'>,
   identity: DerivativeIdentity,
   outputPath: string,
-  result: Pick<ImageExecution, 'width' | 'height'>,
+  result: { width: number | null; height: number | null },
 ): Promise<DerivedRecord> {
   const output = await hashFile(outputPath);
   const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);

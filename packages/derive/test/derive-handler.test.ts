@@ -121,7 +121,7 @@ async function eagerBatch(asset: AssetRecord, specs: EagerSpec[]) {
   return { batchId, jobs };
 }
 
-const run = (payload: DeriveJobV1, jobId: string) => createDeriveHandler(deps).handle(payload, { jobId, attempt: 1 });
+const run = (payload: DeriveJobV1, jobId: string) => createDeriveHandler(deps).handle(payload, { jobId, attempt: 1, signal: new AbortController().signal });
 
 async function rejection(promise: Promise<unknown>): Promise<RejectedJobError> {
   const error = await promise.then(
@@ -264,9 +264,9 @@ describe('the derive job of a first delivery', () => {
     const payload: DeriveJobV1 = { v: 1, cloudName: 'demo', assetId: bird.assetId, versionId: bird.versionId, transformation: 'w_65', format: 'jpg' };
     await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
     const handler = createDeriveHandler(deps);
-    await handler.onExhausted!(payload, new Error('disk full'), { jobId: 'legacy-id', attempt: 3 });
+    await handler.onExhausted!(payload, new Error('disk full'), { jobId: 'legacy-id', attempt: 3, signal: new AbortController().signal });
     expect(await jobRow(jobId)).toMatchObject({ status: 'queued', finished_at: null });
-    await handler.onExhausted!(payload, new Error('disk full'), { jobId, attempt: 3 });
+    await handler.onExhausted!(payload, new Error('disk full'), { jobId, attempt: 3, signal: new AbortController().signal });
     expect(await jobRow(jobId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while deriving: disk full' } });
   });
 });

@@ -72,7 +72,7 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
       jobId: job.jobId,
     });
   }
-  const eager = outcome.asset.resourceType === 'image' && !outcome.existing ? job.eager : [];
+  const eager = outcome.asset.resourceType !== 'raw' && !outcome.existing ? job.eager : [];
   const first = eager[0];
   const firstItem = first && outcome.firstEager ? eagerItem(outcome.asset, first, outcome.firstEager, deps) : undefined;
   const followUps = [

@@ -11,6 +11,9 @@ import {
   probeImage,
   probeImageHeader,
   verifyImageDecodes,
+  demuxerForFormat,
+  probeVideo,
+  type VideoProbeLimits,
   type DetectedType,
   type DocumentEngine,
   type ImageExecution,
@@ -18,8 +21,8 @@ import {
   type ImageProbe,
 } from '@rendition/media';
 import { fetchWithRetries, type GuardedFetcher, type RetryPolicy } from '@rendition/net';
-import { ApiError, contentTypeForFormat, contentTypeForRaw, rawPublicIdWithExtension } from '@rendition/protocol';
-import { originalKey, type BlobStore } from '@rendition/storage';
+import { ApiError, contentTypeForFormat, contentTypeForRaw, isImageOutputFormat, rawPublicIdWithExtension, videoTooLargeForSync } from '@rendition/protocol';
+import { deleteDerivedBlobs, originalKey, type BlobStore } from '@rendition/storage';
 import { storeDerivative } from '@rendition/derive';
 import { eagerFormat } from '@rendition/derivations';
 import type { DerivedRecord } from '@rendition/catalog';
@@ -38,6 +41,8 @@ export interface IngestDependencies {
   tmpDir: string;
   /** Probes an uploaded PDF: its page count and page 1's size in points (its bounds are the engine's). */
   documents: DocumentEngine;
+  /** ffprobe of video and audio uploads: its bounds and time limit, and the synchronous-processing size limit. */
+  video: { probeLimits: VideoProbeLimits; timeoutMs: number; maxSyncBytes: number };
 }
 
 export interface IngestOutcome {
@@ -110,6 +115,8 @@ function fileTooLarge(limit: number): ApiError {
 function checkResourceType(requested: IngestJobV1['request']['resourceType'], detected: DetectedType): 'image' | 'video' | 'raw' {
   if (requested === 'auto') return detected.resourceType;
   if (requested === 'raw') return 'raw';
+  // An animated GIF uploaded as a video is a video (Cloudinary converts such uploads the same way).
+  if (requested === 'video' && detected.format === 'gif') return 'video';
   if (detected.resourceType !== requested) {
     throw new ApiError(400, requested === 'image' ? 'Invalid image file' : 'Invalid video file');
   }
@@ -126,6 +133,8 @@ interface PreparedOriginal {
   pages: number | null;
   contentType: string;
   publicId: string;
+  /** What ffprobe measured of a video or audio file (wire form), stored with the version. */
+  media?: Record<string, unknown>;
 }
 
 async function prepareOriginal(
@@ -146,19 +155,7 @@ async function prepareOriginal(
     return { file: original, format: null, width: null, height: null, pages: null, contentType: contentTypeForRaw(publicId), publicId };
   }
 
-  if (resourceType === 'video') {
-    // Video is stored as-is until the video issue adds ffprobe.
-    checkAllowedFormat(request.allowedFormats, detected.format, request.format, 'Video');
-    return {
-      file: original,
-      format: detected.format,
-      width: null,
-      height: null,
-      pages: null,
-      contentType: detected.mime,
-      publicId: request.publicId,
-    };
-  }
+  if (resourceType === 'video') return prepareVideo(deps, job, original, detected);
 
   if (detected.format === 'pdf') return prepareDocument(deps, job, original);
 
@@ -246,6 +243,38 @@ async function prepareDocument(deps: IngestDependencies, job: IngestJobV1, origi
   };
 }
 
+/**
+ * A video or audio file is stored exactly as uploaded, with what ffprobe measured of it (media): the
+ * demuxer is the one its bytes were detected as, so ffprobe never follows a playlist or a concat list.
+ * Converting on upload and incoming transformations are refused (docs/video.md); so is synchronous
+ * eager work on a file above MAX_SYNC_VIDEO_BYTES, with Cloudinary's message, before anything is stored.
+ */
+async function prepareVideo(deps: IngestDependencies, job: IngestJobV1, original: WrittenFile, detected: DetectedType): Promise<PreparedOriginal> {
+  const { request } = job;
+  checkAllowedFormat(request.allowedFormats, detected.format, request.format, 'Video');
+  if (job.incoming !== null) throw new ApiError(400, 'Incoming transformations of video are not supported: use an eager transformation');
+  if (request.format !== null && request.format !== detected.format) {
+    throw new ApiError(400, `Cannot convert ${detected.format} to ${request.format} on upload: use an eager transformation`);
+  }
+  if (job.eager.length > 0 && !job.eagerAsync && original.bytes > deps.video.maxSyncBytes) throw videoTooLargeForSync();
+  const facts = await probeVideo(original.path, {
+    limits: deps.video.probeLimits,
+    demuxer: demuxerForFormat(detected.format),
+    timeoutMs: deps.video.timeoutMs,
+  });
+  const { width, height, ...media } = facts;
+  return {
+    file: original,
+    format: detected.format,
+    width: width ?? null,
+    height: height ?? null,
+    pages: 0,
+    contentType: detected.mime,
+    publicId: request.publicId,
+    media,
+  };
+}
+
 // Images Cloudinary accepts that this build of libvips cannot decode: stored as they came, without
 // dimensions, until the ffmpeg work probes them.
 const STORED_UNPROBED_FORMATS = new Set(['heic', 'heif', 'psd', 'bmp', 'ico']);
@@ -312,6 +341,7 @@ async function deriveFirstEager(
   const spec = job.eager[0];
   if (!spec) return undefined;
   const format = eagerFormat(spec, { format: originalFormat });
+  if (!isImageOutputFormat(format)) return undefined;
   const outputPath = join(dir, `eager-0.${format}`);
   const plan = parseTransformation(spec.transformation);
   try {
@@ -404,6 +434,7 @@ async function storeAndCommit(
     originalFilename: request.originalFilename,
     accessMode: request.accessMode,
     createdAt: new Date(),
+    media: prepared.media ?? null,
   };
 
   let result;
@@ -432,9 +463,8 @@ async function storeAndCommit(
     case 'overwritten': {
       // Derivatives of the replaced version go; its original goes too unless it is a backup.
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
-      const replaced = result.replacedKept ? [] : [result.replacedStorageKey];
-      const stale = [...replaced, ...derivedKeys].filter((key) => key !== storageKey);
-      await Promise.all(stale.map((key) => deps.store.delete(key)));
+      if (!result.replacedKept && result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
+      await deleteDerivedBlobs(deps.store, derivedKeys);
       return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
     }
     case 'created':

@@ -31,6 +31,7 @@ export function ingestTestDependencies(
     },
     tmpDir: services.scratchDir,
     documents,
+    video: { probeLimits: { maxDuration: 3_600, maxPixels: 35_389_440, maxFrameRate: 240 }, timeoutMs: 60_000, maxSyncBytes: 100_000_000 },
     publicBaseUrl: options.publicBaseUrl,
     secureBaseUrl: options.secureBaseUrl,
   };

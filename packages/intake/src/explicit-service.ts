@@ -17,6 +17,7 @@ import {
   parseTags,
   readBoolean,
   readString,
+  videoTooLargeForSync,
   type ParameterLimits,
   type RawParams,
   type ResourceType,
@@ -32,7 +33,14 @@ export interface ExplicitDependencies {
   publicBaseUrl: string;
   secureBaseUrl: string;
   /** `parameters`: bounds of tags, context, metadata values and eager lists; the output size limits project eager items. */
-  limits: { syncUploadTimeoutMs: number; maxOutputDimension: number; maxOutputPixels: number; parameters: ParameterLimits };
+  limits: {
+    syncUploadTimeoutMs: number;
+    maxOutputDimension: number;
+    maxOutputPixels: number;
+    parameters: ParameterLimits;
+    /** MAX_SYNC_VIDEO_BYTES: a larger video's eager items must be eager_async. */
+    video: { maxSyncBytes: number };
+  };
 }
 
 /**
@@ -55,14 +63,19 @@ export async function applyExplicit(
   const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
   // The asset's dimensions are known: the eager list is bounded by its length and its projected output pixels.
   const limits = deps.limits.parameters;
-  const dimensions = found.width !== null && found.height !== null ? { width: found.width, height: found.height, format: found.format } : undefined;
+  // A video's items are checked by its derive job, which knows the recipe's own limits (docs/video.md).
+  const dimensions =
+    found.resourceType === 'image' && found.width !== null && found.height !== null
+      ? { width: found.width, height: found.height, format: found.format }
+      : undefined;
   const projection = dimensions && {
     input: dimensions,
     sizeLimits: { maxDimension: deps.limits.maxOutputDimension, maxPixels: deps.limits.maxOutputPixels },
   };
-  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'), limits, projection);
-  if (specs.length > 0 && found.resourceType !== 'image')
+  const specs = await resolveEagerSpecs(deps.db, input.cloudName, readString(params, 'eager'), limits, projection, found.resourceType);
+  if (specs.length > 0 && found.resourceType === 'raw')
     throw new ApiError(400, `Eager transformations of ${found.resourceType} assets are not supported yet`);
+  if (specs.length > 0 && found.resourceType === 'video' && !eagerAsync && found.bytes > deps.limits.video.maxSyncBytes) throw videoTooLargeForSync();
   const rawConvert = readString(params, 'raw_convert');
   const conversion = rawConvert === undefined ? null : parseRawConvert(rawConvert);
   // Eager work and conversions need the job queue: without it the request is refused (503) before anything changes.

@@ -114,7 +114,7 @@ export async function acceptUpload(
     checkedNotificationUrl(deps.addressPolicy, input.request.notificationUrl);
     checkedNotificationUrl(deps.addressPolicy, input.request.eagerNotificationUrl, 'eager_notification_url');
     // The dimensions are not known before the ingest: the eager list is bounded by its length here.
-    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager, deps.limits.parameters);
+    const eager = await resolveEagerSpecs(deps.db, input.cloudName, input.request.eager, deps.limits.parameters, undefined, input.request.resourceType);
     const incoming = await resolveIncomingTransformation(deps.db, input.cloudName, input.request.transformation);
     // Typed against the cloud's fields now, so an invalid value is a 400 before any job exists.
     const metadata = await resolveCloudMetadata(deps.db, input.cloudName, input.request.metadata, {
@@ -177,7 +177,7 @@ export async function acceptUpload(
   const response = await waitForResponse(deps, jobId);
   // Synchronous eager derivations and a synchronous conversion (extract_text) finish after the ingest
   // job: the answer is the finished batch.
-  const waitsForEager = job.eager.length > 0 && !job.eagerAsync && response.resource_type === 'image';
+  const waitsForEager = job.eager.length > 0 && !job.eagerAsync && response.resource_type !== 'raw';
   const waitsForConversion = job.rawConvert !== null && isSynchronousRawConvert(job.rawConvert) && response.existing !== true;
   if (waitsForEager || waitsForConversion) return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
   return response;

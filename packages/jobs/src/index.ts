@@ -16,6 +16,7 @@ export type { NotifyJobV1 } from './notify.job.ts';
 export { convertJob, ConvertJobV1Schema, newConvertJob } from './convert.job.ts';
 export type { ConvertJobV1 } from './convert.job.ts';
 export { deriveJob, DeriveJobV1Schema } from './derive.job.ts';
+export { deriveVideoJob } from './derive-video.job.ts';
 export type { DeriveJobV1 } from './derive.job.ts';
 export { startOutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelay } from './outbox-relay.ts';

@@ -5,6 +5,11 @@ export interface JobContext {
   jobId: string;
   /** 1 on the first run, then one more for each retry. */
   attempt: number;
+  /**
+   * Aborted when this process gives the job up (the shutdown deadline hands it back to the queue): a
+   * handler running an external process (ffmpeg) kills it then, so the job runs once, elsewhere.
+   */
+  signal: AbortSignal;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { convertJob } from './convert.job.ts';
 import { deriveJob } from './derive.job.ts';
+import { deriveVideoJob } from './derive-video.job.ts';
 import { ingestJob } from './ingest.job.ts';
 import { notifyJob } from './notify.job.ts';
 
@@ -10,6 +11,7 @@ export const JOBS = {
   [deriveJob.kind]: deriveJob,
   [notifyJob.kind]: notifyJob,
   [convertJob.kind]: convertJob,
+  [deriveVideoJob.kind]: deriveVideoJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

@@ -6,7 +6,19 @@ export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
 export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
 export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
-export { isOutputFormat, normalizeFormat, OUTPUT_FORMATS } from './output-formats.ts';
+export {
+  AUDIO_OUTPUT_FORMATS,
+  IMAGE_OUTPUT_FORMATS,
+  isImageOutputFormat,
+  isOutputFormat,
+  isVideoOutputFormat,
+  normalizeFormat,
+  OUTPUT_FORMATS,
+  STREAMING_OUTPUT_FORMATS,
+  VIDEO_CONTAINER_FORMATS,
+  VIDEO_OUTPUT_FORMATS,
+} from './output-formats.ts';
+export type { ImageOutputFormat, VideoOutputFormat } from './output-formats.ts';
 export type { OutputFormat } from './output-formats.ts';
 export {
   composePublicId,
@@ -65,7 +77,7 @@ export { nameBasedUuid } from './name-based-uuid.ts';
 export { isSynchronousRawConvert, parseRawConvert, RAW_CONVERT_KINDS, withRawConvertEntry } from './raw-convert.ts';
 export type { RawConvertKind } from './raw-convert.ts';
 export type { ParameterLimits, UploadRequest } from './upload-request.ts';
-export { assetUrls, buildAsyncPendingResponse, buildUploadResponse } from './upload-response.ts';
+export { assetUrls, buildAsyncPendingResponse, buildUploadResponse, playbackUrl } from './upload-response.ts';
 export type { AssetView, ResponseOptions } from './upload-response.ts';
 export {
   PRESET_NAME_PATTERN,
@@ -78,3 +90,4 @@ export {
   unsignedParameterNotAllowed,
   isBlankParam,
 } from './upload-presets.ts';
+export { VIDEO_TOO_LARGE_FOR_SYNC, videoTooLargeForSync } from './video-limits.ts';

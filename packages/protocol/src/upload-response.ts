@@ -30,6 +30,11 @@ export type AssetView = {
   accessMode: string;
   /** Add-on results (`raw_convert`): shown when present. */
   info?: Record<string, unknown> | null;
+  /**
+   * What ffprobe measured of a video or audio asset, in wire form and order (`audio`, `video`,
+   * `is_audio`, `frame_rate`, `bit_rate`, `duration`, `rotation`, `nb_frames`); absent or null otherwise.
+   */
+  media?: Record<string, unknown> | null;
 };
 
 export type ResponseOptions = {
@@ -76,6 +81,17 @@ export function assetUrls(
 }
 
 /**
+ * `playback_url` of a video: its adaptive (HLS) stream with Cloudinary's automatic ladder,
+ * `…/video/<type>/[s--sig--/]sp_auto/v<version>/<public_id>.m3u8` (signed for itself when the asset is).
+ */
+export function playbackUrl(
+  asset: Pick<AssetView, 'publicId' | 'resourceType' | 'type' | 'version'>,
+  options: Pick<ResponseOptions, 'apiSecret' | 'signatureAlgorithm' | 'publicBaseUrl' | 'secureBaseUrl' | 'cloudName'>,
+): string {
+  return assetUrls({ ...asset, format: 'm3u8' }, options, 'sp_auto').secure_url;
+}
+
+/**
  * The resource JSON of upload/explicit responses and upload notifications, with Cloudinary's field
  * set and order (reference §3.1). Raw assets have no width, height, format or pages; `pages` is an
  * image field (1 unless the asset has several). `folder` is the public_id's folder, as fixed-folder
@@ -92,28 +108,37 @@ export function buildUploadResponse(asset: AssetView, options: ResponseOptions):
     version_id: asset.versionId,
     signature: responseSignature(asset.publicId, asset.version, options.apiSecret, options.signatureAlgorithm ?? 'sha1'),
   };
+  const probed = asset.resourceType === 'video' ? (asset.media ?? null) : null;
   if (media) {
-    response.width = asset.width;
-    response.height = asset.height;
+    // An audio file has no picture: Cloudinary leaves its width and height out.
+    if (probed === null || asset.width !== null) {
+      response.width = asset.width;
+      response.height = asset.height;
+    }
     response.format = asset.format;
   }
   response.resource_type = asset.resourceType;
   response.created_at = isoSeconds(asset.createdAt);
   response.tags = [...asset.tags];
   if (asset.resourceType === 'image') response.pages = asset.pages ?? 1;
+  if (asset.resourceType === 'video') response.pages = 0;
   response.bytes = asset.bytes;
   response.type = asset.type;
   response.etag = asset.etag;
   response.placeholder = false;
   Object.assign(response, assetUrls(asset, options));
+  if (asset.resourceType === 'video') response.playback_url = playbackUrl(asset, options);
   response.folder = publicIdFolder(asset.publicId);
   response.asset_folder = asset.assetFolder;
   response.display_name = asset.displayName;
   if (Object.keys(asset.context).length > 0) response.context = { custom: { ...asset.context } };
   if (asset.metadata && Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   response.access_mode = asset.accessMode;
+  const { nb_frames: frames, ...measured } = probed ?? {};
+  Object.assign(response, measured);
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
   if (asset.info) response.info = asset.info;
+  if (frames !== undefined) response.nb_frames = frames;
   response.api_key = options.apiKey;
   if (options.existing === true) response.existing = true;
   return response;

@@ -10,6 +10,18 @@ export {
   type PutOptions,
 } from './blob-store.ts';
 export { createBlobStore, type StorageSettings } from './create-blob-store.ts';
+export { deleteDerivedBlobs } from './delete-derived.ts';
 export { FsBlobStore } from './fs-store.ts';
-export { assertSafeKey, assetPrefix, derivedKey, InvalidKeyError, largeUploadKey, originalKey, stagingKey } from './keys.ts';
+export {
+  assertSafeKey,
+  assetPrefix,
+  derivedKey,
+  derivedSetMemberKey,
+  derivedSetPrefix,
+  InvalidKeyError,
+  isDerivedSetMember,
+  largeUploadKey,
+  originalKey,
+  stagingKey,
+} from './keys.ts';
 // The S3 driver: '@rendition/storage/s3' (loaded on demand; see s3.ts).

@@ -59,6 +59,27 @@ export function derivedKey(assetId: string, versionId: string, transformationHas
   return `${assetPrefix(assetId)}${id('versionId', versionId)}/derived/${id('transformationHash', transformationHash)}.${format}`;
 }
 
+const SET_MEMBER = /^[a-z0-9][a-z0-9_-]{0,63}\.(?:m3u8|mpd|ts|m4s|mp4|m4a|vtt)$/;
+
+/**
+ * A file of a derivative that is a set (an HLS or DASH stream: playlists and segments), stored next to
+ * the derivative's own key (its master playlist). Member names are the executor's fixed names, checked
+ * here all the same: they reach this function from a delivery URL's query.
+ */
+export function derivedSetMemberKey(derivedStorageKey: string, member: string): string {
+  if (!SET_MEMBER.test(member)) throw new InvalidKeyError(member, `a set member must match ${SET_MEMBER}`);
+  return `${derivedSetPrefix(derivedStorageKey)}${member}`;
+}
+
+/** Where the members of a derivative set live: listed to delete them with the derivative. */
+export function derivedSetPrefix(derivedStorageKey: string): string {
+  return `${derivedStorageKey}.set/`;
+}
+
+export function isDerivedSetMember(member: string): boolean {
+  return SET_MEMBER.test(member);
+}
+
 export function stagingKey(uploadId: string): string {
   return `staging/${id('uploadId', uploadId)}`;
 }

@@ -20,3 +20,4 @@ export {
   type NamedProperty,
 } from './property-harness.ts';
 export { pdfinfo, popplerPage, renderingLikeness } from './poppler.ts';
+export { hostileVideoFile, videoFixture, VIDEO_FIXTURE_NAMES, type HostileVideoKind, type VideoFixtureName } from './video-fixtures.ts';

@@ -66,6 +66,14 @@ describe('SDK-generated strings parse and round-trip', () => {
     ['chained', [{ width: 100, crop: 'scale' }, { angle: 90 }, { effect: 'negate', opacity: 40 }]],
     ['video', { start_offset: 2.5, duration: '20%', video_codec: { codec: 'h264', profile: 'baseline' } }],
     ['fps range', { fps: [24, 30] }],
+    ['video codec with level', { video_codec: { codec: 'h264', profile: 'high', level: '4.0' }, audio_codec: 'opus' }],
+    ['audio and keyframes', { audio_frequency: 44100, keyframe_interval: 0.4, bit_rate: '500k' }],
+    ['streaming profile', { streaming_profile: 'full_hd_wifi' }],
+    ['video sampling', { video_sampling: '4s', fetch_format: 'gif', flags: 'animated' }],
+    ['frame count sampling', { video_sampling: 10 }],
+    ['trim', { start_offset: 'auto', end_offset: '90p' }],
+    ['video effects', [{ effect: 'volume:-50db' }, { effect: 'accelerate:-50' }, { effect: 'fade:-1000' }, { effect: 'preview:duration_8' }]],
+    ['animated webp', { fetch_format: 'webp', flags: 'awebp', quality: 'auto' }],
   ])('%s', (_name, options) => {
     const text = generate(options);
     expect(text).not.toBe('');
@@ -79,6 +87,9 @@ describe('SDK-generated strings parse and round-trip', () => {
     ['unsorted flags', { flags: ['strip_profile', 'progressive'] }, 'fl_progressive.strip_profile'],
     ['3-digit colour', { background: '#f00' }, 'b_rgb:ff0000'],
     ['percent offsets', { start_offset: '20%' }, 'so_20p'],
+    ['offset range', { offset: [2, 5] }, 'eo_5,so_2'],
+    ['bit rate in bits', { bit_rate: 2000000 }, 'br_2m'],
+    ['default effect values', [{ effect: 'loop:1' }, { effect: 'fade:2000' }, { effect: 'volume:0' }], 'e_loop/e_fade/e_volume'],
   ])('%s', (_name, options, want) => {
     const text = generate(options);
     expect(canonical(text)).toBe(want);

@@ -1,8 +1,22 @@
 import { createHash } from 'node:crypto';
-import { EFFECT_RULES, SUPPORTED_KEYS, type SupportedKey } from './parse-parameter.ts';
+import { DEFAULT_FADE_MS, EFFECT_RULES, PREVIEW_DEFAULTS, SUPPORTED_KEYS, VIDEO_EFFECT_RULES, type SupportedKey } from './parse-parameter.ts';
 import { transformErrors } from './messages.ts';
 import { MAX_TRANSFORMATION_LENGTH } from './parse-transformation.ts';
-import type { Angle, Component, Effect, Flag, Length, TransformationPlan, VideoOffset } from './plan.ts';
+import type {
+  Angle,
+  AudioFrequency,
+  BitRate,
+  Component,
+  Effect,
+  Flag,
+  FrameRate,
+  Length,
+  StartOffset,
+  TransformationPlan,
+  VideoCodecParam,
+  VideoEffectParam,
+  VideoSampling,
+} from './plan.ts';
 
 // The canonical string: one spelling per meaning, so URL parameter order (or `e_blur` vs `e_blur:100`)
 // never changes a cache or storage key. Within a component, parameters are sorted by key, exactly as the
@@ -34,13 +48,63 @@ export function formatDecimal(value: number): string {
 
 const length = (value: Length): string => (value.kind === 'pixels' ? String(value.value) : formatDecimal(value.value));
 
-const offset = (value: VideoOffset): string => (value.kind === 'seconds' ? positional(value.value) : `${positional(value.value)}p`);
+function offset(value: StartOffset): string {
+  if (value.kind === 'auto') return 'auto';
+  return value.kind === 'seconds' ? positional(value.value) : `${positional(value.value)}p`;
+}
+
+function videoCodec(value: VideoCodecParam): string {
+  if (value.kind !== 'codec') return value.kind;
+  return [value.codec, value.profile, value.level].filter((part) => part !== null).join(':');
+}
+
+const audioFrequency = (value: AudioFrequency): string => (value.kind === 'original' ? 'iaf' : String(value.value));
+
+/** The shortest exact spelling: `2m`, `500k`, `1500k`, `500001`; `:constant` kept. */
+function bitRate(value: BitRate): string {
+  const bits = value.bitsPerSecond;
+  const text = bits % 1_000_000 === 0 ? `${bits / 1_000_000}m` : bits % 1000 === 0 ? `${bits / 1000}k` : String(bits);
+  return value.constant ? `${text}:constant` : text;
+}
+
+function frameRate(value: FrameRate): string {
+  if (value.max === value.min) return positional(value.min);
+  return `${positional(value.min)}-${value.max === null ? '' : positional(value.max)}`;
+}
+
+const sampling = (value: VideoSampling): string => (value.kind === 'seconds' ? `${positional(value.value)}s` : String(value.value));
 
 const angle = (step: Angle): string => (step.kind === 'degrees' ? String(step.value) : step.kind);
 
 function effect(value: Effect): string {
   if (!('value' in value)) return value.name;
   return value.value === EFFECT_RULES[value.name].default ? value.name : `${value.name}:${value.value}`;
+}
+
+function videoEffect(value: VideoEffectParam): string {
+  switch (value.name) {
+    case 'reverse':
+    case 'boomerang':
+      return value.name;
+    case 'accelerate':
+    case 'loop':
+      return value.value === VIDEO_EFFECT_RULES[value.name].default ? value.name : `${value.name}:${value.value}`;
+    case 'fade':
+      return value.value === DEFAULT_FADE_MS ? 'fade' : `fade:${value.value}`;
+    case 'volume': {
+      const volume = value.volume;
+      if (volume.kind === 'mute') return 'volume:mute';
+      if (volume.kind === 'decibels') return `volume:${volume.value}db`;
+      return volume.value === 0 ? 'volume' : `volume:${volume.value}`;
+    }
+    case 'preview': {
+      const parts = ['preview'];
+      if (value.duration !== PREVIEW_DEFAULTS.duration) parts.push(`duration_${positional(value.duration)}`);
+      if (value.maxSegments !== PREVIEW_DEFAULTS.maxSegments) parts.push(`max_seg_${value.maxSegments}`);
+      if (value.minSegmentDuration !== PREVIEW_DEFAULTS.minSegmentDuration) parts.push(`min_seg_dur_${positional(value.minSegmentDuration)}`);
+      return parts.join(':');
+    }
+  }
 }
 
 const flag = (value: Flag): string => (value.name === 'attachment' && value.filename !== null ? `attachment:${value.filename}` : value.name);
@@ -53,6 +117,8 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
       return component.angle?.map(angle).join('.');
     case 'ac':
       return video?.audioCodec;
+    case 'af':
+      return video?.audioFrequency && audioFrequency(video.audioFrequency);
     case 'ar': {
       const ratio = component.aspectRatio;
       if (ratio === undefined) return undefined;
@@ -63,7 +129,7 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
     case 'bo':
       return component.border && `${component.border.width}px_${component.border.style}_${component.border.color.text}`;
     case 'br':
-      return video?.bitRate;
+      return video?.bitRate && bitRate(video.bitRate);
     case 'c':
       return component.crop;
     case 'dn':
@@ -73,7 +139,8 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
     case 'du':
       return video?.duration && offset(video.duration);
     case 'e':
-      return component.effect && effect(component.effect);
+      if (component.effect !== undefined) return effect(component.effect);
+      return video?.effect && videoEffect(video.effect);
     case 'eo':
       return video?.endOffset && offset(video.endOffset);
     case 'f':
@@ -81,7 +148,7 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
     case 'fl':
       return component.flags?.map(flag).join('.');
     case 'fps':
-      return video?.fps;
+      return video?.fps && frameRate(video.fps);
     case 'g': {
       const gravity = component.gravity;
       if (gravity === undefined) return undefined;
@@ -89,6 +156,8 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
     }
     case 'h':
       return component.height && length(component.height);
+    case 'ki':
+      return video?.keyframeInterval === undefined ? undefined : positional(video.keyframeInterval);
     case 'o':
       return component.opacity === undefined ? undefined : String(component.opacity);
     case 'pg':
@@ -106,10 +175,14 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
     }
     case 'so':
       return video?.startOffset && offset(video.startOffset);
+    case 'sp':
+      return video?.streamingProfile;
     case 't':
       return component.named?.join('.');
     case 'vc':
-      return video?.videoCodec;
+      return video?.videoCodec && videoCodec(video.videoCodec);
+    case 'vs':
+      return video?.videoSampling && sampling(video.videoSampling);
     case 'w':
       return component.width && length(component.width);
     case 'x':

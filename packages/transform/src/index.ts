@@ -1,7 +1,10 @@
 export type {
   Angle,
   AspectRatio,
+  AudioCodecParam,
+  AudioFrequency,
   AutoQualityLevel,
+  BitRate,
   Border,
   Color,
   CompassGravity,
@@ -12,19 +15,46 @@ export type {
   Flag,
   FlagName,
   Format,
+  FrameRate,
   Gravity,
   Length,
   Quality,
   Radius,
   SimpleFlagName,
+  StartOffset,
   TransformationPlan,
+  VideoCodecParam,
+  VideoCodecProfile,
+  VideoEffectName,
+  VideoEffectParam,
   VideoOffset,
   VideoOnlyParams,
+  VideoSampling,
+  VolumeChange,
 } from './plan.ts';
-export { AUTO_QUALITY_LEVELS, COMPASS_GRAVITIES, CROP_MODES, FORMATS, SIMPLE_FLAGS } from './plan.ts';
+export {
+  AUDIO_CODEC_PARAMS,
+  AUDIO_FREQUENCIES,
+  AUTO_QUALITY_LEVELS,
+  COMPASS_GRAVITIES,
+  CROP_MODES,
+  FORMATS,
+  SIMPLE_FLAGS,
+  VIDEO_CODEC_PROFILES,
+} from './plan.ts';
 export { MAX_COMPONENTS, MAX_TRANSFORMATION_LENGTH, parseEagerList, parseTransformation } from './parse-transformation.ts';
 export type { EagerItem } from './parse-transformation.ts';
-export { EFFECT_RULES, MAX_DENSITY, MAX_FRACTION } from './parse-parameter.ts';
+export {
+  DEFAULT_FADE_MS,
+  EFFECT_RULES,
+  MAX_DENSITY,
+  MAX_FRACTION,
+  MAX_PARSED_BIT_RATE,
+  PREVIEW_DEFAULTS,
+  VIDEO_EFFECT_RULES,
+  VOLUME_DECIBEL_RANGE,
+  VOLUME_PERCENT_RANGE,
+} from './parse-parameter.ts';
 export { parseColor } from './color.ts';
 export { canonicalComponent, canonicalString, formatDecimal, planHash } from './canonical.ts';
 export { expandNamed, MAX_NAMED_DEPTH, namedReferences } from './named.ts';
@@ -45,5 +75,18 @@ export {
   rotatedSize,
 } from './project-size.ts';
 export type { ComponentGeometry, GeometryStep, PlanGeometry, Size, SizeLimits } from './project-size.ts';
-export { assertImagePlan, outputSettings, videoOnlyParameters } from './output-settings.ts';
+export { assertImagePlan, outputSettings, VIDEO_ONLY_KEYS, videoOnlyParameters } from './output-settings.ts';
 export type { OutputSettings } from './output-settings.ts';
+export type * from './video-recipe.ts';
+export { AUDIO_CODECS, AUDIO_CONTAINERS, VIDEO_CODECS, VIDEO_CONTAINERS } from './video-recipe.ts';
+export { PREDEFINED_STREAMING_PROFILES, predefinedStreamingProfile } from './streaming-profiles.ts';
+export type { StreamingProfile } from './streaming-profiles.ts';
+export {
+  AUDIO_CONTAINER_CODECS,
+  planExecutor,
+  VIDEO_CONTAINER_CODECS,
+  videoGeometry,
+  videoRecipe,
+  withoutVideoParameters,
+} from './video-recipe-builder.ts';
+export type { VideoRecipeLimits, VideoRecipeOptions } from './video-recipe-builder.ts';

@@ -26,7 +26,11 @@ export const PARAMETER_NAMES = {
   vc: 'video codec',
   ac: 'audio codec',
   br: 'bit rate',
+  af: 'audio frequency',
   fps: 'fps',
+  ki: 'keyframe interval',
+  vs: 'video sampling',
+  sp: 'streaming profile',
 } as const;
 export type NamedKey = keyof typeof PARAMETER_NAMES;
 
@@ -55,4 +59,19 @@ export const transformErrors = {
   emptyEagerItem: (text: string) => bad(`Invalid eager transformation - empty item in ${text}`),
   videoOnImage: (params: readonly string[]) => bad(`Invalid transformation for an image - video only: ${params.join(', ')}`),
   outputTooLarge: (width: number, height: number, limit: string) => bad(`Requested output of ${width}x${height} exceeds the maximum ${limit}`),
+  // Video (the recipe builder). Rendition's own texts, in the shape of the ones above.
+  unsupportedForVideo: (param: string) => bad(`Unsupported transformation parameter for video - ${param}`),
+  rateTooHigh: (what: 'frame rate' | 'bit rate', value: number, max: number) => bad(`Requested ${what} of ${value} exceeds the maximum of ${max}`),
+  emptyTrim: (start: number, end: number) => bad(`Invalid transformation - start offset ${start} is not before end offset ${end}`),
+  codecNotInContainer: (kind: 'video' | 'audio', codec: string, format: string) => bad(`Unsupported ${kind} codec ${codec} for format ${format}`),
+  sampleRateNotForCodec: (hertz: number, codec: string) => bad(`Unsupported audio frequency ${hertz} for audio codec ${codec}`),
+  noVideoStream: (format: string) => bad(`Invalid transformation - ${format} needs a picture, and the video has none`),
+  noAudioStream: (format: string) => bad(`Invalid transformation - ${format} needs sound, and the video has none`),
+  nothingToDeliver: () => bad('Invalid transformation - the output would have neither picture nor sound'),
+  animatedAvif: () => bad('Unsupported transformation parameter - animated avif from a video; use f_webp with fl_awebp, or gif'),
+  streamingProfileOutsideStreaming: (param: string, format: string) =>
+    bad(`Invalid transformation - ${param} needs the m3u8 or mpd format, not ${format}`),
+  unknownStreamingProfile: (name: string) => bad(`Unknown streaming profile ${name}`),
+  invalidRepresentation: (profile: string, text: string, reason: string) =>
+    bad(`Invalid streaming profile ${profile} - representation ${text}: ${reason}`),
 };

@@ -35,15 +35,21 @@ export function outputSettings(plan: TransformationPlan): OutputSettings {
   return { format, quality, flags: sorted, page, density };
 }
 
-const VIDEO_KEYS = new Set(['so', 'eo', 'du', 'vc', 'ac', 'br', 'fps']);
+/** The keys whose every value is video-only (`e_` is video-only for the video effects alone). */
+export const VIDEO_ONLY_KEYS: ReadonlySet<string> = new Set(['so', 'eo', 'du', 'vc', 'ac', 'af', 'br', 'fps', 'ki', 'vs', 'sp']);
 
-/** The video-only parameters of the plan in canonical form (`so_2.5`, `vc_h264`), in order; [] for none. */
+/**
+ * The video-only parameters of the plan in canonical form (`so_2.5`, `vc_h264`, `e_reverse`), in order;
+ * [] for none. `fl_animated` and `fl_awebp` are not among them: images accept them.
+ */
 export function videoOnlyParameters(plan: TransformationPlan): string[] {
   const found: string[] = [];
   for (const component of plan.components) {
-    if (component.videoOnly === undefined) continue;
+    const video = component.videoOnly;
+    if (video === undefined) continue;
     for (const param of canonicalComponent(component).split(',')) {
-      if (VIDEO_KEYS.has(param.slice(0, param.indexOf('_')))) found.push(param);
+      const key = param.slice(0, param.indexOf('_'));
+      if (VIDEO_ONLY_KEYS.has(key) || (key === 'e' && video.effect !== undefined)) found.push(param);
     }
   }
   return found;

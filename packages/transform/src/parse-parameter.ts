@@ -1,14 +1,19 @@
 import { parseColor } from './color.ts';
 import { transformErrors, type NamedKey } from './messages.ts';
 import {
+  AUDIO_CODEC_PARAMS,
+  AUDIO_FREQUENCIES,
   AUTO_QUALITY_LEVELS,
   COMPASS_GRAVITIES,
   CROP_MODES,
   FORMATS,
   SIMPLE_FLAGS,
+  VIDEO_CODEC_PROFILES,
   type Angle,
   type AspectRatio,
+  type AudioFrequency,
   type AutoQualityLevel,
+  type BitRate,
   type Border,
   type Component,
   type CompassGravity,
@@ -17,13 +22,21 @@ import {
   type EffectName,
   type Flag,
   type Format,
+  type FrameRate,
   type Gravity,
   type Length,
   type Quality,
   type Radius,
   type SimpleFlagName,
+  type StartOffset,
+  type VideoCodecParam,
+  type VideoCodecProfile,
+  type VideoEffectParam,
   type VideoOffset,
+  type VideoSampling,
+  type VolumeChange,
 } from './plan.ts';
+import { VIDEO_CODECS, type VideoCodecName } from './video-recipe.ts';
 
 // One parameter (`key_value`) → one field of a Component. Each parser validates completely and throws
 // the 400 that names the parameter; nothing here guesses or coerces beyond Cloudinary's own spellings.
@@ -42,12 +55,13 @@ export const MAX_FRACTION = 1000;
 const MAX_RATIO_TERM = 1_000_000;
 
 /** Cloudinary keys Rendition knows but does not implement: refused as unsupported, not unknown. */
-export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['af', 'co', 'cs', 'd', 'dl', 'fn', 'if', 'ki', 'l', 'p', 'sp', 'u', 'vs', 'z']);
+export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['co', 'cs', 'd', 'dl', 'fn', 'if', 'l', 'p', 'u', 'z']);
 
 /** The keys this package parses, in the order the canonical string emits them (sorted, as the SDK does). */
 export const SUPPORTED_KEYS = [
   'a',
   'ac',
+  'af',
   'ar',
   'b',
   'bo',
@@ -63,13 +77,16 @@ export const SUPPORTED_KEYS = [
   'fps',
   'g',
   'h',
+  'ki',
   'o',
   'pg',
   'q',
   'r',
   'so',
+  'sp',
   't',
   'vc',
+  'vs',
   'w',
   'x',
   'y',
@@ -165,21 +182,102 @@ export const EFFECT_RULES: Readonly<Record<Exclude<EffectName, 'grayscale' | 'ne
   pixelate: { min: 1, max: 200, default: 5 },
 };
 
-function parseEffect(value: string): Effect {
+/** Video effects with one integer value: range and default (Cloudinary's video transformation reference). */
+export const VIDEO_EFFECT_RULES: Readonly<Record<'accelerate' | 'loop', EffectRule>> = {
+  accelerate: { min: -50, max: 100, default: 100 },
+  loop: { min: 1, max: 100, default: 1 },
+};
+/** e_fade: milliseconds (negative: fade out at the end), default 2000. */
+export const DEFAULT_FADE_MS = 2000;
+/** e_preview's defaults: a 5-second summary of at most 3 segments of at least 1 second. */
+export const PREVIEW_DEFAULTS = { duration: 5, maxSegments: 3, minSegmentDuration: 1 } as const;
+const MAX_PREVIEW_SEGMENTS = 100;
+/** e_volume: percent change and decibel ranges. */
+export const VOLUME_PERCENT_RANGE = { min: -100, max: 400 } as const;
+export const VOLUME_DECIBEL_RANGE = { min: -50, max: 50 } as const;
+
+const VIDEO_EFFECT_NAMES: ReadonlySet<string> = new Set(['volume', 'reverse', 'accelerate', 'loop', 'boomerang', 'fade', 'preview']);
+
+type ParsedEffect = { kind: 'image'; effect: Effect } | { kind: 'video'; effect: VideoEffectParam };
+
+function parseEffect(value: string): ParsedEffect {
   const colon = value.indexOf(':');
   const name = colon === -1 ? value : value.slice(0, colon);
   const argument = colon === -1 ? undefined : value.slice(colon + 1);
+  if (VIDEO_EFFECT_NAMES.has(name)) return { kind: 'video', effect: parseVideoEffect(name, argument, value) };
   if (name === 'grayscale' || name === 'negate') {
-    if (argument === undefined) return { name };
+    if (argument === undefined) return { kind: 'image', effect: { name } };
     throw transformErrors.invalidEffect(value);
   }
   if (!Object.hasOwn(EFFECT_RULES, name)) throw transformErrors.invalidEffect(value);
   const effectName = name as keyof typeof EFFECT_RULES;
-  const rule = EFFECT_RULES[effectName];
-  if (argument === undefined) return { name: effectName, value: rule.default };
+  return { kind: 'image', effect: { name: effectName, value: ruleValue(EFFECT_RULES[effectName], argument, value) } };
+}
+
+/** An integer effect value within the rule's range; the default when absent. */
+function ruleValue(rule: EffectRule, argument: string | undefined, whole: string): number {
+  if (argument === undefined) return rule.default;
   const n = Number(argument);
-  if (!SIGNED_INT.test(argument) || !Number.isSafeInteger(n) || n < rule.min || n > rule.max) throw transformErrors.invalidEffect(value);
-  return { name: effectName, value: n === 0 ? 0 : n };
+  if (!SIGNED_INT.test(argument) || !Number.isSafeInteger(n) || n < rule.min || n > rule.max) throw transformErrors.invalidEffect(whole);
+  return n === 0 ? 0 : n;
+}
+
+function parseVideoEffect(name: string, argument: string | undefined, whole: string): VideoEffectParam {
+  switch (name) {
+    case 'reverse':
+    case 'boomerang':
+      if (argument !== undefined) throw transformErrors.invalidEffect(whole);
+      return { name };
+    case 'accelerate':
+    case 'loop':
+      return { name, value: ruleValue(VIDEO_EFFECT_RULES[name], argument, whole) };
+    case 'volume':
+      return { name: 'volume', volume: parseVolume(argument, whole) };
+    case 'fade': {
+      if (argument === undefined) return { name: 'fade', value: DEFAULT_FADE_MS };
+      const ms = Number(argument);
+      if (!SIGNED_INT.test(argument) || !Number.isSafeInteger(ms) || ms === 0) throw transformErrors.invalidEffect(whole);
+      return { name: 'fade', value: ms };
+    }
+    default:
+      return parsePreview(argument, whole);
+  }
+}
+
+/** `volume` (no change), `volume:<-100..400>` percent, `volume:<-50..50>db`, `volume:mute`. 0 dB is 0 percent (one meaning, one plan). */
+function parseVolume(argument: string | undefined, whole: string): VolumeChange {
+  if (argument === undefined) return { kind: 'percent', value: 0 };
+  if (argument === 'mute') return { kind: 'mute' };
+  const decibels = /^(-?\d+)db$/.exec(argument);
+  const text = decibels === null ? argument : decibels[1]!;
+  const range = decibels === null ? VOLUME_PERCENT_RANGE : VOLUME_DECIBEL_RANGE;
+  const n = Number(text);
+  if (!SIGNED_INT.test(text) || !Number.isSafeInteger(n) || n < range.min || n > range.max) throw transformErrors.invalidEffect(whole);
+  if (n === 0) return { kind: 'percent', value: 0 };
+  return decibels === null ? { kind: 'percent', value: n } : { kind: 'decibels', value: n };
+}
+
+/** `preview[:duration_<s>][:max_seg_<n>][:min_seg_dur_<s>]`, in any order, each at most once. */
+function parsePreview(argument: string | undefined, whole: string): VideoEffectParam {
+  let duration: number = PREVIEW_DEFAULTS.duration;
+  let maxSegments: number = PREVIEW_DEFAULTS.maxSegments;
+  let minSegmentDuration: number = PREVIEW_DEFAULTS.minSegmentDuration;
+  const seen = new Set<string>();
+  for (const part of argument === undefined ? [] : argument.split(':')) {
+    const match = /^(duration|max_seg|min_seg_dur)_(\d+(?:\.\d+)?)$/.exec(part);
+    if (match === null || seen.has(match[1]!)) throw transformErrors.invalidEffect(whole);
+    seen.add(match[1]!);
+    const n = Number(match[2]);
+    if (match[1] === 'max_seg') {
+      if (!UNSIGNED_INT.test(match[2]!) || n < 1 || n > MAX_PREVIEW_SEGMENTS) throw transformErrors.invalidEffect(whole);
+      maxSegments = n;
+    } else {
+      if (!Number.isFinite(n) || n <= 0) throw transformErrors.invalidEffect(whole);
+      if (match[1] === 'duration') duration = n;
+      else minSegmentDuration = n;
+    }
+  }
+  return { name: 'preview', duration, maxSegments, minSegmentDuration };
 }
 
 function parseRadius(value: string): Radius {
@@ -262,10 +360,88 @@ function parseVideoOffset(key: 'so' | 'eo' | 'du', value: string): VideoOffset {
   return { kind: 'percent', value: n };
 }
 
-const matchOrThrow = (key: NamedKey, pattern: RegExp, value: string): string => {
-  if (!pattern.test(value)) throw transformErrors.invalidValue(key, value);
-  return value;
+/** so_: an offset, or `auto` (Rendition: the middle of the video). */
+const parseStartOffset = (value: string): StartOffset => (value === 'auto' ? { kind: 'auto' } : parseVideoOffset('so', value));
+
+/** Profiles and levels each codec accepts (`vc_h264:high:4.1`); the other codecs take neither. */
+const CODEC_PROFILES: Partial<Record<VideoCodecName, { profiles: readonly VideoCodecProfile[]; levels: readonly string[] }>> = {
+  // H.264 levels (ITU-T H.264 Annex A), written major.minor as Cloudinary does (`3.1`, `4.0`).
+  h264: {
+    profiles: VIDEO_CODEC_PROFILES,
+    levels: ['1.0', '1.1', '1.2', '1.3', '2.0', '2.1', '2.2', '3.0', '3.1', '3.2', '4.0', '4.1', '4.2', '5.0', '5.1', '5.2', '6.0', '6.1', '6.2'],
+  },
+  // HEVC has no baseline or high profile (x265 knows main, main10, …): only `main` is accepted.
+  h265: { profiles: ['main'], levels: ['1.0', '2.0', '2.1', '3.0', '3.1', '4.0', '4.1', '5.0', '5.1', '5.2', '6.0', '6.1', '6.2'] },
 };
+
+function parseVideoCodec(value: string): VideoCodecParam {
+  if (value === 'auto' || value === 'none') return { kind: value };
+  const [codec = '', profile, level, ...rest] = value.split(':');
+  if (rest.length > 0 || !isOneOf(VIDEO_CODECS, codec)) throw transformErrors.invalidValue('vc', value);
+  if (profile === undefined) return { kind: 'codec', codec, profile: null, level: null };
+  const allowed = CODEC_PROFILES[codec];
+  if (allowed === undefined || !isOneOf(allowed.profiles, profile)) throw transformErrors.invalidValue('vc', value);
+  if (level === undefined) return { kind: 'codec', codec, profile, level: null };
+  if (!allowed.levels.includes(level)) throw transformErrors.invalidValue('vc', value);
+  return { kind: 'codec', codec, profile, level };
+}
+
+function parseAudioFrequency(value: string): AudioFrequency {
+  if (value === 'iaf') return { kind: 'original' };
+  const hertz = Number(value);
+  if (UNSIGNED_INT.test(value) && (AUDIO_FREQUENCIES as readonly number[]).includes(hertz)) return { kind: 'hertz', value: hertz };
+  throw transformErrors.invalidValue('af', value);
+}
+
+/** Largest bit rate the parser accepts (1 Tbit/s); the recipe builder applies the deployment's limit. */
+export const MAX_PARSED_BIT_RATE = 1e12;
+const BIT_RATE_EXPONENT = { '': 0, k: 3, m: 6 } as const;
+
+/** br_: `500000`, `500k`, `2m`, `1.5m` (an integral number of bits per second), with an optional `:constant`. */
+function parseBitRate(value: string): BitRate {
+  const match = /^(\d+)(?:\.(\d+))?([km]?)(:constant)?$/.exec(value);
+  if (match !== null) {
+    const [, whole = '', fraction = '', unit = '', constant] = match;
+    const exponent = BIT_RATE_EXPONENT[unit as keyof typeof BIT_RATE_EXPONENT];
+    // Decimal digits shifted by the unit, exactly (1.1m is 1100000, never 1100000.0000000002).
+    if (/^0*$/.test(fraction.slice(exponent))) {
+      const bits = Number(whole + fraction.slice(0, exponent).padEnd(exponent, '0'));
+      if (Number.isSafeInteger(bits) && bits >= 1 && bits <= MAX_PARSED_BIT_RATE) return { bitsPerSecond: bits, constant: constant !== undefined };
+    }
+  }
+  throw transformErrors.invalidValue('br', value);
+}
+
+const FPS_NUMBER = '\\d{1,4}(?:\\.\\d{1,4})?';
+const FPS = new RegExp(`^(${FPS_NUMBER})(?:(-)(${FPS_NUMBER})?)?$`);
+
+/** fps_: `24`, `29.97`, `20-30` (a range), `20-` (at least 20); `20-20` is `20`. */
+function parseFrameRate(value: string): FrameRate {
+  const match = FPS.exec(value);
+  if (match !== null) {
+    const min = Number(match[1]);
+    const max = match[2] === undefined ? min : match[3] === undefined ? null : Number(match[3]);
+    if (min > 0 && (max === null || max >= min)) return { min, max };
+  }
+  throw transformErrors.invalidValue('fps', value);
+}
+
+/** A positive number of seconds (ki_, vs_<n>s, the parts of e_preview). */
+function positiveSeconds(key: NamedKey, value: string, text = value): number {
+  const n = Number(text);
+  if (!UNSIGNED_NUMBER.test(text) || !Number.isFinite(n) || n <= 0) throw transformErrors.invalidValue(key, value);
+  return n;
+}
+
+/** vs_: `4s` (one frame every 4 seconds, `2.5s` too) or a frame count (`10`). */
+function parseVideoSampling(value: string): VideoSampling {
+  if (value.endsWith('s')) return { kind: 'seconds', value: positiveSeconds('vs', value, value.slice(0, -1)) };
+  if (UNSIGNED_INT.test(value)) return { kind: 'frames', value: safeInt('vs', value, 1, Number.MAX_SAFE_INTEGER) };
+  throw transformErrors.invalidValue('vs', value);
+}
+
+/** sp_: a streaming profile name (predefined or custom; `auto` is the upload response's playback_url). */
+const STREAMING_PROFILE_NAME = /^[a-z0-9_]{1,64}$/;
 
 /** Applies one supported parameter to the component being built (a repeated key overwrites: last wins). */
 export function applyParameter(component: Component, key: SupportedKey, value: string): void {
@@ -297,9 +473,18 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
     case 'f':
       component.format = parseFormat(value);
       return;
-    case 'e':
-      component.effect = parseEffect(value);
+    case 'e': {
+      // One e_ per component, the last wins, whichever of the two kinds each is.
+      const parsed = parseEffect(value);
+      if (parsed.kind === 'image') {
+        component.effect = parsed.effect;
+        removeVideoOnly(component, 'effect');
+      } else {
+        delete component.effect;
+        (component.videoOnly ??= {}).effect = parsed.effect;
+      }
       return;
+    }
     case 'r':
       component.radius = parseRadius(value);
       return;
@@ -334,7 +519,7 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
       component.named = parseNamed(value);
       return;
     case 'so':
-      (component.videoOnly ??= {}).startOffset = parseVideoOffset('so', value);
+      (component.videoOnly ??= {}).startOffset = parseStartOffset(value);
       return;
     case 'eo':
       (component.videoOnly ??= {}).endOffset = parseVideoOffset('eo', value);
@@ -343,16 +528,37 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
       (component.videoOnly ??= {}).duration = parseVideoOffset('du', value);
       return;
     case 'vc':
-      (component.videoOnly ??= {}).videoCodec = matchOrThrow('vc', /^[a-z0-9]{1,20}(?::[a-z0-9.]{1,20}){0,2}$/, value);
+      (component.videoOnly ??= {}).videoCodec = parseVideoCodec(value);
       return;
     case 'ac':
-      (component.videoOnly ??= {}).audioCodec = matchOrThrow('ac', /^[a-z0-9_]{1,20}$/, value);
+      if (!isOneOf(AUDIO_CODEC_PARAMS, value)) throw transformErrors.invalidValue('ac', value);
+      (component.videoOnly ??= {}).audioCodec = value;
+      return;
+    case 'af':
+      (component.videoOnly ??= {}).audioFrequency = parseAudioFrequency(value);
       return;
     case 'br':
-      (component.videoOnly ??= {}).bitRate = matchOrThrow('br', /^\d{1,12}[km]?$/, value);
+      (component.videoOnly ??= {}).bitRate = parseBitRate(value);
       return;
     case 'fps':
-      (component.videoOnly ??= {}).fps = matchOrThrow('fps', /^\d{1,4}(?:\.\d{1,4})?(?:-(?:\d{1,4}(?:\.\d{1,4})?)?)?$/, value);
+      (component.videoOnly ??= {}).fps = parseFrameRate(value);
+      return;
+    case 'ki':
+      (component.videoOnly ??= {}).keyframeInterval = positiveSeconds('ki', value);
+      return;
+    case 'vs':
+      (component.videoOnly ??= {}).videoSampling = parseVideoSampling(value);
+      return;
+    case 'sp':
+      if (!STREAMING_PROFILE_NAME.test(value)) throw transformErrors.invalidValue('sp', value);
+      (component.videoOnly ??= {}).streamingProfile = value;
       return;
   }
+}
+
+/** Deletes one video-only field, and `videoOnly` itself once empty (a plan never carries an empty one). */
+function removeVideoOnly(component: Component, field: keyof NonNullable<Component['videoOnly']>): void {
+  if (component.videoOnly === undefined) return;
+  delete component.videoOnly[field];
+  if (Object.keys(component.videoOnly).length === 0) delete component.videoOnly;
 }

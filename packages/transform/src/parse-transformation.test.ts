@@ -176,7 +176,7 @@ describe('parseTransformation: valid strings and their canonical form', () => {
     expect(plan.components[1]!.videoOnly).toEqual({
       startOffset: { kind: 'seconds', value: 2.5 },
       duration: { kind: 'percent', value: 20 },
-      videoCodec: 'h264',
+      videoCodec: { kind: 'codec', codec: 'h264', profile: null, level: null },
     });
   });
 
@@ -206,6 +206,7 @@ describe('parseTransformation: every kind of invalid input is a 400 naming it', 
     ['W_100', 'Unknown transformation parameter - W_100'],
     ['w_100,foo_bar', 'Unknown transformation parameter - foo_bar'],
     ['l_logo', 'Unsupported transformation parameter - l_logo'],
+    ['u_logo', 'Unsupported transformation parameter - u_logo'],
     ['co_red', 'Unsupported transformation parameter - co_red'],
     ['z_1.5', 'Unsupported transformation parameter - z_1.5'],
     ['if_w_gt_100', 'Unsupported transformation parameter - if_w_gt_100'],
@@ -278,7 +279,7 @@ describe('parseTransformation: every kind of invalid input is a 400 naming it', 
     ['dpr_6.0', 'Invalid dpr in transformation: 6.0'],
     ['dpr_0', 'Invalid dpr in transformation: 0'],
     ['dpr_x', 'Invalid dpr in transformation: x'],
-    ['fl_awebp', 'Invalid flag - awebp'],
+    ['fl_splice', 'Invalid flag - splice'],
     ['fl_progressive.foo', 'Invalid flag - foo'],
     ['fl_attachment:', 'Invalid flag - attachment:'],
     ['fl_attachment:a b', 'Invalid flag - attachment:a b'],

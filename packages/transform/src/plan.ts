@@ -6,6 +6,7 @@
 // absent (never `undefined`-valued on purpose, never defaulted here unless the type says so).
 
 import { OUTPUT_FORMATS } from '@rendition/protocol';
+import type { VideoCodecName } from './video-recipe.ts';
 
 /** A chain of components, applied in order. `components: []` is the identity transformation. */
 export type TransformationPlan = {
@@ -31,7 +32,8 @@ export type Component = {
   quality?: Quality;
   /** `f_`. */
   format?: Format;
-  /** `e_`: one per component (a repeated `e_` in one component keeps the last, as Cloudinary does). */
+  /** `e_`: one per component (a repeated `e_` in one component keeps the last, as Cloudinary does). A video
+   *  effect (`e_reverse` …) is `videoOnly.effect` instead; a component never has both. */
   effect?: Effect;
   /** `r_`. */
   radius?: Radius;
@@ -54,8 +56,8 @@ export type Component = {
   density?: number;
   /** `t_`: named transformations (`t_a.b` → ['a', 'b']); replaced by `expandNamed` before execution. */
   named?: string[];
-  /** Video-only parameters (so_, eo_, du_, vc_, ac_, br_, fps_). Present only when the component has one:
-   *  the image executor refuses such a plan (`assertImagePlan`). */
+  /** Video-only parameters (so_, eo_, du_, vc_, ac_, af_, br_, fps_, ki_, vs_, sp_ and the video effects of e_).
+   *  Present only when the component has one: the image executor refuses such a plan (`assertImagePlan`). */
   videoOnly?: VideoOnlyParams;
 };
 
@@ -127,22 +129,88 @@ export type Color = { text: string; r: number; g: number; b: number; alpha: numb
 /** `bo_4px_solid_red`: `width` in pixels (before dpr). Only `solid` exists. */
 export type Border = { width: number; style: 'solid'; color: Color };
 
-export const SIMPLE_FLAGS = ['keep_iptc', 'lossy', 'preserve_transparency', 'progressive', 'strip_profile'] as const;
+/**
+ * `animated` and `awebp` ask for an animated output of a video (gif always is; webp with one of them).
+ * They are accepted on images too, where they change nothing beyond what the image executor already
+ * does (it keeps or drops frames by the output format alone).
+ */
+export const SIMPLE_FLAGS = ['animated', 'awebp', 'keep_iptc', 'lossy', 'preserve_transparency', 'progressive', 'strip_profile'] as const;
 export type SimpleFlagName = (typeof SIMPLE_FLAGS)[number];
 /** `fl_attachment` → filename null; `fl_attachment:my_name` → 'my_name'. */
 export type Flag = { name: SimpleFlagName } | { name: 'attachment'; filename: string | null };
 export type FlagName = Flag['name'];
 
-/** `so_2.5` → seconds 2.5; `so_20p` / `so_20%` → percent 20. */
+/** `so_2.5` → seconds 2.5; `so_20p` / `so_20%` → percent 20 (of the source's duration). */
 export type VideoOffset = { kind: 'seconds'; value: number } | { kind: 'percent'; value: number };
+
+/**
+ * `so_`: an offset, or `so_auto` (Cloudinary: the "best" frame for a thumbnail). Rendition has no frame
+ * scorer: `so_auto` means the middle of the video (where a frame is taken without `so_` too).
+ */
+export type StartOffset = VideoOffset | { kind: 'auto' };
+
+export const VIDEO_CODEC_PROFILES = ['baseline', 'main', 'high'] as const;
+export type VideoCodecProfile = (typeof VIDEO_CODEC_PROFILES)[number];
+
+/**
+ * `vc_`: `auto` (the container's default codec), `none` (no picture), or a codec with an optional
+ * profile and level (`vc_h264:baseline:3.1`; profiles and levels only for h264 and h265).
+ */
+export type VideoCodecParam =
+  { kind: 'auto' } | { kind: 'none' } | { kind: 'codec'; codec: VideoCodecName; profile: VideoCodecProfile | null; level: string | null };
+
+/** `ac_`: an audio codec, or `none` (no sound). */
+export const AUDIO_CODEC_PARAMS = ['aac', 'mp3', 'opus', 'vorbis', 'none'] as const;
+export type AudioCodecParam = (typeof AUDIO_CODEC_PARAMS)[number];
+
+/** `af_`: the audio sample rates Cloudinary lists, in hertz. */
+export const AUDIO_FREQUENCIES = [8000, 11025, 16000, 22050, 32000, 37800, 44056, 44100, 47250, 48000, 88200, 96000, 176400, 192000] as const;
+/** `af_44100` → hertz 44100; `af_iaf` → keep the source's rate. */
+export type AudioFrequency = { kind: 'hertz'; value: number } | { kind: 'original' };
+
+/** `br_500k` / `br_2m` / `br_500000` → bits per second; `:constant` asks for a constant bit rate. */
+export type BitRate = { bitsPerSecond: number; constant: boolean };
+
+/** `fps_24` → { min: 24, max: 24 }; `fps_20-30` → a range; `fps_20-` → max null (open). */
+export type FrameRate = { min: number; max: number | null };
+
+/** `vs_4s` → one frame every 4 seconds; `vs_10` → 10 frames over the clip. */
+export type VideoSampling = { kind: 'seconds'; value: number } | { kind: 'frames'; value: number };
+
+/** `e_volume:`: a percent change (-100..400, 0 = unchanged; `e_volume` alone = 0), decibels (-50..50), or mute. */
+export type VolumeChange = { kind: 'percent'; value: number } | { kind: 'decibels'; value: number } | { kind: 'mute' };
+
+/**
+ * Video effects (`e_`). They live in `videoOnly.effect`, apart from the image effects, so the image
+ * executor's exhaustive `Effect` switch is unchanged; a component still has one `e_` (the last wins).
+ * Values are resolved (defaults applied); the canonical string omits a default.
+ */
+export type VideoEffectParam =
+  | { name: 'volume'; volume: VolumeChange }
+  | { name: 'reverse' }
+  /** -50..100 percent faster, default 100. */
+  | { name: 'accelerate'; value: number }
+  /** Extra plays 1..100, default 1. */
+  | { name: 'loop'; value: number }
+  | { name: 'boomerang' }
+  /** Milliseconds: positive fades in at the start, negative fades out at the end; default 2000. */
+  | { name: 'fade'; value: number }
+  /** Seconds of summary (default 5), at most maxSegments segments (default 3) of at least minSegmentDuration seconds (default 1). */
+  | { name: 'preview'; duration: number; maxSegments: number; minSegmentDuration: number };
+export type VideoEffectName = VideoEffectParam['name'];
 
 /** Video-only parameters, parsed so the string round-trips and the image executor can name them in a 400. */
 export type VideoOnlyParams = {
-  startOffset?: VideoOffset; // so_
+  startOffset?: StartOffset; // so_
   endOffset?: VideoOffset; // eo_
   duration?: VideoOffset; // du_
-  videoCodec?: string; // vc_h264:baseline:3.1, vc_auto, vc_none
-  audioCodec?: string; // ac_aac, ac_none
-  bitRate?: string; // br_250k, br_2m, br_500000
-  fps?: string; // fps_24, fps_29.97, fps_24-30, fps_15-
+  videoCodec?: VideoCodecParam; // vc_
+  audioCodec?: AudioCodecParam; // ac_
+  audioFrequency?: AudioFrequency; // af_
+  bitRate?: BitRate; // br_
+  fps?: FrameRate; // fps_
+  keyframeInterval?: number; // ki_ (seconds)
+  videoSampling?: VideoSampling; // vs_
+  streamingProfile?: string; // sp_
+  effect?: VideoEffectParam; // e_ (video effects only)
 };

@@ -8,7 +8,7 @@ import {
   type CatalogDb,
   type OutcomeWaiter,
 } from '@rendition/catalog';
-import { obtainDerivative, planDerivative } from '@rendition/derivations';
+import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
 import type { JobQueues } from '@rendition/jobs';
 import {
   ApiError,
@@ -22,6 +22,7 @@ import {
 } from '@rendition/protocol';
 import type { BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
+import { isStreamingSet, memberOf, sendStreamMember } from './stream-delivery.ts';
 import {
   attachmentDisposition,
   attachmentFilename,
@@ -37,7 +38,7 @@ export interface DeliveryDependencies {
   store: BlobStore;
   queues: JobQueues;
   outcomes: OutcomeWaiter;
-  limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number };
+  limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number; video: VideoPlanLimits };
 }
 
 const ONE_YEAR = 31_536_000;
@@ -51,7 +52,15 @@ const UNVERSIONED_MAX_AGE = 3_600;
  * attachments (docs/compatibility.md, "Delivery hardening").
  */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
-  const handler = (request: FastifyRequest, reply: FastifyReply) => deliver(deps, request, reply);
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      return await deliver(deps, request, reply);
+    } catch (error) {
+      // Cloudinary repeats a delivery error's message in X-Cld-Error (players and CDNs log it).
+      if (error instanceof ApiError && error.status < 500) reply.header('x-cld-error', headerSafe(error.message));
+      throw error;
+    }
+  };
   // HEAD is registered explicitly: Fastify's automatic HEAD would report a streamed body as 0 bytes.
   app.route({ method: ['GET', 'HEAD'], url: '/:cloud/:resourceType/:type/*', handler, exposeHeadRoute: false });
 }
@@ -69,16 +78,14 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
   // works for every resource type and follows the original's access rules.
   const attachmentOnly = isAttachmentOnly(requested);
   const transformation = attachmentOnly ? '' : (path.transformation ?? '');
-  const original = transformation === '' && (urlFormat === undefined || asset.resourceType !== 'image' || sameFormat(asset.format, urlFormat));
+  // A video URL with another extension is a derivative (a frame, a transcode, a stream); a raw id keeps its own.
+  const original = transformation === '' && (urlFormat === undefined || asset.resourceType === 'raw' || sameFormat(asset.format, urlFormat));
 
   // Delivery types, as Cloudinary defines them: authenticated needs a signature for everything;
   // private never serves the original by URL; upload serves everything.
   if (asset.type === 'authenticated' && !signed) throw new ApiError(401, `Resource ${path.publicIdWithExt} requires a signed URL`);
   if (asset.type === 'private' && original) throw new ApiError(401, `The original of private resource ${path.publicIdWithExt} is not delivered by URL`);
   if (original) {
-    if (urlFormat !== undefined && asset.resourceType === 'video' && !sameFormat(asset.format, urlFormat)) {
-      throw new ApiError(404, `Format conversion of video is not available yet: ${urlFormat}`);
-    }
     // Raw types are decided now, from the public_id, not from the type stored at upload: rows stored
     // before active types were refused their real type still hold it.
     const contentType = asset.resourceType === 'raw' ? contentTypeForRaw(asset.publicId) : asset.contentType;
@@ -99,12 +106,19 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
     urlFormat,
     accept: request.headers.accept,
     limits: { maxDimension: deps.limits.maxOutputDimension, maxPixels: deps.limits.maxOutputPixels },
+    video: deps.limits.video,
   });
   // Strict transformations: only signed URLs may create derivatives; existing (eager) ones still serve.
   const mayCreate = signed || !(await cloudHasStrictTransformations(deps.db, asset.cloudName));
   const derived = mayCreate
     ? await obtainDerivative(
-        { db: deps.db, queues: deps.queues, outcomes: deps.outcomes, waitTimeoutMs: deps.limits.deriveWaitTimeoutMs },
+        {
+          db: deps.db,
+          queues: deps.queues,
+          outcomes: deps.outcomes,
+          waitTimeoutMs: deps.limits.deriveWaitTimeoutMs,
+          maxSyncVideoBytes: deps.limits.video.maxSyncBytes,
+        },
         asset,
         derivative,
       )
@@ -116,6 +130,10 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
       });
   if (!derived) throw new ApiError(401, `Transformation ${transformation} is not allowed: this cloud only serves signed or eager transformations`);
   if (derivative.variesOnAccept) reply.header('vary', 'Accept');
+  // A stream (HLS, DASH) is a set: the URL with `?member=<name>` serves one of its playlists or segments.
+  if (isStreamingSet(derived.format)) {
+    return sendStreamMember(deps, request, reply, derived, memberOf(request.url), path.publicIdWithExt, path.version === asset.version);
+  }
   // The canonical text has named transformations expanded, so a `t_` that holds fl_attachment counts.
   const attachment = attachmentOnly ? attachmentOf(requested) : attachmentOf(derivative.canonical);
   return sendStored(deps, request, reply, {
@@ -139,7 +157,12 @@ function dispositionFor(asset: AssetRecord, contentType: string, format: string 
   return attachmentDisposition(attachmentFilename({ publicId: asset.publicId, resourceType: asset.resourceType, format, name: download.filename }));
 }
 
-interface StoredBody {
+/** A header value carries no control characters and stays short. */
+function headerSafe(message: string): string {
+  return message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512);
+}
+
+export interface StoredBody {
   storageKey: string;
   contentType: string;
   etag: string;
@@ -151,7 +174,7 @@ interface StoredBody {
   disposition: string | undefined;
 }
 
-async function sendStored(deps: DeliveryDependencies, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
+export async function sendStored(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
   const etag = `"${body.etag}"`;
   reply
     .header('content-type', body.contentType)

@@ -10,6 +10,8 @@ import * as backups from './0008-backups.ts';
 import * as orderedBatchResults from './0009-ordered-batch-results.ts';
 import * as largeUploads from './0010-large-uploads.ts';
 import * as assetInfo from './0011-asset-info.ts';
+import * as videoMedia from './0012-video-media.ts';
+import * as streamingProfiles from './0013-streaming-profiles.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009-ordered-batch-results': orderedBatchResults,
   '0010-large-uploads': largeUploads,
   '0011-asset-info': assetInfo,
+  '0012-video-media': videoMedia,
+  '0013-streaming-profiles': streamingProfiles,
 };

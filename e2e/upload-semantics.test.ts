@@ -296,8 +296,12 @@ describe('upload semantics against a whole cluster', () => {
         bytes: bytes.length,
         etag: md5(bytes),
         original_filename: 'tone',
+        // Probed: sound only, so no picture fields and pages 0 (a video's).
+        pages: 0,
+        is_audio: true,
+        audio: { codec: 'pcm_s16le', frequency: 8000, channels: 1 },
       });
-      expect(result).not.toHaveProperty('pages');
+      expect(result).not.toHaveProperty('width');
       expect(result.secure_url).toBe(`${cluster.baseUrl}/demo/video/upload/v${result.version}/sounds/tone.wav`);
       expect((await storedOriginal(result.asset_id, result.version_id)).equals(bytes)).toBe(true);
 

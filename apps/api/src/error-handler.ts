@@ -37,10 +37,20 @@ export function installErrorHandling(app: FastifyInstance, limits: ErrorHandling
  * before any hook runs. With that option off (api-server.ts), such a request reaches this hook instead,
  * and is answered in Cloudinary's shape with Retry-After and `Connection: close`, before any route runs.
  */
+/** How long a keep-alive connection may stay idle once the server is closing. */
+const CLOSING_KEEP_ALIVE_MS = 1_000;
+
 function answerWhileClosing(app: FastifyInstance, retryAfterSeconds: number): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  // Node's server.close() closes the keep-alive connections that are idle at that moment; one whose
+  // response was still finishing (a streamed body's last bytes) becomes idle a moment later and would
+  // hold the close for the whole keep-alive timeout (72 s). Once its response is done, such a connection
+  // waits only CLOSING_KEEP_ALIVE_MS for a next request (answered 503 below) before Node closes it.
+  app.addHook('onResponse', async (request) => {
+    if (closing) request.raw.socket?.setTimeout(CLOSING_KEEP_ALIVE_MS);
   });
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;

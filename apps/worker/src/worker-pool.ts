@@ -32,6 +32,8 @@ export interface WorkerPool {
 const LOCK_DURATION_MS = 10_000;
 const STALLED_INTERVAL_MS = 5_000;
 const MAX_STALLED_COUNT = 5;
+/** How long the deadline waits for handlers it aborted to end (a SIGKILLed ffmpeg is reaped in milliseconds). */
+const ABORTED_HANDLER_GRACE_MS = 1_000;
 
 /**
  * Every kind a selected queue carries needs a handler: a job kind nobody can run must stop the boot,
@@ -65,7 +67,7 @@ export function startWorkerPool(options: {
   const workers: Worker[] = [];
   // Jobs running in this process, with the lock token each was taken with and the controller that tells
   // its handler to stop: what the deadline hands back.
-  const running = new Map<Job, { token: string; abort: AbortController }>();
+  const running = new Map<Job, { token: string; abort: AbortController; settled: Promise<unknown> }>();
   for (const { name: queue, concurrency } of options.queues) {
     // Parsing, bad input and rescheduling are handled here once, for every kind.
     const processor: Processor = async (job, token) => {
@@ -75,9 +77,10 @@ export function startWorkerPool(options: {
       if (!parsed.success) throw new UnrecoverableError(`Malformed ${found.kind} payload: ${parsed.error.message}`);
       const abort = new AbortController();
       const context: JobContext = { jobId: String(job.id), attempt: job.attemptsMade + 1, signal: abort.signal };
-      if (token !== undefined) running.set(job, { token, abort });
+      const handled = found.handler.handle(parsed.data as never, context);
+      if (token !== undefined) running.set(job, { token, abort, settled: handled.catch(() => {}) });
       try {
-        return await found.handler.handle(parsed.data as never, context);
+        return await handled;
       } catch (error) {
         if (error instanceof RejectedJobError) throw new UnrecoverableError(error.message);
         if (error instanceof RunLaterError) {
@@ -132,6 +135,10 @@ export function startWorkerPool(options: {
         // Handlers that run external processes (ffmpeg) kill them now: the job runs once, on another worker.
         for (const [, { abort }] of abandoned) abort.abort(new Error('shutdown deadline reached'));
         const handedBack = await Promise.allSettled(abandoned.map(([job, { token }]) => job.moveToWait(token)));
+        // Aborted handlers end quickly (a killed ffmpeg, its scratch directory removed): waited for a
+        // moment, so the process does not exit under them; handlers that ignore the signal are not.
+        const ended = Promise.allSettled(abandoned.map(([, { settled }]) => settled));
+        await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, ABORTED_HANDLER_GRACE_MS).unref())]);
         for (const [index, outcome] of handedBack.entries()) {
           if (outcome.status === 'rejected') {
             options.logger.warn(

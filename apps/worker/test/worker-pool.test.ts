@@ -251,7 +251,9 @@ describe('running jobs', () => {
       attemptsMade: 3,
       failedReason: 'connection reset',
     });
-    expect(ingest.calls.map((call) => call.context)).toEqual([1, 2, 3].map((attempt) => ({ jobId: raw.jobId, attempt, signal: expect.any(AbortSignal) })));
+    expect(ingest.calls.map((call) => call.context)).toEqual(
+      [1, 2, 3].map((attempt) => ({ jobId: raw.jobId, attempt, signal: expect.any(AbortSignal) })),
+    );
     const deadline = Date.now() + 2_000;
     while (ingest.exhausted.length === 0 && Date.now() < deadline) await pause(10);
     await pause(200);
@@ -326,6 +328,8 @@ describe('shutdown', () => {
     expect(await busy.close(300)).toBe(false);
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(await rawQueue(prefix, 'notify').getJobState('msg_stuck')).toBe('waiting');
+    // The handler was told to stop (its signal aborted) before the job was handed back.
+    expect(stuck.calls[0]!.context.signal.aborted).toBe(true);
     release();
   });
 });

@@ -18,6 +18,7 @@ import {
 import {
   ApiError,
   assetUrls,
+  playbackUrl,
   invalidParameter,
   isoSeconds,
   MAX_ADMIN_PUBLIC_IDS,
@@ -130,9 +131,15 @@ export async function describeResource(
   if (Object.keys(asset.context).length > 0) response.context = { custom: { ...asset.context } };
   if (Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   if (asset.resourceType === 'image') response.pages = asset.pages ?? 1;
+  if (asset.resourceType === 'video') response.pages = 0;
   response.etag = asset.etag;
   response.placeholder = false;
   response.access_mode = asset.accessMode;
+  if (asset.resourceType === 'video') {
+    response.playback_url = playbackUrl(asset, urlOptions(deps, caller));
+    // What ffprobe measured (duration, bit_rate, frame_rate, video {…}, audio {…}, …), as the upload answered it.
+    Object.assign(response, asset.media ?? {});
+  }
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
   if (asset.info) response.info = asset.info;
   response.version_id = asset.versionId;
@@ -180,7 +187,8 @@ function listItem(deps: AdminReadDependencies, caller: AdminCaller, asset: Asset
   item.type = asset.type;
   item.created_at = isoSeconds(asset.createdAt);
   item.bytes = asset.bytes;
-  if (media) {
+  // An audio file has no picture: no width or height, as in the upload's answer.
+  if (media && !(asset.resourceType === 'video' && asset.width === null && asset.media)) {
     item.width = asset.width;
     item.height = asset.height;
   }

@@ -78,7 +78,13 @@ export interface Config {
   };
   readonly worker: {
     readonly queues: readonly string[];
-    readonly concurrency: { readonly ingest: number; readonly derive: number; readonly notify: number; readonly documents: number; readonly video: number };
+    readonly concurrency: {
+      readonly ingest: number;
+      readonly derive: number;
+      readonly notify: number;
+      readonly documents: number;
+      readonly video: number;
+    };
     readonly shutdownTimeoutMs: number;
   };
   readonly webhooks: {

@@ -173,7 +173,8 @@ export const ENV_VARIABLES = {
   },
   WORKER_CONCURRENCY_VIDEO: {
     schema: positiveInt.default(1),
-    description: 'Concurrent video jobs (transcodes, frames, streaming renditions) per worker process; one ffmpeg already uses several cores (VIDEO_THREADS).',
+    description:
+      'Concurrent video jobs (transcodes, frames, streaming renditions) per worker process; one ffmpeg already uses several cores (VIDEO_THREADS).',
   },
   VIDEO_THREADS: {
     schema: z.coerce.number().int().min(0).max(64).default(0),

@@ -12,7 +12,15 @@ import {
 } from '@rendition/catalog';
 import { type DeriveJobV1, type JobQueues } from '@rendition/jobs';
 import { deriveDefinitionFor } from './derive-kind.ts';
-import { ApiError, isImageOutputFormat, isVideoOutputFormat, nameBasedUuid, normalizeFormat, videoTooLargeForSync, type OutputFormat } from '@rendition/protocol';
+import {
+  ApiError,
+  isImageOutputFormat,
+  isVideoOutputFormat,
+  nameBasedUuid,
+  normalizeFormat,
+  videoTooLargeForSync,
+  type OutputFormat,
+} from '@rendition/protocol';
 import {
   assertImagePlan,
   canonicalString,
@@ -68,7 +76,8 @@ async function planVideoDerivative(
   input: { urlFormat: string | undefined; limits: SizeLimits; video: VideoPlanLimits },
 ): Promise<DerivativeRequest> {
   const planFormat = outputSettings(plan).format;
-  const requested = planFormat !== null && planFormat !== 'auto' ? planFormat : input.urlFormat !== undefined ? normalizeFormat(input.urlFormat) : asset.format;
+  const requested =
+    planFormat !== null && planFormat !== 'auto' ? planFormat : input.urlFormat !== undefined ? normalizeFormat(input.urlFormat) : asset.format;
   const format = requested !== null && isVideoOutputFormat(requested) ? requested : undefined;
   if (format === undefined) throw new ApiError(400, `Unsupported delivery format ${input.urlFormat ?? asset.format ?? ''} for a video`);
   const profileName = streamingProfileName(plan);

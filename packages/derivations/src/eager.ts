@@ -106,7 +106,10 @@ export async function resolveIncomingTransformation(db: CatalogDb, cloudName: st
  * The derive format of an eager item on a stored asset: the item's, else the original's when it can be
  * written, else jpg for an image and mp4 for a video (mp3 for audio).
  */
-export function eagerFormat(spec: EagerSpec, asset: Pick<AssetRecord, 'format'> & { resourceType?: AssetRecord['resourceType']; width?: number | null }): OutputFormat {
+export function eagerFormat(
+  spec: EagerSpec,
+  asset: Pick<AssetRecord, 'format'> & { resourceType?: AssetRecord['resourceType']; width?: number | null },
+): OutputFormat {
   if (asset.resourceType === 'video') {
     const candidate = spec.format ?? asset.format ?? 'mp4';
     if (isVideoOutputFormat(candidate)) return candidate;

@@ -116,7 +116,13 @@ describe('resolveEagerSpecs', () => {
 
 describe('planDerivative', () => {
   const plan = (transformation: string, extra: { urlFormat?: string; accept?: string; asset?: AssetRecord } = {}) =>
-    planDerivative(services.db, extra.asset ?? image, { transformation, urlFormat: extra.urlFormat, accept: extra.accept, limits: LIMITS, video: VIDEO_LIMITS });
+    planDerivative(services.db, extra.asset ?? image, {
+      transformation,
+      urlFormat: extra.urlFormat,
+      accept: extra.accept,
+      limits: LIMITS,
+      video: VIDEO_LIMITS,
+    });
 
   it('names one canonical derivative, whatever the parameter order', async () => {
     const request = await plan('w_100,c_fill,h_50', { urlFormat: 'webp' });
@@ -265,7 +271,13 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('reopens and queues again a derivative whose job failed for an internal reason, and answers with the stored derivative', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_60', urlFormat: undefined, accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
+    const request = await planDerivative(services.db, image, {
+      transformation: 'w_60',
+      urlFormat: undefined,
+      accept: undefined,
+      limits: LIMITS,
+      video: VIDEO_LIMITS,
+    });
     const jobId = derivativeJobId(image.versionId, request.hash, 'png');
     const first = settled(obtainDerivative(deps(), image, request));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
@@ -313,7 +325,13 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('joins concurrent first requests to one job', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_70', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
+    const request = await planDerivative(services.db, image, {
+      transformation: 'w_70',
+      urlFormat: 'jpg',
+      accept: undefined,
+      limits: LIMITS,
+      video: VIDEO_LIMITS,
+    });
     const jobId = derivativeJobId(image.versionId, request.hash, 'jpg');
     const waiting = [0, 1, 2].map(() => settled(obtainDerivative(deps(), image, request)));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
@@ -330,7 +348,13 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('answers 500 when the job has not finished by the deadline', async () => {
-    const request = await planDerivative(services.db, image, { transformation: 'w_80', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
+    const request = await planDerivative(services.db, image, {
+      transformation: 'w_80',
+      urlFormat: 'jpg',
+      accept: undefined,
+      limits: LIMITS,
+      video: VIDEO_LIMITS,
+    });
     const outcome = await settled(obtainDerivative({ ...deps(), waitTimeoutMs: 300 }, image, request));
     expect(outcome.error).toMatchObject({ status: 500, expose: true, message: 'The derivative is still being generated; try again shortly' });
     expect(outcome.ms).toBeGreaterThanOrEqual(290);
@@ -347,7 +371,13 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       expect(await queues.isQueued('derive', randomUUID())).toBe(false);
       await redis.stop();
       await until(() => !queues.isConnected(), 5_000, 'the connection to notice');
-      const request = await planDerivative(services.db, image, { transformation: 'w_90', urlFormat: 'jpg', accept: undefined, limits: LIMITS, video: VIDEO_LIMITS });
+      const request = await planDerivative(services.db, image, {
+        transformation: 'w_90',
+        urlFormat: 'jpg',
+        accept: undefined,
+        limits: LIMITS,
+        video: VIDEO_LIMITS,
+      });
       const outcome = await settled(withDeadline(obtainDerivative({ ...deps(), queues }, image, request), 5_000));
       expect(outcome.error).toMatchObject({
         status: 503,

@@ -45,7 +45,8 @@ export async function deriveVideo(
   const profile = streamingProfileName(plan);
   const custom = profile === undefined ? undefined : await findStreamingProfileRepresentations(deps.db, asset.cloudName, profile);
   const sizeLimits = { maxDimension: deps.limits.maxDimension, maxPixels: deps.limits.maxOutputPixels };
-  const recipe = videoRecipe(plan, videoSourceOf(asset), job.format, {
+  const source = videoSourceOf(asset);
+  const recipe = videoRecipe(plan, source, job.format, {
     limits: videoRecipeLimits(sizeLimits, deps.video.limits),
     streamingProfile: () => custom,
   });
@@ -62,6 +63,8 @@ export async function deriveVideo(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(asset.format ? { inputDemuxer: demuxerForFormat(asset.format) } : {}),
       imageLimits: deps.limits,
+      // The stored probe spares the executor probing the original again (a video stored before probes existed has none).
+      ...(asset.media ? { source } : {}),
     };
     if (recipe.output.kind === 'streaming') return storeStream(deps, identity, await runStream(inputPath, dir, recipe, run));
     const outputPath = join(dir, `derived.${job.format}`);
@@ -89,11 +92,7 @@ async function runStream(inputPath: string, dir: string, recipe: VideoRecipe, ru
   return { dir: outputDir, master, members, width: result.width, height: result.height };
 }
 
-async function storeStream(
-  deps: DeriveDependencies,
-  identity: Parameters<typeof storeDerivative>[1],
-  stream: StreamOutput,
-): Promise<DerivedRecord> {
+async function storeStream(deps: DeriveDependencies, identity: Parameters<typeof storeDerivative>[1], stream: StreamOutput): Promise<DerivedRecord> {
   const masterKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
   for (const member of stream.members) {
     await deps.store.putFile(derivedSetMemberKey(masterKey, member), join(stream.dir, member));

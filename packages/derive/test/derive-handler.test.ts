@@ -121,7 +121,8 @@ async function eagerBatch(asset: AssetRecord, specs: EagerSpec[]) {
   return { batchId, jobs };
 }
 
-const run = (payload: DeriveJobV1, jobId: string) => createDeriveHandler(deps).handle(payload, { jobId, attempt: 1, signal: new AbortController().signal });
+const run = (payload: DeriveJobV1, jobId: string) =>
+  createDeriveHandler(deps).handle(payload, { jobId, attempt: 1, signal: new AbortController().signal });
 
 async function rejection(promise: Promise<unknown>): Promise<RejectedJobError> {
   const error = await promise.then(

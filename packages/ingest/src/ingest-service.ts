@@ -21,7 +21,14 @@ import {
   type ImageProbe,
 } from '@rendition/media';
 import { fetchWithRetries, type GuardedFetcher, type RetryPolicy } from '@rendition/net';
-import { ApiError, contentTypeForFormat, contentTypeForRaw, isImageOutputFormat, rawPublicIdWithExtension, videoTooLargeForSync } from '@rendition/protocol';
+import {
+  ApiError,
+  contentTypeForFormat,
+  contentTypeForRaw,
+  isImageOutputFormat,
+  rawPublicIdWithExtension,
+  videoTooLargeForSync,
+} from '@rendition/protocol';
 import { deleteDerivedBlobs, originalKey, type BlobStore } from '@rendition/storage';
 import { storeDerivative } from '@rendition/derive';
 import { eagerFormat } from '@rendition/derivations';

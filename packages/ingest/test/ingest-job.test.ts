@@ -116,7 +116,9 @@ describe('the ingest job on a staged upload', () => {
   it('stores the original, commits the asset, completes the job and its batch with one delivery per URL', async () => {
     const job = await acceptedUpload(png);
     const handler = createIngestHandler(deps);
-    const result = (await handler.handle(job, { jobId: job.jobId, attempt: 1, signal: new AbortController().signal })) as { response: Record<string, unknown> };
+    const result = (await handler.handle(job, { jobId: job.jobId, attempt: 1, signal: new AbortController().signal })) as {
+      response: Record<string, unknown>;
+    };
 
     const versionId = job.jobId.replaceAll('-', '');
     const asset = await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId });
@@ -382,7 +384,9 @@ describe('the ingest job on a remote source', () => {
       const url = `http://127.0.0.1:${port}/x.png`;
       const job = await acceptedRemoteUpload(url);
       const started = Date.now();
-      const error = await rejection(createIngestHandler({ ...deps, fetcher: loopback }).handle(job, { jobId: job.jobId, attempt: 1, signal: new AbortController().signal }));
+      const error = await rejection(
+        createIngestHandler({ ...deps, fetcher: loopback }).handle(job, { jobId: job.jobId, attempt: 1, signal: new AbortController().signal }),
+      );
       expect(error).toBeInstanceOf(RejectedJobError);
       expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: `Error in loading ${url} - connection refused` });
       expect(Date.now() - started).toBeLessThan(1_000);

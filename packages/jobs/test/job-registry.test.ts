@@ -4,14 +4,15 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the four kinds of this build, each on its own queue', () => {
+  it('holds the five kinds of this build, each on its own queue', () => {
     expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
       ingest: 'ingest',
       derive: 'derive',
       notify: 'notify',
       convert: 'documents',
+      'derive-video': 'video',
     });
-    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents']);
+    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video']);
   });
 
   it.each(kinds)('registers %s under its own kind', (kind) => {
@@ -34,7 +35,7 @@ describe('the job registry', () => {
   });
 
   it('knows no kind or queue outside the registry', () => {
-    expect(kindsOfQueue('video')).toEqual([]);
+    expect(kindsOfQueue('moderation')).toEqual([]);
     expect(isJobKind('toString')).toBe(false);
     expect(isJobKind('__proto__')).toBe(false);
     expect(isQueueName('Ingest')).toBe(false);

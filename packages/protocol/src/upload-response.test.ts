@@ -140,18 +140,49 @@ describe('buildUploadResponse', () => {
   it('videos have dimensions, format, pages 0 and a playback_url (sp_auto HLS of the same version)', () => {
     const response = buildUploadResponse({ ...image, resourceType: 'video', format: 'mp4' }, options);
     expect(response).toMatchObject({ width: 300, height: 400, format: 'mp4', pages: 0 });
-    expect(response.playback_url).toBe(String(response.secure_url).replace('/video/upload/', '/video/upload/sp_auto/').replace(/\.mp4$/, '.m3u8'));
+    expect(response.playback_url).toBe(
+      String(response.secure_url)
+        .replace('/video/upload/', '/video/upload/sp_auto/')
+        .replace(/\.mp4$/, '.m3u8'),
+    );
     expect(Object.keys(response).indexOf('playback_url')).toBe(Object.keys(response).indexOf('secure_url') + 1);
   });
 
   it("shows a video's probe in Cloudinary's order, nb_frames last before api_key; an audio file has no width or height", () => {
-    const media = { audio: { codec: 'aac' }, video: { codec: 'h264' }, is_audio: false, frame_rate: 25, bit_rate: 1000, duration: 2.5, rotation: 0, nb_frames: 62 };
+    const media = {
+      audio: { codec: 'aac' },
+      video: { codec: 'h264' },
+      is_audio: false,
+      frame_rate: 25,
+      bit_rate: 1000,
+      duration: 2.5,
+      rotation: 0,
+      nb_frames: 62,
+    };
     const video = buildUploadResponse({ ...image, resourceType: 'video', format: 'mp4', media }, options);
     const keys = Object.keys(video);
-    expect(keys.slice(keys.indexOf('audio'), keys.indexOf('rotation') + 1)).toEqual(['audio', 'video', 'is_audio', 'frame_rate', 'bit_rate', 'duration', 'rotation']);
+    expect(keys.slice(keys.indexOf('audio'), keys.indexOf('rotation') + 1)).toEqual([
+      'audio',
+      'video',
+      'is_audio',
+      'frame_rate',
+      'bit_rate',
+      'duration',
+      'rotation',
+    ]);
     expect(keys.slice(-2)).toEqual(['nb_frames', 'api_key']);
     expect(video.nb_frames).toBe(62);
-    const audio = buildUploadResponse({ ...image, resourceType: 'video', format: 'mp3', width: null, height: null, media: { audio: {}, video: {}, is_audio: true, bit_rate: 1, duration: 1 } }, options);
+    const audio = buildUploadResponse(
+      {
+        ...image,
+        resourceType: 'video',
+        format: 'mp3',
+        width: null,
+        height: null,
+        media: { audio: {}, video: {}, is_audio: true, bit_rate: 1, duration: 1 },
+      },
+      options,
+    );
     expect(audio).not.toHaveProperty('width');
     expect(audio).not.toHaveProperty('height');
     expect(audio).toMatchObject({ is_audio: true, format: 'mp3', pages: 0 });

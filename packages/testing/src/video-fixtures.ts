@@ -16,7 +16,12 @@ const run = promisify(execFile);
 type Recipe = { file: string; args?: string[]; make?: (target: string, fixture: (name: 'mp4') => Promise<string>) => Promise<void> };
 
 const FFMPEG = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y'];
-const picture = (seconds: number, size = '320x240', rate = 25): string[] => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
+const picture = (seconds: number, size = '320x240', rate = 25): string[] => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+];
 const tone = (seconds: number, rate = 44100): string[] => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`];
 const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 const aac = ['-c:a', 'aac', '-ac', '2', '-b:a', '96k'];
@@ -28,7 +33,22 @@ const RECIPES = {
   /** vp9 + opus (48 kHz): the container reports no frame count. */
   webm: {
     file: 'webm.webm',
-    args: [...picture(1), ...tone(1, 48000), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-c:a', 'libopus', '-f', 'webm'],
+    args: [
+      ...picture(1),
+      ...tone(1, 48000),
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '300k',
+      '-c:a',
+      'libopus',
+      '-f',
+      'webm',
+    ],
   },
   mkv: { file: 'mkv.mkv', args: [...picture(1), ...tone(1), ...x264, '-c:a', 'libvorbis', '-f', 'matroska'] },
   avi: { file: 'avi.avi', args: [...picture(1), ...tone(1), '-c:v', 'mpeg4', '-q:v', '5', '-c:a', 'libmp3lame', '-f', 'avi'] },
@@ -80,7 +100,10 @@ const RECIPES = {
   /** 10-bit h264 (High 10, yuv420p10le). */
   '10bit': { file: '10bit.mp4', args: [...picture(1), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p10le', '-f', 'mp4'] },
   /** 321x241: odd sides, in h264 4:4:4 (4:2:0 needs even sides). */
-  odd: { file: 'odd.mp4', args: [...picture(1), '-vf', 'scale=321:241', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', '-f', 'mp4'] },
+  odd: {
+    file: 'odd.mp4',
+    args: [...picture(1), '-vf', 'scale=321:241', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv444p', '-f', 'mp4'],
+  },
   /** The first half of the mp4's bytes: its index (moov, written last) is gone. */
   truncated: { file: 'truncated.mp4', make: async (target, fixture) => writeFile(target, halfOf(await readFile(await fixture('mp4')))) },
   /** Plain text under a video name. */

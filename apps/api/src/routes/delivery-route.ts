@@ -52,15 +52,8 @@ const UNVERSIONED_MAX_AGE = 3_600;
  * attachments (docs/compatibility.md, "Delivery hardening").
  */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      return await deliver(deps, request, reply);
-    } catch (error) {
-      // Cloudinary repeats a delivery error's message in X-Cld-Error (players and CDNs log it).
-      if (error instanceof ApiError && error.status < 500) reply.header('x-cld-error', headerSafe(error.message));
-      throw error;
-    }
-  };
+  // Errors are answered by error-handler.ts, which also repeats the message in X-Cld-Error as Cloudinary does.
+  const handler = (request: FastifyRequest, reply: FastifyReply) => deliver(deps, request, reply);
   // HEAD is registered explicitly: Fastify's automatic HEAD would report a streamed body as 0 bytes.
   app.route({ method: ['GET', 'HEAD'], url: '/:cloud/:resourceType/:type/*', handler, exposeHeadRoute: false });
 }
@@ -155,11 +148,6 @@ function dispositionFor(asset: AssetRecord, contentType: string, format: string 
   const download = attachment ?? (asset.resourceType === 'raw' && contentType === DEFAULT_CONTENT_TYPE ? { filename: null } : undefined);
   if (download === undefined) return undefined;
   return attachmentDisposition(attachmentFilename({ publicId: asset.publicId, resourceType: asset.resourceType, format, name: download.filename }));
-}
-
-/** A header value carries no control characters and stays short. */
-function headerSafe(message: string): string {
-  return message.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512);
 }
 
 export interface StoredBody {

@@ -150,10 +150,13 @@ export function audioEncoderArgs(audio: NonNullable<VideoRecipe['audio']>, bitRa
   return args;
 }
 
-/** `-force_key_frames` at every `seconds` of output time. */
+/**
+ * `-force_key_frames` at every `seconds` of output time. A frame's time is rounded to its time base, so
+ * the frame meant for 1.2 s may read 1.1999999…: a millisecond of slack keeps it a key frame.
+ */
 export function keyframeArgs(seconds: number): string[] {
   if (!(seconds > 0)) throw new TypeError(`keyframe interval must be positive, got ${seconds}`);
-  return ['-force_key_frames', `expr:gte(t,n_forced*${num(seconds)})`];
+  return ['-force_key_frames', `expr:gte(t+0.001,n_forced*${num(seconds)})`];
 }
 
 /** The muxer of each container, and its options (the index first in MP4/MOV/M4A). */

@@ -66,7 +66,12 @@ const OUTPUT_DEMUXERS: Readonly<Record<string, SafeDemuxer>> = {
  * Errors: MediaError for the input (corrupt, too_large for an output over the image limits, timeout),
  * the signal's reason on abort, Error for our own faults.
  */
-export async function executeVideoRecipe(inputPath: string, outputPath: string, recipe: VideoRecipe, options: VideoExecutionOptions): Promise<VideoExecution> {
+export async function executeVideoRecipe(
+  inputPath: string,
+  outputPath: string,
+  recipe: VideoRecipe,
+  options: VideoExecutionOptions,
+): Promise<VideoExecution> {
   const deadline = Date.now() + positive(options.timeoutMs);
   const remaining = (): number => {
     const left = deadline - Date.now();
@@ -88,7 +93,10 @@ export async function executeVideoRecipe(inputPath: string, outputPath: string, 
     try {
       await run(recipeArgs(inputPath, png, recipe, argsOptions));
       if ((await sizeOf(png)) === 0) throw new MediaError('unsupported', `The video has no frame at ${output.at} seconds`);
-      const limits = { ...options.imageLimits, timeoutSeconds: Math.max(1, Math.min(options.imageLimits.timeoutSeconds, Math.floor(remaining() / 1000))) };
+      const limits = {
+        ...options.imageLimits,
+        timeoutSeconds: Math.max(1, Math.min(options.imageLimits.timeoutSeconds, Math.floor(remaining() / 1000))),
+      };
       const image = await executeImagePlan(png, outputPath, output.imagePlan, { format: output.format, limits });
       return { width: image.width, height: image.height };
     } finally {
@@ -165,7 +173,10 @@ function assertOutputSize(recipe: VideoRecipe, limits: ImageExecutionLimits): vo
   collect(recipe);
   for (const size of sizes) {
     if (size.width > limits.maxDimension || size.height > limits.maxDimension || size.width * size.height > limits.maxOutputPixels) {
-      throw new MediaError('too_large', `The output of ${size.width}x${size.height} pixels exceeds the limits (${limits.maxDimension} per side, ${limits.maxOutputPixels} pixels)`);
+      throw new MediaError(
+        'too_large',
+        `The output of ${size.width}x${size.height} pixels exceeds the limits (${limits.maxDimension} per side, ${limits.maxOutputPixels} pixels)`,
+      );
     }
   }
 }

@@ -83,12 +83,13 @@ function outputArgs(output: string, threads: number | undefined): string[] {
 }
 
 /** What the clip's streams are before any effect: the picture through the geometry steps, the sound as is. */
-function clipTracks(graph: FilterGraph, input: number, recipe: VideoRecipe, keep: { v: boolean; a: boolean }, seconds: number): Tracks {
+function clipTracks(graph: FilterGraph, input: number, recipe: VideoRecipe, keep: { v: boolean; a: boolean }, source: VideoSource): Tracks {
   const geometry = recipe.geometry.flatMap(geometryFilters);
   return {
     v: keep.v ? graph.pipe(`${input}:v:0`, geometry, 'v') : null,
     a: keep.a ? `${input}:a:0` : null,
-    seconds,
+    seconds: trimmedSeconds(recipe, source),
+    rate: source.frameRate,
   };
 }
 
@@ -97,25 +98,37 @@ function clipTracks(graph: FilterGraph, input: number, recipe: VideoRecipe, keep
  * per play and concatenating (no frame is held in memory); the effects before it run on each play, the
  * ones after it on the whole. Loops past MAX_LOOP_INPUTS plays, and any later e_loop, use the loop filter.
  */
-function effectTracks(graph: FilterGraph, recipe: VideoRecipe, keep: { v: boolean; a: boolean }, seconds: number): { tracks: Tracks; inputs: number } {
+function effectTracks(
+  graph: FilterGraph,
+  recipe: VideoRecipe,
+  keep: { v: boolean; a: boolean },
+  source: VideoSource,
+): { tracks: Tracks; inputs: number } {
   const first = recipe.effects.findIndex((effect) => effect.name === 'loop');
   const loop = first < 0 ? undefined : (recipe.effects[first] as Extract<VideoEffect, { name: 'loop' }>);
   const plays = loop === undefined ? 1 : 1 + Math.max(0, Math.floor(loop.extra));
   if (loop === undefined || plays === 1 || plays > MAX_LOOP_INPUTS) {
-    let tracks = clipTracks(graph, 0, recipe, keep, seconds);
+    let tracks = clipTracks(graph, 0, recipe, keep, source);
     for (const effect of recipe.effects) tracks = applyEffect(graph, tracks, effect);
     return { tracks, inputs: 1 };
   }
   const before = recipe.effects.slice(0, first);
-  const clips = Array.from({ length: plays }, (_, index) => before.reduce((tracks, effect) => applyEffect(graph, tracks, effect), clipTracks(graph, index, recipe, keep, seconds)));
+  const clips = Array.from({ length: plays }, (_, index) =>
+    before.reduce((tracks, effect) => applyEffect(graph, tracks, effect), clipTracks(graph, index, recipe, keep, source)),
+  );
   const pads = clips.flatMap((clip) => [clip.v, clip.a].filter((pad): pad is Pad => pad !== null));
   const outputs = graph.node(pads, `concat=n=${plays}:v=${keep.v ? 1 : 0}:a=${keep.a ? 1 : 0}`, (keep.v ? 1 : 0) + (keep.a ? 1 : 0), 'c');
-  let tracks: Tracks = { v: keep.v ? outputs[0]! : null, a: keep.a ? outputs[keep.v ? 1 : 0]! : null, seconds: clips[0]!.seconds * plays };
+  let tracks: Tracks = {
+    ...clips[0]!,
+    v: keep.v ? outputs[0]! : null,
+    a: keep.a ? outputs[keep.v ? 1 : 0]! : null,
+    seconds: clips[0]!.seconds * plays,
+  };
   for (const effect of recipe.effects.slice(first + 1)) tracks = applyEffect(graph, tracks, effect);
   return { tracks, inputs: plays };
 }
 
-/** fps_: a fixed rate, or the source's rate clamped into the range; [] when the source's rate stays. */
+/** fps_: a fixed rate, or the clip's rate clamped into the range; [] when the clip's rate stays. */
 export function fpsFilters(fps: VideoRecipe['fps'], sourceRate: number | null): string[] {
   if (fps === null) return [];
   if (fps.max !== null && fps.min === fps.max) return [`fps=${num(fps.min)}`];
@@ -154,7 +167,7 @@ export function recipeArgs(input: string, output: string, recipe: VideoRecipe, o
   };
   if (!keep.v && !keep.a) throw new TypeError('the recipe writes neither a picture nor a sound');
   const graph = new FilterGraph();
-  const { tracks, inputs } = effectTracks(graph, recipe, keep, trimmedSeconds(recipe, source));
+  const { tracks, inputs } = effectTracks(graph, recipe, keep, source);
 
   const encode: string[] = [];
   const maps: string[] = [];
@@ -163,7 +176,9 @@ export function recipeArgs(input: string, output: string, recipe: VideoRecipe, o
       const output = recipe.output;
       const sampling = output.sampling;
       const rate =
-        sampling === null ? fpsFilters(recipe.fps, source.frameRate) : [`fps=${num(sampling.kind === 'seconds' ? 1 / sampling.value : sampling.value / Math.max(tracks.seconds, 0.001))}`];
+        sampling === null
+          ? fpsFilters(recipe.fps, tracks.rate)
+          : [`fps=${num(sampling.kind === 'seconds' ? 1 / sampling.value : sampling.value / Math.max(tracks.seconds, 0.001))}`];
       if (output.format === 'gif') {
         // One palette per frame (stats_mode=single, new=1): nothing is held back for a whole-clip palette.
         const [frames, forPalette] = graph.node([graph.pipe(tracks.v, rate, 'v')], 'split=2', 2, 'g') as [Pad, Pad];
@@ -177,7 +192,7 @@ export function recipeArgs(input: string, output: string, recipe: VideoRecipe, o
       }
     } else {
       const video = recipe.video!;
-      maps.push('-map', mapTarget(graph.pipe(tracks.v, finishPicture(recipe, video.codec, source.frameRate), 'v')));
+      maps.push('-map', mapTarget(graph.pipe(tracks.v, finishPicture(recipe, video.codec, tracks.rate), 'v')));
       const container = recipe.output.kind === 'video' ? recipe.output.container : 'mp4';
       encode.push(...videoEncoderArgs({ video, bitRate: recipe.bitRate, quality: recipe.quality, container }));
       if (recipe.keyframeIntervalSeconds !== null && video.codec !== 'prores') encode.push(...keyframeArgs(recipe.keyframeIntervalSeconds));
@@ -231,20 +246,22 @@ function frameArgs(input: string, output: string, at: number, options: RecipeArg
 /** HLS segments are MPEG-TS when every rendition is H.264 with AAC/MP3 sound, fragmented MP4 otherwise. */
 function hlsSegmentType(recipe: VideoRecipe, representations: VideoRecipe[]): 'mpegts' | 'fmp4' {
   const tsVideo = representations.every((rendition) => rendition.video?.codec === 'h264');
-  const audio = representations.map((rendition) => rendition.audio ?? recipe.audio);
+  const audio = [recipe.audio, ...representations.map((rendition) => rendition.audio)];
   const tsAudio = audio.every((sound) => sound === null || sound.codec === 'aac' || sound.codec === 'mp3');
   return tsVideo && tsAudio ? 'mpegts' : 'fmp4';
 }
 
 /**
  * The arguments that write an adaptive-streaming output (recipe.output.kind 'streaming') into the
- * directory `outputDir` (absolute, existing). Trim and effects are the streaming recipe's own, applied
- * once before the picture is split; each representation brings its geometry, fps, codec, bit rate and
- * quality. All renditions share keyframes every `ki_` (default 2 s) seconds of output time, so their
- * segments (a whole number of keyframe intervals, about SEGMENT_SECONDS) line up.
+ * directory `outputDir` (absolute, existing). Trim and effects are the streaming recipe's own (the
+ * recipe builder gives it its largest rendition's), applied once before the picture is split; each
+ * representation brings its geometry, fps, codec, bit rate and quality. All renditions share key frames
+ * every `ki_` (default 2 s) seconds of output time, so their segments (a whole number of key-frame
+ * intervals, about SEGMENT_SECONDS) line up.
  *
  * HLS: `master.m3u8` naming one playlist per rendition, `stream_<i>.m3u8`, each rendition with its own
- * copy of the sound. DASH: `manifest.mpd`, one video adaptation set and one audio representation.
+ * copy of the sound. DASH: `manifest.mpd`, one video adaptation set and one sound. A sound-only source
+ * streams its sound alone.
  */
 export function streamingArgs(input: string, outputDir: string, recipe: VideoRecipe, options: RecipeArgsOptions): string[] {
   const output = recipe.output;
@@ -254,24 +271,33 @@ export function streamingArgs(input: string, outputDir: string, recipe: VideoRec
   if (/[%$]/.test(outputDir)) throw new TypeError(`a streaming output directory may not contain % or $, got ${outputDir}`);
   const { source, threads } = options;
   if (threads !== undefined) positiveInt(threads, 'threads');
-  const representations = output.representations;
-  if (representations.length === 0 || !source.hasVideo || representations.some((rendition) => rendition.video === null)) {
-    throw new TypeError('a streaming output needs a picture in every representation');
-  }
-  const withSound = source.hasAudio && (recipe.audio !== null || representations.some((rendition) => rendition.audio !== null));
+  // A sound-only source streams one sound rendition (the recipe builder then gives one representation without a picture).
+  const representations = source.hasVideo ? output.representations.filter((rendition) => rendition.video !== null) : [];
+  const withSound = source.hasAudio && (recipe.audio !== null || output.representations.some((rendition) => rendition.audio !== null));
+  if (representations.length === 0 && !withSound) throw new TypeError('a streaming output needs a picture or a sound');
   const count = representations.length;
 
   const graph = new FilterGraph();
-  let tracks: Tracks = { v: '0:v:0', a: withSound ? '0:a:0' : null, seconds: trimmedSeconds(recipe, source) };
+  let tracks: Tracks = {
+    v: count === 0 ? null : '0:v:0',
+    a: withSound ? '0:a:0' : null,
+    seconds: trimmedSeconds(recipe, source),
+    rate: source.frameRate,
+  };
   for (const effect of recipe.effects) tracks = applyEffect(graph, tracks, effect);
-  const pictures = count === 1 ? [tracks.v!] : graph.node([tracks.v!], `split=${count}`, count, 's');
+  const pictures = count === 0 ? [] : count === 1 ? [tracks.v!] : graph.node([tracks.v!], `split=${count}`, count, 's');
   const renditions = representations.map((rendition, index) =>
-    graph.pipe(pictures[index]!, [...rendition.geometry.flatMap(geometryFilters), ...finishPicture(rendition, rendition.video!.codec, source.frameRate)], 'v'),
+    graph.pipe(
+      pictures[index]!,
+      [...rendition.geometry.flatMap(geometryFilters), ...finishPicture(rendition, rendition.video!.codec, tracks.rate)],
+      'v',
+    ),
   );
-  const soundCopies = output.protocol === 'hls' ? count : 1;
+  // HLS: each variant carries its own copy of the sound; DASH and a sound-only stream: one sound.
+  const soundCopies = output.protocol === 'hls' && count > 1 ? count : 1;
   const sounds = tracks.a === null ? [] : soundCopies === 1 ? [tracks.a] : graph.node([tracks.a], `asplit=${soundCopies}`, soundCopies, 'a');
 
-  const keyframes = recipe.keyframeIntervalSeconds ?? representations[0]!.keyframeIntervalSeconds ?? STREAMING_KEYFRAME_SECONDS;
+  const keyframes = recipe.keyframeIntervalSeconds ?? representations[0]?.keyframeIntervalSeconds ?? STREAMING_KEYFRAME_SECONDS;
   const segment = keyframes * Math.max(1, Math.round(SEGMENT_SECONDS / keyframes));
   const container = output.protocol;
   const maps: string[] = [];
@@ -283,16 +309,15 @@ export function streamingArgs(input: string, outputDir: string, recipe: VideoRec
   });
   sounds.forEach((pad, index) => {
     maps.push('-map', mapTarget(pad));
-    const sound = representations[index]?.audio ?? recipe.audio ?? representations.find((rendition) => rendition.audio !== null)?.audio;
+    const sound = representations[index]?.audio ?? recipe.audio ?? output.representations.find((rendition) => rendition.audio !== null)?.audio;
     encode.push(...audioEncoderArgs(sound ?? { codec: 'aac', sampleRate: null }, null, index));
   });
-  if (sounds.length === 0) encode.push('-an');
-  encode.push(...keyframeArgs(keyframes));
+  encode.push(...(sounds.length === 0 ? ['-an'] : []), ...(count === 0 ? ['-vn'] : keyframeArgs(keyframes)));
 
   const muxer =
     output.protocol === 'hls'
       ? hlsMuxer(outputDir, hlsSegmentType(recipe, representations), segment, count, sounds.length > 0)
-      : dashMuxer(outputDir, segment, sounds.length > 0);
+      : dashMuxer(outputDir, segment, count > 0, sounds.length > 0);
   return [
     ...globalArgs(threads),
     ...inputArgs(input, recipe, options),
@@ -306,7 +331,7 @@ export function streamingArgs(input: string, outputDir: string, recipe: VideoRec
 
 function hlsMuxer(dir: string, segmentType: 'mpegts' | 'fmp4', seconds: number, count: number, withSound: boolean): string[] {
   const names = STREAMING_NAMES.hls;
-  const streamMap = Array.from({ length: count }, (_, index) => (withSound ? `v:${index},a:${index}` : `v:${index}`)).join(' ');
+  const streamMap = count === 0 ? 'a:0' : Array.from({ length: count }, (_, index) => (withSound ? `v:${index},a:${index}` : `v:${index}`)).join(' ');
   return [
     '-f',
     'hls',
@@ -329,7 +354,8 @@ function hlsMuxer(dir: string, segmentType: 'mpegts' | 'fmp4', seconds: number, 
   ];
 }
 
-function dashMuxer(dir: string, seconds: number, withSound: boolean): string[] {
+function dashMuxer(dir: string, seconds: number, withPicture: boolean, withSound: boolean): string[] {
+  const sets = [...(withPicture ? ['streams=v'] : []), ...(withSound ? ['streams=a'] : [])].map((streams, index) => `id=${index},${streams}`);
   const names = STREAMING_NAMES.dash;
   return [
     '-f',
@@ -341,7 +367,7 @@ function dashMuxer(dir: string, seconds: number, withSound: boolean): string[] {
     '-use_timeline',
     '1',
     '-adaptation_sets',
-    withSound ? 'id=0,streams=v id=1,streams=a' : 'id=0,streams=v',
+    sets.join(' '),
     '-init_seg_name',
     names.init,
     '-media_seg_name',

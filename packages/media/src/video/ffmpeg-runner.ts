@@ -63,26 +63,26 @@ const TIMED_OUT = 'Video processing took too long';
  * else a failed run says (invalid data, a refused demuxer, a missing index) is about the input.
  */
 const OUR_FAULTS =
-  /No space left on device|Cannot allocate memory|Read-only file system|Permission denied|Unrecognized option|Option \S+ not found|Error splitting the argument list|No such filter|Error initializing complex filters|Error reinitializing filters|Unknown encoder|Error while opening encoder|Error initializing output stream|Unable to find a suitable output format|Could not write header|Too many packets buffered|No such file or directory/i;
+  /No space left on device|Cannot allocate memory|Read-only file system|Permission denied|Unrecognized option|Option \S+ not found|Error splitting the argument list|No such filter|Error initializing complex filters|Unknown encoder|Error while opening encoder|Error initializing output stream|Unable to find a suitable output format|Could not write header|Too many packets buffered|No such file or directory/i;
 
 /** Runs ffmpeg with `args` (from ffmpeg-args.ts); resolves when it exited 0. */
 export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions): Promise<void> {
   const progress = progressReader(options.onProgress, options.expectedSeconds);
-  await runTool('ffmpeg', ['-progress', 'pipe:1', '-nostats', ...args], options, progress.chunk);
+  await runTool('ffmpeg', ['-progress', 'pipe:1', '-nostats', ...args], options, (chunk) => progress.chunk(chunk.toString('latin1')));
   progress.end();
 }
 
 /** Runs ffprobe with `args` (from probeArgs) and returns its parsed JSON. */
 export async function runFfprobe(args: readonly string[], options: ToolRunOptions): Promise<unknown> {
-  const chunks: string[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
   await runTool('ffprobe', [...args], options, (chunk) => {
     size += chunk.length;
-    if (size > MAX_PROBE_OUTPUT) throw new MediaError('corrupt', INVALID, { cause: new Error(`ffprobe printed more than ${MAX_PROBE_OUTPUT} characters`) });
+    if (size > MAX_PROBE_OUTPUT) throw new MediaError('corrupt', INVALID, { cause: new Error(`ffprobe printed more than ${MAX_PROBE_OUTPUT} bytes`) });
     chunks.push(chunk);
   });
   try {
-    return JSON.parse(chunks.join('')) as unknown;
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch (error) {
     throw new Error('ffprobe printed something other than JSON', { cause: error });
   }
@@ -114,7 +114,7 @@ function killGroup(pid: number | undefined): void {
  * Spawns `tool` detached, feeds its stdout to `onStdout` (which may throw to stop the run with that
  * error), and settles once it exited: resolved on exit code 0, rejected as described at the top.
  */
-async function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], options: ToolRunOptions, onStdout: (chunk: string) => void): Promise<void> {
+async function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], options: ToolRunOptions, onStdout: (chunk: Buffer) => void): Promise<void> {
   const { timeoutMs, signal } = options;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError(`timeoutMs must be a positive integer, got ${timeoutMs}`);
   if (signal?.aborted) throw abortReason(signal);
@@ -171,7 +171,7 @@ async function runTool(tool: 'ffmpeg' | 'ffprobe', args: string[], options: Tool
         spawned.stdout?.on('data', (chunk: Buffer | string) => {
           if (stopped !== undefined) return;
           try {
-            onStdout(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+            onStdout(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
           } catch (error) {
             stop({ reason: 'error', error });
           }

@@ -160,7 +160,7 @@ function rotationOf(stream: Json): number {
   const tags = isObject(stream.tags) ? stream.tags : {};
   const clockwise = matrix !== undefined ? -Number(matrix.rotation) : Number(tags.rotate ?? 0);
   if (!Number.isFinite(clockwise)) return 0;
-  return ((Math.round(clockwise / 90) * 90) % 360 + 360) % 360;
+  return (((Math.round(clockwise / 90) * 90) % 360) + 360) % 360;
 }
 
 function durationOf(format: Json, streams: (Json | undefined)[]): number {

@@ -10,7 +10,10 @@ export function num(value: number): string {
   return text === '-0' || text === '' ? '0' : text;
 }
 
-const hex = (byte: number): string => Math.max(0, Math.min(255, Math.round(byte))).toString(16).padStart(2, '0');
+const hex = (byte: number): string =>
+  Math.max(0, Math.min(255, Math.round(byte)))
+    .toString(16)
+    .padStart(2, '0');
 
 /** A Cloudinary colour as ffmpeg's `0xRRGGBB@alpha`; null (the executor's default) is black, as Cloudinary pads video. */
 export function ffmpegColor(color: Color | null): string {
@@ -118,8 +121,11 @@ export class FilterGraph {
   }
 }
 
-/** The streams of a clip at some point of the graph and its duration there (seconds). */
-export type Tracks = { v: Pad | null; a: Pad | null; seconds: number };
+/**
+ * The streams of a clip at some point of the graph, its duration there (seconds) and its picture's frame
+ * rate there (the source's, times any speed-up; null when unknown).
+ */
+export type Tracks = { v: Pad | null; a: Pad | null; seconds: number; rate: number | null };
 
 /** atempo takes 0.5..100 per instance: a chain for any factor above 0. */
 export function atempoChain(factor: number): string[] {
@@ -160,23 +166,28 @@ export function applyEffect(graph: FilterGraph, tracks: Tracks, effect: VideoEff
   const { v, a, seconds } = tracks;
   switch (effect.name) {
     case 'volume':
-      return { v, a: a === null ? null : graph.pipe(a, [`volume=${num(effect.factor)}`], 'a'), seconds };
+      return { ...tracks, a: a === null ? null : graph.pipe(a, [`volume=${num(effect.factor)}`], 'a') };
     case 'reverse':
-      return { v: v === null ? null : graph.pipe(v, ['reverse'], 'v'), a: a === null ? null : graph.pipe(a, ['areverse'], 'a'), seconds };
+      return { ...tracks, v: v === null ? null : graph.pipe(v, ['reverse'], 'v'), a: a === null ? null : graph.pipe(a, ['areverse'], 'a') };
     case 'accelerate':
       return {
         v: v === null ? null : graph.pipe(v, [`setpts=PTS/${num(effect.factor)}`], 'v'),
         a: a === null ? null : graph.pipe(a, atempoChain(effect.factor), 'a'),
         seconds: seconds / effect.factor,
+        rate: tracks.rate === null ? null : tracks.rate * effect.factor,
       };
     case 'loop': {
       // Holds the clip's frames in memory (up to LOOP_FILTER_MAX_FRAMES); ffmpeg-args.ts loops by reopening
-      // the input instead wherever it can.
+      // the input instead wherever it can. The repeated frames get their times from the frames' durations,
+      // which reverse and concat leave unreliable: they are renumbered at the clip's rate, so no two
+      // share a time (the encoder would drop one).
       if (effect.extra < 1) return tracks;
       const extra = Math.floor(effect.extra);
+      const renumber = tracks.rate === null ? [] : [`setpts=N/(${num(tracks.rate)}*TB)`];
       return {
-        v: v === null ? null : graph.pipe(v, [`loop=loop=${extra}:size=${LOOP_FILTER_MAX_FRAMES}:start=0`], 'v'),
-        a: a === null ? null : graph.pipe(a, [`aloop=loop=${extra}:size=2147483647:start=0`], 'a'),
+        ...tracks,
+        v: v === null ? null : graph.pipe(v, [`loop=loop=${extra}:size=${LOOP_FILTER_MAX_FRAMES}:start=0`, ...renumber], 'v'),
+        a: a === null ? null : graph.pipe(a, [`aloop=loop=${extra}:size=2147483647:start=0`, 'asetpts=N/SR/TB'], 'a'),
         seconds: seconds * (1 + extra),
       };
     }
@@ -186,29 +197,34 @@ export function applyEffect(graph: FilterGraph, tracks: Tracks, effect: VideoEff
         const back = graph.pipe(copy, [kind === 'v' ? 'reverse' : 'areverse'], kind);
         return graph.node([forth, back], kind === 'v' ? 'concat=n=2:v=1:a=0' : 'concat=n=2:v=0:a=1', 1, kind)[0]!;
       };
-      return { v: v === null ? null : forthAndBack(v, 'v'), a: a === null ? null : forthAndBack(a, 'a'), seconds: seconds * 2 };
+      return { ...tracks, v: v === null ? null : forthAndBack(v, 'v'), a: a === null ? null : forthAndBack(a, 'a'), seconds: seconds * 2 };
     }
     case 'fade': {
       const length = Math.min(effect.durationMs / 1000, seconds);
       if (!(length > 0)) return tracks;
       const start = effect.direction === 'in' ? 0 : Math.max(0, seconds - length);
       const options = `t=${effect.direction}:st=${num(start)}:d=${num(length)}`;
-      return { v: v === null ? null : graph.pipe(v, [`fade=${options}`], 'v'), a: a === null ? null : graph.pipe(a, [`afade=${options}`], 'a'), seconds };
+      return {
+        ...tracks,
+        v: v === null ? null : graph.pipe(v, [`fade=${options}`], 'v'),
+        a: a === null ? null : graph.pipe(a, [`afade=${options}`], 'a'),
+      };
     }
     case 'preview': {
       const segments = previewSegments(effect, seconds);
       const total = segments.reduce((sum, segment) => sum + segment.end - segment.start, 0);
       if (segments.length === 1 && segments[0]!.start === 0 && segments[0]!.end === seconds) return tracks;
       const cut = (pad: Pad, kind: 'v' | 'a'): Pad => {
-        const [trim, setpts, split, concat] =
-          kind === 'v' ? ['trim', 'setpts', 'split', 'concat=n=%:v=1:a=0'] : ['atrim', 'asetpts', 'asplit', 'concat=n=%:v=0:a=1'];
-        const parts = segments.length === 1 ? [pad] : graph.node([pad], `${split}=${segments.length}`, segments.length, kind);
+        const prefix = kind === 'v' ? '' : 'a';
+        const count = segments.length;
+        const parts = count === 1 ? [pad] : graph.node([pad], `${prefix}split=${count}`, count, kind);
         const pieces = segments.map((segment, index) =>
-          graph.pipe(parts[index]!, [`${trim}=start=${num(segment.start)}:end=${num(segment.end)}`, `${setpts}=PTS-STARTPTS`], kind),
+          graph.pipe(parts[index]!, [`${prefix}trim=start=${num(segment.start)}:end=${num(segment.end)}`, `${prefix}setpts=PTS-STARTPTS`], kind),
         );
-        return pieces.length === 1 ? pieces[0]! : graph.node(pieces, concat!.replace('%', String(pieces.length)), 1, kind)[0]!;
+        if (count === 1) return pieces[0]!;
+        return graph.node(pieces, kind === 'v' ? `concat=n=${count}:v=1:a=0` : `concat=n=${count}:v=0:a=1`, 1, kind)[0]!;
       };
-      return { v: v === null ? null : cut(v, 'v'), a: a === null ? null : cut(a, 'a'), seconds: total };
+      return { ...tracks, v: v === null ? null : cut(v, 'v'), a: a === null ? null : cut(a, 'a'), seconds: total };
     }
   }
 }

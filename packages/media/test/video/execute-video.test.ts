@@ -65,7 +65,19 @@ async function meanVolume(path: string): Promise<number> {
 
 /** Key frame times of the picture. */
 async function keyframeTimes(path: string): Promise<number[]> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-skip_frame',
+    'nokey',
+    '-show_entries',
+    'frame=pts_time',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
   return stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
@@ -98,16 +110,27 @@ async function execute(
   options: Partial<VideoExecutionOptions> = {},
 ): Promise<{ result: VideoExecution; path: string; probe: Probe | null }> {
   const path = join(temp.path, `out-${outputs++}`);
-  const result = await executeVideoRecipe(await videoFixture(fixture), path, recipe(changes), { timeoutMs: 30_000, imageLimits: IMAGE_LIMITS, ...options });
+  const result = await executeVideoRecipe(await videoFixture(fixture), path, recipe(changes), {
+    timeoutMs: 30_000,
+    imageLimits: IMAGE_LIMITS,
+    ...options,
+  });
   const kind = changes.output?.kind;
   return { result, path, probe: kind === 'streaming' || kind === 'frame' ? null : await ffprobe(path) };
 }
 
-const resize = (width: number, height: number): Pick<VideoRecipe, 'geometry' | 'size'> => ({ geometry: [{ op: 'resize', width, height }], size: { width, height } });
+const resize = (width: number, height: number): Pick<VideoRecipe, 'geometry' | 'size'> => ({
+  geometry: [{ op: 'resize', width, height }],
+  size: { width, height },
+});
 
 describe('video outputs', () => {
   it('trims, resizes and encodes H.264 with a profile and level, AAC, index first', async () => {
-    const { result, path, probe } = await execute({ trim: { start: 0.5, end: 1.5 }, ...resize(160, 120), video: { codec: 'h264', profile: 'baseline', level: '3.0' } });
+    const { result, path, probe } = await execute({
+      trim: { start: 0.5, end: 1.5 },
+      ...resize(160, 120),
+      video: { codec: 'h264', profile: 'baseline', level: '3.0' },
+    });
     expect(result).toMatchObject({ width: 160, height: 120 });
     expect(result.duration).toBeCloseTo(1, 0);
     const video = videoOf(probe!)!;
@@ -122,11 +145,47 @@ describe('video outputs', () => {
   });
 
   it.each<[string, Partial<VideoRecipe>, string, string | undefined]>([
-    ['VP9 + Opus in WebM', { output: { kind: 'video', container: 'webm' }, video: { codec: 'vp9', profile: null, level: null }, audio: { codec: 'opus', sampleRate: 44100 } }, 'vp9', 'opus'],
-    ['VP8 + Vorbis in WebM', { output: { kind: 'video', container: 'webm' }, video: { codec: 'vp8', profile: null, level: null }, audio: { codec: 'vorbis', sampleRate: null } }, 'vp8', 'vorbis'],
+    [
+      'VP9 + Opus in WebM',
+      {
+        output: { kind: 'video', container: 'webm' },
+        video: { codec: 'vp9', profile: null, level: null },
+        audio: { codec: 'opus', sampleRate: 44100 },
+      },
+      'vp9',
+      'opus',
+    ],
+    [
+      'VP8 + Vorbis in WebM',
+      {
+        output: { kind: 'video', container: 'webm' },
+        video: { codec: 'vp8', profile: null, level: null },
+        audio: { codec: 'vorbis', sampleRate: null },
+      },
+      'vp8',
+      'vorbis',
+    ],
     ['H.265 in MP4', { video: { codec: 'h265', profile: null, level: null } }, 'hevc', 'aac'],
-    ['Theora + Vorbis in Ogg', { output: { kind: 'video', container: 'ogv' }, video: { codec: 'theora', profile: null, level: null }, audio: { codec: 'vorbis', sampleRate: null } }, 'theora', 'vorbis'],
-    ['ProRes + PCM in MOV', { output: { kind: 'video', container: 'mov' }, video: { codec: 'prores', profile: null, level: null }, audio: { codec: 'pcm_s16le', sampleRate: null } }, 'prores', 'pcm_s16le'],
+    [
+      'Theora + Vorbis in Ogg',
+      {
+        output: { kind: 'video', container: 'ogv' },
+        video: { codec: 'theora', profile: null, level: null },
+        audio: { codec: 'vorbis', sampleRate: null },
+      },
+      'theora',
+      'vorbis',
+    ],
+    [
+      'ProRes + PCM in MOV',
+      {
+        output: { kind: 'video', container: 'mov' },
+        video: { codec: 'prores', profile: null, level: null },
+        audio: { codec: 'pcm_s16le', sampleRate: null },
+      },
+      'prores',
+      'pcm_s16le',
+    ],
     ['H.264 in Matroska, no sound', { output: { kind: 'video', container: 'mkv' }, audio: null }, 'h264', undefined],
   ])('%s', async (_name, changes, videoCodec, audioCodec) => {
     const { result, probe } = await execute({ trim: { start: 0, end: 0.5 }, ...resize(160, 120), ...changes });
@@ -186,13 +245,17 @@ describe('video outputs', () => {
       .toBuffer({ resolveWithObject: true });
     expect(info.width).toBe(32);
     // after the quarter turn the pad is at the top: the top-left pixel is red
-    expect([data[0], data[1], data[2]]).toEqual([expect.toSatisfy((value: number) => value > 180), expect.toSatisfy((value: number) => value < 70), expect.toSatisfy((value: number) => value < 70)]);
+    expect([data[0], data[1], data[2]]).toEqual([
+      expect.toSatisfy((value: number) => value > 180),
+      expect.toSatisfy((value: number) => value < 70),
+      expect.toSatisfy((value: number) => value < 70),
+    ]);
   });
 
   it('crops odd sizes to even for 4:2:0 and turns a rotated source upright', async () => {
     const odd = await execute({ size: { width: 321, height: 241 }, audio: null }, 'odd');
     expect(odd.result).toMatchObject({ width: 320, height: 240 });
-    const rotated = await execute({ size: { width: 240, height: 320 }, ...resize(120, 160) }, 'rotated');
+    const rotated = await execute(resize(120, 160), 'rotated');
     expect(videoOf(rotated.probe!)).toMatchObject({ width: 120, height: 160 });
     expect(videoOf(rotated.probe!)?.side_data_list).toBeUndefined(); // no display matrix left: the pixels are upright
   });
@@ -228,7 +291,10 @@ describe('audio outputs', () => {
   });
 
   it('takes the sound of an mp3 with cover art, without the picture', async () => {
-    const { probe } = await execute({ output: { kind: 'audio', container: 'mp3' }, audio: { codec: 'mp3', sampleRate: null }, video: null, size: null }, 'mp3-cover');
+    const { probe } = await execute(
+      { output: { kind: 'audio', container: 'mp3' }, audio: { codec: 'mp3', sampleRate: null }, video: null, size: null },
+      'mp3-cover',
+    );
     expect(probe!.streams.map((stream) => stream.codec_type)).toEqual(['audio']);
   });
 });
@@ -277,14 +343,22 @@ describe('effects', () => {
 
 describe('animations and frames', () => {
   it('makes an animated GIF at the vs_ sampling', async () => {
-    const { result, probe } = await execute({ output: { kind: 'animation', format: 'gif', sampling: { kind: 'seconds', value: 0.25 } }, audio: null, ...resize(160, 120) });
+    const { result, probe } = await execute({
+      output: { kind: 'animation', format: 'gif', sampling: { kind: 'seconds', value: 0.25 } },
+      audio: null,
+      ...resize(160, 120),
+    });
     expect(result).toMatchObject({ width: 160, height: 120 });
     expect(videoOf(probe!)).toMatchObject({ codec_name: 'gif', nb_frames: '8' });
     expect(probe!.format.format_name).toBe('gif');
   });
 
   it('makes an animated WebP', async () => {
-    const { result, path } = await execute({ output: { kind: 'animation', format: 'webp', sampling: { kind: 'frames', value: 5 } }, audio: null, ...resize(160, 120) });
+    const { result, path } = await execute({
+      output: { kind: 'animation', format: 'webp', sampling: { kind: 'frames', value: 5 } },
+      audio: null,
+      ...resize(160, 120),
+    });
     expect(result).toMatchObject({ width: 160, height: 120 });
     const metadata = await sharp(path, { animated: true }).metadata();
     expect(metadata).toMatchObject({ format: 'webp', width: 160, pages: 5, loop: 0 });
@@ -293,33 +367,47 @@ describe('animations and frames', () => {
   it('extracts a frame and runs the image plan on it', async () => {
     const path = join(temp.path, 'frame.jpg');
     const imagePlan = parseTransformation('w_100,h_100,c_fill');
-    const result = await executeVideoRecipe(await videoFixture('rotated'), path, recipe({ output: { kind: 'frame', at: 1, format: 'jpg', imagePlan }, size: { width: 240, height: 320 } }), {
-      timeoutMs: 30_000,
-      imageLimits: IMAGE_LIMITS,
-    });
+    const result = await executeVideoRecipe(
+      await videoFixture('rotated'),
+      path,
+      recipe({ output: { kind: 'frame', at: 1, format: 'jpg', imagePlan }, size: { width: 240, height: 320 } }),
+      {
+        timeoutMs: 30_000,
+        imageLimits: IMAGE_LIMITS,
+      },
+    );
     expect(result).toEqual({ width: 100, height: 100 });
     expect(await sharp(path).metadata()).toMatchObject({ format: 'jpeg', width: 100, height: 100 });
     // the frame is taken upright: the 240x320 display picture, its upper part cut by the fill
     const full = join(temp.path, 'frame-full.png');
-    await executeVideoRecipe(await videoFixture('rotated'), full, recipe({ output: { kind: 'frame', at: 1, format: 'png', imagePlan: { components: [] } } }), {
-      timeoutMs: 30_000,
-      imageLimits: IMAGE_LIMITS,
-    });
+    await executeVideoRecipe(
+      await videoFixture('rotated'),
+      full,
+      recipe({ output: { kind: 'frame', at: 1, format: 'png', imagePlan: { components: [] } } }),
+      {
+        timeoutMs: 30_000,
+        imageLimits: IMAGE_LIMITS,
+      },
+    );
     expect(await sharp(full).metadata()).toMatchObject({ width: 240, height: 320 });
   });
 
   it('says there is no frame past the end', async () => {
-    const output = { kind: 'frame', at: 30, format: 'png', imagePlan: { components: [] } } as const;
+    const output: VideoRecipe['output'] = { kind: 'frame', at: 30, format: 'png', imagePlan: { components: [] } };
     await expect(execute({ output })).rejects.toMatchObject({ kind: 'unsupported' });
   });
 });
 
 describe('streaming', () => {
-  const rung = (width: number, height: number, bitsPerSecond: number): VideoRecipe => recipe({ ...resize(width, height), bitRate: { bitsPerSecond, constant: false } });
+  const rung = (width: number, height: number, bitsPerSecond: number): VideoRecipe =>
+    recipe({ ...resize(width, height), bitRate: { bitsPerSecond, constant: false } });
 
   it('writes HLS: a master playlist, one playlist per rendition, aligned segments', async () => {
     const representations = [rung(160, 120, 150_000), rung(320, 240, 400_000)];
-    const { result, path } = await execute({ output: { kind: 'streaming', protocol: 'hls', profile: 'sd', representations }, keyframeIntervalSeconds: 1 });
+    const { result, path } = await execute({
+      output: { kind: 'streaming', protocol: 'hls', profile: 'sd', representations },
+      keyframeIntervalSeconds: 1,
+    });
     expect(result.files?.[0]).toBe('master.m3u8');
     expect(result).toMatchObject({ width: 320, height: 240 });
     expect(result.files).toEqual(['master.m3u8', 'stream_0.m3u8', 'stream_0_00000.ts', 'stream_1.m3u8', 'stream_1_00000.ts']);
@@ -343,6 +431,16 @@ describe('streaming', () => {
     expect(manifest.match(/<Representation /g)).toHaveLength(3);
     expect(manifest).toContain('width="160" height="120"');
   });
+
+  it('streams the sound of an audio file alone', async () => {
+    const sound = recipe({ video: null, size: null });
+    const { result, path } = await execute(
+      { output: { kind: 'streaming', protocol: 'hls', profile: 'sd', representations: [sound] }, video: null, size: null },
+      'mp3',
+    );
+    expect(result).toMatchObject({ width: null, height: null, files: ['master.m3u8', 'stream_0.m3u8', 'stream_0_00000.ts'] });
+    expect(await ffprobe(join(path, 'stream_0_00000.ts'))).toMatchObject({ streams: [{ codec_type: 'audio', codec_name: 'aac' }] });
+  });
 });
 
 describe('limits and failures', () => {
@@ -360,7 +458,9 @@ describe('limits and failures', () => {
   });
 
   it('stops at the deadline with a timeout MediaError', async () => {
-    const error = await execute({ effects: [{ name: 'loop', extra: 200 }] }, 'mp4', { timeoutMs: 300, source: SOURCE_MP4 }).catch((caught: unknown) => caught);
+    const error = await execute({ effects: [{ name: 'loop', extra: 200 }] }, 'mp4', { timeoutMs: 300, source: SOURCE_MP4 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toMatchObject({ kind: 'timeout', message: 'Video processing took too long' });
   });
 

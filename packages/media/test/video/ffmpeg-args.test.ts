@@ -73,7 +73,31 @@ describe('input and probe arguments', () => {
   });
 
   it('maps every detected format to a safe demuxer', () => {
-    const formats = ['mp4', 'mov', 'm4v', 'webm', 'mkv', 'avi', 'flv', 'ogv', '3gp', '3g2', 'mpeg', 'ts', 'mxf', 'mp3', 'wav', 'ogg', 'opus', 'flac', 'aac', 'm4a', 'aiff', 'amr', 'gif'];
+    const formats = [
+      'mp4',
+      'mov',
+      'm4v',
+      'webm',
+      'mkv',
+      'avi',
+      'flv',
+      'ogv',
+      '3gp',
+      '3g2',
+      'mpeg',
+      'ts',
+      'mxf',
+      'mp3',
+      'wav',
+      'ogg',
+      'opus',
+      'flac',
+      'aac',
+      'm4a',
+      'aiff',
+      'amr',
+      'gif',
+    ];
     for (const format of formats) expect(SAFE_DEMUXERS).toContain(DEMUXER_BY_FORMAT[format]);
     expect(DEMUXER_BY_FORMAT.webm).toBe('matroska');
     expect(DEMUXER_BY_FORMAT.ts).toBe('mpegts');
@@ -173,10 +197,26 @@ describe('recipeArgs', () => {
       { video: { codec: 'h264', profile: 'baseline', level: '3.1' } },
       ['-c:v', 'libx264', '-preset', 'fast', '-profile:v', 'baseline', '-level:v', '3.1', '-crf', '23'],
     ],
-    ['h264 unknown profile is left out', { video: { codec: 'h264', profile: 'nonsense', level: 'x' } }, ['-c:v', 'libx264', '-preset', 'fast', '-crf', '23']],
-    ['h265 in mp4', { video: { codec: 'h265', profile: null, level: null } }, ['-c:v', 'libx265', '-preset', 'fast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-crf', '28']],
-    ['vp8', { video: { codec: 'vp8', profile: null, level: null } }, ['-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', '4', '-crf', '10', '-b:v', '10M']],
-    ['vp9', { video: { codec: 'vp9', profile: null, level: null } }, ['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '4', '-row-mt', '1', '-crf', '32', '-b:v', '0']],
+    [
+      'h264 unknown profile is left out',
+      { video: { codec: 'h264', profile: 'nonsense', level: 'x' } },
+      ['-c:v', 'libx264', '-preset', 'fast', '-crf', '23'],
+    ],
+    [
+      'h265 in mp4',
+      { video: { codec: 'h265', profile: null, level: null } },
+      ['-c:v', 'libx265', '-preset', 'fast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-crf', '28'],
+    ],
+    [
+      'vp8',
+      { video: { codec: 'vp8', profile: null, level: null } },
+      ['-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', '4', '-crf', '10', '-b:v', '10M'],
+    ],
+    [
+      'vp9',
+      { video: { codec: 'vp9', profile: null, level: null } },
+      ['-c:v', 'libvpx-vp9', '-deadline', 'good', '-cpu-used', '4', '-row-mt', '1', '-crf', '32', '-b:v', '0'],
+    ],
     ['theora', { video: { codec: 'theora', profile: null, level: null } }, ['-c:v', 'libtheora', '-q:v', '7']],
     ['prores', { video: { codec: 'prores', profile: 'hq', level: null } }, ['-c:v', 'prores_ks', '-profile:v', 'hq']],
     ['VBR bit rate', { bitRate: { bitsPerSecond: 500000, constant: false } }, ['-c:v', 'libx264', '-preset', 'fast', '-b:v', '500000']],
@@ -187,7 +227,11 @@ describe('recipeArgs', () => {
     ],
     ['q_80', { quality: { kind: 'fixed', value: 80 } }, ['-c:v', 'libx264', '-preset', 'fast', '-crf', '21']],
     ['q_auto:eco', { quality: { kind: 'auto', level: 'eco' } }, ['-c:v', 'libx264', '-preset', 'fast', '-crf', '26']],
-    ['ki_0.5', { keyframeIntervalSeconds: 0.5 }, ['-c:v', 'libx264', '-preset', 'fast', '-crf', '23', '-force_key_frames', 'expr:gte(t,n_forced*0.5)']],
+    [
+      'ki_0.5',
+      { keyframeIntervalSeconds: 0.5 },
+      ['-c:v', 'libx264', '-preset', 'fast', '-crf', '23', '-force_key_frames', 'expr:gte(t+0.001,n_forced*0.5)'],
+    ],
   ])('video encoder: %s', (_name, changes, expected) => {
     const list = outputPart(args(changes));
     expect(list.slice(list.indexOf('-c:v'), list.indexOf('-c:a'))).toEqual(expected);
@@ -232,10 +276,32 @@ describe('recipeArgs', () => {
   });
 
   it('writes sound-only outputs with the container muxer and br_ as -b:a', () => {
-    const list = args({ output: { kind: 'audio', container: 'mp3' }, video: null, size: null, audio: { codec: 'mp3', sampleRate: 44100 }, bitRate: { bitsPerSecond: 128000, constant: false } });
-    expect(outputPart(list)).toEqual(['-map', '0:a:0', '-vn', '-c:a', 'libmp3lame', '-ar', '44100', '-b:a', '128000', ...TAIL, '-f', 'mp3', `file:${OUT}`]);
+    const list = args({
+      output: { kind: 'audio', container: 'mp3' },
+      video: null,
+      size: null,
+      audio: { codec: 'mp3', sampleRate: 44100 },
+      bitRate: { bitsPerSecond: 128000, constant: false },
+    });
+    expect(outputPart(list)).toEqual([
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-c:a',
+      'libmp3lame',
+      '-ar',
+      '44100',
+      '-b:a',
+      '128000',
+      ...TAIL,
+      '-f',
+      'mp3',
+      `file:${OUT}`,
+    ]);
     expect(valueOf(args({ output: { kind: 'audio', container: 'm4a' }, video: null, size: null }), '-f')).toBe('ipod');
-    expect(valueOf(args({ output: { kind: 'audio', container: 'wav' }, video: null, size: null, audio: { codec: 'pcm_s16le', sampleRate: null } }), '-c:a')).toBe('pcm_s16le');
+    expect(
+      valueOf(args({ output: { kind: 'audio', container: 'wav' }, video: null, size: null, audio: { codec: 'pcm_s16le', sampleRate: null } }), '-c:a'),
+    ).toBe('pcm_s16le');
   });
 
   it.each([
@@ -258,6 +324,11 @@ describe('recipeArgs', () => {
     expect(fpsFilters(fps, rate)).toEqual(expected);
   });
 
+  it('clamps the rate the clip has after a speed-up', () => {
+    const list = args({ fps: { min: 20, max: 30 }, effects: [{ name: 'accelerate', factor: 2 }], audio: null });
+    expect(graphOf(list)).toBe('[0:v:0]setpts=PTS/2,fps=30,setsar=1,format=yuv420p[v0]');
+  });
+
   it('puts fps before the even crop and pixel format', () => {
     expect(graphOf(args({ fps: { min: 10, max: 10 } }))).toBe('[0:v:0]fps=10,setsar=1,format=yuv420p[v0]');
   });
@@ -277,7 +348,11 @@ describe('effects', () => {
       [{ name: 'boomerang' }],
       '[0:v:0]split=2[v0][v1];[v1]reverse[v2];[v0][v2]concat=n=2:v=1:a=0,setsar=1,format=yuv420p[v3];[0:a:0]asplit=2[a4][a5];[a5]areverse[a6];[a4][a6]concat=n=2:v=0:a=1[a7]',
     ],
-    ['fade in 500 ms', [{ name: 'fade', direction: 'in', durationMs: 500 }], '[0:v:0]fade=t=in:st=0:d=0.5,setsar=1,format=yuv420p[v0];[0:a:0]afade=t=in:st=0:d=0.5[a1]'],
+    [
+      'fade in 500 ms',
+      [{ name: 'fade', direction: 'in', durationMs: 500 }],
+      '[0:v:0]fade=t=in:st=0:d=0.5,setsar=1,format=yuv420p[v0];[0:a:0]afade=t=in:st=0:d=0.5[a1]',
+    ],
     [
       'fade out 500 ms of 2 s',
       [{ name: 'fade', direction: 'out', durationMs: 500 }],
@@ -325,7 +400,9 @@ describe('effects', () => {
   it('loops with the loop filter past MAX_LOOP_INPUTS plays', () => {
     const list = args({ effects: [{ name: 'loop', extra: MAX_LOOP_INPUTS }] });
     expect(list.filter((item) => item === '-i')).toHaveLength(1);
-    expect(graphOf(list)).toBe(`[0:v:0]loop=loop=${MAX_LOOP_INPUTS}:size=32767:start=0,setsar=1,format=yuv420p[v0];[0:a:0]aloop=loop=${MAX_LOOP_INPUTS}:size=2147483647:start=0[a1]`);
+    expect(graphOf(list)).toBe(
+      `[0:v:0]loop=loop=${MAX_LOOP_INPUTS}:size=32767:start=0,setpts=N/(25*TB),setsar=1,format=yuv420p[v0];[0:a:0]aloop=loop=${MAX_LOOP_INPUTS}:size=2147483647:start=0,asetpts=N/SR/TB[a1]`,
+    );
   });
 
   it('previews with evenly spread segments', () => {
@@ -360,7 +437,16 @@ describe('effects', () => {
     ['the whole source', {}, 2],
     ['a trim', { trim: { start: 0.5, end: 1.5 } }, 1],
     ['a trim past the end', { trim: { start: 1.5, end: 9 } }, 0.5],
-    ['accelerate and loop', { effects: [{ name: 'accelerate', factor: 2 }, { name: 'loop', extra: 2 }] }, 3],
+    [
+      'accelerate and loop',
+      {
+        effects: [
+          { name: 'accelerate', factor: 2 },
+          { name: 'loop', extra: 2 },
+        ],
+      },
+      3,
+    ],
     ['boomerang', { effects: [{ name: 'boomerang' }] }, 4],
     ['preview', { effects: [{ name: 'preview', durationSeconds: 1, maxSegments: 2, minSegmentSeconds: 0.2 }] }, 1],
     ['a frame', { output: { kind: 'frame', at: 1, format: 'png', imagePlan: { components: [] } } }, 0],
@@ -377,13 +463,36 @@ describe('animation and frame', () => {
   });
 
   it('samples a frame count over the clip and makes an animated WebP', () => {
-    const list = args({ output: { kind: 'animation', format: 'webp', sampling: { kind: 'frames', value: 10 } }, audio: null, video: null, quality: { kind: 'fixed', value: 60 } });
+    const list = args({
+      output: { kind: 'animation', format: 'webp', sampling: { kind: 'frames', value: 10 } },
+      audio: null,
+      video: null,
+      quality: { kind: 'fixed', value: 60 },
+    });
     expect(graphOf(list)).toBe('[0:v:0]fps=5[v0]');
-    expect(outputPart(list)).toEqual(['-map', '[v0]', '-c:v', 'libwebp', '-lossless', '0', '-q:v', '60', '-f', 'webp', '-loop', '0', '-an', ...TAIL, `file:${OUT}`]);
+    expect(outputPart(list)).toEqual([
+      '-map',
+      '[v0]',
+      '-c:v',
+      'libwebp',
+      '-lossless',
+      '0',
+      '-q:v',
+      '60',
+      '-f',
+      'webp',
+      '-loop',
+      '0',
+      '-an',
+      ...TAIL,
+      `file:${OUT}`,
+    ]);
   });
 
   it('extracts one frame as PNG, with no geometry', () => {
-    const list = recipeArgs(IN, '/scratch/frame.png', recipe({ output: { kind: 'frame', at: 1.5, format: 'jpg', imagePlan: { components: [] } } }), { source: SOURCE });
+    const list = recipeArgs(IN, '/scratch/frame.png', recipe({ output: { kind: 'frame', at: 1.5, format: 'jpg', imagePlan: { components: [] } } }), {
+      source: SOURCE,
+    });
     expect(list).toEqual([
       ...GLOBAL,
       ...SAFE_INPUT,
@@ -452,7 +561,7 @@ describe('streamingArgs', () => {
       '-c:a:1',
       'aac',
       '-force_key_frames',
-      'expr:gte(t,n_forced*2)',
+      'expr:gte(t+0.001,n_forced*2)',
       ...TAIL,
       '-f',
       'hls',
@@ -475,18 +584,25 @@ describe('streamingArgs', () => {
   });
 
   it('uses fragmented MP4 for other codecs, and whole keyframe intervals per segment', () => {
-    const list = streamingArgs(IN, '/scratch/out', streaming('hls', [rung(320, 240, 500000, 'vp9')], { keyframeIntervalSeconds: 3 }), { source: SOURCE });
+    const list = streamingArgs(IN, '/scratch/out', streaming('hls', [rung(320, 240, 500000, 'vp9')], { keyframeIntervalSeconds: 3 }), {
+      source: SOURCE,
+    });
     expect(valueOf(list, '-hls_segment_type')).toBe('fmp4');
     expect(valueOf(list, '-hls_fmp4_init_filename')).toBe('init_%v.mp4');
     expect(valueOf(list, '-hls_segment_filename')).toBe('/scratch/out/stream_%v_%05d.m4s');
     expect(valueOf(list, '-hls_time')).toBe('3');
-    expect(valueOf(list, '-force_key_frames')).toBe('expr:gte(t,n_forced*3)');
+    expect(valueOf(list, '-force_key_frames')).toBe('expr:gte(t+0.001,n_forced*3)');
   });
 
   it('writes DASH: one video adaptation set, one sound', () => {
-    const list = streamingArgs(IN, '/scratch/out', streaming('dash', [rung(160, 120, 200000), rung(320, 240, 500000)], { trim: { start: 0.5, end: null } }), {
-      source: SOURCE,
-    });
+    const list = streamingArgs(
+      IN,
+      '/scratch/out',
+      streaming('dash', [rung(160, 120, 200000), rung(320, 240, 500000)], { trim: { start: 0.5, end: null } }),
+      {
+        source: SOURCE,
+      },
+    );
     expect(list.slice(list.indexOf('-ss'), list.indexOf('-ss') + 2)).toEqual(['-ss', '0.5']);
     expect(list.filter((item) => item === '-c:a:0')).toHaveLength(1);
     expect(list.slice(list.indexOf('-f', list.indexOf('-max_muxing_queue_size')))).toEqual([
@@ -514,10 +630,22 @@ describe('streamingArgs', () => {
     expect(list).toContain('-an');
   });
 
+  it('streams the sound alone from a sound-only source', () => {
+    const sound = recipe({ video: null, size: null, audio: { codec: 'aac', sampleRate: null } });
+    const audioOnly: VideoSource = { width: null, height: null, duration: 2, frameRate: null, hasVideo: false, hasAudio: true };
+    const hls = streamingArgs(IN, '/scratch/out', streaming('hls', [sound], { video: null, size: null }), { source: audioOnly });
+    expect(graphOf(hls)).toBeUndefined();
+    expect(outputPart(hls).slice(0, 6)).toEqual(['-map', '0:a:0', '-c:a:0', 'aac', '-vn', ...TAIL.slice(0, 1)]);
+    expect(valueOf(hls, '-var_stream_map')).toBe('a:0');
+    expect(valueOf(hls, '-hls_segment_type')).toBe('mpegts');
+    const dash = streamingArgs(IN, '/scratch/out', streaming('dash', [sound], { video: null, size: null }), { source: audioOnly });
+    expect(valueOf(dash, '-adaptation_sets')).toBe('id=0,streams=a');
+  });
+
   it('refuses what it cannot write', () => {
     expect(() => streamingArgs(IN, '/scratch/out', recipe(), { source: SOURCE })).toThrow(TypeError);
     expect(() => streamingArgs(IN, '/scratch/%d', streaming('hls', [rung(160, 120, 1)]), { source: SOURCE })).toThrow(TypeError);
-    expect(() => streamingArgs(IN, '/scratch/out', streaming('hls', []), { source: SOURCE })).toThrow(TypeError);
+    expect(() => streamingArgs(IN, '/scratch/out', streaming('hls', []), { source: { ...SOURCE, hasAudio: false } })).toThrow(TypeError);
     expect(() => recipeArgs(IN, OUT, streaming('hls', [rung(160, 120, 1)]), { source: SOURCE })).toThrow(TypeError);
   });
 });

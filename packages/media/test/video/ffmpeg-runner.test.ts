@@ -50,14 +50,29 @@ describe('runFfmpeg', () => {
 
   it('does not start when the signal has already aborted', async () => {
     let spawned = false;
-    await expect(runFfmpeg(SLOW, { timeoutMs: 1000, signal: AbortSignal.abort(), onSpawn: () => (spawned = true) })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(runFfmpeg(SLOW, { timeoutMs: 1000, signal: AbortSignal.abort(), onSpawn: () => (spawned = true) })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(spawned).toBe(false);
   });
 
   it('reports progress against the expected duration, ending at 100', async () => {
     const seen: number[] = [];
     const output = `${temp.path}/progress.mkv`;
-    const args = ['-hide_banner', '-nostdin', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=25:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', output];
+    const args = [
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x64:rate=25:duration=2',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      output,
+    ];
     await runFfmpeg(args, { timeoutMs: 20_000, onProgress: (percent) => seen.push(percent), expectedSeconds: 2 });
     expect(seen.at(-1)).toBe(100);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
@@ -90,7 +105,10 @@ describe('runFfmpeg', () => {
 
 describe('runFfprobe', () => {
   it('returns the parsed JSON', async () => {
-    const probe = (await runFfprobe(probeArgs(await videoFixture('mp4')), { timeoutMs: 10_000 })) as { streams: unknown[]; format: { format_name: string } };
+    const probe = (await runFfprobe(probeArgs(await videoFixture('mp4')), { timeoutMs: 10_000 })) as {
+      streams: unknown[];
+      format: { format_name: string };
+    };
     expect(probe.streams).toHaveLength(2);
     expect(probe.format.format_name).toBe('mov,mp4,m4a,3gp,3g2,mj2');
   });

@@ -109,14 +109,47 @@ describe('ffprobeFacts on the fixtures', () => {
       },
     ],
     // audio only: video {}, is_audio true, no width/height/frame_rate/rotation/nb_frames
-    ['mp3', { audio: { codec: 'mp3', bit_rate: '128000', frequency: 44100, channels: 2, channel_layout: 'stereo' }, video: {}, is_audio: true, bit_rate: 131534, duration: 1.044898 }],
+    [
+      'mp3',
+      {
+        audio: { codec: 'mp3', bit_rate: '128000', frequency: 44100, channels: 2, channel_layout: 'stereo' },
+        video: {},
+        is_audio: true,
+        bit_rate: 131534,
+        duration: 1.044898,
+      },
+    ],
     // the PNG cover (attached_pic) is not a picture
-    ['mp3-cover', { audio: { codec: 'mp3', bit_rate: '64000', frequency: 44100, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 78828, duration: 1.044898 }],
+    [
+      'mp3-cover',
+      {
+        audio: { codec: 'mp3', bit_rate: '64000', frequency: 44100, channels: 1, channel_layout: 'mono' },
+        video: {},
+        is_audio: true,
+        bit_rate: 78828,
+        duration: 1.044898,
+      },
+    ],
     ['m4a', { audio: stereoAac('96159'), video: {}, is_audio: true, bit_rate: 106288, duration: 1 }],
     // WAV declares no layout for its one channel: mono, ffmpeg's default
-    ['wav', { audio: { codec: 'pcm_s16le', bit_rate: '705600', frequency: 44100, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 706224, duration: 1 }],
-    ['ogg', { audio: { codec: 'opus', frequency: 48000, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 77917, duration: 1.0065 }],
-    ['flac', { audio: { codec: 'flac', frequency: 44100, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 162680, duration: 1 }],
+    [
+      'wav',
+      {
+        audio: { codec: 'pcm_s16le', bit_rate: '705600', frequency: 44100, channels: 1, channel_layout: 'mono' },
+        video: {},
+        is_audio: true,
+        bit_rate: 706224,
+        duration: 1,
+      },
+    ],
+    [
+      'ogg',
+      { audio: { codec: 'opus', frequency: 48000, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 77917, duration: 1.0065 },
+    ],
+    [
+      'flac',
+      { audio: { codec: 'flac', frequency: 44100, channels: 1, channel_layout: 'mono' }, video: {}, is_audio: true, bit_rate: 162680, duration: 1 },
+    ],
     [
       // display matrix rotation -90 (turn clockwise) → Cloudinary's 90, display size 240x320
       'rotated',
@@ -148,7 +181,10 @@ describe('ffprobeFacts on the fixtures', () => {
         nb_frames: 40,
       },
     ],
-    ['silent', { width: 320, height: 240, audio: {}, video: baseline('728168'), frame_rate: 25, bit_rate: 735768, duration: 1, rotation: 0, nb_frames: 25 }],
+    [
+      'silent',
+      { width: 320, height: 240, audio: {}, video: baseline('728168'), frame_rate: 25, bit_rate: 735768, duration: 1, rotation: 0, nb_frames: 25 },
+    ],
     [
       '10bit',
       {
@@ -169,7 +205,15 @@ describe('ffprobeFacts on the fixtures', () => {
         width: 321,
         height: 241,
         audio: {},
-        video: { pix_format: 'yuv444p', codec: 'h264', level: 13, profile: 'High 4:4:4 Predictive', bit_rate: '893368', dar: '4:3', time_base: '1/12800' },
+        video: {
+          pix_format: 'yuv444p',
+          codec: 'h264',
+          level: 13,
+          profile: 'High 4:4:4 Predictive',
+          bit_rate: '893368',
+          dar: '4:3',
+          time_base: '1/12800',
+        },
         frame_rate: 25,
         bit_rate: 901072,
         duration: 1,
@@ -229,7 +273,12 @@ describe('ffprobeFacts rules', () => {
     ['display matrix -180', { side_data_list: [{ side_data_type: 'Display Matrix', rotation: -180 }] }, 180, [1920, 1080]],
     ['legacy rotate tag 90 (clockwise)', { tags: { rotate: '90' } }, 90, [1080, 1920]],
     ['legacy rotate tag 270', { tags: { rotate: '270' } }, 270, [1080, 1920]],
-    ['the matrix wins over the tag', { tags: { rotate: '90' }, side_data_list: [{ side_data_type: 'Display Matrix', rotation: 180 }] }, 180, [1920, 1080]],
+    [
+      'the matrix wins over the tag',
+      { tags: { rotate: '90' }, side_data_list: [{ side_data_type: 'Display Matrix', rotation: 180 }] },
+      180,
+      [1920, 1080],
+    ],
     ['no rotation', {}, 0, [1920, 1080]],
   ])('rotation: %s', (_name, stream, rotation, [width, height]) => {
     expect(ffprobeFacts(probe(stream))).toMatchObject({ rotation, width, height });
@@ -285,7 +334,14 @@ describe('ffprobeFacts rules', () => {
 
 describe('videoSource', () => {
   it('maps a video with sound', () => {
-    expect(videoSource(ffprobeFacts(sample('rotated')))).toStrictEqual({ width: 240, height: 320, duration: 2, frameRate: 25, hasVideo: true, hasAudio: true });
+    expect(videoSource(ffprobeFacts(sample('rotated')))).toStrictEqual({
+      width: 240,
+      height: 320,
+      duration: 2,
+      frameRate: 25,
+      hasVideo: true,
+      hasAudio: true,
+    });
   });
   it('maps an audio file', () => {
     expect(videoSource(ffprobeFacts(sample('mp3-cover')))).toStrictEqual({

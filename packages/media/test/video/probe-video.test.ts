@@ -16,7 +16,8 @@ import { useTempDir } from '../media-files.ts';
 const temp = useTempDir();
 
 const LIMITS: VideoProbeLimits = { maxDuration: 600, maxPixels: 4096 * 4096, maxFrameRate: 120 };
-const probe = async (name: VideoFixtureName, limits = LIMITS, demuxer?: string) => probeVideo(await videoFixture(name), { limits, demuxer, timeoutMs: 10_000 });
+const probe = async (name: VideoFixtureName, limits = LIMITS, demuxer?: string) =>
+  probeVideo(await videoFixture(name), { limits, demuxer, timeoutMs: 10_000 });
 
 describe('probeVideo on real files', () => {
   // Each fixture's full field set is asserted from its captured JSON in ffprobe-facts.test.ts; here the
@@ -120,8 +121,22 @@ describe('hostile files', () => {
   it('the control: a playlist read without our whitelists makes ffprobe fetch from the test server', async () => {
     // Only the URL this time: Debian's ffmpeg refuses a whole playlist that also names /etc/passwd.
     requests.length = 0;
-    const playlist = await temp.file('remote.mp4', ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXTINF:4.0,', `${url}segment0.ts`, '#EXT-X-ENDLIST', ''].join('\n'));
-    const args = ['-hide_banner', '-loglevel', 'error', '-protocol_whitelist', 'file,http,tcp', '-print_format', 'json', '-show_format', '-i', playlist];
+    const playlist = await temp.file(
+      'remote.mp4',
+      ['#EXTM3U', '#EXT-X-TARGETDURATION:4', '#EXTINF:4.0,', `${url}segment0.ts`, '#EXT-X-ENDLIST', ''].join('\n'),
+    );
+    const args = [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-protocol_whitelist',
+      'file,http,tcp',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-i',
+      playlist,
+    ];
     await runFfprobe(args, { timeoutMs: 10_000 }).catch(() => undefined);
     expect(requests).toContain('/segment0.ts');
     // the same file through probeVideo: refused, nothing fetched
@@ -167,7 +182,9 @@ describe('hostile files', () => {
       } as const;
       const source = { width: 320, height: 240, duration: 8, frameRate: 25, hasVideo: true, hasAudio: false };
       const imageLimits = { maxInputPixels: 1e8, timeoutSeconds: 10, maxDimension: 4096, maxOutputPixels: 1e8 };
-      const error = await executeVideoRecipe(path, output, { ...recipe, effects: [], geometry: [] }, { timeoutMs: 10_000, source, imageLimits }).catch((caught: unknown) => caught);
+      const error = await executeVideoRecipe(path, output, { ...recipe, effects: [], geometry: [] }, { timeoutMs: 10_000, source, imageLimits }).catch(
+        (caught: unknown) => caught,
+      );
       expect(error).toMatchObject({ kind: 'corrupt', message: 'Invalid video file' });
     });
     expect(requests).toEqual([]);

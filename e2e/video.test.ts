@@ -212,6 +212,8 @@ describe('eager video transformations', () => {
     expect(placeholder).toMatchObject({ status: 'processing' });
     expect(String(placeholder.secure_url)).toContain('/video/upload/c_scale,w_80/');
     const [webhook] = await receiver.waitFor(1, { path: '/eager', timeoutMs: 60_000 });
+    const timestamp = Number(webhook!.headers['x-cld-timestamp']);
+    expect(cloudinary.utils.verifyNotificationSignature(webhook!.body, timestamp, String(webhook!.headers['x-cld-signature']))).toBe(true);
     const body = JSON.parse(webhook!.body) as Record<string, unknown> & { eager: Array<Record<string, unknown>> };
     expect(body).toMatchObject({ notification_type: 'eager', batch_id: placeholder.batch_id, public_id: 'async-clip' });
     expect(body.eager[0]).toMatchObject({ width: 80, height: 60, format: 'mp4' });
@@ -328,6 +330,25 @@ describe('adaptive streaming', () => {
       expect(segments.length).toBeGreaterThan(0);
       const segment = await probeUrl(segments[0]!, `segment-${index}.ts`);
       expect(segment.video?.codec_name).toBe('h264');
+    }
+  });
+
+  it('streams with a custom profile made through the Admin API: one rendition per representation', async () => {
+    await cloudinary.api.create_streaming_profile('two_rungs', {
+      display_name: 'Two rungs',
+      representations: [{ transformation: 'w_160,h_120,c_limit,vc_h264,br_300k' }, { transformation: 'w_320,h_240,c_limit,vc_h264,br_600k' }],
+    });
+    const url = `${cluster.baseUrl}/demo/video/upload/sp_two_rungs/v${uploaded.version}/stream.m3u8`;
+    const master = await fetch(url);
+    expect(master.status).toBe(200);
+    const text = await master.text();
+    expect([...text.matchAll(/RESOLUTION=(\d+x\d+)/g)].map((match) => match[1])).toEqual(['160x120', '320x240']);
+    const renditions = playlistUris(text, url);
+    expect(renditions).toHaveLength(2);
+    for (const [index, rendition] of renditions.entries()) {
+      const segments = playlistUris(await (await fetch(rendition)).text(), rendition);
+      const segment = await probeUrl(segments[0]!, `custom-${index}.ts`);
+      expect([segment.video?.width, segment.video?.height]).toEqual(index === 0 ? [160, 120] : [320, 240]);
     }
   });
 

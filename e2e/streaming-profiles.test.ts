@@ -8,15 +8,7 @@ import { sdkFor, startTestCluster, type TestCluster } from './support/test-clust
 // them into strings), their parsed answers, overrides of a predefined profile and their revert.
 
 type Json = Record<string, unknown>;
-type ProfileSdk = CloudinarySdk & {
-  api: CloudinarySdk['api'] & {
-    list_streaming_profiles(): Promise<Json>;
-    get_streaming_profile(name: string): Promise<Json>;
-    create_streaming_profile(name: string, options: Json): Promise<Json>;
-    update_streaming_profile(name: string, options: Json): Promise<Json>;
-    delete_streaming_profile(name: string): Promise<Json>;
-  };
-};
+type ProfileSdk = CloudinarySdk;
 
 const PREDEFINED = ['4k', 'full_hd', 'hd', 'sd', 'full_hd_wifi', 'full_hd_lean', 'hd_lean'];
 

@@ -26,6 +26,11 @@ export type CloudinarySdk = {
     ): Promise<Record<string, unknown>>;
   };
   api: {
+    list_streaming_profiles(): Promise<Record<string, unknown>>;
+    get_streaming_profile(name: string): Promise<Record<string, unknown>>;
+    create_streaming_profile(name: string, options: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update_streaming_profile(name: string, options: Record<string, unknown>): Promise<Record<string, unknown>>;
+    delete_streaming_profile(name: string): Promise<Record<string, unknown>>;
     create_transformation(name: string, definition: unknown): Promise<Record<string, unknown>>;
     transformation(name: string): Promise<Record<string, unknown>>;
     delete_transformation(name: string): Promise<Record<string, unknown>>;

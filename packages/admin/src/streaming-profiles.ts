@@ -9,6 +9,7 @@ import {
 } from '@rendition/catalog';
 import { ApiError, invalidParameter, quoteValue, readString, type RawParams } from '@rendition/protocol';
 import { canonicalString, parseTransformation, PREDEFINED_STREAMING_PROFILES, predefinedStreamingProfile } from '@rendition/transform';
+import { optionValue, TRANSFORMATION_OPTION_NAMES } from './transformation-options.ts';
 
 /**
  * The Admin API's streaming profiles (`cloudinary.v2.api.list_streaming_profiles`, `get_streaming_profile`,
@@ -154,58 +155,8 @@ function readRepresentations(text: string): string[] {
   });
 }
 
-/** Transformation keys back to the SDKs' option names (the names `generate_transformation_string` reads). */
-const OPTION_NAMES: Record<string, string> = {
-  a: 'angle',
-  ac: 'audio_codec',
-  af: 'audio_frequency',
-  ar: 'aspect_ratio',
-  b: 'background',
-  bo: 'border',
-  br: 'bit_rate',
-  c: 'crop',
-  co: 'color',
-  cs: 'color_space',
-  d: 'default_image',
-  dl: 'delay',
-  dn: 'density',
-  dpr: 'dpr',
-  du: 'duration',
-  e: 'effect',
-  eo: 'end_offset',
-  f: 'fetch_format',
-  fl: 'flags',
-  fn: 'custom_function',
-  fps: 'fps',
-  g: 'gravity',
-  h: 'height',
-  if: 'if',
-  ki: 'keyframe_interval',
-  l: 'overlay',
-  o: 'opacity',
-  p: 'prefix',
-  pg: 'page',
-  q: 'quality',
-  r: 'radius',
-  so: 'start_offset',
-  sp: 'streaming_profile',
-  t: 'transformation',
-  u: 'underlay',
-  vc: 'video_codec',
-  vs: 'video_sampling',
-  w: 'width',
-  x: 'x',
-  y: 'y',
-  z: 'zoom',
-};
-
 /** Width and height lead, as in Cloudinary's answers; the rest keep the canonical order. */
 const LEADING = ['width', 'height'];
-
-/** Numbers as numbers (`w_1200` → 1200), everything else as the text (`br_5m`, `vc_h264:high:4.0`). */
-function optionValue(text: string): string | number {
-  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-}
 
 /** One component (`br_5m,c_limit,h_1200,w_1200`) as `{width:1200,height:1200,bit_rate:"5m",crop:"limit"}`. */
 function componentObject(component: string): Record<string, string | number> {
@@ -213,7 +164,7 @@ function componentObject(component: string): Record<string, string | number> {
     const separator = part.indexOf('_');
     const key = separator < 0 ? part : part.slice(0, separator);
     const value = separator < 0 ? '' : part.slice(separator + 1);
-    return [OPTION_NAMES[key] ?? key, optionValue(value)];
+    return [TRANSFORMATION_OPTION_NAMES[key] ?? key, optionValue(value)];
   });
   const rank = (name: string) => (LEADING.includes(name) ? LEADING.indexOf(name) : LEADING.length);
   return Object.fromEntries(

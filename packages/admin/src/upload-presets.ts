@@ -31,6 +31,7 @@ import {
   type RawParams,
 } from '@rendition/protocol';
 import { checkedNotificationUrl } from '@rendition/webhooks';
+import { optionValue, TRANSFORMATION_OPTION_NAMES } from './transformation-options.ts';
 
 /** The Admin API's upload presets (reference §2.9): create, update, delete, describe and list. */
 
@@ -202,49 +203,6 @@ const BOOLEAN_SETTINGS = new Set([
   'return_image_metadata',
 ]);
 
-/** Transformation keys back to the SDK's option names (reference §6.2), for the settings view. */
-const TRANSFORMATION_KEYS: Record<string, string> = {
-  a: 'angle',
-  ac: 'audio_codec',
-  af: 'audio_frequency',
-  ar: 'aspect_ratio',
-  b: 'background',
-  bo: 'border',
-  br: 'bit_rate',
-  c: 'crop',
-  co: 'color',
-  cs: 'color_space',
-  d: 'default_image',
-  dl: 'delay',
-  dn: 'density',
-  dpr: 'dpr',
-  du: 'duration',
-  e: 'effect',
-  eo: 'end_offset',
-  f: 'fetch_format',
-  fl: 'flags',
-  fps: 'fps',
-  g: 'gravity',
-  h: 'height',
-  l: 'overlay',
-  o: 'opacity',
-  pg: 'page',
-  q: 'quality',
-  r: 'radius',
-  so: 'start_offset',
-  t: 'transformation',
-  u: 'underlay',
-  vc: 'video_codec',
-  w: 'width',
-  x: 'x',
-  y: 'y',
-  z: 'zoom',
-};
-
-function transformationValue(text: string): string | number {
-  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
-}
-
 /** `c_scale,w_100/e_grayscale` → `[{crop:"scale",width:100},{effect:"grayscale"}]`; undefined when a key is not mapped. */
 function transformationObjects(text: string): Array<Record<string, string | number>> | undefined {
   const steps: Array<Record<string, string | number>> = [];
@@ -253,9 +211,9 @@ function transformationObjects(text: string): Array<Record<string, string | numb
     for (const part of component.split(',')) {
       const separator = part.indexOf('_');
       if (separator <= 0) return undefined;
-      const key = TRANSFORMATION_KEYS[part.slice(0, separator)];
+      const key = TRANSFORMATION_OPTION_NAMES[part.slice(0, separator)];
       if (key === undefined) return undefined;
-      step[key] = transformationValue(part.slice(separator + 1));
+      step[key] = optionValue(part.slice(separator + 1));
     }
     steps.push(step);
   }

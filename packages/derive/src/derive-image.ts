@@ -33,16 +33,9 @@ export interface DeriveDependencies {
  * so retries and concurrent runs never produce two different files.
  */
 export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): Promise<DerivedRecord> {
-  const plan = parseTransformation(job.transformation);
-  const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: planHash(plan), format: job.format };
-  const existing = await findDerived(deps.db, key);
-  if (existing) return existing;
-
-  const asset = await findAssetByVersionId(deps.db, job.versionId);
-  if (!asset || asset.assetId !== job.assetId || asset.versionId !== job.versionId) {
-    throw new ApiError(404, 'Resource not found - the asset version no longer exists');
-  }
-  if (asset.resourceType !== 'image') throw new ApiError(400, `A ${asset.resourceType} asset is not derived by the image executor`);
+  const start = await startDerivation(deps, job, 'image');
+  if (start.kind === 'existing') return start.derived;
+  const { plan, key, asset } = start;
   const format = job.format;
   if (!isImageOutputFormat(format)) throw new ApiError(400, `Unsupported delivery format ${format} for an image`);
 
@@ -55,6 +48,32 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
+}
+
+/**
+ * What both executors do first: the plan and the derivative's key; the stored derivative when an earlier
+ * run made it; else the asset version it is made from (404 once gone; 400 if the executor is not its).
+ */
+export async function startDerivation(
+  deps: Pick<DeriveDependencies, 'db'>,
+  job: DeriveJobV1,
+  resourceType: 'image' | 'video',
+): Promise<
+  | { kind: 'existing'; derived: DerivedRecord }
+  | { kind: 'new'; plan: TransformationPlan; key: Omit<DerivativeIdentity, 'transformation'>; asset: AssetRecord }
+> {
+  const plan = parseTransformation(job.transformation);
+  const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: planHash(plan), format: job.format };
+  const existing = await findDerived(deps.db, key);
+  if (existing) return { kind: 'existing', derived: existing };
+  const asset = await findAssetByVersionId(deps.db, job.versionId);
+  if (!asset || asset.assetId !== job.assetId || asset.versionId !== job.versionId) {
+    throw new ApiError(404, 'Resource not found - the asset version no longer exists');
+  }
+  if (asset.resourceType !== resourceType) {
+    throw new ApiError(400, `A ${asset.resourceType} asset is not derived by the ${resourceType} executor`);
+  }
+  return { kind: 'new', plan, key, asset };
 }
 
 /**

@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findAssetByVersionId, findDerived, findStreamingProfileRepresentations, type DerivedRecord } from '@rendition/catalog';
+import { findStreamingProfileRepresentations, type DerivedRecord } from '@rendition/catalog';
 import { streamingProfileName, videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from '@rendition/derivations';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { demuxerForFormat, executeVideoRecipe } from '@rendition/media';
 import { ApiError } from '@rendition/protocol';
 import { derivedKey, derivedSetMemberKey } from '@rendition/storage';
-import { parseTransformation, planHash, videoRecipe, type VideoRecipe } from '@rendition/transform';
+import { videoRecipe, type VideoRecipe } from '@rendition/transform';
 import { withTempDir } from '@rendition/scratch';
-import { storeDerivative, type DeriveDependencies } from './derive-image.ts';
+import { startDerivation, storeDerivative, type DeriveDependencies } from './derive-image.ts';
 
 export interface VideoDeriveDependencies {
   video: {
@@ -32,16 +32,9 @@ export async function deriveVideo(
   job: DeriveJobV1,
   options: { signal: AbortSignal; onProgress: ((percent: number) => void) | undefined },
 ): Promise<DerivedRecord> {
-  const plan = parseTransformation(job.transformation);
-  const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: planHash(plan), format: job.format };
-  const existing = await findDerived(deps.db, key);
-  if (existing) return existing;
-
-  const asset = await findAssetByVersionId(deps.db, job.versionId);
-  if (!asset || asset.assetId !== job.assetId || asset.versionId !== job.versionId) {
-    throw new ApiError(404, 'Resource not found - the asset version no longer exists');
-  }
-  if (asset.resourceType !== 'video') throw new ApiError(400, `A ${asset.resourceType} asset is not derived by the video executor`);
+  const start = await startDerivation(deps, job, 'video');
+  if (start.kind === 'existing') return start.derived;
+  const { plan, key, asset } = start;
   const profile = streamingProfileName(plan);
   const custom = profile === undefined ? undefined : await findStreamingProfileRepresentations(deps.db, asset.cloudName, profile);
   const sizeLimits = { maxDimension: deps.limits.maxDimension, maxPixels: deps.limits.maxOutputPixels };

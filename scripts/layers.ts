@@ -33,6 +33,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   storage: { layer: 'adapter' },
   net: { layer: 'adapter' },
   media: { layer: 'adapter', side: 'worker' },
+  scripting: { layer: 'adapter', side: 'worker', note: 'eval and on_success in a QuickJS sandbox' },
   scratch: { layer: 'adapter' },
   jobs: { layer: 'adapter', alsoImports: ['catalog'], note: 'the outbox relay reads the catalog' },
 
@@ -77,6 +78,12 @@ export const OWNED_MODULES: readonly { readonly modules: readonly string[]; read
     modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@napi-rs/*', '@tensorflow/*'],
     owners: ['media'],
     why: 'only @rendition/media wraps media libraries (the API process must never load libvips)',
+  },
+  { modules: ['exifr'], owners: ['media'], why: 'only @rendition/media reads image metadata' },
+  {
+    modules: ['quickjs-emscripten', 'quickjs-emscripten-core', '@jitl/*'],
+    owners: ['scripting'],
+    why: 'only @rendition/scripting runs user scripts (eval, on_success), in its sandbox',
   },
   { modules: ['@aws-sdk/*'], owners: ['storage'], why: 'only @rendition/storage talks to S3' },
   { modules: ['pg', 'kysely'], owners: ['catalog'], why: 'only @rendition/catalog talks SQL' },

@@ -50,6 +50,10 @@ describe('video parameters: typed values, canonical form and round trip', () => 
     ['br_500', 'br_500', { bitRate: { bitsPerSecond: 500, constant: false } }],
     ['br_500:constant', 'br_500:constant', { bitRate: { bitsPerSecond: 500, constant: true } }],
     ['br_2m:constant', 'br_2m:constant', { bitRate: { bitsPerSecond: 2_000_000, constant: true } }],
+    ['br_1.25m', 'br_1250k', { bitRate: { bitsPerSecond: 1_250_000, constant: false } }],
+    ['br_1.5000k', 'br_1500', { bitRate: { bitsPerSecond: 1_500, constant: false } }],
+    ['br_1', 'br_1', { bitRate: { bitsPerSecond: 1, constant: false } }],
+    ['br_1000000m', 'br_1000000m', { bitRate: { bitsPerSecond: 1e12, constant: false } }],
     // fps_
     ['fps_15', 'fps_15', { fps: { min: 15, max: 15 } }],
     ['fps_29.97', 'fps_29.97', { fps: { min: 29.97, max: 29.97 } }],
@@ -112,6 +116,9 @@ describe('video parameters: typed values, canonical form and round trip', () => 
       { effect: { name: 'preview', duration: 12, maxSegments: 3, minSegmentDuration: 2 } },
     ],
     ['e_preview:max_seg_5', 'e_preview:max_seg_5', { effect: { name: 'preview', duration: 5, maxSegments: 5, minSegmentDuration: 1 } }],
+    ['e_preview:max_seg_1', 'e_preview:max_seg_1', { effect: { name: 'preview', duration: 5, maxSegments: 1, minSegmentDuration: 1 } }],
+    ['e_preview:max_seg_100', 'e_preview:max_seg_100', { effect: { name: 'preview', duration: 5, maxSegments: 100, minSegmentDuration: 1 } }],
+    ['e_preview:duration_7.25', 'e_preview:duration_7.25', { effect: { name: 'preview', duration: 7.25, maxSegments: 3, minSegmentDuration: 1 } }],
     [
       'e_preview:duration_7.5:max_seg_2:min_seg_dur_0.5',
       'e_preview:duration_7.5:max_seg_2:min_seg_dur_0.5',
@@ -122,6 +129,20 @@ describe('video parameters: typed values, canonical form and round trip', () => 
     expect(plan.components[0]!.videoOnly).toStrictEqual(params);
     expect(canonicalString(plan)).toBe(want);
     expect(parseTransformation(canonicalString(plan))).toStrictEqual(plan);
+  });
+
+  it.each<['h264' | 'h265', string, string[]]>([
+    ['h264', 'high', ['1.0', '1.1', '1.2', '1.3', '2.0', '2.1', '2.2', '3.0', '3.1', '3.2', '4.0', '4.1', '4.2', '5.0', '5.1', '5.2', '6.0', '6.1', '6.2']],
+    ['h265', 'main', ['1.0', '2.0', '2.1', '3.0', '3.1', '4.0', '4.1', '5.0', '5.1', '5.2', '6.0', '6.1', '6.2']],
+  ])('vc_%s:%s takes the levels %j', (codec, profile, levels) => {
+    for (const level of levels) {
+      expect(video(`vc_${codec}:${profile}:${level}`)).toStrictEqual({ videoCodec: { kind: 'codec', codec, profile, level } });
+    }
+    for (const level of ['0.9', '1.4', '7.0', '']) {
+      expect(refusal(() => parseTransformation(`vc_${codec}:${profile}:${level}`)).message).toBe(
+        `Invalid video codec in transformation: ${codec}:${profile}:${level}`,
+      );
+    }
   });
 
   it('keeps every video parameter of one component, sorted like the rest', () => {
@@ -185,6 +206,8 @@ describe('video parameters: invalid values are 400s naming them', () => {
     ['br_1000001m', 'Invalid bit rate in transformation: 1000001m'],
     ['br_500:cbr', 'Invalid bit rate in transformation: 500:cbr'],
     ['br_:constant', 'Invalid bit rate in transformation: :constant'],
+    ['br_x500', 'Invalid bit rate in transformation: x500'],
+    ['br_-500', 'Invalid bit rate in transformation: -500'],
     ['fps_0', 'Invalid fps in transformation: 0'],
     ['fps_0-', 'Invalid fps in transformation: 0-'],
     ['fps_30-20', 'Invalid fps in transformation: 30-20'],
@@ -199,11 +222,16 @@ describe('video parameters: invalid values are 400s naming them', () => {
     ['eo_auto', 'Invalid end offset in transformation: auto'],
     ['du_auto', 'Invalid duration in transformation: auto'],
     ['so_101p', 'Invalid start offset in transformation: 101p'],
+    ['so_2x', 'Invalid start offset in transformation: 2x'],
+    ['eo_5s', 'Invalid end offset in transformation: 5s'],
+    ['du_-1', 'Invalid duration in transformation: -1'],
+    [`so_${'9'.repeat(400)}`, `Invalid start offset in transformation: ${'9'.repeat(400)}`],
     ['vs_0', 'Invalid video sampling in transformation: 0'],
     ['vs_0s', 'Invalid video sampling in transformation: 0s'],
     ['vs_s', 'Invalid video sampling in transformation: s'],
     ['vs_1.5', 'Invalid video sampling in transformation: 1.5'],
     ['vs_4ss', 'Invalid video sampling in transformation: 4ss'],
+    ['vs_1e3', 'Invalid video sampling in transformation: 1e3'],
     ['sp_HD', 'Invalid streaming profile in transformation: HD'],
     ['sp_a-b', 'Invalid streaming profile in transformation: a-b'],
     [`sp_${'a'.repeat(65)}`, `Invalid streaming profile in transformation: ${'a'.repeat(65)}`],
@@ -213,14 +241,20 @@ describe('video parameters: invalid values are 400s naming them', () => {
     ['e_volume:5.5', 'Invalid effect - volume:5.5'],
     ['e_volume:5dB', 'Invalid effect - volume:5dB'],
     ['e_volume:mute:1', 'Invalid effect - volume:mute:1'],
+    ['e_volume:5.0', 'Invalid effect - volume:5.0'],
+    ['e_volume:+5db', 'Invalid effect - volume:+5db'],
+    ['e_volume:5dbx', 'Invalid effect - volume:5dbx'],
     ['e_reverse:1', 'Invalid effect - reverse:1'],
     ['e_boomerang:2', 'Invalid effect - boomerang:2'],
     ['e_accelerate:101', 'Invalid effect - accelerate:101'],
     ['e_accelerate:-51', 'Invalid effect - accelerate:-51'],
     ['e_loop:0', 'Invalid effect - loop:0'],
     ['e_loop:101', 'Invalid effect - loop:101'],
+    ['e_loop:2.0', 'Invalid effect - loop:2.0'],
+    ['e_accelerate:', 'Invalid effect - accelerate:'],
     ['e_fade:0', 'Invalid effect - fade:0'],
     ['e_fade:1.5', 'Invalid effect - fade:1.5'],
+    ['e_fade:1e3', 'Invalid effect - fade:1e3'],
     ['e_preview:duration_0', 'Invalid effect - preview:duration_0'],
     ['e_preview:max_seg_0', 'Invalid effect - preview:max_seg_0'],
     ['e_preview:max_seg_101', 'Invalid effect - preview:max_seg_101'],
@@ -228,6 +262,8 @@ describe('video parameters: invalid values are 400s naming them', () => {
     ['e_preview:duration_1:duration_2', 'Invalid effect - preview:duration_1:duration_2'],
     ['e_preview:', 'Invalid effect - preview:'],
     ['e_preview:length_5', 'Invalid effect - preview:length_5'],
+    ['e_preview:xduration_5', 'Invalid effect - preview:xduration_5'],
+    ['e_preview:duration_5s', 'Invalid effect - preview:duration_5s'],
     ['e_progressbar', 'Invalid effect - progressbar'],
     ['fl_splice', 'Invalid flag - splice'],
   ])('%s → %s', (text, message) => {

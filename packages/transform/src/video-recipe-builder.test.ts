@@ -41,6 +41,9 @@ describe('output kind from the format', () => {
     ['', 'jpg', 'frame', 'jpg'],
     ['', 'png', 'frame', 'png'],
     ['', 'avif', 'frame', 'avif'],
+    ['fl_attachment', 'webp', 'frame', 'webp'], // only fl_animated / fl_awebp make a webp animated
+    ['fl_animated', 'jpg', 'frame', 'jpg'],
+    ['fl_animated', 'png', 'frame', 'png'],
   ])('%j as %s → %s', (text, format, kind, named) => {
     const output = recipe(text, format).output;
     expect(output.kind).toBe(kind);
@@ -64,6 +67,15 @@ describe('output kind from the format', () => {
 
   it('wants named transformations expanded first', () => {
     expect(() => recipe('t_thumb', 'mp4')).toThrow(TypeError);
+    expect(() => recipe('w_100/t_thumb', 'jpg')).toThrow('expand named transformations (expandNamed) before building a video recipe');
+  });
+
+  it('takes a source said to have a picture but no display size for a probe bug, not a 400', () => {
+    for (const source of [{ ...HD, width: null }, { ...HD, height: null }]) {
+      for (const format of ['mp4', 'jpg', 'gif', 'm3u8'] as const) {
+        expect(() => recipe('', format, source)).toThrow(new TypeError('a video source with a picture needs its display width and height'));
+      }
+    }
   });
 });
 
@@ -81,8 +93,17 @@ describe('trim', () => {
     ['so_auto,du_1', { start: 5, end: 6 }], // so_auto: the middle
     ['so_1/du_2', { start: 1, end: 3 }], // the chain counts as a whole
     ['so_1/so_3', { start: 3, end: null }], // the last wins
+    ['eo_4', { start: 0, end: 4 }],
+    ['du_4', { start: 0, end: 4 }],
   ])('%j → %j', (text, trim) => {
     expect(recipe(text, 'mp4').trim).toEqual(trim);
+  });
+
+  it('keeps the whole of a source of unknown or zero duration when nothing is trimmed', () => {
+    for (const duration of [Number.NaN, Number.POSITIVE_INFINITY, 0]) {
+      expect(recipe('', 'mp4', { ...HD, duration }).trim).toEqual({ start: 0, end: null });
+      expect(recipe('', 'gif', { ...HD, duration }).trim).toEqual({ start: 0, end: null });
+    }
   });
 
   it('applies to audio and animation outputs', () => {
@@ -113,6 +134,16 @@ describe('frames', () => {
   ])('%j → at %s', (text, at) => {
     const output = recipe(text, 'jpg').output;
     expect(output.kind === 'frame' && output.at).toBeCloseTo(at, 10);
+  });
+
+  it('clamps to the last frame by the source frame rate, 25 fps when unknown', () => {
+    const at = (source: VideoSource): number | false => {
+      const output = recipe('so_100p', 'jpg', source).output;
+      return output.kind === 'frame' && output.at;
+    };
+    expect(at({ ...HD, frameRate: 50 })).toBeCloseTo(9.98, 10);
+    expect(at({ ...HD, frameRate: 10 })).toBeCloseTo(9.9, 10);
+    expect(at({ ...HD, frameRate: null })).toBeCloseTo(9.96, 10);
   });
 
   it('hands the image side of the plan to the image executor, video parameters removed', () => {
@@ -162,6 +193,9 @@ describe('geometry', () => {
 
   it('keeps pad colours, right angles, dpr, flips', () => {
     expect(recipe('c_pad,w_1000,h_1000,b_black', 'mp4').geometry[1]).toMatchObject({ op: 'pad', background: { text: 'black' } });
+    expect(recipe('c_lpad,w_1000,h_1000,b_black', 'mp4').geometry[1]).toMatchObject({ op: 'pad', background: { text: 'black' } });
+    expect(recipe('c_mpad,w_2000,h_2000,b_black', 'mp4').geometry[1]).toMatchObject({ op: 'pad', background: { text: 'black' } });
+    expect(recipe('c_fill_pad,w_1000,h_1000,b_black', 'mp4').size).toEqual({ width: 1000, height: 1000 });
     expect(recipe('a_-90', 'mp4').geometry).toEqual([{ op: 'rotate', degrees: 270, width: 1080, height: 1920, background: null }]);
     expect(recipe('a_exif/a_vflip', 'mp4').geometry).toEqual([{ op: 'flip', width: 1920, height: 1080 }]);
     expect(recipe('w_100,dpr_2.0', 'mp4').size).toEqual({ width: 200, height: 113 });
@@ -197,6 +231,7 @@ describe('geometry', () => {
   it('has no geometry and no size without a picture', () => {
     expect(recipe('w_100,r_20', 'mp3')).toMatchObject({ geometry: [], size: null, video: null });
     expect(recipe('w_100,r_20,vc_none', 'mp4')).toMatchObject({ geometry: [], size: null, video: null });
+    expect(recipe('fps_30,ki_2,vc_none', 'mp4')).toMatchObject({ size: null, video: null, fps: null, keyframeIntervalSeconds: null });
     expect(recipe('w_100', 'mp4', AUDIO_ONLY)).toMatchObject({ geometry: [], size: null, video: null });
   });
 });
@@ -216,6 +251,34 @@ describe('codecs', () => {
   ])('%s defaults to %j + %j', (format, video, audio) => {
     expect(recipe('', format)).toMatchObject({ video, audio });
     expect(recipe('vc_auto', format)).toMatchObject({ video, audio });
+  });
+
+  const VIDEO_CODECS = ['h264', 'h265', 'vp8', 'vp9', 'theora', 'prores'] as const;
+  const AUDIO_CODECS = ['aac', 'mp3', 'opus', 'vorbis'] as const;
+
+  it.each<[OutputFormat, string[], string[]]>([
+    ['mp4', ['h264', 'h265', 'vp9'], ['aac', 'mp3', 'opus']],
+    ['mov', ['h264', 'h265', 'prores'], ['aac', 'mp3']],
+    ['mkv', ['h264', 'h265', 'vp8', 'vp9', 'theora', 'prores'], ['aac', 'mp3', 'opus', 'vorbis']],
+    ['webm', ['vp8', 'vp9'], ['opus', 'vorbis']],
+    ['ogv', ['theora'], ['vorbis', 'opus']],
+    ['mp3', [], ['mp3']],
+    ['m4a', [], ['aac']],
+    ['ogg', [], ['vorbis', 'opus']],
+    ['wav', [], []],
+    ['flac', [], []],
+  ])('%s takes the video codecs %j and the audio codecs %j, and refuses the others', (format, videoCodecs, audioCodecs) => {
+    const audioOnly = videoCodecs.length === 0;
+    for (const codec of VIDEO_CODECS) {
+      // An audio container drops the picture whatever vc_ asks.
+      if (audioOnly) expect(recipe(`vc_${codec}`, format).video).toBeNull();
+      else if (videoCodecs.includes(codec)) expect(recipe(`vc_${codec}`, format).video).toEqual({ codec, profile: null, level: null });
+      else expect(refused(`vc_${codec}`, format)).toBe(`Unsupported video codec ${codec} for format ${format}`);
+    }
+    for (const codec of AUDIO_CODECS) {
+      if (audioCodecs.includes(codec)) expect(recipe(`ac_${codec}`, format).audio).toEqual({ codec, sampleRate: null });
+      else expect(refused(`ac_${codec}`, format)).toBe(`Unsupported audio codec ${codec} for format ${format}`);
+    }
   });
 
   it.each<[string, OutputFormat, VideoRecipe['video']]>([
@@ -265,6 +328,8 @@ describe('codecs', () => {
 
   it('sets the sample rate from af_, within what the encoder takes', () => {
     expect(recipe('af_44100', 'mp4').audio).toEqual({ codec: 'aac', sampleRate: 44100 });
+    expect(recipe('af_44100', 'mp3').audio).toEqual({ codec: 'mp3', sampleRate: 44100 });
+    expect(recipe('af_8000', 'webm').audio).toEqual({ codec: 'opus', sampleRate: 8000 });
     expect(recipe('af_iaf', 'mp4').audio).toEqual({ codec: 'aac', sampleRate: null });
     expect(recipe('af_48000', 'webm').audio).toEqual({ codec: 'opus', sampleRate: 48000 });
     expect(recipe('af_37800', 'ogg').audio).toEqual({ codec: 'vorbis', sampleRate: 37800 });
@@ -290,6 +355,12 @@ describe('rates, quality, keyframes', () => {
     });
     expect(recipe('', 'mp4')).toMatchObject({ bitRate: null, fps: null, keyframeIntervalSeconds: null, quality: null });
     expect(recipe('br_128k', 'mp3').bitRate).toEqual({ bitsPerSecond: 128_000, constant: false });
+  });
+
+  it('takes a rate exactly at the limit', () => {
+    expect(recipe('fps_60', 'mp4').fps).toEqual({ min: 60, max: 60 });
+    expect(recipe('fps_24-60', 'gif').fps).toEqual({ min: 24, max: 60 });
+    expect(recipe('br_20m', 'mp4').bitRate).toEqual({ bitsPerSecond: 20_000_000, constant: false });
   });
 
   it.each<[string, OutputFormat, string]>([
@@ -432,6 +503,44 @@ describe('streaming', () => {
     expect(refused('sp_x', 'm3u8', HD, profile(['vc_vp8,w_640']))).toBe('Unsupported video codec vp8 for format mp4');
     expect(refused('sp_x', 'm3u8', HD, profile(['br_50m,w_640']))).toBe('Requested bit rate of 50000000 exceeds the maximum of 20000000');
     expect(refused('sp_x', 'm3u8', HD, profile(['fps_90,w_640']))).toBe('Requested frame rate of 90 exceeds the maximum of 60');
+  });
+
+  it('keeps a custom rung by its pixel box, a side it leaves open fitting any source', () => {
+    const custom = (representations: string[]) => ({ streamingProfile: () => representations });
+    expect(rungs(recipe('sp_x', 'm3u8', HD, custom(['h_360', 'h_720', 'h_2160'])))).toEqual(['640x360', '1280x720']);
+    expect(rungs(recipe('sp_x', 'm3u8', HD, custom(['w_640', 'w_1920', 'w_2000'])))).toEqual(['640x360', '1920x1080']);
+    // as tall as the source allows, but wider than it either way up
+    expect(rungs(recipe('sp_x', 'm3u8', HD, custom(['c_limit,w_640,h_360', 'c_limit,w_2000,h_360'])))).toEqual(['640x360']);
+    // a rung of several components
+    const split = recipe('sp_x', 'm3u8', HD, custom(['c_limit,w_640/br_1m']));
+    expect(rungs(split)).toEqual(['640x360']);
+    expect(split.bitRate).toEqual({ bitsPerSecond: 1_000_000, constant: false });
+  });
+
+  it('keeps the smallest rung by area (the first of equals) when none fits, whatever the order of the ladder', () => {
+    const ladder = ['c_limit,w_500,h_500,br_2m', 'c_limit,w_200,h_200,br_3m', 'c_limit,w_100,h_1000,br_4m', 'c_limit,w_1000,h_100,br_5m', 'c_limit,w_400,h_100,br_6m'];
+    const result = recipe('sp_x', 'm3u8', { ...HD, width: 64, height: 48 }, { streamingProfile: () => ladder });
+    expect(result.output.kind === 'streaming' && result.output.representations.map((rendition) => rendition.bitRate?.bitsPerSecond)).toEqual([3_000_000]);
+  });
+
+  it('reports the largest rendition (the first of equals) wherever it stands in the ladder', () => {
+    const ladder = ['c_limit,w_1280,br_2m', 'c_limit,w_640,br_1m', 'c_limit,w_1280,h_720,br_3m'];
+    const result = recipe('sp_x', 'm3u8', HD, { streamingProfile: () => ladder });
+    expect(rungs(result)).toEqual(['1280x720', '640x360', '1280x720']);
+    expect(result).toMatchObject({ size: { width: 1280, height: 720 }, bitRate: { bitsPerSecond: 2_000_000 } });
+  });
+
+  it('streams renditions without picture when vc_none stands and the rungs name no codec', () => {
+    const result = recipe('vc_none/sp_x', 'm3u8', HD, { streamingProfile: () => ['c_limit,w_640,br_1m', 'c_limit,w_1280,br_2m'] });
+    expect(result.output.kind === 'streaming' && result.output.representations.map((rendition) => [rendition.size, rendition.video])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
+    expect(result).toMatchObject({ size: null, video: null, audio: { codec: 'aac' }, bitRate: { bitsPerSecond: 1_000_000 } });
+  });
+
+  it('lets a programming error of the profile lookup through, not as a 400', () => {
+    expect(() => recipe('sp_x', 'm3u8', HD, { streamingProfile: () => [42 as unknown as string] })).toThrow(TypeError);
   });
 
   it('without sp_ is a single rendition made from the plan itself', () => {

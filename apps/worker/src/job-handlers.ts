@@ -4,7 +4,7 @@ import type { CatalogDb } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createConvertHandler, type ConvertHandlerDependencies } from '@rendition/convert';
 import { createDeriveHandler, createDeriveVideoHandler, type DeriveHandlerDependencies, type VideoDeriveDependencies } from '@rendition/derive';
-import { createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
+import { createAnalyzeHandler, createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { DocumentEngine } from '@rendition/media';
@@ -40,6 +40,7 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   notify: (services) => createNotifyHandler(notifyDependencies(services)),
   convert: (services) => createConvertHandler(convertDependencies(services)),
   'derive-video': (services) => createDeriveVideoHandler({ ...deriveDependencies(services), video: videoDependencies(services.config) }),
+  analyze: (services) => createAnalyzeHandler(ingestDependencies(services)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */

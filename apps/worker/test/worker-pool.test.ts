@@ -94,7 +94,17 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An ingest payload as intake writes it, without the fields whose defaults the schema fills in. */
 function ingestPayload(): Omit<
   IngestJobV1,
-  'eager' | 'eagerAsync' | 'eagerInIngest' | 'returnDeleteToken' | 'backup' | 'incoming' | 'rawConvert' | 'request'
+  | 'eager'
+  | 'eagerAsync'
+  | 'eagerInIngest'
+  | 'returnDeleteToken'
+  | 'backup'
+  | 'incoming'
+  | 'rawConvert'
+  | 'request'
+  | 'analysis'
+  | 'evalScript'
+  | 'onSuccess'
 > & {
   request: Omit<IngestJobV1['request'], 'metadata'>;
 } {

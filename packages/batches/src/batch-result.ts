@@ -31,7 +31,9 @@ export type BatchResultChange =
   /** One eager derivation finished: its item takes its place in the list. */
   | { kind: 'eager-item'; index: number; item: EagerResultItem }
   /** A raw_convert finished (or failed): `info.raw_convert.<conversion>` becomes its entry. */
-  | { kind: 'raw-convert'; conversion: string; entry: RawConvertEntry };
+  | { kind: 'raw-convert'; conversion: string; entry: RawConvertEntry }
+  /** An explicit call's analyses finished: their fields join the response. */
+  | { kind: 'analysis'; fields: Record<string, unknown> };
 
 /** `info.raw_convert.<conversion>` (shared/spec/cloudinary-reference-wave2.md §2.2). */
 export interface RawConvertEntry {
@@ -52,6 +54,8 @@ export function applyResultChange(current: BatchResult | null, change: BatchResu
     case 'raw-convert':
       // The entry in `info.raw_convert`, where the response already has `info` (its place kept).
       return { ...current, info: withRawConvertEntry(current?.info, change.conversion, change.entry) };
+    case 'analysis':
+      return { ...current, ...change.fields };
   }
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AssetRecord } from '@rendition/catalog';
 import { ingest, type IngestDependencies } from '@rendition/ingest';
 import type { ConvertJobV1, IngestJobV1 } from '@rendition/jobs';
-import { assetUrls, nameBasedUuid } from '@rendition/protocol';
+import { assetUrls, nameBasedUuid, NO_ANALYSIS } from '@rendition/protocol';
 import { hashFile } from '@rendition/scratch';
 import { stagingKey } from '@rendition/storage';
 import type { UrlBases } from '@rendition/derivations';
@@ -48,6 +48,9 @@ export async function storeCreatedAsset(
     eager: [],
     eagerAsync: false,
     eagerInIngest: false,
+    analysis: { ...NO_ANALYSIS },
+    evalScript: null,
+    onSuccess: null,
     returnDeleteToken: false,
     backup: false,
     incoming: null,

@@ -5,3 +5,5 @@ export type { IngestJobDependencies, IngestJobResult } from './ingest-handler.ts
 export { toClientError } from './client-error.ts';
 export { sweepStagedUploads } from './staging-sweep.ts';
 export type { StagingSweepResult } from './staging-sweep.ts';
+export { createAnalyzeHandler } from './analyze-handler.ts';
+export type { AnalyzeHandlerDependencies } from './analyze-handler.ts';

@@ -1,9 +1,10 @@
-import { issueDeleteToken } from '@rendition/assets';
+import { issueDeleteToken, resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
-import { findApiKey, markJobActive } from '@rendition/catalog';
+import { findApiKey, markJobActive, updateAssetMetadata } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
 import { newConvertJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
-import { buildUploadResponse, isSynchronousRawConvert, withRawConvertEntry } from '@rendition/protocol';
+import { ApiError, buildUploadResponse, isSynchronousRawConvert, withRawConvertEntry } from '@rendition/protocol';
+import { runOnSuccessScript, ScriptError } from '@rendition/scripting';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
 
@@ -29,10 +30,13 @@ export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'in
  * The whole ingest job: store the upload, build the response Cloudinary would give (signed with
  * the requesting key) and finish the job within its batch, which queues the notifications.
  */
-export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1): Promise<IngestJobResult> {
+export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJobV1): Promise<IngestJobResult> {
   let outcome;
+  let job = queued;
   try {
-    outcome = await ingest(deps, job);
+    outcome = await ingest(deps, queued);
+    // Eval may have changed the upload's tags, eager list and analyses: the rest follows the job it left.
+    job = outcome.job ?? queued;
   } catch (error) {
     const sourceDescription = job.source.kind === 'remote' ? job.source.url : 'file';
     const clientError = toClientError(error, { sourceDescription });
@@ -63,6 +67,7 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
       existing: outcome.existing,
     },
   );
+  Object.assign(response, outcome.analysis ?? {});
   // An upload that found the asset already there (overwrite=false) created nothing it may delete.
   if (job.returnDeleteToken && !outcome.existing) {
     response.delete_token = await issueDeleteToken(deps.db, {
@@ -82,6 +87,9 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   if (job.eagerAsync && eager.length > 0) {
     response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, deps));
   }
+  if (job.onSuccess !== null && !outcome.existing) {
+    response.hook_execution = await runOnSuccess(deps, job.onSuccess, outcome.asset, response);
+  }
   // Notified now, before the batch ends: an eager_async upload, and one whose conversion is asynchronous (aspose).
   const notifyNow = (job.eagerAsync && eager.length > 0) || (conversion !== null && !isSynchronousRawConvert(conversion));
   const result: IngestJobResult = { response };
@@ -94,6 +102,45 @@ export async function runIngestJob(deps: IngestJobDependencies, job: IngestJobV1
   });
   return result;
 }
+
+/**
+ * `on_success` (wave 2 §6.2): runs once the asset is stored, with the response as `e.upload_info`;
+ * `current_asset.update({tags, context, metadata})` replaces them (the response keeps the values it
+ * was built with, as Cloudinary's does). Its outcome is the response's `hook_execution`; a failing
+ * script never fails the upload.
+ */
+async function runOnSuccess(
+  deps: IngestJobDependencies,
+  script: string,
+  asset: { assetId: string; cloudName: string },
+  response: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  try {
+    const { update } = await runOnSuccessScript(script, { uploadInfo: response, status: 'success' }, deps.scriptLimits);
+    if (update) {
+      const metadata =
+        update.metadata === undefined
+          ? undefined
+          : await resolveCloudMetadata(deps.db, asset.cloudName, stringValues(update.metadata), {
+              mode: 'update',
+              clearInvalid: false,
+              maxValueLength: 1024,
+            });
+      await updateAssetMetadata(deps.db, asset.assetId, {
+        ...(update.tags !== undefined ? { tags: update.tags } : {}),
+        ...(update.context !== undefined ? { context: update.context } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      });
+    }
+    return { status: 'success' };
+  } catch (error) {
+    if (error instanceof ScriptError || error instanceof ApiError) return { status: 'failure', error: error.message };
+    throw error;
+  }
+}
+
+const stringValues = (values: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(values).map(([key, value]) => [key, Array.isArray(value) ? JSON.stringify(value) : String(value)]));
 
 /** After the last attempt of a job that kept failing for an internal reason. */
 export async function recordExhaustedIngestJob(deps: IngestJobDependencies, job: IngestJobV1, error: Error): Promise<void> {

@@ -35,6 +35,8 @@ import { eagerFormat } from '@rendition/derivations';
 import type { DerivedRecord } from '@rendition/catalog';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
+import type { ScriptLimits } from '@rendition/scripting';
+import { analyzeUpload } from './upload-analysis.ts';
 
 export interface IngestDependencies {
   db: CatalogDb;
@@ -50,10 +52,16 @@ export interface IngestDependencies {
   documents: DocumentEngine;
   /** ffprobe of video and audio uploads: its bounds and time limit, and the synchronous-processing size limit. */
   video: { probeLimits: VideoProbeLimits; timeoutMs: number; maxSyncBytes: number };
+  /** Bounds of eval and on_success runs (scripting's defaults when absent). */
+  scriptLimits?: Partial<ScriptLimits>;
 }
 
 export interface IngestOutcome {
   asset: AssetRecord;
+  /** The analyses' wire fields (colors, phash, quality_analysis, …), for the response; absent when none ran. */
+  analysis?: Record<string, unknown>;
+  /** The job as eval left it (its tags, eager list, analyses); absent when it is the job as queued. */
+  job?: IngestJobV1;
   /** overwrite=false met an asset already stored under the public_id. */
   existing: boolean;
   /** The first eager item, when this ingest derived and recorded it itself (job.eagerInIngest). */
@@ -74,14 +82,28 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
     return { asset: committed, existing: false };
   }
 
+  // An eval may change the eager list: the ingest then derives none of it itself.
+  const planned = job.evalScript === null ? job : { ...job, eagerInIngest: false };
   const outcome = await withTempDir(deps.tmpDir, async (dir) => {
-    const original = await readSource(deps, job.source, join(dir, 'source'));
+    const original = await readSource(deps, planned.source, join(dir, 'source'));
     if (original.bytes === 0) throw new ApiError(400, 'Empty file');
     const detected = await detectMediaType(original.path);
     if (!detected) throw new ApiError(400, 'Empty file');
-    const resourceType = checkResourceType(job.request.resourceType, detected);
-    const prepared = await prepareOriginal(deps, job, original, detected, resourceType, dir);
-    return storeAndCommit(deps, job, versionId, resourceType, prepared);
+    const resourceType = checkResourceType(planned.request.resourceType, detected);
+    const prepared = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
+    const analyzed = await analyzeUpload(deps, planned, {
+      path: prepared.file.path,
+      resourceType,
+      format: prepared.format,
+      width: prepared.width,
+      height: prepared.height,
+      pages: prepared.pages,
+      bytes: prepared.file.bytes,
+      etag: prepared.file.md5,
+      ...(prepared.media ? { media: prepared.media } : {}),
+    });
+    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared);
+    return { ...stored, analysis: analyzed.fields, job: analyzed.job };
   });
 
   if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
@@ -180,7 +202,9 @@ async function prepareOriginal(
       publicId: request.publicId,
     };
   }
-  const probe = await probeOrKeepAsIs(original.path, detected, limits);
+  const probe = pixelAnalysesVerify(job)
+    ? await probeLeavingDecodeToAnalysis(original.path, detected, limits)
+    : await probeOrKeepAsIs(original.path, detected, limits);
   const target = targetFormat(request.format, request.allowedFormats, probe.format);
   if (job.incoming !== null) {
     if (!isConvertTarget(target) || probe.width === null) throw new ApiError(400, `Cannot apply an incoming transformation to ${probe.format}`);
@@ -294,6 +318,21 @@ async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: Ima
   } catch (error) {
     return keptAsIs(error, detected);
   }
+}
+
+/**
+ * Pixel analyses decode the upload strictly (libvips' failOn 'error', every scan of the file): that
+ * decode proves a still image readable as the verification decode would, so the ingest reads the
+ * header only and leaves the pixels to the analysis (the upload is decoded once, not twice).
+ * Animations are still verified frame by frame: the analyses read the first frame only.
+ */
+const pixelAnalysesVerify = (job: IngestJobV1): boolean =>
+  job.incoming === null && (job.analysis.colors || job.analysis.phash || job.analysis.qualityAnalysis || job.analysis.accessibilityAnalysis);
+
+async function probeLeavingDecodeToAnalysis(path: string, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
+  const header = await probeImageHeader(path, limits).catch((error: unknown) => keptAsIs(error, detected));
+  if ('animated' in header && header.animated) await verifyImageDecodes(path, header, limits);
+  return header;
 }
 
 function keptAsIs(error: unknown, detected: DetectedType): ImageFacts {

@@ -3,7 +3,7 @@ import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch } from '@rendition/batches';
 import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
-import { newConvertJob, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
+import { newAnalyzeJob, newConvertJob, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
 import {
@@ -15,6 +15,8 @@ import {
   withRawConvertEntry,
   parseDeliveryType,
   parseTags,
+  anyAnalysis,
+  readAnalysisOptions,
   readBoolean,
   readString,
   videoTooLargeForSync,
@@ -78,8 +80,11 @@ export async function applyExplicit(
   if (specs.length > 0 && found.resourceType === 'video' && !eagerAsync && found.bytes > deps.limits.video.maxSyncBytes) throw videoTooLargeForSync();
   const rawConvert = readString(params, 'raw_convert');
   const conversion = rawConvert === undefined ? null : parseRawConvert(rawConvert);
-  // Eager work and conversions need the job queue: without it the request is refused (503) before anything changes.
-  if (specs.length > 0 || conversion) deps.queues.assertAvailable();
+  // Analyses of a stored asset need its original decoded again: a worker's analyze job (docs/analysis.md).
+  const analysis = readAnalysisOptions(params);
+  const analyses = anyAnalysis(analysis) && found.resourceType !== 'raw';
+  // Eager work, conversions and analyses need the job queue: without it the request is refused (503) before anything changes.
+  if (specs.length > 0 || conversion || analyses) deps.queues.assertAvailable();
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =
@@ -110,12 +115,13 @@ export async function applyExplicit(
       cloudName: input.cloudName,
     },
   );
-  if (specs.length === 0 && !conversion) return response;
+  if (specs.length === 0 && !conversion && !analyses) return response;
 
   const batchId = randomBytes(32).toString('hex');
   const jobs = [
     ...eagerDeriveJobs(asset, specs, batchId),
     ...(conversion ? [newConvertJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, conversion })] : []),
+    ...(analyses ? [newAnalyzeJob({ batchId, cloudName: input.cloudName, asset, analysis })] : []),
   ];
   await createBatchWithJobs(
     deps.db,
@@ -135,7 +141,8 @@ export async function applyExplicit(
   // Recorded first; if Redis refuses now, the relay queues them later.
   const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)));
   // The answer waits for synchronous eager items and a synchronous conversion (extract_text).
-  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion));
+  // Analyses are answered synchronously, as Cloudinary's are.
+  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyses;
   if (!waits) {
     if (specs.length === 0) return response;
     const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };

@@ -131,6 +131,9 @@ export async function acceptUpload(
       eagerInIngest: eager.length > 0 && (!eagerAsync || input.request.async === true),
       incoming,
       rawConvert,
+      analysis: { ...input.request.analysis },
+      evalScript: input.request.evalScript ?? null,
+      onSuccess: input.request.onSuccess ?? null,
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
@@ -192,7 +195,7 @@ function buildIngestJob(
   jobId: string,
   batchId: string,
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
-): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming' | 'rawConvert'> {
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming' | 'rawConvert' | 'analysis' | 'evalScript' | 'onSuccess'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,

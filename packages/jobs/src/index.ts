@@ -14,6 +14,8 @@ export type { IngestJobV1, IngestSource } from './ingest.job.ts';
 export { notifyJob, NotifyJobV1Schema } from './notify.job.ts';
 export type { NotifyJobV1 } from './notify.job.ts';
 export { convertJob, ConvertJobV1Schema, newConvertJob } from './convert.job.ts';
+export { analyzeJob, AnalyzeJobV1Schema, newAnalyzeJob } from './analyze.job.ts';
+export type { AnalyzeJobV1 } from './analyze.job.ts';
 export type { ConvertJobV1 } from './convert.job.ts';
 export { deriveJob, DeriveJobV1Schema } from './derive.job.ts';
 export { deriveVideoJob } from './derive-video.job.ts';

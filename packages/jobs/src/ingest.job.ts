@@ -68,6 +68,20 @@ export const IngestJobV1Schema = z.object({
   incoming: z.string().nullable().default(null),
   /** raw_convert: a convert job of the batch follows the stored original. */
   rawConvert: z.enum(RAW_CONVERT_KINDS).nullable().default(null),
+  /** Analyses answered with the upload (colors, phash, quality, accessibility, metadata). */
+  analysis: z
+    .object({
+      colors: z.boolean(),
+      phash: z.boolean(),
+      qualityAnalysis: z.boolean(),
+      accessibilityAnalysis: z.boolean(),
+      mediaMetadata: z.boolean(),
+    })
+    .default({ colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false }),
+  /** `eval` (or `#RESOURCE_REF:<public_id>`): runs after the analyses, before the asset is stored. */
+  evalScript: z.string().nullable().default(null),
+  /** `on_success`: runs once the asset is stored. */
+  onSuccess: z.string().nullable().default(null),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
 

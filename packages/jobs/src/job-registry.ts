@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { analyzeJob } from './analyze.job.ts';
 import { convertJob } from './convert.job.ts';
 import { deriveJob } from './derive.job.ts';
 import { deriveVideoJob } from './derive-video.job.ts';
@@ -12,6 +13,7 @@ export const JOBS = {
   [notifyJob.kind]: notifyJob,
   [convertJob.kind]: convertJob,
   [deriveVideoJob.kind]: deriveVideoJob,
+  [analyzeJob.kind]: analyzeJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

@@ -4,13 +4,14 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the five kinds of this build, each on its own queue', () => {
+  it('holds the six kinds of this build, each on its queue', () => {
     expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
       ingest: 'ingest',
       derive: 'derive',
       notify: 'notify',
       convert: 'documents',
       'derive-video': 'video',
+      analyze: 'derive',
     });
     expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video']);
   });

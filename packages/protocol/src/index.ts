@@ -91,3 +91,14 @@ export {
   isBlankParam,
 } from './upload-presets.ts';
 export { VIDEO_TOO_LARGE_FOR_SYNC, videoTooLargeForSync } from './video-limits.ts';
+export {
+  ANALYSIS_PARAMETERS,
+  anyAnalysis,
+  MAX_REFERENCED_SCRIPT_BYTES,
+  MAX_SCRIPT_LENGTH,
+  NO_ANALYSIS,
+  readAnalysisOptions,
+  readScript,
+  RESOURCE_REF_PREFIX,
+} from './analysis-options.ts';
+export type { AnalysisOptions } from './analysis-options.ts';

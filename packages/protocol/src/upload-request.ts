@@ -1,3 +1,4 @@
+import { readAnalysisOptions, readScript, type AnalysisOptions } from './analysis-options.ts';
 import { checkContextLimits, parseContext } from './context.ts';
 import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
 import { normalizeFolder, validatePublicId } from './public-id.ts';
@@ -89,6 +90,12 @@ export type UploadRequest = {
   callback?: string;
   returnDeleteToken: boolean;
   accessMode?: AccessMode;
+  /** colors, phash, quality_analysis, accessibility_analysis, media_metadata/image_metadata. */
+  analysis: AnalysisOptions;
+  /** `eval`: runs after the analyses, before the asset is stored (docs/analysis.md). */
+  evalScript?: string;
+  /** `on_success`: runs once the upload is stored. */
+  onSuccess?: string;
 };
 
 /** Formats in `allowed_formats` may be any file type (raw ones too), so only their shape is checked. */
@@ -167,7 +174,12 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
     async: readBoolean(params, 'async', false),
     eagerAsync: readBoolean(params, 'eager_async', false),
     returnDeleteToken: readBoolean(params, 'return_delete_token', false),
+    analysis: readAnalysisOptions(params),
   };
+  const evalScript = readScript(params, 'eval');
+  if (evalScript !== undefined) request.evalScript = evalScript;
+  const onSuccess = readScript(params, 'on_success');
+  if (onSuccess !== undefined) request.onSuccess = onSuccess;
 
   if (readBoolean(params, 'clear_invalid', false)) request.clearInvalid = true;
   const publicId = readString(params, 'public_id');

@@ -71,7 +71,10 @@ describe('output kind from the format', () => {
   });
 
   it('takes a source said to have a picture but no display size for a probe bug, not a 400', () => {
-    for (const source of [{ ...HD, width: null }, { ...HD, height: null }]) {
+    for (const source of [
+      { ...HD, width: null },
+      { ...HD, height: null },
+    ]) {
       for (const format of ['mp4', 'jpg', 'gif', 'm3u8'] as const) {
         expect(() => recipe('', format, source)).toThrow(new TypeError('a video source with a picture needs its display width and height'));
       }
@@ -518,9 +521,17 @@ describe('streaming', () => {
   });
 
   it('keeps the smallest rung by area (the first of equals) when none fits, whatever the order of the ladder', () => {
-    const ladder = ['c_limit,w_500,h_500,br_2m', 'c_limit,w_200,h_200,br_3m', 'c_limit,w_100,h_1000,br_4m', 'c_limit,w_1000,h_100,br_5m', 'c_limit,w_400,h_100,br_6m'];
+    const ladder = [
+      'c_limit,w_500,h_500,br_2m',
+      'c_limit,w_200,h_200,br_3m',
+      'c_limit,w_100,h_1000,br_4m',
+      'c_limit,w_1000,h_100,br_5m',
+      'c_limit,w_400,h_100,br_6m',
+    ];
     const result = recipe('sp_x', 'm3u8', { ...HD, width: 64, height: 48 }, { streamingProfile: () => ladder });
-    expect(result.output.kind === 'streaming' && result.output.representations.map((rendition) => rendition.bitRate?.bitsPerSecond)).toEqual([3_000_000]);
+    expect(result.output.kind === 'streaming' && result.output.representations.map((rendition) => rendition.bitRate?.bitsPerSecond)).toEqual([
+      3_000_000,
+    ]);
   });
 
   it('reports the largest rendition (the first of equals) wherever it stands in the ladder', () => {

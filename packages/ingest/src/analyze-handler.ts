@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { finishJob, type BatchJobDependencies } from '@rendition/batches';
+import { findAssetByVersionId } from '@rendition/catalog';
+import { RejectedJobError, type JobHandler } from '@rendition/jobs';
+import { withTempDir } from '@rendition/scratch';
+import { toClientError } from './client-error.ts';
+import type { IngestDependencies } from './ingest-service.ts';
+import { computeAnalyses } from './upload-analysis.ts';
+
+export type AnalyzeHandlerDependencies = Pick<IngestDependencies, 'db' | 'store' | 'limits' | 'tmpDir'> & BatchJobDependencies;
+
+/**
+ * The `analyze` job: an explicit call's analyses of a stored version, read from its original in a
+ * scratch directory. The fields join the batch's result (the explicit response); an image the
+ * analyses cannot read fails the job with its 400, as an upload would.
+ */
+export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandler<'analyze'> {
+  return {
+    async handle(payload) {
+      let fields: Record<string, unknown>;
+      try {
+        const asset = await findAssetByVersionId(deps.db, payload.versionId);
+        if (!asset || asset.assetId !== payload.assetId)
+          throw new RejectedJobError('Resource not found - the asset version no longer exists', { status: 404 });
+        fields = await withTempDir(deps.tmpDir, async (dir) => {
+          const path = join(dir, 'original');
+          await deps.store.getFile(asset.storageKey, path);
+          return computeAnalyses(deps, payload.analysis, {
+            path,
+            resourceType: asset.resourceType,
+            format: asset.format,
+            width: asset.width,
+            height: asset.height,
+            pages: asset.pages,
+            bytes: asset.bytes,
+            etag: asset.etag,
+            ...(asset.media ? { media: asset.media } : {}),
+          });
+        });
+      } catch (error) {
+        const clientError = error instanceof RejectedJobError ? error : toClientError(error, { sourceDescription: 'file' });
+        if (!clientError) throw error;
+        await finishJob(deps, {
+          jobId: payload.jobId,
+          outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } },
+        });
+        throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
+      }
+      await finishJob(deps, { jobId: payload.jobId, outcome: { kind: 'completed', result: fields }, resultChange: { kind: 'analysis', fields } });
+      return fields;
+    },
+    async onExhausted(payload, error) {
+      await finishJob(deps, {
+        jobId: payload.jobId,
+        outcome: { kind: 'failed', error: { status: 500, message: `Internal error while analysing: ${error.message}` } },
+      });
+    },
+  };
+}

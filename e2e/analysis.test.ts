@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type SharpOptions } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type CloudinarySdk, type WebhookReceiver } from '@rendition/testing';
 import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
@@ -84,9 +84,10 @@ describe('analysis on upload', () => {
   });
 
   it('refuses a truncated JPEG with colors asked (the analysis decode is the verification) and stores nothing', async () => {
-    const jpeg = await sharp({ create: { width: 400, height: 300, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 50 } } })
-      .jpeg()
-      .toBuffer();
+    const noise: SharpOptions = {
+      create: { width: 400, height: 300, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 50 } },
+    };
+    const jpeg = await sharp(noise).jpeg().toBuffer();
     const cut = join(work, 'cut.jpg');
     await writeFile(cut, jpeg.subarray(0, Math.floor(jpeg.length / 2)));
     const error = await refusal(upload(cut, { public_id: 'cut', colors: true }));

@@ -109,7 +109,7 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   console.log(
     table([
-      ['run', 'uploads/s', 'p50 ms', 'p99 ms', 'CPU ms/upload', 'uploads', 'errors'],
+      ['run', 'uploads/s', 'p50 ms', 'p99 ms', 'CPU ms/upload', 'other CPU, cores', 'uploads', 'errors'],
       ...runs.map(({ label, result }) => {
         const latencies = sortedCopy(result.latenciesMs);
         return [
@@ -118,6 +118,7 @@ async function main(cleanup: Cleanup): Promise<void> {
           fixed(percentile(latencies, 50), 0),
           fixed(percentile(latencies, 99), 0),
           fixed(result.cpuMs / result.uploads, 1),
+          fixed(result.otherCpuMs / result.elapsedMs, 2),
           String(result.uploads),
           String(result.errors.count),
         ];
@@ -126,7 +127,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   );
   for (const { label, result } of runs) if (result.errors.first) console.log(`first error (${label}): ${result.errors.first}`);
   console.log(
-    '(CPU ms/upload: user + system CPU of this process, all its threads — API, worker, libvips, the client — per upload; PostgreSQL and Redis not counted)',
+    '(CPU ms/upload: user + system CPU of this process, all its threads (API, worker, libvips, the client), per upload; ' +
+      'other CPU: the rest of the machine (PostgreSQL and Redis serving the bench, and anything else), in cores over the run; ' +
+      'when it differs much between the runs, other work competed and the ratio is not to be trusted)',
   );
 
   const [before, withAnalysis, after] = runs.map(({ result }) => rate(result)) as [number, number, number];
@@ -138,12 +141,23 @@ async function main(cleanup: Cleanup): Promise<void> {
       `${fixed((1 - withAnalysis / before) * 100, 1)} % and ${fixed((1 - withAnalysis / after) * 100, 1)} % ` +
       `(the plain runs differ by ${fixed((Math.abs(before - after) / without) * 100, 1)} %)`,
   );
-  const perUpload = (1000 * CONCURRENCY) / without;
+  // Where a saturated machine's time goes: CPU per upload, this process and the rest of the machine.
+  const cpuPerUpload = (result: RunResult) => ({ own: result.cpuMs / result.uploads, other: result.otherCpuMs / result.uploads });
+  const [plainA, analysed, plainB] = runs.map(({ result }) => cpuPerUpload(result)) as [CpuPerUpload, CpuPerUpload, CpuPerUpload];
+  const plainOwn = (plainA.own + plainB.own) / 2;
+  const plainAll = plainOwn + (plainA.other + plainB.other) / 2;
+  const added = analysed.own - plainOwn;
   console.log(
-    `for context: analyzeImage costs ${fixed(cost.analyze, 1)} ms on one thread, ${fixed((cost.analyze / perUpload) * 100, 1)} % of the ` +
-      `${fixed(perUpload, 0)} ms an upload takes per client at the plain rate; its CPU per upload measured here: ` +
-      `${fixed(runs[1]!.result.cpuMs / runs[1]!.result.uploads - (runs[0]!.result.cpuMs / runs[0]!.result.uploads + runs[2]!.result.cpuMs / runs[2]!.result.uploads) / 2, 1)} ms`,
+    `for context: analyzeImage alone costs ${fixed(cost.analyze, 1)} ms (one at a time); the analysis run used ${fixed(added, 1)} ms more CPU ` +
+      `per upload in this process than the plain runs' mean (${fixed(analysed.own, 1)} against ${fixed(plainOwn, 1)} ms), ` +
+      `${fixed((added / (plainAll + added)) * 100, 1)} % of an analysed upload's CPU on the whole machine (${fixed(plainAll + added, 1)} ms): ` +
+      `the overhead to expect where the CPU is the bottleneck`,
   );
+}
+
+interface CpuPerUpload {
+  own: number;
+  other: number;
 }
 
 interface RunResult {
@@ -152,6 +166,8 @@ interface RunResult {
   latenciesMs: number[];
   /** User + system CPU of this process over the run. */
   cpuMs: number;
+  /** Busy CPU of the rest of the machine over the run (/proc/stat less this process). */
+  otherCpuMs: number;
   errors: ErrorTally;
 }
 
@@ -184,6 +200,7 @@ async function uploadFor(options: {
   let sent = 0;
   let checkedFirst = false;
   const cpuStart = process.cpuUsage();
+  const machineStart = await machineBusyMs();
   const start = performance.now();
   const end = start + (durationMs ?? Number.POSITIVE_INFINITY);
   const more = (): boolean => (count === undefined ? performance.now() < end : sent < count);
@@ -219,10 +236,27 @@ async function uploadFor(options: {
   );
   const elapsedMs = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
-  return { uploads: latenciesMs.length, elapsedMs, latenciesMs, cpuMs: (cpu.user + cpu.system) / 1000, errors };
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const otherCpuMs = (await machineBusyMs()) - machineStart - cpuMs;
+  return { uploads: latenciesMs.length, elapsedMs, latenciesMs, cpuMs, otherCpuMs, errors };
 }
 
 class FatalCheck extends Error {}
+
+/** Busy CPU ms of the whole machine so far (every core), from /proc/stat (USER_HZ = 100); NaN off Linux. */
+async function machineBusyMs(): Promise<number> {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** Median wall time of COST_RUNS runs of `work`, one at a time, after 3 warm-up runs. */
 async function median(work: () => Promise<unknown>): Promise<number> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findAsset, findJob } from '@rendition/catalog';
-import { startS3Server, type S3Server } from '@rendition/testing';
+import { startS3Server, until, type S3Server } from '@rendition/testing';
 import { uploadOk, uploadWithBasicAuth, type FilePart, type UploadBody } from './support/basic-upload.ts';
 import { storedBytes, storedKeys, unfinishedWrites } from './support/stored-blobs.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
@@ -408,6 +408,8 @@ describe('a synchronous upload that outlives its wait', () => {
   beforeAll(async () => {
     // No worker: the job can only wait in the queue.
     api = await startTestCluster({ SYNC_UPLOAD_TIMEOUT_MS: '500' }, ['api']);
+    // Under load the producer's Redis connection may still be connecting: an upload would be a 503 at once.
+    await until(() => api.cluster.services.queues.isConnected(), 10_000, 'the API connected to Redis');
   });
 
   afterAll(async () => {

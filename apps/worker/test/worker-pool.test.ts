@@ -138,9 +138,9 @@ describe('boot', () => {
   it('assertHandled names every kind of a selected queue that has no handler', () => {
     const ingest = recordingHandler<'ingest'>(async () => undefined).handler;
     expect(() => assertHandled(['ingest', 'derive', 'notify'], { ingest })).toThrow(
-      new Error('No handler for job kind(s): derive (queue derive), notify (queue notify)'),
+      new Error('No handler for job kind(s): derive (queue derive), analyze (queue derive), notify (queue notify)'),
     );
-    expect(() => assertHandled(['derive'], {})).toThrow(new Error('No handler for job kind(s): derive (queue derive)'));
+    expect(() => assertHandled(['derive'], {})).toThrow(new Error('No handler for job kind(s): derive (queue derive), analyze (queue derive)'));
     // Only the selected queues count.
     expect(() => assertHandled(['ingest'], { ingest })).not.toThrow();
     expect(() => assertHandled([], {})).not.toThrow();
@@ -162,7 +162,7 @@ describe('boot', () => {
         handlers: { notify: notify.handler },
         logger,
       }),
-    ).toThrow('No handler for job kind(s): derive (queue derive)');
+    ).toThrow('No handler for job kind(s): derive (queue derive), analyze (queue derive)');
     await pause(300);
     expect(notify.calls).toEqual([]);
     expect(await rawQueue(prefix, 'notify').getJobState('msg_waiting')).toBe('waiting');
@@ -192,7 +192,7 @@ describe('running jobs', () => {
     const derive = recordingHandler<'derive'>(async () => {
       throw new RejectedJobError('Invalid image file', { status: 400 });
     });
-    pool(prefix, 'derive', { derive: derive.handler });
+    pool(prefix, 'derive', { derive: derive.handler, analyze: recordingHandler<'analyze'>(async () => undefined).handler });
     const jobId = randomUUID();
     const payload = {
       v: 1 as const,
@@ -280,6 +280,9 @@ describe('running jobs', () => {
       backup: false,
       incoming: null,
       rawConvert: null,
+      analysis: { colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false },
+      evalScript: null,
+      onSuccess: null,
     };
     expect(exhausted!.payload).toEqual(parsed);
     expect(ingest.calls[0]!.payload).toEqual(parsed);

@@ -37,7 +37,30 @@ describe('parseUploadRequest', () => {
       async: false,
       eagerAsync: false,
       returnDeleteToken: false,
+      analysis: { colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false },
     });
+  });
+
+  it('reads the analyses (image_metadata as the old name of media_metadata), eval and on_success', () => {
+    const request = parseUploadRequest(
+      {
+        colors: 'true',
+        phash: '1',
+        quality_analysis: 'true',
+        accessibility_analysis: 'false',
+        image_metadata: 'true',
+        eval: 'upload_options.tags = "x"',
+        on_success: ' ',
+      },
+      'image',
+    );
+    expect(request.analysis).toEqual({ colors: true, phash: true, qualityAnalysis: true, accessibilityAnalysis: false, mediaMetadata: true });
+    expect(request.evalScript).toBe('upload_options.tags = "x"');
+    expect(request).not.toHaveProperty('onSuccess');
+    expect(parseUploadRequest({ media_metadata: 'true' }, 'image').analysis.mediaMetadata).toBe(true);
+    expect(() => parseUploadRequest({ eval: 'x'.repeat(4096) }, 'image')).toThrow('Eval is too long: at most 4095 characters, got 4096');
+    expect(() => parseUploadRequest({ on_success: 'x'.repeat(4096) }, 'image')).toThrow('On success is too long');
+    expect(parseUploadRequest({ eval: 'x'.repeat(4095) }, 'image').evalScript).toHaveLength(4095);
   });
 
   it('types what the SDK sends', () => {

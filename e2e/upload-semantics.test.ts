@@ -95,6 +95,9 @@ describe('upload semantics against a whole cluster', () => {
       expect(second).toMatchObject({ public_id: 'dup', width: 50, height: 20, etag: md5(blue.bytes), bytes: blue.bytes.length });
       expect(second.etag).not.toBe(first.etag);
       expect(second).not.toHaveProperty('existing');
+      // Cloudinary says so (wave 2 §1.5): the first upload of the id has no such field.
+      expect(second.overwritten).toBe(true);
+      expect(first).not.toHaveProperty('overwritten');
       // A versioned URL is served as immutable for a year, so new bytes need a new version.
       expect(second.version).toBeGreaterThan(first.version);
       expect(second.secure_url).toBe(`${cluster.baseUrl}/demo/image/upload/v${second.version}/dup.png`);
@@ -119,6 +122,7 @@ describe('upload semantics against a whole cluster', () => {
       const green = await png(60, 60, [0, 255, 0]);
       const third = await uploadOk(cluster, green, { public_id: 'dup', overwrite: 'false' });
       expect(third.existing).toBe(true);
+      expect(third).not.toHaveProperty('overwritten');
       expect(third).toMatchObject({
         asset_id: second.asset_id,
         version: second.version,

@@ -65,6 +65,7 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
       secureBaseUrl: deps.secureBaseUrl,
       cloudName: job.cloudName,
       existing: outcome.existing,
+      ...(outcome.overwritten ? { overwritten: true } : {}),
     },
   );
   Object.assign(response, outcome.analysis ?? {});

@@ -64,6 +64,8 @@ export interface IngestOutcome {
   job?: IngestJobV1;
   /** overwrite=false met an asset already stored under the public_id. */
   existing: boolean;
+  /** The upload replaced the asset stored under the public_id (its version before this one). */
+  overwritten?: boolean;
   /** The first eager item, when this ingest derived and recorded it itself (job.eagerInIngest). */
   firstEager?: DerivedRecord;
 }
@@ -511,7 +513,7 @@ async function storeAndCommit(
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
       if (!result.replacedKept && result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
       await deleteDerivedBlobs(deps.store, derivedKeys);
-      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
+      return withFirstEager(deps, { asset: result.asset, existing: false, overwritten: true }, prepared.firstEager);
     }
     case 'created':
     case 'already-committed':

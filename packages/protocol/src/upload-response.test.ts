@@ -137,6 +137,15 @@ describe('buildUploadResponse', () => {
     expect(response.secure_url).toBe('https://media.example.com/demo/raw/upload/v1618505146/docs/report%20%C3%BC.docx');
   });
 
+  it('says overwritten: true after access_mode when the upload replaced an asset, and nothing otherwise', () => {
+    const replaced = buildUploadResponse(image, { ...options, overwritten: true });
+    const keys = Object.keys(replaced);
+    expect(replaced.overwritten).toBe(true);
+    expect(keys.indexOf('overwritten')).toBe(keys.indexOf('access_mode') + 1);
+    expect(buildUploadResponse(image, options)).not.toHaveProperty('overwritten');
+    expect(buildUploadResponse(image, { ...options, overwritten: false })).not.toHaveProperty('overwritten');
+  });
+
   it('videos have dimensions, format, pages 0 and a playback_url (sp_auto HLS of the same version)', () => {
     const response = buildUploadResponse({ ...image, resourceType: 'video', format: 'mp4' }, options);
     expect(response).toMatchObject({ width: 300, height: 400, format: 'mp4', pages: 0 });

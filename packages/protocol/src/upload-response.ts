@@ -48,6 +48,8 @@ export type ResponseOptions = {
   cloudName: string;
   /** overwrite=false found this asset already there; the response says so with `existing: true`. */
   existing?: boolean;
+  /** The upload replaced an asset stored under the same public_id: `overwritten: true` (wave 2 §1.5). */
+  overwritten?: boolean;
 };
 
 /**
@@ -134,6 +136,7 @@ export function buildUploadResponse(asset: AssetView, options: ResponseOptions):
   if (Object.keys(asset.context).length > 0) response.context = { custom: { ...asset.context } };
   if (asset.metadata && Object.keys(asset.metadata).length > 0) response.metadata = { ...asset.metadata };
   response.access_mode = asset.accessMode;
+  if (options.overwritten === true) response.overwritten = true;
   const { nb_frames: frames, ...measured } = probed ?? {};
   Object.assign(response, measured);
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;

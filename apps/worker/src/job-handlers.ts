@@ -83,6 +83,7 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
       timeoutMs: config.video.timeoutMs,
       maxSyncBytes: config.video.maxSyncBytes,
     },
+    scriptLimits: { timeoutMs: config.scripts.timeoutMs, memoryBytes: config.scripts.memoryMb * 1024 * 1024 },
   };
 }
 

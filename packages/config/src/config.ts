@@ -27,6 +27,8 @@ export interface Config {
     readonly maxBitRate: number;
     readonly maxSyncBytes: number;
   };
+  /** eval and on_success: each run's time and QuickJS heap. */
+  readonly scripts: { readonly timeoutMs: number; readonly memoryMb: number };
   /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
   readonly bufferReclaimBytes: number;
   readonly publicBaseUrl: string;
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxBitRate: e.VIDEO_MAX_BIT_RATE,
       maxSyncBytes: e.MAX_SYNC_VIDEO_BYTES,
     },
+    scripts: { timeoutMs: e.SCRIPT_TIMEOUT_MS, memoryMb: e.SCRIPT_MEMORY_MB },
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,

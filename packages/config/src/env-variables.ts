@@ -205,6 +205,14 @@ export const ENV_VARIABLES = {
     description:
       "Largest video processed synchronously (eager without eager_async, a first on-the-fly delivery); larger answers Cloudinary's 400 'Video is too large to process synchronously'.",
   },
+  SCRIPT_TIMEOUT_MS: {
+    schema: positiveInt.default(250),
+    description: 'Longest one eval or on_success script may run (QuickJS sandbox); past it the run ends in a 400 Eval error.',
+  },
+  SCRIPT_MEMORY_MB: {
+    schema: positiveInt.default(16),
+    description: "Heap of one eval or on_success script's QuickJS runtime; more ends the run in a 400 Eval error.",
+  },
   DOCUMENT_THREADS: {
     schema: positiveInt.default(2),
     description:

@@ -39,6 +39,7 @@ describe('loadConfig defaults', () => {
         maxBitRate: 100_000_000,
         maxSyncBytes: 104_857_600,
       },
+      scripts: { timeoutMs: 250, memoryMb: 16 },
       publicBaseUrl: 'http://127.0.0.1:8080',
       secureBaseUrl: 'http://127.0.0.1:8080',
       databaseUrl: 'postgres://postgres:postgres@127.0.0.1:5432/rendition',

@@ -5,10 +5,10 @@
  * run; beside, the in-process cost of analyzeImage on the same file against sharp's full decode of
  * it. See bench/README.md.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { analyzeImage, ANALYSIS_SIZE, probeImage, type ImageLimits } from '@rendition/media';
@@ -23,9 +23,11 @@ import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 4, 1, 64);
 const DURATION_MS = envInt('BENCH_DURATION_MS', 15_000, 2_000, 20_000);
 const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 4, 0, 50);
-const COST_RUNS = envInt('BENCH_COST_RUNS', 15, 3, 200);
+const COST_RUNS = envInt('BENCH_COST_RUNS', 40, 3, 100);
 const SETTLE_MS = 2_000;
 const GOAL = 0.15;
+/** Linux's USER_HZ, the unit of /proc times: 100 on every mainstream architecture. */
+const TICK_MS = 10;
 
 /** sharp's own benchmark input, as in eager-throughput and delivery: a 2725x2225 (6 MP) photo. */
 const SOURCE = fixturePath('images/2569067123_aca715a2ee_o.jpg');
@@ -60,9 +62,9 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   // In-process cost first: on the quiet machine, with the sharp settings the worker set at boot.
   const cost = {
-    probe: await median(() => probeImage(SOURCE, limits)),
-    full: await median(() => sharp(SOURCE).raw().toBuffer()),
-    analysisDecode: await median(() =>
+    probe: await measure(() => probeImage(SOURCE, limits)),
+    full: await measure(() => sharp(SOURCE).raw().toBuffer()),
+    analysisDecode: await measure(() =>
       sharp(SOURCE, { failOn: 'error', limitInputPixels: limits.maxInputPixels })
         .autoOrient()
         .resize({ width: ANALYSIS_SIZE, height: ANALYSIS_SIZE, fit: 'inside', withoutEnlargement: true })
@@ -71,20 +73,23 @@ async function main(cleanup: Cleanup): Promise<void> {
         .raw({ depth: 'uchar' })
         .toBuffer(),
     ),
-    analyze: await median(() => analyzeImage(SOURCE, { colors: true, phash: true, quality: true, accessibility: false }, limits)),
+    analyze: await measure(() => analyzeImage(SOURCE, { colors: true, phash: true, quality: true, accessibility: false }, limits)),
   };
+  const costRow = (work: string, { wall, cpu, main }: Cost): string[] => [
+    work,
+    fixed(wall, 1),
+    fixed(wall / cost.full.wall, 2),
+    fixed(cpu, 1),
+    fixed(main, 1),
+  ];
   console.log(
-    `in-process cost (median of ${COST_RUNS} after 3 warm-ups, one at a time):\n` +
+    `in-process cost (wall: median of ${COST_RUNS} after 3 warm-ups, one at a time; CPU: mean per run of the process and of its main thread):\n` +
       table([
-        ['work', 'ms', '÷ full decode'],
-        ["probeImage (the ingest's header + verification decode)", fixed(cost.probe, 1), fixed(cost.probe / cost.full, 2)],
-        ['sharp(path).raw().toBuffer() (full decode)', fixed(cost.full, 1), '1.00'],
-        [
-          `analysis decode alone (shrink-on-load to ${ANALYSIS_SIZE}, RGBA; decodeForAnalysis's pipeline)`,
-          fixed(cost.analysisDecode, 1),
-          fixed(cost.analysisDecode / cost.full, 2),
-        ],
-        ['analyzeImage colors + phash + quality', fixed(cost.analyze, 1), fixed(cost.analyze / cost.full, 2)],
+        ['work', 'wall ms', '÷ full decode', 'CPU ms', 'main-thread CPU ms'],
+        costRow("probeImage (a plain upload's header + verification decode; an analysed still image skips the latter)", cost.probe),
+        costRow('sharp(path).raw().toBuffer() (full decode)', cost.full),
+        costRow(`analysis decode alone (shrink-on-load to ${ANALYSIS_SIZE}, RGBA; decodeForAnalysis's pipeline)`, cost.analysisDecode),
+        costRow('analyzeImage colors + phash + quality', cost.analyze),
       ]),
   );
 
@@ -109,7 +114,7 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   console.log(
     table([
-      ['run', 'uploads/s', 'p50 ms', 'p99 ms', 'CPU ms/upload', 'other CPU, cores', 'uploads', 'errors'],
+      ['run', 'uploads/s', 'p50 ms', 'p99 ms', 'uploads', 'errors', 'loop delay mean/p99/max ms', 'GC pause ms/upload'],
       ...runs.map(({ label, result }) => {
         const latencies = sortedCopy(result.latenciesMs);
         return [
@@ -117,20 +122,15 @@ async function main(cleanup: Cleanup): Promise<void> {
           fixed(rate(result), 2),
           fixed(percentile(latencies, 50), 0),
           fixed(percentile(latencies, 99), 0),
-          fixed(result.cpuMs / result.uploads, 1),
-          fixed(result.otherCpuMs / result.elapsedMs, 2),
           String(result.uploads),
           String(result.errors.count),
+          `${fixed(result.loopDelay.mean, 2)} / ${fixed(result.loopDelay.p99, 1)} / ${fixed(result.loopDelay.max, 1)}`,
+          fixed(result.gcMs / result.uploads, 2),
         ];
       }),
     ]),
   );
   for (const { label, result } of runs) if (result.errors.first) console.log(`first error (${label}): ${result.errors.first}`);
-  console.log(
-    '(CPU ms/upload: user + system CPU of this process, all its threads (API, worker, libvips, the client), per upload; ' +
-      'other CPU: the rest of the machine (PostgreSQL and Redis serving the bench, and anything else), in cores over the run; ' +
-      'when it differs much between the runs, other work competed and the ratio is not to be trusted)',
-  );
 
   const [before, withAnalysis, after] = runs.map(({ result }) => rate(result)) as [number, number, number];
   const without = (before + after) / 2;
@@ -141,33 +141,57 @@ async function main(cleanup: Cleanup): Promise<void> {
       `${fixed((1 - withAnalysis / before) * 100, 1)} % and ${fixed((1 - withAnalysis / after) * 100, 1)} % ` +
       `(the plain runs differ by ${fixed((Math.abs(before - after) / without) * 100, 1)} %)`,
   );
-  // Where a saturated machine's time goes: CPU per upload, this process and the rest of the machine.
-  const cpuPerUpload = (result: RunResult) => ({ own: result.cpuMs / result.uploads, other: result.otherCpuMs / result.uploads });
-  const [plainA, analysed, plainB] = runs.map(({ result }) => cpuPerUpload(result)) as [CpuPerUpload, CpuPerUpload, CpuPerUpload];
-  const plainOwn = (plainA.own + plainB.own) / 2;
-  const plainAll = plainOwn + (plainA.other + plainB.other) / 2;
-  const added = analysed.own - plainOwn;
-  console.log(
-    `for context: analyzeImage alone costs ${fixed(cost.analyze, 1)} ms (one at a time); the analysis run used ${fixed(added, 1)} ms more CPU ` +
-      `per upload in this process than the plain runs' mean (${fixed(analysed.own, 1)} against ${fixed(plainOwn, 1)} ms), ` +
-      `${fixed((added / (plainAll + added)) * 100, 1)} % of an analysed upload's CPU on the whole machine (${fixed(plainAll + added, 1)} ms): ` +
-      `the overhead to expect where the CPU is the bottleneck`,
-  );
-}
 
-interface CpuPerUpload {
-  own: number;
-  other: number;
+  // Where the time goes: CPU per upload by thread of this process, and the rest of the machine.
+  const perUpload = (result: RunResult, ms: number): string => fixed(ms / result.uploads, 1);
+  const busy = (result: RunResult, ms: number): string => fixed(ms / result.elapsedMs, 2);
+  console.log(
+    'CPU per upload (ms), and in cores over the run (busy):\n' +
+      table([
+        ['run', 'main thread', 'busy', 'libuv pool', 'libvips + other threads', 'V8 workers', 'process', 'busy', 'rest of machine', 'busy'],
+        ...runs.map(({ label, result }) => {
+          const { main, pool, v8, total, other } = result.cpu;
+          return [
+            label,
+            perUpload(result, main),
+            busy(result, main),
+            perUpload(result, pool),
+            perUpload(result, total - main - pool - v8),
+            perUpload(result, v8),
+            perUpload(result, total),
+            busy(result, total),
+            perUpload(result, other),
+            busy(result, other),
+          ];
+        }),
+      ]),
+  );
+  console.log(
+    "(main thread: JavaScript (API, worker, client, the analyses' pixel code) and the event loop; libuv pool: sharp's pipelines " +
+      'are started there, file copies, fsync; libvips: its own workers (and threads that ended during the run); V8 workers: GC and compilation; ' +
+      'rest of machine: PostgreSQL and Redis serving the bench, and anything else: when it differs much between the runs, other work competed)',
+  );
+  const [plainA, analysed, plainB] = runs.map(({ result }) => result) as [RunResult, RunResult, RunResult];
+  const added = (of: (result: RunResult) => number): string =>
+    fixed(of(analysed) / analysed.uploads - (of(plainA) / plainA.uploads + of(plainB) / plainB.uploads) / 2, 1);
+  console.log(
+    `per upload, analysis adds ${added((result) => result.cpu.total)} ms of process CPU: main thread ${added((result) => result.cpu.main)} ms ` +
+      `(GC pauses ${added((result) => result.gcMs)} ms of it), V8 workers ${added((result) => result.cpu.v8)} ms, ` +
+      `libvips + other threads ${added((result) => result.cpu.total - result.cpu.main - result.cpu.pool - result.cpu.v8)} ms ` +
+      `(the analysis decode replaces the verification decode of a still image); analyzeImage alone: ${fixed(cost.analyze.cpu, 1)} ms CPU, ` +
+      `${fixed(cost.analyze.main, 1)} ms of it on the main thread, which every upload in flight shares`,
+  );
 }
 
 interface RunResult {
   uploads: number;
   elapsedMs: number;
   latenciesMs: number[];
-  /** User + system CPU of this process over the run. */
-  cpuMs: number;
-  /** Busy CPU of the rest of the machine over the run (/proc/stat less this process). */
-  otherCpuMs: number;
+  /** How late the main thread's event loop ran timers (ms): it is shared by every upload in flight. */
+  loopDelay: { mean: number; p99: number; max: number };
+  /** V8 GC pauses of the main thread over the run (ms). */
+  gcMs: number;
+  cpu: RunCpu;
   errors: ErrorTally;
 }
 
@@ -199,8 +223,14 @@ async function uploadFor(options: {
   const latenciesMs: number[] = [];
   let sent = 0;
   let checkedFirst = false;
-  const cpuStart = process.cpuUsage();
-  const machineStart = await machineBusyMs();
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  let gcMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  loop.enable();
+  const cpuStart = await cpuSample();
   const start = performance.now();
   const end = start + (durationMs ?? Number.POSITIVE_INFINITY);
   const more = (): boolean => (count === undefined ? performance.now() < end : sent < count);
@@ -235,37 +265,81 @@ async function uploadFor(options: {
     }),
   );
   const elapsedMs = performance.now() - start;
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const otherCpuMs = (await machineBusyMs()) - machineStart - cpuMs;
-  return { uploads: latenciesMs.length, elapsedMs, latenciesMs, cpuMs, otherCpuMs, errors };
+  const cpuEnd = await cpuSample();
+  loop.disable();
+  gc.disconnect();
+  const loopDelay = { mean: loop.mean / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
+  const cpu = Object.fromEntries(
+    Object.keys(cpuEnd).map((key) => [key, cpuEnd[key as keyof RunCpu] - cpuStart[key as keyof RunCpu]]),
+  ) as unknown as RunCpu;
+  return { uploads: latenciesMs.length, elapsedMs, latenciesMs, loopDelay, gcMs, cpu, errors };
 }
 
 class FatalCheck extends Error {}
 
-/** Busy CPU ms of the whole machine so far (every core), from /proc/stat (USER_HZ = 100); NaN off Linux. */
-async function machineBusyMs(): Promise<number> {
+/** CPU ms (user + system) so far; threads that ended are in `total` only. */
+interface RunCpu {
+  /** This process's main thread (the event loop). */
+  main: number;
+  /** libuv's thread pool (`libuv-worker`). */
+  pool: number;
+  /** V8's platform workers (`V8Worker`: GC, compilation). */
+  v8: number;
+  /** The whole process, every thread. */
+  total: number;
+  /** The rest of the machine: every core's busy time (/proc/stat) less this process. */
+  other: number;
+}
+
+/** Reads this process's threads (/proc/self/task) and the machine's busy time (/proc/stat); NaNs off Linux. */
+async function cpuSample(): Promise<RunCpu> {
+  const usage = process.cpuUsage();
+  const total = (usage.user + usage.system) / 1000;
+  const sample: RunCpu = { main: 0, pool: 0, v8: 0, total, other: Number.NaN };
   try {
+    for (const tid of await readdir('/proc/self/task')) {
+      const [comm, stat] = await Promise.all([
+        readFile(`/proc/self/task/${tid}/comm`, 'utf8').catch(() => ''),
+        readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => ''),
+      ]);
+      if (stat === '') continue; // ended meanwhile
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+      if (Number(tid) === process.pid) sample.main += ms;
+      else if (comm.trim() === 'libuv-worker') sample.pool += ms;
+      else if (comm.trim() === 'V8Worker') sample.v8 += ms;
+    }
     const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
       .split('\n')[0]!
       .trim()
       .split(/\s+/)
       .slice(1)
       .map(Number);
-    return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+    sample.other = (user! + nice! + system! + irq! + softirq! + steal!) * TICK_MS - total;
   } catch {
-    return Number.NaN;
+    return { main: Number.NaN, pool: Number.NaN, v8: Number.NaN, total, other: Number.NaN };
   }
+  return sample;
 }
 
-/** Median wall time of COST_RUNS runs of `work`, one at a time, after 3 warm-up runs. */
-async function median(work: () => Promise<unknown>): Promise<number> {
+interface Cost {
+  /** Median wall ms. */
+  wall: number;
+  /** Mean CPU ms per run: the whole process, and its main thread (the cluster idles meanwhile). */
+  cpu: number;
+  main: number;
+}
+
+/** `work` COST_RUNS times, one at a time, after 3 warm-up runs. */
+async function measure(work: () => Promise<unknown>): Promise<Cost> {
   for (let i = 0; i < 3; i++) await work();
   const samples: number[] = [];
+  const before = await cpuSample();
   for (let i = 0; i < COST_RUNS; i++) {
     const began = performance.now();
     await work();
     samples.push(performance.now() - began);
   }
-  return percentile(sortedCopy(samples), 50);
+  const after = await cpuSample();
+  return { wall: percentile(sortedCopy(samples), 50), cpu: (after.total - before.total) / COST_RUNS, main: (after.main - before.main) / COST_RUNS };
 }

@@ -6,6 +6,7 @@ import type { ColourClusters } from './colors.ts';
 import { illustrationScore, isGrayscale, isSemiTransparent } from './companions.ts';
 import { decodeForAnalysis } from './decode-for-analysis.ts';
 import { perceptualHash } from './phash.ts';
+import { sharedGreyView } from './pixels.ts';
 import { analyzeQuality } from './quality.ts';
 import type { QualityAnalysis } from './quality.ts';
 
@@ -56,9 +57,12 @@ export async function analyzeImage(path: string, request: AnalysisRequest, limit
     result.semi_transparent = isSemiTransparent(pixels);
     result.grayscale = isGrayscale(pixels);
   }
-  if (request.phash) result.phash = perceptualHash(pixels);
+  // From here on nothing is awaited, so the reused buffers of sharedGreyView (one flatten onto
+  // white and one luma plane, shared by phash and quality) stay valid until the end.
+  const grey = request.phash || request.quality ? sharedGreyView(pixels) : undefined;
+  if (request.phash) result.phash = perceptualHash(pixels, grey);
   if (request.quality) {
-    const quality = analyzeQuality(pixels, image.width * image.height);
+    const quality = analyzeQuality(pixels, image.width * image.height, grey);
     result.quality_analysis = quality.quality_analysis;
     result.quality_score = quality.quality_score;
   }

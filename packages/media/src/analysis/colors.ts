@@ -2,7 +2,7 @@ import { deltaE, hexColour, srgbToLab } from './colour-space.ts';
 import type { Lab } from './colour-space.ts';
 import { CLOUDINARY_PALETTE, GOOGLE_PALETTE, nearestName } from './palettes.ts';
 import type { Palette } from './palettes.ts';
-import { assertRawPixels, round1 } from './pixels.ts';
+import { assertRawPixels, round1, Scratch } from './pixels.ts';
 import type { RawPixels } from './pixels.ts';
 
 /** A group of similar colours: the mean colour of its pixels and their share of the image (0..1). */
@@ -24,20 +24,21 @@ export const MERGE_DISTANCE = 12;
 /** Clusters kept; the few pixels of buckets that match none of them once this many exist are not counted. */
 const MAX_CLUSTERS = 256;
 
+/** Buckets: 4 bits per channel, alpha included. */
+const BUCKETS = 1 << 16;
 /**
- * The image's colours: every pixel goes to a bucket of its colour quantised to 4 bits per channel
- * (alpha included), then buckets, largest first, join the first cluster whose seed colour is within
- * MERGE_DISTANCE of theirs ("leader" clustering) or start a new one. A cluster's colour is the exact
- * mean of its pixels, so a flat colour comes out as itself. Fully transparent pixels count as
- * `#00000000`.
+ * Per-bucket pixel counts and channel sums, reused by every call and left zeroed by it (each call
+ * runs synchronously to the end, so no other call sees them half-filled). The sums are integers,
+ * so 32-bit ones are exact while pixels × 255 fits (about 16.8 million pixels; the analysis image
+ * has at most 65,536): a quarter of the memory of float64 sums.
  */
-export function colourClusters(pixels: RawPixels): ColourClusters {
-  assertRawPixels(pixels);
+const bucketCounts = new Scratch((length) => new Uint32Array(length));
+const bucketSums = new Scratch((length) => new Uint32Array(length));
+const MAX_EXACT_UINT32_PIXELS = Math.floor(0xffffffff / 255);
+
+/** Adds every pixel to its bucket's count and sums; whether some pixel has alpha below 255. */
+function fillBuckets(pixels: RawPixels, counts: Uint32Array, sums: Uint32Array | Float64Array): boolean {
   const { data, channels } = pixels;
-  const total = pixels.width * pixels.height;
-  const buckets = 1 << 16;
-  const counts = new Uint32Array(buckets);
-  const sums = new Float64Array(buckets * 4);
   let hasAlpha = false;
   for (let i = 0; i < data.length; i += channels) {
     const a = channels === 4 ? data[i + 3]! : 255;
@@ -54,8 +55,24 @@ export function colourClusters(pixels: RawPixels): ColourClusters {
     sums[s + 2] = sums[s + 2]! + b;
     sums[s + 3] = sums[s + 3]! + a;
   }
+  return hasAlpha;
+}
+
+/**
+ * The image's colours: every pixel goes to a bucket of its colour quantised to 4 bits per channel
+ * (alpha included), then buckets, largest first, join the first cluster whose seed colour is within
+ * MERGE_DISTANCE of theirs ("leader" clustering) or start a new one. A cluster's colour is the exact
+ * mean of its pixels, so a flat colour comes out as itself. Fully transparent pixels count as
+ * `#00000000`.
+ */
+export function colourClusters(pixels: RawPixels): ColourClusters {
+  assertRawPixels(pixels);
+  const total = pixels.width * pixels.height;
+  const counts = bucketCounts.atLeast(BUCKETS);
+  const sums = total <= MAX_EXACT_UINT32_PIXELS ? bucketSums.atLeast(BUCKETS * 4) : new Float64Array(BUCKETS * 4);
+  const hasAlpha = fillBuckets(pixels, counts, sums);
   const used: number[] = [];
-  for (let key = 0; key < buckets; key++) if (counts[key]! > 0) used.push(key);
+  for (let key = 0; key < BUCKETS; key++) if (counts[key]! > 0) used.push(key);
   used.sort((x, y) => counts[y]! - counts[x]! || x - y);
 
   type Building = { seed: Lab; seedAlpha: number; count: number; r: number; g: number; b: number; a: number };
@@ -67,6 +84,9 @@ export function colourClusters(pixels: RawPixels): ColourClusters {
     const g = sums[s + 1]!;
     const b = sums[s + 2]!;
     const a = sums[s + 3]!;
+    // Leave the reused buffers zeroed for the next call (cheaper than clearing all 64 Ki buckets).
+    counts[key] = 0;
+    sums[s] = sums[s + 1] = sums[s + 2] = sums[s + 3] = 0;
     const lab = srgbToLab(r / count, g / count, b / count);
     const alpha = a / count;
     let target: Building | undefined;

@@ -1,4 +1,4 @@
-import { assertRawPixels, clamp01, round2 } from './pixels.ts';
+import { assertRawPixels, clamp01, round2, Scratch } from './pixels.ts';
 import type { RawPixels } from './pixels.ts';
 
 /** A pixel is grey when its channels differ by at most this much (of 255): JPEG chroma noise stays within it. */
@@ -72,21 +72,14 @@ const FLAT_STEP = 3;
 export function illustrationScore(pixels: RawPixels): number {
   assertRawPixels(pixels);
   const { data, width, height, channels } = pixels;
-  const seen = new Uint8Array(1 << 15);
+  const seen = seenColours.atLeast(1 << 15).fill(0);
   let distinct = 0;
   let flat = 0;
   let pairs = 0;
   const rowBytes = width * channels;
-  const close = (i: number, j: number): boolean => {
-    for (let c = 0; c < channels; c++) {
-      const d = data[i + c]! - data[j + c]!;
-      if (d > FLAT_STEP || d < -FLAT_STEP) return false;
-    }
-    return true;
-  };
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * rowBytes + x * channels;
+  for (let y = 0, i = 0; y < height; y++) {
+    const lastRow = y === height - 1;
+    for (let x = 0; x < width; x++, i += channels) {
       const key = ((data[i]! >> 3) << 10) | ((data[i + 1]! >> 3) << 5) | (data[i + 2]! >> 3);
       if (seen[key] === 0) {
         seen[key] = 1;
@@ -94,15 +87,33 @@ export function illustrationScore(pixels: RawPixels): number {
       }
       if (x < width - 1) {
         pairs++;
-        if (close(i, i + channels)) flat++;
+        if (isFlatPair(data, i, i + channels, channels)) flat++;
       }
-      if (y < height - 1) {
+      if (!lastRow) {
         pairs++;
-        if (close(i, i + rowBytes)) flat++;
+        if (isFlatPair(data, i, i + rowBytes, channels)) flat++;
       }
     }
   }
   const flatness = pairs === 0 ? 1 : flat / pairs;
   const perPixel = distinct / (width * height);
   return round2(0.75 * clamp01((flatness - 0.5) / 0.4) + 0.25 * clamp01((0.02 - perPixel) / 0.015));
+}
+
+/** Which 15-bit colours illustrationScore has met; reused (and cleared) by every call. */
+const seenColours = new Scratch((length) => new Uint8Array(length));
+
+/** Whether the pixels at byte offsets i and j differ by at most FLAT_STEP in every channel (alpha included). */
+function isFlatPair(data: Uint8Array, i: number, j: number, channels: number): boolean {
+  return (
+    isNear(data[i]!, data[j]!) &&
+    isNear(data[i + 1]!, data[j + 1]!) &&
+    isNear(data[i + 2]!, data[j + 2]!) &&
+    (channels === 3 || isNear(data[i + 3]!, data[j + 3]!))
+  );
+}
+
+function isNear(a: number, b: number): boolean {
+  const d = a - b;
+  return d <= FLAT_STEP && d >= -FLAT_STEP;
 }

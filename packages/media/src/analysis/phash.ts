@@ -1,5 +1,5 @@
 import { assertRawPixels, flattenOnWhite, lumaOf } from './pixels.ts';
-import type { RawPixels } from './pixels.ts';
+import type { GreyView, RawPixels } from './pixels.ts';
 
 /** Side of the grey image the DCT runs on, and of the low-frequency block kept. */
 const DCT_SIZE = 32;
@@ -23,12 +23,13 @@ const COSINES: Float64Array = (() => {
  * hex digits. pHash's C library differs (it skips the DC row and column and mean-filters first), so
  * hashes are comparable with imagehash's, not with pHash's.
  */
-export function perceptualHash(pixels: RawPixels): string {
+export function perceptualHash(pixels: RawPixels, grey?: GreyView): string {
   assertRawPixels(pixels);
   const { width, height } = pixels;
-  const luma = lumaOf(flattenOnWhite(pixels), width * height);
-  const grey = areaResample(luma, width, height, DCT_SIZE, DCT_SIZE);
-  const coefficients = lowFrequencyDct(grey);
+  // `grey`: the image's luma already computed (analyzeImage shares one with quality).
+  const luma = grey?.luma ?? lumaOf(flattenOnWhite(pixels), width * height);
+  const small = areaResample(luma, width, height, DCT_SIZE, DCT_SIZE);
+  const coefficients = lowFrequencyDct(small);
   const sorted = Float64Array.from(coefficients).sort();
   const median = (sorted[31]! + sorted[32]!) / 2;
   let hex = '';
@@ -72,25 +73,42 @@ export function areaResample(plane: ArrayLike<number>, width: number, height: nu
   // Horizontal pass into a toWidth × height plane, then vertical.
   const across = new Float64Array(toWidth * height);
   for (let y = 0; y < height; y++) {
-    for (const { to, from, weight } of xs) across[y * toWidth + to] = across[y * toWidth + to]! + plane[y * width + from]! * weight;
+    const row = y * toWidth;
+    const source = y * width;
+    for (let n = 0; n < xs.length; n++) {
+      const cell = row + xs.to[n]!;
+      across[cell] = across[cell]! + plane[source + xs.from[n]!]! * xs.weight[n]!;
+    }
   }
   const out = new Float64Array(toWidth * toHeight);
-  for (const { to, from, weight } of ys) {
-    for (let x = 0; x < toWidth; x++) out[to * toWidth + x] = out[to * toWidth + x]! + across[from * toWidth + x]! * weight;
+  for (let n = 0; n < ys.length; n++) {
+    const row = ys.to[n]! * toWidth;
+    const source = ys.from[n]! * toWidth;
+    const weight = ys.weight[n]!;
+    for (let x = 0; x < toWidth; x++) out[row + x] = out[row + x]! + across[source + x]! * weight;
   }
   return out;
 }
 
+/** Overlaps of output and source cells as parallel arrays (read once per row: no per-cell objects). */
+type Overlaps = { length: number; to: Uint32Array; from: Uint32Array; weight: Float64Array };
+
 /** For each output cell: the source cells it overlaps and their weights (summing to 1). */
-function overlaps(size: number, toSize: number): Array<{ to: number; from: number; weight: number }> {
+function overlaps(size: number, toSize: number): Overlaps {
   const scale = size / toSize;
-  const result: Array<{ to: number; from: number; weight: number }> = [];
+  // Each output cell overlaps at most ceil(scale) + 1 source cells.
+  const capacity = toSize * (Math.ceil(scale) + 1);
+  const result: Overlaps = { length: 0, to: new Uint32Array(capacity), from: new Uint32Array(capacity), weight: new Float64Array(capacity) };
   for (let to = 0; to < toSize; to++) {
     const start = to * scale;
     const end = start + scale;
     for (let from = Math.floor(start); from < Math.min(size, Math.ceil(end)); from++) {
       const overlap = Math.min(end, from + 1) - Math.max(start, from);
-      if (overlap > 1e-12) result.push({ to, from, weight: overlap / scale });
+      if (overlap > 1e-12) {
+        result.to[result.length] = to;
+        result.from[result.length] = from;
+        result.weight[result.length++] = overlap / scale;
+      }
     }
   }
   return result;

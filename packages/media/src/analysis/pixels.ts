@@ -22,11 +22,11 @@ export function alphaAt(pixels: RawPixels, index: number): number {
  * The image composited onto white, as 8-bit RGB: what a viewer shows for a transparent image, and
  * what the luminance-based analyses (phash, quality, accessibility) look at.
  */
-export function flattenOnWhite(pixels: RawPixels): Uint8Array {
+export function flattenOnWhite(pixels: RawPixels, into?: Uint8Array): Uint8Array {
   const { data, channels } = pixels;
   const count = pixels.width * pixels.height;
   if (channels === 3) return data;
-  const out = new Uint8Array(count * 3);
+  const out = into ?? new Uint8Array(count * 3);
   for (let i = 0, o = 0; i < data.length; i += 4, o += 3) {
     const a = data[i + 3]!;
     if (a === 255) {
@@ -45,12 +45,52 @@ export function flattenOnWhite(pixels: RawPixels): Uint8Array {
 }
 
 /** Rec. 601 luma (0..255) of each pixel of an RGB buffer, as PIL's `convert('L')` computes it (unrounded). */
-export function lumaOf(rgb: Uint8Array, count: number): Float32Array {
-  const luma = new Float32Array(count);
+export function lumaOf(rgb: Uint8Array, count: number, into?: Float32Array): Float32Array {
+  const luma = into ?? new Float32Array(count);
   for (let p = 0, i = 0; p < count; p++, i += 3) {
     luma[p] = 0.299 * rgb[i]! + 0.587 * rgb[i + 1]! + 0.114 * rgb[i + 2]!;
   }
   return luma;
+}
+
+/**
+ * The image over white as RGB and as luma, computed once per analysed image and shared by the
+ * luminance-based analyses (phash, quality, accessibility).
+ */
+export type GreyView = { rgb: Uint8Array; luma: Float32Array };
+
+/**
+ * A typed array reused from call to call, grown when a larger one is asked for: the analyses run on
+ * a ≤ 256×256 image per upload, and fresh multi-100-KiB buffers each time cost allocation and GC.
+ * Only for buffers filled and read within one synchronous stretch of code (nothing awaited in
+ * between), so no other call can touch them meanwhile; contents are left over from the last use.
+ */
+export class Scratch<T extends Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array> {
+  private buffer: T;
+  private readonly make: (length: number) => T;
+  constructor(make: (length: number) => T) {
+    this.make = make;
+    this.buffer = make(0);
+  }
+
+  /** A buffer of at least `length` elements (exactly `length` is not promised). */
+  atLeast(length: number): T {
+    if (this.buffer.length < length) this.buffer = this.make(length);
+    return this.buffer;
+  }
+}
+
+const flatScratch = new Scratch((length) => new Uint8Array(length));
+const lumaScratch = new Scratch((length) => new Float32Array(length));
+
+/**
+ * flattenOnWhite + lumaOf into reused buffers. The view is valid until the next call: use it
+ * before anything is awaited (analyzeImage computes every analysis synchronously after its decode).
+ */
+export function sharedGreyView(pixels: RawPixels): GreyView {
+  const count = pixels.width * pixels.height;
+  const rgb = flattenOnWhite(pixels, flatScratch.atLeast(count * 3).subarray(0, count * 3));
+  return { rgb, luma: lumaOf(rgb, count, lumaScratch.atLeast(count).subarray(0, count)) };
 }
 
 /** Clamps to 0..1. */

@@ -1,3 +1,5 @@
+import { Scratch } from './pixels.ts';
+
 /** Raw measurements on a grey (luma 0..255) plane, before they are turned into 0..1 scores. */
 
 /** Variance of the 4-neighbour Laplacian (0 1 0 / 1 −4 1 / 0 1 0) over the interior pixels. */
@@ -28,33 +30,10 @@ export function laplacianVariance(luma: ArrayLike<number>, width: number, height
 export function noiseSigma(luma: ArrayLike<number>, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
   const count = (width - 2) * (height - 2);
-  const gradients = new Uint16Array(count);
-  const responses = new Float32Array(count);
-  // Sobel |gx| + |gy| on luma is at most 8 × 255; a histogram of it gives the median without sorting.
-  const histogram = new Uint32Array(8 * 255 + 2);
-  let k = 0;
-  for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++, k++) {
-      const p = y * width + x;
-      const above = p - width;
-      const below = p + width;
-      const tl = luma[above - 1]!;
-      const t = luma[above]!;
-      const tr = luma[above + 1]!;
-      const l = luma[p - 1]!;
-      const c = luma[p]!;
-      const r = luma[p + 1]!;
-      const bl = luma[below - 1]!;
-      const b = luma[below]!;
-      const br = luma[below + 1]!;
-      const gx = tr + 2 * r + br - (tl + 2 * l + bl);
-      const gy = bl + 2 * b + br - (tl + 2 * t + tr);
-      const gradient = Math.min(8 * 255 + 1, Math.round(Math.abs(gx) + Math.abs(gy)));
-      gradients[k] = gradient;
-      histogram[gradient]!++;
-      responses[k] = Math.abs(tl - 2 * t + tr - 2 * l + 4 * c - 2 * r + bl - 2 * b + br);
-    }
-  }
+  const gradients = gradientScratch.atLeast(count);
+  const responses = responseScratch.atLeast(count);
+  const histogram = gradientHistogram.atLeast(MAX_GRADIENT + 1).fill(0);
+  for (let y = 1; y < height - 1; y++) noiseRow(luma, width, y, (y - 1) * (width - 2), gradients, responses, histogram);
   let median = 0;
   for (let seen = 0; median < histogram.length; median++) {
     seen += histogram[median]!;
@@ -69,6 +48,57 @@ export function noiseSigma(luma: ArrayLike<number>, width: number, height: numbe
     }
   }
   return (Math.sqrt(Math.PI / 2) * sum) / (6 * used);
+}
+
+/** Sobel |gx| + |gy| on luma is at most 8 × 255; a histogram of it gives the median without sorting. */
+const MAX_GRADIENT = 8 * 255 + 1;
+// Reused by every noiseSigma call (filled and read within the call, which awaits nothing).
+const gradientScratch = new Scratch((length) => new Uint16Array(length));
+const responseScratch = new Scratch((length) => new Float32Array(length));
+const gradientHistogram = new Scratch((length) => new Uint32Array(length));
+
+/**
+ * One interior row y of noiseSigma: each pixel's rounded Sobel gradient (also counted in the
+ * histogram) and Immerkær mask response, stored from index `k`. The 3×3 window slides along the
+ * row, so each step loads only its new right-hand column.
+ */
+function noiseRow(
+  luma: ArrayLike<number>,
+  width: number,
+  y: number,
+  k: number,
+  gradients: Uint16Array,
+  responses: Float32Array,
+  histogram: Uint32Array,
+): void {
+  const above = (y - 1) * width;
+  const row = y * width;
+  const below = (y + 1) * width;
+  let tl = luma[above]!;
+  let t = luma[above + 1]!;
+  let l = luma[row]!;
+  let c = luma[row + 1]!;
+  let bl = luma[below]!;
+  let b = luma[below + 1]!;
+  for (let x = 1; x < width - 1; x++, k++) {
+    const tr = luma[above + x + 1]!;
+    const r = luma[row + x + 1]!;
+    const br = luma[below + x + 1]!;
+    const gx = tr + 2 * r + br - (tl + 2 * l + bl);
+    const gy = bl + 2 * b + br - (tl + 2 * t + tr);
+    // Math.abs/round/min compile to branch-free instructions; on noisy data, comparisons in their
+    // place mispredict half the time and measured 1.6 times slower.
+    const gradient = Math.min(MAX_GRADIENT, Math.round(Math.abs(gx) + Math.abs(gy)));
+    gradients[k] = gradient;
+    histogram[gradient]!++;
+    responses[k] = Math.abs(tl - 2 * t + tr - 2 * l + 4 * c - 2 * r + bl - 2 * b + br);
+    tl = t;
+    t = tr;
+    l = c;
+    c = r;
+    bl = b;
+    b = br;
+  }
 }
 
 export type LumaStatistics = {
@@ -124,11 +154,15 @@ export function meanChroma(rgb: Uint8Array, count: number): number {
 export function illuminationSpread(luma: ArrayLike<number>, width: number, height: number, grid = 4): number {
   const sums = new Float64Array(grid * grid);
   const counts = new Uint32Array(grid * grid);
+  // Every row has the same column → cell map: computed once, not per pixel.
+  const columnCells = new Uint32Array(width);
+  for (let x = 0; x < width; x++) columnCells[x] = Math.min(grid - 1, Math.floor((x * grid) / width));
   for (let y = 0; y < height; y++) {
-    const row = Math.min(grid - 1, Math.floor((y * grid) / height));
+    const rowCell = Math.min(grid - 1, Math.floor((y * grid) / height)) * grid;
+    const start = y * width;
     for (let x = 0; x < width; x++) {
-      const cell = row * grid + Math.min(grid - 1, Math.floor((x * grid) / width));
-      sums[cell] = sums[cell]! + luma[y * width + x]!;
+      const cell = rowCell + columnCells[x]!;
+      sums[cell] = sums[cell]! + luma[start + x]!;
       counts[cell]!++;
     }
   }

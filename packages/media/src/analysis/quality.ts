@@ -1,5 +1,5 @@
 import { assertRawPixels, clamp01, flattenOnWhite, lumaOf, round2 } from './pixels.ts';
-import type { RawPixels } from './pixels.ts';
+import type { GreyView, RawPixels } from './pixels.ts';
 import { illuminationSpread, laplacianVariance, lumaStatistics, meanChroma, noiseSigma } from './quality-measures.ts';
 
 /** `quality_analysis`, in the order of Cloudinary's extended quality analysis (the fields computable from pixels). */
@@ -50,12 +50,13 @@ export const QUALITY_WEIGHTS = {
  * quality_score = 0.35 focus + 0.15 noise + 0.1 contrast + 0.15 exposure + 0.05 saturation
  * + 0.1 lighting + 0.1 resolution. All clamped to 0..1 and rounded to two decimals.
  */
-export function analyzeQuality(pixels: RawPixels, storedPixels: number): { quality_analysis: QualityAnalysis; quality_score: number } {
+export function analyzeQuality(pixels: RawPixels, storedPixels: number, grey?: GreyView): { quality_analysis: QualityAnalysis; quality_score: number } {
   assertRawPixels(pixels);
   const { width, height } = pixels;
   const count = width * height;
-  const rgb = flattenOnWhite(pixels);
-  const luma = lumaOf(rgb, count);
+  // `grey`: the image over white and its luma already computed (analyzeImage shares one with phash).
+  const rgb = grey?.rgb ?? flattenOnWhite(pixels);
+  const luma = grey?.luma ?? lumaOf(rgb, count);
   const stats = lumaStatistics(luma, count);
   const chroma = meanChroma(rgb, count);
 

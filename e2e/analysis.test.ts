@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp, { type SharpOptions } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, type CloudinarySdk, type WebhookReceiver } from '@rendition/testing';
+import { sdkRefusal } from './support/sdk-refusal.ts';
 import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Analysis on upload and the eval / on_success scripts (issue 14) through the official Node SDK:
@@ -38,15 +39,6 @@ afterAll(async () => {
 });
 
 const upload = (path: string, options: Record<string, unknown>) => cloudinary.uploader.upload(path, options) as Promise<Result>;
-
-async function refusal(promise: Promise<unknown>): Promise<{ http_code?: number; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { error?: { http_code?: number; message?: string } }).error ?? (error as { http_code?: number; message?: string });
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('analysis on upload', () => {
   it('answers colors, predominant, phash, quality_analysis and accessibility_analysis in their shapes', async () => {
@@ -90,9 +82,9 @@ describe('analysis on upload', () => {
     const jpeg = await sharp(noise).jpeg().toBuffer();
     const cut = join(work, 'cut.jpg');
     await writeFile(cut, jpeg.subarray(0, Math.floor(jpeg.length / 2)));
-    const error = await refusal(upload(cut, { public_id: 'cut', colors: true }));
+    const error = await sdkRefusal(upload(cut, { public_id: 'cut', colors: true }));
     expect(error.http_code).toBe(400);
-    expect((await refusal(cloudinary.api.resource('cut'))).http_code).toBe(404);
+    expect((await sdkRefusal(cloudinary.api.resource('cut'))).http_code).toBe(404);
   });
 
   it('works on explicit too', async () => {
@@ -122,7 +114,7 @@ describe('eval', () => {
       'function f() { return f() + 1 } f()',
       'upload_options.resource_type = "raw"',
     ]) {
-      const error = await refusal(upload(logo, { public_id: 'logo-bad', eval: script }));
+      const error = await sdkRefusal(upload(logo, { public_id: 'logo-bad', eval: script }));
       expect(error.http_code, script).toBe(400);
       expect(error.message, script).toMatch(/^Eval/);
     }
@@ -139,7 +131,7 @@ describe('eval', () => {
   });
 
   it('refuses a script longer than 4095 characters', async () => {
-    const error = await refusal(upload(logo, { public_id: 'logo-long', eval: `// ${'x'.repeat(4100)}` }));
+    const error = await sdkRefusal(upload(logo, { public_id: 'logo-long', eval: `// ${'x'.repeat(4100)}` }));
     expect(error.http_code).toBe(400);
   });
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookReceiver, videoFixture, type CloudinarySdk, type WebhookReceiver } from '@rendition/testing';
+import { sdkRefusal } from './support/sdk-refusal.ts';
 import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
 // Video and audio (issue 11) through the official Node SDK and plain HTTP: uploads answer ffprobe's
@@ -36,15 +37,6 @@ afterAll(async () => {
 });
 
 const upload = (path: string, options: Record<string, unknown>) => cloudinary.uploader.upload(path, options) as Promise<Result>;
-
-async function refusal(promise: Promise<unknown>): Promise<{ http_code?: number; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as { error?: { http_code?: number; message?: string } }).error ?? (error as { http_code?: number; message?: string });
-  }
-  throw new Error('expected a refusal');
-}
 
 /** ffprobe of a URL's bytes (fetched here, then probed from a file: ffprobe gets no network). */
 async function probeUrl(url: string, name: string, headers: Record<string, string> = {}) {
@@ -133,10 +125,10 @@ describe('uploading video and audio', () => {
   });
 
   it.each(['truncated', 'text', 'empty', 'huge'] as const)('refuses a %s file with a 400 and stores nothing', async (name) => {
-    const error = await refusal(upload(await videoFixture(name), { resource_type: 'video', public_id: `bad-${name}` }));
+    const error = await sdkRefusal(upload(await videoFixture(name), { resource_type: 'video', public_id: `bad-${name}` }));
     expect(error.http_code).toBe(400);
     expect(error.message).toMatch(/\w/);
-    const found = await refusal(cloudinary.api.resource(`bad-${name}`, { resource_type: 'video' }));
+    const found = await sdkRefusal(cloudinary.api.resource(`bad-${name}`, { resource_type: 'video' }));
     expect(found.http_code).toBe(404);
   });
 
@@ -145,7 +137,7 @@ describe('uploading video and audio', () => {
     const trap = await startWebhookReceiver();
     try {
       for (const kind of ['hls', 'ffconcat'] as const) {
-        const error = await refusal(
+        const error = await sdkRefusal(
           upload(await hostileVideoFile(kind, `${trap.url}/${kind}`), { resource_type: 'video', public_id: `hostile-${kind}` }),
         );
         expect(error.http_code).toBe(400);
@@ -293,7 +285,7 @@ describe('on-the-fly video delivery', () => {
     const message = 'Video is too large to process synchronously, please use an eager transformation with eager_async=true to resolve';
     expect([response.status, response.headers.get('x-cld-error')]).toEqual([400, message]);
     expect(await response.json()).toEqual({ error: { message } });
-    const eager = await refusal(upload(big, { resource_type: 'video', public_id: 'big-eager', eager: [{ width: 100, format: 'mp4' }] }));
+    const eager = await sdkRefusal(upload(big, { resource_type: 'video', public_id: 'big-eager', eager: [{ width: 100, format: 'mp4' }] }));
     expect([eager.http_code, eager.message]).toEqual([400, message]);
   });
 });

@@ -16,6 +16,7 @@ import { fixturePath } from '@rendition/testing';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { CLOCK_TICKS, machineBusySeconds } from './lib/machine-cpu.ts';
 import { multipartBody } from './lib/multipart.ts';
 import { pause, runBench } from './lib/run-bench.ts';
 import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
@@ -26,8 +27,8 @@ const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 4, 0, 50);
 const COST_RUNS = envInt('BENCH_COST_RUNS', 40, 3, 100);
 const SETTLE_MS = 2_000;
 const GOAL = 0.15;
-/** Linux's USER_HZ, the unit of /proc times: 100 on every mainstream architecture. */
-const TICK_MS = 10;
+/** Milliseconds per tick of /proc's CPU times. */
+const TICK_MS = 1000 / CLOCK_TICKS;
 
 /** sharp's own benchmark input, as in eager-throughput and delivery: a 2725x2225 (6 MP) photo. */
 const SOURCE = fixturePath('images/2569067123_aca715a2ee_o.jpg');
@@ -309,13 +310,7 @@ async function cpuSample(): Promise<RunCpu> {
       else if (comm.trim() === 'libuv-worker') sample.pool += ms;
       else if (comm.trim() === 'V8Worker') sample.v8 += ms;
     }
-    const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
-      .split('\n')[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    sample.other = (user! + nice! + system! + irq! + softirq! + steal!) * TICK_MS - total;
+    sample.other = (await machineBusySeconds()) * 1000 - total;
   } catch {
     return { main: Number.NaN, pool: Number.NaN, v8: Number.NaN, total, other: Number.NaN };
   }

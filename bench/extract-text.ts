@@ -14,6 +14,7 @@ import { fixturePath } from '@rendition/testing';
 import { startBenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { pool } from './lib/pool.ts';
 import { fixed } from './lib/stats.ts';
 import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
 
@@ -33,21 +34,6 @@ process.exit(process.exitCode ?? 0);
 async function pageCount(path: string): Promise<number> {
   const { stdout } = await run('pdfinfo', [path]);
   return Number(/^Pages:\s+(\d+)/m.exec(stdout)?.[1] ?? Number.NaN);
-}
-
-/** Runs `jobs` with at most `parallel` at once. */
-async function pool<T>(jobs: Array<() => Promise<T>>, parallel: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await (jobs[index] as () => Promise<T>)();
-      }
-    }),
-  );
-  return results;
 }
 
 async function main(): Promise<void> {

@@ -20,7 +20,9 @@ import { canonicalString, parseTransformation, videoRecipe, type VideoRecipe } f
 import { basicAuthHeader, startBenchCluster, type BenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { CLOCK_TICKS, machineBusySeconds } from './lib/machine-cpu.ts';
 import { multipartBody } from './lib/multipart.ts';
+import { pool } from './lib/pool.ts';
 import { pause, scratchDirectory } from './lib/run-bench.ts';
 import { fixed, table } from './lib/stats.ts';
 import { startArrivalReceiver, type Arrivals } from './lib/webhook-arrivals.ts';
@@ -43,8 +45,6 @@ const OUTPUT_DEMUXERS: Record<string, string> = { mp4: 'mov', webm: 'matroska' }
 const BOUND_MS = 90_000 + 7_500 * SECONDS;
 
 const execFileAsync = promisify(execFile);
-/** Linux's USER_HZ (the unit of /proc/<pid>/stat times): 100 on every mainstream architecture. */
-const CLOCK_TICKS = 100;
 /** Reference processes still running: killed (their whole group) if the bench is stopped early. */
 const running = new Set<number>();
 const cleanup = new Cleanup('video-eager', BOUND_MS);
@@ -101,21 +101,6 @@ async function childrenCpuSeconds(): Promise<number> {
   }
 }
 
-/** Busy CPU seconds of the whole machine so far (every core), from /proc/stat; NaN off Linux. */
-async function machineBusySeconds(): Promise<number> {
-  try {
-    const [user, nice, system, , , irq, softirq, steal] = (await readFile('/proc/stat', 'utf8'))
-      .split('\n')[0]!
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** CPU seconds of the PostgreSQL backends serving `database` (found by their process title), per pid. */
 async function databaseBackendSeconds(database: string): Promise<Map<number, number>> {
   const seconds = new Map<number, number>();
@@ -160,21 +145,6 @@ async function withCpu<T>(database: string, work: () => Promise<T>): Promise<{ r
   for (const [pid, seconds] of await databaseBackendSeconds(database)) databaseSeconds += seconds - (backendsBefore.get(pid) ?? 0);
   const own = (ownUsage.user + ownUsage.system) / 1e6;
   return { result, cpu: { children, own, database: databaseSeconds, other: Math.max(0, machine - children - own - databaseSeconds) } };
-}
-
-/** Runs `jobs` with at most `parallel` at once; the results in order. */
-async function pool<T>(jobs: Array<() => Promise<T>>, parallel: number): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, jobs.length) }, async () => {
-      while (next < jobs.length) {
-        const index = next++;
-        results[index] = await jobs[index]!();
-      }
-    }),
-  );
-  return results;
 }
 
 function generateClip(path: string, seconds: number, size: string): Promise<number> {

@@ -29,11 +29,12 @@ import {
   parseTransformation,
   planHash,
   projectAssetPlan,
+  streamingProfileOf,
   videoRecipe,
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
-import { streamingProfileName, videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from './video-source.ts';
+import { videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from './video-source.ts';
 
 export interface DerivativeRequest {
   canonical: string;
@@ -80,7 +81,7 @@ async function planVideoDerivative(
     planFormat !== null && planFormat !== 'auto' ? planFormat : input.urlFormat !== undefined ? normalizeFormat(input.urlFormat) : asset.format;
   const format = requested !== null && isVideoOutputFormat(requested) ? requested : undefined;
   if (format === undefined) throw new ApiError(400, `Unsupported delivery format ${input.urlFormat ?? asset.format ?? ''} for a video`);
-  const profileName = streamingProfileName(plan);
+  const profileName = streamingProfileOf(plan);
   const custom = profileName === undefined ? undefined : await findStreamingProfileRepresentations(db, asset.cloudName, profileName);
   videoRecipe(plan, videoSourceOf(asset), format, {
     limits: videoRecipeLimits(input.limits, input.video),

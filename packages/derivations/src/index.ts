@@ -2,6 +2,6 @@ export { planDerivative, obtainDerivative, derivativeJobId } from './derivative-
 export type { DerivativeRequest } from './derivative-request.ts';
 export { resolveEagerSpecs, resolveIncomingTransformation, eagerFormat, eagerItem, eagerPlaceholder, eagerDeriveJobs } from './eager.ts';
 export type { EagerSpec, UrlBases } from './eager.ts';
-export { videoRecipeLimits, videoSourceOf, streamingProfileName } from './video-source.ts';
+export { videoRecipeLimits, videoSourceOf } from './video-source.ts';
 export type { VideoPlanLimits } from './video-source.ts';
 export { deriveDefinitionFor } from './derive-kind.ts';

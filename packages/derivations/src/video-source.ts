@@ -1,5 +1,5 @@
 import type { AssetRecord } from '@rendition/catalog';
-import type { SizeLimits, TransformationPlan, VideoRecipeLimits, VideoSource } from '@rendition/transform';
+import type { SizeLimits, VideoRecipeLimits, VideoSource } from '@rendition/transform';
 
 /** The bounds of video work the API and the workers share (VIDEO_* and MAX_SYNC_VIDEO_BYTES). */
 export interface VideoPlanLimits {
@@ -39,11 +39,4 @@ export function videoSourceOf(asset: Pick<AssetRecord, 'width' | 'height' | 'med
     hasVideo,
     hasAudio: asset.media ? hasStream(media.audio) : true,
   };
-}
-
-/** The `sp_` of a plan (the last one given), or undefined. */
-export function streamingProfileName(plan: TransformationPlan): string | undefined {
-  let name: string | undefined;
-  for (const component of plan.components) name = component.videoOnly?.streamingProfile ?? name;
-  return name;
 }

@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findStreamingProfileRepresentations, type DerivedRecord } from '@rendition/catalog';
-import { streamingProfileName, videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from '@rendition/derivations';
+import { videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from '@rendition/derivations';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { demuxerForFormat, executeVideoRecipe } from '@rendition/media';
 import { ApiError } from '@rendition/protocol';
 import { derivedKey, derivedSetMemberKey } from '@rendition/storage';
-import { videoRecipe, type VideoRecipe } from '@rendition/transform';
+import { streamingProfileOf, videoRecipe, type VideoRecipe } from '@rendition/transform';
 import { withTempDir } from '@rendition/scratch';
 import { startDerivation, storeDerivative, type DeriveDependencies } from './derive-image.ts';
 
@@ -35,7 +35,7 @@ export async function deriveVideo(
   const start = await startDerivation(deps, job, 'video');
   if (start.kind === 'existing') return start.derived;
   const { plan, key, asset } = start;
-  const profile = streamingProfileName(plan);
+  const profile = streamingProfileOf(plan);
   const custom = profile === undefined ? undefined : await findStreamingProfileRepresentations(deps.db, asset.cloudName, profile);
   const sizeLimits = { maxDimension: deps.limits.maxDimension, maxPixels: deps.limits.maxOutputPixels };
   const source = videoSourceOf(asset);

@@ -84,6 +84,7 @@ export type { StreamingProfile } from './streaming-profiles.ts';
 export {
   AUDIO_CONTAINER_CODECS,
   planExecutor,
+  streamingProfileOf,
   VIDEO_CONTAINER_CODECS,
   videoGeometry,
   videoRecipe,

@@ -4,7 +4,7 @@ import { refusal } from '../test/refusal.ts';
 import { canonicalString } from './canonical.ts';
 import { parseTransformation } from './parse-transformation.ts';
 import { PREDEFINED_STREAMING_PROFILES } from './streaming-profiles.ts';
-import { planExecutor, videoRecipe, type VideoRecipeLimits, type VideoRecipeOptions } from './video-recipe-builder.ts';
+import { planExecutor, streamingProfileOf, type VideoRecipeLimits, type VideoRecipeOptions, videoRecipe } from './video-recipe-builder.ts';
 import type { VideoRecipe, VideoSource } from './video-recipe.ts';
 
 const HD: VideoSource = { width: 1920, height: 1080, duration: 10, frameRate: 25, hasVideo: true, hasAudio: true };
@@ -587,5 +587,14 @@ describe('planExecutor', () => {
     ['raw', 'png', 'image'],
   ])('%s as %s → %s', (resourceType, format, executor) => {
     expect(planExecutor(resourceType, format)).toBe(executor);
+  });
+});
+
+describe('streamingProfileOf', () => {
+  it('is the last sp_ of the chain, or undefined', () => {
+    expect(streamingProfileOf(parseTransformation('sp_hd/w_100'))).toBe('hd');
+    expect(streamingProfileOf(parseTransformation('sp_hd/sp_full_hd,w_100'))).toBe('full_hd');
+    expect(streamingProfileOf(parseTransformation('w_100,vc_h264'))).toBeUndefined();
+    expect(streamingProfileOf({ components: [] })).toBeUndefined();
   });
 });

@@ -116,6 +116,11 @@ function videoSettings(plan: TransformationPlan): VideoSettings {
   return settings;
 }
 
+/** The plan's `sp_` (the last of the chain, as every video setting): the profile a caller resolves for `videoRecipe`. */
+export function streamingProfileOf(plan: TransformationPlan): string | undefined {
+  return videoSettings(plan).streamingProfile;
+}
+
 /** The plan without its video-only parameters (components left empty are dropped): what an image executor runs. */
 export function withoutVideoParameters(plan: TransformationPlan): TransformationPlan {
   const components: Component[] = [];

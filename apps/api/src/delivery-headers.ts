@@ -83,3 +83,14 @@ export function attachmentDisposition(filename: string): string {
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
+
+const ONE_YEAR = 31_536_000;
+const UNVERSIONED_MAX_AGE = 3_600;
+
+/**
+ * Cache-Control of delivered bytes: a URL that names the asset's current version can never change
+ * under it (a year, immutable); one without (or with another version) is cached briefly.
+ */
+export function deliveryCacheControl(immutable: boolean): string {
+  return immutable ? `public, max-age=${ONE_YEAR}, immutable` : `public, max-age=${UNVERSIONED_MAX_AGE}`;
+}

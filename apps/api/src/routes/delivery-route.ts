@@ -28,6 +28,7 @@ import {
   attachmentFilename,
   attachmentOf,
   DELIVERY_CONTENT_SECURITY_POLICY,
+  deliveryCacheControl,
   isAttachmentOnly,
   takesSandboxPolicy,
   type AttachmentRequest,
@@ -40,9 +41,6 @@ export interface DeliveryDependencies {
   outcomes: OutcomeWaiter;
   limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number; video: VideoPlanLimits };
 }
-
-const ONE_YEAR = 31_536_000;
-const UNVERSIONED_MAX_AGE = 3_600;
 
 /**
  * `GET /<cloud>/<resource_type>/<type>/[s--sig--/][<transformation>/][v<version>/]<public_id>[.<format>]`:
@@ -170,7 +168,7 @@ export async function sendStored(deps: Pick<DeliveryDependencies, 'store'>, requ
     .header('accept-ranges', 'bytes')
     .header('x-content-type-options', 'nosniff')
     .header('last-modified', body.lastModified.toUTCString())
-    .header('cache-control', body.immutable ? `public, max-age=${ONE_YEAR}, immutable` : `public, max-age=${UNVERSIONED_MAX_AGE}`);
+    .header('cache-control', deliveryCacheControl(body.immutable));
   if (takesSandboxPolicy(body.contentType)) reply.header('content-security-policy', DELIVERY_CONTENT_SECURITY_POLICY);
   if (body.disposition !== undefined) reply.header('content-disposition', body.disposition);
 

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DerivedRecord } from '@rendition/catalog';
 import { ApiError, contentTypeForFormat } from '@rendition/protocol';
 import { derivedSetMemberKey, isDerivedSetMember, type BlobStore } from '@rendition/storage';
+import { deliveryCacheControl } from '../delivery-headers.ts';
 import { sendStored } from './delivery-route.ts';
 
 // An adaptive stream (sp_…/….m3u8 or .mpd) is one derivative made of many files: its master playlist
@@ -12,8 +13,6 @@ import { sendStored } from './delivery-route.ts';
 // a signed URL's signature (in the path) covers the members too.
 
 const MAX_PLAYLIST_BYTES = 4 * 1024 * 1024;
-const ONE_YEAR = 31_536_000;
-const UNVERSIONED_MAX_AGE = 3_600;
 
 const MEMBER_CONTENT_TYPES: Readonly<Record<string, string>> = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -95,7 +94,6 @@ export async function sendStreamMember(
   const contentType = MEMBER_CONTENT_TYPES[extension] ?? contentTypeForFormat(extension);
   const path = request.url.split('?')[0] ?? '';
   const base = path.slice(path.lastIndexOf('/') + 1);
-  const cacheControl = immutable ? `public, max-age=${ONE_YEAR}, immutable` : `public, max-age=${UNVERSIONED_MAX_AGE}`;
 
   if (extension === 'm3u8' || extension === 'mpd') {
     const info = member === undefined ? true : await deps.store.head(key);
@@ -106,7 +104,7 @@ export async function sendStreamMember(
       .header('content-type', contentType)
       .header('etag', etag)
       .header('x-content-type-options', 'nosniff')
-      .header('cache-control', cacheControl)
+      .header('cache-control', deliveryCacheControl(immutable))
       .header('access-control-allow-origin', '*');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     reply.header('content-length', Buffer.byteLength(body));

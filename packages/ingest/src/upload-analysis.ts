@@ -5,8 +5,10 @@ import type { IngestJobV1 } from '@rendition/jobs';
 import { analyzeImage, readImageMetadata, videoMetadata, type ImageLimits } from '@rendition/media';
 import {
   ANALYSIS_PARAMETERS,
+  anyAnalysis,
   ApiError,
   MAX_REFERENCED_SCRIPT_BYTES,
+  NO_ANALYSIS,
   parseContext,
   RESOURCE_REF_PREFIX,
   type AnalysisOptions,
@@ -48,8 +50,6 @@ export interface UploadAnalysis {
   job: IngestJobV1;
 }
 
-const NONE = (options: AnalysisOptions): boolean => !Object.values(options).some(Boolean);
-
 /**
  * Runs the analyses the upload asked for, then its eval (with `resource_info` from the facts and the
  * analyses, `upload_options` from the request), then the analyses eval asked for in addition.
@@ -72,7 +72,7 @@ export async function analyzeUpload(deps: UploadAnalysisDependencies, job: Inges
   }
   const updated = await applyEvalChanges(deps, job, facts, changed, resourceInfo);
   const added = addedAnalyses(job.analysis, updated.analysis);
-  if (NONE(added)) return { fields, job: updated };
+  if (!anyAnalysis(added)) return { fields, job: updated };
   return { fields: orderFields({ ...fields, ...(await computeAnalyses(deps, added, facts)) }), job: updated };
 }
 
@@ -81,7 +81,7 @@ export async function computeAnalyses(
   options: AnalysisOptions,
   facts: PreparedFacts,
 ): Promise<Record<string, unknown>> {
-  if (NONE(options)) return {};
+  if (!anyAnalysis(options)) return {};
   const fields: Record<string, unknown> = {};
   const pixels = facts.resourceType === 'image' && facts.width !== null && !isDocumentFormat(facts.format);
   if (pixels && (options.colors || options.phash || options.qualityAnalysis || options.accessibilityAnalysis)) {
@@ -253,11 +253,7 @@ function pairsOf(value: unknown, text: (value: unknown) => string): Record<strin
 }
 
 function addedAnalyses(before: AnalysisOptions, after: AnalysisOptions): AnalysisOptions {
-  return {
-    colors: after.colors && !before.colors,
-    phash: after.phash && !before.phash,
-    qualityAnalysis: after.qualityAnalysis && !before.qualityAnalysis,
-    accessibilityAnalysis: after.accessibilityAnalysis && !before.accessibilityAnalysis,
-    mediaMetadata: after.mediaMetadata && !before.mediaMetadata,
-  };
+  const added = { ...NO_ANALYSIS };
+  for (const option of Object.keys(added) as Array<keyof AnalysisOptions>) added[option] = after[option] && !before[option];
+  return added;
 }

@@ -35,6 +35,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   media: { layer: 'adapter', side: 'worker' },
   scripting: { layer: 'adapter', side: 'worker', note: 'eval and on_success in a QuickJS sandbox' },
   scratch: { layer: 'adapter' },
+  classifiers: { layer: 'adapter', side: 'worker', note: 'moderation models (nsfwjs on TensorFlow.js WASM), behind ImageClassifier' },
   jobs: { layer: 'adapter', alsoImports: ['catalog'], note: 'the outbox relay reads the catalog' },
 
   // domain: services; import adapters, pure packages and each other
@@ -47,6 +48,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   ingest: { layer: 'domain', side: 'worker' },
   derive: { layer: 'domain', side: 'worker' },
   convert: { layer: 'domain', side: 'worker', note: 'raw_convert: extract_text and office-to-PDF jobs' },
+  moderate: { layer: 'domain', side: 'worker', note: 'moderation jobs: duplicate detection and the classifier' },
 
   // apps: composition roots
   api: { layer: 'app', side: 'api' },
@@ -75,11 +77,16 @@ export const SHARED_ADAPTERS: readonly string[] = ['config', 'logging'];
  */
 export const OWNED_MODULES: readonly { readonly modules: readonly string[]; readonly owners: readonly string[]; readonly why: string }[] = [
   {
-    modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@napi-rs/*', '@tensorflow/*'],
+    modules: ['sharp', 'fluent-ffmpeg', 'pdfjs-dist', '@napi-rs/*'],
     owners: ['media'],
     why: 'only @rendition/media wraps media libraries (the API process must never load libvips)',
   },
   { modules: ['exifr'], owners: ['media'], why: 'only @rendition/media reads image metadata' },
+  {
+    modules: ['@tensorflow/*', 'nsfwjs'],
+    owners: ['classifiers'],
+    why: 'only @rendition/classifiers loads a model (the API process must never load TensorFlow.js)',
+  },
   {
     modules: ['quickjs-emscripten', 'quickjs-emscripten-core', '@jitl/*'],
     owners: ['scripting'],

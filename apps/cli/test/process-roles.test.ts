@@ -23,8 +23,8 @@ function modulesLoadedBy(modules: string[]): string[] {
 // What only workers may load: the media adapters, the worker-side domain packages, and the media
 // libraries themselves (later ffmpeg wrappers, pdf.js and tfjs join this list).
 const WORKER_ONLY = [
-  /\/packages\/(media|ingest|derive|scripting)\//,
-  /\/node_modules\/(sharp|@img|fluent-ffmpeg|pdfjs-dist|@tensorflow|@napi-rs|exifr|quickjs-emscripten[a-z-]*|@jitl)\//,
+  /\/packages\/(media|ingest|derive|scripting|classifiers|moderate)\//,
+  /\/node_modules\/(sharp|@img|fluent-ffmpeg|pdfjs-dist|@tensorflow|@napi-rs|exifr|quickjs-emscripten[a-z-]*|@jitl|nsfwjs)\//,
   /\/apps\/worker\//,
 ];
 const workerOnly = (urls: string[]) => urls.filter((url) => WORKER_ONLY.some((pattern) => pattern.test(url)));

@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { parseDeliveryType, parseResourceType, type DeliveryType, type ResourceType } from '@rendition/protocol';
-import type { AssetsTable, DeletedAssetsTable, MetadataValue } from './database-schema.ts';
+import type { AssetsTable, DeletedAssetsTable, MetadataValue, ModerationEntryRow } from './database-schema.ts';
 
 /**
  * The asset record and its row mappings: what every catalog module that reads or writes `assets` (and
@@ -50,12 +50,31 @@ export interface AssetRecord extends AssetIdentity {
   info?: Record<string, unknown> | null;
   /** What ffprobe measured of a video/audio version, in Cloudinary's wire form; null for images and raw. */
   media?: Record<string, unknown> | null;
+  /** The current version's moderation entries in wire form; null when it was not moderated (docs/moderation.md). */
+  moderation?: ModerationEntryRow[] | null;
+  /** Overall moderation status: rejected, pending or approved; null when not moderated. */
+  moderationStatus?: string | null;
+  /** The upload's notification_url, notified of later moderation decisions. */
+  moderationNotificationUrl?: string | null;
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
 export type AssetDescription = Omit<
   AssetRecord,
-  'version' | 'versionId' | 'format' | 'width' | 'height' | 'pages' | 'bytes' | 'etag' | 'contentType' | 'storageKey' | 'media'
+  | 'version'
+  | 'versionId'
+  | 'format'
+  | 'width'
+  | 'height'
+  | 'pages'
+  | 'bytes'
+  | 'etag'
+  | 'contentType'
+  | 'storageKey'
+  | 'media'
+  | 'moderation'
+  | 'moderationStatus'
+  | 'moderationNotificationUrl'
 >;
 
 /** An `assets` row → its record. */
@@ -74,6 +93,9 @@ export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
     storageKey: row.storage_key,
     info: row.info ?? null,
     media: row.media ?? null,
+    moderation: row.moderation ?? null,
+    moderationStatus: row.moderation_status ?? null,
+    moderationNotificationUrl: row.moderation_notification_url ?? null,
   };
 }
 
@@ -128,5 +150,8 @@ export function assetRow(asset: AssetRecord) {
     created_at: asset.createdAt,
     info: asset.info ? JSON.stringify(asset.info) : null,
     media: asset.media ? JSON.stringify(asset.media) : null,
+    moderation: asset.moderation ? JSON.stringify(asset.moderation) : null,
+    moderation_status: asset.moderationStatus ?? null,
+    moderation_notification_url: asset.moderationNotificationUrl ?? null,
   };
 }

@@ -115,6 +115,20 @@ export interface AssetsTable {
   info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   /** What ffprobe measured of a video/audio version, in wire form (migration 0012); null for images and raw. */
   media: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** The current version's moderation entries in wire form (migration 0014); null when it was not moderated. */
+  moderation: ColumnType<ModerationEntryRow[] | null, string | null | undefined, string | null>;
+  /** Overall: `rejected` when an entry is, `pending` while one is pending or queued, else `approved` (0014). */
+  moderation_status: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The upload's notification_url, notified of every later decision (0014). */
+  moderation_notification_url: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** One moderation entry as stored and answered: `{kind, status, response?, updated_at?}`. */
+export interface ModerationEntryRow {
+  kind: string;
+  status: string;
+  response?: Record<string, unknown>;
+  updated_at?: string;
 }
 
 export interface AssetVersionsTable {
@@ -176,6 +190,7 @@ export interface Database {
   clouds: CloudsTable;
   api_keys: ApiKeysTable;
   assets: AssetsTable;
+  image_hashes: ImageHashesTable;
   asset_versions: AssetVersionsTable;
   jobs: JobsTable;
   batches: BatchesTable;
@@ -213,6 +228,19 @@ export interface LargeUploadPartsTable {
   md5: string;
   etag: string | null;
   stored: Generated<boolean>;
+}
+
+/** The duplicate-detection index (0014): a 64-bit perceptual hash per image, and its four 16-bit chunks. */
+export interface ImageHashesTable {
+  asset_id: string;
+  cloud_name: string;
+  /** The hash as a signed 64-bit integer (its bits as written, two's complement). */
+  hash: ColumnType<string, string | bigint, string | bigint>;
+  chunk0: number;
+  chunk1: number;
+  chunk2: number;
+  chunk3: number;
+  created_at: Generated<Date>;
 }
 
 /** Custom streaming profiles and overrides of predefined ones (0013), per cloud. */

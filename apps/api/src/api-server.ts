@@ -17,6 +17,7 @@ import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
 import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 import { registerStreamingProfileRoutes } from './routes/streaming-profile-routes.ts';
+import { registerConsoleRoutes } from './console/index.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
@@ -83,6 +84,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerUploadPresetRoutes(app, options);
   registerStreamingProfileRoutes(app, options);
   registerMetadataRoutes(app, options);
+  registerConsoleRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

@@ -26,3 +26,5 @@ export {
   STREAMING_PROFILE_NAME_PATTERN,
   updateStreamingProfile,
 } from './streaming-profiles.ts';
+export { decideModeration, listResourcesByModeration } from './moderation.ts';
+export type { AdminModerationDependencies } from './moderation.ts';

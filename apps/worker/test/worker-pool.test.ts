@@ -105,6 +105,7 @@ function ingestPayload(): Omit<
   | 'analysis'
   | 'evalScript'
   | 'onSuccess'
+  | 'moderation'
 > & {
   request: Omit<IngestJobV1['request'], 'metadata'>;
 } {

@@ -3,6 +3,7 @@ import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
 import { derivedRecordFromRow, type DerivedRecord } from './derived-repository.ts';
 import { scopeIs } from './identity-filters.ts';
+import { moderationEntryIs } from './moderation-repository.ts';
 
 /**
  * The Admin API's reads. Listings are keyset-paginated: rows are walked in (public_id, asset_id)
@@ -30,6 +31,8 @@ export interface AssetListQuery {
   prefix?: string;
   /** Assets carrying this tag. */
   tag?: string;
+  /** Assets whose moderation holds an entry of this kind with this status (`resources_by_moderation`). */
+  moderation?: { kind: string; status: string };
   maxResults: number;
   direction?: ListDirection;
   after?: AssetListKey;
@@ -57,6 +60,7 @@ export async function listAssets(db: CatalogDb, query: AssetListQuery): Promise<
     select = select.where(sql<boolean>`public_id COLLATE "C" LIKE ${`${escapeLike(query.prefix)}%`}`);
   }
   if (query.tag !== undefined) select = select.where(sql<boolean>`tags @> ARRAY[${query.tag}]::text[]`);
+  if (query.moderation !== undefined) select = select.where(moderationEntryIs(query.moderation));
   if (query.after) {
     const { publicId, assetId } = query.after;
     select = descending

@@ -27,6 +27,8 @@ export interface Config {
     readonly maxBitRate: number;
     readonly maxSyncBytes: number;
   };
+  /** The local moderation classifier and its defaults. */
+  readonly moderation: { readonly model: string; readonly nsfwThresholds: Readonly<Record<string, number>>; readonly videoFrames: number };
   /** eval and on_success: each run's time and QuickJS heap. */
   readonly scripts: { readonly timeoutMs: number; readonly memoryMb: number };
   /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
@@ -86,6 +88,7 @@ export interface Config {
       readonly notify: number;
       readonly documents: number;
       readonly video: number;
+      readonly moderate: number;
     };
     readonly shutdownTimeoutMs: number;
   };
@@ -167,6 +170,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxSyncBytes: e.MAX_SYNC_VIDEO_BYTES,
     },
     scripts: { timeoutMs: e.SCRIPT_TIMEOUT_MS, memoryMb: e.SCRIPT_MEMORY_MB },
+    moderation: {
+      model: e.MODERATION_MODEL,
+      nsfwThresholds: Object.fromEntries(
+        e.MODERATION_NSFW_THRESHOLDS.split(',').map((pair) => {
+          const [label = '', threshold = ''] = pair.split(':');
+          return [label.trim(), Number(threshold)];
+        }),
+      ),
+      videoFrames: e.MODERATION_VIDEO_FRAMES,
+    },
     publicBaseUrl,
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
@@ -217,6 +230,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         notify: e.WORKER_CONCURRENCY_NOTIFY,
         documents: e.WORKER_CONCURRENCY_DOCUMENTS,
         video: e.WORKER_CONCURRENCY_VIDEO,
+        moderate: e.WORKER_CONCURRENCY_MODERATE,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

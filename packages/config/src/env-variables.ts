@@ -176,6 +176,27 @@ export const ENV_VARIABLES = {
     description:
       'Concurrent video jobs (transcodes, frames, streaming renditions) per worker process; one ffmpeg already uses several cores (VIDEO_THREADS).',
   },
+  WORKER_CONCURRENCY_MODERATE: {
+    schema: positiveInt.default(1),
+    description:
+      'Concurrent moderation jobs (the classifier, duplicate detection) per worker process; the model runs one image at a time, so more mostly queues inside the process.',
+  },
+  MODERATION_MODEL: {
+    schema: z.enum(['nsfwjs-mobilenet_v2']).default('nsfwjs-mobilenet_v2'),
+    description: 'The local classifier behind aws_rek, webpurify, google_video_moderation, aws_rek_video and rendition_nsfw (docs/moderation.md).',
+  },
+  MODERATION_NSFW_THRESHOLDS: {
+    schema: z
+      .string()
+      .regex(/^\s*[a-z]+\s*:\s*(0|1|0?\.\d+)\s*(,\s*[a-z]+\s*:\s*(0|1|0?\.\d+)\s*)*$/, 'expected label:threshold pairs, e.g. porn:0.7,hentai:0.7')
+      .default('porn:0.7,hentai:0.7,sexy:0.85'),
+    description:
+      "Per-class rejection thresholds of rendition_nsfw and webpurify (classes: drawing, hentai, neutral, porn, sexy); a class at or above its threshold rejects. A request's rendition_nsfw:<class>:<t> overrides one.",
+  },
+  MODERATION_VIDEO_FRAMES: {
+    schema: z.coerce.number().int().min(1).max(64).default(8),
+    description: 'Frames sampled (evenly over the duration) from a video for google_video_moderation, aws_rek_video and rendition_nsfw.',
+  },
   VIDEO_THREADS: {
     schema: z.coerce.number().int().min(0).max(64).default(0),
     description: "Threads one ffmpeg run may use (ffmpeg's -threads); 0 lets ffmpeg choose (about one per core).",

@@ -48,6 +48,7 @@ export async function storeCreatedAsset(
     eager: [],
     eagerAsync: false,
     eagerInIngest: false,
+    moderation: null,
     analysis: { ...NO_ANALYSIS },
     evalScript: null,
     onSuccess: null,

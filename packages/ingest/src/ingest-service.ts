@@ -25,7 +25,11 @@ import {
   ApiError,
   contentTypeForFormat,
   contentTypeForRaw,
+  inapplicableModeration,
+  initialModerationEntries,
   isImageOutputFormat,
+  overallModerationStatus,
+  parseModeration,
   rawPublicIdWithExtension,
   videoTooLargeForSync,
 } from '@rendition/protocol';
@@ -92,6 +96,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
     const detected = await detectMediaType(original.path);
     if (!detected) throw new ApiError(400, 'Empty file');
     const resourceType = checkResourceType(planned.request.resourceType, detected);
+    checkModerationApplies(planned, resourceType);
     const prepared = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
     const analyzed = await analyzeUpload(deps, planned, {
       path: prepared.file.path,
@@ -136,6 +141,20 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
         fileTooLarge(deps.limits.maxRemoteBytes),
       );
   }
+}
+
+/** An `auto` upload's type is known only now: a kind that cannot moderate it is the upload's 400. */
+function checkModerationApplies(job: IngestJobV1, resourceType: 'image' | 'video' | 'raw'): void {
+  if (job.moderation === null) return;
+  const inapplicable = inapplicableModeration(parseModeration(job.moderation.text), resourceType);
+  if (inapplicable !== undefined) throw new ApiError(400, inapplicable);
+}
+
+/** A new version's moderation: the chain's first entry pending, the rest queued (or none at all). */
+function moderationOfUpload(job: IngestJobV1): Pick<AssetRecord, 'moderation' | 'moderationStatus' | 'moderationNotificationUrl'> {
+  if (job.moderation === null) return { moderation: null, moderationStatus: null, moderationNotificationUrl: null };
+  const entries = initialModerationEntries(parseModeration(job.moderation.text));
+  return { moderation: entries, moderationStatus: overallModerationStatus(entries), moderationNotificationUrl: job.moderation.notificationUrl };
 }
 
 function fileTooLarge(limit: number): ApiError {
@@ -483,6 +502,7 @@ async function storeAndCommit(
     accessMode: request.accessMode,
     createdAt: new Date(),
     media: prepared.media ?? null,
+    ...moderationOfUpload(job),
   };
 
   let result;

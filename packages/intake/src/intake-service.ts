@@ -11,7 +11,10 @@ import {
   ApiError,
   buildAsyncPendingResponse,
   checkUploadRequestLimits,
+  inapplicableModeration,
+  isAutomaticModeration,
   isSynchronousRawConvert,
+  parseModeration,
   parseRawConvert,
   type ParameterLimits,
   type UploadRequest,
@@ -124,6 +127,7 @@ export async function acceptUpload(
     });
     const eagerAsync = input.request.eagerAsync && eager.length > 0;
     const rawConvert = input.request.rawConvert === undefined ? null : parseRawConvert(input.request.rawConvert);
+    const moderation = checkedModeration(input.request);
     job = {
       ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }),
       eager,
@@ -134,6 +138,7 @@ export async function acceptUpload(
       analysis: { ...input.request.analysis },
       evalScript: input.request.evalScript ?? null,
       onSuccess: input.request.onSuccess ?? null,
+      moderation,
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
@@ -182,8 +187,24 @@ export async function acceptUpload(
   // job: the answer is the finished batch.
   const waitsForEager = job.eager.length > 0 && !job.eagerAsync && response.resource_type !== 'raw';
   const waitsForConversion = job.rawConvert !== null && isSynchronousRawConvert(job.rawConvert) && response.existing !== true;
-  if (waitsForEager || waitsForConversion) return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+  // An automatic moderation (aws_rek, duplicate, …) decides within the batch: the answer carries its verdict.
+  const waitsForModeration = job.moderation !== null && isAutomaticModeration(parseModeration(job.moderation.text)[0]!.kind) && response.existing !== true;
+  if (waitsForEager || waitsForConversion || waitsForModeration) return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
   return response;
+}
+
+/**
+ * `moderation`, read now so a bad value is a 400 before any job exists; a kind that cannot moderate
+ * the path's resource type too (an `auto` upload's type is known only to the ingest, which checks it).
+ */
+function checkedModeration(request: UploadRequest): IngestJobV1['moderation'] {
+  if (request.moderation === undefined) return null;
+  const steps = parseModeration(request.moderation);
+  if (request.resourceType === 'image' || request.resourceType === 'video') {
+    const inapplicable = inapplicableModeration(steps, request.resourceType);
+    if (inapplicable !== undefined) throw new ApiError(400, inapplicable);
+  }
+  return { text: request.moderation, notificationUrl: request.notificationUrl ?? null };
 }
 
 /** The 503 (with its Retry-After) of a job the queue did not take. */
@@ -195,7 +216,7 @@ function buildIngestJob(
   jobId: string,
   batchId: string,
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; metadata: IngestJobV1['request']['metadata'] },
-): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming' | 'rawConvert' | 'analysis' | 'evalScript' | 'onSuccess'> {
+): Omit<IngestJobV1, 'eager' | 'eagerAsync' | 'eagerInIngest' | 'incoming' | 'rawConvert' | 'analysis' | 'evalScript' | 'onSuccess' | 'moderation'> {
   const naming = resolveUploadNaming(input.request, input.source.filename);
   return {
     v: 1,

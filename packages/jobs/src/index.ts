@@ -23,3 +23,5 @@ export type { DeriveJobV1 } from './derive.job.ts';
 export { startOutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelay } from './outbox-relay.ts';
 export { startPeriodicTask } from './periodic-task.ts';
+export { moderateJob, ModerateJobV1Schema, newModerateJob } from './moderate.job.ts';
+export type { ModerateJobV1 } from './moderate.job.ts';

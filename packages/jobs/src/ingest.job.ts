@@ -82,6 +82,11 @@ export const IngestJobV1Schema = z.object({
   evalScript: z.string().nullable().default(null),
   /** `on_success`: runs once the asset is stored. */
   onSuccess: z.string().nullable().default(null),
+  /**
+   * `moderation` as sent (validated at intake) and the upload's own notification_url, which every later
+   * decision notifies; null when the upload asked for none.
+   */
+  moderation: z.object({ text: z.string(), notificationUrl: z.string().nullable() }).nullable().default(null),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
 

@@ -4,6 +4,7 @@ import { convertJob } from './convert.job.ts';
 import { deriveJob } from './derive.job.ts';
 import { deriveVideoJob } from './derive-video.job.ts';
 import { ingestJob } from './ingest.job.ts';
+import { moderateJob } from './moderate.job.ts';
 import { notifyJob } from './notify.job.ts';
 
 /** Every job kind, one line each. A kind added here without a handler stops the worker's boot. */
@@ -14,6 +15,7 @@ export const JOBS = {
   [convertJob.kind]: convertJob,
   [deriveVideoJob.kind]: deriveVideoJob,
   [analyzeJob.kind]: analyzeJob,
+  [moderateJob.kind]: moderateJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

@@ -102,3 +102,34 @@ export {
   RESOURCE_REF_PREFIX,
 } from './analysis-options.ts';
 export type { AnalysisOptions } from './analysis-options.ts';
+export {
+  AWS_REK_CATEGORY_NAMES,
+  AWS_REK_DEFAULT_CATEGORIES,
+  AWS_REK_DEFAULT_THRESHOLD,
+  decideModerationEntry,
+  entryForManualDecision,
+  GOOGLE_DEFAULT_LIKELIHOOD,
+  GOOGLE_LIKELIHOODS,
+  inapplicableModeration,
+  initialModerationEntries,
+  invalidModeration,
+  isAutomaticModeration,
+  MODERATION_KINDS,
+  MODERATION_STATUSES,
+  moderationAppliesTo,
+  nextAutomaticEntry,
+  NSFW_LABELS,
+  overallModerationStatus,
+  parseModeration,
+  parseModerationListing,
+  readDecisionStatus,
+} from './moderation.ts';
+export type {
+  AwsRekCategory,
+  GoogleLikelihood,
+  ModerationEntry,
+  ModerationKind,
+  ModerationStatus,
+  ModerationStep,
+  NsfwLabel,
+} from './moderation.ts';

@@ -8,6 +8,7 @@ import { createAnalyzeHandler, createIngestHandler, type IngestJobDependencies }
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { DocumentEngine } from '@rendition/media';
+import { createModerateHandler, type ModerateHandlerDependencies } from '@rendition/moderate';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import type { BlobStore } from '@rendition/storage';
 import { createNotifyHandler, parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
@@ -41,6 +42,7 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   convert: (services) => createConvertHandler(convertDependencies(services)),
   'derive-video': (services) => createDeriveVideoHandler({ ...deriveDependencies(services), video: videoDependencies(services.config) }),
   analyze: (services) => createAnalyzeHandler(ingestDependencies(services)),
+  moderate: (services) => createModerateHandler(moderateDependencies(services)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
@@ -98,6 +100,26 @@ function videoDependencies(config: Config): VideoDeriveDependencies['video'] {
     },
     timeoutMs: config.video.timeoutMs,
     threads: config.video.threads,
+  };
+}
+
+/**
+ * The classifier is loaded by the first job that needs it, once per process (loadClassifier memoizes
+ * it): TensorFlow.js and the model's weights are not even imported by a worker that never moderates.
+ */
+function moderateDependencies(services: WorkerServices): ModerateHandlerDependencies {
+  const { config } = services;
+  return {
+    db: services.db,
+    store: services.store,
+    queues: services.queues,
+    logger: services.logger,
+    tmpDir: scratchDir(),
+    urlBases: { publicBaseUrl: config.publicBaseUrl, secureBaseUrl: config.secureBaseUrl },
+    imageLimits: { maxInputPixels: config.limits.maxImagePixels, timeoutSeconds: config.limits.imageTimeoutSeconds },
+    classifier: async () => (await import('@rendition/classifiers')).loadClassifier(config.moderation.model),
+    nsfwThresholds: config.moderation.nsfwThresholds,
+    video: { frames: config.moderation.videoFrames, timeoutMs: config.video.timeoutMs },
   };
 }
 

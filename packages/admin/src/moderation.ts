@@ -1,7 +1,24 @@
+import { notifyModeration } from '@rendition/batches';
+import { changeModeration, findAsset } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
-import type { RawParams } from '@rendition/protocol';
-import type { AdminCaller, AdminReadDependencies } from './resource-reads.ts';
+import type { AddressPolicy } from '@rendition/net';
+import {
+  ApiError,
+  decideModerationEntry,
+  entryForManualDecision,
+  overallModerationStatus,
+  parseDeliveryType,
+  parseResourceType,
+  readDecisionStatus,
+  readString,
+  type ModerationEntry,
+  type RawParams,
+} from '@rendition/protocol';
+import { checkedNotificationUrl } from '@rendition/webhooks';
+import { describeResource, type AdminCaller, type AdminReadDependencies } from './resource-reads.ts';
+
+export { listResourcesByModeration } from './resource-reads.ts';
 
 type Json = Record<string, unknown>;
 
@@ -9,33 +26,51 @@ type Json = Record<string, unknown>;
 export interface AdminModerationDependencies extends AdminReadDependencies {
   queues: JobQueues;
   logger: Logger;
-}
-
-/**
- * `GET resources/:resource_type/moderations/:kind/:status` (`resources_by_moderation`): the assets whose
- * `kind` entry has `status`, keyset-paginated by public_id like every listing (`max_results`,
- * `next_cursor`, `direction`, `tags`, `context`, `metadata`, `moderations`, `fields`). Items add
- * `moderation_kind` and `moderation_status`.
- */
-export async function listResourcesByModeration(
-  _deps: AdminReadDependencies,
-  _caller: AdminCaller,
-  _path: { resourceType: string; kind: string; status: string },
-  _params: RawParams,
-): Promise<Json> {
-  throw new Error('not implemented yet');
+  /** Checks the decision's own notification_url (the SSRF guard). */
+  addressPolicy: AddressPolicy;
 }
 
 /**
  * `POST resources/:resource_type/:type/:public_id` with `moderation_status=approved|rejected|pending`
- * (and optional `notification_url`): decides the asset's moderation, notifies on a real change, and
- * answers the resource JSON with its updated `moderation` array.
+ * (and optional `notification_url`): decides the asset's moderation and answers the resource JSON with
+ * its updated `moderation` array. The decided entry is the manual one while it waits, else the last
+ * one that ran; an asset never moderated gets a `manual` entry (as a decision in Cloudinary's console
+ * does). Every real change notifies (`moderation`); deciding the status an entry already has changes
+ * nothing and notifies nobody (wave 2 §3.3).
  */
 export async function decideModeration(
-  _deps: AdminModerationDependencies,
-  _caller: AdminCaller & { apiKey: string },
-  _path: { resourceType: string; type: string; publicId: string },
-  _params: RawParams,
+  deps: AdminModerationDependencies,
+  caller: AdminCaller & { apiKey: string },
+  path: { resourceType: string; type: string; publicId: string },
+  params: RawParams,
 ): Promise<Json> {
-  throw new Error('not implemented yet');
+  const resourceType = parseResourceType(path.resourceType);
+  const type = parseDeliveryType(path.type);
+  const statusText = readString(params, 'moderation_status');
+  if (statusText === undefined) throw new ApiError(400, 'Missing required parameter - moderation_status');
+  const status = readDecisionStatus(statusText);
+  const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
+
+  const asset = await findAsset(deps.db, { cloudName: caller.cloudName, resourceType, type, publicId: path.publicId });
+  if (!asset) throw new ApiError(404, `Resource not found - ${path.publicId}`);
+
+  let decided: number | undefined;
+  const change = await changeModeration(deps.db, { assetId: asset.assetId }, (stored) => {
+    const entries: ModerationEntry[] = stored && stored.length > 0 ? (stored as ModerationEntry[]) : [{ kind: 'manual', status: 'pending' }];
+    const index = entryForManualDecision(entries) ?? 0;
+    if (entries[index]!.status === status && stored && stored.length > 0) return undefined;
+    decided = index;
+    const next = decideModerationEntry(entries, index, { status, at: new Date() });
+    return { entries: next, status: overallModerationStatus(next) };
+  });
+  if (change && decided !== undefined) {
+    await notifyModeration(deps, {
+      asset: change.asset,
+      entry: (change.asset.moderation as ModerationEntry[])[decided]!,
+      credentials: { apiKey: caller.apiKey, apiSecret: caller.apiSecret },
+      urlBases: { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl },
+      notificationUrl,
+    });
+  }
+  return describeResource(deps, caller, { resourceType, type, publicId: path.publicId }, {});
 }

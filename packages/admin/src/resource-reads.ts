@@ -23,6 +23,7 @@ import {
   isoSeconds,
   MAX_ADMIN_PUBLIC_IDS,
   parseDeliveryType,
+  parseModerationListing,
   parseResourceType,
   publicIdFolder,
   readBoolean,
@@ -66,6 +67,18 @@ export async function listResources(
     ...(type === undefined ? {} : { type }),
     ...(prefix === undefined ? {} : { prefix }),
   });
+}
+
+/** `GET resources/:resource_type/moderations/:kind/:status`: the assets holding that entry; items name it. */
+export async function listResourcesByModeration(
+  deps: AdminReadDependencies,
+  caller: AdminCaller,
+  path: { resourceType: string; kind: string; status: string },
+  params: RawParams,
+): Promise<Json> {
+  const resourceType = parseResourceType(path.resourceType);
+  const moderation = parseModerationListing(path.kind, path.status);
+  return listPage(deps, caller, params, { cloudName: caller.cloudName, resourceType, moderation });
 }
 
 /** `GET resources/:resource_type/tags/:tag`. */
@@ -133,7 +146,7 @@ export async function describeResource(
   if (asset.resourceType === 'image') response.pages = asset.pages ?? 1;
   if (asset.resourceType === 'video') response.pages = 0;
   response.etag = asset.etag;
-  response.placeholder = false;
+  response.placeholder = isModerationPlaceholder(asset);
   response.access_mode = asset.accessMode;
   if (asset.resourceType === 'video') {
     response.playback_url = playbackUrl(asset, urlOptions(deps, caller));
@@ -142,6 +155,7 @@ export async function describeResource(
   }
   if (asset.originalFilename !== null) response.original_filename = asset.originalFilename;
   if (asset.info) response.info = asset.info;
+  if (asset.moderation) response.moderation = asset.moderation;
   response.version_id = asset.versionId;
   if (page.next) response.next_cursor = encodeListCursor([page.next.transformationHash, page.next.format]);
   response.derived = page.derived.map((derived) => derivedItem(deps, caller, asset, derived));
@@ -164,7 +178,14 @@ async function listPage(
   deps: AdminReadDependencies,
   caller: AdminCaller,
   params: RawParams,
-  filter: { cloudName: string; resourceType: ResourceType; type?: string; prefix?: string; tag?: string },
+  filter: {
+    cloudName: string;
+    resourceType: ResourceType;
+    type?: string;
+    prefix?: string;
+    tag?: string;
+    moderation?: { kind: string; status: string };
+  },
 ): Promise<Json> {
   const maxResults = maxResultsParameter(params);
   const direction = directionParameter(params);
@@ -172,7 +193,12 @@ async function listPage(
   const after = cursor === undefined ? undefined : assetKeyFromCursor(cursor);
   const shape = itemShape(params);
   const page = await listAssets(deps.db, { ...filter, maxResults, direction, ...(after ? { after } : {}) });
-  const response: Json = { resources: page.assets.map((asset) => shape(listItem(deps, caller, asset))) };
+  const moderation = filter.moderation;
+  const item = (asset: AssetRecord): Json =>
+    moderation
+      ? { ...listItem(deps, caller, asset), moderation_kind: moderation.kind, moderation_status: moderation.status }
+      : listItem(deps, caller, asset);
+  const response: Json = { resources: page.assets.map((asset) => shape(item(asset))) };
   if (page.next) response.next_cursor = encodeListCursor([page.next.publicId, page.next.assetId]);
   return response;
 }
@@ -186,7 +212,8 @@ function listItem(deps: AdminReadDependencies, caller: AdminCaller, asset: Asset
   item.resource_type = asset.resourceType;
   item.type = asset.type;
   item.created_at = isoSeconds(asset.createdAt);
-  item.bytes = asset.bytes;
+  // A rejected image is Cloudinary's placeholder: its bytes are not delivered (wave 2 §3.2).
+  item.bytes = isModerationPlaceholder(asset) ? 0 : asset.bytes;
   // An audio file has no picture: no width or height, as in the upload's answer.
   if (media && !(asset.resourceType === 'video' && asset.width === null && asset.media)) {
     item.width = asset.width;
@@ -200,7 +227,13 @@ function listItem(deps: AdminReadDependencies, caller: AdminCaller, asset: Asset
   item.tags = [...asset.tags];
   if (Object.keys(asset.context).length > 0) item.context = { custom: { ...asset.context } };
   if (Object.keys(asset.metadata).length > 0) item.metadata = { ...asset.metadata };
+  if (asset.moderation) item.moderation = asset.moderation;
   return item;
+}
+
+/** A rejected image: answered with `placeholder: true` and `bytes: 0`, and not delivered. */
+export function isModerationPlaceholder(asset: Pick<AssetRecord, 'resourceType' | 'moderationStatus'>): boolean {
+  return asset.resourceType === 'image' && asset.moderationStatus === 'rejected';
 }
 
 /**
@@ -216,7 +249,9 @@ function itemShape(params: RawParams): (item: Json) => Json {
   const withTags = readBoolean(params, 'tags', false);
   const withContext = readBoolean(params, 'context', false);
   const withMetadata = readBoolean(params, 'metadata', false);
+  const withModerations = readBoolean(params, 'moderations', false);
   return (item) => {
+    if (!withModerations) delete item.moderation;
     if (!withTags) delete item.tags;
     if (!withContext) delete item.context;
     if (!withMetadata) delete item.metadata;

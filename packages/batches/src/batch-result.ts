@@ -33,7 +33,9 @@ export type BatchResultChange =
   /** A raw_convert finished (or failed): `info.raw_convert.<conversion>` becomes its entry. */
   | { kind: 'raw-convert'; conversion: string; entry: RawConvertEntry }
   /** An explicit call's analyses finished: their fields join the response. */
-  | { kind: 'analysis'; fields: Record<string, unknown> };
+  | { kind: 'analysis'; fields: Record<string, unknown> }
+  /** The automatic moderation decided: the entries as they now stand; a rejected image is a placeholder. */
+  | { kind: 'moderation'; moderation: unknown[]; placeholder: boolean };
 
 /** `info.raw_convert.<conversion>` (shared/spec/cloudinary-reference-wave2.md §2.2). */
 export interface RawConvertEntry {
@@ -56,6 +58,9 @@ export function applyResultChange(current: BatchResult | null, change: BatchResu
       return { ...current, info: withRawConvertEntry(current?.info, change.conversion, change.entry) };
     case 'analysis':
       return { ...current, ...change.fields };
+    case 'moderation':
+      // Cloudinary keeps reporting the original's etag; only the bytes go (wave 2 §3.2).
+      return { ...current, ...(change.placeholder ? { bytes: 0, placeholder: true } : {}), moderation: change.moderation };
   }
 }
 

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { cloudNotificationUrls, inTransaction, insertDeliveries, insertFinishedBatch } from '@rendition/catalog';
-import { buildResourceNotification, newMessageId, serializeNotification } from '@rendition/webhooks';
+import { cloudNotificationUrls, inTransaction, insertDeliveries, insertFinishedBatch, type AssetRecord } from '@rendition/catalog';
+import { assetUrls, isoSeconds, type ModerationEntry } from '@rendition/protocol';
+import {
+  buildModerationNotification,
+  buildResourceNotification,
+  newMessageId,
+  serializeNotification,
+  type UploadNotificationOptions,
+} from '@rendition/webhooks';
 import type { BatchJobDependencies } from './finish-job.ts';
 
 /**
@@ -11,7 +18,69 @@ export async function notifyChange(
   deps: BatchJobDependencies,
   change: { cloudName: string; apiKey: string; type: 'delete' | 'rename'; fields: Record<string, unknown>; notificationUrl: string | undefined },
 ): Promise<void> {
-  const urls = [...(change.notificationUrl ? [change.notificationUrl] : []), ...(await cloudNotificationUrls(deps.db, change.cloudName))];
+  await recordAndQueue(deps, {
+    cloudName: change.cloudName,
+    apiKey: change.apiKey,
+    kind: change.type,
+    result: change.fields,
+    notificationUrl: change.notificationUrl,
+    body: (envelope) => buildResourceNotification(change.type, change.fields, envelope),
+  });
+}
+
+/**
+ * The `moderation` notification of one decided entry (a worker's verdict or a person's decision), to
+ * the URL the decision names, the upload's notification_url and the cloud's URLs. The asset's URLs are
+ * signed with the deciding key's secret when its type needs it, as Cloudinary's are.
+ */
+export async function notifyModeration(
+  deps: BatchJobDependencies,
+  decision: {
+    asset: AssetRecord;
+    entry: ModerationEntry;
+    credentials: { apiKey: string; apiSecret: string };
+    urlBases: { publicBaseUrl: string; secureBaseUrl: string };
+    /** The decision's own notification_url (Admin API `update`), besides the upload's. */
+    notificationUrl?: string | undefined;
+  },
+): Promise<void> {
+  const { asset, entry } = decision;
+  const urls = assetUrls(asset, { cloudName: asset.cloudName, apiSecret: decision.credentials.apiSecret, ...decision.urlBases });
+  const fields = {
+    asset_id: asset.assetId,
+    public_id: asset.publicId,
+    uploaded_at: isoSeconds(asset.createdAt),
+    version: asset.version,
+    url: urls.url,
+    secure_url: urls.secure_url,
+    etag: asset.etag,
+  };
+  await recordAndQueue(deps, {
+    cloudName: asset.cloudName,
+    apiKey: decision.credentials.apiKey,
+    kind: 'moderation',
+    result: { ...fields, moderation_kind: entry.kind, moderation_status: entry.status },
+    notificationUrl: [decision.notificationUrl, asset.moderationNotificationUrl ?? undefined],
+    body: (envelope) => buildModerationNotification({ entry, asset: fields }, envelope),
+  });
+}
+
+/** A finished batch holding the notification and its deliveries, in one transaction; then queued. */
+async function recordAndQueue(
+  deps: BatchJobDependencies,
+  change: {
+    cloudName: string;
+    apiKey: string;
+    kind: string;
+    result: Record<string, unknown>;
+    notificationUrl: string | undefined | Array<string | undefined>;
+    body: (envelope: UploadNotificationOptions) => Record<string, unknown>;
+  },
+): Promise<void> {
+  const own = (Array.isArray(change.notificationUrl) ? change.notificationUrl : [change.notificationUrl]).filter(
+    (url): url is string => url !== undefined && url !== '',
+  );
+  const urls = [...own, ...(await cloudNotificationUrls(deps.db, change.cloudName))];
   if (urls.length === 0) return;
   const batchId = randomBytes(32).toString('hex');
   // The batch and its deliveries in one transaction, so the relay sends them even if queueing fails now.
@@ -20,16 +89,12 @@ export async function notifyChange(
       batchId,
       cloudName: change.cloudName,
       apiKey: change.apiKey,
-      kind: change.type,
-      result: change.fields,
+      kind: change.kind,
+      result: change.result,
       notificationUrls: urls,
     });
     const body = serializeNotification(
-      buildResourceNotification(change.type, change.fields, {
-        requestId: batchId.slice(0, 32),
-        triggeredAt: batch.completedAt ?? new Date(),
-        apiKey: change.apiKey,
-      }),
+      change.body({ requestId: batchId.slice(0, 32), triggeredAt: batch.completedAt ?? new Date(), apiKey: change.apiKey }),
     );
     const made = [...new Set(urls)].map((url) => ({ id: newMessageId(), url, body }));
     await insertDeliveries(trx, batch, made);

@@ -22,3 +22,5 @@ export { createOutcomeWaiter } from './outcome-waiter.ts';
 export type { OutcomeWaiter } from './outcome-waiter.ts';
 export * from './large-uploads-repository.ts';
 export * from './streaming-profiles-repository.ts';
+export * from './image-hash-index.ts';
+export * from './moderation-repository.ts';

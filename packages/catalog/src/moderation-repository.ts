@@ -14,12 +14,16 @@ export interface ModerationChange {
  * Changes one asset's moderation under its row lock, so a worker's verdict and a person's decision
  * never overwrite each other. `change` sees the entries now stored and returns the new ones with the
  * overall status, or undefined to leave the row as it is (the entry it meant to decide was decided
- * meanwhile). `versionId` pins the version: an overwrite in between makes the change void.
+ * meanwhile). `versionId` pins the version: an overwrite in between makes the change void. A new chain
+ * (explicit's `moderation`) also names the URL its later decisions notify.
  */
 export async function changeModeration(
   db: CatalogDb,
   target: { assetId: string; versionId?: string },
-  change: (entries: ModerationEntryRow[] | null, asset: AssetRecord) => { entries: ModerationEntryRow[]; status: string | null } | undefined,
+  change: (
+    entries: ModerationEntryRow[] | null,
+    asset: AssetRecord,
+  ) => { entries: ModerationEntryRow[]; status: string | null; notificationUrl?: string | null } | undefined,
 ): Promise<ModerationChange | undefined> {
   return inTransaction(db, async (trx) => {
     let select = trx.selectFrom('assets').selectAll().where('asset_id', '=', target.assetId);
@@ -31,7 +35,12 @@ export async function changeModeration(
     if (!next) return undefined;
     const updated = await trx
       .updateTable('assets')
-      .set({ moderation: JSON.stringify(next.entries), moderation_status: next.status, updated_at: new Date() })
+      .set({
+        moderation: JSON.stringify(next.entries),
+        moderation_status: next.status,
+        ...(next.notificationUrl !== undefined ? { moderation_notification_url: next.notificationUrl } : {}),
+        updated_at: new Date(),
+      })
       .where('asset_id', '=', target.assetId)
       .returningAll()
       .executeTakeFirstOrThrow();

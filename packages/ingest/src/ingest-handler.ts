@@ -2,8 +2,15 @@ import { issueDeleteToken, resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
 import { findApiKey, markJobActive, updateAssetMetadata } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
-import { newConvertJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
-import { ApiError, buildUploadResponse, isSynchronousRawConvert, withRawConvertEntry } from '@rendition/protocol';
+import { newConvertJob, newModerateJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
+import {
+  ApiError,
+  buildUploadResponse,
+  isSynchronousRawConvert,
+  nextAutomaticEntry,
+  withRawConvertEntry,
+  type ModerationEntry,
+} from '@rendition/protocol';
 import { runOnSuccessScript, ScriptError } from '@rendition/scripting';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
@@ -69,6 +76,9 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     },
   );
   Object.assign(response, outcome.analysis ?? {});
+  // The chain as it starts; an automatic first entry is decided by the batch's moderate job.
+  const moderation = job.moderation !== null && !outcome.existing ? outcome.asset.moderation : null;
+  if (moderation) response.moderation = moderation;
   // An upload that found the asset already there (overwrite=false) created nothing it may delete.
   if (job.returnDeleteToken && !outcome.existing) {
     response.delete_token = await issueDeleteToken(deps.db, {
@@ -84,6 +94,9 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
   const followUps = [
     ...eagerDeriveJobs(outcome.asset, eager, job.batchId, { skipFirst: firstItem !== undefined }),
     ...(conversion ? [newConvertJob({ batchId: job.batchId, cloudName: job.cloudName, apiKey: job.apiKey, asset: outcome.asset, conversion })] : []),
+    ...(moderation && job.moderation && nextAutomaticEntry(moderation as ModerationEntry[]) !== undefined
+      ? [newModerateJob({ batchId: job.batchId, cloudName: job.cloudName, apiKey: job.apiKey, asset: outcome.asset, moderation: job.moderation.text })]
+      : []),
   ];
   if (job.eagerAsync && eager.length > 0) {
     response.eager = eager.map((spec) => eagerPlaceholder(outcome.asset, spec, job.batchId, deps));

@@ -1,16 +1,30 @@
 import { randomBytes } from 'node:crypto';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch } from '@rendition/batches';
-import { createBatchWithJobs, findAsset, updateAssetMetadata, type ApiCredentials, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
+import {
+  changeModeration,
+  createBatchWithJobs,
+  findAsset,
+  updateAssetMetadata,
+  type ApiCredentials,
+  type AssetRecord,
+  type CatalogDb,
+  type OutcomeWaiter,
+} from '@rendition/catalog';
 import { eagerDeriveJobs, eagerPlaceholder, resolveEagerSpecs } from '@rendition/derivations';
-import { newAnalyzeJob, newConvertJob, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
+import { newAnalyzeJob, newConvertJob, newModerateJob, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
   buildUploadResponse,
+  inapplicableModeration,
+  initialModerationEntries,
+  isAutomaticModeration,
   isSynchronousRawConvert,
+  overallModerationStatus,
   parseContext,
+  parseModeration,
   parseRawConvert,
   withRawConvertEntry,
   parseDeliveryType,
@@ -22,6 +36,7 @@ import {
   videoTooLargeForSync,
   type ParameterLimits,
   type RawParams,
+  type ModerationStep,
   type ResourceType,
 } from '@rendition/protocol';
 import { checkedNotificationUrl } from '@rendition/webhooks';
@@ -83,8 +98,15 @@ export async function applyExplicit(
   // Analyses of a stored asset need its original decoded again: a worker's analyze job (docs/analysis.md).
   const analysis = readAnalysisOptions(params);
   const analyses = anyAnalysis(analysis) && found.resourceType !== 'raw';
-  // Eager work, conversions and analyses need the job queue: without it the request is refused (503) before anything changes.
-  if (specs.length > 0 || conversion || analyses) deps.queues.assertAvailable();
+  // `moderation` starts a new chain on the asset (Cloudinary re-moderates with explicit): its automatic
+  // first entry runs as a moderate job of this call's batch.
+  const moderationText = readString(params, 'moderation');
+  const steps = moderationText === undefined ? undefined : parseModeration(moderationText);
+  const inapplicable = steps && inapplicableModeration(steps, found.resourceType);
+  if (inapplicable !== undefined) throw new ApiError(400, inapplicable);
+  const moderates = steps !== undefined && isAutomaticModeration(steps[0]!.kind);
+  // Eager work, conversions, analyses and moderation need the job queue: without it the request is refused (503) before anything changes.
+  if (specs.length > 0 || conversion || analyses || moderates) deps.queues.assertAvailable();
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =
@@ -95,7 +117,7 @@ export async function applyExplicit(
           clearInvalid: readBoolean(params, 'clear_invalid', false),
           maxValueLength: limits.metadataMaxValueLength,
         });
-  const asset =
+  const updated =
     params.tags !== undefined || params.context !== undefined || metadata !== undefined
       ? await updateAssetMetadata(deps.db, found.assetId, {
           ...(params.tags !== undefined ? { tags: parseTags(params, 'tags', limits) } : {}),
@@ -103,6 +125,7 @@ export async function applyExplicit(
           ...(metadata !== undefined ? { metadata } : {}),
         })
       : found;
+  const asset = steps === undefined ? updated : await restartModeration(deps, updated, steps, notificationUrl);
   // The conversion's entry is pending until its job ends (its place in `info` kept beside other results).
   const info = conversion ? { info: withRawConvertEntry(asset.info, conversion, { status: 'pending' }) } : {};
   const response = buildUploadResponse(
@@ -115,13 +138,17 @@ export async function applyExplicit(
       cloudName: input.cloudName,
     },
   );
-  if (specs.length === 0 && !conversion && !analyses) return response;
+  if (asset.moderation) response.moderation = asset.moderation;
+  if (specs.length === 0 && !conversion && !analyses && !moderates) return response;
 
   const batchId = randomBytes(32).toString('hex');
   const jobs = [
     ...eagerDeriveJobs(asset, specs, batchId),
     ...(conversion ? [newConvertJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, conversion })] : []),
     ...(analyses ? [newAnalyzeJob({ batchId, cloudName: input.cloudName, asset, analysis })] : []),
+    ...(moderates
+      ? [newModerateJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, moderation: moderationText! })]
+      : []),
   ];
   await createBatchWithJobs(
     deps.db,
@@ -142,7 +169,7 @@ export async function applyExplicit(
   const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)));
   // The answer waits for synchronous eager items and a synchronous conversion (extract_text).
   // Analyses are answered synchronously, as Cloudinary's are.
-  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyses;
+  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyses || moderates;
   if (!waits) {
     if (specs.length === 0) return response;
     const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };
@@ -159,4 +186,21 @@ export async function applyExplicit(
     throw error;
   }
   return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
+}
+
+/** A new moderation chain on the asset's current version (its first entry pending, the rest queued). */
+async function restartModeration(
+  deps: ExplicitDependencies,
+  asset: AssetRecord,
+  steps: ModerationStep[],
+  notificationUrl: string | undefined,
+): Promise<AssetRecord> {
+  const entries = initialModerationEntries(steps);
+  const change = await changeModeration(deps.db, { assetId: asset.assetId, versionId: asset.versionId }, () => ({
+    entries,
+    status: overallModerationStatus(entries),
+    notificationUrl: notificationUrl ?? null,
+  }));
+  if (!change) throw new ApiError(409, `Resource ${asset.publicId} changed while it was being moderated; try again`);
+  return change.asset;
 }

@@ -188,7 +188,8 @@ export async function acceptUpload(
   const waitsForEager = job.eager.length > 0 && !job.eagerAsync && response.resource_type !== 'raw';
   const waitsForConversion = job.rawConvert !== null && isSynchronousRawConvert(job.rawConvert) && response.existing !== true;
   // An automatic moderation (aws_rek, duplicate, …) decides within the batch: the answer carries its verdict.
-  const waitsForModeration = job.moderation !== null && isAutomaticModeration(parseModeration(job.moderation.text)[0]!.kind) && response.existing !== true;
+  const waitsForModeration =
+    job.moderation !== null && isAutomaticModeration(parseModeration(job.moderation.text)[0]!.kind) && response.existing !== true;
   if (waitsForEager || waitsForConversion || waitsForModeration) return waitForBatch(deps, input.cloudName, batchId, deps.limits.syncUploadTimeoutMs);
   return response;
 }

@@ -38,3 +38,8 @@ export type { QualityAnalysis } from './analysis/quality.ts';
 export { hammingDistance } from './analysis/phash.ts';
 export { ANALYSIS_SIZE } from './analysis/decode-for-analysis.ts';
 export { readImageMetadata, videoMetadata } from './analysis/image-metadata.ts';
+export { decodeForClassifier, MAX_CLASSIFIER_SIZE } from './moderation/decode-for-classifier.ts';
+export type { ClassifierPixels } from './moderation/decode-for-classifier.ts';
+export { frameOffsets, MAX_SAMPLED_FRAMES } from './moderation/frame-sampling.ts';
+export { sampleVideoFrames } from './moderation/sample-video-frames.ts';
+export type { SampledFrame, VideoFrameSampling } from './moderation/sample-video-frames.ts';

@@ -12,15 +12,7 @@ export const MODERATION_STATUSES = ['pending', 'approved', 'rejected', 'queued',
 export type ModerationStatus = (typeof MODERATION_STATUSES)[number];
 
 /** The kinds `resources_by_moderation` lists (Cloudinary's ModerationKind, plus ours). */
-export const MODERATION_KINDS = [
-  'manual',
-  'duplicate',
-  'aws_rek',
-  'aws_rek_video',
-  'google_video_moderation',
-  'webpurify',
-  'rendition_nsfw',
-] as const;
+export const MODERATION_KINDS = ['manual', 'duplicate', 'aws_rek', 'aws_rek_video', 'google_video_moderation', 'webpurify', 'rendition_nsfw'] as const;
 export type ModerationKind = (typeof MODERATION_KINDS)[number];
 
 /** Google Video Intelligence's likelihood names, least likely first. */

@@ -37,6 +37,8 @@ export type CloudinarySdk = {
     resource(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     resources(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     resources_by_tag(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    resources_by_moderation(kind: string, status: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    update(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     resources_by_ids(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     restore(publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     list_metadata_fields(options?: Record<string, unknown>): Promise<Record<string, unknown>>;

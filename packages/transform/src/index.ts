@@ -91,3 +91,5 @@ export {
   withoutVideoParameters,
 } from './video-recipe-builder.ts';
 export type { VideoRecipeLimits, VideoRecipeOptions } from './video-recipe-builder.ts';
+export { splitDefaultImage } from './default-image.ts';
+export type { DefaultImageSplit } from './default-image.ts';

@@ -11,6 +11,7 @@ export {
   buildUploadNotification,
   buildEagerNotification,
   buildInfoNotification,
+  buildModerationNotification,
   buildResourceNotification,
   notificationTimestamp,
   serializeNotification,

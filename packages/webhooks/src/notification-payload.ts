@@ -75,6 +75,37 @@ export function buildInfoNotification(
   return Object.fromEntries(withEnvelope(entries, opts));
 }
 
+/**
+ * The `moderation` notification (shared/spec/cloudinary-reference-wave2.md §3.3), in the order of the
+ * real bodies: `moderation_response` (when the kind has one), `moderation_status`, `moderation_kind`,
+ * `moderation_updated_at`, the asset's `asset_id`, `public_id`, `uploaded_at`, `version`, `url`,
+ * `secure_url`, `etag` (null once rejected), then `notification_type` and the envelope.
+ */
+export function buildModerationNotification(
+  fields: {
+    entry: { kind: string; status: string; response?: unknown; updated_at?: string };
+    asset: { asset_id: unknown; public_id: unknown; uploaded_at: unknown; version: unknown; url: unknown; secure_url: unknown; etag: unknown };
+  },
+  opts: UploadNotificationOptions,
+): Record<string, unknown> {
+  const { entry, asset } = fields;
+  const entries: Array<[string, unknown]> = [
+    ...(entry.response !== undefined ? [['moderation_response', entry.response] as [string, unknown]] : []),
+    ['moderation_status', entry.status],
+    ['moderation_kind', entry.kind],
+    ['moderation_updated_at', entry.updated_at ?? null],
+    ['asset_id', asset.asset_id],
+    ['public_id', asset.public_id],
+    ['uploaded_at', asset.uploaded_at],
+    ['version', asset.version],
+    ['url', asset.url],
+    ['secure_url', asset.secure_url],
+    ['etag', entry.status === 'rejected' ? null : asset.etag],
+    ['notification_type', 'moderation'],
+  ];
+  return Object.fromEntries(withEnvelope(entries, opts));
+}
+
 function buildNotification(type: string, fields: Record<string, unknown>, opts: UploadNotificationOptions): Record<string, unknown> {
   const uploadResponse = fields;
   // fromEntries defines own properties, so a `__proto__` key stays data instead of becoming a prototype.

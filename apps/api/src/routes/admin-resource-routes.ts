@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
+  decideModeration,
   describeResource,
   isByIdsRequest,
   listResources,
   listResourcesByIds,
+  listResourcesByModeration,
   listResourcesByTag,
   type AdminCaller,
+  type AdminModerationDependencies,
   type AdminReadDependencies,
 } from '@rendition/admin';
 import type { RawParams } from '@rendition/protocol';
@@ -23,7 +26,7 @@ interface ListPath {
  * element (`folder/id` arrives as `folder%2Fid`), so the public_id is one segment, which the router
  * decodes; a `*` route also takes it unencoded, as plain HTTP clients tend to send it.
  */
-export function registerAdminResourceRoutes(app: FastifyInstance, deps: AdminReadDependencies): void {
+export function registerAdminResourceRoutes(app: FastifyInstance, deps: AdminModerationDependencies): void {
   const base = '/v1_1/:cloud/resources/:resource_type';
 
   const list = async (request: FastifyRequest<{ Params: ListPath }>) => {
@@ -40,6 +43,21 @@ export function registerAdminResourceRoutes(app: FastifyInstance, deps: AdminRea
     return listResourcesByTag(deps, caller, { resourceType: request.params.resource_type, tag: request.params.tag }, params);
   });
 
+  app.get(`${base}/moderations/:kind/:status`, async (request: FastifyRequest<{ Params: ListPath & { kind: string; status: string } }>) => {
+    const { caller, params } = await adminRead(deps, request);
+    const { resource_type: resourceType, kind, status } = request.params;
+    return listResourcesByModeration(deps, caller, { resourceType, kind, status }, params);
+  });
+
+  // `cloudinary.v2.api.update`: so far its moderation_status (docs/moderation.md).
+  const update = async (request: FastifyRequest<{ Params: ListPath & { type: string; public_id?: string; '*'?: string } }>) => {
+    const { caller, params, apiKey } = await adminCall(deps, request);
+    const publicId = request.params.public_id ?? request.params['*'] ?? '';
+    return decideModeration(deps, { ...caller, apiKey }, { resourceType: request.params.resource_type, type: request.params.type, publicId }, params);
+  };
+  app.post(`${base}/:type/:public_id`, update);
+  app.post(`${base}/:type/*`, update);
+
   const describe = async (request: FastifyRequest<{ Params: ListPath & { type: string; public_id?: string; '*'?: string } }>) => {
     const { caller, params } = await adminRead(deps, request);
     const publicId = request.params.public_id ?? request.params['*'] ?? '';
@@ -54,6 +72,15 @@ async function adminRead(
   deps: AdminReadDependencies,
   request: FastifyRequest<{ Params: { cloud: string } }>,
 ): Promise<{ caller: AdminCaller; params: RawParams }> {
+  const { caller, params } = await adminCall(deps, request);
+  return { caller, params };
+}
+
+/** The caller and the key it used (a change notifies signed with that key). */
+async function adminCall(
+  deps: AdminReadDependencies,
+  request: FastifyRequest<{ Params: { cloud: string } }>,
+): Promise<{ caller: AdminCaller; params: RawParams; apiKey: string }> {
   const { cloud, credentials, params } = await authenticateAdmin(deps.db, request);
-  return { caller: { cloudName: cloud, apiSecret: credentials.apiSecret }, params };
+  return { caller: { cloudName: cloud, apiSecret: credentials.apiSecret }, params, apiKey: credentials.apiKey };
 }

@@ -9,6 +9,7 @@ import {
   type OutcomeWaiter,
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
+import { splitDefaultImage } from '@rendition/transform';
 import type { JobQueues } from '@rendition/jobs';
 import {
   ApiError,
@@ -60,9 +61,33 @@ async function deliver(deps: DeliveryDependencies, request: FastifyRequest, repl
   const path = parseDeliveryPath(request.url.split('?')[0] ?? '');
   const signed = path.signature !== undefined && (await signatureIsValid(deps.db, path));
   if (path.signature !== undefined && !signed) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
+  return deliverPath(deps, request, reply, path, signed);
+}
 
+/**
+ * One delivery path. `d_<default image>` comes out of the transformation first: a missing asset, or
+ * an image moderation rejected, delivers the default image (with the rest of the transformation, in
+ * the URL's format) when the URL names one, and answers 404 otherwise.
+ */
+async function deliverPath(
+  deps: DeliveryDependencies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  requestedPath: DeliveryPath,
+  signed: boolean,
+  mayFallBack = true,
+) {
+  const fallback = splitDefaultImage(requestedPath.transformation ?? '');
+  const { transformation: _written, ...untransformed } = requestedPath;
+  const path: DeliveryPath = fallback.rest === '' ? untransformed : { ...untransformed, transformation: fallback.rest };
   const { asset, urlFormat } = await findDeliveredAsset(deps.db, path);
-  if (!asset) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
+  if (!asset || asset.moderationStatus === 'rejected') {
+    // The default image is delivered as it is: a missing or rejected default is a 404, never a loop.
+    if (fallback.defaultImage !== undefined && mayFallBack) {
+      return deliverPath(deps, request, reply, defaultImagePath(path, fallback.defaultImage, urlFormat), signed, false);
+    }
+    throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
+  }
   // parseDeliveryPath has checked every escape, so decoding cannot throw.
   const requested = decodeURIComponent(path.transformation ?? '');
   // `fl_attachment[:name]` alone changes no byte: the stored bytes are delivered as a download, so it
@@ -226,6 +251,14 @@ async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ 
     if (asset) return { asset, urlFormat: split.format };
   }
   return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
+}
+
+/** The default image (an `image/upload` asset of the same cloud) in the requested URL's format. */
+function defaultImagePath(path: DeliveryPath, defaultImage: string, urlFormat: string | undefined): DeliveryPath {
+  const split = splitDeliveryFormat(defaultImage, 'image');
+  const format = urlFormat ?? split.format;
+  const { version: _unversioned, ...rest } = path;
+  return { ...rest, resourceType: 'image', type: 'upload', publicIdWithExt: format === undefined ? split.publicId : `${split.publicId}.${format}` };
 }
 
 function sameFormat(stored: string | null, requested: string): boolean {

@@ -118,6 +118,12 @@ ensure_ffmpeg() {
   apt_install ffmpeg || log "ffmpeg is missing: video work will fail until it is installed"
 }
 
+# Headless Chromium drives the moderation console's browser test (e2e/console-moderation.test.ts).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  apt_install chromium || log "chromium is missing: the console browser test will fail until it is installed"
+}
+
 # Documents: LibreOffice without its GUI converts office files to PDF (packages/media); poppler-utils
 # (pdfinfo, pdftotext, pdftoppm) is the reference the document tests compare pdf.js with. The
 # Liberation fonts share Arial's, Times New Roman's and Courier New's metrics, so converted documents
@@ -140,6 +146,7 @@ ensure_dependencies
 ensure_postgres
 ensure_redis
 ensure_ffmpeg
+ensure_chromium
 ensure_documents
 ensure_openssl
 # Node's compile cache (turned on by apps/cli/bin/rendition.mjs) filled once here, so that processes

@@ -284,6 +284,7 @@ describe('running jobs', () => {
       analysis: { colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false },
       evalScript: null,
       onSuccess: null,
+      moderation: null,
     };
     expect(exhausted!.payload).toEqual(parsed);
     expect(ingest.calls[0]!.payload).toEqual(parsed);

@@ -57,7 +57,11 @@ export function awsRekognitionLabels(scores: Readonly<Record<string, number>>, m
   if (typeof minConfidence !== 'number' || !(minConfidence >= 0 && minConfidence <= 100)) {
     throw new RangeError(`minConfidence must be a percentage from 0 to 100, got ${String(minConfidence)}`);
   }
-  return LABELS.map(({ name, parent_name, from }) => ({ confidence: Math.max(...from.map((label) => labelScore(scores, label))) * 100, name, parent_name }))
+  return LABELS.map(({ name, parent_name, from }) => ({
+    confidence: Math.max(...from.map((label) => labelScore(scores, label))) * 100,
+    name,
+    parent_name,
+  }))
     .filter((label) => label.confidence >= minConfidence)
     .sort((a, b) => b.confidence - a.confidence);
 }

@@ -51,7 +51,8 @@ export async function nsfwjsClassifier(name: string, variant: NsfwjsVariant): Pr
     inputSize,
     labels: NSFWJS_LABELS,
     backend,
-    classify: (pixels: RgbPixels) => {
+    // async, so that bad pixels reject like every other failure instead of throwing at the call
+    classify: async (pixels: RgbPixels) => {
       assertRgbPixels(pixels, inputSize);
       return oneAtATime(() => scores(model, pixels));
     },

@@ -6,7 +6,8 @@ let tail: Promise<unknown> = Promise.resolve();
  * inputs' tensors in memory at once; in turn, memory stays at one inference's worth.
  */
 export function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  // work follows a failure as it follows a success: a failed inference rejects its own caller only
   const run = tail.then(work, work);
-  tail = run.catch(() => undefined);
+  tail = run;
   return run;
 }

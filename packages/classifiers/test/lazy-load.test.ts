@@ -16,7 +16,12 @@ describe('importing @rendition/classifiers', () => {
       `console.log(JSON.stringify({ engine: '_tfengine' in globalThis }));`,
     ].join('\n');
     const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script]);
-    expect(stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([{ engine: false, label: 'VERY_LIKELY' }, { engine: true }]);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([{ engine: false, label: 'VERY_LIKELY' }, { engine: true }]);
     // nor a word on the console: nsfwjs's and tfjs's notices are kept off the worker's log stream
     expect(stderr).toBe('');
   });

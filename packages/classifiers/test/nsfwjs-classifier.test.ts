@@ -80,11 +80,11 @@ describe('the nsfwjs MobileNetV2 classifier', () => {
   it('refuses pixels of another size or length before touching the model', async () => {
     const before = tf.memory().numTensors;
     const wrongSize = { data: new Uint8Array(100 * 100 * 3), width: 100, height: 100 };
-    expect(() => classifier.classify(wrongSize)).toThrow(new TypeError('the classifier takes 224x224 pixels, got 100x100'));
+    await expect(classifier.classify(wrongSize)).rejects.toThrow(new TypeError('the classifier takes 224x224 pixels, got 100x100'));
     const rgba = { data: new Uint8Array(SIZE * SIZE * 4), width: SIZE, height: SIZE };
-    expect(() => classifier.classify(rgba)).toThrow(/expected 150528 bytes of RGB, got 200704/);
+    await expect(classifier.classify(rgba)).rejects.toThrow(/expected 150528 bytes of RGB, got 200704/);
     const notBytes = { data: new Float32Array(SIZE * SIZE * 3) as unknown as Uint8Array, width: SIZE, height: SIZE };
-    expect(() => classifier.classify(notBytes)).toThrow(TypeError);
+    await expect(classifier.classify(notBytes)).rejects.toThrow(TypeError);
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -4,7 +4,7 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the six kinds of this build, each on its queue', () => {
+  it('holds the seven kinds of this build, each on its queue', () => {
     expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
       ingest: 'ingest',
       derive: 'derive',
@@ -12,8 +12,9 @@ describe('the job registry', () => {
       convert: 'documents',
       'derive-video': 'video',
       analyze: 'derive',
+      moderate: 'moderate',
     });
-    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video']);
+    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video', 'moderate']);
   });
 
   it.each(kinds)('registers %s under its own kind', (kind) => {

@@ -14,7 +14,8 @@ export function frameOffsets(count: number, durationSeconds: number): number[] {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SAMPLED_FRAMES) {
     throw new TypeError(`count must be an integer from 1 to ${MAX_SAMPLED_FRAMES}, got ${count}`);
   }
-  if (!Number.isFinite(durationSeconds) || durationSeconds < 0) throw new TypeError(`durationSeconds must be a finite number from 0, got ${durationSeconds}`);
+  if (!Number.isFinite(durationSeconds) || durationSeconds < 0)
+    throw new TypeError(`durationSeconds must be a finite number from 0, got ${durationSeconds}`);
   if (durationSeconds === 0) return [0];
   return Array.from({ length: count }, (_, index) => Math.round((((index + 0.5) * durationSeconds) / count) * 1000) / 1000);
 }

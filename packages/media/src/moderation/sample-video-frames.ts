@@ -44,7 +44,8 @@ const FRAME_PIXELS = defaultImageLimits.maxInputPixels;
 export async function sampleVideoFrames(path: string, options: VideoFrameSampling): Promise<SampledFrame[]> {
   const offsets = frameOffsets(options.count, options.durationSeconds);
   assertClassifierSize(options.size);
-  if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs < 1) throw new TypeError(`timeoutMs must be a positive integer, got ${options.timeoutMs}`);
+  if (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs < 1)
+    throw new TypeError(`timeoutMs must be a positive integer, got ${options.timeoutMs}`);
   const demuxer = demuxerForFormat(options.format);
   if (demuxer === undefined) throw new MediaError('unsupported', 'Unsupported video format');
   const deadline = Date.now() + options.timeoutMs;

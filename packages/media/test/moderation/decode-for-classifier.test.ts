@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { defaultImageLimits } from '../../src/image-limits.ts';
 import { MediaError } from '../../src/media-error.ts';
 import { decodeForClassifier, MAX_CLASSIFIER_SIZE } from '../../src/moderation/decode-for-classifier.ts';
@@ -23,9 +24,10 @@ const pixelAt = (pixels: { data: Uint8Array; width: number }, x: number, y: numb
 ];
 /** Left half red, right half blue. */
 const halves = (width: number, height: number): Buffer => raw(width, height, 3, (x) => (x < width / 2 ? RED : BLUE));
-const near = (actual: number[], expected: number[], tolerance = 2): boolean => actual.every((value, index) => Math.abs(value - expected[index]!) <= tolerance);
+const near = (actual: number[], expected: number[], tolerance = 2): boolean =>
+  actual.every((value, index) => Math.abs(value - expected[index]!) <= tolerance);
 
-async function file(name: string, image: sharp.Sharp | Promise<Buffer>): Promise<string> {
+async function file(name: string, image: Sharp | Promise<Buffer>): Promise<string> {
   return temp.file(name, image instanceof Promise ? await image : await image.toBuffer());
 }
 
@@ -99,7 +101,12 @@ describe('decodeForClassifier', () => {
     expect(greyPixels.data.length).toBe(4 * 4 * 3);
     expect(pixelAt(greyPixels, 2, 2)).toEqual([200, 200, 200]);
 
-    const deep = await file('deep.png', sharp(halves(8, 8), { raw: { width: 8, height: 8, channels: 3 } }).toColourspace('rgb16').png());
+    const deep = await file(
+      'deep.png',
+      sharp(halves(8, 8), { raw: { width: 8, height: 8, channels: 3 } })
+        .toColourspace('rgb16')
+        .png(),
+    );
     expect((await sharp(deep).metadata()).depth).toBe('ushort');
     const deepPixels = await decodeForClassifier(deep, 8, LIMITS);
     expect(deepPixels.data.length).toBe(8 * 8 * 3);
@@ -131,7 +138,9 @@ describe('decodeForClassifier', () => {
   });
 
   it('refuses corrupt and unknown files as MediaErrors', async () => {
-    const png = await sharp(halves(64, 64), { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
+    const png = await sharp(halves(64, 64), { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
     const truncated = await temp.file('truncated.png', png.subarray(0, png.length - 40));
     await expect(decodeForClassifier(truncated, 8, LIMITS)).rejects.toMatchObject({ name: 'MediaError', kind: 'corrupt' });
     const text = await temp.file('text.jpg', 'not an image at all, only words\n'.repeat(20));

@@ -35,10 +35,14 @@ const leftBeside = async (path: string): Promise<string[]> => (await readdir(joi
 
 /** The frame the system's ffmpeg shows at `seconds` (rotation applied), stretched to SIZE x SIZE by sharp, optionally turned. */
 async function referenceFrame(path: string, seconds: number, rotate = 0): Promise<Buffer> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-ss', String(seconds), '-i', path, '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', '-'], {
-    encoding: 'buffer',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-ss', String(seconds), '-i', path, '-frames:v', '1', '-c:v', 'png', '-f', 'image2pipe', '-'],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   return sharp(stdout).rotate(rotate).resize({ width: SIZE, height: SIZE, fit: 'fill' }).removeAlpha().raw().toBuffer();
 }
 const difference = (a: Uint8Array, b: Uint8Array): number => a.reduce((sum, value, index) => sum + Math.abs(value - (b[index] ?? 0)), 0) / a.length;
@@ -151,7 +155,9 @@ describe('sampleVideoFrames', () => {
     const path = await alone('mp4');
     const before = new AbortController();
     before.abort(new Error('job cancelled'));
-    await expect(sampleVideoFrames(path, { ...base, count: 2, durationSeconds: 2, format: 'mp4', signal: before.signal })).rejects.toThrow('job cancelled');
+    await expect(sampleVideoFrames(path, { ...base, count: 2, durationSeconds: 2, format: 'mp4', signal: before.signal })).rejects.toThrow(
+      'job cancelled',
+    );
 
     const during = new AbortController();
     const sampling = sampleVideoFrames(path, { ...base, count: 20, durationSeconds: 2, format: 'mp4', signal: during.signal });
@@ -163,7 +169,15 @@ describe('sampleVideoFrames', () => {
   it('refuses bad options before touching the file', async () => {
     const path = join(temp.path, 'absent.mp4');
     const options: VideoFrameSampling = { ...base, count: 2, durationSeconds: 2, format: 'mp4' };
-    for (const bad of [{ count: 0 }, { count: 2.5 }, { durationSeconds: -1 }, { durationSeconds: Number.NaN }, { size: 0 }, { timeoutMs: 0 }, { timeoutMs: 1.5 }]) {
+    for (const bad of [
+      { count: 0 },
+      { count: 2.5 },
+      { durationSeconds: -1 },
+      { durationSeconds: Number.NaN },
+      { size: 0 },
+      { timeoutMs: 0 },
+      { timeoutMs: 1.5 },
+    ]) {
       await expect(sampleVideoFrames(path, { ...options, ...bad })).rejects.toThrow(TypeError);
     }
   });

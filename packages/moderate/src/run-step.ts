@@ -34,6 +34,8 @@ export async function runModerationStep(
   const classifier = await deps.classifier();
   const settings: VerdictSettings = { model: classifier.name, nsfwThresholds: deps.nsfwThresholds };
   if (input.asset.resourceType === 'video') {
+    // An audio file has no picture to look at: nothing in it can cross a threshold.
+    if (input.asset.width === null) return videoVerdict(step, [], settings);
     const duration = Number(input.asset.media?.duration ?? 0);
     const frames = await sampleVideoFrames(input.path, {
       count: deps.video.frames,

@@ -124,12 +124,4 @@ export {
   parseModerationListing,
   readDecisionStatus,
 } from './moderation.ts';
-export type {
-  AwsRekCategory,
-  GoogleLikelihood,
-  ModerationEntry,
-  ModerationKind,
-  ModerationStatus,
-  ModerationStep,
-  NsfwLabel,
-} from './moderation.ts';
+export type { AwsRekCategory, GoogleLikelihood, ModerationEntry, ModerationKind, ModerationStatus, ModerationStep, NsfwLabel } from './moderation.ts';

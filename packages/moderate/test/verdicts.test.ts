@@ -1,6 +1,15 @@
 import type { ModerationStep } from '@rendition/protocol';
 import { describe, expect, it } from 'vitest';
-import { awsCategoriesCrossed, imageVerdict, nsfwClassesCrossed, nsfwThresholds, videoVerdict, type Scores, type Verdict, type VerdictSettings } from '../src/verdicts.ts';
+import {
+  awsCategoriesCrossed,
+  imageVerdict,
+  nsfwClassesCrossed,
+  nsfwThresholds,
+  videoVerdict,
+  type Scores,
+  type Verdict,
+  type VerdictSettings,
+} from '../src/verdicts.ts';
 
 // Expected values follow @rendition/classifiers' mappings: explicit_nudity reads max(porn, hentai),
 // suggestive and revealing_clothes read sexy, illustrated_explicit_nudity reads hentai; Rekognition
@@ -27,7 +36,10 @@ const awsRekVideo = (thresholds: Extract<ClassifierStep, { kind: 'aws_rek_video'
   kind: 'aws_rek_video',
   thresholds,
 });
-const nsfw = (thresholds: Extract<ClassifierStep, { kind: 'rendition_nsfw' }>['thresholds'] = {}): ClassifierStep => ({ kind: 'rendition_nsfw', thresholds });
+const nsfw = (thresholds: Extract<ClassifierStep, { kind: 'rendition_nsfw' }>['thresholds'] = {}): ClassifierStep => ({
+  kind: 'rendition_nsfw',
+  thresholds,
+});
 const google = (likelihood: Extract<ClassifierStep, { kind: 'google_video_moderation' }>['likelihood']): ClassifierStep => ({
   kind: 'google_video_moderation',
   likelihood,
@@ -183,7 +195,10 @@ describe('imageVerdict', () => {
   it('aws_rek_video judges the image as one frame at 0', () => {
     expectVerdict(imageVerdict(awsRekVideo(), EXPLICIT, settings), {
       status: 'rejected',
-      response: { moderation_labels: EXPLICIT_LABELS.map((label) => ({ timestamp: 0, moderation_label: label })), moderation_model_version: 'nsfwjs-test' },
+      response: {
+        moderation_labels: EXPLICIT_LABELS.map((label) => ({ timestamp: 0, moderation_label: label })),
+        moderation_model_version: 'nsfwjs-test',
+      },
     });
   });
 });
@@ -258,10 +273,22 @@ describe('videoVerdict: google_video_moderation', () => {
 
   it('reads pornography as the larger of porn and hentai, never sexy', () => {
     const at = (given: Scores): unknown => videoVerdict(google('very_unlikely'), [{ timeOffset: 2, scores: given }], settings).response;
-    expect(at(scores({ porn: 0.85, hentai: 0.05 }))).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'VERY_LIKELY', time_offset: 2 }] });
-    expect(at(scores({ porn: 0.05, hentai: 0.85 }))).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'VERY_LIKELY', time_offset: 2 }] });
-    expect(at(scores({ sexy: 1 }))).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'VERY_UNLIKELY', time_offset: 2 }] });
-    expect(at({ neutral: 1 })).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'VERY_UNLIKELY', time_offset: 2 }] });
+    expect(at(scores({ porn: 0.85, hentai: 0.05 }))).toEqual({
+      moderation_confidence: 'VERY_UNLIKELY',
+      frames: [{ pornography_likelihood: 'VERY_LIKELY', time_offset: 2 }],
+    });
+    expect(at(scores({ porn: 0.05, hentai: 0.85 }))).toEqual({
+      moderation_confidence: 'VERY_UNLIKELY',
+      frames: [{ pornography_likelihood: 'VERY_LIKELY', time_offset: 2 }],
+    });
+    expect(at(scores({ sexy: 1 }))).toEqual({
+      moderation_confidence: 'VERY_UNLIKELY',
+      frames: [{ pornography_likelihood: 'VERY_UNLIKELY', time_offset: 2 }],
+    });
+    expect(at({ neutral: 1 })).toEqual({
+      moderation_confidence: 'VERY_UNLIKELY',
+      frames: [{ pornography_likelihood: 'VERY_UNLIKELY', time_offset: 2 }],
+    });
     expect(at({ hentai: 0.1 })).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'UNLIKELY', time_offset: 2 }] });
     expect(at({ porn: 0.1 })).toEqual({ moderation_confidence: 'VERY_UNLIKELY', frames: [{ pornography_likelihood: 'UNLIKELY', time_offset: 2 }] });
   });
@@ -345,18 +372,38 @@ describe('videoVerdict: rendition_nsfw', () => {
 
 describe('videoVerdict: image kinds', () => {
   it('lets the first frame decide aws_rek', () => {
-    expectVerdict(videoVerdict(awsRek(), [{ timeOffset: 0, scores: SAFE }, { timeOffset: 1, scores: EXPLICIT }], settings), {
-      status: 'approved',
-      response: { moderation_labels: [], moderation_model_version: 'nsfwjs-test' },
-    });
+    expectVerdict(
+      videoVerdict(
+        awsRek(),
+        [
+          { timeOffset: 0, scores: SAFE },
+          { timeOffset: 1, scores: EXPLICIT },
+        ],
+        settings,
+      ),
+      {
+        status: 'approved',
+        response: { moderation_labels: [], moderation_model_version: 'nsfwjs-test' },
+      },
+    );
     expect(videoVerdict(awsRek(), [{ timeOffset: 0, scores: EXPLICIT }], settings).status).toBe('rejected');
   });
 
   it('lets the first frame decide webpurify, and reads no frame as no scores', () => {
-    expectVerdict(videoVerdict(WEBPURIFY, [{ timeOffset: 3, scores: scores({ sexy: 0.8 }) }, { timeOffset: 4, scores: SAFE }], settings), {
-      status: 'rejected',
-      response: { model: 'nsfwjs-test', scores: scores({ sexy: 0.8 }), thresholds: SETTINGS_THRESHOLDS },
-    });
+    expectVerdict(
+      videoVerdict(
+        WEBPURIFY,
+        [
+          { timeOffset: 3, scores: scores({ sexy: 0.8 }) },
+          { timeOffset: 4, scores: SAFE },
+        ],
+        settings,
+      ),
+      {
+        status: 'rejected',
+        response: { model: 'nsfwjs-test', scores: scores({ sexy: 0.8 }), thresholds: SETTINGS_THRESHOLDS },
+      },
+    );
     expectVerdict(videoVerdict(WEBPURIFY, [], settings), {
       status: 'approved',
       response: { model: 'nsfwjs-test', scores: {}, thresholds: SETTINGS_THRESHOLDS },

@@ -94,7 +94,7 @@ export function parseModeration(text: string): ModerationStep[] {
 function parseStep(part: string): ModerationStep {
   const [name = '', ...args] = part.split(':');
   const kind = name.toLowerCase();
-  const addOn = UNSUBSCRIBED[kind];
+  const addOn = Object.hasOwn(UNSUBSCRIBED, kind) ? UNSUBSCRIBED[kind] : undefined;
   if (addOn !== undefined) throw new ApiError(400, `You don't have an active subscription for ${addOn}`);
   switch (kind) {
     case 'manual':

@@ -107,7 +107,7 @@ describe('moderation console in Chromium', () => {
       page.locator('#queue img').evaluateAll((images) => images.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
     await expect.poll(naturalWidths, { timeout: 20_000 }).toEqual([200, 200, 200]);
     const sources = await page.locator('#queue img').evaluateAll((images) => images.map((img) => img.getAttribute('src')));
-    for (const source of sources) expect(source).toMatch(/^\/demo\/image\/upload\/s--[\w-]{8}--\/c_fill,w_200,h_200\/v\d+\/review\//);
+    for (const source of sources) expect(source).toMatch(/^\/console\/preview\/demo\/image\/upload\/s--[\w-]{8}--\/c_fill,w_200,h_200\/v\d+\/review\//);
   });
 
   it('approves with the keyboard, moves with j and k, and rejects with the mouse', async () => {
@@ -148,6 +148,18 @@ describe('moderation console in Chromium', () => {
 
     expect(await deliveryStatus(one.publicId, one.format)).toBe(200);
     expect(await deliveryStatus(three.publicId, three.format)).toBe(404);
+  });
+
+  it('still shows a rejected image to the signed-in moderator (and to nobody else)', async () => {
+    await page.goto(`${cluster.baseUrl}/console/moderation?resource_type=image&kind=manual&status=rejected`);
+    await expect.poll(() => cards().count()).toBe(1);
+    const images = () =>
+      page.locator('#queue img').evaluateAll((items) => items.map((img) => (img as unknown as { naturalWidth: number }).naturalWidth));
+    await expect.poll(images, { timeout: 20_000 }).toEqual([200]);
+    const source = await page.locator('#queue img').first().getAttribute('src');
+    const anonymous = await fetch(`${cluster.baseUrl}${source}`);
+    await anonymous.arrayBuffer();
+    expect(anonymous.status).toBe(401);
   });
 
   it('refuses a decision posted without the CSRF token', async () => {

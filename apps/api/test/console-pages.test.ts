@@ -4,7 +4,7 @@ import { escapeHtml, markup } from '../src/console/html.ts';
 import { moderationPageUrl, parseFilters } from '../src/console/filters.ts';
 import { renderLoginPage, renderModerationPage } from '../src/console/pages.ts';
 import { reviewItems, type ReviewItem } from '../src/console/review-items.ts';
-import { thumbnailUrl } from '../src/console/thumbnails.ts';
+import { PREVIEW_PREFIX, thumbnailUrl } from '../src/console/thumbnails.ts';
 
 // The console's HTML: every user string escaped, thumbnails through signed delivery URLs, filters.
 
@@ -98,16 +98,20 @@ describe('login page', () => {
 });
 
 describe('thumbnails', () => {
-  it('are signed, relative delivery URLs with c_fill,w_200,h_200', () => {
+  it('are signed delivery paths with c_fill,w_200,h_200 under the console preview prefix', () => {
     const url = thumbnailUrl(item(), caller);
     const signature = urlSignature('c_fill,w_200,h_200/cats/tabby.png', 'secret');
-    expect(url).toBe(`/demo/image/upload/s--${signature}--/c_fill,w_200,h_200/v1712345678/cats/tabby.png`);
-    expect(parseDeliveryPath(url)).toMatchObject({ signature, transformation: 'c_fill,w_200,h_200', publicIdWithExt: 'cats/tabby.png' });
+    expect(url).toBe(`/console/preview/demo/image/upload/s--${signature}--/c_fill,w_200,h_200/v1712345678/cats/tabby.png`);
+    expect(parseDeliveryPath(url.slice(PREVIEW_PREFIX.length))).toMatchObject({
+      signature,
+      transformation: 'c_fill,w_200,h_200',
+      publicIdWithExt: 'cats/tabby.png',
+    });
   });
 
   it('show a video as a .jpg frame, and an image the browser cannot show as .jpg', () => {
     expect(thumbnailUrl(item({ resourceType: 'video', format: 'mp4' }), caller)).toMatch(
-      /^\/demo\/video\/upload\/s--[\w-]{8}--\/c_fill,w_200,h_200\/v\d+\/cats\/tabby\.jpg$/,
+      /^\/console\/preview\/demo\/video\/upload\/s--[\w-]{8}--\/c_fill,w_200,h_200\/v\d+\/cats\/tabby\.jpg$/,
     );
     expect(thumbnailUrl(item({ format: 'tiff' }), caller)).toMatch(/\/cats\/tabby\.jpg$/);
     expect(thumbnailUrl(item({ format: 'webp' }), caller)).toMatch(/\/cats\/tabby\.webp$/);
@@ -115,9 +119,9 @@ describe('thumbnails', () => {
 
   it('sign authenticated assets and encode public_ids like the SDK', () => {
     const url = thumbnailUrl(item({ type: 'authenticated', publicId: 'a b/ü?#' }), caller);
-    expect(url).toMatch(/^\/demo\/image\/authenticated\/s--[\w-]{8}--\//);
+    expect(url).toMatch(/^\/console\/preview\/demo\/image\/authenticated\/s--[\w-]{8}--\//);
     expect(url).toContain('/a%20b/%C3%BC%3F%23.png');
-    expect(parseDeliveryPath(url).publicIdWithExt).toBe('a b/ü?#.png');
+    expect(parseDeliveryPath(url.slice(PREVIEW_PREFIX.length)).publicIdWithExt).toBe('a b/ü?#.png');
   });
 });
 

@@ -59,6 +59,7 @@ async function consoleApp(listing?: Fakes['listing']): Promise<{ app: FastifyIns
       fakes.decided.push({ caller, path, params });
       return { public_id: path.publicId, moderation: [{ kind: 'manual', status: params.moderation_status }] };
     },
+    preview: async (cloudName, _request, reply, urlPath) => reply.type('text/plain').send(`${cloudName} ${urlPath}`),
     now: () => NOW,
   };
   const app = Fastify();
@@ -200,6 +201,18 @@ describe('the review page', () => {
     expect(failed.statusCode).toBe(500);
     expect(failed.json()).toEqual({ error: { message: 'Internal server error' } });
     expectSecurityHeaders(failed.headers);
+  });
+
+  it('serves thumbnails only to a session, for its own cloud, through the preview service', async () => {
+    const { app } = await consoleApp();
+    const path = '/demo/image/upload/s--abcdefgh--/c_fill,w_200,h_200/v1/a.png';
+    const anonymous = await app.inject({ url: `/console/preview${path}` });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toEqual({ error: { message: 'Not signed in to the console' } });
+    const signedIn = await app.inject({ url: `/console/preview${path}?x=1`, headers: { cookie } });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.body).toBe(`demo ${path}`);
+    expectSecurityHeaders(signedIn.headers);
   });
 
   it('serves its script and stylesheet under the same policy', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminModerationDependencies } from '@rendition/admin';
+import type { DeliveryDependencies } from '../routes/delivery-route.ts';
 import { registerConsoleAssets } from './assets.ts';
 import { registerAuthRoutes } from './auth-routes.ts';
 import { guardConsoleScope } from './guard.ts';
@@ -7,7 +8,7 @@ import { registerModerationRoutes } from './moderation-routes.ts';
 import { consoleServices, type ConsoleServices } from './services.ts';
 
 /** The moderation review page at `/console/moderation` (docs/moderation.md, "Review page"). */
-export function registerConsoleRoutes(app: FastifyInstance, deps: AdminModerationDependencies): void {
+export function registerConsoleRoutes(app: FastifyInstance, deps: AdminModerationDependencies & DeliveryDependencies): void {
   registerConsoleRoutesWith(app, consoleServices(deps));
 }
 

@@ -4,6 +4,7 @@ import { HOME_PATH, LOGIN_PATH } from './auth-routes.ts';
 import { csrfToken, csrfTokenValid } from './csrf.ts';
 import { DECISIONS, isOneOf, moderationPageUrl, PAGE_SIZE, parseFilters } from './filters.ts';
 import { renderModerationPage } from './pages.ts';
+import { PREVIEW_PREFIX } from './thumbnails.ts';
 import { bodyField, isJsonRequest, refuseForeignOrigin, sessionOf } from './request-session.ts';
 import { nextCursor, reviewItems, type ReviewItem } from './review-items.ts';
 import type { ConsoleServices } from './services.ts';
@@ -30,6 +31,15 @@ export function registerModerationRoutes(scope: FastifyInstance, services: Conso
       if (!(error instanceof ApiError) || error.status >= 500) throw error;
       return sendHtml(reply.code(error.status), renderModerationPage({ ...page, error: error.message }));
     }
+  });
+
+  // Thumbnails: the delivery path after the prefix, for the session's cloud only, rejected assets
+  // included (a moderator must see what was rejected to reverse it; the public URL answers 404).
+  scope.get(`${PREVIEW_PREFIX}/*`, async (request, reply) => {
+    const session = await sessionOf(services, request);
+    if (!session) throw new ApiError(401, 'Not signed in to the console');
+    const urlPath = (request.url.split('?')[0] ?? '').slice(PREVIEW_PREFIX.length);
+    return services.preview(session.credentials.cloudName, request, reply, urlPath);
   });
 
   scope.post(`${HOME_PATH}/decide`, async (request, reply) => {

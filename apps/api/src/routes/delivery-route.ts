@@ -52,16 +52,31 @@ export interface DeliveryDependencies {
  */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
   // Errors are answered by error-handler.ts, which also repeats the message in X-Cld-Error as Cloudinary does.
-  const handler = (request: FastifyRequest, reply: FastifyReply) => deliver(deps, request, reply);
+  const handler = (request: FastifyRequest, reply: FastifyReply) => deliverUrlPath(deps, request, reply, request.url.split('?')[0] ?? '');
   // HEAD is registered explicitly: Fastify's automatic HEAD would report a streamed body as 0 bytes.
   app.route({ method: ['GET', 'HEAD'], url: '/:cloud/:resourceType/:type/*', handler, exposeHeadRoute: false });
 }
 
-async function deliver(deps: DeliveryDependencies, request: FastifyRequest, reply: FastifyReply) {
-  const path = parseDeliveryPath(request.url.split('?')[0] ?? '');
+export interface DeliveryOptions {
+  /** The moderation console's previews: a moderator sees what moderation rejected. */
+  showRejected?: boolean;
+  /** Only this cloud's assets (the console's session); others answer 404. */
+  cloudName?: string;
+}
+
+/** Delivers a delivery path (`/<cloud>/<resource_type>/<type>/…`), as the delivery route and the console's previews do. */
+export async function deliverUrlPath(
+  deps: DeliveryDependencies,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  urlPath: string,
+  options: DeliveryOptions = {},
+) {
+  const path = parseDeliveryPath(urlPath);
+  if (options.cloudName !== undefined && path.cloudName !== options.cloudName) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
   const signed = path.signature !== undefined && (await signatureIsValid(deps.db, path));
   if (path.signature !== undefined && !signed) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
-  return deliverPath(deps, request, reply, path, signed);
+  return deliverPath(deps, request, reply, path, signed, options);
 }
 
 /**
@@ -75,16 +90,17 @@ async function deliverPath(
   reply: FastifyReply,
   requestedPath: DeliveryPath,
   signed: boolean,
+  options: DeliveryOptions,
   mayFallBack = true,
 ) {
   const fallback = splitDefaultImage(requestedPath.transformation ?? '');
   const { transformation: _written, ...untransformed } = requestedPath;
   const path: DeliveryPath = fallback.rest === '' ? untransformed : { ...untransformed, transformation: fallback.rest };
   const { asset, urlFormat } = await findDeliveredAsset(deps.db, path);
-  if (!asset || asset.moderationStatus === 'rejected') {
+  if (!asset || (asset.moderationStatus === 'rejected' && options.showRejected !== true)) {
     // The default image is delivered as it is: a missing or rejected default is a 404, never a loop.
     if (fallback.defaultImage !== undefined && mayFallBack) {
-      return deliverPath(deps, request, reply, defaultImagePath(path, fallback.defaultImage, urlFormat), signed, false);
+      return deliverPath(deps, request, reply, defaultImagePath(path, fallback.defaultImage, urlFormat), signed, options, false);
     }
     throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
   }

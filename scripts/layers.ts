@@ -45,6 +45,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   derivations: { layer: 'domain', side: 'api' },
   assets: { layer: 'domain', side: 'api' },
   admin: { layer: 'domain', side: 'api' },
+  archives: { layer: 'domain', side: 'api', note: 'generate_archive: selection, the archive job (streams storage to storage; no media library)' },
   ingest: { layer: 'domain', side: 'worker' },
   derive: { layer: 'domain', side: 'worker' },
   convert: { layer: 'domain', side: 'worker', note: 'raw_convert: extract_text and office-to-PDF jobs' },
@@ -93,6 +94,7 @@ export const OWNED_MODULES: readonly { readonly modules: readonly string[]; read
     why: 'only @rendition/scripting runs user scripts (eval, on_success), in its sandbox',
   },
   { modules: ['@aws-sdk/*'], owners: ['storage'], why: 'only @rendition/storage talks to S3' },
+  { modules: ['yazl', 'tar-stream'], owners: ['archives'], why: 'only @rendition/archives writes archives' },
   { modules: ['pg', 'kysely'], owners: ['catalog'], why: 'only @rendition/catalog talks SQL' },
 ];
 

@@ -18,6 +18,8 @@ import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upl
 import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 import { registerStreamingProfileRoutes } from './routes/streaming-profile-routes.ts';
 import { registerConsoleRoutes } from './console/index.ts';
+import { registerArchiveRoutes } from './routes/archive-routes.ts';
+import { registerCompositionRoutes } from './routes/composition-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
@@ -85,6 +87,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerStreamingProfileRoutes(app, options);
   registerMetadataRoutes(app, options);
   registerConsoleRoutes(app, options);
+  registerArchiveRoutes(app, options);
+  registerCompositionRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

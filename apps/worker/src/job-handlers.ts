@@ -3,7 +3,17 @@ import type { Readable } from 'node:stream';
 import type { CatalogDb } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createConvertHandler, type ConvertHandlerDependencies } from '@rendition/convert';
-import { createDeriveHandler, createDeriveVideoHandler, type DeriveHandlerDependencies, type VideoDeriveDependencies } from '@rendition/derive';
+import {
+  createDeriveHandler,
+  createDeriveVideoHandler,
+  createExplodeHandler,
+  createMultiHandler,
+  createSpriteHandler,
+  createTextHandler,
+  type DeriveHandlerDependencies,
+  type VideoDeriveDependencies,
+} from '@rendition/derive';
+import { createArchiveHandler, type ArchiveHandlerDependencies } from '@rendition/archives';
 import { createAnalyzeHandler, createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -43,6 +53,11 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   'derive-video': (services) => createDeriveVideoHandler({ ...deriveDependencies(services), video: videoDependencies(services.config) }),
   analyze: (services) => createAnalyzeHandler(ingestDependencies(services)),
   moderate: (services) => createModerateHandler(moderateDependencies(services)),
+  archive: (services) => createArchiveHandler(archiveDependencies(services)),
+  multi: (services) => createMultiHandler(deriveDependencies(services)),
+  explode: (services) => createExplodeHandler(deriveDependencies(services)),
+  sprite: (services) => createSpriteHandler(deriveDependencies(services)),
+  text: (services) => createTextHandler(deriveDependencies(services)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
@@ -120,6 +135,19 @@ function moderateDependencies(services: WorkerServices): ModerateHandlerDependen
     classifier: async () => (await import('@rendition/classifiers')).loadClassifier(config.moderation.model),
     nsfwThresholds: config.moderation.nsfwThresholds,
     video: { frames: config.moderation.videoFrames, timeoutMs: config.video.timeoutMs },
+  };
+}
+
+function archiveDependencies(services: WorkerServices): ArchiveHandlerDependencies {
+  const { config } = services;
+  return {
+    db: services.db,
+    store: services.store,
+    queues: services.queues,
+    logger: services.logger,
+    tmpDir: scratchDir(),
+    publicBaseUrl: config.publicBaseUrl,
+    secureBaseUrl: config.secureBaseUrl,
   };
 }
 

@@ -89,6 +89,7 @@ export interface Config {
       readonly documents: number;
       readonly video: number;
       readonly moderate: number;
+      readonly archive: number;
     };
     readonly shutdownTimeoutMs: number;
   };
@@ -231,6 +232,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         documents: e.WORKER_CONCURRENCY_DOCUMENTS,
         video: e.WORKER_CONCURRENCY_VIDEO,
         moderate: e.WORKER_CONCURRENCY_MODERATE,
+        archive: e.WORKER_CONCURRENCY_ARCHIVE,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

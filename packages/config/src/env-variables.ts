@@ -181,6 +181,10 @@ export const ENV_VARIABLES = {
     description:
       'Concurrent moderation jobs (the classifier, duplicate detection) per worker process; the model runs one image at a time, so more mostly queues inside the process.',
   },
+  WORKER_CONCURRENCY_ARCHIVE: {
+    schema: positiveInt.default(2),
+    description: 'Concurrent archive jobs (generate_archive: zip/tgz streamed from storage to storage) per worker process.',
+  },
   MODERATION_MODEL: {
     schema: z.enum(['nsfwjs-mobilenet_v2']).default('nsfwjs-mobilenet_v2'),
     description: 'The local classifier behind aws_rek, webpurify, google_video_moderation, aws_rek_video and rendition_nsfw (docs/moderation.md).',

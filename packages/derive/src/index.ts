@@ -6,3 +6,4 @@ export { toClientError } from './client-error.ts';
 export { createDeriveVideoHandler } from './derive-handler.ts';
 export { deriveVideo } from './derive-video.ts';
 export type { VideoDeriveDependencies } from './derive-video.ts';
+export { createExplodeHandler, createMultiHandler, createSpriteHandler, createTextHandler } from './compose/compose-handlers.ts';

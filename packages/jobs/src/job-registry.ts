@@ -5,6 +5,11 @@ import { deriveJob } from './derive.job.ts';
 import { deriveVideoJob } from './derive-video.job.ts';
 import { ingestJob } from './ingest.job.ts';
 import { moderateJob } from './moderate.job.ts';
+import { archiveJob } from './archive.job.ts';
+import { explodeJob } from './explode.job.ts';
+import { multiJob } from './multi.job.ts';
+import { spriteJob } from './sprite.job.ts';
+import { textJob } from './text.job.ts';
 import { notifyJob } from './notify.job.ts';
 
 /** Every job kind, one line each. A kind added here without a handler stops the worker's boot. */
@@ -16,6 +21,11 @@ export const JOBS = {
   [deriveVideoJob.kind]: deriveVideoJob,
   [analyzeJob.kind]: analyzeJob,
   [moderateJob.kind]: moderateJob,
+  [archiveJob.kind]: archiveJob,
+  [multiJob.kind]: multiJob,
+  [explodeJob.kind]: explodeJob,
+  [spriteJob.kind]: spriteJob,
+  [textJob.kind]: textJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

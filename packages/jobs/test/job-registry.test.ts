@@ -4,7 +4,7 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the seven kinds of this build, each on its queue', () => {
+  it('holds the twelve kinds of this build, each on its queue', () => {
     expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
       ingest: 'ingest',
       derive: 'derive',
@@ -13,8 +13,13 @@ describe('the job registry', () => {
       'derive-video': 'video',
       analyze: 'derive',
       moderate: 'moderate',
+      archive: 'archive',
+      multi: 'derive',
+      explode: 'derive',
+      sprite: 'derive',
+      text: 'derive',
     });
-    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video', 'moderate']);
+    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video', 'moderate', 'archive']);
   });
 
   it.each(kinds)('registers %s under its own kind', (kind) => {

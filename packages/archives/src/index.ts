@@ -1,0 +1,2 @@
+export { createArchiveHandler } from './archive-handler.ts';
+export type { ArchiveHandlerDependencies } from './archive-handler.ts';

@@ -139,9 +139,15 @@ describe('boot', () => {
   it('assertHandled names every kind of a selected queue that has no handler', () => {
     const ingest = recordingHandler<'ingest'>(async () => undefined).handler;
     expect(() => assertHandled(['ingest', 'derive', 'notify'], { ingest })).toThrow(
-      new Error('No handler for job kind(s): derive (queue derive), analyze (queue derive), notify (queue notify)'),
+      new Error(
+        'No handler for job kind(s): derive (queue derive), analyze (queue derive), multi (queue derive), explode (queue derive), sprite (queue derive), text (queue derive), notify (queue notify)',
+      ),
     );
-    expect(() => assertHandled(['derive'], {})).toThrow(new Error('No handler for job kind(s): derive (queue derive), analyze (queue derive)'));
+    expect(() => assertHandled(['derive'], {})).toThrow(
+      new Error(
+        'No handler for job kind(s): derive (queue derive), analyze (queue derive), multi (queue derive), explode (queue derive), sprite (queue derive), text (queue derive)',
+      ),
+    );
     // Only the selected queues count.
     expect(() => assertHandled(['ingest'], { ingest })).not.toThrow();
     expect(() => assertHandled([], {})).not.toThrow();
@@ -163,7 +169,9 @@ describe('boot', () => {
         handlers: { notify: notify.handler },
         logger,
       }),
-    ).toThrow('No handler for job kind(s): derive (queue derive), analyze (queue derive)');
+    ).toThrow(
+      'No handler for job kind(s): derive (queue derive), analyze (queue derive), multi (queue derive), explode (queue derive), sprite (queue derive), text (queue derive)',
+    );
     await pause(300);
     expect(notify.calls).toEqual([]);
     expect(await rawQueue(prefix, 'notify').getJobState('msg_waiting')).toBe('waiting');
@@ -193,7 +201,14 @@ describe('running jobs', () => {
     const derive = recordingHandler<'derive'>(async () => {
       throw new RejectedJobError('Invalid image file', { status: 400 });
     });
-    pool(prefix, 'derive', { derive: derive.handler, analyze: recordingHandler<'analyze'>(async () => undefined).handler });
+    pool(prefix, 'derive', {
+      derive: derive.handler,
+      analyze: recordingHandler<'analyze'>(async () => undefined).handler,
+      multi: recordingHandler<'multi'>(async () => undefined).handler,
+      explode: recordingHandler<'explode'>(async () => undefined).handler,
+      sprite: recordingHandler<'sprite'>(async () => undefined).handler,
+      text: recordingHandler<'text'>(async () => undefined).handler,
+    });
     const jobId = randomUUID();
     const payload = {
       v: 1 as const,

@@ -19,6 +19,7 @@ import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
 import { registerStreamingProfileRoutes } from './routes/streaming-profile-routes.ts';
 import { registerConsoleRoutes } from './console/index.ts';
 import { registerArchiveRoutes } from './routes/archive-routes.ts';
+import { registerPrivateDownloadRoute } from './routes/private-download-route.ts';
 import { registerCompositionRoutes } from './routes/composition-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
@@ -88,6 +89,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerMetadataRoutes(app, options);
   registerConsoleRoutes(app, options);
   registerArchiveRoutes(app, options);
+  registerPrivateDownloadRoute(app, options);
   registerCompositionRoutes(app, options);
   registerDeliveryRoutes(app, options);
   return app;

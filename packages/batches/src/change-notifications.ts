@@ -3,6 +3,7 @@ import { cloudNotificationUrls, inTransaction, insertDeliveries, insertFinishedB
 import { assetUrls, isoSeconds, type ModerationEntry } from '@rendition/protocol';
 import {
   buildModerationNotification,
+  buildUploadNotification,
   buildResourceNotification,
   newMessageId,
   serializeNotification,
@@ -65,7 +66,23 @@ export async function notifyModeration(
   });
 }
 
-/** A finished batch holding the notification and its deliveries, in one transaction; then queued. */
+/**
+ * A piece of work that finished within its request but was asked for with `async=true` (an `explicit`
+ * with nothing left to run): a finished batch whose `upload` notification carries the result, so the
+ * caller gets the `batch_id` it can look up and the webhook it waits for. Returns the batch id.
+ */
+export async function recordFinishedWork(
+  deps: BatchJobDependencies,
+  work: { cloudName: string; apiKey: string; kind: string; result: Record<string, unknown>; notificationUrl: string | undefined },
+): Promise<string> {
+  return recordAndQueue(deps, {
+    ...work,
+    body: (envelope) => buildUploadNotification(work.result, envelope),
+    recordWithoutUrls: true,
+  });
+}
+
+/** A finished batch holding the notification and its deliveries, in one transaction; then queued. Returns its id. */
 async function recordAndQueue(
   deps: BatchJobDependencies,
   change: {
@@ -75,14 +92,16 @@ async function recordAndQueue(
     result: Record<string, unknown>;
     notificationUrl: string | undefined | Array<string | undefined>;
     body: (envelope: UploadNotificationOptions) => Record<string, unknown>;
+    /** Keep the batch even when nobody is to be notified (its id was answered). */
+    recordWithoutUrls?: boolean;
   },
-): Promise<void> {
+): Promise<string> {
   const own = (Array.isArray(change.notificationUrl) ? change.notificationUrl : [change.notificationUrl]).filter(
     (url): url is string => url !== undefined && url !== '',
   );
   const urls = [...own, ...(await cloudNotificationUrls(deps.db, change.cloudName))];
-  if (urls.length === 0) return;
   const batchId = randomBytes(32).toString('hex');
+  if (urls.length === 0 && change.recordWithoutUrls !== true) return batchId;
   // The batch and its deliveries in one transaction, so the relay sends them even if queueing fails now.
   const deliveries = await inTransaction(deps.db, async (trx) => {
     const batch = await insertFinishedBatch(trx, {
@@ -103,4 +122,5 @@ async function recordAndQueue(
   const queued = await Promise.allSettled(deliveries.map((delivery) => deps.queues.enqueue('notify', { v: 1, deliveryId: delivery.id }, delivery.id)));
   if (queued.some((result) => result.status === 'rejected'))
     deps.logger.warn({ batch_id: batchId }, 'could not queue notifications now; the relay will');
+  return batchId;
 }

@@ -5,4 +5,4 @@ export { notificationsForBatch, uploadNotifications } from './batch-notification
 export { waitForBatch, waitForJob } from './outcome-waits.ts';
 export type { OutcomeWaitDependencies } from './outcome-waits.ts';
 export { describeBatch, replayNotification } from './batch-status.ts';
-export { notifyChange, notifyModeration } from './change-notifications.ts';
+export { notifyChange, notifyModeration, recordFinishedWork } from './change-notifications.ts';

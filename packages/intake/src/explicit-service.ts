@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolveCloudMetadata } from '@rendition/assets';
-import { finishJob, waitForBatch } from '@rendition/batches';
+import { finishJob, recordFinishedWork, waitForBatch } from '@rendition/batches';
 import {
   changeModeration,
   createBatchWithJobs,
@@ -17,6 +17,7 @@ import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
 import {
   ApiError,
+  buildAsyncPendingResponse,
   buildUploadResponse,
   inapplicableModeration,
   initialModerationEntries,
@@ -76,6 +77,8 @@ export async function applyExplicit(
   if (!found) throw new ApiError(404, `Resource not found - ${publicId}`);
 
   const eagerAsync = readBoolean(params, 'eager_async', false);
+  // async=true: answered `pending` with its batch_id at once; the result arrives as a notification.
+  const asyncRequest = readBoolean(params, 'async', false);
   const notificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'notification_url'));
   const eagerNotificationUrl = checkedNotificationUrl(deps.addressPolicy, readString(params, 'eager_notification_url'), 'eager_notification_url');
   // The asset's dimensions are known: the eager list is bounded by its length and its projected output pixels.
@@ -139,7 +142,20 @@ export async function applyExplicit(
     },
   );
   if (asset.moderation) response.moderation = asset.moderation;
-  if (specs.length === 0 && !conversion && !analyses && !moderates) return response;
+  const pending = (batchId: string) =>
+    buildAsyncPendingResponse({ publicId: asset.publicId, type: asset.type, resourceType: asset.resourceType, batchId });
+  if (specs.length === 0 && !conversion && !analyses && !moderates) {
+    if (!asyncRequest) return response;
+    return pending(
+      await recordFinishedWork(deps, {
+        cloudName: input.cloudName,
+        apiKey: input.credentials.apiKey,
+        kind: 'explicit',
+        result: response,
+        notificationUrl,
+      }),
+    );
+  }
 
   const batchId = randomBytes(32).toString('hex');
   const jobs = [
@@ -167,6 +183,7 @@ export async function applyExplicit(
   );
   // Recorded first; if Redis refuses now, the relay queues them later.
   const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)));
+  if (asyncRequest) return pending(batchId);
   // The answer waits for synchronous eager items and a synchronous conversion (extract_text).
   // Analyses are answered synchronously, as Cloudinary's are.
   const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyses || moderates;

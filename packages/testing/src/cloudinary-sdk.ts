@@ -11,6 +11,12 @@ export type CloudinarySdk = {
     upload(file: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
     explicit(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    create_zip(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    create_archive(options?: Record<string, unknown>, targetFormat?: string): Promise<Record<string, unknown>>;
+    multi(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    explode(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    generate_sprite(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
+    text(text: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     rename(fromPublicId: string, toPublicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     destroy(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     add_tag(tag: string, publicIds: string[], options?: Record<string, unknown>): Promise<Record<string, unknown>>;
@@ -62,6 +68,10 @@ export type CloudinarySdk = {
     verifyNotificationSignature(body: string, timestamp: number, signature: string, validFor?: number): boolean;
     webhook_signature(body: string, timestamp: number, options: Record<string, unknown>): string;
     download_backedup_asset(assetId: string, versionId: string, options?: Record<string, unknown>): string;
+    private_download_url(publicId: string, format: string | null, options?: Record<string, unknown>): string;
+    download_zip_url(options?: Record<string, unknown>): string;
+    download_archive_url(options?: Record<string, unknown>): string;
+    download_folder(folderPath: string, options?: Record<string, unknown>): string;
   };
 };
 

@@ -62,6 +62,8 @@ export interface DeliveryOptions {
   showRejected?: boolean;
   /** Only this cloud's assets (the console's session); others answer 404. */
   cloudName?: string;
+  /** A signed private download: every delivery type's original is delivered (private ones too). */
+  authorized?: boolean;
 }
 
 /** Delivers a delivery path (`/<cloud>/<resource_type>/<type>/…`), as the delivery route and the console's previews do. */
@@ -84,7 +86,7 @@ export async function deliverUrlPath(
  * an image moderation rejected, delivers the default image (with the rest of the transformation, in
  * the URL's format) when the URL names one, and answers 404 otherwise.
  */
-async function deliverPath(
+export async function deliverPath(
   deps: DeliveryDependencies,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -111,12 +113,14 @@ async function deliverPath(
   const attachmentOnly = isAttachmentOnly(requested);
   const transformation = attachmentOnly ? '' : (path.transformation ?? '');
   // A video URL with another extension is a derivative (a frame, a transcode, a stream); a raw id keeps its own.
+  // (A private download names its format only when it wants another one.)
   const original = transformation === '' && (urlFormat === undefined || asset.resourceType === 'raw' || sameFormat(asset.format, urlFormat));
 
   // Delivery types, as Cloudinary defines them: authenticated needs a signature for everything;
   // private never serves the original by URL; upload serves everything.
   if (asset.type === 'authenticated' && !signed) throw new ApiError(401, `Resource ${path.publicIdWithExt} requires a signed URL`);
-  if (asset.type === 'private' && original) throw new ApiError(401, `The original of private resource ${path.publicIdWithExt} is not delivered by URL`);
+  if (asset.type === 'private' && original && options.authorized !== true)
+    throw new ApiError(401, `The original of private resource ${path.publicIdWithExt} is not delivered by URL`);
   if (original) {
     // Raw types are decided now, from the public_id, not from the type stored at upload: rows stored
     // before active types were refused their real type still hold it.
@@ -130,6 +134,7 @@ async function deliverPath(
       lastModified: asset.createdAt,
       immutable: path.version === asset.version,
       disposition: dispositionFor(asset, contentType, urlFormat ?? asset.format, attachment),
+      ...privateCaching(options),
     });
   }
 
@@ -176,6 +181,7 @@ async function deliverPath(
     lastModified: derived.createdAt,
     immutable: path.version === asset.version && !derivative.variesOnAccept,
     disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
+    ...privateCaching(options),
   });
 }
 
@@ -199,6 +205,8 @@ export interface StoredBody {
   immutable: boolean;
   /** A Content-Disposition value when the bytes go out as a download. */
   disposition: string | undefined;
+  /** Instead of delivery's public caching (a private download's answer is for its holder only). */
+  cacheControl?: string;
 }
 
 export async function sendStored(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
@@ -209,7 +217,7 @@ export async function sendStored(deps: Pick<DeliveryDependencies, 'store'>, requ
     .header('accept-ranges', 'bytes')
     .header('x-content-type-options', 'nosniff')
     .header('last-modified', body.lastModified.toUTCString())
-    .header('cache-control', deliveryCacheControl(body.immutable));
+    .header('cache-control', body.cacheControl ?? deliveryCacheControl(body.immutable));
   if (takesSandboxPolicy(body.contentType)) reply.header('content-security-policy', DELIVERY_CONTENT_SECURITY_POLICY);
   if (body.disposition !== undefined) reply.header('content-disposition', body.disposition);
 
@@ -267,6 +275,11 @@ async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ 
     if (asset) return { asset, urlFormat: split.format };
   }
   return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
+}
+
+/** A private download's answer is not for shared caches. */
+function privateCaching(options: DeliveryOptions): { cacheControl?: string } {
+  return options.authorized === true ? { cacheControl: 'private, no-store' } : {};
 }
 
 /** The default image (an `image/upload` asset of the same cloud) in the requested URL's format. */

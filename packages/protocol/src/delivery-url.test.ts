@@ -102,9 +102,28 @@ describe('against the SDK url()', () => {
       parseDeliveryPath(withoutOrigin(viaPrivateCdn), { cloudName: 'demo' }),
     ]) {
       expect(parsed).toMatchObject(expectedParse);
-      expect(Object.keys(parsed).sort()).toEqual([...Object.keys(expectedParse), 'signedPayload'].sort());
+      const readings = version === undefined && c.transformation !== undefined ? ['signedPayload', 'folderReading'] : ['signedPayload'];
+      expect(Object.keys(parsed).sort()).toEqual([...Object.keys(expectedParse), ...readings].sort());
       if (signature !== undefined) expect(verifyUrlSignature(parsed.signedPayload, parsed.signature ?? '', SECRET)).toBe(true);
     }
+  });
+
+  it('reads a component as a step only when its parameters have known keys, and keeps the folder reading of a versionless path', () => {
+    expect(parseDeliveryPath('/demo/image/upload/my_photos/x/pic.webp')).toMatchObject({ publicIdWithExt: 'my_photos/x/pic.webp' });
+    expect(parseDeliveryPath('/demo/image/upload/my_photos/x/pic.webp').transformation).toBeUndefined();
+    const step = parseDeliveryPath('/demo/image/upload/c_fill/x.jpg');
+    expect(step).toMatchObject({ transformation: 'c_fill', publicIdWithExt: 'x.jpg', signedPayload: 'c_fill/x.jpg' });
+    expect(step.folderReading).toEqual({
+      cloudName: 'demo',
+      resourceType: 'image',
+      type: 'upload',
+      publicIdWithExt: 'c_fill/x.jpg',
+      signedPayload: 'c_fill/x.jpg',
+    });
+    expect(parseDeliveryPath('/demo/image/upload/w_100_x/y.png').folderReading?.publicIdWithExt).toBe('w_100_x/y.png');
+    expect(parseDeliveryPath('/demo/image/upload/$w_100/y.png').transformation).toBe('$w_100');
+    expect(parseDeliveryPath('/demo/image/upload/v1/c_fill/x.jpg').folderReading).toBeUndefined();
+    expect(parseDeliveryPath('/demo/image/upload/_x/y.png').publicIdWithExt).toBe('_x/y.png');
   });
 
   it('the SDK analytics query and a fragment are ignored', () => {

@@ -73,12 +73,72 @@ export type DeliveryPath = {
   publicIdWithExt: string;
   /** The raw text a URL signature covers: transformation and public_id as written, no version. */
   signedPayload: string;
+  /**
+   * A versionless path whose leading components were read as transformation steps, read instead as
+   * folders of the public_id (`w_100_x/y`): delivery tries it when the first reading names no asset or
+   * no valid transformation. Absent when there is no other reading.
+   */
+  folderReading?: DeliveryPath;
 };
 
 const SIGNATURE_COMPONENT = /^s--([A-Za-z0-9_-]{8}|[A-Za-z0-9_-]{32})--$/;
 const VERSION_COMPONENT = /^v(\d{1,15})$/;
-/** How a transformation parameter starts: a 1–3 letter key or a `$variable`, then `_`. */
-const TRANSFORMATION_PARAMETER = /^(?:[a-z]{1,3}|\$[A-Za-z][A-Za-z0-9]*)_/;
+/**
+ * Every key of Cloudinary's transformation language (shared/spec/cloudinary-reference.md §6.2), those
+ * Rendition refuses as unsupported included: only these (and `$variables`) make a URL component a
+ * transformation step, so `my_photos` is a folder and `c_fill` a step, as on Cloudinary.
+ */
+export const TRANSFORMATION_KEYS: ReadonlySet<string> = new Set([
+  'a',
+  'ac',
+  'af',
+  'ar',
+  'b',
+  'bo',
+  'br',
+  'c',
+  'co',
+  'cs',
+  'd',
+  'dl',
+  'dn',
+  'dpr',
+  'du',
+  'e',
+  'eo',
+  'f',
+  'fl',
+  'fn',
+  'fps',
+  'g',
+  'h',
+  'if',
+  'ki',
+  'l',
+  'o',
+  'p',
+  'pg',
+  'q',
+  'r',
+  'so',
+  'sp',
+  't',
+  'u',
+  'vc',
+  'vs',
+  'w',
+  'x',
+  'y',
+  'z',
+]);
+
+/** Whether one `,` parameter starts like a transformation parameter: a known key or a `$variable`, then `_`. */
+function startsLikeParameter(parameter: string): boolean {
+  const underscore = parameter.indexOf('_');
+  if (underscore <= 0) return false;
+  const key = parameter.slice(0, underscore);
+  return TRANSFORMATION_KEYS.has(key) || /^\$[A-Za-z][A-Za-z0-9]*$/.test(key);
+}
 
 /**
  * Whether a component before the public_id is a transformation step: one of its `,` parameters
@@ -87,9 +147,7 @@ const TRANSFORMATION_PARAMETER = /^(?:[a-z]{1,3}|\$[A-Za-z][A-Za-z0-9]*)_/;
  * not a folder of the public_id.
  */
 function isTransformationComponent(segment: string): boolean {
-  return decodeSegment(segment)
-    .split(',')
-    .some((parameter) => TRANSFORMATION_PARAMETER.test(parameter));
+  return decodeSegment(segment).split(',').some(startsLikeParameter);
 }
 
 /**
@@ -189,6 +247,12 @@ export function parseDeliveryPath(path: string, options: { cloudName?: string } 
   if (signature !== undefined) result.signature = signature;
   if (transformation !== '') result.transformation = transformation;
   if (version !== undefined) result.version = version;
+  if (version === undefined && transformation !== '') {
+    const wholeId = rest.map(decodeSegment).join('/');
+    const folderReading: DeliveryPath = { ...result, publicIdWithExt: wholeId, signedPayload: rest.join('/') };
+    delete folderReading.transformation;
+    result.folderReading = folderReading;
+  }
   return result;
 }
 

@@ -3,7 +3,7 @@ export { invalidSignatureMessage, missingParameter, staleRequestMessage, unknown
 export { checkContextLimits, contextBytes, contextTooLarge, encodeContext, longerThan, parseContext } from './context.ts';
 export type { ContextLimits } from './context.ts';
 export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
-export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat } from './delivery-url.ts';
+export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat, TRANSFORMATION_KEYS } from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
 export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
 export {

@@ -93,3 +93,5 @@ export {
 export type { VideoRecipeLimits, VideoRecipeOptions } from './video-recipe-builder.ts';
 export { splitDefaultImage } from './default-image.ts';
 export type { DefaultImageSplit } from './default-image.ts';
+export { clientHintsOf, resolveClientHints, varyHeaders } from './client-hints.ts';
+export type { ClientHints, ResolvedHints } from './client-hints.ts';

@@ -9,7 +9,7 @@ import {
   type OutcomeWaiter,
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
-import { splitDefaultImage } from '@rendition/transform';
+import { clientHintsOf, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
 import type { JobQueues } from '@rendition/jobs';
 import {
   ApiError,
@@ -78,7 +78,16 @@ export async function deliverUrlPath(
   if (options.cloudName !== undefined && path.cloudName !== options.cloudName) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
   const signed = path.signature !== undefined && (await signatureIsValid(deps.db, path));
   if (path.signature !== undefined && !signed) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
-  return deliverPath(deps, request, reply, path, signed, options);
+  const { folderReading, ...firstReading } = path;
+  try {
+    return await deliverPath(deps, request, reply, firstReading, signed, options);
+  } catch (error) {
+    // A versionless `w_100_x/y` or `c_fill/x`: the leading components were read as steps. When that
+    // reading names no asset or no valid transformation, they are folders of an asset that exists.
+    if (!folderReading || !(error instanceof ApiError) || (error.status !== 404 && error.status !== 400) || reply.sent) throw error;
+    if (!(await findDeliveredAsset(deps.db, folderReading)).asset) throw error;
+    return deliverPath(deps, request, reply, folderReading, signed, options);
+  }
 }
 
 /**
@@ -95,7 +104,10 @@ export async function deliverPath(
   options: DeliveryOptions,
   mayFallBack = true,
 ) {
-  const fallback = splitDefaultImage(requestedPath.transformation ?? '');
+  // w_auto / dpr_auto take their values from the Client Hints now: each resolved width is its own derivative.
+  const hinted = resolveClientHints(requestedPath.transformation ?? '', clientHintsOf(request.headers));
+  if (hinted.dependsOn.length > 0) addVary(reply, varyHeaders(hinted.dependsOn));
+  const fallback = splitDefaultImage(hinted.transformation);
   const { transformation: _written, ...untransformed } = requestedPath;
   const path: DeliveryPath = fallback.rest === '' ? untransformed : { ...untransformed, transformation: fallback.rest };
   const { asset, urlFormat } = await findDeliveredAsset(deps.db, path);
@@ -132,7 +144,7 @@ export async function deliverPath(
       etag: asset.etag,
       bytes: asset.bytes,
       lastModified: asset.createdAt,
-      immutable: path.version === asset.version,
+      immutable: path.version === asset.version && hinted.dependsOn.length === 0,
       disposition: dispositionFor(asset, contentType, urlFormat ?? asset.format, attachment),
       ...privateCaching(options),
     });
@@ -166,7 +178,7 @@ export async function deliverPath(
         format: derivative.format,
       });
   if (!derived) throw new ApiError(401, `Transformation ${transformation} is not allowed: this cloud only serves signed or eager transformations`);
-  if (derivative.variesOnAccept) reply.header('vary', 'Accept');
+  if (derivative.variesOnAccept) addVary(reply, ['Accept']);
   // A stream (HLS, DASH) is a set: the URL with `?member=<name>` serves one of its playlists or segments.
   if (isStreamingSet(derived.format)) {
     return sendStreamMember(deps, request, reply, derived, memberOf(request.url), path.publicIdWithExt, path.version === asset.version);
@@ -179,7 +191,7 @@ export async function deliverPath(
     etag: derived.etag,
     bytes: derived.bytes,
     lastModified: derived.createdAt,
-    immutable: path.version === asset.version && !derivative.variesOnAccept,
+    immutable: path.version === asset.version && !derivative.variesOnAccept && hinted.dependsOn.length === 0,
     disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
     ...privateCaching(options),
   });
@@ -275,6 +287,13 @@ async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ 
     if (asset) return { asset, urlFormat: split.format };
   }
   return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
+}
+
+/** Adds names to the answer's `Vary` (an answer may vary on Accept and on Client Hints at once). */
+function addVary(reply: FastifyReply, names: string[]): void {
+  const current = reply.getHeader('vary');
+  const present = typeof current === 'string' && current !== '' ? current.split(',').map((name) => name.trim()) : [];
+  reply.header('vary', [...new Set([...present, ...names])].join(', '));
 }
 
 /** A private download's answer is not for shared caches. */

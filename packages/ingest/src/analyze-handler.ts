@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
-import { findAssetByVersionId } from '@rendition/catalog';
-import { RejectedJobError, type JobHandler } from '@rendition/jobs';
+import { findApiKey, findAssetByVersionId, type AssetRecord } from '@rendition/catalog';
+import type { UrlBases } from '@rendition/derivations';
+import { RejectedJobError, type AnalyzeJobV1, type JobHandler } from '@rendition/jobs';
 import { withTempDir } from '@rendition/scratch';
 import { toClientError } from './client-error.ts';
 import type { IngestDependencies } from './ingest-service.ts';
+import { computeResponsiveBreakpoints, responsiveBreakpointsField, storeResponsiveBreakpoints } from './responsive-breakpoints.ts';
 import { computeAnalyses } from './upload-analysis.ts';
 
-export type AnalyzeHandlerDependencies = Pick<IngestDependencies, 'db' | 'store' | 'limits' | 'tmpDir'> & BatchJobDependencies;
+export type AnalyzeHandlerDependencies = Pick<IngestDependencies, 'db' | 'store' | 'limits' | 'tmpDir'> & BatchJobDependencies & UrlBases;
 
 /**
  * The `analyze` job: an explicit call's analyses of a stored version, read from its original in a
@@ -25,7 +27,7 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
         fields = await withTempDir(deps.tmpDir, async (dir) => {
           const path = join(dir, 'original');
           await deps.store.getFile(asset.storageKey, path);
-          return computeAnalyses(deps, payload.analysis, {
+          const analyses = await computeAnalyses(deps, payload.analysis, {
             path,
             resourceType: asset.resourceType,
             format: asset.format,
@@ -36,6 +38,8 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
             etag: asset.etag,
             ...(asset.media ? { media: asset.media } : {}),
           });
+          if (payload.responsiveBreakpoints === null) return analyses;
+          return { ...analyses, responsive_breakpoints: await breakpointsOf(deps, asset, payload.responsiveBreakpoints, path, dir) };
         });
       } catch (error) {
         const clientError = error instanceof RejectedJobError ? error : toClientError(error, { sourceDescription: 'file' });
@@ -56,4 +60,30 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
       });
     },
   };
+}
+
+/** An explicit call's responsive_breakpoints of the stored version: computed, kept where asked, and its answer's field. */
+async function breakpointsOf(
+  deps: AnalyzeHandlerDependencies,
+  asset: AssetRecord,
+  request: NonNullable<AnalyzeJobV1['responsiveBreakpoints']>,
+  path: string,
+  dir: string,
+): Promise<Array<Record<string, unknown>>> {
+  const credentials = await findApiKey(deps.db, request.apiKey);
+  // The key was deleted since the call: nothing may sign the breakpoints' URLs of an authenticated asset.
+  if (!credentials) throw new RejectedJobError(`Unknown API key ${request.apiKey}`, { status: 401 });
+  const computed = await computeResponsiveBreakpoints(
+    deps.limits,
+    request.settings,
+    { path, resourceType: asset.resourceType, format: asset.format, width: asset.width },
+    dir,
+  );
+  await storeResponsiveBreakpoints(deps, asset, computed);
+  return responsiveBreakpointsField(asset, computed, {
+    apiSecret: credentials.apiSecret,
+    publicBaseUrl: deps.publicBaseUrl,
+    secureBaseUrl: deps.secureBaseUrl,
+    cloudName: asset.cloudName,
+  });
 }

@@ -14,6 +14,7 @@ import {
 import { runOnSuccessScript, ScriptError } from '@rendition/scripting';
 import { toClientError } from './client-error.ts';
 import { ingest, type IngestDependencies } from './ingest-service.ts';
+import { responsiveBreakpointsField } from './responsive-breakpoints.ts';
 
 export type IngestJobDependencies = IngestDependencies & BatchJobDependencies & UrlBases;
 
@@ -76,6 +77,14 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     },
   );
   Object.assign(response, outcome.analysis ?? {});
+  if (outcome.responsiveBreakpoints) {
+    response.responsive_breakpoints = responsiveBreakpointsField(outcome.asset, outcome.responsiveBreakpoints, {
+      apiSecret: credentials.apiSecret,
+      publicBaseUrl: deps.publicBaseUrl,
+      secureBaseUrl: deps.secureBaseUrl,
+      cloudName: job.cloudName,
+    });
+  }
   // The chain as it starts; an automatic first entry is decided by the batch's moderate job.
   const moderation = job.moderation !== null && !outcome.existing ? outcome.asset.moderation : null;
   if (moderation) response.moderation = moderation;

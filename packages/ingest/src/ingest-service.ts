@@ -40,6 +40,7 @@ import type { DerivedRecord } from '@rendition/catalog';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
 import type { ScriptLimits } from '@rendition/scripting';
+import { computeResponsiveBreakpoints, storeResponsiveBreakpoints, type ComputedBreakpoints } from './responsive-breakpoints.ts';
 import { analyzeUpload } from './upload-analysis.ts';
 
 export interface IngestDependencies {
@@ -72,6 +73,8 @@ export interface IngestOutcome {
   overwritten?: boolean;
   /** The first eager item, when this ingest derived and recorded it itself (job.eagerInIngest). */
   firstEager?: DerivedRecord;
+  /** responsive_breakpoints of a stored upload (their files are gone once ingest returns); absent when none were asked. */
+  responsiveBreakpoints?: ComputedBreakpoints[];
 }
 
 /**
@@ -109,8 +112,17 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
       etag: prepared.file.md5,
       ...(prepared.media ? { media: prepared.media } : {}),
     });
+    // Computed before anything is stored, so settings the image cannot satisfy refuse the upload.
+    const breakpoints = await computeResponsiveBreakpoints(
+      deps.limits,
+      analyzed.job.responsiveBreakpoints ?? [],
+      { path: prepared.file.path, resourceType, format: prepared.format, width: prepared.width },
+      dir,
+    );
     const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared);
-    return { ...stored, analysis: analyzed.fields, job: analyzed.job };
+    if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
+    await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
+    return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
   });
 
   if (job.source.kind === 'staged') await deps.store.delete(job.source.key);

@@ -41,6 +41,7 @@ import {
   type ResourceType,
 } from '@rendition/protocol';
 import { checkedNotificationUrl } from '@rendition/webhooks';
+import { resolveResponsiveBreakpoints } from './intake-service.ts';
 
 export interface ExplicitDependencies {
   db: CatalogDb;
@@ -101,6 +102,13 @@ export async function applyExplicit(
   // Analyses of a stored asset need its original decoded again: a worker's analyze job (docs/analysis.md).
   const analysis = readAnalysisOptions(params);
   const analyses = anyAnalysis(analysis) && found.resourceType !== 'raw';
+  // Breakpoints of a stored original are computed by the same analyze job, and answered with the call.
+  const breakpoints = await resolveResponsiveBreakpoints(deps.db, input.cloudName, readString(params, 'responsive_breakpoints'), {
+    resourceType: found.resourceType,
+    asset: { format: found.format, width: found.width },
+    ...(projection ? { projection } : {}),
+  });
+  const analyzes = analyses || breakpoints.length > 0;
   // `moderation` starts a new chain on the asset (Cloudinary re-moderates with explicit): its automatic
   // first entry runs as a moderate job of this call's batch.
   const moderationText = readString(params, 'moderation');
@@ -109,7 +117,7 @@ export async function applyExplicit(
   if (inapplicable !== undefined) throw new ApiError(400, inapplicable);
   const moderates = steps !== undefined && isAutomaticModeration(steps[0]!.kind);
   // Eager work, conversions, analyses and moderation need the job queue: without it the request is refused (503) before anything changes.
-  if (specs.length > 0 || conversion || analyses || moderates) deps.queues.assertAvailable();
+  if (specs.length > 0 || conversion || analyzes || moderates) deps.queues.assertAvailable();
 
   // Structured metadata merges: the fields given change, an empty value clears one.
   const metadata =
@@ -144,7 +152,7 @@ export async function applyExplicit(
   if (asset.moderation) response.moderation = asset.moderation;
   const pending = (batchId: string) =>
     buildAsyncPendingResponse({ publicId: asset.publicId, type: asset.type, resourceType: asset.resourceType, batchId });
-  if (specs.length === 0 && !conversion && !analyses && !moderates) {
+  if (specs.length === 0 && !conversion && !analyzes && !moderates) {
     if (!asyncRequest) return response;
     return pending(
       await recordFinishedWork(deps, {
@@ -161,7 +169,17 @@ export async function applyExplicit(
   const jobs = [
     ...eagerDeriveJobs(asset, specs, batchId),
     ...(conversion ? [newConvertJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, conversion })] : []),
-    ...(analyses ? [newAnalyzeJob({ batchId, cloudName: input.cloudName, asset, analysis })] : []),
+    ...(analyzes
+      ? [
+          newAnalyzeJob({
+            batchId,
+            cloudName: input.cloudName,
+            asset,
+            analysis,
+            responsiveBreakpoints: breakpoints.length > 0 ? { apiKey: input.credentials.apiKey, settings: breakpoints } : null,
+          }),
+        ]
+      : []),
     ...(moderates
       ? [newModerateJob({ batchId, cloudName: input.cloudName, apiKey: input.credentials.apiKey, asset, moderation: moderationText! })]
       : []),
@@ -185,8 +203,8 @@ export async function applyExplicit(
   const queued = await Promise.allSettled(jobs.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)));
   if (asyncRequest) return pending(batchId);
   // The answer waits for synchronous eager items and a synchronous conversion (extract_text).
-  // Analyses are answered synchronously, as Cloudinary's are.
-  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyses || moderates;
+  // Analyses (and breakpoints) are answered synchronously, as Cloudinary's are.
+  const waits = (specs.length > 0 && !eagerAsync) || (conversion !== null && isSynchronousRawConvert(conversion)) || analyzes || moderates;
   if (!waits) {
     if (specs.length === 0) return response;
     const bases = { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl };

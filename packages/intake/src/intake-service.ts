@@ -16,6 +16,8 @@ import {
   isSynchronousRawConvert,
   parseModeration,
   parseRawConvert,
+  parseResponsiveBreakpoints,
+  quoteValue,
   type ParameterLimits,
   type UploadRequest,
   storableText,
@@ -128,6 +130,9 @@ export async function acceptUpload(
     const eagerAsync = input.request.eagerAsync && eager.length > 0;
     const rawConvert = input.request.rawConvert === undefined ? null : parseRawConvert(input.request.rawConvert);
     const moderation = checkedModeration(input.request);
+    const responsiveBreakpoints = await resolveResponsiveBreakpoints(deps.db, input.cloudName, input.request.responsiveBreakpoints, {
+      resourceType: input.request.resourceType,
+    });
     job = {
       ...buildIngestJob(jobId, batchId, { ...input, metadata: metadata.set }),
       eager,
@@ -139,6 +144,7 @@ export async function acceptUpload(
       evalScript: input.request.evalScript ?? null,
       onSuccess: input.request.onSuccess ?? null,
       moderation,
+      ...(responsiveBreakpoints.length > 0 ? { responsiveBreakpoints } : {}),
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
@@ -206,6 +212,59 @@ function checkedModeration(request: UploadRequest): IngestJobV1['moderation'] {
     if (inapplicable !== undefined) throw new ApiError(400, inapplicable);
   }
   return { text: request.moderation, notificationUrl: request.notificationUrl ?? null };
+}
+
+type BreakpointRequest = NonNullable<IngestJobV1['responsiveBreakpoints']>[number];
+
+/**
+ * `responsive_breakpoints` of upload and explicit, read now so bad settings are a 400 before any job
+ * exists: protocol types the settings, and each transformation is resolved as an eager item is (named
+ * transformations expanded, checked as an image plan, projected on the asset when its size is known;
+ * its `/ext` is the images' format unless the settings name one). Only images have breakpoints: a
+ * video or raw target is refused here, an `auto` upload's type by the ingest, and a stored original
+ * without dimensions (or a PDF) before the explicit call queues anything.
+ */
+export async function resolveResponsiveBreakpoints(
+  db: CatalogDb,
+  cloudName: string,
+  text: string | undefined,
+  target: {
+    resourceType: UploadRequest['resourceType'];
+    asset?: { format: string | null; width: number | null };
+    projection?: Parameters<typeof resolveEagerSpecs>[4];
+  },
+): Promise<BreakpointRequest[]> {
+  if (text === undefined) return [];
+  const settings = parseResponsiveBreakpoints(text);
+  if (settings.length === 0) return [];
+  if (target.resourceType === 'video' || target.resourceType === 'raw') {
+    throw new ApiError(400, `Responsive breakpoints are supported for images only, not ${target.resourceType}`);
+  }
+  if (target.asset && (target.asset.format === 'pdf' || target.asset.width === null)) {
+    throw new ApiError(400, `Responsive breakpoints are not supported for ${target.asset.format ?? 'this'} files`);
+  }
+  const requests: BreakpointRequest[] = [];
+  for (const { transformation: requested, format, ...bounds } of settings) {
+    if (requested === null) {
+      requests.push({ ...bounds, requested: null, transformation: null, format });
+      continue;
+    }
+    let specs;
+    try {
+      specs = await resolveEagerSpecs(db, cloudName, requested, undefined, target.projection, 'image');
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 400) throw error;
+      throw new ApiError(400, `Invalid responsive_breakpoints: transformation ${JSON.stringify(quoteValue(requested))}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    const [spec, ...more] = specs;
+    if (!spec || more.length > 0) {
+      throw new ApiError(400, `Invalid responsive_breakpoints: transformation ${JSON.stringify(quoteValue(requested))} must be one chain, not a list`);
+    }
+    requests.push({ ...bounds, requested, transformation: spec.transformation === '' ? null : spec.transformation, format: format ?? spec.format });
+  }
+  return requests;
 }
 
 /** The 503 (with its Retry-After) of a job the queue did not take. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NewJob } from '@rendition/catalog';
 import { z } from 'zod';
 import { defineJob, RETENTION } from './define-job.ts';
+import { BreakpointRequestSchema } from './ingest.job.ts';
 
 /**
  * Version 1 of the analyze job: the analyses an `explicit` call asks of a stored asset version (colors,
@@ -22,6 +23,14 @@ export const AnalyzeJobV1Schema = z.object({
     accessibilityAnalysis: z.boolean(),
     mediaMetadata: z.boolean(),
   }),
+  /**
+   * An explicit call's `responsive_breakpoints`, and the key that made it: the breakpoints' URLs of an
+   * authenticated asset are signed with its secret, as the response's own URLs are.
+   */
+  responsiveBreakpoints: z
+    .object({ apiKey: z.string(), settings: z.array(BreakpointRequestSchema) })
+    .nullable()
+    .default(null),
 });
 export type AnalyzeJobV1 = z.infer<typeof AnalyzeJobV1Schema>;
 
@@ -39,6 +48,7 @@ export function newAnalyzeJob(input: {
   cloudName: string;
   asset: { assetId: string; versionId: string };
   analysis: AnalyzeJobV1['analysis'];
+  responsiveBreakpoints?: AnalyzeJobV1['responsiveBreakpoints'];
 }): NewJob {
   const id = randomUUID();
   const payload: AnalyzeJobV1 = {
@@ -49,6 +59,7 @@ export function newAnalyzeJob(input: {
     assetId: input.asset.assetId,
     versionId: input.asset.versionId,
     analysis: input.analysis,
+    responsiveBreakpoints: input.responsiveBreakpoints ?? null,
   };
   return { id, queue: analyzeJob.queue, kind: analyzeJob.kind, payload };
 }

@@ -21,6 +21,25 @@ export const IngestSourceSchema = z.discriminatedUnion('kind', [
 export type IngestSource = z.infer<typeof IngestSourceSchema>;
 
 /**
+ * One `responsive_breakpoints` settings object, validated at intake (protocol's parseResponsiveBreakpoints;
+ * its transformation resolved like an eager item's), as the worker computes it.
+ */
+export const BreakpointRequestSchema = z.object({
+  createDerived: z.boolean(),
+  bytesStep: z.number().int().positive(),
+  minWidth: z.number().int().positive(),
+  maxWidth: z.number().int().positive(),
+  maxImages: z.number().int().positive(),
+  /** The transformation as the client sent it: the answer's `transformation`; null when none. */
+  requested: z.string().nullable(),
+  /** Canonical, named transformations expanded: applied before the scaling; null when none. */
+  transformation: z.string().nullable(),
+  /** The settings' `format`, else the transformation's `/ext`; null: the transformation's f_ or the asset's. */
+  format: z.string().nullable(),
+});
+export type BreakpointRequest = z.infer<typeof BreakpointRequestSchema>;
+
+/**
  * Version 1 of the ingest job. Everything random (ids, suffixes) is decided at intake and
  * carried here, so a retried job produces exactly the same asset.
  */
@@ -87,6 +106,12 @@ export const IngestJobV1Schema = z.object({
    * decision notifies; null when the upload asked for none.
    */
   moderation: z.object({ text: z.string(), notificationUrl: z.string().nullable() }).nullable().default(null),
+  /**
+   * `responsive_breakpoints`: computed from the prepared original before it is stored, one entry per
+   * settings object. Absent means none: optional rather than defaulted, so a payload that asks for none
+   * (every older one) parses to exactly what it was.
+   */
+  responsiveBreakpoints: z.array(BreakpointRequestSchema).optional(),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
 

@@ -43,3 +43,5 @@ export type { ClassifierPixels } from './moderation/decode-for-classifier.ts';
 export { frameOffsets, MAX_SAMPLED_FRAMES } from './moderation/frame-sampling.ts';
 export { sampleVideoFrames } from './moderation/sample-video-frames.ts';
 export type { SampledFrame, VideoFrameSampling } from './moderation/sample-video-frames.ts';
+export { computeBreakpoints } from './breakpoints/compute-breakpoints.ts';
+export type { BreakpointImage, BreakpointRequestOptions } from './breakpoints/compute-breakpoints.ts';

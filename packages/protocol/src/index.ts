@@ -3,7 +3,14 @@ export { invalidSignatureMessage, missingParameter, staleRequestMessage, unknown
 export { checkContextLimits, contextBytes, contextTooLarge, encodeContext, longerThan, parseContext } from './context.ts';
 export type { ContextLimits } from './context.ts';
 export { fromUnixSeconds, isoSeconds, utcSecondsText } from './dates.ts';
-export { buildDeliveryUrl, deliveryStringToSign, encodePublicIdPath, parseDeliveryPath, splitDeliveryFormat, TRANSFORMATION_KEYS } from './delivery-url.ts';
+export {
+  buildDeliveryUrl,
+  deliveryStringToSign,
+  encodePublicIdPath,
+  parseDeliveryPath,
+  splitDeliveryFormat,
+  TRANSFORMATION_KEYS,
+} from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
 export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
 export {
@@ -125,3 +132,5 @@ export {
   readDecisionStatus,
 } from './moderation.ts';
 export type { AwsRekCategory, GoogleLikelihood, ModerationEntry, ModerationKind, ModerationStatus, ModerationStep, NsfwLabel } from './moderation.ts';
+export { BREAKPOINT_DEFAULTS, MAX_BREAKPOINT_IMAGES, MAX_BREAKPOINT_SETTINGS, parseResponsiveBreakpoints } from './responsive-breakpoints.ts';
+export type { ResponsiveBreakpointSettings } from './responsive-breakpoints.ts';

@@ -86,6 +86,8 @@ export type UploadRequest = {
   transformation?: string;
   moderation?: string;
   rawConvert?: string;
+  /** `responsive_breakpoints`: the JSON as sent (parseResponsiveBreakpoints). */
+  responsiveBreakpoints?: string;
   uploadPreset?: string;
   callback?: string;
   returnDeleteToken: boolean;
@@ -199,6 +201,7 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
     transformation: 'transformation',
     moderation: 'moderation',
     rawConvert: 'raw_convert',
+    responsiveBreakpoints: 'responsive_breakpoints',
     uploadPreset: 'upload_preset',
     callback: 'callback',
   } as const;

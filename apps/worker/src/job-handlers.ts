@@ -72,12 +72,7 @@ export function createJobHandlers(services: WorkerServices, queues: readonly Que
 export function ingestDependencies(services: WorkerServices): IngestJobDependencies {
   const { config } = services;
   return {
-    db: services.db,
-    queues: services.queues,
-    logger: services.logger,
-    publicBaseUrl: config.publicBaseUrl,
-    secureBaseUrl: config.secureBaseUrl,
-    store: services.store,
+    ...batchWorkDependencies(services),
     fetcher: services.fetcher,
     remoteFetch: { budgetMs: config.remoteFetch.timeoutMs, retries: config.remoteFetch.retries, retryDelayMs: config.remoteFetch.retryDelayMs },
     openS3Source: services.openS3Source,
@@ -89,7 +84,6 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
       maxDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
     },
-    tmpDir: scratchDir(),
     documents: services.documents,
     video: {
       probeLimits: {
@@ -125,12 +119,7 @@ function videoDependencies(config: Config): VideoDeriveDependencies['video'] {
 function moderateDependencies(services: WorkerServices): ModerateHandlerDependencies {
   const { config } = services;
   return {
-    db: services.db,
-    store: services.store,
-    queues: services.queues,
-    logger: services.logger,
-    tmpDir: scratchDir(),
-    urlBases: { publicBaseUrl: config.publicBaseUrl, secureBaseUrl: config.secureBaseUrl },
+    ...batchWorkDependencies(services),
     imageLimits: { maxInputPixels: config.limits.maxImagePixels, timeoutSeconds: config.limits.imageTimeoutSeconds },
     classifier: async () => (await import('@rendition/classifiers')).loadClassifier(config.moderation.model),
     nsfwThresholds: config.moderation.nsfwThresholds,
@@ -139,32 +128,30 @@ function moderateDependencies(services: WorkerServices): ModerateHandlerDependen
 }
 
 function archiveDependencies(services: WorkerServices): ArchiveHandlerDependencies {
-  const { config } = services;
-  return {
-    db: services.db,
-    store: services.store,
-    queues: services.queues,
-    logger: services.logger,
-    tmpDir: scratchDir(),
-    publicBaseUrl: config.publicBaseUrl,
-    secureBaseUrl: config.secureBaseUrl,
-  };
+  return batchWorkDependencies(services);
 }
 
 function convertDependencies(services: WorkerServices): ConvertHandlerDependencies {
   return { ...ingestDependencies(services), documents: services.documents, officeTimeoutMs: services.config.documents.officeTimeoutMs };
 }
 
-export function deriveDependencies(services: WorkerServices): DeriveHandlerDependencies {
-  const { config } = services;
+/** What every handler that finishes batch jobs and stores files starts from. */
+function batchWorkDependencies(services: WorkerServices) {
   return {
     db: services.db,
     store: services.store,
     queues: services.queues,
     logger: services.logger,
-    publicBaseUrl: config.publicBaseUrl,
-    secureBaseUrl: config.secureBaseUrl,
+    publicBaseUrl: services.config.publicBaseUrl,
+    secureBaseUrl: services.config.secureBaseUrl,
     tmpDir: scratchDir(),
+  };
+}
+
+export function deriveDependencies(services: WorkerServices): DeriveHandlerDependencies {
+  const { config } = services;
+  return {
+    ...batchWorkDependencies(services),
     limits: {
       maxInputPixels: config.limits.maxImagePixels,
       timeoutSeconds: config.limits.imageTimeoutSeconds,

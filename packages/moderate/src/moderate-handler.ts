@@ -18,7 +18,8 @@ import { runModerationStep, type StepDependencies } from './run-step.ts';
 export type ModerateHandlerDependencies = BatchJobDependencies &
   StepDependencies & {
     /** Bases of the asset URLs in the moderation notifications. */
-    urlBases: { publicBaseUrl: string; secureBaseUrl: string };
+    publicBaseUrl: string;
+    secureBaseUrl: string;
   };
 
 /**
@@ -101,7 +102,7 @@ async function moderate(
           asset,
           entry: (asset.moderation as ModerationEntry[])[index]!,
           credentials: { apiKey: credentials.apiKey, apiSecret: credentials.apiSecret },
-          urlBases: deps.urlBases,
+          urlBases: { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl },
         });
       }
     }

@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ArchiveLimits } from '@rendition/archives';
 import type { Logger } from '@rendition/logging';
 import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
 import { installBodyGuard } from './body-guard.ts';
@@ -36,6 +37,8 @@ export interface ApiServerOptions extends UploadRouteDependencies {
       maxFieldsTotalBytes?: number;
       /** Retry-After of a 503 that names none (the shutdown answer). */
       unavailableRetryAfterSeconds?: number;
+      /** generate_archive's bounds (ARCHIVE_*); the package's defaults when absent. */
+      archive?: Partial<ArchiveLimits>;
     };
 }
 

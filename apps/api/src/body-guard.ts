@@ -147,7 +147,8 @@ function lingerBeforeClosing(socket: Socket | null): void {
 /** The upload routes (upload-route.ts): the only ones whose `file` may be large. */
 const UPLOAD_ROUTE = /^\/v1_1\/:cloud\/:resourceType\/(?:(?::type\/)?upload|upload_chunked)$/;
 /** Upload API calls that refuse an unknown cloud before anything else. */
-const UPLOAD_API_ROUTE = /^\/v1_1\/:cloud\/:resourceType\/(?:(?::type\/)?upload|upload_chunked|explicit|rename|destroy|tags|context|metadata)$/;
+const UPLOAD_API_ROUTE =
+  /^\/v1_1\/:cloud\/:resourceType\/(?:(?::type\/)?upload|upload_chunked|explicit|rename|destroy|tags|context|metadata|multi|explode|sprite|text|generate_archive)$/;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function contentLength(request: FastifyRequest): number | undefined {

@@ -24,6 +24,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       maxOutputDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
       deriveWaitTimeoutMs: config.limits.deriveWaitTimeoutMs,
+      archive: config.limits.archive,
       video: {
         maxSyncBytes: config.video.maxSyncBytes,
         maxPixels: config.video.maxPixels,

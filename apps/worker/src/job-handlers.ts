@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { CatalogDb } from '@rendition/catalog';
+import type { CatalogDb, OutcomeWaiter } from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createConvertHandler, type ConvertHandlerDependencies } from '@rendition/convert';
 import {
@@ -39,6 +39,8 @@ export interface WorkerServices {
   openS3Source(bucket: string, key: string): Promise<Readable>;
   /** pdf.js in isolated threads: PDF probes (ingest), page renders (derive), text extraction (convert). */
   documents: DocumentEngine;
+  /** Waits for other jobs' outcomes (an archive job waits for the derivatives it puts in the archive). */
+  outcomes: OutcomeWaiter;
 }
 
 /**
@@ -128,7 +130,7 @@ function moderateDependencies(services: WorkerServices): ModerateHandlerDependen
 }
 
 function archiveDependencies(services: WorkerServices): ArchiveHandlerDependencies {
-  return batchWorkDependencies(services);
+  return { ...batchWorkDependencies(services), outcomes: services.outcomes };
 }
 
 function convertDependencies(services: WorkerServices): ConvertHandlerDependencies {

@@ -24,3 +24,4 @@ export * from './large-uploads-repository.ts';
 export * from './streaming-profiles-repository.ts';
 export * from './image-hash-index.ts';
 export * from './moderation-repository.ts';
+export * from './archive-selection.ts';

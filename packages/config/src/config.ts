@@ -59,6 +59,15 @@ export interface Config {
     readonly maxOutputDimension: number;
     readonly maxOutputPixels: number;
     readonly deriveWaitTimeoutMs: number;
+    /** generate_archive's bounds (docs/archives.md). */
+    readonly archive: {
+      readonly maxResources: number;
+      readonly maxFiles: number;
+      readonly maxBytes: number;
+      readonly maxSelectors: number;
+      readonly waitTimeoutMs: number;
+      readonly deriveWaitMs: number;
+    };
     /** What one request may put on an asset or ask to compute (protocol's ParameterLimits). */
     readonly parameters: {
       readonly contextMaxKeyLength: number;
@@ -204,6 +213,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
       maxOutputPixels: e.MAX_OUTPUT_PIXELS,
       deriveWaitTimeoutMs: e.DERIVE_WAIT_TIMEOUT_MS,
+      archive: {
+        maxResources: e.ARCHIVE_MAX_RESOURCES,
+        maxFiles: e.ARCHIVE_MAX_FILES,
+        maxBytes: e.ARCHIVE_MAX_BYTES,
+        maxSelectors: e.ARCHIVE_MAX_SELECTORS,
+        waitTimeoutMs: e.ARCHIVE_WAIT_TIMEOUT_MS,
+        deriveWaitMs: e.ARCHIVE_DERIVE_WAIT_MS,
+      },
       parameters: {
         contextMaxKeyLength: e.CONTEXT_MAX_KEY_LENGTH,
         contextMaxValueLength: e.CONTEXT_MAX_VALUE_LENGTH,

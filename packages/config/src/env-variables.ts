@@ -181,6 +181,30 @@ export const ENV_VARIABLES = {
     description:
       'Concurrent moderation jobs (the classifier, duplicate detection) per worker process; the model runs one image at a time, so more mostly queues inside the process.',
   },
+  ARCHIVE_MAX_RESOURCES: {
+    schema: positiveInt.default(1_000),
+    description: 'Most assets one generate_archive may select (Cloudinary: 1000); more is a 400.',
+  },
+  ARCHIVE_MAX_FILES: {
+    schema: positiveInt.default(5_000),
+    description: 'Most entries in one archive, an asset counting once per transformation (Cloudinary: 5000); more is a 400.',
+  },
+  ARCHIVE_MAX_BYTES: {
+    schema: positiveInt.default(10 * 1024 * 1024 * 1024),
+    description: "Largest archive in bytes (the selected files' sizes added up before building); more is a 400.",
+  },
+  ARCHIVE_MAX_SELECTORS: {
+    schema: positiveInt.default(100),
+    description: 'Most values of prefixes and of tags in one generate_archive (each is a catalog walk); more is a 400.',
+  },
+  ARCHIVE_WAIT_TIMEOUT_MS: {
+    schema: positiveInt.default(600_000),
+    description: 'How long the API waits for an archive job (a synchronous create, every download) before answering 500.',
+  },
+  ARCHIVE_DERIVE_WAIT_MS: {
+    schema: positiveInt.default(300_000),
+    description: "How long an archive job waits for one derivative of the archive's transformations.",
+  },
   WORKER_CONCURRENCY_ARCHIVE: {
     schema: positiveInt.default(2),
     description: 'Concurrent archive jobs (generate_archive: zip/tgz streamed from storage to storage) per worker process.',

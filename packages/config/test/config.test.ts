@@ -64,6 +64,14 @@ describe('loadConfig defaults', () => {
         maxOutputDimension: 10_000,
         maxOutputPixels: 50_000_000,
         deriveWaitTimeoutMs: 60_000,
+        archive: {
+          maxResources: 1_000,
+          maxFiles: 5_000,
+          maxBytes: 10 * 1024 * 1024 * 1024,
+          maxSelectors: 100,
+          waitTimeoutMs: 600_000,
+          deriveWaitMs: 300_000,
+        },
         parameters: {
           contextMaxKeyLength: 128,
           contextMaxValueLength: 1024,

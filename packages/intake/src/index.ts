@@ -7,3 +7,4 @@ export { effectiveUploadParams } from './preset-params.ts';
 export type { EffectiveUpload } from './preset-params.ts';
 export { receiveChunk, MIN_PART_BYTES, SMALL_PART_MESSAGE } from './large-upload-service.ts';
 export type { ChunkOutcome, ChunkPosition, LargeUploadDependencies } from './large-upload-service.ts';
+export * from './compositions/index.ts';

@@ -1,14 +1,15 @@
+import { IMAGE_OUTPUT_FORMATS } from '@rendition/protocol';
 import { z } from 'zod';
 import { defineJob, RETENTION } from './define-job.ts';
+import { CompositionFieldsSchema } from './multi.job.ts';
 
-/** Version 1 of the sprite job — generate_sprite: one sprite image and its CSS from the images with a tag. */
-export const SpriteJobV1Schema = z.object({
-  v: z.literal(1),
-  jobId: z.uuid(),
-  batchId: z.string().regex(/^[0-9a-f]{64}$/),
-  cloudName: z.string(),
-  apiKey: z.string(),
-  request: z.record(z.string(), z.unknown()),
+/**
+ * Version 1 of the sprite job — generate_sprite: one sprite image and its CSS and JSON from the images
+ * with a tag (or the URLs' images), each after the transformation.
+ */
+export const SpriteJobV1Schema = CompositionFieldsSchema.extend({
+  /** The sprite image's format (its `f_`); png when none. */
+  format: z.enum(IMAGE_OUTPUT_FORMATS),
 });
 export type SpriteJobV1 = z.infer<typeof SpriteJobV1Schema>;
 

@@ -56,16 +56,20 @@ export { checkRequestTimestamp, SIGNED_REQUEST_MAX_AGE_SECONDS } from './request
 export {
   ACCESS_MODES,
   DELIVERY_TYPES,
+  GENERATED_DELIVERY_TYPES,
   isDeliveryType,
+  isGeneratedDeliveryType,
   isResourceType,
   isUploadResourceType,
   parseAccessMode,
   parseDeliveryType,
   parseResourceType,
+  parseUploadDeliveryType,
   parseUploadResourceType,
   RESOURCE_TYPES,
+  UPLOAD_DELIVERY_TYPES,
 } from './resource-types.ts';
-export type { AccessMode, DeliveryType, ResourceType, UploadResourceType } from './resource-types.ts';
+export type { AccessMode, DeliveryType, GeneratedDeliveryType, ResourceType, UploadDeliveryType, UploadResourceType } from './resource-types.ts';
 export {
   algorithmForSignature,
   notificationSignature,

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   isDeliveryType,
+  isGeneratedDeliveryType,
   isResourceType,
   isUploadResourceType,
   parseAccessMode,
   parseDeliveryType,
   parseResourceType,
+  parseUploadDeliveryType,
   parseUploadResourceType,
 } from './resource-types.ts';
 
@@ -28,15 +30,21 @@ describe('resource and delivery types', () => {
   });
 
   it.each([
-    ['upload', true],
-    ['private', true],
-    ['authenticated', true],
-    ['fetch', false],
-    ['', false],
-  ])('delivery type %j → %s', (value, ok) => {
+    ['upload', true, false],
+    ['private', true, false],
+    ['authenticated', true, false],
+    ['multi', true, true],
+    ['sprite', true, true],
+    ['text', true, true],
+    ['fetch', false, false],
+    ['', false, false],
+  ])('delivery type %j → %s (generated: %s)', (value, ok, generated) => {
     expect(isDeliveryType(value)).toBe(ok);
+    expect(isGeneratedDeliveryType(value)).toBe(generated);
     if (ok) expect(parseDeliveryType(value)).toBe(value);
     else expect(() => parseDeliveryType(value)).toThrow('Invalid type');
+    if (ok && !generated) expect(parseUploadDeliveryType(value)).toBe(value);
+    else expect(() => parseUploadDeliveryType(value)).toThrow(`Invalid type ${value}: expected upload, private or authenticated`);
   });
 
   it('access modes', () => {

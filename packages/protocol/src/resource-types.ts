@@ -5,7 +5,17 @@ export const RESOURCE_TYPES = ['image', 'video', 'raw'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 /** `auto` exists only on upload: the server picks image, video or raw from the content. */
 export type UploadResourceType = ResourceType | 'auto';
-export const DELIVERY_TYPES = ['upload', 'private', 'authenticated'] as const;
+/** The delivery types an upload may name. */
+export const UPLOAD_DELIVERY_TYPES = ['upload', 'private', 'authenticated'] as const;
+export type UploadDeliveryType = (typeof UPLOAD_DELIVERY_TYPES)[number];
+/**
+ * The types of what `multi`, `generate_sprite` and `text` create (docs/compositions.md): stored and
+ * delivered like any asset, at `/<cloud>/image/<type>/…`; an upload cannot name them.
+ */
+export const GENERATED_DELIVERY_TYPES = ['multi', 'sprite', 'text'] as const;
+export type GeneratedDeliveryType = (typeof GENERATED_DELIVERY_TYPES)[number];
+/** Every type an asset may have. */
+export const DELIVERY_TYPES = [...UPLOAD_DELIVERY_TYPES, ...GENERATED_DELIVERY_TYPES] as const;
 export type DeliveryType = (typeof DELIVERY_TYPES)[number];
 export const ACCESS_MODES = ['public', 'authenticated'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -25,8 +35,13 @@ export function isUploadResourceType(value: string): value is UploadResourceType
   return value === 'auto' || isResourceType(value);
 }
 
+/** Any type an asset may have, generated ones included (see GENERATED_DELIVERY_TYPES). */
 export function isDeliveryType(value: string): value is DeliveryType {
   return isOneOf(DELIVERY_TYPES, value);
+}
+
+export function isGeneratedDeliveryType(value: string): value is GeneratedDeliveryType {
+  return isOneOf(GENERATED_DELIVERY_TYPES, value);
 }
 
 export function parseResourceType(value: string): ResourceType {
@@ -41,7 +56,17 @@ export function parseUploadResourceType(value: string): UploadResourceType {
 
 export function parseDeliveryType(value: string): DeliveryType {
   if (isDeliveryType(value)) return value;
-  throw new ApiError(400, `Invalid type ${quoteValue(value)}: expected upload, private or authenticated`);
+  throw invalidType(value);
+}
+
+/** The `type` of an upload: a generated type is what only the composition calls create. */
+export function parseUploadDeliveryType(value: string): UploadDeliveryType {
+  if (isOneOf(UPLOAD_DELIVERY_TYPES, value)) return value;
+  throw invalidType(value);
+}
+
+function invalidType(value: string): ApiError {
+  return new ApiError(400, `Invalid type ${quoteValue(value)}: expected upload, private or authenticated`);
 }
 
 export function parseAccessMode(value: string): AccessMode {

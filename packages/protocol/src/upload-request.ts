@@ -4,8 +4,8 @@ import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
 import { normalizeFolder, validatePublicId } from './public-id.ts';
 import { invalidParameter, readBoolean, readList, readString } from './request-params.ts';
 import type { RawParams } from './request-params.ts';
-import { parseAccessMode, parseDeliveryType } from './resource-types.ts';
-import type { AccessMode, DeliveryType, UploadResourceType } from './resource-types.ts';
+import { parseAccessMode, parseUploadDeliveryType } from './resource-types.ts';
+import type { AccessMode, UploadDeliveryType, UploadResourceType } from './resource-types.ts';
 import { checkTagLimits, parseTags } from './tags.ts';
 
 /**
@@ -52,7 +52,7 @@ export const DEFAULT_PARAMETER_LIMITS: Readonly<ParameterLimits> = Object.freeze
  */
 export type UploadRequest = {
   resourceType: UploadResourceType;
-  type: DeliveryType;
+  type: UploadDeliveryType;
   publicId?: string;
   /** Fixed-folder prefix of the public_id (slashes trimmed). */
   folder?: string;
@@ -159,7 +159,7 @@ export function checkUploadRequestLimits(request: Pick<UploadRequest, 'tags' | '
 export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType, limits?: ParameterLimits): UploadRequest {
   const request: UploadRequest = {
     resourceType: pathResourceType,
-    type: parseDeliveryType(readString(params, 'type') ?? 'upload'),
+    type: parseUploadDeliveryType(readString(params, 'type') ?? 'upload'),
     useFilename: readBoolean(params, 'use_filename', false),
     uniqueFilename: readBoolean(params, 'unique_filename', true),
     useFilenameAsDisplayName: readBoolean(params, 'use_filename_as_display_name', false),

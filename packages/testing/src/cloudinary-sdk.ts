@@ -12,7 +12,7 @@ export type CloudinarySdk = {
     upload_stream(options: Record<string, unknown>, callback: (error: unknown, result: unknown) => void): NodeJS.WritableStream;
     explicit(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     create_zip(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
-    create_archive(options?: Record<string, unknown>, targetFormat?: string): Promise<Record<string, unknown>>;
+    create_archive(options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     multi(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     explode(publicId: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;
     generate_sprite(tag: string, options?: Record<string, unknown>): Promise<Record<string, unknown>>;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cloudExists, firstApiKeyOfCloud, type ApiCredentials } from '@rendition/catalog';
-import { ApiError, missingParameter, parseDeliveryType, parseUploadResourceType, parseUploadRequest, type RawParams } from '@rendition/protocol';
+import { ApiError, missingParameter, parseUploadDeliveryType, parseUploadResourceType, parseUploadRequest, type RawParams } from '@rendition/protocol';
 import type { IngestSource } from '@rendition/jobs';
 import {
   acceptUpload,
@@ -40,7 +40,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: UploadRouteDepe
 async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ Params: UploadPath }>) {
   const { cloud } = request.params;
   const resourceType = parseUploadResourceType(request.params.resourceType);
-  const pathType = request.params.type === undefined ? undefined : parseDeliveryType(request.params.type);
+  const pathType = request.params.type === undefined ? undefined : parseUploadDeliveryType(request.params.type);
   if (!(await cloudExists(deps.db, cloud))) throw new ApiError(401, `Invalid cloud_name ${cloud}`);
   // A part of a chunked upload (upload_large): X-Unique-Upload-Id with Content-Range or X-Upload-Part-Number.
   const chunk = parseChunkHeaders(request.headers);

@@ -1,0 +1,44 @@
+import type { CatalogDb } from '@rendition/catalog';
+import { resolveEagerSpecs } from '@rendition/derivations';
+import { ApiError, normalizeFormat } from '@rendition/protocol';
+
+/** A composition's transformation: what runs on every image, and the format the result is written in. */
+export interface CompositionTransformation {
+  /** Canonical, named transformations expanded, without `f_`; '' for none. */
+  transformation: string;
+  /** The last `f_` of the text (the SDKs turn a `format` option into one), normalised; null when none. */
+  format: string | null;
+}
+
+/**
+ * Takes every `f_<format>` parameter out of the transformation text (the last one names the format:
+ * `f_pdf` is no image format a transformation may name, so it is read here and never parsed).
+ */
+export function splitFormatParameter(text: string): { rest: string; format: string | null } {
+  let format: string | null = null;
+  const components = text
+    .split('/')
+    .map((component) =>
+      component
+        .split(',')
+        .filter((parameter) => {
+          if (!parameter.startsWith('f_')) return true;
+          format = normalizeFormat(parameter.slice(2));
+          return false;
+        })
+        .join(','),
+    )
+    .filter((component) => component !== '');
+  return { rest: components.join('/'), format };
+}
+
+/**
+ * Validates and canonicalises a composition's `transformation` as an eager item on an image is (a bad
+ * parameter is the same 400), so nothing invalid reaches a job.
+ */
+export async function resolveCompositionTransformation(db: CatalogDb, cloudName: string, text: string | undefined): Promise<CompositionTransformation> {
+  const { rest, format } = splitFormatParameter(text ?? '');
+  if (rest.includes('|')) throw new ApiError(400, `Invalid transformation ${text ?? ''}: one transformation is applied to every image`);
+  const [spec] = await resolveEagerSpecs(db, cloudName, rest, undefined, undefined, 'image');
+  return { transformation: spec?.transformation ?? '', format };
+}

@@ -21,6 +21,11 @@ import { registerStreamingProfileRoutes } from './routes/streaming-profile-route
 import { registerConsoleRoutes } from './console/index.ts';
 import { registerArchiveRoutes } from './routes/archive-routes.ts';
 import { registerPrivateDownloadRoute } from './routes/private-download-route.ts';
+import { registerAdminUpdateRoutes } from './routes/admin-update-routes.ts';
+import { registerAdminDeleteRoutes } from './routes/admin-delete-routes.ts';
+import { registerSearchRoutes } from './routes/search-routes.ts';
+import { registerFolderRoutes } from './routes/folder-routes.ts';
+import { registerAdminInfoRoutes } from './routes/admin-info-routes.ts';
 import { registerCompositionRoutes } from './routes/composition-routes.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
@@ -86,6 +91,11 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerManagementRoutes(app, options);
   registerNamedTransformationRoutes(app, options);
   registerAdminResourceRoutes(app, options);
+  registerAdminUpdateRoutes(app, options);
+  registerAdminDeleteRoutes(app, options);
+  registerSearchRoutes(app, options);
+  registerFolderRoutes(app, options);
+  registerAdminInfoRoutes(app, options);
   registerBackupRoutes(app, options);
   registerUploadPresetRoutes(app, options);
   registerStreamingProfileRoutes(app, options);

@@ -14,6 +14,7 @@ import {
   type VideoDeriveDependencies,
 } from '@rendition/derive';
 import { createArchiveHandler, type ArchiveHandlerDependencies } from '@rendition/archives';
+import { createPurgeHandler } from '@rendition/assets';
 import { createAnalyzeHandler, createIngestHandler, type IngestJobDependencies } from '@rendition/ingest';
 import { kindsOfQueue, type JobHandler, type JobHandlers, type JobKind, type JobQueues, type QueueName } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -60,6 +61,7 @@ const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHand
   explode: (services) => createExplodeHandler(deriveDependencies(services)),
   sprite: (services) => createSpriteHandler(deriveDependencies(services)),
   text: (services) => createTextHandler(deriveDependencies(services)),
+  purge: (services) => createPurgeHandler(batchWorkDependencies(services)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */

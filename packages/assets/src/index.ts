@@ -37,3 +37,5 @@ export {
 } from './metadata-fields.ts';
 export { downloadBackup, restoreAssetsCommand } from './backups.ts';
 export type { BackupDownload } from './backups.ts';
+export { createPurgeHandler } from './purge-handler.ts';
+export type { PurgeHandlerDependencies } from './purge-handler.ts';

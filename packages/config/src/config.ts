@@ -99,6 +99,7 @@ export interface Config {
       readonly video: number;
       readonly moderate: number;
       readonly archive: number;
+      readonly purge: number;
     };
     readonly shutdownTimeoutMs: number;
   };
@@ -250,6 +251,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         video: e.WORKER_CONCURRENCY_VIDEO,
         moderate: e.WORKER_CONCURRENCY_MODERATE,
         archive: e.WORKER_CONCURRENCY_ARCHIVE,
+        purge: e.WORKER_CONCURRENCY_PURGE,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },

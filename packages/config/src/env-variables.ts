@@ -205,6 +205,10 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(300_000),
     description: "How long an archive job waits for one derivative of the archive's transformations.",
   },
+  WORKER_CONCURRENCY_PURGE: {
+    schema: positiveInt.default(2),
+    description: 'Concurrent purge jobs (storage deletes behind Admin API deletes) per worker process.',
+  },
   WORKER_CONCURRENCY_ARCHIVE: {
     schema: positiveInt.default(2),
     description: 'Concurrent archive jobs (generate_archive: zip/tgz streamed from storage to storage) per worker process.',

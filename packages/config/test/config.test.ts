@@ -86,7 +86,7 @@ describe('loadConfig defaults', () => {
       remoteFetch: { timeoutMs: 30_000, maxRedirects: 5, retries: 2, retryDelayMs: 500, allow: [] },
       worker: {
         queues: [],
-        concurrency: { ingest: 4, derive: 2, notify: 16, documents: 2, video: 1, moderate: 1, archive: 2 },
+        concurrency: { ingest: 4, derive: 2, notify: 16, documents: 2, video: 1, moderate: 1, archive: 2, purge: 2 },
         shutdownTimeoutMs: 25_000,
       },
       webhooks: { schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h', scheduleScale: 1, timeoutMs: 15_000, signatureAlgorithm: 'sha1' },

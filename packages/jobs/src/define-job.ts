@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 
 /** One queue per class of work, so each can be scaled and tuned on its own. */
-export const QUEUE_NAMES = ['ingest', 'derive', 'notify', 'documents', 'video', 'moderate', 'archive'] as const;
+export const QUEUE_NAMES = ['ingest', 'derive', 'notify', 'documents', 'video', 'moderate', 'archive', 'purge'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export function isQueueName(name: string): name is QueueName {

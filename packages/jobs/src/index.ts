@@ -35,3 +35,5 @@ export { spriteJob, SpriteJobV1Schema } from './sprite.job.ts';
 export type { SpriteJobV1 } from './sprite.job.ts';
 export { textJob, TextJobV1Schema } from './text.job.ts';
 export type { TextJobV1 } from './text.job.ts';
+export { purgeJob, PurgeJobV1Schema } from './purge.job.ts';
+export type { PurgeJobV1 } from './purge.job.ts';

@@ -10,6 +10,7 @@ import { explodeJob } from './explode.job.ts';
 import { multiJob } from './multi.job.ts';
 import { spriteJob } from './sprite.job.ts';
 import { textJob } from './text.job.ts';
+import { purgeJob } from './purge.job.ts';
 import { notifyJob } from './notify.job.ts';
 
 /** Every job kind, one line each. A kind added here without a handler stops the worker's boot. */
@@ -26,6 +27,7 @@ export const JOBS = {
   [explodeJob.kind]: explodeJob,
   [spriteJob.kind]: spriteJob,
   [textJob.kind]: textJob,
+  [purgeJob.kind]: purgeJob,
 } as const;
 
 export type JobKind = keyof typeof JOBS;

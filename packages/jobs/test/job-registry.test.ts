@@ -4,7 +4,7 @@ import { defineJob, isJobKind, isQueueName, JOBS, kindsOfQueue, NotifyJobV1Schem
 const kinds = Object.keys(JOBS) as JobKind[];
 
 describe('the job registry', () => {
-  it('holds the twelve kinds of this build, each on its queue', () => {
+  it('holds the thirteen kinds of this build, each on its queue', () => {
     expect(Object.fromEntries(kinds.map((kind) => [kind, JOBS[kind].queue]))).toEqual({
       ingest: 'ingest',
       derive: 'derive',
@@ -18,8 +18,9 @@ describe('the job registry', () => {
       explode: 'derive',
       sprite: 'derive',
       text: 'derive',
+      purge: 'purge',
     });
-    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video', 'moderate', 'archive']);
+    expect([...QUEUE_NAMES]).toEqual(['ingest', 'derive', 'notify', 'documents', 'video', 'moderate', 'archive', 'purge']);
   });
 
   it.each(kinds)('registers %s under its own kind', (kind) => {

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
-  decideModeration,
   describeResource,
   isByIdsRequest,
   listResources,
@@ -49,15 +48,6 @@ export function registerAdminResourceRoutes(app: FastifyInstance, deps: AdminMod
     return listResourcesByModeration(deps, caller, { resourceType, kind, status }, params);
   });
 
-  // `cloudinary.v2.api.update`: so far its moderation_status (docs/moderation.md).
-  const update = async (request: FastifyRequest<{ Params: ListPath & { type: string; public_id?: string; '*'?: string } }>) => {
-    const { caller, params, apiKey } = await adminCall(deps, request);
-    const publicId = request.params.public_id ?? request.params['*'] ?? '';
-    return decideModeration(deps, { ...caller, apiKey }, { resourceType: request.params.resource_type, type: request.params.type, publicId }, params);
-  };
-  app.post(`${base}/:type/:public_id`, update);
-  app.post(`${base}/:type/*`, update);
-
   const describe = async (request: FastifyRequest<{ Params: ListPath & { type: string; public_id?: string; '*'?: string } }>) => {
     const { caller, params } = await adminRead(deps, request);
     const publicId = request.params.public_id ?? request.params['*'] ?? '';
@@ -77,7 +67,7 @@ async function adminRead(
 }
 
 /** The caller and the key it used (a change notifies signed with that key). */
-async function adminCall(
+export async function adminCall(
   deps: AdminReadDependencies,
   request: FastifyRequest<{ Params: { cloud: string } }>,
 ): Promise<{ caller: AdminCaller; params: RawParams; apiKey: string }> {

@@ -1,0 +1,4 @@
+import type { ApiServerOptions } from '../api-server.ts';
+
+/** Everything the API server was built with: routes take what they need from it. */
+export type ApiServerRouteDependencies = ApiServerOptions;

@@ -1,0 +1,4 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiServerRouteDependencies } from './route-dependencies.ts';
+
+export function registerSearchRoutes(_app: FastifyInstance, _deps: ApiServerRouteDependencies): void {}

@@ -28,3 +28,5 @@ export {
 } from './streaming-profiles.ts';
 export { decideModeration, listResourcesByModeration } from './moderation.ts';
 export type { AdminModerationDependencies } from './moderation.ts';
+export { updateResource } from './update-resource.ts';
+export type { AdminUpdateDependencies } from './update-resource.ts';

@@ -1,5 +1,5 @@
 import { notifyModeration } from '@rendition/batches';
-import { changeModeration, findAsset } from '@rendition/catalog';
+import { changeModeration, findAsset, type AssetRecord } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import type { AddressPolicy } from '@rendition/net';
@@ -53,7 +53,21 @@ export async function decideModeration(
 
   const asset = await findAsset(deps.db, { cloudName: caller.cloudName, resourceType, type, publicId: path.publicId });
   if (!asset) throw new ApiError(404, `Resource not found - ${path.publicId}`);
+  await applyModerationDecision(deps, caller, asset, status, notificationUrl);
+  return describeResource(deps, caller, { resourceType, type, publicId: path.publicId }, {});
+}
 
+/**
+ * One decision on a found asset (decideModeration's, and `update`'s moderation_status): the entry it
+ * decides, under the asset's row lock; a real change notifies.
+ */
+export async function applyModerationDecision(
+  deps: AdminModerationDependencies,
+  caller: AdminCaller & { apiKey: string },
+  asset: AssetRecord,
+  status: 'approved' | 'rejected' | 'pending',
+  notificationUrl: string | undefined,
+): Promise<void> {
   let decided: number | undefined;
   const change = await changeModeration(deps.db, { assetId: asset.assetId }, (stored) => {
     const entries: ModerationEntry[] = stored && stored.length > 0 ? (stored as ModerationEntry[]) : [{ kind: 'manual', status: 'pending' }];
@@ -63,14 +77,12 @@ export async function decideModeration(
     const next = decideModerationEntry(entries, index, { status, at: new Date() });
     return { entries: next, status: overallModerationStatus(next) };
   });
-  if (change && decided !== undefined) {
-    await notifyModeration(deps, {
-      asset: change.asset,
-      entry: (change.asset.moderation as ModerationEntry[])[decided]!,
-      credentials: { apiKey: caller.apiKey, apiSecret: caller.apiSecret },
-      urlBases: { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl },
-      notificationUrl,
-    });
-  }
-  return describeResource(deps, caller, { resourceType, type, publicId: path.publicId }, {});
+  if (!change || decided === undefined) return;
+  await notifyModeration(deps, {
+    asset: change.asset,
+    entry: (change.asset.moderation as ModerationEntry[])[decided]!,
+    credentials: { apiKey: caller.apiKey, apiSecret: caller.apiSecret },
+    urlBases: { publicBaseUrl: deps.publicBaseUrl, secureBaseUrl: deps.secureBaseUrl },
+    notificationUrl,
+  });
 }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { parseDeliveryType, parseResourceType, type DeliveryType, type ResourceType } from '@rendition/protocol';
+import type { AccessControlEntry } from '@rendition/protocol';
 import type { AssetsTable, DeletedAssetsTable, MetadataValue, ModerationEntryRow } from './database-schema.ts';
 
 /**
@@ -56,6 +57,10 @@ export interface AssetRecord extends AssetIdentity {
   moderationStatus?: string | null;
   /** The upload's notification_url, notified of later moderation decisions. */
   moderationNotificationUrl?: string | null;
+  /** Cloudinary's access_control list (Admin API update); null or absent when unrestricted. Kept across versions. */
+  accessControl?: AccessControlEntry[] | null;
+  /** The Admin API update's quality_override. Kept across versions. */
+  qualityOverride?: string | null;
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
@@ -75,6 +80,8 @@ export type AssetDescription = Omit<
   | 'moderation'
   | 'moderationStatus'
   | 'moderationNotificationUrl'
+  | 'accessControl'
+  | 'qualityOverride'
 >;
 
 /** An `assets` row → its record. */
@@ -96,6 +103,8 @@ export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
     moderation: row.moderation ?? null,
     moderationStatus: row.moderation_status ?? null,
     moderationNotificationUrl: row.moderation_notification_url ?? null,
+    accessControl: row.access_control ?? null,
+    qualityOverride: row.quality_override ?? null,
   };
 }
 

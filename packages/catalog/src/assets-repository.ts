@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { withRawConvertEntry } from '@rendition/protocol';
 import type { CatalogDb } from './connection.ts';
+import type { AccessControlEntry } from '@rendition/protocol';
 import type { Database } from './database-schema.ts';
 import { assetRecordFromRow, assetRow, type AssetIdentity, type AssetRecord } from './asset-records.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
@@ -145,7 +146,16 @@ async function insertVersion(trx: Transaction<Database>, asset: AssetRecord, ass
 export async function updateAssetMetadata(
   db: CatalogDb,
   assetId: string,
-  changes: { tags?: string[]; context?: Record<string, string>; metadata?: MetadataChanges },
+  changes: {
+    tags?: string[];
+    context?: Record<string, string>;
+    metadata?: MetadataChanges;
+    displayName?: string;
+    assetFolder?: string;
+    /** null clears it. */
+    accessControl?: AccessControlEntry[] | null;
+    qualityOverride?: string | null;
+  },
 ): Promise<AssetRecord> {
   const row = await db
     .updateTable('assets')
@@ -154,6 +164,10 @@ export async function updateAssetMetadata(
       ...(changes.tags ? { tags: changes.tags } : {}),
       ...(changes.context ? { context: JSON.stringify(changes.context) } : {}),
       ...(changes.metadata ? { metadata: mergedMetadata(changes.metadata) } : {}),
+      ...(changes.displayName !== undefined ? { display_name: changes.displayName } : {}),
+      ...(changes.assetFolder !== undefined ? { asset_folder: changes.assetFolder } : {}),
+      ...(changes.accessControl !== undefined ? { access_control: changes.accessControl === null ? null : JSON.stringify(changes.accessControl) } : {}),
+      ...(changes.qualityOverride !== undefined ? { quality_override: changes.qualityOverride } : {}),
     })
     .where('asset_id', '=', assetId)
     .returningAll()

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+import type { AccessControlEntry } from '@rendition/protocol';
 
 /** A structured metadata value: string and date fields hold text, integer a number, set a list of datasource ids. */
 export type MetadataValue = string | number | string[];
@@ -121,7 +122,12 @@ export interface AssetsTable {
   moderation_status: ColumnType<string | null, string | null | undefined, string | null>;
   /** The upload's notification_url, notified of every later decision (0014). */
   moderation_notification_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The Admin API update's access_control list (0018); null when unrestricted. */
+  access_control: ColumnType<AccessControlEntry[] | null, string | null | undefined, string | null>;
+  /** The Admin API update's quality_override (0018). */
+  quality_override: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
 
 /** One moderation entry as stored and answered: `{kind, status, response?, updated_at?}`. */
 export interface ModerationEntryRow {

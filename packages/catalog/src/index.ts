@@ -25,3 +25,4 @@ export * from './streaming-profiles-repository.ts';
 export * from './image-hash-index.ts';
 export * from './moderation-repository.ts';
 export * from './archive-selection.ts';
+export * from './asset-lookups.ts';

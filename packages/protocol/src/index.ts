@@ -138,3 +138,5 @@ export {
 export type { AwsRekCategory, GoogleLikelihood, ModerationEntry, ModerationKind, ModerationStatus, ModerationStep, NsfwLabel } from './moderation.ts';
 export { BREAKPOINT_DEFAULTS, MAX_BREAKPOINT_IMAGES, MAX_BREAKPOINT_SETTINGS, parseResponsiveBreakpoints } from './responsive-breakpoints.ts';
 export type { ResponsiveBreakpointSettings } from './responsive-breakpoints.ts';
+export { isPubliclyAccessible, parseAccessControl, parseQualityOverride } from './asset-settings.ts';
+export type { AccessControlEntry } from './asset-settings.ts';

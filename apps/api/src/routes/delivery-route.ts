@@ -15,6 +15,7 @@ import {
   ApiError,
   contentTypeForRaw,
   DEFAULT_CONTENT_TYPE,
+  isPubliclyAccessible,
   normalizeFormat,
   parseDeliveryPath,
   splitDeliveryFormat,
@@ -131,6 +132,10 @@ export async function deliverPath(
   // Delivery types, as Cloudinary defines them: authenticated needs a signature for everything;
   // private never serves the original by URL; upload serves everything.
   if (asset.type === 'authenticated' && !signed) throw new ApiError(401, `Resource ${path.publicIdWithExt} requires a signed URL`);
+  // access_control (Admin API update): outside its anonymous windows only a signed URL is delivered.
+  if (!signed && options.authorized !== true && !isPubliclyAccessible(asset.accessControl, new Date())) {
+    throw new ApiError(401, `Resource ${path.publicIdWithExt} is restricted by its access_control`);
+  }
   if (asset.type === 'private' && original && options.authorized !== true)
     throw new ApiError(401, `The original of private resource ${path.publicIdWithExt} is not delivered by URL`);
   if (original) {

@@ -13,6 +13,7 @@ import * as assetInfo from './0011-asset-info.ts';
 import * as videoMedia from './0012-video-media.ts';
 import * as streamingProfiles from './0013-streaming-profiles.ts';
 import * as moderation from './0014-moderation.ts';
+import * as updateSettings from './0018-update-settings.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-video-media': videoMedia,
   '0013-streaming-profiles': streamingProfiles,
   '0014-moderation': moderation,
+  '0018-update-settings': updateSettings,
 };

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath, type CloudinarySdk } from '@rendition/testing';
+import { sdkRefusal } from './support/sdk-refusal.ts';
+import { sdkFor, startTestCluster, type TestCluster } from './support/test-cluster.ts';
+
+// `cloudinary.api.update` (issue 20, item 1) through the official Node SDK.
+
+type Resource = Record<string, unknown> & { public_id: string; version: number };
+
+let cluster: TestCluster;
+let cloudinary: CloudinarySdk;
+const photo = fixturePath('images/2569067123_aca715a2ee_o.jpg');
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  cloudinary = sdkFor(cluster);
+  await cloudinary.api.add_metadata_field({ external_id: 'rating', label: 'Rating', type: 'integer' });
+  for (const id of ['edit/one', 'edit/two', 'edit/locked']) await cloudinary.uploader.upload(photo, { public_id: id, tags: ['old'] });
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const update = (id: string, options: Record<string, unknown>) => cloudinary.api.update(id, options) as Promise<Resource>;
+
+async function status(url: string): Promise<number> {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('update', () => {
+  it('replaces tags and context, merges metadata, sets display_name and asset_folder, and answers the resource', async () => {
+    const updated = await update('edit/one', {
+      tags: ['new', 'fresh'],
+      context: { alt: 'A bird', caption: 'x' },
+      metadata: { rating: 4 },
+      display_name: 'Bird over water',
+      asset_folder: 'birds/2026',
+    });
+    expect(updated).toMatchObject({
+      public_id: 'edit/one',
+      tags: ['new', 'fresh'],
+      context: { custom: { alt: 'A bird', caption: 'x' } },
+      metadata: { rating: 4 },
+      display_name: 'Bird over water',
+      asset_folder: 'birds/2026',
+    });
+    const read = (await cloudinary.api.resource('edit/one')) as Resource;
+    expect(read).toMatchObject({ tags: ['new', 'fresh'], display_name: 'Bird over water', asset_folder: 'birds/2026' });
+    // Only what is named changes.
+    const again = await update('edit/one', { context: { alt: 'Still a bird' } });
+    expect(again).toMatchObject({ tags: ['new', 'fresh'], context: { custom: { alt: 'Still a bird' } }, metadata: { rating: 4 } });
+  });
+
+  it('answers a quality_override, and the analyses a plain HTTP call asks for (the SDK sends none)', async () => {
+    const withQuality = await update('edit/two', { quality_override: 'auto:best' });
+    expect(withQuality.quality_override).toBe('auto:best');
+    const { apiKey, apiSecret } = cluster.credentials;
+    const response = await fetch(`${cluster.baseUrl}/v1_1/${cluster.cloud}/resources/image/upload/edit%2Ftwo`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'phash=true',
+    });
+    const analysed = (await response.json()) as Resource;
+    expect(response.status).toBe(200);
+    expect(analysed.phash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('honours access_control: outside an anonymous window only signed URLs deliver', async () => {
+    const host = { secure: false, cname: new URL(cluster.baseUrl).host, urlAnalytics: false, analytics: false, format: 'jpg' };
+    const url = cloudinary.url('edit/locked', host);
+    expect(await status(url)).toBe(200);
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const restricted = await update('edit/locked', { access_control: [{ access_type: 'anonymous', start: later }] });
+    expect(restricted.access_control).toEqual([{ access_type: 'anonymous', start: later.replace(/\.\d{3}Z$/, 'Z') }]);
+    expect(await status(url)).toBe(401);
+    expect(await status(cloudinary.url('edit/locked', { ...host, sign_url: true }))).toBe(200);
+    const now = new Date(Date.now() - 60_000).toISOString();
+    await update('edit/locked', { access_control: [{ access_type: 'anonymous', start: now }] });
+    expect(await status(url)).toBe(200);
+    const cleared = await update('edit/locked', { access_control: [] });
+    expect(cleared.access_control).toBeUndefined();
+  });
+
+  it('refuses bad input before changing anything', async () => {
+    expect(await sdkRefusal(update('edit/two', { access_control: [{ access_type: 'nobody' }], tags: ['x'] }))).toMatchObject({ http_code: 400 });
+    expect(((await cloudinary.api.resource('edit/two')) as Resource).tags).toEqual(['old']);
+    expect(await sdkRefusal(update('edit/two', { quality_override: '300' }))).toMatchObject({ http_code: 400 });
+    expect(await sdkRefusal(update('edit/two', { metadata: { rating: 'many' } }))).toMatchObject({ http_code: 400 });
+    expect(await sdkRefusal(update('edit/two', { display_name: 'Bird over water', unique_display_name: true }))).toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('already in use'),
+    });
+    expect(await sdkRefusal(update('no/such', { tags: ['x'] }))).toMatchObject({ http_code: 404 });
+  });
+});

@@ -148,7 +148,8 @@ describe('manual moderation', () => {
       seen.push(...page.resources.map((item) => String(item.public_id)));
       cursor = page.next_cursor;
     } while (cursor);
-    expect(seen.filter((id) => id.startsWith('queue/'))).toEqual(['queue/a', 'queue/b', 'queue/c']);
+    // Newest first, as Cloudinary lists.
+    expect(seen.filter((id) => id.startsWith('queue/'))).toEqual(['queue/c', 'queue/b', 'queue/a']);
     expect(seen).not.toContain('manual/one');
     const withEntries = (await cloudinary.api.resources_by_moderation('manual', 'pending', { moderations: true })) as { resources: Result[] };
     expect(withEntries.resources[0]!.moderation).toEqual([{ kind: 'manual', status: 'pending' }]);
@@ -190,7 +191,7 @@ describe('duplicate detection', () => {
     expect(different.moderation?.[0]?.status).toBe('approved');
     expect(
       ((await cloudinary.api.resources_by_moderation('duplicate', 'rejected')) as { resources: Result[] }).resources.map((item) => item.public_id),
-    ).toEqual(['dup/half', 'dup/recompressed']);
+    ).toEqual(['dup/recompressed', 'dup/half']);
   });
 
   it('duplicate:0 only indexes; a rejected image is not matched later', async () => {

@@ -5,6 +5,7 @@ import type { Logger } from '@rendition/logging';
 import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
 import { installBodyGuard } from './body-guard.ts';
 import { installErrorHandling } from './error-handler.ts';
+import { decodeAdminPath } from './admin-path.ts';
 import { clientError, frameworkError, installFramingErrors } from './http-framing.ts';
 import { registerAdminResourceRoutes } from './routes/admin-resource-routes.ts';
 import { registerBackupRoutes } from './routes/backup-routes.ts';
@@ -78,6 +79,8 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     ...(options.timeouts ? { requestTimeout: options.timeouts.requestTimeoutMs, connectionTimeout: options.timeouts.idleTimeoutMs } : {}),
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
+    // The SDKs' `resources%2Fsearch`, `folders%2Fa%2Fb`: admin-path.ts decodes the routing words' slashes.
+    rewriteUrl: (request) => decodeAdminPath(request.url ?? '/'),
   });
   installErrorHandling(app, { ...options.limits, maxFieldsTotalBytes: bodyLimits.maxFieldsTotalBytes });
   installFramingErrors(app);

@@ -39,3 +39,15 @@ export { downloadBackup, restoreAssetsCommand } from './backups.ts';
 export type { BackupDownload } from './backups.ts';
 export { createPurgeHandler } from './purge-handler.ts';
 export type { PurgeHandlerDependencies } from './purge-handler.ts';
+export {
+  deleteResources,
+  deleteResourcesByTag,
+  deleteResourcesByAssetIds,
+  deleteDerivedResources,
+  purgeJobsFor,
+  MAX_ASSETS_PER_CALL,
+  type AdminDeleteDependencies,
+  type AdminDeleteCaller,
+  type DeleteResourcesAnswer,
+  type PurgeJob,
+} from './delete-resources.ts';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  appendDatasourceEntries,
   deleteMetadataField,
   findMetadataField,
   insertMetadataField,
@@ -14,7 +15,9 @@ import {
   checkMetadataValue,
   isIsoDate,
   isMetadataFieldType,
+  pendingListValues,
   resolveMetadata,
+  withListValues,
   type DatasourceEntry,
   type MetadataChanges,
   type ResolveMetadataOptions,
@@ -29,8 +32,10 @@ import { readScopedPublicIds } from './bulk-params.ts';
  * The Admin API's `metadata_fields` (SDK: list_metadata_fields, metadata_field_by_field_id,
  * add_metadata_field, update_metadata_field, delete_metadata_field, update_metadata_field_datasource,
  * delete_datasource_entries, restore_metadata_field_datasource), the Upload API's `metadata` command
- * (update_metadata), and the lookup that upload and explicit use to type a `metadata` parameter.
- * Bodies are the SDK's JSON objects, taken as they were sent.
+ * (update_metadata), and the lookup that upload and explicit use to type a `metadata` parameter (which
+ * also adds the new values of fields with `allow_dynamic_list_values`). Bodies are the SDK's JSON
+ * objects, taken as they were sent. The order calls (order_metadata_field_datasource,
+ * reorder_metadata_fields) are the catalog's statements, composed in the routes.
  */
 
 type Json = Record<string, unknown>;
@@ -55,10 +60,14 @@ export function definitionOf(record: MetadataFieldRecord): MetadataFieldDefiniti
     default_value: (record.defaultValue ?? null) as MetadataFieldDefinition['default_value'],
     validation: (record.validation ?? null) as ValidationRule | null,
     datasource: (record.datasource ?? null) as MetadataFieldDefinition['datasource'],
+    allow_dynamic_list_values: record.allowDynamicListValues,
   };
 }
 
-/** The field JSON of the Admin API; enum and set fields carry their datasource (every entry, with its state). */
+/**
+ * The field JSON of the Admin API; enum and set fields carry their datasource (every entry, with its
+ * state). `allow_dynamic_list_values` comes last on every type, as Cloudinary's field JSON has it.
+ */
 export function fieldJson(field: MetadataFieldDefinition): Json {
   const json: Json = {
     type: field.type,
@@ -69,6 +78,7 @@ export function fieldJson(field: MetadataFieldDefinition): Json {
     validation: field.validation,
   };
   if (field.type === 'enum' || field.type === 'set') json.datasource = { values: field.datasource?.values ?? [] };
+  json.allow_dynamic_list_values = field.allow_dynamic_list_values;
   return json;
 }
 
@@ -175,6 +185,9 @@ export function readFieldDefinition(body: Json, current?: MetadataFieldDefinitio
 
   const mandatory = body.mandatory ?? current?.mandatory ?? false;
   if (typeof mandatory !== 'boolean') throw bad('mandatory is invalid: expected true or false');
+  // Taken on every type, as Cloudinary takes it; only enum and set fields have lists to extend.
+  const dynamic = body.allow_dynamic_list_values ?? current?.allow_dynamic_list_values ?? false;
+  if (typeof dynamic !== 'boolean') throw bad('allow_dynamic_list_values is invalid: expected true or false');
 
   const listType = type === 'enum' || type === 'set';
   let validation = current?.validation ?? null;
@@ -202,6 +215,7 @@ export function readFieldDefinition(body: Json, current?: MetadataFieldDefinitio
     default_value: defaultValue as MetadataFieldDefinition['default_value'],
     validation,
     datasource,
+    allow_dynamic_list_values: dynamic,
   };
   checkDefault(field);
   return field;
@@ -217,6 +231,7 @@ function toRecordInput(cloudName: string, field: MetadataFieldDefinition) {
     defaultValue: field.default_value,
     validation: field.validation,
     datasource: field.datasource,
+    allowDynamicListValues: field.allow_dynamic_list_values,
   };
 }
 
@@ -308,7 +323,14 @@ export async function setDatasourceEntriesState(
   return saveDatasource(db, cloudName, field, values);
 }
 
-/** Types a `metadata` parameter against the cloud's live fields (see resolveMetadata). */
+/**
+ * Types a `metadata` parameter against the cloud's live fields (see resolveMetadata). Values of fields
+ * with dynamic list values that name no entry become entries first: the request is typed once with
+ * them in place (so a request refused for any reason adds nothing), the entries of the values it
+ * keeps are stored, and it is typed again against the stored lists, where a concurrent request may
+ * already have added the same value under another external_id. A preset only validates: its values
+ * are added when an upload uses it.
+ */
 export async function resolveCloudMetadata(
   db: CatalogDb,
   cloudName: string,
@@ -317,7 +339,22 @@ export async function resolveCloudMetadata(
 ): Promise<MetadataChanges> {
   const records = await listMetadataFields(db, cloudName);
   if (records.length === 0 && Object.keys(given).length === 0) return { set: {}, clear: [] };
-  return resolveMetadata(records.map(definitionOf), given, options);
+  const fields = records.map(definitionOf);
+  const pending = pendingListValues(fields, given, options);
+  if (pending.size === 0) return resolveMetadata(fields, given, options);
+  const provisional = withListValues(fields, pending, generatedId);
+  const changes = resolveMetadata(provisional.fields, given, options);
+  const kept = Object.entries(provisional.additions).filter(([externalId]) => externalId in changes.set);
+  if (options.mode === 'preset' || kept.length === 0) return changes;
+  const stored = new Map((await appendDatasourceEntries(db, cloudName, Object.fromEntries(kept))).map((record) => [record.externalId, record]));
+  return resolveMetadata(
+    fields.map((field) => {
+      const record = stored.get(field.external_id);
+      return record ? definitionOf(record) : field;
+    }),
+    given,
+    options,
+  );
 }
 
 /**

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkMetadataValue, isIsoDate, passesValidation, resolveMetadata, type MetadataFieldDefinition } from './metadata.ts';
+import {
+  checkMetadataValue,
+  isIsoDate,
+  MAX_DATASOURCE_VALUES,
+  passesValidation,
+  pendingListValues,
+  resolveMetadata,
+  withListValues,
+  type MetadataFieldDefinition,
+} from './metadata.ts';
 import { mergeDatasource, readFieldDefinition } from './metadata-fields.ts';
 
 const field = (overrides: Partial<MetadataFieldDefinition> & Pick<MetadataFieldDefinition, 'external_id' | 'type'>): MetadataFieldDefinition => ({
@@ -8,6 +17,7 @@ const field = (overrides: Partial<MetadataFieldDefinition> & Pick<MetadataFieldD
   default_value: null,
   validation: null,
   datasource: null,
+  allow_dynamic_list_values: false,
   ...overrides,
 });
 
@@ -196,6 +206,7 @@ describe('field definitions', () => {
       default_value: 'd',
       validation: null,
       datasource: null,
+      allow_dynamic_list_values: false,
     });
     expect(() => readFieldDefinition({ type: 'enum', label: 'e' })).toThrow(/datasource is required/);
     expect(() => readFieldDefinition({ type: 'date', label: 'd', validation: { type: 'strlen', max: 3 } })).toThrow(/validation is invalid/);
@@ -209,5 +220,73 @@ describe('field definitions', () => {
       { external_id: 'gone', value: 'Gone', state: 'inactive' },
     ]);
     expect(merged[3]).toMatchObject({ value: 'Blue', state: 'active', external_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  });
+});
+
+describe('dynamic list values', () => {
+  const dynamicEnum = field({ external_id: 'tone', type: 'enum', datasource: colors, allow_dynamic_list_values: true });
+  const dynamicSet = field({ external_id: 'tones', type: 'set', datasource: colors, allow_dynamic_list_values: true });
+  const dynamic = [dynamicEnum, dynamicSet, ...fields];
+  const update = { mode: 'update', clearInvalid: false } as const;
+
+  it('reads the flag on create and update, keeps it when an update leaves it out, and refuses a non-boolean', () => {
+    const created = readFieldDefinition({ type: 'set', label: 's', datasource: colors, allow_dynamic_list_values: true });
+    expect(created.allow_dynamic_list_values).toBe(true);
+    expect(readFieldDefinition({ label: 'renamed' }, created).allow_dynamic_list_values).toBe(true);
+    expect(readFieldDefinition({ allow_dynamic_list_values: false }, created).allow_dynamic_list_values).toBe(false);
+    expect(() => readFieldDefinition({ type: 'enum', label: 'e', datasource: colors, allow_dynamic_list_values: 'yes' })).toThrow(
+      /allow_dynamic_list_values is invalid/,
+    );
+  });
+
+  it('names an active entry by external_id, or by value on a dynamic field only', () => {
+    expect(checkMetadataValue(dynamicEnum, 'Green')).toEqual({ ok: true, value: 'green' });
+    expect(checkMetadataValue(dynamicSet, '["Red","green","red"]')).toEqual({ ok: true, value: ['red', 'green'] });
+    expect(checkMetadataValue(fields[3]!, 'Green')).toMatchObject({ ok: false });
+    expect(checkMetadataValue(dynamicEnum, 'Gone')).toMatchObject({ ok: false });
+  });
+
+  it('finds the values that name no entry, once each, and leaves other fields and values alone', () => {
+    const pending = pendingListValues(
+      dynamic,
+      { tone: ' Purple ', tones: '["Teal","red","Green","Teal","gone","Gone"]', color: 'purple', title: 'x', nope: 'y' },
+      update,
+    );
+    expect(pending).toEqual(
+      new Map([
+        ['tone', ['Purple']],
+        ['tones', ['Teal']],
+      ]),
+    );
+    expect(pendingListValues(dynamic, { tone: '', tones: '[]' }, update).size).toBe(0);
+    expect(pendingListValues(dynamic, { tones: 'not a ["list' }, update)).toEqual(new Map([['tones', ['not a ["list']]]));
+  });
+
+  it('bounds new values by length and the datasource by its size', () => {
+    expect(() => pendingListValues(dynamic, { tone: 'x'.repeat(6) }, { ...update, maxValueLength: 5 })).toThrow(
+      'Metadata field tone: the new list value is longer than 5 characters',
+    );
+    const full = field({
+      external_id: 'full',
+      type: 'enum',
+      allow_dynamic_list_values: true,
+      datasource: {
+        values: Array.from({ length: MAX_DATASOURCE_VALUES }, (_, i) => ({ external_id: `v${i}`, value: `V${i}`, state: 'active' as const })),
+      },
+    });
+    expect(() => pendingListValues([full], { full: 'new' }, update)).toThrow(/more than 3000 values/);
+    expect(pendingListValues([full], { full: 'new' }, { ...update, clearInvalid: true }).size).toBe(0);
+  });
+
+  it('types the values against the lists with the new entries in place', () => {
+    let n = 0;
+    const given = { tone: 'Purple', tones: '["Teal","red"]' };
+    const { fields: extended, additions } = withListValues(dynamic, pendingListValues(dynamic, given, update), () => `new${++n}`);
+    expect(additions).toEqual({
+      tone: [{ external_id: 'new1', value: 'Purple', state: 'active' }],
+      tones: [{ external_id: 'new2', value: 'Teal', state: 'active' }],
+    });
+    expect(resolveMetadata(extended, given, update)).toEqual({ set: { tone: 'new1', tones: ['new2', 'red'] }, clear: [] });
+    expect(extended[2]).toBe(dynamic[2]);
   });
 });

@@ -34,6 +34,8 @@ export interface MetadataFieldDefinition {
   default_value: MetadataValue | null;
   validation: ValidationRule | null;
   datasource: { values: DatasourceEntry[] } | null;
+  /** enum and set: a value naming no datasource entry becomes a new entry (see pendingListValues) instead of a refusal. */
+  allow_dynamic_list_values: boolean;
 }
 
 export type Checked = { ok: true; value: MetadataValue } | { ok: false; reason: string };
@@ -54,8 +56,15 @@ export function isIsoDate(text: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-function activeIds(field: MetadataFieldDefinition): Set<string> {
-  return new Set((field.datasource?.values ?? []).filter((entry) => entry.state !== 'inactive').map((entry) => entry.external_id));
+/**
+ * The active entry `item` names: by external_id, and on a field with dynamic list values also by
+ * value (how such a field's new values are given, so the same text names the same entry again).
+ */
+function activeEntryId(field: MetadataFieldDefinition, item: string): string | undefined {
+  const active = (field.datasource?.values ?? []).filter((entry) => entry.state !== 'inactive');
+  const byId = active.find((entry) => entry.external_id === item);
+  if (byId) return byId.external_id;
+  return field.allow_dynamic_list_values ? active.find((entry) => entry.value === item)?.external_id : undefined;
 }
 
 /** A set's value: a JSON list (`["a","b"]`, as the SDK encodes arrays), or one bare id. */
@@ -92,17 +101,20 @@ export function coerceMetadataValue(field: MetadataFieldDefinition, raw: unknown
       return { ok: false, reason: `${shown(raw)} is not a date in YYYY-MM-DD format` };
     }
     case 'enum': {
-      const text = typeof raw === 'string' ? raw.trim() : undefined;
-      if (text !== undefined && activeIds(field).has(text)) return { ok: true, value: text };
+      const id = typeof raw === 'string' ? activeEntryId(field, raw.trim()) : undefined;
+      if (id !== undefined) return { ok: true, value: id };
       return { ok: false, reason: `${shown(raw)} is not an external_id of the field's datasource` };
     }
     case 'set': {
       const list = listOf(raw);
       if (list === undefined) return { ok: false, reason: `${shown(raw)} is not a list of datasource external_ids` };
-      const ids = activeIds(field);
-      const unknown = list.find((item) => !ids.has(item));
-      if (unknown !== undefined) return { ok: false, reason: `'${unknown}' is not an external_id of the field's datasource` };
-      return { ok: true, value: [...new Set(list)] };
+      const ids: string[] = [];
+      for (const item of list) {
+        const id = activeEntryId(field, item);
+        if (id === undefined) return { ok: false, reason: `'${item}' is not an external_id of the field's datasource` };
+        ids.push(id);
+      }
+      return { ok: true, value: [...new Set(ids)] };
     }
   }
 }
@@ -232,4 +244,59 @@ export function resolveMetadata(
     }
   }
   return { set, clear: [...clear] };
+}
+
+/** Most entries one datasource holds (Cloudinary's documented limit); dynamic values stop there. */
+export const MAX_DATASOURCE_VALUES = 3000;
+
+/**
+ * The values of `given` that name no entry of their field (by external_id or value, active or not),
+ * for the fields with dynamic list values: the entries to add before the values are typed. Unknown
+ * fields, empty values and unreadable lists are left for resolveMetadata to judge. A new value longer
+ * than `maxValueLength` is a 400 as a string value is; a datasource that is full refuses new values
+ * (with `clearInvalid`, the value is left to be dropped as invalid).
+ */
+export function pendingListValues(
+  fields: readonly MetadataFieldDefinition[],
+  given: Readonly<Record<string, string>>,
+  options: ResolveMetadataOptions,
+): Map<string, string[]> {
+  const byId = new Map(fields.map((field) => [field.external_id, field]));
+  const pending = new Map<string, string[]>();
+  for (const [externalId, raw] of Object.entries(given)) {
+    const field = byId.get(externalId);
+    if (!field?.allow_dynamic_list_values || (field.type !== 'enum' && field.type !== 'set') || isEmptyValue(raw)) continue;
+    const entries = field.datasource?.values ?? [];
+    const known = new Set(entries.flatMap((entry) => [entry.external_id, entry.value]));
+    const items = field.type === 'enum' ? [raw.trim()] : (listOf(raw) ?? []);
+    const fresh = [...new Set(items.filter((item) => item.trim() !== '' && !known.has(item)))];
+    if (fresh.length === 0) continue;
+    const { maxValueLength } = options;
+    if (maxValueLength !== undefined && fresh.some((item) => longerThan(item, maxValueLength))) {
+      throw invalidMetadata(externalId, `the new list value is longer than ${maxValueLength} characters`);
+    }
+    if (entries.length + fresh.length > MAX_DATASOURCE_VALUES) {
+      if (options.clearInvalid) continue;
+      throw invalidMetadata(externalId, `the datasource cannot take more than ${MAX_DATASOURCE_VALUES} values`);
+    }
+    pending.set(externalId, fresh);
+  }
+  return pending;
+}
+
+/** `fields` with the pending values appended to their datasources as active entries; `additions` are those entries, by field. */
+export function withListValues(
+  fields: readonly MetadataFieldDefinition[],
+  pending: ReadonlyMap<string, readonly string[]>,
+  newId: () => string,
+): { fields: MetadataFieldDefinition[]; additions: Record<string, DatasourceEntry[]> } {
+  const additions: Record<string, DatasourceEntry[]> = {};
+  const extended = fields.map((field) => {
+    const values = pending.get(field.external_id);
+    if (!values) return field;
+    const added = values.map((value): DatasourceEntry => ({ external_id: newId(), value, state: 'active' }));
+    additions[field.external_id] = added;
+    return { ...field, datasource: { values: [...(field.datasource?.values ?? []), ...added] } };
+  });
+  return { fields: extended, additions };
 }

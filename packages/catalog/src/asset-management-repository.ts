@@ -86,9 +86,11 @@ function managed(db: Kysely<Database>): ManagementDb {
 
 /**
  * Deletes an asset's rows (derivatives and delete tokens cascade; versions that are not backed up are
- * deleted, backed-up ones stay with a `deleted_assets` row); the row must be locked.
+ * deleted, backed-up ones stay with a `deleted_assets` row); the row must be locked. Destroy, rename
+ * with overwrite, delete-by-token and the Admin API's bulk deletes (bulk-delete-repository.ts) all
+ * remove an asset through this one function, so they keep the same backup rules.
  */
-async function deleteAssetRows(trx: Transaction<Database>, assetId: string): Promise<DestroyedAsset | undefined> {
+export async function deleteAssetRows(trx: Transaction<Database>, assetId: string): Promise<DestroyedAsset | undefined> {
   const derived = await trx.selectFrom('derived').select('storage_key').where('asset_id', '=', assetId).execute();
   const versions = await trx.selectFrom('asset_versions').select('storage_key').where('asset_id', '=', assetId).execute();
   const kept = new Set(await keepBackupsOfDestroyedAsset(trx, assetId));

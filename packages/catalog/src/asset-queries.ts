@@ -6,77 +6,115 @@ import { scopeIs } from './identity-filters.ts';
 import { moderationEntryIs } from './moderation-repository.ts';
 
 /**
- * The Admin API's reads. Listings are keyset-paginated: rows are walked in (public_id, asset_id)
- * order, public_id compared byte-wise (`COLLATE "C"`, whatever the database's collation), and a page
- * resumes strictly after the last key of the previous one. An insert or delete between two page
- * fetches therefore never shifts the rows still to come: every row that exists for the whole walk
- * is returned exactly once, a deleted one is simply not there, and a new one appears iff it sorts
- * after the cursor. (Offset pagination would skip or repeat rows as soon as an earlier row changes.)
+ * The Admin API's reads. Listings are keyset-paginated: rows are walked in one total order and a page
+ * resumes strictly after the last key of the previous one. Two orders exist, as in Cloudinary:
+ * creation time, keyed (created_at, asset_id), for listings without a prefix; and public_id, keyed
+ * (public_id, asset_id) with public_id compared byte-wise (`COLLATE "C"`, whatever the database's
+ * collation), for prefix listings. An insert or delete between two page fetches therefore never
+ * shifts the rows still to come: every row that exists for the whole walk is returned exactly once, a
+ * deleted one is simply not there, and a new one appears iff it sorts after the cursor (in creation
+ * order: never in a newest-first walk, always at the end of an oldest-first one). Offset pagination
+ * would skip or repeat rows as soon as an earlier row changes. An overwrite is a new creation time
+ * (Cloudinary's created_at follows it too), so an asset overwritten during a walk moves in the order.
  */
 
 export type ListDirection = 'asc' | 'desc';
+export type ListOrder = 'public_id' | 'created_at';
 
-/** The last row of a page: where the next page starts (exclusive). */
+/** The last row of a page in public_id order: where the next page starts (exclusive). */
 export interface AssetListKey {
   publicId: string;
   assetId: string;
 }
 
+/**
+ * The last row of a page in creation order. The timestamp is PostgreSQL's own text at microsecond
+ * precision: a JS Date keeps milliseconds only, and a truncated key would skip or repeat rows.
+ */
+export interface CreatedAtListKey {
+  createdAt: string;
+  assetId: string;
+}
+
 export interface AssetListQuery {
   cloudName: string;
-  resourceType: string;
+  /** Absent: every resource type (`resources_by_asset_folder`). */
+  resourceType?: string;
   /** Absent: every delivery type (`GET resources/:resource_type`). */
   type?: string;
   /** public_id starts with this text, taken literally (`%` and `_` are not wildcards). */
   prefix?: string;
   /** Assets carrying this tag. */
   tag?: string;
+  /** Assets whose context holds this key (with this value when one is given). */
+  context?: { key: string; value?: string };
+  /** Assets in exactly this asset folder. */
+  assetFolder?: string;
   /** Assets whose moderation holds an entry of this kind with this status (`resources_by_moderation`). */
   moderation?: { kind: string; status: string };
+  /** Assets created at or after this time (`start_at`). */
+  createdFrom?: Date;
+  /** public_id (the default, which archives and compositions rely on) or creation time. */
+  order?: ListOrder;
   maxResults: number;
   direction?: ListDirection;
-  after?: AssetListKey;
+  after?: AssetListKey | CreatedAtListKey;
 }
 
 export interface AssetPage {
   assets: AssetRecord[];
-  /** Present only when more rows follow this page. */
-  next?: AssetListKey;
+  /** Present only when more rows follow this page; its form follows the query's order. */
+  next?: AssetListKey | CreatedAtListKey;
 }
 
 export const MAX_LIST_RESULTS = 500;
+
+const CREATED_AT_KEY = sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export async function listAssets(db: CatalogDb, query: AssetListQuery): Promise<AssetPage> {
   if (!Number.isInteger(query.maxResults) || query.maxResults < 1 || query.maxResults > MAX_LIST_RESULTS) {
     throw new RangeError(`maxResults must be an integer from 1 to ${MAX_LIST_RESULTS}`);
   }
-  const descending = query.direction === 'desc';
-  const publicIdBytes = sql<string>`public_id COLLATE "C"`;
-  let select = db
-    .selectFrom('assets')
-    .selectAll()
-    .where(scopeIs({ cloudName: query.cloudName, resourceType: query.resourceType, type: query.type }));
+  const byCreation = query.order === 'created_at';
+  const direction = query.direction === 'desc' ? 'desc' : 'asc';
+  const comparison = sql.raw(direction === 'desc' ? '<' : '>');
+  let select = db.selectFrom('assets').selectAll().select(CREATED_AT_KEY.as('created_at_key')).where('cloud_name', '=', query.cloudName);
+  if (query.resourceType !== undefined) select = select.where('resource_type', '=', query.resourceType);
+  if (query.type !== undefined) select = select.where('type', '=', query.type);
   if (query.prefix !== undefined && query.prefix !== '') {
     select = select.where(sql<boolean>`public_id COLLATE "C" LIKE ${`${escapeLike(query.prefix)}%`}`);
   }
   if (query.tag !== undefined) select = select.where(sql<boolean>`tags @> ARRAY[${query.tag}]::text[]`);
-  if (query.moderation !== undefined) select = select.where(moderationEntryIs(query.moderation));
-  if (query.after) {
-    const { publicId, assetId } = query.after;
-    select = descending
-      ? select.where(sql<boolean>`(public_id COLLATE "C", asset_id) < (${publicId}, ${assetId})`)
-      : select.where(sql<boolean>`(public_id COLLATE "C", asset_id) > (${publicId}, ${assetId})`);
+  if (query.context !== undefined) {
+    const { key, value } = query.context;
+    select =
+      value === undefined
+        ? select.where(sql<boolean>`context ? ${key}`)
+        : select.where(sql<boolean>`context @> jsonb_build_object(${key}::text, ${value}::text)`);
   }
-  const direction = descending ? 'desc' : 'asc';
+  if (query.assetFolder !== undefined) select = select.where('asset_folder', '=', query.assetFolder);
+  if (query.moderation !== undefined) select = select.where(moderationEntryIs(query.moderation));
+  if (query.createdFrom !== undefined) select = select.where('created_at', '>=', query.createdFrom);
+  if (query.after) {
+    const after = query.after;
+    if (byCreation !== 'createdAt' in after) throw new RangeError('the page key does not belong to the listing order');
+    select =
+      'createdAt' in after
+        ? select.where(sql<boolean>`(created_at, asset_id) ${comparison} (${after.createdAt}::timestamptz, ${after.assetId})`)
+        : select.where(sql<boolean>`(public_id COLLATE "C", asset_id) ${comparison} (${after.publicId}, ${after.assetId})`);
+  }
+  const ordered = byCreation ? select.orderBy('created_at', direction) : select.orderBy(sql`public_id COLLATE "C"`, direction);
   // One row more than asked says whether another page exists without a count.
-  const rows = await select
-    .orderBy(publicIdBytes, direction)
+  const rows = await ordered
     .orderBy('asset_id', direction)
     .limit(query.maxResults + 1)
     .execute();
-  const assets = rows.slice(0, query.maxResults).map(assetRecordFromRow);
-  const last = assets.at(-1);
-  return rows.length > query.maxResults && last ? { assets, next: { publicId: last.publicId, assetId: last.assetId } } : { assets };
+  const page = rows.slice(0, query.maxResults);
+  const assets = page.map(assetRecordFromRow);
+  const last = page.at(-1);
+  if (rows.length <= query.maxResults || !last) return { assets };
+  const assetId = last.asset_id.trim();
+  return { assets, next: byCreation ? { createdAt: last.created_at_key, assetId } : { publicId: last.public_id, assetId } };
 }
 
 /** The assets among `publicIds` that exist, in the order asked (duplicates once). */

@@ -140,3 +140,22 @@ export { BREAKPOINT_DEFAULTS, MAX_BREAKPOINT_IMAGES, MAX_BREAKPOINT_SETTINGS, pa
 export type { ResponsiveBreakpointSettings } from './responsive-breakpoints.ts';
 export { isPubliclyAccessible, parseAccessControl, parseQualityOverride } from './asset-settings.ts';
 export type { AccessControlEntry } from './asset-settings.ts';
+export {
+  ASSET_SEARCH_FIELDS,
+  FOLDER_SEARCH_FIELDS,
+  MAX_SEARCH_EXPRESSION_DEPTH,
+  MAX_SEARCH_EXPRESSION_LENGTH,
+  MAX_SEARCH_EXPRESSION_TERMS,
+  parseSearchExpression,
+  printSearchExpression,
+  relativeDate,
+} from './search-expression.ts';
+export type {
+  RelativeDateUnit,
+  SearchBound,
+  SearchFieldKind,
+  SearchFieldRef,
+  SearchFieldTable,
+  SearchNode,
+  SearchScalar,
+} from './search-expression.ts';

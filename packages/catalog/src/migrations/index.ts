@@ -13,7 +13,11 @@ import * as assetInfo from './0011-asset-info.ts';
 import * as videoMedia from './0012-video-media.ts';
 import * as streamingProfiles from './0013-streaming-profiles.ts';
 import * as moderation from './0014-moderation.ts';
+import * as searchIndexes from './0015-search-indexes.ts';
+import * as folders from './0016-folders.ts';
+import * as listingOrder from './0017-listing-order.ts';
 import * as updateSettings from './0018-update-settings.ts';
+import * as metadataExtras from './0019-metadata-extras.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -31,5 +35,9 @@ export const migrations: Record<string, Migration> = {
   '0012-video-media': videoMedia,
   '0013-streaming-profiles': streamingProfiles,
   '0014-moderation': moderation,
+  '0015-search-indexes': searchIndexes,
+  '0016-folders': folders,
+  '0017-listing-order': listingOrder,
   '0018-update-settings': updateSettings,
+  '0019-metadata-extras': metadataExtras,
 };

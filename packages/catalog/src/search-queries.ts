@@ -1,0 +1,317 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { SearchNode } from '@rendition/protocol';
+import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
+import type { CatalogDb } from './connection.ts';
+import { assetSearchCondition, folderSearchCondition, RANGE_FIELD_SQL } from './search-sql.ts';
+import {
+  afterPage,
+  ASSET_ID_COLUMN,
+  ASSET_SORT_FIELDS,
+  FOLDER_ID_COLUMN,
+  FOLDER_SORT_FIELDS,
+  isValidPageKey,
+  keyText,
+  orderTerms,
+  sortColumnOf,
+  type SearchPageKey,
+  type SearchSortKey,
+} from './search-sort.ts';
+
+export type { SearchPageKey, SearchSortKey, SortDirection } from './search-sort.ts';
+
+/**
+ * The Search API's queries (`resources/search`, `folders/search`): one cloud's assets (or folders)
+ * filtered by a parsed expression, in a keyset-paged sort order, with an exact count and the asked
+ * aggregations. The page, the count and each aggregation are separate statements run at once on the
+ * pool, so an answer takes about as long as its slowest statement.
+ */
+
+export const MAX_SEARCH_RESULTS = 500;
+
+/** Counted by value (format, resource_type, type). */
+export type TermAggregateField = 'format' | 'resource_type' | 'type';
+/** Counted into ranges (bytes, pixels of images, duration of videos). */
+export type RangeAggregateField = keyof typeof RANGE_FIELD_SQL;
+
+export interface AggregateRange {
+  key: string;
+  /** Inclusive; absent: unbounded. */
+  from?: number;
+  /** Exclusive; absent: unbounded. */
+  to?: number;
+}
+
+export type SearchAggregate = { kind: 'terms'; field: TermAggregateField } | { kind: 'ranges'; field: RangeAggregateField; ranges: AggregateRange[] };
+
+export interface AssetSearchQuery {
+  cloudName: string;
+  expression?: SearchNode;
+  /** The clock relative dates count back from. */
+  now: Date;
+  /** Empty: created_at descending. */
+  sort: SearchSortKey[];
+  maxResults: number;
+  after?: SearchPageKey;
+  aggregates?: SearchAggregate[];
+}
+
+export interface AssetSearchResult {
+  assets: AssetRecord[];
+  totalCount: number;
+  /** Present only when more rows follow this page. */
+  next?: SearchPageKey;
+  /** By field name: value (or range key) → count. */
+  aggregations?: Record<string, Record<string, number>>;
+}
+
+const DEFAULT_ASSET_SORT: SearchSortKey[] = [{ field: 'created_at', direction: 'desc' }];
+
+/** Whether `sort_by` may name this field for assets. */
+export function isAssetSortField(field: string): boolean {
+  return Object.hasOwn(ASSET_SORT_FIELDS, field);
+}
+
+/** Whether `page` can be a page key of an asset search sorted by `sort` (checked before it reaches SQL). */
+export function isValidAssetPageKey(sort: readonly SearchSortKey[], page: SearchPageKey): boolean {
+  return isValidPageKey(ASSET_SORT_FIELDS, ASSET_ID_COLUMN, effectiveSort(sort, DEFAULT_ASSET_SORT), page);
+}
+
+export async function searchAssets(db: CatalogDb, query: AssetSearchQuery): Promise<AssetSearchResult> {
+  const statements = assetSearchStatements(query);
+  const [{ rows }, { rows: counted }, aggregations] = await Promise.all([
+    statements.page.execute(db),
+    statements.count.execute(db),
+    Promise.all(statements.aggregates.map(async ({ statement, read }) => read((await statement.execute(db)).rows))),
+  ]);
+  const pageRows = rows.slice(0, query.maxResults);
+  const result: AssetSearchResult = {
+    assets: pageRows.map((row) => assetRecordFromRow(row as Parameters<typeof assetRecordFromRow>[0])),
+    totalCount: Number(counted[0]?.count ?? 0),
+  };
+  const last = pageRows.at(-1);
+  // One row more than asked says whether another page exists.
+  if (rows.length > query.maxResults && last) {
+    result.next = { values: statements.sort.map((_, index) => String(last[`search_key_${index}`])), id: String(last.asset_id).trim() };
+  }
+  if (aggregations.length > 0) result.aggregations = Object.fromEntries(aggregations);
+  return result;
+}
+
+export interface ExplainedStatement {
+  /** `page`, `count`, or `aggregate <field>`. */
+  statement: string;
+  /** EXPLAIN's plan, one line per node. */
+  plan: string[];
+  /** The server's own time for the statement (EXPLAIN ANALYZE's "Execution Time"), when analyzed. */
+  executionMs?: number;
+}
+
+/**
+ * EXPLAIN (ANALYZE when asked) of each statement a search runs: what the bench and the tests check
+ * the indexes against. ANALYZE runs the statements (they only read).
+ */
+export async function explainAssetSearch(db: CatalogDb, query: AssetSearchQuery, options: { analyze: boolean }): Promise<ExplainedStatement[]> {
+  const statements = assetSearchStatements(query);
+  const named: Array<[string, RawBuilder<unknown>]> = [
+    ['page', statements.page],
+    ['count', statements.count],
+    ...statements.aggregates.map(({ field, statement }): [string, RawBuilder<unknown>] => [`aggregate ${field}`, statement]),
+  ];
+  const explained: ExplainedStatement[] = [];
+  for (const [name, statement] of named) {
+    const { rows } = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (${sql.raw(options.analyze ? 'ANALYZE, ' : '')}FORMAT JSON) ${statement}`.execute(db);
+    const document = rows[0]?.['QUERY PLAN'];
+    const root = (Array.isArray(document) ? document[0] : JSON.parse(String(document))[0]) as PlanDocument;
+    explained.push({
+      statement: name,
+      plan: planLines(root.Plan, 0),
+      ...(root['Execution Time'] === undefined ? {} : { executionMs: root['Execution Time'] }),
+    });
+  }
+  return explained;
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Scan Direction'?: string;
+  'Index Name'?: string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Plan Rows'?: number;
+  Plans?: PlanNode[];
+}
+
+interface PlanDocument {
+  Plan: PlanNode;
+  'Execution Time'?: number;
+}
+
+function planLines(node: PlanNode, depth: number): string[] {
+  const target = node['Index Name'] ? ` using ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : '';
+  const rows =
+    node['Actual Rows'] !== undefined ? ` (rows ${node['Actual Rows']})` : node['Plan Rows'] !== undefined ? ` (est. rows ${node['Plan Rows']})` : '';
+  const direction = node['Scan Direction'] === 'Backward' ? ' Backward' : '';
+  return [
+    `${'  '.repeat(depth)}${node['Node Type']}${direction}${target}${rows}`,
+    ...(node.Plans ?? []).flatMap((child) => planLines(child, depth + 1)),
+  ];
+}
+
+interface AggregateStatement {
+  field: string;
+  statement: RawBuilder<Record<string, unknown>>;
+  read(rows: Record<string, unknown>[]): [string, Record<string, number>];
+}
+
+/** The statements of one search: its page, its count and its aggregations, ready to run or explain. */
+function assetSearchStatements(query: AssetSearchQuery) {
+  checkMaxResults(query.maxResults);
+  const sort = effectiveSort(query.sort, DEFAULT_ASSET_SORT);
+  if (query.after && !isValidPageKey(ASSET_SORT_FIELDS, ASSET_ID_COLUMN, sort, query.after))
+    throw new RangeError('page key does not fit the sort order');
+  const matches = sql<SqlBool>`cloud_name = ${query.cloudName} AND ${assetSearchCondition(query.expression, query.now)}`;
+  const keys = sort.map((key, index) => sql`${keyText(sortColumnOf(ASSET_SORT_FIELDS, key.field))} AS ${sql.ref(`search_key_${index}`)}`);
+  const resume = query.after ? sql<SqlBool>`AND ${afterPage(ASSET_SORT_FIELDS, sort, ASSET_ID_COLUMN, query.after)}` : sql``;
+  return {
+    sort,
+    page: sql<Record<string, unknown>>`
+      SELECT assets.*, ${sql.join(keys)} FROM assets
+      WHERE ${matches} ${resume}
+      ORDER BY ${orderTerms(ASSET_SORT_FIELDS, sort, ASSET_ID_COLUMN)}
+      LIMIT ${query.maxResults + 1}`,
+    count: sql<{ count: number }>`SELECT count(*) AS count FROM assets WHERE ${matches}`,
+    aggregates: (query.aggregates ?? []).map((each) => aggregateStatement(matches, each)),
+  };
+}
+
+const TERM_COLUMNS: Readonly<Record<TermAggregateField, RawBuilder<string | null>>> = {
+  format: sql`format`,
+  resource_type: sql`resource_type`,
+  type: sql`type`,
+};
+
+/** The rows a range aggregation counts: pixels of images only, durations of videos only (Cloudinary's rule). */
+const RANGE_SCOPE: Readonly<Record<RangeAggregateField, RawBuilder<SqlBool>>> = {
+  bytes: sql<SqlBool>`true`,
+  pixels: sql<SqlBool>`resource_type = 'image'`,
+  duration: sql<SqlBool>`resource_type = 'video'`,
+};
+
+function aggregateStatement(matches: RawBuilder<SqlBool>, each: SearchAggregate): AggregateStatement {
+  if (each.kind === 'terms') {
+    const column = TERM_COLUMNS[each.field];
+    return {
+      field: each.field,
+      statement: sql<Record<string, unknown>>`
+        SELECT ${column} AS value, count(*) AS count FROM assets
+        WHERE ${matches} AND ${column} IS NOT NULL
+        GROUP BY 1 ORDER BY 2 DESC, 1`,
+      read: (rows) => [each.field, Object.fromEntries(rows.map((row) => [String(row.value), Number(row.count)]))],
+    };
+  }
+  const value = RANGE_FIELD_SQL[each.field];
+  const filters = each.ranges.map((range, index) => {
+    const bounds: RawBuilder<SqlBool>[] = [sql<SqlBool>`${value} IS NOT NULL`];
+    if (range.from !== undefined) bounds.push(sql<SqlBool>`${value} >= ${range.from}::float8`);
+    if (range.to !== undefined) bounds.push(sql<SqlBool>`${value} < ${range.to}::float8`);
+    return sql`count(*) FILTER (WHERE ${sql.join(bounds, sql` AND `)}) AS ${sql.ref(`range_${index}`)}`;
+  });
+  return {
+    field: each.field,
+    statement: sql<
+      Record<string, unknown>
+    >`SELECT ${sql.join([sql`1 AS one`, ...filters])} FROM assets WHERE ${matches} AND ${RANGE_SCOPE[each.field]}`,
+    read: (rows) => [each.field, Object.fromEntries(each.ranges.map((range, index) => [range.key, Number(rows[0]?.[`range_${index}`] ?? 0)]))],
+  };
+}
+
+export interface FolderSearchQuery {
+  cloudName: string;
+  expression?: SearchNode;
+  now: Date;
+  /** Empty: path ascending. */
+  sort: SearchSortKey[];
+  maxResults: number;
+  after?: SearchPageKey;
+}
+
+export interface FolderRecord {
+  name: string;
+  path: string;
+  /** The first asset's creation in it or below it. */
+  createdAt: Date;
+  /** A stable id made from the path (Rendition keeps no folder rows). */
+  externalId: string;
+}
+
+export interface FolderSearchResult {
+  folders: FolderRecord[];
+  totalCount: number;
+  next?: SearchPageKey;
+}
+
+const DEFAULT_FOLDER_SORT: SearchSortKey[] = [{ field: 'path', direction: 'asc' }];
+
+export function isFolderSortField(field: string): boolean {
+  return Object.hasOwn(FOLDER_SORT_FIELDS, field);
+}
+
+export function isValidFolderPageKey(sort: readonly SearchSortKey[], page: SearchPageKey): boolean {
+  return isValidPageKey(FOLDER_SORT_FIELDS, FOLDER_ID_COLUMN, effectiveSort(sort, DEFAULT_FOLDER_SORT), page);
+}
+
+/**
+ * The folders of a cloud, as the folder reads see them (folders-repository.ts, migration 0016): the
+ * `folders` rows and every asset_folder of its assets, with each folder above them. A folder made
+ * only by its assets is as old as its first asset. Assets are grouped by asset_folder first; a cloud
+ * with millions of assets in many folders makes this a long read (docs/search.md).
+ */
+export async function searchFolders(db: CatalogDb, query: FolderSearchQuery): Promise<FolderSearchResult> {
+  checkMaxResults(query.maxResults);
+  const sort = effectiveSort(query.sort, DEFAULT_FOLDER_SORT);
+  if (query.after && !isValidPageKey(FOLDER_SORT_FIELDS, FOLDER_ID_COLUMN, sort, query.after))
+    throw new RangeError('page key does not fit the sort order');
+  const folders = sql`
+    WITH placed AS (
+      SELECT path AS folder, created_at FROM folders WHERE cloud_name = ${query.cloudName}
+      UNION ALL
+      SELECT asset_folder AS folder, min(created_at) AS created_at FROM assets
+      WHERE cloud_name = ${query.cloudName} AND asset_folder <> '' GROUP BY asset_folder
+    ), paths AS (
+      SELECT array_to_string(parts[1:depth], '/') AS path, min(placed.created_at) AS created_at
+      FROM placed
+      CROSS JOIN LATERAL string_to_array(placed.folder, '/') AS parts
+      CROSS JOIN LATERAL generate_series(1, cardinality(parts)) AS depth
+      GROUP BY 1
+    )
+    SELECT path, regexp_replace(path, '^.*/', '') AS name, created_at, md5(path) AS external_id FROM paths`;
+  const matches = folderSearchCondition(query.expression, query.now);
+  const keys = sort.map((key, index) => sql`${keyText(sortColumnOf(FOLDER_SORT_FIELDS, key.field))} AS ${sql.ref(`search_key_${index}`)}`);
+  const resume = query.after ? sql<SqlBool>`AND ${afterPage(FOLDER_SORT_FIELDS, sort, FOLDER_ID_COLUMN, query.after)}` : sql``;
+  const [{ rows }, { rows: counted }] = await Promise.all([
+    sql<{ path: string; name: string; created_at: Date; external_id: string } & Record<string, unknown>>`
+      SELECT folder.*, ${sql.join(keys)} FROM (${folders}) AS folder
+      WHERE ${matches} ${resume}
+      ORDER BY ${orderTerms(FOLDER_SORT_FIELDS, sort, FOLDER_ID_COLUMN)}
+      LIMIT ${query.maxResults + 1}`.execute(db),
+    sql<{ count: number }>`SELECT count(*) AS count FROM (${folders}) AS folder WHERE ${matches}`.execute(db),
+  ]);
+  const pageRows = rows.slice(0, query.maxResults);
+  const result: FolderSearchResult = {
+    folders: pageRows.map((row) => ({ name: row.name, path: row.path, createdAt: row.created_at, externalId: row.external_id })),
+    totalCount: Number(counted[0]?.count ?? 0),
+  };
+  const last = pageRows.at(-1);
+  if (rows.length > query.maxResults && last) result.next = { values: sort.map((_, index) => String(last[`search_key_${index}`])), id: last.path };
+  return result;
+}
+
+function effectiveSort(sort: readonly SearchSortKey[], fallback: SearchSortKey[]): SearchSortKey[] {
+  return sort.length === 0 ? fallback : [...sort];
+}
+
+function checkMaxResults(maxResults: number): void {
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_SEARCH_RESULTS) {
+    throw new RangeError(`maxResults must be an integer from 1 to ${MAX_SEARCH_RESULTS}`);
+  }
+}

@@ -456,7 +456,7 @@ async function main(): Promise<number> {
   const report = {
     finishedAt: new Date().toISOString(),
     sdk: { repo: values.repo, ref: git(['rev-parse', values.ref]).toString().trim(), version: sdkVersion },
-    rendition: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).stdout.toString().trim(),
+    rendition: spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).stdout.toString().trim() || null,
     protocol: values.protocol,
     specs: summaries,
   };

@@ -9,7 +9,13 @@ import { sdkFor, startTestCluster, type TestCluster } from './support/test-clust
 // and its refusals as Cloudinary-shaped 400s.
 
 type Item = Record<string, unknown> & { public_id: string; asset_id: string };
-type SearchAnswer = { total_count: number; time: number; resources: Item[]; next_cursor?: string; aggregations?: Record<string, Record<string, number>> };
+type SearchAnswer = {
+  total_count: number;
+  time: number;
+  resources: Item[];
+  next_cursor?: string;
+  aggregations?: Record<string, Record<string, number>>;
+};
 type FolderAnswer = { total_count: number; time: number; folders: Array<Record<string, unknown>>; next_cursor?: string };
 
 /** The SDK's Search builder (lib/v2/search.js): each call returns the builder, execute() posts the JSON. */
@@ -38,8 +44,18 @@ async function image(width: number, height: number, format: 'png' | 'jpeg'): Pro
 }
 
 const UPLOADS: Array<{ publicId: string; width: number; height: number; format?: 'jpeg'; options: Record<string, unknown> }> = [
-  { publicId: 'shop/shirts/blue_shirt', width: 40, height: 30, options: { tags: [TAG, 'shirt', 'Blue Sky'], context: { alt: 'A blue shirt', photographer: 'alice' }, asset_folder: 'shop/shirts' } },
-  { publicId: 'shop/shirts/red_shirt', width: 80, height: 40, options: { tags: [TAG, 'shirt'], context: { photographer: 'bob' }, asset_folder: 'shop/shirts' } },
+  {
+    publicId: 'shop/shirts/blue_shirt',
+    width: 40,
+    height: 30,
+    options: { tags: [TAG, 'shirt', 'Blue Sky'], context: { alt: 'A blue shirt', photographer: 'alice' }, asset_folder: 'shop/shirts' },
+  },
+  {
+    publicId: 'shop/shirts/red_shirt',
+    width: 80,
+    height: 40,
+    options: { tags: [TAG, 'shirt'], context: { photographer: 'bob' }, asset_folder: 'shop/shirts' },
+  },
   { publicId: 'shop/shoes/runner', width: 20, height: 20, options: { tags: [TAG, 'shoes'], asset_folder: 'shop/shoes' } },
   { publicId: 'cats/kitten', width: 10, height: 10, options: { tags: [TAG, 'cat'], context: { alt: 'Sleepy kitten' } } },
   { publicId: 'cats/tabby', width: 12, height: 16, format: 'jpeg', options: { tags: [TAG, 'cat'] } },
@@ -49,7 +65,10 @@ beforeAll(async () => {
   cluster = await startTestCluster();
   cloudinary = sdkFor(cluster) as SdkWithSearch;
   for (const upload of UPLOADS) {
-    await cloudinary.uploader.upload(await image(upload.width, upload.height, upload.format ?? 'png'), { public_id: upload.publicId, ...upload.options });
+    await cloudinary.uploader.upload(await image(upload.width, upload.height, upload.format ?? 'png'), {
+      public_id: upload.publicId,
+      ...upload.options,
+    });
   }
 }, 90_000);
 
@@ -152,7 +171,13 @@ describe('cloudinary.v2.search', () => {
       .expression(`tags=${TAG}`)
       .aggregate('format')
       .aggregate('resource_type')
-      .aggregate({ type: 'bytes', ranges: [{ key: 'small', to: 1_000_000 }, { key: 'large', from: 1_000_000 }] })
+      .aggregate({
+        type: 'bytes',
+        ranges: [
+          { key: 'small', to: 1_000_000 },
+          { key: 'large', from: 1_000_000 },
+        ],
+      })
       .max_results(1)
       .execute();
     expect(answer.aggregations).toEqual({ format: { png: 4, jpg: 1 }, resource_type: { image: 5 }, bytes: { small: 5, large: 0 } });
@@ -192,7 +217,12 @@ describe('cloudinary.v2.search_folders', () => {
     const all = await cloudinary.search_folders.expression('path:shop/*').execute();
     expect(all.total_count).toBe(3);
     expect(all.folders.map((folder) => folder.path)).toEqual(['shop', 'shop/shirts', 'shop/shoes']);
-    expect(all.folders[1]).toEqual({ name: 'shirts', path: 'shop/shirts', created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/), external_id: expect.any(String) });
+    expect(all.folders[1]).toEqual({
+      name: 'shirts',
+      path: 'shop/shirts',
+      created_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      external_id: expect.any(String),
+    });
     const named = await cloudinary.search_folders.expression('name:sho*').execute();
     expect(named.folders.map((folder) => folder.path)).toEqual(['shop', 'shop/shoes']);
     const paged = await cloudinary.search_folders.max_results(2).execute();

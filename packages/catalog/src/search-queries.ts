@@ -2,31 +2,33 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { SearchNode } from '@rendition/protocol';
 import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
-import { assetSearchCondition, folderSearchCondition, RANGE_FIELD_SQL } from './search-sql.ts';
+import { assetSearchCondition, RANGE_FIELD_SQL } from './search-sql.ts';
 import {
   afterPage,
   ASSET_ID_COLUMN,
   ASSET_SORT_FIELDS,
-  FOLDER_ID_COLUMN,
-  FOLDER_SORT_FIELDS,
+  checkMaxResults,
+  effectiveSort,
   isValidPageKey,
   keyText,
   orderTerms,
+  runSearchStatement,
   sortColumnOf,
   type SearchPageKey,
   type SearchSortKey,
 } from './search-sort.ts';
 
+export { MAX_SEARCH_RESULTS, runSearchStatement, SEARCH_STATEMENT_TIMEOUT_MS } from './search-sort.ts';
 export type { SearchPageKey, SearchSortKey, SortDirection } from './search-sort.ts';
+export { isFolderSortField, isValidFolderPageKey, searchFolders } from './search-folders.ts';
+export type { FolderRecord, FolderSearchQuery, FolderSearchResult } from './search-folders.ts';
 
 /**
- * The Search API's queries (`resources/search`, `folders/search`): one cloud's assets (or folders)
+ * The Search API's asset queries (`resources/search`; folders in search-folders.ts): one cloud's assets
  * filtered by a parsed expression, in a keyset-paged sort order, with an exact count and the asked
  * aggregations. The page, the count and each aggregation are separate statements run at once on the
  * pool, so an answer takes about as long as its slowest statement.
  */
-
-export const MAX_SEARCH_RESULTS = 500;
 
 /** Counted by value (format, resource_type, type). */
 export type TermAggregateField = 'format' | 'resource_type' | 'type';
@@ -78,10 +80,10 @@ export function isValidAssetPageKey(sort: readonly SearchSortKey[], page: Search
 
 export async function searchAssets(db: CatalogDb, query: AssetSearchQuery): Promise<AssetSearchResult> {
   const statements = assetSearchStatements(query);
-  const [{ rows }, { rows: counted }, aggregations] = await Promise.all([
-    statements.page.execute(db),
-    statements.count.execute(db),
-    Promise.all(statements.aggregates.map(async ({ statement, read }) => read((await statement.execute(db)).rows))),
+  const [rows, counted, aggregations] = await Promise.all([
+    runSearchStatement(db, statements.page),
+    runSearchStatement(db, statements.count),
+    Promise.all(statements.aggregates.map(async ({ statement, read }) => read(await runSearchStatement(db, statement)))),
   ]);
   const pageRows = rows.slice(0, query.maxResults);
   const result: AssetSearchResult = {
@@ -223,95 +225,4 @@ function aggregateStatement(matches: RawBuilder<SqlBool>, each: SearchAggregate)
     >`SELECT ${sql.join([sql`1 AS one`, ...filters])} FROM assets WHERE ${matches} AND ${RANGE_SCOPE[each.field]}`,
     read: (rows) => [each.field, Object.fromEntries(each.ranges.map((range, index) => [range.key, Number(rows[0]?.[`range_${index}`] ?? 0)]))],
   };
-}
-
-export interface FolderSearchQuery {
-  cloudName: string;
-  expression?: SearchNode;
-  now: Date;
-  /** Empty: path ascending. */
-  sort: SearchSortKey[];
-  maxResults: number;
-  after?: SearchPageKey;
-}
-
-export interface FolderRecord {
-  name: string;
-  path: string;
-  /** The first asset's creation in it or below it. */
-  createdAt: Date;
-  /** A stable id made from the path (Rendition keeps no folder rows). */
-  externalId: string;
-}
-
-export interface FolderSearchResult {
-  folders: FolderRecord[];
-  totalCount: number;
-  next?: SearchPageKey;
-}
-
-const DEFAULT_FOLDER_SORT: SearchSortKey[] = [{ field: 'path', direction: 'asc' }];
-
-export function isFolderSortField(field: string): boolean {
-  return Object.hasOwn(FOLDER_SORT_FIELDS, field);
-}
-
-export function isValidFolderPageKey(sort: readonly SearchSortKey[], page: SearchPageKey): boolean {
-  return isValidPageKey(FOLDER_SORT_FIELDS, FOLDER_ID_COLUMN, effectiveSort(sort, DEFAULT_FOLDER_SORT), page);
-}
-
-/**
- * The folders of a cloud, as the folder reads see them (folders-repository.ts, migration 0016): the
- * `folders` rows and every asset_folder of its assets, with each folder above them. A folder made
- * only by its assets is as old as its first asset. Assets are grouped by asset_folder first; a cloud
- * with millions of assets in many folders makes this a long read (docs/search.md).
- */
-export async function searchFolders(db: CatalogDb, query: FolderSearchQuery): Promise<FolderSearchResult> {
-  checkMaxResults(query.maxResults);
-  const sort = effectiveSort(query.sort, DEFAULT_FOLDER_SORT);
-  if (query.after && !isValidPageKey(FOLDER_SORT_FIELDS, FOLDER_ID_COLUMN, sort, query.after))
-    throw new RangeError('page key does not fit the sort order');
-  const folders = sql`
-    WITH placed AS (
-      SELECT path AS folder, created_at FROM folders WHERE cloud_name = ${query.cloudName}
-      UNION ALL
-      SELECT asset_folder AS folder, min(created_at) AS created_at FROM assets
-      WHERE cloud_name = ${query.cloudName} AND asset_folder <> '' GROUP BY asset_folder
-    ), paths AS (
-      SELECT array_to_string(parts[1:depth], '/') AS path, min(placed.created_at) AS created_at
-      FROM placed
-      CROSS JOIN LATERAL string_to_array(placed.folder, '/') AS parts
-      CROSS JOIN LATERAL generate_series(1, cardinality(parts)) AS depth
-      GROUP BY 1
-    )
-    SELECT path, regexp_replace(path, '^.*/', '') AS name, created_at, md5(path) AS external_id FROM paths`;
-  const matches = folderSearchCondition(query.expression, query.now);
-  const keys = sort.map((key, index) => sql`${keyText(sortColumnOf(FOLDER_SORT_FIELDS, key.field))} AS ${sql.ref(`search_key_${index}`)}`);
-  const resume = query.after ? sql<SqlBool>`AND ${afterPage(FOLDER_SORT_FIELDS, sort, FOLDER_ID_COLUMN, query.after)}` : sql``;
-  const [{ rows }, { rows: counted }] = await Promise.all([
-    sql<{ path: string; name: string; created_at: Date; external_id: string } & Record<string, unknown>>`
-      SELECT folder.*, ${sql.join(keys)} FROM (${folders}) AS folder
-      WHERE ${matches} ${resume}
-      ORDER BY ${orderTerms(FOLDER_SORT_FIELDS, sort, FOLDER_ID_COLUMN)}
-      LIMIT ${query.maxResults + 1}`.execute(db),
-    sql<{ count: number }>`SELECT count(*) AS count FROM (${folders}) AS folder WHERE ${matches}`.execute(db),
-  ]);
-  const pageRows = rows.slice(0, query.maxResults);
-  const result: FolderSearchResult = {
-    folders: pageRows.map((row) => ({ name: row.name, path: row.path, createdAt: row.created_at, externalId: row.external_id })),
-    totalCount: Number(counted[0]?.count ?? 0),
-  };
-  const last = pageRows.at(-1);
-  if (rows.length > query.maxResults && last) result.next = { values: sort.map((_, index) => String(last[`search_key_${index}`])), id: last.path };
-  return result;
-}
-
-function effectiveSort(sort: readonly SearchSortKey[], fallback: SearchSortKey[]): SearchSortKey[] {
-  return sort.length === 0 ? fallback : [...sort];
-}
-
-function checkMaxResults(maxResults: number): void {
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_SEARCH_RESULTS) {
-    throw new RangeError(`maxResults must be an integer from 1 to ${MAX_SEARCH_RESULTS}`);
-  }
 }

@@ -1,4 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { ApiError } from '@rendition/protocol';
+import type { CatalogDb } from './connection.ts';
 
 /**
  * Sort orders and keyset pages of the Search API. Each sort key is read back as text with the rows
@@ -149,4 +151,43 @@ export function afterPage(table: SortTable, sort: readonly SearchSortKey[], id: 
     return sql`(${sql.join([...equalBefore, after], sql` AND `)})`;
   });
   return sql<SqlBool>`(${sql.join(alternatives, sql` OR `)})`;
+}
+
+/** The sort a search runs: the one asked, else the endpoint's default. */
+export function effectiveSort(sort: readonly SearchSortKey[], fallback: readonly SearchSortKey[]): SearchSortKey[] {
+  return [...(sort.length === 0 ? fallback : sort)];
+}
+
+export const MAX_SEARCH_RESULTS = 500;
+
+export function checkMaxResults(maxResults: number): void {
+  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_SEARCH_RESULTS) {
+    throw new RangeError(`maxResults must be an integer from 1 to ${MAX_SEARCH_RESULTS}`);
+  }
+}
+
+/**
+ * How long one search statement may run. The expression's bounds (protocol) keep it small, but a few
+ * unindexed terms (bare-word prefixes, word matches on display_name) still scan the cloud's assets:
+ * past this, the statement is cancelled and the request refused rather than left holding a connection.
+ */
+export const SEARCH_STATEMENT_TIMEOUT_MS = 15_000;
+
+/** Runs one statement of a search under SEARCH_STATEMENT_TIMEOUT_MS (its own transaction, so the setting ends with it). */
+export async function runSearchStatement<Row>(db: CatalogDb, statement: RawBuilder<Row>, timeoutMs = SEARCH_STATEMENT_TIMEOUT_MS): Promise<Row[]> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await sql`SELECT set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
+      return (await statement.execute(trx)).rows;
+    });
+  } catch (error) {
+    // 57014: query_canceled, what statement_timeout raises.
+    if ((error as { code?: string }).code === '57014') {
+      throw new ApiError(
+        400,
+        `Search took longer than ${timeoutMs / 1000} s: narrow the expression (fewer wildcard or word terms outside tags, public_id and context)`,
+      );
+    }
+    throw error;
+  }
 }

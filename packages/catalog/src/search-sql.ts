@@ -72,7 +72,7 @@ function textColumn(column: RawBuilder<string>): FieldSql {
   };
 }
 
-/** A column compared whole (`:` and `=` alike); `lowercase` for the enumerations the catalog stores lowercase. */
+/** A column compared whole (`:` and `=` alike; the parser lowercases the values of enumerations, stored lowercase). */
 function keywordColumn(column: RawBuilder<string | null>): FieldSql {
   return {
     match: (mode, text) => (mode === 'prefix' ? startsWith(column, text) : sql<SqlBool>`${column} = ${text}`),

@@ -8,6 +8,7 @@ import {
   ensureDatabaseExists,
   explainAssetSearch,
   migrateToLatest,
+  runSearchStatement,
   searchAssets,
   searchFolders,
   type AssetSearchQuery,
@@ -404,6 +405,16 @@ describe('searchAssets: sort orders and pages', () => {
     expect(result.totalCount).toBe(3);
     expect(result.assets).toHaveLength(1);
     expect(result.next).toBeDefined();
+  });
+
+  it('cancels a statement past its time and refuses the search with a 400', async () => {
+    await expect(runSearchStatement(db, sql`SELECT pg_sleep(2)`, 100)).rejects.toMatchObject({
+      status: 400,
+      message: 'Search took longer than 0.1 s: narrow the expression (fewer wildcard or word terms outside tags, public_id and context)',
+    });
+    // The setting ended with its transaction: the pool's connections keep no timeout.
+    const { rows } = await sql<{ timeout: string }>`SELECT current_setting('statement_timeout') AS timeout`.execute(db);
+    expect(rows[0]?.timeout).toBe('0');
   });
 
   it('refuses a page key that does not fit the sort', async () => {

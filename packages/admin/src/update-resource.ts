@@ -2,6 +2,7 @@ import { findAsset, findAssetByDisplayName, updateAssetMetadata } from '@renditi
 import { applyExplicit, type ExplicitDependencies } from '@rendition/intake';
 import {
   ANALYSIS_PARAMETERS,
+  ANALYSIS_RESPONSE_FIELDS,
   ApiError,
   parseAccessControl,
   parseDeliveryType,
@@ -27,20 +28,6 @@ export type AdminUpdateDependencies = AdminModerationDependencies & ExplicitDepe
  */
 const EXPLICIT_PARAMETERS = ['tags', 'context', 'metadata', 'clear_invalid', 'raw_convert', ...Object.values(ANALYSIS_PARAMETERS).flat()];
 
-/** The response fields of the analyses (docs/analysis.md). */
-const ANALYSIS_FIELDS = [
-  'colors',
-  'predominant',
-  'illustration_score',
-  'semi_transparent',
-  'grayscale',
-  'phash',
-  'quality_analysis',
-  'quality_score',
-  'accessibility_analysis',
-  'image_metadata',
-  'media_metadata',
-];
 
 const MAX_DISPLAY_NAME_LENGTH = 255;
 const MAX_ASSET_FOLDER_LENGTH = 1024;
@@ -100,7 +87,7 @@ export async function updateResource(
 
   const response = await describeResource(deps, caller, { resourceType, type, publicId: path.publicId }, {});
   // The analyses are answered by the call that asked for them (they are not stored with the asset).
-  for (const field of ANALYSIS_FIELDS) if (explicitResult[field] !== undefined) response[field] = explicitResult[field];
+  for (const field of ANALYSIS_RESPONSE_FIELDS) if (explicitResult[field] !== undefined) response[field] = explicitResult[field];
   const updated = await findAsset(deps.db, identity);
   if (updated?.accessControl) response.access_control = updated.accessControl;
   if (updated?.qualityOverride) response.quality_override = updated.qualityOverride;

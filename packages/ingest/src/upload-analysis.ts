@@ -5,6 +5,7 @@ import type { IngestJobV1 } from '@rendition/jobs';
 import { analyzeImage, readImageMetadata, videoMetadata, type ImageLimits } from '@rendition/media';
 import {
   ANALYSIS_PARAMETERS,
+  ANALYSIS_RESPONSE_FIELDS,
   anyAnalysis,
   ApiError,
   MAX_REFERENCED_SCRIPT_BYTES,
@@ -104,24 +105,10 @@ export async function computeAnalyses(
   return orderFields(fields);
 }
 
-/** Cloudinary's order of the analysis fields in a response. */
-const FIELD_ORDER = [
-  'colors',
-  'predominant',
-  'illustration_score',
-  'semi_transparent',
-  'grayscale',
-  'phash',
-  'quality_analysis',
-  'quality_score',
-  'accessibility_analysis',
-  'image_metadata',
-  'video_metadata',
-];
 
 function orderFields(fields: Record<string, unknown>): Record<string, unknown> {
   const ordered: Record<string, unknown> = {};
-  for (const name of FIELD_ORDER) if (fields[name] !== undefined) ordered[name] = fields[name];
+  for (const name of ANALYSIS_RESPONSE_FIELDS) if (fields[name] !== undefined) ordered[name] = fields[name];
   return ordered;
 }
 

@@ -42,6 +42,21 @@ export function readAnalysisOptions(params: RawParams): AnalysisOptions {
   };
 }
 
+/** The analyses' fields in a response, in Cloudinary's order (docs/analysis.md). */
+export const ANALYSIS_RESPONSE_FIELDS = [
+  'colors',
+  'predominant',
+  'illustration_score',
+  'semi_transparent',
+  'grayscale',
+  'phash',
+  'quality_analysis',
+  'quality_score',
+  'accessibility_analysis',
+  'image_metadata',
+  'video_metadata',
+] as const;
+
 export const anyAnalysis = (options: AnalysisOptions): boolean => Object.values(options).some(Boolean);
 
 /** Longest `eval` (and `on_success`, by the same rule: a [GUESS]) Cloudinary accepts. */

@@ -104,6 +104,7 @@ export {
 export { VIDEO_TOO_LARGE_FOR_SYNC, videoTooLargeForSync } from './video-limits.ts';
 export {
   ANALYSIS_PARAMETERS,
+  ANALYSIS_RESPONSE_FIELDS,
   anyAnalysis,
   MAX_REFERENCED_SCRIPT_BYTES,
   MAX_SCRIPT_LENGTH,

@@ -50,8 +50,12 @@ export function readSearchRequest(body: Body, options: { sortFields: (field: str
     maxResults: maxResults(body.max_results),
     sort: sortBy(body.sort_by, options.sortFields),
     withFields: names(body, 'with_field').map((field) => {
-      if (!options.withFields.has(field)) throw invalidParameter('with_field', field, `expected one of ${[...options.withFields].join(', ')}`);
-      return field;
+      if (options.withFields.has(field)) return field;
+      throw invalidParameter(
+        'with_field',
+        field,
+        options.withFields.size > 0 ? `expected one of ${[...options.withFields].join(', ')}` : 'this search has none',
+      );
     }),
     fields: names(body, 'fields'),
     aggregates: aggregates(body.aggregate),

@@ -2,7 +2,8 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { SearchNode } from '@rendition/protocol';
 import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
-import { assetSearchCondition, RANGE_FIELD_SQL } from './search-sql.ts';
+import { countStatement, type SearchAggregate } from './search-aggregates.ts';
+import { assetSearchCondition } from './search-sql.ts';
 import {
   afterPage,
   ASSET_ID_COLUMN,
@@ -20,30 +21,16 @@ import {
 
 export { MAX_SEARCH_RESULTS, runSearchStatement, SEARCH_STATEMENT_TIMEOUT_MS } from './search-sort.ts';
 export type { SearchPageKey, SearchSortKey, SortDirection } from './search-sort.ts';
+export type { AggregateRange, RangeAggregateField, SearchAggregate, TermAggregateField } from './search-aggregates.ts';
 export { isFolderSortField, isValidFolderPageKey, searchFolders } from './search-folders.ts';
 export type { FolderRecord, FolderSearchQuery, FolderSearchResult } from './search-folders.ts';
 
 /**
  * The Search API's asset queries (`resources/search`; folders in search-folders.ts): one cloud's assets
  * filtered by a parsed expression, in a keyset-paged sort order, with an exact count and the asked
- * aggregations. The page, the count and each aggregation are separate statements run at once on the
- * pool, so an answer takes about as long as its slowest statement.
+ * aggregations. The page and the count (with the aggregations, search-aggregates.ts) are two statements
+ * run at once on the pool, so an answer takes about as long as the slower one.
  */
-
-/** Counted by value (format, resource_type, type). */
-export type TermAggregateField = 'format' | 'resource_type' | 'type';
-/** Counted into ranges (bytes, pixels of images, duration of videos). */
-export type RangeAggregateField = keyof typeof RANGE_FIELD_SQL;
-
-export interface AggregateRange {
-  key: string;
-  /** Inclusive; absent: unbounded. */
-  from?: number;
-  /** Exclusive; absent: unbounded. */
-  to?: number;
-}
-
-export type SearchAggregate = { kind: 'terms'; field: TermAggregateField } | { kind: 'ranges'; field: RangeAggregateField; ranges: AggregateRange[] };
 
 export interface AssetSearchQuery {
   cloudName: string;
@@ -80,27 +67,22 @@ export function isValidAssetPageKey(sort: readonly SearchSortKey[], page: Search
 
 export async function searchAssets(db: CatalogDb, query: AssetSearchQuery): Promise<AssetSearchResult> {
   const statements = assetSearchStatements(query);
-  const [rows, counted, aggregations] = await Promise.all([
-    runSearchStatement(db, statements.page),
-    runSearchStatement(db, statements.count),
-    Promise.all(statements.aggregates.map(async ({ statement, read }) => read(await runSearchStatement(db, statement)))),
-  ]);
+  const [rows, counted] = await Promise.all([runSearchStatement(db, statements.page), runSearchStatement(db, statements.count.statement)]);
   const pageRows = rows.slice(0, query.maxResults);
   const result: AssetSearchResult = {
     assets: pageRows.map((row) => assetRecordFromRow(row as Parameters<typeof assetRecordFromRow>[0])),
-    totalCount: Number(counted[0]?.count ?? 0),
+    ...statements.count.read(counted),
   };
   const last = pageRows.at(-1);
   // One row more than asked says whether another page exists.
   if (rows.length > query.maxResults && last) {
     result.next = { values: statements.sort.map((_, index) => String(last[`search_key_${index}`])), id: String(last.asset_id).trim() };
   }
-  if (aggregations.length > 0) result.aggregations = Object.fromEntries(aggregations);
   return result;
 }
 
 export interface ExplainedStatement {
-  /** `page`, `count`, or `aggregate <field>`. */
+  /** `page`, and `count` (or `count and aggregations`). */
   statement: string;
   /** EXPLAIN's plan, one line per node. */
   plan: string[];
@@ -116,8 +98,7 @@ export async function explainAssetSearch(db: CatalogDb, query: AssetSearchQuery,
   const statements = assetSearchStatements(query);
   const named: Array<[string, RawBuilder<unknown>]> = [
     ['page', statements.page],
-    ['count', statements.count],
-    ...statements.aggregates.map(({ field, statement }): [string, RawBuilder<unknown>] => [`aggregate ${field}`, statement]),
+    [query.aggregates?.length ? 'count and aggregations' : 'count', statements.count.statement],
   ];
   const explained: ExplainedStatement[] = [];
   for (const [name, statement] of named) {
@@ -159,12 +140,6 @@ function planLines(node: PlanNode, depth: number): string[] {
   ];
 }
 
-interface AggregateStatement {
-  field: string;
-  statement: RawBuilder<Record<string, unknown>>;
-  read(rows: Record<string, unknown>[]): [string, Record<string, number>];
-}
-
 /** The statements of one search: its page, its count and its aggregations, ready to run or explain. */
 function assetSearchStatements(query: AssetSearchQuery) {
   checkMaxResults(query.maxResults);
@@ -181,48 +156,6 @@ function assetSearchStatements(query: AssetSearchQuery) {
       WHERE ${matches} ${resume}
       ORDER BY ${orderTerms(ASSET_SORT_FIELDS, sort, ASSET_ID_COLUMN)}
       LIMIT ${query.maxResults + 1}`,
-    count: sql<{ count: number }>`SELECT count(*) AS count FROM assets WHERE ${matches}`,
-    aggregates: (query.aggregates ?? []).map((each) => aggregateStatement(matches, each)),
-  };
-}
-
-const TERM_COLUMNS: Readonly<Record<TermAggregateField, RawBuilder<string | null>>> = {
-  format: sql`format`,
-  resource_type: sql`resource_type`,
-  type: sql`type`,
-};
-
-/** The rows a range aggregation counts: pixels of images only, durations of videos only (Cloudinary's rule). */
-const RANGE_SCOPE: Readonly<Record<RangeAggregateField, RawBuilder<SqlBool>>> = {
-  bytes: sql<SqlBool>`true`,
-  pixels: sql<SqlBool>`resource_type = 'image'`,
-  duration: sql<SqlBool>`resource_type = 'video'`,
-};
-
-function aggregateStatement(matches: RawBuilder<SqlBool>, each: SearchAggregate): AggregateStatement {
-  if (each.kind === 'terms') {
-    const column = TERM_COLUMNS[each.field];
-    return {
-      field: each.field,
-      statement: sql<Record<string, unknown>>`
-        SELECT ${column} AS value, count(*) AS count FROM assets
-        WHERE ${matches} AND ${column} IS NOT NULL
-        GROUP BY 1 ORDER BY 2 DESC, 1`,
-      read: (rows) => [each.field, Object.fromEntries(rows.map((row) => [String(row.value), Number(row.count)]))],
-    };
-  }
-  const value = RANGE_FIELD_SQL[each.field];
-  const filters = each.ranges.map((range, index) => {
-    const bounds: RawBuilder<SqlBool>[] = [sql<SqlBool>`${value} IS NOT NULL`];
-    if (range.from !== undefined) bounds.push(sql<SqlBool>`${value} >= ${range.from}::float8`);
-    if (range.to !== undefined) bounds.push(sql<SqlBool>`${value} < ${range.to}::float8`);
-    return sql`count(*) FILTER (WHERE ${sql.join(bounds, sql` AND `)}) AS ${sql.ref(`range_${index}`)}`;
-  });
-  return {
-    field: each.field,
-    statement: sql<
-      Record<string, unknown>
-    >`SELECT ${sql.join([sql`1 AS one`, ...filters])} FROM assets WHERE ${matches} AND ${RANGE_SCOPE[each.field]}`,
-    read: (rows) => [each.field, Object.fromEntries(each.ranges.map((range, index) => [range.key, Number(rows[0]?.[`range_${index}`] ?? 0)]))],
+    count: countStatement(matches, query.aggregates ?? []),
   };
 }

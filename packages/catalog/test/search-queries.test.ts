@@ -483,6 +483,40 @@ describe('searchAssets: aggregations', () => {
       duration: { short: 1, long: 1 },
     });
   });
+  it('counts values and ranges together in one reading of the matches, the total with them', async () => {
+    const result = await searchAssets(
+      db,
+      query('tags=shirt', {
+        aggregates: [
+          {
+            kind: 'ranges',
+            field: 'bytes',
+            ranges: [
+              { key: 'small', to: 100_000 },
+              { key: 'big', from: 100_000 },
+            ],
+          },
+          { kind: 'terms', field: 'format' },
+        ],
+      }),
+    );
+    expect(result.totalCount).toBe(3);
+    expect(result.aggregations).toEqual({ bytes: { small: 1, big: 2 }, format: { jpg: 2, png: 1 } });
+    expect(Object.keys(result.aggregations!.format!)).toEqual(['jpg', 'png']);
+  });
+
+  it('answers zeros when nothing matches', async () => {
+    const result = await searchAssets(
+      db,
+      query('tags=nothing', {
+        aggregates: [
+          { kind: 'terms', field: 'format' },
+          { kind: 'ranges', field: 'bytes', ranges: [{ key: 'all' }] },
+        ],
+      }),
+    );
+    expect(result).toEqual({ assets: [], totalCount: 0, aggregations: { format: {}, bytes: { all: 0 } } });
+  });
 });
 
 describe('searchFolders', () => {

@@ -28,7 +28,6 @@ export type AdminUpdateDependencies = AdminModerationDependencies & ExplicitDepe
  */
 const EXPLICIT_PARAMETERS = ['tags', 'context', 'metadata', 'clear_invalid', 'raw_convert', ...Object.values(ANALYSIS_PARAMETERS).flat()];
 
-
 const MAX_DISPLAY_NAME_LENGTH = 255;
 const MAX_ASSET_FOLDER_LENGTH = 1024;
 

@@ -128,7 +128,6 @@ export interface AssetsTable {
   quality_override: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-
 /** One moderation entry as stored and answered: `{kind, status, response?, updated_at?}`. */
 export interface ModerationEntryRow {
   kind: string;

@@ -105,7 +105,6 @@ export async function computeAnalyses(
   return orderFields(fields);
 }
 
-
 function orderFields(fields: Record<string, unknown>): Record<string, unknown> {
   const ordered: Record<string, unknown> = {};
   for (const name of ANALYSIS_RESPONSE_FIELDS) if (fields[name] !== undefined) ordered[name] = fields[name];

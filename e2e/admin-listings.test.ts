@@ -144,6 +144,11 @@ describe('api.resources order', () => {
     const originals = ordered.map((item) => item.public_id);
     expect(ids(await api.resources({ max_results: 500, start_at: new Date(Date.now() - 86_400_000) }))).toEqual(expect.arrayContaining(originals));
     expect(ids(await api.resources({ max_results: 500, start_at: '2000-01-01' }))).toEqual(expect.arrayContaining(originals));
+    // The SDK's own spec sends `new Date().toString()`.
+    expect(ids(await api.resources({ max_results: 500, start_at: new Date(Date.now() - 86_400_000).toString() }))).toEqual(
+      expect.arrayContaining(originals),
+    );
+    expect(ids(await api.resources({ start_at: new Date(Date.now() + 86_400_000).toString() }))).toEqual([]);
   });
 
   it('walks every asset once with max_results pages, both ways', async () => {
@@ -335,6 +340,7 @@ describe('fields', () => {
       {
         asset_id: ordered[0]!.asset_id,
         public_id: 'ord/1',
+        folder: 'ord',
         type: 'upload',
         created_at: resource.created_at,
         access_mode: 'public',

@@ -199,7 +199,8 @@ describe('api.resources', () => {
       expect.objectContaining({ public_id: 'photo', tags: ['shared', 'photos'], context: { custom: { alt: 'A photo', caption: 'x=1|y' } } }),
     ]);
     const fields = (await cloudinary.api.resources({ type: 'upload', prefix: 'pho', fields: 'tags,bytes' })) as Listing;
-    expect(fields.resources).toEqual([{ asset_id: photo.asset_id, public_id: 'photo', bytes: photo.bytes, tags: ['shared', 'photos'] }]);
+    // folder always comes with asset_id and public_id, as the SDK's own api_spec expects of `fields`.
+    expect(fields.resources).toEqual([{ asset_id: photo.asset_id, public_id: 'photo', folder: '', bytes: photo.bytes, tags: ['shared', 'photos'] }]);
   });
 
   it('takes the prefix literally (no LIKE wildcards)', async () => {

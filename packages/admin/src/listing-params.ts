@@ -44,6 +44,8 @@ export function directionParameter(params: RawParams): ListDirection {
 // SDK sends for a Date (`toUTCString()`). Anything else Date.parse would guess at is refused.
 const ISO_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
 const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+/** JavaScript's `Date#toString()`, which the Node SDK sends for a Date (its own spec does): `Mon Nov 30 2026 02:55:00 GMT+0000 (…)`. */
+const JS_DATE = /^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}(?: \([^()]{1,80}\))?$/;
 
 /** `start_at`: assets created at or after it. A timestamp without a zone is UTC, whatever the server's zone. */
 export function startAtParameter(params: RawParams): Date | undefined {
@@ -55,7 +57,7 @@ export function startAtParameter(params: RawParams): Date | undefined {
   if (iso) {
     const [, date = '', clock, zone] = iso;
     if (isCalendarDate(date)) time = Date.parse(`${date}T${clock ?? '00:00'}${zone ?? 'Z'}`);
-  } else if (HTTP_DATE.test(text.trim())) {
+  } else if (HTTP_DATE.test(text.trim()) || JS_DATE.test(text.trim())) {
     time = Date.parse(text.trim());
   }
   if (Number.isNaN(time)) throw invalidParameter('start_at', text, 'expected an ISO 8601 timestamp (e.g. 2024-05-01T12:00:00Z)');

@@ -79,14 +79,15 @@ function optionalFields(asset: AssetRecord): Json {
 }
 
 /**
- * What a listing item keeps. `fields=a,b` keeps just those (with asset_id and public_id, which
- * Cloudinary always returns) and takes precedence over the flags; without it, `tags=true`,
+ * What a listing item keeps. `fields=a,b` keeps just those (with asset_id, public_id and folder,
+ * which Cloudinary always returns: the SDK's own api_spec expects exactly these four for
+ * `fields: ['tags']`) and takes precedence over the flags; without it, `tags=true`,
  * `context=true`, `metadata=true` and `moderations=true` add their field to the default ones.
  */
 export function resourceItemShape(params: RawParams): (item: Json) => Json {
   const fields = fieldsParameter(params);
   if (fields.length > 0) {
-    const keep = new Set(['asset_id', 'public_id', ...fields]);
+    const keep = new Set(['asset_id', 'public_id', 'folder', ...fields]);
     return (item) => Object.fromEntries(Object.entries(item).filter(([key]) => keep.has(key)));
   }
   const dropped = new Set(FIELDS_ONLY);

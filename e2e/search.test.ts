@@ -157,6 +157,7 @@ describe('cloudinary.v2.search', () => {
     expect(answer.resources[0]).toEqual({
       asset_id: expect.any(String),
       public_id: 'cats/kitten',
+      folder: 'cats',
       resource_type: 'image',
       type: 'upload',
       created_at: expect.any(String),

@@ -23,7 +23,7 @@ type Json = Record<string, unknown>;
 
 const ASSET_WITH_FIELDS = new Set(['tags', 'context', 'metadata', 'image_metadata', 'image_analysis']);
 /** Cloudinary returns these whatever `fields` names. */
-const ALWAYS_RETURNED = ['public_id', 'asset_id', 'created_at', 'status', 'type', 'resource_type'];
+const ALWAYS_RETURNED = ['public_id', 'asset_id', 'created_at', 'status', 'type', 'resource_type', 'folder'];
 const DEFAULT_ASSET_SORT: SearchSortKey[] = [{ field: 'created_at', direction: 'desc' }];
 const DEFAULT_FOLDER_SORT: SearchSortKey[] = [{ field: 'path', direction: 'asc' }];
 

@@ -186,11 +186,35 @@ describe('ping, resource_types, usage, config', () => {
       objects: { usage: originals + derivatives },
       transformations: { usage: derivatives },
       storage: { usage: storedBytes },
+      bandwidth: { usage: 0 },
+      requests: { usage: 0 },
       media_limits: { image_max_size_bytes: expect.any(Number) },
     });
     expect(derivatives).toBe(1);
     expect(await api.usage({ date: new Date().toISOString().slice(0, 10) })).toMatchObject({ resources: originals });
-    expect(await sdkRefusal(api.usage({ date: '2001-01-01' }))).toMatchObject({ http_code: 400 });
+    // The SDK's spec asks for two days ago as dd-MM-yyyy and expects Cloudinary's keys: no history is
+    // kept, so a past day answers the current numbers; a day after today is refused.
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const [year, month, day] = twoDaysAgo.split('-');
+    const past = (await api.usage({ date: `${day}-${month}-${year}` })) as Json;
+    expect(Object.keys(past)).toEqual(
+      expect.arrayContaining([
+        'plan',
+        'last_updated',
+        'transformations',
+        'objects',
+        'bandwidth',
+        'storage',
+        'requests',
+        'resources',
+        'derived_resources',
+        'media_limits',
+      ]),
+    );
+    expect(past).toMatchObject({ resources: originals, bandwidth: { usage: 0 } });
+    expect(await api.usage({ date: '2001-01-01' })).toMatchObject({ resources: originals });
+    expect(await sdkRefusal(api.usage({ date: '2999-01-01' }))).toMatchObject({ http_code: 400 });
+    expect(await sdkRefusal(api.usage({ date: '2001-02-30' }))).toMatchObject({ http_code: 400 });
   });
 
   it('answers config, with the folder mode when settings are asked for', async () => {

@@ -300,6 +300,19 @@ describe('api.resources_by_asset_ids, resources_by_asset_folder, resource_by_ass
     });
   });
 
+  it('answers total_count: every asset in the folder, not just the page (the SDK spec "should list resources_by_asset_folder")', async () => {
+    expect(await api.resources_by_asset_folder('shelf/top')).toMatchObject({ total_count: 3 });
+    const first = (await api.resources_by_asset_folder('shelf/top', { max_results: 2 })) as Listing & { total_count: number };
+    expect(first.total_count).toBe(3);
+    expect(ids(first)).toHaveLength(2);
+    expect(await api.resources_by_asset_folder('shelf/top/inner')).toMatchObject({ total_count: 1 });
+    expect(await api.resources_by_asset_folder('shelf')).toEqual({ resources: [], total_count: 0 });
+  });
+
+  it('lists the derivatives from the start for a derived_next_cursor it did not issue (the SDK spec sends "aaa")', async () => {
+    expect(await api.resource('af/one', { derived_next_cursor: 'aaa' })).toEqual(await api.resource('af/one'));
+  });
+
   it('describes an asset by its asset id exactly as resource does', async () => {
     const [one] = inFolder as [Item];
     expect(await api.resource_by_asset_id(one.asset_id)).toEqual(await api.resource('af/one'));

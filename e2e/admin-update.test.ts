@@ -87,6 +87,30 @@ describe('update', () => {
     expect(cleared.access_control).toBeUndefined();
   });
 
+  it('takes access_control on upload, stores it as update does and answers it (the SDK spec "should allow the user to define ACL in the upload parameters")', async () => {
+    const acl = { access_type: 'anonymous', start: new Date(Date.UTC(2019, 1, 22, 16, 20, 57)), end: '2019-03-22 00:00 +0200' };
+    const uploaded = (await cloudinary.uploader.upload(photo, { public_id: 'edit/acl', access_control: [acl] })) as Resource & {
+      access_control: Array<Record<string, string>>;
+    };
+    expect(uploaded.access_control).toEqual([{ access_type: 'anonymous', start: '2019-02-22T16:20:57Z', end: '2019-03-21T22:00:00Z' }]);
+    expect(Date.parse(uploaded.access_control[0]!.start!)).toBe(acl.start.getTime());
+    expect(Date.parse(uploaded.access_control[0]!.end!)).toBe(Date.parse(acl.end));
+    // The window is over: only signed URLs deliver, as after an update with the same list.
+    const host = { secure: false, cname: new URL(cluster.baseUrl).host, urlAnalytics: false, analytics: false, format: 'jpg' };
+    expect(await status(cloudinary.url('edit/acl', host))).toBe(401);
+    expect(await status(cloudinary.url('edit/acl', { ...host, sign_url: true }))).toBe(200);
+    expect((await update('edit/acl', { tags: ['kept'] })).access_control).toEqual(uploaded.access_control);
+
+    const open = (await cloudinary.uploader.upload(photo, { public_id: 'edit/acl-none', access_control: [] })) as Resource;
+    expect(open).not.toHaveProperty('access_control');
+    expect(
+      await sdkRefusal(cloudinary.uploader.upload(photo, { public_id: 'edit/acl-bad', access_control: [{ access_type: 'nobody' }] })),
+    ).toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining('Invalid access_control'),
+    });
+  });
+
   it('refuses bad input before changing anything', async () => {
     expect(await sdkRefusal(update('edit/two', { access_control: [{ access_type: 'nobody' }], tags: ['x'] }))).toMatchObject({ http_code: 400 });
     expect(((await cloudinary.api.resource('edit/two')) as Resource).tags).toEqual(['old']);
@@ -97,5 +121,33 @@ describe('update', () => {
       message: expect.stringContaining('already in use'),
     });
     expect(await sdkRefusal(update('no/such', { tags: ['x'] }))).toMatchObject({ http_code: 404 });
+  });
+
+  it('refuses illegal detection, background_removal and categorization with "Illegal value", and ignores legal ones (api_spec "should support requesting …")', async () => {
+    for (const name of ['detection', 'background_removal', 'categorization']) {
+      expect(await sdkRefusal(update('edit/two', { [name]: 'illegal', tags: ['x'] }))).toMatchObject({
+        http_code: 400,
+        message: expect.stringContaining('Illegal value'),
+      });
+    }
+    expect(((await cloudinary.api.resource('edit/two')) as Resource).tags).toEqual(['old']);
+    const legal = await update('edit/two', { detection: 'coco', background_removal: 'cloudinary_ai', categorization: 'google_tagging' });
+    expect(legal).toMatchObject({ public_id: 'edit/two', tags: ['old'] });
+  });
+
+  it('refuses them on upload with the words uploader_spec looks for', async () => {
+    const upload = (options: Record<string, unknown>) => sdkRefusal(cloudinary.uploader.upload(photo, { public_id: 'edit/addon', ...options }));
+    expect(await upload({ detection: 'illegal' })).toMatchObject({
+      http_code: 400,
+      message: expect.stringContaining("Detection invalid model 'illegal'"),
+    });
+    expect(await upload({ background_removal: 'illegal' })).toMatchObject({ http_code: 400, message: expect.stringContaining('is invalid') });
+    expect(await upload({ categorization: 'illegal' })).toMatchObject({ http_code: 400, message: expect.stringContaining('Illegal value') });
+    const stored = (await cloudinary.uploader.upload(photo, {
+      public_id: 'edit/addon',
+      detection: 'coco',
+      categorization: 'google_tagging',
+    })) as Resource;
+    expect(stored.public_id).toBe('edit/addon');
   });
 });

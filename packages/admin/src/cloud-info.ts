@@ -47,10 +47,13 @@ export interface UsageLimits {
 }
 
 /**
- * `GET usage` (or `usage/<date>`, `?date=` for today): what the cloud holds now, counted from the
- * catalog. `objects` is every stored object (assets and derivatives), `storage.usage` the bytes of
- * every stored version (backups included) and derivative, `transformations.usage` the derivatives
- * stored. Another day is a 400: no history is recorded.
+ * `GET usage` (or `usage/<date>`, `?date=`): what the cloud holds now, counted from the catalog.
+ * `objects` is every stored object (assets and derivatives), `storage.usage` the bytes of every stored
+ * version (backups included) and derivative, `transformations.usage` the derivatives stored.
+ * `bandwidth` and `requests` are Cloudinary's keys (the SDK's specs expect them) with `usage: 0`:
+ * nothing here counts delivered bytes or requests. No history is recorded, so a past day (today
+ * included) answers the current numbers, as the SDK's spec expects an answer for two days ago; a day
+ * after today (UTC) is a 400.
  */
 export async function usageReport(db: CatalogDb, cloudName: string, limits: UsageLimits, date?: string): Promise<Json> {
   const now = new Date();
@@ -64,20 +67,25 @@ export async function usageReport(db: CatalogDb, cloudName: string, limits: Usag
     transformations: { usage: counts.derivedResources },
     objects: { usage: counts.resources + counts.derivedResources },
     storage: { usage: counts.originalBytes + counts.derivedBytes },
+    bandwidth: { usage: 0 },
+    requests: { usage: 0 },
     resources: counts.resources,
     derived_resources: counts.derivedResources,
     media_limits: { image_max_size_bytes: maxFileBytes, video_max_size_bytes: maxFileBytes, raw_max_size_bytes: maxFileBytes },
   };
 }
 
-/** Cloudinary's `yyyy-mm-dd`, or the `dd-mm-yyyy` some SDKs document; only today's (UTC) is answered. */
+/** Cloudinary's `yyyy-mm-dd`, or the `dd-mm-yyyy` some SDKs document (the SDK's spec sends it); a day after today (UTC) is refused. */
 function checkUsageDate(date: string, now: Date): void {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) ?? /^(\d{2})-(\d{2})-(\d{4})$/.exec(date);
   if (!match) throw invalidParameter('date', date, 'expected a date as yyyy-mm-dd');
   const [year, month, day] = match[1]?.length === 4 ? [match[1], match[2], match[3]] : [match[3], match[2], match[1]];
-  if (`${year}-${month}-${day}` !== now.toISOString().slice(0, 10)) {
-    throw new ApiError(400, `Usage of ${date} is not recorded: only the current usage is (ask without a date)`);
+  const iso = `${year}-${month}-${day}`;
+  const parsed = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== iso) {
+    throw invalidParameter('date', date, 'expected a date as yyyy-mm-dd');
   }
+  if (iso > now.toISOString().slice(0, 10)) throw new ApiError(400, `Usage of ${date} is not recorded yet: it is a day after today`);
 }
 
 /** `GET config`: the cloud's name and creation time; `settings=true` adds its folder mode (always dynamic here). */

@@ -127,11 +127,16 @@ export function encodeDerivedCursor(key: DerivedListKey): string {
   return encodeListCursor([key.transformationHash, key.format]);
 }
 
+/**
+ * `derived_next_cursor`. One this API did not issue lists the derivatives from the start: the SDK's
+ * own spec sends `aaa` to a real cloud and expects the resource, not an error (compatibility.md,
+ * "Admin API reads").
+ */
 export function derivedCursorParameter(params: RawParams): DerivedListKey | undefined {
   const cursor = readString(params, 'derived_next_cursor');
   if (cursor === undefined) return undefined;
   const parts = storableParts(decodeListCursor(cursor, 2));
-  if (!parts) throw invalidCursor('derived_next_cursor', cursor);
+  if (!parts) return undefined;
   const [transformationHash = '', format = ''] = parts;
   return { transformationHash, format };
 }

@@ -1,4 +1,5 @@
 import {
+  countAssetsInAssetFolder,
   findAsset,
   findAssetsByAssetIds,
   findAssetsByPublicIds,
@@ -115,10 +116,14 @@ export async function listResourcesByContext(
   return listPage(deps, caller, params, { cloudName: caller.cloudName, resourceType, context: value === undefined ? { key } : { key, value } });
 }
 
-/** `GET resources/by_asset_folder?asset_folder=…`: the assets directly in that folder, of every resource type. */
+/**
+ * `GET resources/by_asset_folder?asset_folder=…`: the assets directly in that folder, of every resource
+ * type, with `total_count` (all of them, not the page's), as Cloudinary answers (the SDK's spec checks it).
+ */
 export async function listResourcesByAssetFolder(deps: AdminReadDependencies, caller: AdminCaller, params: RawParams): Promise<Json> {
-  const assetFolder = requiredParameter(params, 'asset_folder');
-  return listPage(deps, caller, params, { cloudName: caller.cloudName, assetFolder });
+  const assetFolder = checkedText('asset_folder', requiredParameter(params, 'asset_folder'));
+  const page = await listPage(deps, caller, params, { cloudName: caller.cloudName, assetFolder });
+  return { ...page, total_count: await countAssetsInAssetFolder(deps.db, caller.cloudName, assetFolder) };
 }
 
 /** `GET resources/by_asset_ids?asset_ids[]=…`: the ones that exist in this cloud, in the order asked; never paginated. */

@@ -4,6 +4,7 @@ import {
   ANALYSIS_PARAMETERS,
   ANALYSIS_RESPONSE_FIELDS,
   ApiError,
+  checkAddOnParams,
   parseAccessControl,
   parseDeliveryType,
   parseQualityOverride,
@@ -55,6 +56,8 @@ export async function updateResource(
   const accessControl = accessControlText === undefined ? undefined : parseAccessControl(accessControlText);
   const qualityText = readString(params, 'quality_override');
   const qualityOverride = qualityText === undefined ? undefined : parseQualityOverride(qualityText);
+  // detection, background_removal, categorization: checked, then ignored (no add-on engine runs here).
+  checkAddOnParams(params);
 
   const identity = { cloudName: caller.cloudName, resourceType, type, publicId: path.publicId };
   const asset = await findAsset(deps.db, identity);

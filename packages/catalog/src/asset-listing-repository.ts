@@ -68,3 +68,14 @@ function selectionIs(selection: AssetSelection) {
     return sql<boolean>`tags @> ARRAY[${selection.tag}]::text[]`;
   };
 }
+
+/** How many assets of a cloud (every resource and delivery type) are directly in an asset folder: `resources_by_asset_folder`'s `total_count`. */
+export async function countAssetsInAssetFolder(db: CatalogDb, cloudName: string, assetFolder: string): Promise<number> {
+  const row = await db
+    .selectFrom('assets')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('cloud_name', '=', cloudName)
+    .where('asset_folder', '=', assetFolder)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}

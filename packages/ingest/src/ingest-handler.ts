@@ -86,6 +86,7 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     });
   }
   // The chain as it starts; an automatic first entry is decided by the batch's moderate job.
+  if (job.accessControl && !outcome.existing && outcome.asset.accessControl) response.access_control = outcome.asset.accessControl;
   const moderation = job.moderation !== null && !outcome.existing ? outcome.asset.moderation : null;
   if (moderation) response.moderation = moderation;
   // An upload that found the asset already there (overwrite=false) created nothing it may delete.

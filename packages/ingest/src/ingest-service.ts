@@ -1,6 +1,14 @@
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { commitAssetVersion, deleteDerivedOfVersion, findAsset, findAssetByVersionId, type AssetRecord, type CatalogDb } from '@rendition/catalog';
+import {
+  commitAssetVersion,
+  deleteDerivedOfVersion,
+  findAsset,
+  findAssetByVersionId,
+  updateAssetMetadata,
+  type AssetRecord,
+  type CatalogDb,
+} from '@rendition/catalog';
 import type { IngestJobV1, IngestSource } from '@rendition/jobs';
 import {
   convertImage,
@@ -545,15 +553,23 @@ async function storeAndCommit(
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
       if (!result.replacedKept && result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
       await deleteDerivedBlobs(deps.store, derivedKeys);
-      return withFirstEager(deps, { asset: result.asset, existing: false, overwritten: true }, prepared.firstEager);
+      return withFirstEager(deps, { asset: result.asset, existing: false, overwritten: true }, prepared.firstEager, job.accessControl);
     }
     case 'created':
     case 'already-committed':
-      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager);
+      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager, job.accessControl);
   }
 }
 
-async function withFirstEager(deps: IngestDependencies, outcome: IngestOutcome, firstEager: FirstEager | undefined): Promise<IngestOutcome> {
+async function withFirstEager(
+  deps: IngestDependencies,
+  outcome: IngestOutcome,
+  firstEager: FirstEager | undefined,
+  accessControl?: IngestJobV1['accessControl'],
+): Promise<IngestOutcome> {
+  // The upload's access_control, stored as `update` stores it (a retried job writes the same list).
+  if (accessControl && accessControl.length > 0)
+    outcome = { ...outcome, asset: await updateAssetMetadata(deps.db, outcome.asset.assetId, { accessControl }) };
   if (!firstEager) return outcome;
   const derived = await recordFirstEager(deps, outcome.asset, firstEager);
   return derived ? { ...outcome, firstEager: derived } : outcome;

@@ -145,6 +145,7 @@ export async function acceptUpload(
       onSuccess: input.request.onSuccess ?? null,
       moderation,
       ...(responsiveBreakpoints.length > 0 ? { responsiveBreakpoints } : {}),
+      ...(input.request.accessControl ? { accessControl: input.request.accessControl } : {}),
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),

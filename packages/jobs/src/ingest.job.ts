@@ -112,6 +112,13 @@ export const IngestJobV1Schema = z.object({
    * (every older one) parses to exactly what it was.
    */
   responsiveBreakpoints: z.array(BreakpointRequestSchema).optional(),
+  /**
+   * `access_control` of the upload (parsed at intake), stored on the asset once committed and answered.
+   * Absent means none (optional, like responsiveBreakpoints, so older payloads parse unchanged).
+   */
+  accessControl: z
+    .array(z.object({ access_type: z.enum(['anonymous', 'token']), start: z.string().optional(), end: z.string().optional() }))
+    .optional(),
 });
 export type IngestJobV1 = z.infer<typeof IngestJobV1Schema>;
 

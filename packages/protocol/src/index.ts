@@ -160,3 +160,4 @@ export type {
   SearchNode,
   SearchScalar,
 } from './search-expression.ts';
+export { ADD_ON_PARAMETERS, checkAddOnParams } from './add-on-params.ts';

@@ -1,4 +1,6 @@
+import { checkAddOnParams } from './add-on-params.ts';
 import { readAnalysisOptions, readScript, type AnalysisOptions } from './analysis-options.ts';
+import { parseAccessControl, type AccessControlEntry } from './asset-settings.ts';
 import { checkContextLimits, parseContext } from './context.ts';
 import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
 import { normalizeFolder, validatePublicId } from './public-id.ts';
@@ -92,6 +94,8 @@ export type UploadRequest = {
   callback?: string;
   returnDeleteToken: boolean;
   accessMode?: AccessMode;
+  /** `access_control` (a JSON array, as `update` takes it): stored on the asset and answered; absent or `[]`: none. */
+  accessControl?: AccessControlEntry[];
   /** colors, phash, quality_analysis, accessibility_analysis, media_metadata/image_metadata. */
   analysis: AnalysisOptions;
   /** `eval`: runs after the analyses, before the asset is stored (docs/analysis.md). */
@@ -157,6 +161,8 @@ export function checkUploadRequestLimits(request: Pick<UploadRequest, 'tags' | '
  * only by its shape; intake's acceptUpload then applies the configured limits to every upload.
  */
 export function parseUploadRequest(params: RawParams, pathResourceType: UploadResourceType, limits?: ParameterLimits): UploadRequest {
+  // detection, background_removal, categorization: a legal value is ignored (no engine), an illegal one refused.
+  checkAddOnParams(params);
   const request: UploadRequest = {
     resourceType: pathResourceType,
     type: parseUploadDeliveryType(readString(params, 'type') ?? 'upload'),
@@ -218,5 +224,10 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
   if (eagerNotificationUrl !== undefined) request.eagerNotificationUrl = eagerNotificationUrl;
   const accessMode = readString(params, 'access_mode');
   if (accessMode !== undefined) request.accessMode = parseAccessMode(accessMode);
+  const accessControl = readString(params, 'access_control');
+  if (accessControl !== undefined) {
+    const entries = parseAccessControl(accessControl);
+    if (entries.length > 0) request.accessControl = entries;
+  }
   return request;
 }

@@ -137,7 +137,7 @@ async function serverTimes(db: CatalogDb, cloudName: string, query: BenchQuery):
 async function report(db: CatalogDb): Promise<void> {
   const { rows } = await sql<{ name: string; bytes: number }>`
     SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_class c
-    WHERE c.oid = 'assets'::regclass OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'assets'::regclass)
+    WHERE c.oid IN ('assets'::regclass, 'asset_tag_words'::regclass) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('assets'::regclass, 'asset_tag_words'::regclass))
     ORDER BY 2 DESC`.execute(db);
   console.log('sizes: ' + rows.map((row) => `${row.name} ${fixed(Number(row.bytes) / 1_048_576, 0)} MiB`).join(', '));
 }

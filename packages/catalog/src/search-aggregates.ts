@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { RANGE_FIELD_SQL } from './search-sql.ts';
+import type { SearchNode } from '@rendition/protocol';
+import { RANGE_FIELD_SQL, tagWordColumnMatch, tagWordTerm } from './search-sql.ts';
 
 /** Counted by value (format, resource_type, type). */
 export type TermAggregateField = 'format' | 'resource_type' | 'type';
@@ -41,6 +42,10 @@ const RANGE_SCOPE: Readonly<Record<RangeAggregateField, RawBuilder<SqlBool>>> = 
  * total, and value counts are GROUPING SETS beside the empty set, whose row is the total.
  */
 export function countStatement(matches: RawBuilder<SqlBool>, aggregates: readonly SearchAggregate[]) {
+  return countFrom(sql`assets WHERE ${matches}`, aggregates);
+}
+
+function countFrom(source: RawBuilder<unknown>, aggregates: readonly SearchAggregate[]) {
   const terms = aggregates.filter((each): each is Extract<SearchAggregate, { kind: 'terms' }> => each.kind === 'terms');
   const ranges = aggregates.filter((each): each is Extract<SearchAggregate, { kind: 'ranges' }> => each.kind === 'ranges');
   const rangeColumns = ranges.flatMap((each, a) => {
@@ -59,7 +64,7 @@ export function countStatement(matches: RawBuilder<SqlBool>, aggregates: readonl
   const grouping = terms.length === 0 ? sql`` : sql`GROUP BY GROUPING SETS ((), ${sql.join(terms.map((each) => sql`(${TERM_COLUMNS[each.field]})`))})`;
   const statement = sql<Record<string, unknown>>`
     SELECT ${sql.join([sql`count(*) AS count`, ...rangeColumns, ...termColumns])}
-    FROM assets WHERE ${matches} ${grouping}`;
+    FROM ${source} ${grouping}`;
 
   const read = (rows: Record<string, unknown>[]): CountedMatches => {
     // The empty grouping set's row: every GROUPING() is 1 (without terms, the only row).
@@ -81,4 +86,59 @@ export function countStatement(matches: RawBuilder<SqlBool>, aggregates: readonl
     return result;
   };
   return { statement, read };
+}
+
+/**
+ * The count (and the value aggregations) of a tag-only expression from asset_tag_words (migration 0020),
+ * whose btree answers it index-only; undefined when the expression is not one of these shapes:
+ *
+ * - a tag term (`tags=x`, one-word `tags:x`) or an OR of them, ANDed with equalities on resource_type,
+ *   type or format (columns the table copies): its rows, distinct by asset when there are several terms;
+ * - NOT of that tag part, without aggregations: the assets of those equalities (an index-only count on
+ *   `assets`) less the ones the tag part matches (a tag term is never NULL, so NOT is the complement).
+ *
+ * Exact either way: the table holds every whole tag and word that such a term can name (0020's length
+ * limit is checked by tagWordTerm), and is kept by triggers in the same transactions as `assets`.
+ */
+export function tagCountStatement(cloudName: string, node: SearchNode | undefined, aggregates: readonly SearchAggregate[]) {
+  if (!node || aggregates.some((each) => each.kind !== 'terms')) return undefined;
+  const columns: Array<NonNullable<ReturnType<typeof tagWordColumnMatch>>> = [];
+  const rest: SearchNode[] = [];
+  for (const part of node.type === 'and' ? node.children : [node]) {
+    const column = tagWordColumnMatch(part);
+    if (column) columns.push(column);
+    else rest.push(part);
+  }
+  if (rest.length !== 1) return undefined;
+  const negated = rest[0]!.type === 'not';
+  const core = rest[0]!.type === 'not' ? rest[0]!.child : rest[0]!;
+  const terms = orTerms(core).map(tagWordTerm);
+  if (terms.length === 0 || terms.some((term) => term === undefined) || (negated && aggregates.length > 0)) return undefined;
+  const equalities = columns.map(({ column, value }) => sql<SqlBool>`${sql.ref(column)} = ${value}`);
+  const rowsOf = (term: NonNullable<(typeof terms)[number]>) =>
+    sql`asset_tag_words WHERE ${sql.join(
+      [sql<SqlBool>`cloud_name = ${cloudName}`, sql<SqlBool>`whole = ${term.whole}`, sql<SqlBool>`word = ${term.word}`, ...equalities],
+      sql` AND `,
+    )}`;
+  // One row per (whole tag or word, asset): one term is counted as is; several, as the UNION of their
+  // index-only scans (distinct assets; an OR in one scan would read the table's heap through a bitmap).
+  const source =
+    terms.length === 1
+      ? rowsOf(terms[0]!)
+      : sql`(${sql.join(
+          terms.map((term) => sql`SELECT asset_id, resource_type, type, format FROM ${rowsOf(term!)}`),
+          sql` UNION `,
+        )}) AS tagged`;
+  const positive = countFrom(source, aggregates);
+  if (!negated) return positive;
+  const scope = sql.join([sql<SqlBool>`cloud_name = ${cloudName}`, ...equalities], sql` AND `);
+  return {
+    statement: sql<Record<string, unknown>>`
+      SELECT (SELECT count(*) FROM assets WHERE ${scope}) - (SELECT count(*) FROM ${source}) AS count`,
+    read: positive.read,
+  };
+}
+
+function orTerms(node: SearchNode): SearchNode[] {
+  return node.type === 'or' ? node.children.flatMap(orTerms) : [node];
 }

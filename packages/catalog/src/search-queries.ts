@@ -2,7 +2,7 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { SearchNode } from '@rendition/protocol';
 import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
-import { countStatement, type SearchAggregate } from './search-aggregates.ts';
+import { countStatement, tagCountStatement, type SearchAggregate } from './search-aggregates.ts';
 import { assetSearchCondition } from './search-sql.ts';
 import {
   afterPage,
@@ -156,6 +156,7 @@ function assetSearchStatements(query: AssetSearchQuery) {
       WHERE ${matches} ${resume}
       ORDER BY ${orderTerms(ASSET_SORT_FIELDS, sort, ASSET_ID_COLUMN)}
       LIMIT ${query.maxResults + 1}`,
-    count: countStatement(matches, query.aggregates ?? []),
+    // Tag-only expressions count index-only from asset_tag_words (migration 0020); the rest on `assets`.
+    count: tagCountStatement(query.cloudName, query.expression, query.aggregates ?? []) ?? countStatement(matches, query.aggregates ?? []),
   };
 }

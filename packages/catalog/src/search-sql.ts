@@ -377,3 +377,29 @@ export const RANGE_FIELD_SQL = {
   pixels: sql<number>`(width::bigint * height)`,
   duration,
 } as const;
+
+/** 0020's length limit on the whole tags and words that asset_tag_words holds. */
+const TAG_WORD_MAX_BYTES = 1000;
+
+/**
+ * A tags term that asset_tag_words (migration 0020) answers on its own: `tags=x` (a whole tag) or a
+ * one-word `tags:x` (a word of a tag), as the key it is found under; undefined for any other term.
+ */
+export function tagWordTerm(node: SearchNode): { whole: boolean; word: RawBuilder<string> } | undefined {
+  if (node.type !== 'match' || node.field?.name !== 'tags' || node.mode === 'prefix') return undefined;
+  if (Buffer.byteLength(node.text, 'utf8') > TAG_WORD_MAX_BYTES) return undefined;
+  if (node.mode === 'exact' || !hasWords(node.text)) return { whole: true, word: sql<string>`${node.text}::text` };
+  if (isOneWord(node.text)) return { whole: false, word: sql<string>`(${tokensOf(node.text)})[1]` };
+  return undefined;
+}
+
+/** The columns asset_tag_words copies from `assets` and an equality on which it can answer. */
+export const TAG_WORD_COLUMNS = ['resource_type', 'type', 'format'] as const;
+export type TagWordColumn = (typeof TAG_WORD_COLUMNS)[number];
+
+/** `resource_type:x`, `type=x`, `format:x`…: an equality on a column that asset_tag_words copies. */
+export function tagWordColumnMatch(node: SearchNode): { column: TagWordColumn; value: string } | undefined {
+  if (node.type !== 'match' || node.field === null || node.mode === 'prefix') return undefined;
+  const column = TAG_WORD_COLUMNS.find((name) => name === node.field?.name);
+  return column ? { column, value: node.text } : undefined;
+}

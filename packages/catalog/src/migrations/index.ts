@@ -18,6 +18,7 @@ import * as folders from './0016-folders.ts';
 import * as listingOrder from './0017-listing-order.ts';
 import * as updateSettings from './0018-update-settings.ts';
 import * as metadataExtras from './0019-metadata-extras.ts';
+import * as searchTagWords from './0020-search-tag-words.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017-listing-order': listingOrder,
   '0018-update-settings': updateSettings,
   '0019-metadata-extras': metadataExtras,
+  '0020-search-tag-words': searchTagWords,
 };

@@ -16,7 +16,10 @@ export interface UploadNaming {
 export function resolveUploadNaming(request: UploadRequest, sourceFilename: string | undefined): UploadNaming {
   const nameForId = request.filenameOverride ?? sourceFilename;
   const originalFilename = request.discardOriginalFilename || !nameForId ? null : stripExtension(nameForId);
-  const folders = { folder: request.folder, publicIdPrefix: request.publicIdPrefix };
+  // use_asset_folder_as_public_id_prefix: the asset folder also prefixes the public_id (Cloudinary's
+  // way to keep ids unique across dynamic folders).
+  const prefixFolder = request.useAssetFolderAsPublicIdPrefix ? (request.assetFolder ?? request.folder) : request.folder;
+  const folders = { folder: prefixFolder, publicIdPrefix: request.publicIdPrefix };
 
   let publicId: string;
   let publicIdGenerated: boolean;

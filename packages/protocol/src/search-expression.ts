@@ -216,19 +216,22 @@ function parsePrimary(state: ParseState, defaultField: SearchFieldRef | null, af
     const where = state.pos >= source.length ? 'at the end' : `at character ${state.pos + 1}`;
     throw refuse(after ? `expected a term after '${after}' ${where}` : `expected a term ${where}`);
   }
-  if (source[state.pos] === '(') {
-    const open = state.pos;
-    state.pos += 1;
-    enter(state);
-    skipSpace(state);
-    const node = parseOr(state, defaultField);
-    skipSpace(state);
-    if (source[state.pos] !== ')') throw refuse(`missing ')' for the '(' at character ${open + 1}`);
-    state.pos += 1;
-    state.depth -= 1;
-    return node;
-  }
+  if (source[state.pos] === '(') return parseGroup(state, defaultField);
   return parseTerm(state, defaultField);
+}
+
+/** `( … )` at the cursor: its expression, each bare term of it on `defaultField` (a `field:(a OR b)` group's field). */
+function parseGroup(state: ParseState, defaultField: SearchFieldRef | null): SearchNode {
+  const open = state.pos;
+  state.pos += 1;
+  enter(state);
+  skipSpace(state);
+  const node = parseOr(state, defaultField);
+  skipSpace(state);
+  if (state.source[state.pos] !== ')') throw refuse(`missing ')' for the '(' at character ${open + 1}`);
+  state.pos += 1;
+  state.depth -= 1;
+  return node;
 }
 
 function parseTerm(state: ParseState, defaultField: SearchFieldRef | null): SearchNode {
@@ -259,18 +262,7 @@ function parseFieldValue(state: ParseState, field: SearchFieldRef, operator: str
   if (next === undefined || isSpace(next) || next === ')') {
     throw refuse(`missing value for field '${label}' at character ${state.pos + 1}`);
   }
-  if (next === '(' && operator === ':') {
-    const open = state.pos;
-    state.pos += 1;
-    enter(state);
-    skipSpace(state);
-    const node = parseOr(state, field);
-    skipSpace(state);
-    if (source[state.pos] !== ')') throw refuse(`missing ')' for the '(' at character ${open + 1}`);
-    state.pos += 1;
-    state.depth -= 1;
-    return node;
-  }
+  if (next === '(' && operator === ':') return parseGroup(state, field);
   if ((next === '[' || next === '{') && (operator === ':' || operator === '=')) {
     countTerm(state);
     return parseRange(state, field);

@@ -6,16 +6,15 @@
  * in the same run, `zip -0` of the same files to /dev/null and yazl alone over them. See
  * docs/archives.md ("Benchmark"). Not part of `npm run bench`: it takes about a minute.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import yazl from 'yazl';
 import { commitAssetVersion } from '@rendition/catalog';
@@ -24,6 +23,7 @@ import { originalKey } from '@rendition/storage';
 import { startBenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { startRole } from './lib/role-process.ts';
 import { fixed } from './lib/stats.ts';
 
 const MB = 1_000_000;
@@ -230,63 +230,4 @@ function drain(url: string): Promise<{ status: number; bytes: number; contentLen
     request.on('error', reject);
     request.end();
   });
-}
-
-interface RoleProcess {
-  /** VmRSS and VmHWM (peak RSS) in bytes, from /proc/<pid>/status. */
-  memory(): Promise<{ rss: number; peak: number }>;
-  /** What it wrote at error level (the API) or to stderr. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** `rendition <role>` as a child process, ready once `ready` says so. */
-async function startRole(
-  role: 'api' | 'worker',
-  env: Record<string, string>,
-  ready: (output: string) => boolean | Promise<boolean>,
-): Promise<RoleProcess> {
-  const main = fileURLToPath(new URL('../apps/cli/bin/rendition.mjs', import.meta.url));
-  const child = spawn(process.execPath, [main, role], {
-    env: { ...(process.env as Record<string, string>), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    if (output.length < 64 * 1024) output += chunk.toString();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Even if this process dies without its cleanup, the role must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + 60_000;
-  while (!(await ready(output))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`rendition ${role} did not come up (exit ${child.exitCode}):\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  // The worker's start-up lines are not complaints.
-  if (role === 'worker') output = '';
-  const pid = child.pid ?? -1;
-  return {
-    async memory() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-      return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
-    },
-    output: () => output,
-    stop,
-  };
 }

@@ -5,20 +5,20 @@
  * the same file as one plain multipart request (MAX_UPLOAD_BYTES raised to fit). The worker role (the ingest of the assembled file) runs in this process. See bench/README.md.
  * Not part of `npm run bench` (it takes minutes at the default size).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { freePort, loadCloudinarySdk } from '@rendition/testing';
 import { startBenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { startRole, type RoleProcess } from './lib/role-process.ts';
 import { fixed } from './lib/stats.ts';
 
 const MB = 1_000_000;
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   ].filter((problem) => problem !== undefined);
   if (single.status !== 200 || single.body.etag !== md5)
     problems.push(`the single request answered ${single.status} ${JSON.stringify(single.body).slice(0, 300)}`);
-  if (api.stderr().length > 0) problems.push(`the API logged errors or wrote to stderr: ${api.stderr().slice(0, 2000)}`);
+  if (api.output().length > 0) problems.push(`the API logged errors or wrote to stderr: ${api.output().slice(0, 2000)}`);
 
   const parts = Math.ceil(SIZE / CHUNK_SIZE);
   const rate = (seconds: number) => SIZE / MB / seconds;
@@ -222,64 +222,14 @@ async function writeRandomFile(path: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
-interface ApiProcess {
-  baseUrl: string;
-  /** VmRSS and VmHWM (peak RSS) in bytes, from /proc/<pid>/status. */
-  memory(): Promise<{ rss: number; peak: number }>;
-  stderr(): string;
-  stop(): Promise<void>;
-}
-
 /** `rendition api` as a child process, ready once /healthz answers. */
-async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
-  const main = fileURLToPath(new URL('../apps/cli/bin/rendition.mjs', import.meta.url));
-  const child = spawn(process.execPath, [main, 'api'], {
-    env: { ...(process.env as Record<string, string>), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (stderr.length < 64 * 1024) stderr += chunk.toString();
-  });
-  child.stdout.on('data', (chunk: Buffer) => {
-    // error-level log lines (pino JSON) are kept as the API's complaints
-    if (stderr.length < 64 * 1024) stderr += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Even if this process dies without its cleanup (an uncaught exception), the API must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.off('exit', killOnExit));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+async function startApiProcess(env: Record<string, string>): Promise<RoleProcess & { baseUrl: string }> {
   const baseUrl = `http://${env.HOST}:${env.PORT}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ok = await fetch(`${baseUrl}/healthz`).then(
+  const api = await startRole('api', env, () =>
+    fetch(`${baseUrl}/healthz`).then(
       (response) => response.ok,
       () => false,
-    );
-    if (ok) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`rendition api did not come up (exit ${child.exitCode}):\n${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const pid = child.pid ?? -1;
-  return {
-    baseUrl,
-    async memory() {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
-      return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
-    },
-    stderr: () => stderr,
-    stop,
-  };
+    ),
+  );
+  return { ...api, baseUrl };
 }

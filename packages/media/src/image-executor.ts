@@ -20,6 +20,7 @@ import type { AnimationOptions } from './image-pipeline.ts';
 import { imageSource } from './image-source.ts';
 import { isImageTarget } from './image-targets.ts';
 import type { ImageTarget } from './image-targets.ts';
+import type { LayerInputs } from './layers/layer-inputs.ts';
 import { MediaError } from './media-error.ts';
 import type { ImageOperation } from './pixel-operations.ts';
 import { toMediaError } from './sharp-errors.ts';
@@ -35,6 +36,8 @@ export type ImageExecutionOptions = {
   /** The output format, already resolved by the caller (f_auto from Accept; without f_, the original's or the URL's). */
   format: ImageTarget;
   limits: ImageExecutionLimits;
+  /** The files of the plan's asset and fetch layers; a plan that has such a layer needs it. */
+  layers?: LayerInputs;
 };
 
 /**

@@ -58,3 +58,6 @@ export { escapeMarkup, textMarkup } from './compose/text-markup.ts';
 export type { Rgb, TextDecoration, TextFont, TextWeight } from './compose/text-markup.ts';
 export { computeBreakpoints } from './breakpoints/compute-breakpoints.ts';
 export type { BreakpointImage, BreakpointRequestOptions } from './breakpoints/compute-breakpoints.ts';
+export type { LayerInputs } from './layers/layer-inputs.ts';
+export { renderTextLayer } from './text/render-text.ts';
+export type { RenderedText, TextLayerRequest } from './text/render-text.ts';

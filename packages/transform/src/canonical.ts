@@ -132,6 +132,18 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
       return video?.bitRate && bitRate(video.bitRate);
     case 'c':
       return component.crop;
+    case 'co':
+      return component.color?.text;
+    case 'cs':
+      return component.colorSpace;
+    case 'dl':
+      return component.delay === undefined ? undefined : String(component.delay);
+    case 'l':
+    case 'u':
+      // TODO(layers helper): a layer component's canonical text spans several components.
+      return undefined;
+    case 'z':
+      return component.zoom === undefined ? undefined : formatDecimal(component.zoom);
     case 'dn':
       return component.density === undefined ? undefined : String(component.density);
     case 'dpr':

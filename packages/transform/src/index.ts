@@ -6,8 +6,15 @@ export type {
   AutoQualityLevel,
   BitRate,
   Border,
+  AssetLayerSource,
   Color,
+  ColorSpace,
   CompassGravity,
+  FetchLayerSource,
+  Layer,
+  LayerFlagName,
+  LayerPlacement,
+  LayerSource,
   Component,
   CropMode,
   Effect,
@@ -36,9 +43,11 @@ export {
   AUDIO_CODEC_PARAMS,
   AUDIO_FREQUENCIES,
   AUTO_QUALITY_LEVELS,
+  COLOR_SPACES,
   COMPASS_GRAVITIES,
   CROP_MODES,
   FORMATS,
+  LAYER_FLAGS,
   SIMPLE_FLAGS,
   VIDEO_CODEC_PROFILES,
 } from './plan.ts';
@@ -95,3 +104,6 @@ export { splitDefaultImage } from './default-image.ts';
 export type { DefaultImageSplit } from './default-image.ts';
 export { clientHintsOf, resolveClientHints, varyHeaders } from './client-hints.ts';
 export type { ClientHints, ResolvedHints } from './client-hints.ts';
+export { canonicalTextLayer, parseTextLayer } from './text-layer.ts';
+export type { TextStyle } from './text-layer.ts';
+export { layerReferences } from './layer-references.ts';

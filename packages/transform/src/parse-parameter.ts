@@ -55,7 +55,7 @@ export const MAX_FRACTION = 1000;
 const MAX_RATIO_TERM = 1_000_000;
 
 /** Cloudinary keys Rendition knows but does not implement: refused as unsupported, not unknown. */
-export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['co', 'cs', 'd', 'dl', 'fn', 'if', 'l', 'p', 'u', 'z']);
+export const UNSUPPORTED_KEYS: ReadonlySet<string> = new Set(['d', 'fn', 'if', 'p']);
 
 /** The keys this package parses, in the order the canonical string emits them (sorted, as the SDK does). */
 export const SUPPORTED_KEYS = [
@@ -67,6 +67,9 @@ export const SUPPORTED_KEYS = [
   'bo',
   'br',
   'c',
+  'co',
+  'cs',
+  'dl',
   'dn',
   'dpr',
   'du',
@@ -78,6 +81,7 @@ export const SUPPORTED_KEYS = [
   'g',
   'h',
   'ki',
+  'l',
   'o',
   'pg',
   'q',
@@ -85,11 +89,13 @@ export const SUPPORTED_KEYS = [
   'so',
   'sp',
   't',
+  'u',
   'vc',
   'vs',
   'w',
   'x',
   'y',
+  'z',
 ] as const;
 export type SupportedKey = (typeof SUPPORTED_KEYS)[number];
 
@@ -553,6 +559,18 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
       if (!STREAMING_PROFILE_NAME.test(value)) throw transformErrors.invalidValue('sp', value);
       (component.videoOnly ??= {}).streamingProfile = value;
       return;
+    case 'co':
+      component.color = parseColor(value);
+      return;
+    case 'cs':
+    case 'dl':
+    case 'z':
+      // TODO(effects helper): cs_ colour space, dl_ delay, z_ zoom.
+      throw transformErrors.unsupportedParameter(`${key}_${value}`);
+    case 'l':
+    case 'u':
+      // Layers span components: parse-transformation.ts folds them (parse-layer.ts) before applyParameter sees a key.
+      throw transformErrors.unsupportedParameter(`${key}_${value}`);
   }
 }
 

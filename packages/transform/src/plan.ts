@@ -6,7 +6,10 @@
 // absent (never `undefined`-valued on purpose, never defaulted here unless the type says so).
 
 import { OUTPUT_FORMATS } from '@rendition/protocol';
+import type { Layer } from './layer.ts';
 import type { VideoCodecName } from './video-recipe.ts';
+
+export type * from './layer.ts';
 
 /** A chain of components, applied in order. `components: []` is the identity transformation. */
 export type TransformationPlan = {
@@ -59,7 +62,25 @@ export type Component = {
   /** Video-only parameters (so_, eo_, du_, vc_, ac_, af_, br_, fps_, ki_, vs_, sp_ and the video effects of e_).
    *  Present only when the component has one: the image executor refuses such a plan (`assertImagePlan`). */
   videoOnly?: VideoOnlyParams;
+  /** `co_`: the colour of a text layer and of the effects that paint one (colorize, outline, shadow …). */
+  color?: Color;
+  /** `z_`: zoom (> 0, 1.0 = none) for `c_crop`/`c_thumb` around the gravity's region. */
+  zoom?: number;
+  /** `cs_`: the output's colour space. */
+  colorSpace?: ColorSpace;
+  /** `dl_`: milliseconds between the frames of an animated output. */
+  delay?: number;
+  /**
+   * `l_` / `u_` with the layer's own components up to `fl_layer_apply`: one layer composed onto the image.
+   * The parser folds the opening component, the layer's components and the applying one into this one
+   * Component, which then carries nothing but `layer`.
+   */
+  layer?: Layer;
 };
+
+/** `cs_`: `srgb`, `tinysrgb` (sRGB with a small profile), `no_cmyk` (CMYK converted to sRGB), `keep_cmyk`, `cmyk`, `copy` (keep the source's). */
+export const COLOR_SPACES = ['srgb', 'tinysrgb', 'no_cmyk', 'keep_cmyk', 'cmyk', 'copy'] as const;
+export type ColorSpace = (typeof COLOR_SPACES)[number];
 
 /** A pixel count (integer >= 1, or any integer for x/y) or a fraction of the input (a value written with a `.`). */
 export type Length = { kind: 'pixels'; value: number } | { kind: 'fraction'; value: number };
@@ -134,7 +155,20 @@ export type Border = { width: number; style: 'solid'; color: Color };
  * They are accepted on images too, where they change nothing beyond what the image executor already
  * does (it keeps or drops frames by the output format alone).
  */
-export const SIMPLE_FLAGS = ['animated', 'awebp', 'keep_iptc', 'lossy', 'preserve_transparency', 'progressive', 'strip_profile'] as const;
+export const SIMPLE_FLAGS = [
+  'animated',
+  'any_format',
+  'awebp',
+  'clip',
+  'keep_iptc',
+  'lossy',
+  'preserve_transparency',
+  'progressive',
+  'strip_profile',
+] as const;
+/** Flags that only mean something on a layer (the `fl_layer_apply` component or the opening one): the parser moves them into `Layer.placement`. */
+export const LAYER_FLAGS = ['layer_apply', 'tiled', 'no_overflow', 'cutter', 'relative', 'region_relative', 'text_no_trim', 'text_disallow_overflow'] as const;
+export type LayerFlagName = (typeof LAYER_FLAGS)[number];
 export type SimpleFlagName = (typeof SIMPLE_FLAGS)[number];
 /** `fl_attachment` → filename null; `fl_attachment:my_name` → 'my_name'. */
 export type Flag = { name: SimpleFlagName } | { name: 'attachment'; filename: string | null };

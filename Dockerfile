@@ -28,10 +28,12 @@ RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
 FROM base AS runtime
 # LibreOffice without its GUI: office documents to PDF; Liberation fonts: Arial/Times/Courier metrics,
 # so converted documents keep their layout. poppler-utils: pdfinfo/pdftotext/pdftoppm for diagnosis
-# (the tests' reference for pdf.js).
+# (the tests' reference for pdf.js). DejaVu, Open Sans, Roboto: the other families text layers draw
+# with (packages/transform/src/fonts.ts).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg ca-certificates \
     poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-liberation2 \
+    fonts-dejavu-core fonts-open-sans fonts-roboto-unhinted \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production

@@ -29,6 +29,7 @@ export const WORKSPACES: Readonly<Record<string, Workspace>> = {
   // adapters: one outside system each; import pure packages, config and logging, never each other
   config: { layer: 'adapter' },
   logging: { layer: 'adapter' },
+  metrics: { layer: 'adapter', note: 'Prometheus instruments (prom-client); shared like logging so any package may record' },
   catalog: { layer: 'adapter' },
   storage: { layer: 'adapter' },
   net: { layer: 'adapter' },
@@ -70,7 +71,7 @@ export const LAYER_MAY_IMPORT: Readonly<Record<Layer, readonly Layer[]>> = {
 };
 
 /** Adapters every adapter may import. */
-export const SHARED_ADAPTERS: readonly string[] = ['config', 'logging'];
+export const SHARED_ADAPTERS: readonly string[] = ['config', 'logging', 'metrics'];
 
 /**
  * Third-party and built-in modules only some workspaces may import. A trailing `/*` is a whole scope;
@@ -96,6 +97,16 @@ export const OWNED_MODULES: readonly { readonly modules: readonly string[]; read
   { modules: ['@aws-sdk/*'], owners: ['storage'], why: 'only @rendition/storage talks to S3' },
   { modules: ['yazl', 'tar-stream'], owners: ['archives'], why: 'only @rendition/archives writes archives' },
   { modules: ['pg', 'kysely'], owners: ['catalog'], why: 'only @rendition/catalog talks SQL' },
+  {
+    modules: ['rate-limiter-flexible'],
+    owners: ['api'],
+    why: 'only the API counts requests against rate limits (apps/api/src/rate-limits, in Redis, shared by every replica)',
+  },
+  {
+    modules: ['@bull-board/*'],
+    owners: ['api'],
+    why: 'only @rendition/api serves the queue dashboard (/admin/queues, behind the operator credentials)',
+  },
 ];
 
 /** Modules that do I/O: pure packages import none of them. */

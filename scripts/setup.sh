@@ -137,6 +137,19 @@ ensure_documents() {
   apt_install "${missing[@]}" || log "${missing[*]} missing: office conversion and the document tests will fail until they are installed"
 }
 
+# Text layers (l_text:): the families packages/transform/src/fonts.ts maps Cloudinary's font names to.
+# Liberation comes with ensure_documents; DejaVu, Open Sans and Roboto are checked here. fc-list
+# (fontconfig) is what packages/media/test/text/fonts.test.ts checks them with.
+ensure_text_fonts() {
+  local missing=()
+  have fc-list || missing+=(fontconfig)
+  [ -n "$(fc-list 'DejaVu Sans' 2>/dev/null)" ] || missing+=(fonts-dejavu-core)
+  [ -n "$(fc-list 'Open Sans' 2>/dev/null)" ] || missing+=(fonts-open-sans)
+  [ -n "$(fc-list 'Roboto' 2>/dev/null)" ] || missing+=(fonts-roboto-unhinted)
+  if [ "${#missing[@]}" -eq 0 ]; then return 0; fi
+  apt_install "${missing[@]}" || log "${missing[*]} missing: text layers fall back to another font and the text tests will fail until they are installed"
+}
+
 ensure_openssl() {
   have openssl || apt_install openssl || true
 }
@@ -148,6 +161,7 @@ ensure_redis
 ensure_ffmpeg
 ensure_chromium
 ensure_documents
+ensure_text_fonts
 ensure_openssl
 # Node's compile cache (turned on by apps/cli/bin/rendition.mjs) filled once here, so that processes
 # started from it never load the type-stripping compiler (docs/large-uploads.md, "Memory"). One

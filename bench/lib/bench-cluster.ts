@@ -38,6 +38,8 @@ export async function startBenchCluster(env: Record<string, string>, roles: Role
     QUEUE_PREFIX: queuePrefix,
     STORAGE_URL: `file://${dataDir}`,
     LOG_LEVEL: 'silent',
+    // A benchmark measures throughput, not the per-key rate limits (docs/operations.md "Rate limits").
+    RATE_LIMITS_ENABLED: 'false',
     // Worker concurrency knobs may be tuned from the shell for a run: WORKER_CONCURRENCY_DERIVE=4 …
     ...Object.fromEntries(
       Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('WORKER_CONCURRENCY_') && entry[1] !== undefined),

@@ -4,6 +4,7 @@ import type { ArchiveLimits } from '@rendition/archives';
 import type { Logger } from '@rendition/logging';
 import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
 import { installBodyGuard } from './body-guard.ts';
+import { installRateLimits, type RateLimitOptions } from './rate-limits/install-rate-limits.ts';
 import { installErrorHandling } from './error-handler.ts';
 import { decodeAdminPath } from './admin-path.ts';
 import { clientError, frameworkError, installFramingErrors } from './http-framing.ts';
@@ -14,6 +15,7 @@ import { registerDeliveryRoutes, type DeliveryDependencies } from './routes/deli
 import { registerExplicitRoute } from './routes/explicit-route.ts';
 import { registerNamedTransformationRoutes } from './routes/named-transformation-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerMetrics, type ApiMetricsOptions } from './routes/metrics-route.ts';
 import { registerManagementRoutes } from './routes/management-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
@@ -28,13 +30,24 @@ import { registerSearchRoutes } from './routes/search-routes.ts';
 import { registerFolderRoutes } from './routes/folder-routes.ts';
 import { registerAdminInfoRoutes } from './routes/admin-info-routes.ts';
 import { registerCompositionRoutes } from './routes/composition-routes.ts';
+import { registerQueueDashboard, type QueueDashboardSettings } from './queue-dashboard.ts';
 
 export interface ApiServerOptions extends UploadRouteDependencies {
   logger: Logger;
   /** HTTP_REQUEST_TIMEOUT_MS and HTTP_IDLE_TIMEOUT_MS: a slow or silent client is cut off (Node's defaults when absent). */
   timeouts?: { requestTimeoutMs: number; idleTimeoutMs: number };
+  /** TRUST_PROXY: the proxies whose X-Forwarded-For names the client (request.ip); none when absent. */
+  trustProxy?: boolean | number | readonly string[];
   publicBaseUrl: string;
   secureBaseUrl: string;
+  /** The queue dashboard at /admin/queues (ADMIN_USER, ADMIN_PASSWORD, QUEUE_DASHBOARD_READ_ONLY); not served when absent. */
+  queueDashboard?: QueueDashboardSettings;
+  /** Fetch delivery's fetcher and FETCH_* settings (docs/fetch-delivery.md); fetch URLs answer 404 without it. */
+  fetchDelivery?: DeliveryDependencies['fetchDelivery'];
+  /** GET /metrics on this port (when METRICS_PORT is unset) and METRICS_TOKEN; served, open, when absent. */
+  metrics?: ApiMetricsOptions;
+  /** Admin API and upload rate limits (RATE_LIMIT_*, docs/operations.md "Rate limits"); none when absent. */
+  rateLimits?: RateLimitOptions;
   limits: UploadRouteDependencies['limits'] &
     DeliveryDependencies['limits'] & {
       maxUploadBytes: number;
@@ -46,6 +59,12 @@ export interface ApiServerOptions extends UploadRouteDependencies {
       /** generate_archive's bounds (ARCHIVE_*); the package's defaults when absent. */
       archive?: Partial<ArchiveLimits>;
     };
+}
+
+/** Fastify's trustProxy: a hop count is the function Fastify would make of it (its types take no number). */
+function fastifyTrustProxy(setting: ApiServerOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return typeof setting === 'object' ? [...setting] : (setting ?? false);
 }
 
 export async function buildApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
@@ -81,12 +100,17 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     clientErrorHandler: clientError,
     // The SDKs' `resources%2Fsearch`, `folders%2Fa%2Fb`: admin-path.ts decodes the routing words' slashes.
     rewriteUrl: (request) => decodeAdminPath(request.url ?? '/'),
+    // request.ip: what an `ip=` delivery token is compared with (routes/delivery-token.ts).
+    trustProxy: fastifyTrustProxy(options.trustProxy),
   });
   installErrorHandling(app, { ...options.limits, maxFieldsTotalBytes: bodyLimits.maxFieldsTotalBytes });
   installFramingErrors(app);
   // Multipart bodies are read by read-upload-body.ts, which sets its own limits per request.
   await app.register(multipart, { limits: { parts: MAX_PARTS } });
   installBodyGuard(app, { db: options.db, limits: bodyLimits });
+  // After the body guard: its Basic check tells whose call it is.
+  if (options.rateLimits) installRateLimits(app, { db: options.db, logger: options.logger, options: options.rateLimits });
+  registerMetrics(app, options);
   registerHealthRoutes(app, options);
   registerUploadRoutes(app, options);
   registerBatchRoutes(app, options);
@@ -107,6 +131,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerArchiveRoutes(app, options);
   registerPrivateDownloadRoute(app, options);
   registerCompositionRoutes(app, options);
+  registerQueueDashboard(app, options);
   registerDeliveryRoutes(app, options);
   return app;
 }

@@ -8,14 +8,34 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
   const app = await buildApiServer({
     logger: services.logger,
     timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
+    trustProxy: config.http.trustProxy,
     db: services.db,
     store: services.store,
     queues: services.queues,
     outcomes: services.outcomes,
     addressPolicy: services.addressPolicy,
+    fetchDelivery: { fetcher: services.fetcher, settings: config.fetchDelivery },
+    // With METRICS_PORT the process's listener serves /metrics (cluster.ts), not the API's port.
+    metrics: { route: config.metrics.port === 0, token: config.metrics.token },
     s3SourceBuckets: config.s3SourceBuckets,
     publicBaseUrl: config.publicBaseUrl,
     secureBaseUrl: config.secureBaseUrl,
+    ...(config.rateLimits.enabled
+      ? {
+          rateLimits: {
+            redisUrl: config.redisUrl,
+            keyPrefix: config.queuePrefix,
+            limits: {
+              adminPerHour: config.rateLimits.adminPerHour,
+              uploadsPerMinute: config.rateLimits.uploadsPerMinute,
+              uploadsPerHour: config.rateLimits.uploadsPerHour,
+              uploadConcurrency: config.rateLimits.uploadConcurrency,
+            },
+            timeoutMs: config.rateLimits.timeoutMs,
+          },
+        }
+      : {}),
+    queueDashboard: config.queueDashboard,
     limits: {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxLargeUploadBytes: config.limits.maxLargeUploadBytes,

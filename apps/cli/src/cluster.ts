@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '@rendition/config';
 import { createLogger, type Logger } from '@rendition/logging';
+import { enableProcessMetrics, startMetricsServer, type MetricsServer } from '@rendition/metrics';
 import type { RunningWorkers } from './worker-role.ts';
 import { createServices, prepareDatabase, type Services } from './services.ts';
 
@@ -12,6 +13,8 @@ export interface RunningCluster {
   workers?: RunningWorkers;
   /** Where the API listens, e.g. http://127.0.0.1:8080 (with the real port when PORT=0). */
   baseUrl?: string;
+  /** The METRICS_PORT listener (/metrics, /healthz), when METRICS_PORT is set. */
+  metrics?: MetricsServer;
   stop(): Promise<void>;
 }
 
@@ -21,8 +24,21 @@ export interface RunningCluster {
  */
 export async function startCluster(config: Config, options: { roles: readonly Role[]; logger?: Logger; migrate?: boolean }): Promise<RunningCluster> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'rendition' });
-  if (options.migrate ?? true) await prepareDatabase(config);
-  const services = await createServices(config, logger);
+  enableProcessMetrics();
+  // Listening first, so that a liveness probe on METRICS_PORT/healthz is answered while migrations run.
+  const metrics =
+    config.metrics.port > 0
+      ? await startMetricsServer({ port: config.metrics.port, host: config.http.host, token: config.metrics.token, logger })
+      : undefined;
+  if (metrics) logger.info({ port: metrics.port }, 'metrics listener started');
+  let services: Services;
+  try {
+    if (options.migrate ?? true) await prepareDatabase(config);
+    services = await createServices(config, logger);
+  } catch (error) {
+    await metrics?.close();
+    throw error;
+  }
   let workers: RunningWorkers | undefined;
   let app: FastifyInstance | undefined;
   try {
@@ -32,6 +48,7 @@ export async function startCluster(config: Config, options: { roles: readonly Ro
   } catch (error) {
     await workers?.close(0);
     await services.close();
+    await metrics?.close();
     throw error;
   }
   const address = app?.server.address();
@@ -43,11 +60,13 @@ export async function startCluster(config: Config, options: { roles: readonly Ro
     ...(app ? { app } : {}),
     ...(workers ? { workers } : {}),
     ...(baseUrl ? { baseUrl } : {}),
+    ...(metrics ? { metrics } : {}),
     stop() {
       stopping ??= (async () => {
         await app?.close();
         await workers?.close(config.worker.shutdownTimeoutMs);
         await services.close();
+        await metrics?.close();
       })();
       return stopping;
     },

@@ -7,17 +7,24 @@ import {
   cloudWebhookSettings,
   connectCatalog,
   createApiKey,
+  cloudFetchSettings,
+  setCloudAllowedFetchDomains,
+  cloudAuthTokenKey,
+  setCloudAuthTokenKey,
   setCloudBackups,
   setCloudNotificationUrls,
   setStrictTransformations,
 } from '@rendition/catalog';
 import { generateWebhookSecret } from '@rendition/webhooks';
+import { generateAuthTokenKey, isAuthTokenKey } from '@rendition/protocol';
+import { normalizeFetchDomain } from '@rendition/protocol';
 import { ConfigError, loadConfig, type Config } from '@rendition/config';
 import { createLogger } from '@rendition/logging';
 import { cloudinaryUrl, ensureCloudCredentials } from './bootstrap-cloud.ts';
 import { startCluster, type Role, type RunningCluster } from './cluster.ts';
 import { prepareDatabase } from './services.ts';
 import { startBufferReclaimer } from './buffer-reclaimer.ts';
+import { RATE_LIMIT_OPTIONS, rateLimitsCommand } from './rate-limits-command.ts';
 
 const USAGE = `Usage: rendition <command>
 
@@ -30,6 +37,10 @@ const USAGE = `Usage: rendition <command>
   webhooks set-urls <cloud> [url…] replace the cloud's global notification URLs (none: clear them)
   strict-transformations <cloud> on|off   only signed URLs (or eager) may create derivatives
   backups <cloud> on|off  overwrite and destroy keep the replaced versions (default on)
+  fetch-domains <cloud> show|set [domain…]   hosts fetch URLs may fetch from (set with none: any host)
+  auth-token-key <cloud> show|generate|clear|set <hex>   the key of the cloud's __cld_token__ delivery tokens
+  rate-limits <cloud> show|set [--admin-per-hour N] [--uploads-per-minute N] [--uploads-per-hour N] [--upload-concurrency N]
+                      the cloud's own rate limits (N: 0 for none, default for RATE_LIMIT_*)
   warm-cache          load every module once, so that Node's compile cache holds them (image builds)
 
 Configuration comes from the environment: see docs/env.md.`;
@@ -38,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { queues: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { queues: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...RATE_LIMIT_OPTIONS },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -59,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
       return strictTransformations(config, rest);
     case 'backups':
       return backups(config, rest);
+    case 'fetch-domains':
+      return fetchDomains(config, rest);
+    case 'auth-token-key':
+      return authTokenKey(config, rest);
+    case 'rate-limits':
+      return rateLimitsCommand(config, rest, values);
     case 'start':
       return run(config, ['api', 'worker'], true);
     case 'api':
@@ -168,6 +185,65 @@ async function backups(config: Config, args: string[]): Promise<number> {
   try {
     await setCloudBackups(db, cloud, setting === 'on');
     process.stdout.write(`backups ${setting} for ${cloud}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
+/**
+ * The cloud's token key (docs/token-auth.md): `generate` makes a new random one, `set` takes one (the
+ * key Cloudinary gave the account, for instance: 16 to 256 bytes in hex), `clear` turns tokens off.
+ * Each prints the key the cloud has now, as the SDKs' `auth_token.key` wants it.
+ */
+async function authTokenKey(config: Config, args: string[]): Promise<number> {
+  const [cloud, action, value, ...extra] = args;
+  const valid =
+    cloud !== undefined &&
+    /^[a-z0-9_-]{1,64}$/.test(cloud) &&
+    extra.length === 0 &&
+    (action === 'set'
+      ? value !== undefined && isAuthTokenKey(value)
+      : (action === 'show' || action === 'generate' || action === 'clear') && value === undefined);
+  if (!valid) {
+    process.stderr.write('Usage: rendition auth-token-key <cloud> show|generate|clear|set <hex key of 16 to 256 bytes>\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    if (action === 'generate') await setCloudAuthTokenKey(db, cloud, generateAuthTokenKey());
+    if (action === 'set') await setCloudAuthTokenKey(db, cloud, (value ?? '').toLowerCase());
+    if (action === 'clear') await setCloudAuthTokenKey(db, cloud, null);
+    process.stdout.write(`AUTH_TOKEN_KEY=${(await cloudAuthTokenKey(db, cloud)) ?? ''}\n`);
+  } finally {
+    await db.destroy();
+  }
+  return 0;
+}
+
+/**
+ * The cloud's allowed fetch domains (docs/fetch-delivery.md): `set` replaces them (a domain also
+ * allows its subdomains; none: any host), `show` prints them. Each prints the list the cloud has now.
+ */
+async function fetchDomains(config: Config, args: string[]): Promise<number> {
+  const [cloud, action, ...entries] = args;
+  const domains = entries.map(normalizeFetchDomain);
+  const valid =
+    cloud !== undefined &&
+    /^[a-z0-9_-]{1,64}$/.test(cloud) &&
+    (action === 'set' ? domains.every((domain) => domain !== undefined) : action === 'show' && entries.length === 0);
+  if (!valid) {
+    process.stderr.write('Usage: rendition fetch-domains <cloud> show | set [domain ...]   (a host name or IP; none: any host)\n');
+    return 2;
+  }
+  await prepareDatabase(config);
+  const db = connectCatalog(config.databaseUrl, { poolSize: 1 });
+  try {
+    const chosen = domains.filter((domain) => domain !== undefined);
+    if (action === 'set') await setCloudAllowedFetchDomains(db, cloud, chosen);
+    const settings = await cloudFetchSettings(db, cloud);
+    process.stdout.write(`ALLOWED_FETCH_DOMAINS=${settings?.allowedFetchDomains.join(',') ?? ''}\n`);
   } finally {
     await db.destroy();
   }

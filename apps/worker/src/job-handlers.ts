@@ -164,6 +164,11 @@ export function deriveDependencies(services: WorkerServices): DeriveHandlerDepen
       maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
     },
     documents: services.documents,
+    // `l_fetch:` layers load as upload-by-URL does: the same guarded fetcher (SSRF_ALLOW) and time budget.
+    remoteFetch: {
+      fetcher: services.fetcher,
+      policy: { budgetMs: config.remoteFetch.timeoutMs, retries: config.remoteFetch.retries, retryDelayMs: config.remoteFetch.retryDelayMs },
+    },
   };
 }
 

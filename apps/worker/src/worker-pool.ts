@@ -4,6 +4,7 @@ import {
   isJobKind,
   JOBS,
   kindsOfQueue,
+  queueKeyPrefix,
   RejectedJobError,
   RunLaterError,
   type JobContext,
@@ -13,6 +14,7 @@ import {
   type QueueName,
 } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
+import { initJobMetrics, observeJob, type JobOutcome } from '@rendition/metrics';
 
 export interface WorkerPool {
   /**
@@ -48,6 +50,13 @@ export function assertHandled(queues: readonly QueueName[], handlers: Partial<Jo
   if (missing.length > 0) throw new Error(`No handler for job kind(s): ${missing.join(', ')}`);
 }
 
+/** What BullMQ will make of a run that threw: run again later, or never again. */
+function jobOutcome(job: Job, error: unknown): JobOutcome {
+  if (error instanceof DelayedError) return 'rescheduled';
+  if (error instanceof Error && error.name === 'UnrecoverableError') return 'failed';
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1) ? 'failed' : 'retried';
+}
+
 export function startWorkerPool(options: {
   redisUrl: string;
   prefix: string;
@@ -68,9 +77,12 @@ export function startWorkerPool(options: {
   // Jobs running in this process, with the lock token each was taken with and the controller that tells
   // its handler to stop: what the deadline hands back.
   const running = new Map<Job, { token: string; abort: AbortController; settled: Promise<unknown> }>();
+  // Set once close() hands jobs back: what their handlers end with is no outcome of theirs.
+  let deadlinePassed = false;
   for (const { name: queue, concurrency } of options.queues) {
+    initJobMetrics(queue, kindsOfQueue(queue));
     // Parsing, bad input and rescheduling are handled here once, for every kind.
-    const processor: Processor = async (job, token) => {
+    const run: Processor = async (job, token) => {
       const found = handlerOf(job);
       if (!found) throw new UnrecoverableError(`No handler for job kind ${job.name}`);
       const parsed = JOBS[found.kind].schema.safeParse(job.data);
@@ -92,9 +104,23 @@ export function startWorkerPool(options: {
         running.delete(job);
       }
     };
+    // rendition_jobs_total and rendition_job_duration_seconds: every run, by its outcome.
+    const processor: Processor = async (job, token) => {
+      const started = performance.now();
+      let outcome: JobOutcome = 'completed';
+      try {
+        return await run(job, token);
+      } catch (error) {
+        outcome = deadlinePassed ? 'abandoned' : jobOutcome(job, error);
+        throw error;
+      } finally {
+        observeJob({ queue, kind: isJobKind(job.name) ? job.name : 'unknown', outcome, seconds: (performance.now() - started) / 1000 });
+      }
+    };
     const worker = new Worker(queue, processor, {
       connection: createRedisConnection(options.redisUrl, 'worker'),
-      prefix: options.prefix,
+      // A hash tag on a Redis Cluster ({prefix}), as the producer's (job-queues.ts).
+      prefix: queueKeyPrefix(options.prefix, options.redisUrl),
       concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
@@ -131,6 +157,7 @@ export function startWorkerPool(options: {
         // handed back instead: moved to the front of their queue with this process's lock released, so
         // another worker runs them now rather than after the lock expires. Their handlers are idempotent.
         const abandoned = [...running];
+        deadlinePassed = true;
         options.logger.warn({ jobs: abandoned.map(([job]) => job.id) }, 'shutdown deadline reached; handing active jobs back to the queue');
         // Handlers that run external processes (ffmpeg) kill them now: the job runs once, on another worker.
         for (const [, { abort }] of abandoned) abort.abort(new Error('shutdown deadline reached'));

@@ -46,7 +46,7 @@ export async function collectArchiveFiles(
     }
     for (const spec of request.transformations) {
       work.push(async () => {
-        const derivative = derivativeRequestFor(asset, spec);
+        const derivative = await derivativeRequestFor(deps.db, asset, spec);
         const key: DerivedKey = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: derivative.hash, format: derivative.format };
         let derived = await findDerived(deps.db, key);
         if (!derived) {

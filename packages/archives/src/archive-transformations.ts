@@ -1,7 +1,7 @@
 import type { AssetRecord, CatalogDb } from '@rendition/catalog';
-import { eagerFormat, resolveEagerSpecs, type DerivativeRequest, type EagerSpec } from '@rendition/derivations';
+import { currentDerivativeHash, eagerFormat, resolveEagerSpecs, type DerivativeRequest, type EagerSpec } from '@rendition/derivations';
 import { ApiError, videoTooLargeForSync, type ParameterLimits, type ResourceType } from '@rendition/protocol';
-import { parseTransformation, planHash, projectAssetPlan, type SizeLimits } from '@rendition/transform';
+import { parseTransformation, projectAssetPlan, type SizeLimits } from '@rendition/transform';
 
 /**
  * `transformations` (eager syntax) resolved at the API: named transformations expanded, every item
@@ -34,9 +34,17 @@ export function filesOf(asset: Pick<AssetRecord, 'resourceType'>, transformation
   return asset.resourceType === 'raw' || transformationCount === 0 ? 1 : transformationCount;
 }
 
-/** The stored derivative an item names for one asset: the identity the delivery route and eager jobs give it too. */
-export function derivativeRequestFor(asset: AssetRecord, spec: Pick<EagerSpec, 'requested' | 'transformation' | 'format'>): DerivativeRequest {
-  return { canonical: spec.transformation, hash: planHash(planOf(spec.transformation)), format: eagerFormat(spec, asset), variesOnAccept: false };
+/**
+ * The stored derivative an item names for one asset: the identity the delivery route and eager jobs give
+ * it too (with the current versions of its overlay assets; a missing one is a 400).
+ */
+export async function derivativeRequestFor(
+  db: CatalogDb,
+  asset: AssetRecord,
+  spec: Pick<EagerSpec, 'requested' | 'transformation' | 'format'>,
+): Promise<DerivativeRequest> {
+  const { hash } = await currentDerivativeHash(db, asset.cloudName, planOf(spec.transformation));
+  return { canonical: spec.transformation, hash, format: eagerFormat(spec, asset), variesOnAccept: false };
 }
 
 function planOf(canonical: string) {

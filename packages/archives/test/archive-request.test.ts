@@ -109,7 +109,7 @@ describe('parseArchiveRequest', () => {
     [{}, /one of public_ids, prefixes, tags or fully_qualified_public_ids/],
     [{ tags: 't', mode: 'explode' }, /parameter mode: expected create or download/],
     [{ tags: 't', target_format: 'rar' }, /parameter target_format: expected zip or tgz/],
-    [{ tags: 't', type: 'fetch' }, /Invalid type/],
+    [{ tags: 't', type: 'facebook' }, /Invalid type/],
     [{ fully_qualified_public_ids: ['image/sample'] }, /fully_qualified_public_ids: expected <resource_type>\/<type>\/<public_id>/],
     [{ fully_qualified_public_ids: ['pictures/upload/sample'] }, /fully_qualified_public_ids/],
     [{ public_ids: ['a', 'b'], fully_qualified_public_ids: ['image/upload/c', 'raw/upload/d'] }, /Too many public_ids: .* at most 3 .* got 4/],

@@ -20,6 +20,8 @@ export async function renameAssetCommand(deps: ManagementDependencies, request: 
   validatePublicId(to);
   const type = parseDeliveryType(readString(params, 'type') ?? 'upload');
   const toType = parseDeliveryType(readString(params, 'to_type') ?? type);
+  // A fetched image's public_id is its remote URL (docs/fetch-delivery.md): it is neither renamed nor made.
+  if (type === 'fetch' || toType === 'fetch') throw new ApiError(400, 'Invalid type fetch: fetched images cannot be renamed');
   const overwrite = readBoolean(params, 'overwrite', false);
   // No CDN sits in front of Rendition's own delivery: invalidate is validated and has nothing to do.
   readBoolean(params, 'invalidate', false);

@@ -13,6 +13,15 @@ export interface CloudsTable {
   strict_transformations: Generated<boolean>;
   /** Backups on by default (0008): overwrite and destroy keep the replaced versions. */
   backups: Generated<boolean>;
+  /** Hosts fetch delivery may fetch from, normalized (0021); empty: any host. */
+  allowed_fetch_domains: ColumnType<string[], string[] | undefined, string[]>;
+  /** Hex HMAC key of the cloud's `__cld_token__` delivery tokens (0022); null: no tokens. */
+  auth_token_key: string | null;
+  /** The cloud's own rate limits (0023, rate-limits-repository.ts); null: the global setting, 0: none. */
+  rate_limit_admin_per_hour: number | null;
+  rate_limit_uploads_per_minute: number | null;
+  rate_limit_uploads_per_hour: number | null;
+  rate_limit_upload_concurrency: number | null;
 }
 
 export interface DerivedTable {
@@ -207,6 +216,27 @@ export interface Database {
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;
   streaming_profiles: StreamingProfilesTable;
+  fetch_origins: FetchOriginsTable;
+}
+
+/** One fetched remote URL of a cloud (0021, docs/fetch-delivery.md); its asset is (cloud, image, fetch, url). */
+export interface FetchOriginsTable {
+  /** sha256 hex of the cloud name and the URL. */
+  fetch_key: string;
+  cloud_name: string;
+  url: string;
+  /** The asset version the freshness below is about; null before the first fetch succeeds. */
+  version_id: string | null;
+  expires_at: Date | null;
+  origin_etag: string | null;
+  origin_last_modified: string | null;
+  lease_token: string | null;
+  lease_until: Date | null;
+  failed_at: Date | null;
+  failure_status: number | null;
+  failure_message: string | null;
+  failure_until: Date | null;
+  updated_at: Generated<Date>;
 }
 
 /** Chunked uploads in progress (0010); bigint columns are parsed as numbers (connection.ts). */

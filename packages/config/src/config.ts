@@ -1,13 +1,23 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { S3ClientSettings, StorageSettings } from './storage-settings.ts';
 import { ENV_VARIABLES, type EnvName, type ParsedEnv } from './env-variables.ts';
+import { effectiveQueuePrefix, effectiveRedisUrl } from './redis-settings.ts';
 
 // The shapes the storage package consumes, so the parsed config plugs straight into it.
 export type StorageConfig = StorageSettings;
 export type S3ConnectionConfig = S3ClientSettings;
 
 export interface Config {
-  readonly http: { readonly port: number; readonly host: string; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly requestTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    /** TRUST_PROXY: the proxies whose X-Forwarded-For names the client (Fastify's trustProxy). */
+    readonly trustProxy: boolean | number | readonly string[];
+  };
+  /** METRICS_PORT (0: no listener; the API serves /metrics on its own port) and METRICS_TOKEN (a bearer token scrapes must send). */
+  readonly metrics: { readonly port: number; readonly token?: string };
   /** pdf.js runner processes and their bounds; LibreOffice's time limit. */
   readonly documents: {
     readonly threads: number;
@@ -37,7 +47,9 @@ export interface Config {
   readonly secureBaseUrl: string;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** REDIS_URL, with REDIS_CLUSTER_NODES folded in (`redis+cluster://…`): what createRedisConnection takes. */
   readonly redisUrl: string;
+  /** QUEUE_PREFIX as BullMQ is given it: a hash tag (`{rendition}`) on a Redis Cluster. */
   readonly queuePrefix: string;
   readonly storage: StorageConfig;
   readonly s3: S3ConnectionConfig;
@@ -80,6 +92,14 @@ export interface Config {
       readonly eagerMaxOutputPixels: number;
     };
   };
+  /** Fetch delivery (docs/fetch-delivery.md): the bounds of one remote fetch, and how long what it got is served. */
+  readonly fetchDelivery: {
+    readonly timeoutMs: number;
+    readonly maxBytes: number;
+    readonly minTtlSeconds: number;
+    readonly maxTtlSeconds: number;
+    readonly failureTtlSeconds: number;
+  };
   readonly remoteFetch: {
     readonly timeoutMs: number;
     readonly maxRedirects: number;
@@ -114,8 +134,19 @@ export interface Config {
   /** Producer side (API, relay): a Redis command's time limit, and the Retry-After of the 503 answered without Redis. */
   readonly redisCommandTimeoutMs: number;
   readonly unavailableRetryAfterSeconds: number;
+  /** RATE_LIMIT_*: the global rate limits (0: none) and how long a request waits for their Redis; off when not enabled. */
+  readonly rateLimits: {
+    readonly enabled: boolean;
+    readonly adminPerHour: number;
+    readonly uploadsPerMinute: number;
+    readonly uploadsPerHour: number;
+    readonly uploadConcurrency: number;
+    readonly timeoutMs: number;
+  };
   /** Workers' sweep of what crashes leave behind: staged uploads and scratch directories. */
   readonly sweep: { readonly stagingAgeMs: number; readonly scratchAgeMs: number; readonly intervalMs: number };
+  /** The queue dashboard (/admin/queues): served only with operator credentials (ADMIN_USER, ADMIN_PASSWORD). */
+  readonly queueDashboard: { readonly credentials?: { readonly user: string; readonly password: string }; readonly readOnly: boolean };
   readonly bootstrapCloud: string;
   readonly logLevel: ParsedEnv['LOG_LEVEL'];
 }
@@ -157,11 +188,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...(e.S3_SECRET_ACCESS_KEY === undefined ? {} : { secretAccessKey: e.S3_SECRET_ACCESS_KEY }),
   };
   const storage = typeof parsed.STORAGE_URL === 'string' ? parseStorageUrl(parsed.STORAGE_URL, s3, cwd, problems) : undefined;
+  if (e.FETCH_CACHE_MIN_TTL_S > e.FETCH_CACHE_MAX_TTL_S) {
+    problems.push(`FETCH_CACHE_MIN_TTL_S=${e.FETCH_CACHE_MIN_TTL_S} is more than FETCH_CACHE_MAX_TTL_S=${e.FETCH_CACHE_MAX_TTL_S}`);
+  }
+  if ((e.ADMIN_USER === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_USER and ADMIN_PASSWORD go together: set both to serve the queue dashboard, or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`;
   return deepFreeze({
-    http: { port: e.PORT, host: e.HOST, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+      trustProxy: e.TRUST_PROXY ?? false,
+    },
+    metrics: { port: e.METRICS_PORT, ...(e.METRICS_TOKEN === undefined ? {} : { token: e.METRICS_TOKEN }) },
     bufferReclaimBytes: e.BUFFER_RECLAIM_BYTES,
     documents: {
       threads: e.DOCUMENT_THREADS,
@@ -195,8 +239,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redisUrl: effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES)),
     storage: storage!,
     s3,
     s3SourceBuckets: e.S3_SOURCE_BUCKETS,
@@ -233,6 +277,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         eagerMaxOutputPixels: e.EAGER_MAX_OUTPUT_PIXELS,
       },
     },
+    fetchDelivery: {
+      timeoutMs: e.FETCH_TIMEOUT_MS,
+      maxBytes: e.FETCH_MAX_BYTES,
+      minTtlSeconds: e.FETCH_CACHE_MIN_TTL_S,
+      maxTtlSeconds: e.FETCH_CACHE_MAX_TTL_S,
+      failureTtlSeconds: e.FETCH_FAILURE_TTL_S,
+    },
     remoteFetch: {
       timeoutMs: e.REMOTE_FETCH_TIMEOUT_MS,
       maxRedirects: e.REMOTE_FETCH_MAX_REDIRECTS,
@@ -265,7 +316,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     redisAllowEviction: e.REDIS_ALLOW_EVICTION,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     unavailableRetryAfterSeconds: e.UNAVAILABLE_RETRY_AFTER_SECONDS,
+    rateLimits: {
+      enabled: e.RATE_LIMITS_ENABLED,
+      adminPerHour: e.RATE_LIMIT_ADMIN_PER_HOUR,
+      uploadsPerMinute: e.RATE_LIMIT_UPLOADS_PER_MINUTE,
+      uploadsPerHour: e.RATE_LIMIT_UPLOADS_PER_HOUR,
+      uploadConcurrency: e.RATE_LIMIT_UPLOAD_CONCURRENCY,
+      timeoutMs: e.RATE_LIMIT_TIMEOUT_MS,
+    },
     sweep: { stagingAgeMs: e.STAGING_SWEEP_AGE_MS, scratchAgeMs: e.SCRATCH_SWEEP_AGE_MS, intervalMs: e.SWEEP_INTERVAL_MS },
+    queueDashboard: {
+      ...(e.ADMIN_USER !== undefined && e.ADMIN_PASSWORD !== undefined ? { credentials: { user: e.ADMIN_USER, password: e.ADMIN_PASSWORD } } : {}),
+      readOnly: e.QUEUE_DASHBOARD_READ_ONLY,
+    },
     bootstrapCloud: e.BOOTSTRAP_CLOUD,
     logLevel: e.LOG_LEVEL,
   });

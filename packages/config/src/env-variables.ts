@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -24,9 +25,49 @@ const csv = z.string().transform((value) =>
 const httpUrl = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 const MB = 1024 * 1024;
 
+/** Names proxy-addr (Fastify's trustProxy) gives to address ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address, an address/prefix, or one of PROXY_RANGE_NAMES. */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_RANGE_NAMES.has(item)) return true;
+  const [address = '', prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** TRUST_PROXY: true/false, a hop count, or the trusted proxies' addresses (Fastify's trustProxy forms). */
+const trustProxy = z.string().transform((value, context): boolean | number | string[] => {
+  const text = value.trim().toLowerCase();
+  if (text === 'false' || text === 'no' || text === '0') return false;
+  if (text === 'true' || text === 'yes') return true;
+  if (/^\d{1,3}$/.test(text)) return Number(text);
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  const invalid = items.filter((item) => !isProxyAddress(item));
+  if (items.length === 0 || invalid.length > 0) {
+    context.issues.push({
+      code: 'custom',
+      input: value,
+      message: `must be true, false, a hop count or a list of addresses and CIDR ranges (not ${JSON.stringify(invalid.join(','))})`,
+    });
+    return z.NEVER;
+  }
+  return items;
+});
+
 export const ENV_VARIABLES = {
   PORT: { schema: port.default(8080), description: 'TCP port of the HTTP API and delivery server.' },
   HOST: { schema: z.string().min(1).default('0.0.0.0'), description: 'Address the HTTP server binds to.' },
+  TRUST_PROXY: {
+    schema: trustProxy.optional(),
+    defaultText: 'false',
+    description:
+      "Which proxies in front of the API may name the client in X-Forwarded-For (Fastify's trustProxy): `false`, none (the connection's peer is the client); `true`, all of them (only where nothing but the proxy reaches the API); a number, that many hops; or a comma-separated list of proxy addresses and CIDR ranges (`loopback`, `linklocal`, `uniquelocal` name those ranges). An `ip=` delivery token (docs/token-auth.md) is compared with the client address found so.",
+  },
   HTTP_REQUEST_TIMEOUT_MS: {
     schema: positiveInt.default(600_000),
     description:
@@ -36,6 +77,17 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(60_000),
     description:
       'How long a connection may stay silent (no byte in either direction) before it is closed, and how long to wait for the headers of a request.',
+  },
+  METRICS_PORT: {
+    schema: port.default(0),
+    defaultText: 'unset (off)',
+    description:
+      'TCP port (on HOST) of a small listener serving Prometheus metrics at `/metrics` and liveness at `/healthz`, one per process (docs/operations.md "Metrics"). Unset or 0: no listener, and an API process serves `/metrics` on PORT instead; set, the API port has no `/metrics`.',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    defaultText: 'unset (no authentication)',
+    description: '`/metrics` (on METRICS_PORT or the API port) answers 401 unless the scrape sends `Authorization: Bearer <METRICS_TOKEN>`.',
   },
   BUFFER_RECLAIM_BYTES: {
     schema: z.coerce
@@ -67,16 +119,32 @@ export const ENV_VARIABLES = {
   REDIS_URL: {
     schema: z
       .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .regex(
+        /^rediss?:\/\/\S*$|^rediss?\+cluster:\/\/([^/?#\s]*@)?[^@/?#\s]+(\/0?)?$/,
+        'must be a redis:// or rediss:// URL, or redis+cluster://[user:password@]host:port,host:port (rediss+cluster:// with TLS)',
+      )
       .default('redis://127.0.0.1:6379'),
-    description: 'Redis for the job queues (BullMQ). Must run with maxmemory-policy noeviction.',
+    description:
+      'Redis for the job queues (BullMQ). Must run with maxmemory-policy noeviction. `redis+cluster://host1:port,host2:port` (or `rediss+cluster://`) names a Redis Cluster by some of its nodes; see docs/operations.md "Redis Cluster".',
+  },
+  REDIS_CLUSTER_NODES: {
+    schema: z
+      .string()
+      .regex(
+        /^\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\s*(,\s*(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\s*)*,?\s*$/,
+        'must be host:port,host:port',
+      )
+      .optional(),
+    description:
+      'Seed nodes of a Redis Cluster (`host:port,host:port`): when set, Redis is that cluster, and REDIS_URL gives only the credentials and TLS (`rediss://`). Same as REDIS_URL=redis+cluster://host:port,host:port.',
   },
   QUEUE_PREFIX: {
     schema: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .regex(/^(?:[A-Za-z0-9_-]{1,64}|\{[A-Za-z0-9_-]{1,64}\})$/)
       .default('rendition'),
-    description: 'Prefix of every Redis key, so several deployments can share one Redis.',
+    description:
+      "Prefix of every Redis key, so several deployments can share one Redis. On a Redis Cluster it becomes a hash tag, `{rendition}`, so that each queue's keys share a slot; it may be given as `{name}` on one Redis too.",
   },
   STORAGE_URL: {
     schema: z
@@ -310,6 +378,30 @@ export const ENV_VARIABLES = {
     description:
       'Comma-separated CIDRs, IPs or host names that remote fetches may reach even though they are loopback, private or link-local. Empty: only public addresses.',
   },
+  FETCH_TIMEOUT_MS: {
+    schema: positiveInt.default(20_000),
+    description:
+      'Time limit of fetching one remote image for fetch delivery (`/<cloud>/image/fetch/<url>`, docs/fetch-delivery.md), body included; at most REMOTE_FETCH_TIMEOUT_MS.',
+  },
+  FETCH_MAX_BYTES: {
+    schema: positiveInt.default(20 * MB),
+    description: 'Largest remote image fetch delivery stores (at most MAX_REMOTE_BYTES); a larger one is a 400.',
+  },
+  FETCH_CACHE_MIN_TTL_S: {
+    schema: positiveInt.default(3_600),
+    description:
+      "Shortest time a fetched image is served from the cache before the remote server is asked again (the origin's Cache-Control max-age, or Expires, is raised to it); also how long a stale copy is served after a failed refresh.",
+  },
+  FETCH_CACHE_MAX_TTL_S: {
+    schema: positiveInt.default(604_800),
+    description:
+      "Longest time a fetched image is served from the cache (the origin's max-age is lowered to it); also the time used when the origin sends no caching headers.",
+  },
+  FETCH_FAILURE_TTL_S: {
+    schema: z.coerce.number().int().min(0).default(60),
+    description:
+      'How long a failed fetch (remote 404, not an image, too large, unreachable) is answered again without asking the remote server (0: only to the requests that waited for that fetch).',
+  },
   SYNC_UPLOAD_TIMEOUT_MS: {
     schema: positiveInt.default(120_000),
     description: 'How long a synchronous upload waits for its ingest job before answering with an error (the job still completes and is recorded).',
@@ -355,6 +447,35 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(5),
     description: 'Retry-After of the 503 answered while the job queue (Redis) cannot be reached.',
   },
+  RATE_LIMITS_ENABLED: {
+    schema: bool.default(true),
+    description:
+      'Rate limits (docs/operations.md "Rate limits"): Admin API calls per key per hour, answered 420 as Cloudinary does, and uploads per key per minute, per hour and at once. Held in Redis, shared by every API replica; `false` turns them all off.',
+  },
+  RATE_LIMIT_ADMIN_PER_HOUR: {
+    schema: z.coerce.number().int().min(0).default(5_000),
+    description:
+      'Admin API calls one API key may make per clock hour (Cloudinary: 500 on free plans, 2000 on paid ones); the next is answered 420 until the hour ends. 0: no limit. A cloud may have its own (`rendition rate-limits`).',
+  },
+  RATE_LIMIT_UPLOADS_PER_MINUTE: {
+    schema: z.coerce.number().int().min(0).default(1_000),
+    description:
+      'Uploads one API key may start per clock minute (unsigned uploads: per cloud; a chunked upload counts once); the next is answered 420. 0: no limit. A cloud may have its own.',
+  },
+  RATE_LIMIT_UPLOADS_PER_HOUR: {
+    schema: z.coerce.number().int().min(0).default(30_000),
+    description: 'Uploads one API key may start per clock hour, as RATE_LIMIT_UPLOADS_PER_MINUTE. 0: no limit. A cloud may have its own.',
+  },
+  RATE_LIMIT_UPLOAD_CONCURRENCY: {
+    schema: z.coerce.number().int().min(0).default(50),
+    description:
+      'Upload requests of one API key (unsigned uploads: of one cloud) in progress at once, across all replicas; one more is answered 420. 0: no limit. A cloud may have its own.',
+  },
+  RATE_LIMIT_TIMEOUT_MS: {
+    schema: positiveInt.default(500),
+    description:
+      "Longest a request waits for the rate limits' Redis; past it (or while Redis is away) the request is let through unlimited and a warning is logged (fail open).",
+  },
   STAGING_SWEEP_AGE_MS: {
     schema: positiveInt.default(3_600_000),
     description:
@@ -376,6 +497,23 @@ export const ENV_VARIABLES = {
   SHUTDOWN_TIMEOUT_MS: {
     schema: positiveInt.default(25_000),
     description: 'On SIGTERM, how long active jobs and requests may take before the process exits. Keep below the pod grace period.',
+  },
+  ADMIN_USER: {
+    schema: z
+      .string()
+      .regex(/^[^:\s]+$/, 'must be one word without a colon (HTTP Basic)')
+      .optional(),
+    description:
+      'Operator user name of the queue dashboard at `/admin/queues` (HTTP Basic; docs/operations.md, "Queue dashboard"). Set together with ADMIN_PASSWORD; while either is unset the dashboard is not served (404).',
+  },
+  ADMIN_PASSWORD: {
+    schema: z.string().min(12, 'must be at least 12 characters').optional(),
+    description: "The queue dashboard operator's password (with ADMIN_USER), at least 12 characters. Keep it in a Secret.",
+  },
+  QUEUE_DASHBOARD_READ_ONLY: {
+    schema: bool.default(true),
+    description:
+      "The queue dashboard only shows the queues (bull-board's read-only mode): `false` also lets the operator retry, promote, clean, pause and empty queues and jobs.",
   },
   BOOTSTRAP_CLOUD: {
     schema: z

@@ -27,7 +27,8 @@ describe('loadConfig defaults', () => {
 
   it('builds the whole config from an empty environment', () => {
     expect(loadConfig({}, CWD)).toEqual({
-      http: { port: 8080, host: '0.0.0.0', requestTimeoutMs: 600_000, idleTimeoutMs: 60_000 },
+      http: { port: 8080, host: '0.0.0.0', requestTimeoutMs: 600_000, idleTimeoutMs: 60_000, trustProxy: false },
+      metrics: { port: 0 },
       bufferReclaimBytes: 8 * 1024 * 1024,
       documents: { threads: 2, maxPages: 2_000, maxRenderPixels: 50_000_000, timeoutMs: 60_000, memoryMb: 512, officeTimeoutMs: 120_000 },
       video: {
@@ -83,6 +84,7 @@ describe('loadConfig defaults', () => {
           eagerMaxOutputPixels: 200_000_000,
         },
       },
+      fetchDelivery: { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024, minTtlSeconds: 3_600, maxTtlSeconds: 604_800, failureTtlSeconds: 60 },
       remoteFetch: { timeoutMs: 30_000, maxRedirects: 5, retries: 2, retryDelayMs: 500, allow: [] },
       worker: {
         queues: [],
@@ -94,7 +96,9 @@ describe('loadConfig defaults', () => {
       redisAllowEviction: false,
       redisCommandTimeoutMs: 2_000,
       unavailableRetryAfterSeconds: 5,
+      rateLimits: { enabled: true, adminPerHour: 5_000, uploadsPerMinute: 1_000, uploadsPerHour: 30_000, uploadConcurrency: 50, timeoutMs: 500 },
       sweep: { stagingAgeMs: 3_600_000, scratchAgeMs: 21_600_000, intervalMs: 600_000 },
+      queueDashboard: { readOnly: true },
       bootstrapCloud: 'demo',
       logLevel: 'info',
     } satisfies Config);
@@ -200,11 +204,31 @@ describe('loadConfig parses values', () => {
     { env: { REMOTE_FETCH_RETRIES: '0' }, pick: (c: Config) => c.remoteFetch.retries, want: 0 },
     { env: { REMOTE_FETCH_RETRY_DELAY_MS: '250' }, pick: (c: Config) => c.remoteFetch.retryDelayMs, want: 250 },
     { env: { REDIS_COMMAND_TIMEOUT_MS: '750' }, pick: (c: Config) => c.redisCommandTimeoutMs, want: 750 },
+    {
+      env: { METRICS_PORT: '9464', METRICS_TOKEN: 'a-scrape-token-of-some-length' },
+      pick: (c: Config) => c.metrics,
+      want: { port: 9464, token: 'a-scrape-token-of-some-length' },
+    },
     { env: { UNAVAILABLE_RETRY_AFTER_SECONDS: '30' }, pick: (c: Config) => c.unavailableRetryAfterSeconds, want: 30 },
+    {
+      env: { RATE_LIMITS_ENABLED: 'false', RATE_LIMIT_ADMIN_PER_HOUR: '0', RATE_LIMIT_UPLOADS_PER_MINUTE: '7', RATE_LIMIT_UPLOAD_CONCURRENCY: '2' },
+      pick: (c: Config) => c.rateLimits,
+      want: { enabled: false, adminPerHour: 0, uploadsPerMinute: 7, uploadsPerHour: 30_000, uploadConcurrency: 2, timeoutMs: 500 },
+    },
     { env: { STAGING_SWEEP_AGE_MS: '60000' }, pick: (c: Config) => c.sweep.stagingAgeMs, want: 60_000 },
     { env: { SCRATCH_SWEEP_AGE_MS: '120000' }, pick: (c: Config) => c.sweep.scratchAgeMs, want: 120_000 },
     { env: { SWEEP_INTERVAL_MS: '5000' }, pick: (c: Config) => c.sweep.intervalMs, want: 5_000 },
     { env: { REMOTE_FETCH_CA_FILE: '/etc/ca.pem' }, pick: (c: Config) => c.remoteFetch.caFile, want: '/etc/ca.pem' },
+    {
+      env: { FETCH_CACHE_MIN_TTL_S: '5', FETCH_CACHE_MAX_TTL_S: '60' },
+      pick: (c: Config) => c.fetchDelivery,
+      want: { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024, minTtlSeconds: 5, maxTtlSeconds: 60, failureTtlSeconds: 60 },
+    },
+    {
+      env: { FETCH_FAILURE_TTL_S: '0', FETCH_TIMEOUT_MS: '500', FETCH_MAX_BYTES: '1000' },
+      pick: (c: Config) => c.fetchDelivery,
+      want: { timeoutMs: 500, maxBytes: 1000, minTtlSeconds: 3_600, maxTtlSeconds: 604_800, failureTtlSeconds: 0 },
+    },
     { env: { WORKER_CONCURRENCY_INGEST: '8' }, pick: (c: Config) => c.worker.concurrency.ingest, want: 8 },
     { env: { SHUTDOWN_TIMEOUT_MS: '10000' }, pick: (c: Config) => c.worker.shutdownTimeoutMs, want: 10_000 },
     { env: { BOOTSTRAP_CLOUD: 'acme-prod' }, pick: (c: Config) => c.bootstrapCloud, want: 'acme-prod' },
@@ -332,6 +356,11 @@ describe('loadConfig reports every bad variable in one ConfigError', () => {
     expect(namesIn(problemsOf({ STORAGE_URL: 'file://' }))).toEqual(['STORAGE_URL']);
   });
 
+  it('reports a fetch cache minimum above its maximum', () => {
+    expect(namesIn(problemsOf({ FETCH_CACHE_MIN_TTL_S: '100', FETCH_CACHE_MAX_TTL_S: '10' }))).toEqual(['FETCH_CACHE_MIN_TTL_S']);
+    expect(namesIn(problemsOf({ FETCH_CACHE_MIN_TTL_S: '0' }))).toEqual(['FETCH_CACHE_MIN_TTL_S']);
+  });
+
   it.each([
     ['PORT', '-1'],
     ['PORT', '65536'],
@@ -348,6 +377,8 @@ describe('loadConfig reports every bad variable in one ConfigError', () => {
     ['QUEUE_PREFIX', 'a'.repeat(65)],
     ['QUEUE_PREFIX', 'with:colon'],
     ['BOOTSTRAP_CLOUD', 'x'.repeat(65)],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_TOKEN', 'too-short'],
   ])('%s=%s is rejected', (name, value) => {
     expect(namesIn(problemsOf({ [name]: value }))).toEqual([name]);
   });

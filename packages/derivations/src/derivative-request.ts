@@ -11,6 +11,7 @@ import {
   type DerivedRecord,
 } from '@rendition/catalog';
 import { type DeriveJobV1, type JobQueues } from '@rendition/jobs';
+import { countDerivativeCache } from '@rendition/metrics';
 import { deriveDefinitionFor } from './derive-kind.ts';
 import {
   ApiError,
@@ -25,16 +26,17 @@ import {
   assertImagePlan,
   canonicalString,
   expandNamed,
+  hasExpressions,
   outputSettings,
   parseTransformation,
-  planHash,
-  projectAssetPlan,
+  resolveExpressions,
   streamingProfileOf,
   videoRecipe,
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
 import { videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from './video-source.ts';
+import { derivativeHash, projectWithLayers, resolveLayerAssets } from './layer-dependencies.ts';
 
 export interface DerivativeRequest {
   canonical: string;
@@ -54,15 +56,22 @@ export async function planDerivative(
   input: { transformation: string; urlFormat: string | undefined; accept: string | undefined; limits: SizeLimits; video: VideoPlanLimits },
 ): Promise<DerivativeRequest> {
   if (asset.resourceType === 'raw') throw new ApiError(400, 'Transformations of raw assets are not supported');
-  const parsed = input.transformation === '' ? { components: [] } : parseTransformation(input.transformation);
+  // Conditionals, variables and expressions are resolved against this asset first (tags, context,
+  // metadata, size): the concrete text is what is parsed, projected, canonicalized and hashed.
+  const text = hasExpressions(input.transformation) ? resolveExpressions(input.transformation, asset) : input.transformation;
+  const parsed = text === '' ? { components: [] } : parseTransformation(text);
   const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
-  if (asset.resourceType === 'video') return planVideoDerivative(db, asset, plan, input);
+  // The overlay assets' current versions are part of the derivative's key (layer-dependencies.ts); a
+  // missing overlay is the request's 400 before any job.
+  const layerAssets = await resolveLayerAssets(db, asset.cloudName, plan);
+  if (asset.resourceType === 'video') return planVideoDerivative(db, asset, plan, input, derivativeHash(plan, layerAssets));
   assertImagePlan(plan);
-  // A PDF's size is in points: the projection renders its page at the plan's dn_ first.
+  // A PDF's size is in points: the projection renders its page at the plan's dn_ first. Asset layers
+  // count with their stored sizes; text and fetch layers are bounded by the executor.
   if (asset.width !== null && asset.height !== null)
-    projectAssetPlan(plan, { width: asset.width, height: asset.height, format: asset.format }, input.limits);
+    projectWithLayers(plan, { width: asset.width, height: asset.height, format: asset.format }, input.limits, layerAssets);
   const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
-  return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept };
+  return { canonical: canonicalString(plan), hash: derivativeHash(plan, layerAssets), format, variesOnAccept };
 }
 
 /**
@@ -75,6 +84,7 @@ async function planVideoDerivative(
   asset: AssetRecord,
   plan: TransformationPlan,
   input: { urlFormat: string | undefined; limits: SizeLimits; video: VideoPlanLimits },
+  hash: string,
 ): Promise<DerivativeRequest> {
   const planFormat = outputSettings(plan).format;
   const requested =
@@ -87,7 +97,7 @@ async function planVideoDerivative(
     limits: videoRecipeLimits(input.limits, input.video),
     streamingProfile: () => custom,
   });
-  return { canonical: canonicalString(plan), hash: planHash(plan), format, variesOnAccept: false };
+  return { canonical: canonicalString(plan), hash, format, variesOnAccept: false };
 }
 
 function chooseFormat(
@@ -132,6 +142,8 @@ export async function obtainDerivative(
 ): Promise<DerivedRecord> {
   const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: request.hash, format: request.format };
   const existing = await findDerived(deps.db, key);
+  // rendition_derivative_cache_total: stored already (hit), or a derive job has to make it (miss).
+  countDerivativeCache(existing ? 'hit' : 'miss');
   if (existing) return existing;
   // Made eagerly (eager_async), a large video's derivative is served; it is never made on a request.
   if (asset.resourceType === 'video' && asset.bytes > deps.maxSyncVideoBytes) throw videoTooLargeForSync();

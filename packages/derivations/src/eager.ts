@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { EagerResultItem } from '@rendition/batches';
-import { findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
+import { findAssetByVersionId, findNamedTransformation, type AssetRecord, type CatalogDb, type DerivedRecord, type NewJob } from '@rendition/catalog';
 import { type DeriveJobV1 } from '@rendition/jobs';
 import { deriveDefinitionFor } from './derive-kind.ts';
+import { projectWithLayers, resolveLayerAssets } from './layer-dependencies.ts';
 import {
   ApiError,
   buildDeliveryUrl,
@@ -17,10 +18,11 @@ import {
   assertImagePlan,
   canonicalString,
   expandNamed,
+  hasExpressions,
   outputSettings,
-  parseEagerList,
+  parseEagerListWithExpressions,
   parseTransformation,
-  projectAssetPlan,
+  resolveExpressions,
   type Size,
   type SizeLimits,
 } from '@rendition/transform';
@@ -52,8 +54,9 @@ export interface EagerProjection {
  * Parses `eager` at intake so a bad item is a 400 before anything is stored. With `limits`, a list
  * longer than `eagerMaxItems` is refused before any item is expanded. With `projection` (the
  * asset's dimensions are known), every item's output size is projected (a step beyond the size
- * limits is refused, as the derive job would) and the sum of the items' output pixels may not exceed
- * `eagerMaxOutputPixels`. At upload the dimensions are not known yet: only the count is bounded there.
+ * limits is refused, as the derive job would), the sum of the items' output pixels may not exceed
+ * `eagerMaxOutputPixels`, and an image item's overlay assets must exist. At upload the dimensions are
+ * not known yet: only the count is bounded there (a missing overlay fails that item's derive job).
  */
 export async function resolveEagerSpecs(
   db: CatalogDb,
@@ -64,18 +67,31 @@ export async function resolveEagerSpecs(
   target: EagerTarget = 'image',
 ): Promise<EagerSpec[]> {
   if (text === undefined || text.trim() === '') return [];
-  const items = parseEagerList(text);
+  const items = parseEagerListWithExpressions(text);
   if (limits && items.length > limits.eagerMaxItems) {
     throw new ApiError(400, `Too many eager transformations: at most ${limits.eagerMaxItems} are allowed per request, got ${items.length}`);
   }
   const specs: EagerSpec[] = [];
   let outputPixels = 0;
   for (const item of items) {
+    if (item.expressions !== undefined) {
+      // Conditionals, variables or expressions: what they make depends on the asset, so intake only
+      // checked them (validateExpressions) and the derive job resolves them (resolveJobTransformation).
+      specs.push({
+        requested: item.requested,
+        transformation: item.expressions,
+        format: expressionItemFormat(item.formatSuffix ?? item.format, target),
+      });
+      continue;
+    }
     const plan = await expandNamed(item.plan, (name) => findNamedTransformation(db, cloudName, name));
     if (target === 'image' || target === 'raw') assertImagePlan(plan);
     if (projection) {
+      // The asset exists (explicit): its overlay assets must too, as for a delivery (a 400 before any
+      // job), and they count with their stored sizes.
+      const layerAssets = target === 'image' ? await resolveLayerAssets(db, cloudName, plan) : [];
       const { format = null, ...size } = projection.input;
-      const output = projectAssetPlan(plan, { ...size, format }, projection.sizeLimits).output;
+      const output = projectWithLayers(plan, { ...size, format }, projection.sizeLimits, layerAssets).output;
       outputPixels += output.width * output.height;
     }
     const planFormat = outputSettings(plan).format;
@@ -92,6 +108,31 @@ export async function resolveEagerSpecs(
     );
   }
   return specs;
+}
+
+/** The format of an eager item with expressions (its `/ext`, else its unconditional `f_`), checked as the others' are. */
+function expressionItemFormat(raw: string | null, target: EagerTarget): string | null {
+  const format = raw === null ? null : normalizeFormat(raw);
+  const deliverable = target === 'image' || target === 'raw' ? isImageOutputFormat : target === 'video' ? isVideoOutputFormat : isOutputFormat;
+  if (format !== null && !deliverable(format)) throw new ApiError(400, `Invalid eager format ${raw}`);
+  return format;
+}
+
+/**
+ * The transformation a derive job runs: the job's own (canonical) text, except for an eager item with
+ * conditionals, variables or expressions, which intake could only validate. That one is resolved here,
+ * against the asset version it derives from, exactly as planDerivative resolves a URL (named
+ * transformations expanded, canonical), so an eager derivative and the URL's share one key.
+ */
+export async function resolveJobTransformation(db: CatalogDb, job: Pick<DeriveJobV1, 'cloudName' | 'versionId' | 'transformation'>): Promise<string> {
+  if (!hasExpressions(job.transformation)) return job.transformation;
+  const asset = await findAssetByVersionId(db, job.versionId);
+  if (!asset || asset.cloudName !== job.cloudName) throw new ApiError(404, 'Resource not found - the asset version no longer exists');
+  const resolved = resolveExpressions(job.transformation, asset);
+  if (resolved === '') return '';
+  const plan = await expandNamed(parseTransformation(resolved), (name) => findNamedTransformation(db, job.cloudName, name));
+  if (asset.resourceType === 'image') assertImagePlan(plan);
+  return canonicalString(plan);
 }
 
 /** The incoming `transformation` of an upload, validated at intake: canonical, named ones expanded. */

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { findAssetByVersionId, findDerived, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
+import { currentDerivativeHash, resolveJobTransformation, type LayerAsset } from '@rendition/derivations';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { executeImagePlan, MediaError, type DocumentEngine, type ImageLimits } from '@rendition/media';
+import type { GuardedFetcher, RetryPolicy } from '@rendition/net';
 import { ApiError, contentTypeForFormat, isImageOutputFormat } from '@rendition/protocol';
 import { derivedKey, type BlobStore } from '@rendition/storage';
 import {
@@ -10,13 +12,13 @@ import {
   isDocumentFormat,
   outputSettings,
   parseTransformation,
-  planHash,
   projectAssetPlan,
   projectPlan,
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
 import { hashFile, withTempDir } from '@rendition/scratch';
+import { createLayerFiles, type LayerFileDependencies } from './layer-files.ts';
 
 export interface DeriveDependencies {
   db: CatalogDb;
@@ -25,6 +27,8 @@ export interface DeriveDependencies {
   limits: ImageLimits & { maxDimension: number; maxOutputPixels: number; maxSourceBytes: number };
   /** Renders the page of a PDF asset that a derivative is made from (`pg_`, at `dn_`). */
   documents: DocumentEngine;
+  /** Loads `l_fetch:` layers: the SSRF-guarded fetcher of upload-by-URL and its retry policy. Absent, fetch layers are refused. */
+  remoteFetch?: { fetcher: Pick<GuardedFetcher, 'fetch'>; policy: RetryPolicy };
 }
 
 /**
@@ -35,7 +39,7 @@ export interface DeriveDependencies {
 export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): Promise<DerivedRecord> {
   const start = await startDerivation(deps, job, 'image');
   if (start.kind === 'existing') return start.derived;
-  const { plan, key, asset } = start;
+  const { plan, key, asset, layerAssets } = start;
   const format = job.format;
   if (!isImageOutputFormat(format)) throw new ApiError(400, `Unsupported delivery format ${format} for an image`);
 
@@ -45,14 +49,28 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     await deps.store.getFile(asset.storageKey, inputPath);
     const outputPath = join(dir, `derived.${job.format}`);
     const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, dir) : { path: inputPath, plan };
-    const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits });
+    const layers = createLayerFiles(layerFileDependencies(deps), dir, layerAssets);
+    const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits, layers });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
+}
+
+/** Where a derive job's layers come from (layer-files.ts): the overlay assets' originals, fetched URLs. */
+export function layerFileDependencies(deps: DeriveDependencies): LayerFileDependencies {
+  return {
+    store: deps.store,
+    maxBytes: deps.limits.maxSourceBytes,
+    documents: deps.documents,
+    ...(deps.remoteFetch ? { remote: deps.remoteFetch } : {}),
+  };
 }
 
 /**
  * What both executors do first: the plan and the derivative's key; the stored derivative when an earlier
  * run made it; else the asset version it is made from (404 once gone; 400 if the executor is not its).
+ * The key's hash is computed again from the overlay assets as they are now (derivations'
+ * layer-dependencies.ts), exactly as the delivery route computed it; the assets it names are the ones
+ * the layers then show (a missing overlay is the job's 400).
  */
 export async function startDerivation(
   deps: Pick<DeriveDependencies, 'db'>,
@@ -60,10 +78,12 @@ export async function startDerivation(
   resourceType: 'image' | 'video',
 ): Promise<
   | { kind: 'existing'; derived: DerivedRecord }
-  | { kind: 'new'; plan: TransformationPlan; key: Omit<DerivativeIdentity, 'transformation'>; asset: AssetRecord }
+  | { kind: 'new'; plan: TransformationPlan; key: Omit<DerivativeIdentity, 'transformation'>; asset: AssetRecord; layerAssets: LayerAsset[] }
 > {
-  const plan = parseTransformation(job.transformation);
-  const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: planHash(plan), format: job.format };
+  // An eager item with conditionals or variables arrives as requested: resolved against its asset first.
+  const plan = parseTransformation(await resolveJobTransformation(deps.db, job));
+  const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
+  const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: hash, format: job.format };
   const existing = await findDerived(deps.db, key);
   if (existing) return { kind: 'existing', derived: existing };
   const asset = await findAssetByVersionId(deps.db, job.versionId);
@@ -73,7 +93,7 @@ export async function startDerivation(
   if (asset.resourceType !== resourceType) {
     throw new ApiError(400, `A ${asset.resourceType} asset is not derived by the ${resourceType} executor`);
   }
-  return { kind: 'new', plan, key, asset };
+  return { kind: 'new', plan, key, asset, layerAssets };
 }
 
 /**

@@ -3,6 +3,8 @@ export type { DeriveDependencies, DerivativeIdentity } from './derive-image.ts';
 export { createDeriveHandler } from './derive-handler.ts';
 export type { DeriveHandlerDependencies } from './derive-handler.ts';
 export { toClientError } from './client-error.ts';
+export { createLayerFiles } from './layer-files.ts';
+export type { LayerFileDependencies } from './layer-files.ts';
 export { createDeriveVideoHandler } from './derive-handler.ts';
 export { deriveVideo } from './derive-video.ts';
 export type { VideoDeriveDependencies } from './derive-video.ts';

@@ -42,10 +42,10 @@ import {
   videoTooLargeForSync,
 } from '@rendition/protocol';
 import { deleteDerivedBlobs, originalKey, type BlobStore } from '@rendition/storage';
-import { storeDerivative } from '@rendition/derive';
-import { eagerFormat } from '@rendition/derivations';
+import { createLayerFiles, storeDerivative, type LayerFileDependencies } from '@rendition/derive';
+import { currentDerivativeHash, eagerFormat, resolveLayerAssets } from '@rendition/derivations';
 import type { DerivedRecord } from '@rendition/catalog';
-import { parseTransformation, planHash } from '@rendition/transform';
+import { hasExpressions, parseTransformation } from '@rendition/transform';
 import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
 import type { ScriptLimits } from '@rendition/scripting';
 import { computeResponsiveBreakpoints, storeResponsiveBreakpoints, type ComputedBreakpoints } from './responsive-breakpoints.ts';
@@ -250,9 +250,13 @@ async function prepareOriginal(
   if (job.incoming !== null) {
     if (!isConvertTarget(target) || probe.width === null) throw new ApiError(400, `Cannot apply an incoming transformation to ${probe.format}`);
     const transformedPath = join(dir, `incoming.${target}`);
-    const transformed = await executeImagePlan(original.path, transformedPath, parseTransformation(job.incoming), {
+    const incoming = parseTransformation(job.incoming);
+    // Its overlay assets as they are now (a missing one is the upload's 400).
+    const layerAssets = await resolveLayerAssets(deps.db, job.cloudName, incoming);
+    const transformed = await executeImagePlan(original.path, transformedPath, incoming, {
       format: target,
       limits: { ...limits, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
+      layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
     });
     return {
       file: await hashFile(transformedPath),
@@ -427,11 +431,15 @@ async function deriveFirstEager(
 ): Promise<FirstEager | undefined> {
   const spec = job.eager[0];
   if (!spec) return undefined;
+  // Conditionals and variables read the stored asset (tags, context, metadata): a derive job resolves them.
+  if (hasExpressions(spec.transformation)) return undefined;
   const format = eagerFormat(spec, { format: originalFormat });
   if (!isImageOutputFormat(format)) return undefined;
   const outputPath = join(dir, `eager-0.${format}`);
   const plan = parseTransformation(spec.transformation);
   try {
+    // Keyed as the derive job keys it: with the overlay assets' current versions (derivations' layer-dependencies.ts).
+    const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
     const result = await executeImagePlan(path, outputPath, plan, {
       format,
       limits: {
@@ -440,11 +448,22 @@ async function deriveFirstEager(
         maxDimension: deps.limits.maxDimension,
         maxOutputPixels: deps.limits.maxOutputPixels,
       },
+      layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
     });
-    return { transformation: spec.transformation, transformationHash: planHash(plan), format, path: outputPath, result };
+    return { transformation: spec.transformation, transformationHash: hash, format, path: outputPath, result };
   } catch {
     return undefined;
   }
+}
+
+/** Where an ingest's layers come from: the overlay assets' originals and `l_fetch:` URLs, loaded as the source is. */
+function layerFileDependencies(deps: IngestDependencies): LayerFileDependencies {
+  return {
+    store: deps.store,
+    maxBytes: Math.max(deps.limits.maxUploadBytes, deps.limits.maxRemoteBytes),
+    documents: deps.documents,
+    remote: { fetcher: deps.fetcher, policy: deps.remoteFetch },
+  };
 }
 
 /** Stores and records the first eager item of a committed version; on any failure the derive job does it. */

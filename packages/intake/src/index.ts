@@ -8,3 +8,4 @@ export type { EffectiveUpload } from './preset-params.ts';
 export { receiveChunk, MIN_PART_BYTES, SMALL_PART_MESSAGE } from './large-upload-service.ts';
 export type { ChunkOutcome, ChunkPosition, LargeUploadDependencies } from './large-upload-service.ts';
 export * from './compositions/index.ts';
+export * from './fetch/index.ts';

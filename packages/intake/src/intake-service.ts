@@ -24,6 +24,7 @@ import {
 } from '@rendition/protocol';
 import { measureStream } from '@rendition/scratch';
 import { stagingKey, type BlobStore } from '@rendition/storage';
+import { hasExpressions } from '@rendition/transform';
 import { checkedNotificationUrl } from '@rendition/webhooks';
 import { resolveUploadNaming } from './upload-naming.ts';
 
@@ -249,6 +250,13 @@ export async function resolveResponsiveBreakpoints(
     if (requested === null) {
       requests.push({ ...bounds, requested: null, transformation: null, format });
       continue;
+    }
+    // Breakpoints are computed once from the original, before its tags or context may change: nothing to resolve against later.
+    if (hasExpressions(requested)) {
+      throw new ApiError(
+        400,
+        `Invalid responsive_breakpoints: transformation ${JSON.stringify(quoteValue(requested))}: conditionals and variables are not supported here`,
+      );
     }
     let specs;
     try {

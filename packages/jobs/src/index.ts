@@ -1,5 +1,7 @@
-export { createRedisConnection, DEFAULT_COMMAND_TIMEOUT_MS } from './redis-connection.ts';
-export type { RedisRole } from './redis-connection.ts';
+export { createRedisConnection, DEFAULT_COMMAND_TIMEOUT_MS, isCluster, masterConnections } from './redis-connection.ts';
+export type { RedisClient, RedisRole } from './redis-connection.ts';
+export { hashTagged, hasHashTag, isRedisClusterUrl, parseRedisNodes, parseRedisUrl, queueKeyPrefix } from './redis-url.ts';
+export type { RedisNodeAddress, RedisTarget } from './redis-url.ts';
 export { defineJob, QUEUE_NAMES, isQueueName } from './define-job.ts';
 export type { JobDefinition, QueueName } from './define-job.ts';
 export { JOBS, isJobKind, kindsOfQueue } from './job-registry.ts';

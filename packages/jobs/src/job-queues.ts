@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { QueueName } from './define-job.ts';
+import { QUEUE_NAMES, type QueueName } from './define-job.ts';
 import { JOBS, type JobKind, type JobPayload } from './job-registry.ts';
 import { QueueUnavailableError } from './queue-unavailable-error.ts';
-import { createRedisConnection } from './redis-connection.ts';
+import { createRedisConnection, type RedisClient } from './redis-connection.ts';
+import { queueKeyPrefix } from './redis-url.ts';
 
 /**
  * The producer side: enqueue jobs. Waiting for an outcome goes through PostgreSQL, the system of
@@ -19,6 +19,12 @@ export interface JobQueues {
   /** Throws QueueUnavailableError unless the producer connection is up: a request checks before it changes anything. */
   assertAvailable(): void;
   ping(): Promise<boolean>;
+  /**
+   * The BullMQ Queue of every queue (QUEUE_NAMES), for reading their state (the API's queue dashboard,
+   * apps/api/src/queue-dashboard.ts); jobs are added with enqueue. Throws QueueUnavailableError unless
+   * Redis is connected, as enqueue does. Optional: a fake that only takes jobs need not have it.
+   */
+  allQueues?(): readonly Queue[];
   close(): Promise<void>;
 }
 
@@ -32,7 +38,7 @@ export interface JobQueuesOptions {
 }
 
 export function createJobQueues(options: JobQueuesOptions): JobQueues {
-  const connection: Redis = createRedisConnection(options.redisUrl, 'producer', {
+  const connection: RedisClient = createRedisConnection(options.redisUrl, 'producer', {
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
   });
   const queues = new Map<QueueName, Queue>();
@@ -50,7 +56,7 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
     assertAvailable();
     let queue = queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection, prefix: options.prefix });
+      queue = new Queue(name, { connection, prefix: queueKeyPrefix(options.prefix, options.redisUrl) });
       queue.on('error', () => {});
       queues.set(name, queue);
     }
@@ -92,6 +98,9 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
       return connection.status === 'ready';
     },
     assertAvailable,
+    allQueues() {
+      return QUEUE_NAMES.map(queueFor);
+    },
     async ping() {
       try {
         return (await connection.ping()) === 'PONG';

@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApiError } from '@rendition/protocol';
 import { assertImagePlan, outputSettings, projectPlan } from '@rendition/transform';
-import type { PlanGeometry, Size, TransformationPlan } from '@rendition/transform';
+import type { LayerSource, PlanGeometry, Size, TransformationPlan } from '@rendition/transform';
 import sharp from 'sharp';
 import type { OutputInfo, Sharp } from 'sharp';
 import { withDeadline } from './deadline.ts';
@@ -20,6 +20,7 @@ import type { AnimationOptions } from './image-pipeline.ts';
 import { imageSource } from './image-source.ts';
 import { isImageTarget } from './image-targets.ts';
 import type { ImageTarget } from './image-targets.ts';
+import { openLayers } from './layers/compose-layer.ts';
 import type { LayerInputs } from './layers/layer-inputs.ts';
 import { MediaError } from './media-error.ts';
 import type { ImageOperation } from './pixel-operations.ts';
@@ -50,9 +51,10 @@ export type ImageExecution = { width: number; height: number; format: ImageTarge
 /**
  * Executes a transformation plan on the image at `inputPath` and writes the result to `outputPath`.
  *
- * Order of work: the header is read (pixel limit checked), the page chosen (`pg_`), and the plan projected
- * on the EXIF-oriented size with the output limits, so an oversized request is a MediaError('too_large')
- * before any pixel is decoded. The pixels are then decoded with EXIF orientation applied (Cloudinary
+ * Order of work: the header is read (pixel limit checked), the page chosen (`pg_`), the layers' sources
+ * opened (layers/compose-layer.ts: files from `options.layers`, texts rendered, headers checked), and the
+ * plan projected on the EXIF-oriented size with the output limits and the layers' sizes, so an oversized
+ * request is a MediaError('too_large') before any pixel is decoded. The pixels are then decoded with EXIF orientation applied (Cloudinary
  * delivers auto-oriented images), every component's geometry steps and effects run in order
  * (image-operations.ts, image-pipeline.ts), and the result is encoded with the plan's quality and flags
  * (encode-settings.ts).
@@ -84,9 +86,20 @@ export async function executeImagePlan(
   const header = await readImageHeader(source, limits);
   const animate = header.animated && format === 'gif' && settings.page === null;
   const page = await selectPage(source, header, settings.page);
-  const geometry = project(plan, page.size, limits);
+  // Layers are opened (sizes read, texts rendered) before the projection, which places them.
+  const layers = await openLayers(plan, options.layers, limits);
+  const geometry = project(plan, page.size, limits, layers.sizeOf);
   if (animate) assertAnimationSize(geometry, header.pages, limits);
-  const operations = planOperations(plan, geometry, { input: page.size, hasAlpha: page.hasAlpha, target: format });
+  const operations = planOperations(plan, geometry, {
+    input: page.size,
+    hasAlpha: page.hasAlpha,
+    target: format,
+    layerPixels: layers.pixels(deadline),
+    // e_trim projects what follows it again, on what it cut: within the same limits, with the same layers.
+    limits: { maxDimension: limits.maxDimension, maxPixels: limits.maxOutputPixels },
+    layerSize: layers.sizeOf,
+  });
+  if (encoder.colorSpace === 'keep_cmyk') encoder.colorSpace = (await isCmyk(source)) ? 'cmyk' : 'srgb';
 
   const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID()}.tmp`);
   try {
@@ -145,19 +158,35 @@ function readsEveryPixel(geometry: PlanGeometry): boolean {
 }
 
 /** projectPlan with the output limits, its 400 turned into the media package's too_large. */
-function project(plan: TransformationPlan, input: Size, limits: ImageExecutionLimits): PlanGeometry {
+function project(
+  plan: TransformationPlan,
+  input: Size,
+  limits: ImageExecutionLimits,
+  layerSize: (source: LayerSource) => Size | undefined,
+): PlanGeometry {
   try {
-    return projectPlan(plan, input, { maxDimension: limits.maxDimension, maxPixels: limits.maxOutputPixels });
+    return projectPlan(plan, input, { maxDimension: limits.maxDimension, maxPixels: limits.maxOutputPixels }, { layerSize });
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) throw new MediaError('too_large', error.message, { cause: error });
     throw error;
   }
 }
 
+/** cs_keep_cmyk: whether the source's pixels are CMYK (then the output stays CMYK). */
+async function isCmyk(source: string | Buffer): Promise<boolean> {
+  try {
+    return (await sharp(source, { limitInputPixels: false }).metadata()).space === 'cmyk';
+  } catch (error) {
+    throw toMediaError(error);
+  }
+}
+
 /** Every frame of an animation is held at its largest intermediate size: all of them together must fit maxOutputPixels. */
 function assertAnimationSize(geometry: PlanGeometry, frames: number, limits: ImageExecutionLimits): void {
   let largest = geometry.output;
-  for (const { steps } of geometry.components) {
+  for (const { steps, layer } of geometry.components) {
+    // A layer's canvas is a size every frame is held at too.
+    if (layer !== undefined && layer.width * layer.height > largest.width * largest.height) largest = { width: layer.width, height: layer.height };
     for (const step of steps) {
       const size = step.op === 'cover' ? { width: step.scaledWidth, height: step.scaledHeight } : step;
       if (size.width * size.height > largest.width * largest.height) largest = { width: size.width, height: size.height };
@@ -246,6 +275,8 @@ async function writeAnimation(
   const frameHeight = all.info.pageHeight ?? header.height;
   const frameBytes = all.info.width * frameHeight * 4;
   const frames = Math.floor(all.data.length / frameBytes);
+  // dl_: one delay for every frame, instead of the source's own.
+  if (encoder.format === 'gif' && encoder.delay !== null) animation.delay = new Array<number>(frames).fill(encoder.delay);
 
   const outputs: Buffer[] = [];
   let size: Size | null = null;

@@ -2,7 +2,8 @@ import sharp from 'sharp';
 import type { OutputInfo, OverlayOptions, Sharp } from 'sharp';
 import type { EncodeSettings } from './encode-settings.ts';
 import { AVIF_EFFORT, LOSSY_GIF_FRAME_ERROR } from './encode-settings.ts';
-import type { CoverPosition, ImageOperation, Rgba } from './pixel-operations.ts';
+import { findTrimBox, runKernel } from './effect-kernels.ts';
+import type { CoverPosition, ImageOperation, LayerPixels, Rgba } from './pixel-operations.ts';
 import { MediaError } from './media-error.ts';
 import { toMediaError } from './sharp-errors.ts';
 
@@ -22,6 +23,7 @@ const SLOT = {
   flop: 4,
   rotate: 5,
   extend: 7,
+  median: 8,
   blur: 9,
   recomb: 10,
   modulate: 11,
@@ -96,11 +98,12 @@ function maskSvg(operation: Extract<ImageOperation, { op: 'mask' }>): Buffer {
 const coverPosition = (position: CoverPosition): string | number =>
   position.kind === 'attention' ? sharp.strategy.attention : COMPASS_POSITION[position.direction];
 
-function slotOf(operation: ImageOperation): number {
+function slotOf(operation: Exclude<ImageOperation, { op: 'kernel' | 'trim' }>): number {
   switch (operation.op) {
     case 'mask':
     case 'fade':
     case 'flatten':
+    case 'layer':
       return SLOT.composite;
     default:
       return SLOT[operation.op];
@@ -108,7 +111,7 @@ function slotOf(operation: ImageOperation): number {
 }
 
 /** Whether sharp, given this pass so far, would run `operation` after all of it. */
-function fits(pass: Pass, operation: ImageOperation): boolean {
+function fits(pass: Pass, operation: Exclude<ImageOperation, { op: 'kernel' | 'trim' }>): boolean {
   const slot = slotOf(operation);
   if (operation.op === 'flip' || operation.op === 'flop' || operation.op === 'rotate') {
     return !pass.sized && slot > pass.last;
@@ -117,7 +120,7 @@ function fits(pass: Pass, operation: ImageOperation): boolean {
   return slot > pass.last;
 }
 
-function apply(pass: Pass, operation: ImageOperation): void {
+function apply(pass: Pass, operation: Exclude<ImageOperation, { op: 'kernel' | 'trim' }>): void {
   const { image } = pass;
   switch (operation.op) {
     case 'extract':
@@ -161,7 +164,14 @@ function apply(pass: Pass, operation: ImageOperation): void {
       image.modulate({ brightness: operation.brightness, saturation: operation.saturation });
       break;
     case 'sharpen':
-      image.sharpen({ sigma: operation.sigma });
+      image.sharpen({
+        sigma: operation.sigma,
+        ...(operation.flat === undefined ? {} : { m1: operation.flat }),
+        ...(operation.jagged === undefined ? {} : { m2: operation.jagged }),
+      });
+      break;
+    case 'median':
+      image.median(operation.size);
       break;
     case 'linear':
       image.linear(operation.a, operation.b);
@@ -213,13 +223,55 @@ export function fromRaw(raw: RawImage): Sharp {
 
 export type RunResult = { image: Sharp; passes: number };
 
+/** The pass so far as 8-bit sRGB pixels with 3 or 4 channels, what effect kernels read (a grey or CMYK image becomes sRGB). */
+async function toSrgbRaw(pass: Pass, deadline: Deadline): Promise<RawImage> {
+  return toRaw(seal(pass).toColourspace('srgb'), deadline);
+}
+
 /**
  * Applies `operations` in order, starting from `input` (a fresh sharp instance with nothing applied),
  * materialising between passes. Returns the last pass, ready for an encoder or `toRaw`.
+ *
+ * Two operations always end the pass before them: an effect kernel (JavaScript over the materialised
+ * sRGB pixels, its result the next pass's input), and e_trim, which measures the pixels, cuts them, and
+ * replaces the rest of the list with what its `then` makes of the size it cut to.
  */
 export async function runOperations(input: Sharp, operations: readonly ImageOperation[], deadline: Deadline): Promise<RunResult> {
   let pass: Pass = { image: input, last: 0, sized: false, composites: [], count: 1 };
-  for (const operation of operations) {
+  const queue = [...operations];
+  for (let operation = queue.shift(); operation !== undefined; operation = queue.shift()) {
+    if (operation.op === 'kernel') {
+      const raw = await runKernel(operation.kernel, await toSrgbRaw(pass, deadline));
+      deadline.secondsLeft();
+      pass = { image: fromRaw(raw), last: 0, sized: false, composites: [], count: pass.count + 1 };
+      continue;
+    }
+    if (operation.op === 'trim') {
+      // Measured in JavaScript on the edges only (sharp's trim filters the whole image first).
+      const raw = await toSrgbRaw(pass, deadline);
+      operation.memo.box ??= findTrimBox(raw, operation.threshold, operation.background);
+      const box = operation.memo.box;
+      // A frame smaller than the first one's box (never, for frames of one animation) keeps its size.
+      const fitsFrame = box.left + box.width <= raw.info.width && box.top + box.height <= raw.info.height;
+      const size = fitsFrame ? { width: box.width, height: box.height } : { width: raw.info.width, height: raw.info.height };
+      const image = fromRaw(raw);
+      const cut = size.width !== raw.info.width || size.height !== raw.info.height;
+      if (cut) image.extract(box);
+      pass = { image, last: cut ? SLOT.extract : 0, sized: cut, composites: [], count: pass.count + 1 };
+      queue.splice(0, queue.length, ...operation.then(size));
+      continue;
+    }
+    if (operation.op === 'layer') {
+      const pixels = await operation.pixels();
+      // Growing the canvas is an extend, which sharp runs before every composite of the pass.
+      const grows = Object.values(operation.extend).some((edge) => edge > 0);
+      if (grows ? pass.last >= SLOT.extend : pass.last > SLOT.composite) {
+        const raw = await toRaw(seal(pass), deadline);
+        pass = { image: fromRaw(raw), last: 0, sized: false, composites: [], count: pass.count + 1 };
+      }
+      applyLayer(pass, operation, pixels);
+      continue;
+    }
     if (!fits(pass, operation)) {
       const raw = await toRaw(seal(pass), deadline);
       pass = { image: fromRaw(raw), last: 0, sized: false, composites: [], count: pass.count + 1 };
@@ -229,10 +281,46 @@ export async function runOperations(input: Sharp, operations: readonly ImageOper
   return { image: seal(pass), passes: pass.count };
 }
 
+const CLEAR: Rgba = { r: 0, g: 0, b: 0, alpha: 0 };
+
+/** A layer (l_/u_): the canvas grows by `extend` (transparent), then the layer's pixels join the pass's composites. */
+function applyLayer(pass: Pass, operation: Extract<ImageOperation, { op: 'layer' }>, pixels: LayerPixels | null): void {
+  const { top, right, bottom, left } = operation.extend;
+  if (top + right + bottom + left > 0) pass.image.extend({ top, right, bottom, left, background: sharpColor(CLEAR) });
+  if (pixels !== null) {
+    const layer = { input: pixels.data, raw: { width: pixels.width, height: pixels.height, channels: 4 as const }, blend: operation.blend };
+    pass.composites.push(operation.tile ? { ...layer, tile: true, gravity: 'northwest' } : { ...layer, left: pixels.left, top: pixels.top });
+  }
+  pass.last = Math.max(pass.last, SLOT.composite);
+}
+
 export type AnimationOptions = { delay?: number[]; loop?: number };
+
+/** cs_: the colour space the encoder writes (sRGB without a profile is sharp's default). */
+function applyColorSpace(image: Sharp, settings: EncodeSettings): void {
+  switch (settings.colorSpace) {
+    case 'srgb':
+      return;
+    case 'tinysrgb':
+      // libvips' bundled sRGB profile: a few hundred bytes, where a camera's sRGB profile is kilobytes.
+      image.withIccProfile('srgb');
+      return;
+    case 'cmyk':
+      // The conversion uses libvips' bundled CMYK profile, which the output then carries.
+      image.toColourspace('cmyk').withIccProfile('cmyk');
+      return;
+    case 'keep_cmyk':
+      // The executor turns keep_cmyk into cmyk or srgb once it has looked at the source.
+      return;
+    case 'copy':
+      image.keepIccProfile();
+      return;
+  }
+}
 
 /** Sets the encoder; the caller writes the file. */
 export function encode(image: Sharp, settings: EncodeSettings, animation: AnimationOptions = {}): Sharp {
+  applyColorSpace(image, settings);
   switch (settings.format) {
     case 'jpg':
       return image.jpeg({ ...quality(settings.quality), progressive: settings.progressive });

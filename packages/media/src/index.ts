@@ -59,5 +59,5 @@ export type { Rgb, TextDecoration, TextFont, TextWeight } from './compose/text-m
 export { computeBreakpoints } from './breakpoints/compute-breakpoints.ts';
 export type { BreakpointImage, BreakpointRequestOptions } from './breakpoints/compute-breakpoints.ts';
 export type { LayerInputs } from './layers/layer-inputs.ts';
-export { renderTextLayer } from './text/render-text.ts';
-export type { RenderedText, TextLayerRequest } from './text/render-text.ts';
+export { DEFAULT_TEXT_STROKE, MAX_TEXT_STROKE_WIDTH, renderTextLayer } from './text/render-text.ts';
+export type { RenderedText, TextLayerRequest, TextStroke } from './text/render-text.ts';

@@ -600,13 +600,25 @@ describe('mappings', () => {
     expect(qualityValue({ kind: 'fixed', value: 35 })).toBe(35);
     expect(qualityValue(null)).toBeNull();
     expect(
-      encodeSettings({ format: null, quality: null, flags: [{ name: 'keep_iptc' }, { name: 'strip_profile' }], page: null, density: null }, 'png'),
+      encodeSettings(
+        {
+          format: null,
+          quality: null,
+          flags: [{ name: 'keep_iptc' }, { name: 'strip_profile' }],
+          page: null,
+          density: null,
+          colorSpace: null,
+          delay: null,
+        },
+        'png',
+      ),
     ).toEqual({
       format: 'png',
       progressive: false,
       palette: false,
       quality: null,
       metadata: 'keep_without_profile',
+      colorSpace: 'srgb',
     });
   });
 });

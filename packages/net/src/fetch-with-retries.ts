@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { countRemoteFetchFailure } from '@rendition/metrics';
 import type { GuardedFetcher, GuardedResponse } from './guarded-fetch.ts';
 import { displayUrl, RemoteFetchError } from './remote-fetch-error.ts';
 
@@ -47,13 +48,19 @@ export async function fetchWithRetries<T>(
     } catch (error) {
       if (!(error instanceof RemoteFetchError)) throw error;
       // Whichever attempt ran out of time, the caller's limit is what was exceeded.
-      if (error.code === 'timeout') throw timedOut(url, policy.budgetMs, error);
+      if (error.code === 'timeout') throw counted(timedOut(url, policy.budgetMs, error));
       failure = error;
       retryable = error.transient;
     }
-    if (!retryable || attempt >= policy.retries || waitMs + MIN_ATTEMPT_MS > remaining()) throw failure;
+    if (!retryable || attempt >= policy.retries || waitMs + MIN_ATTEMPT_MS > remaining()) throw counted(failure);
     await sleep(waitMs);
   }
+}
+
+/** rendition_remote_fetch_failures_total: one per source that could not be loaded, after its retries. */
+function counted(failure: RemoteFetchError): RemoteFetchError {
+  countRemoteFetchFailure(failure.code);
+  return failure;
 }
 
 function statusFailure(response: GuardedResponse): RemoteFetchError {

@@ -1,4 +1,5 @@
 import { ApiError } from './api-error.ts';
+import { decodeFetchSource, encodeFetchSource, FETCH_SOURCE_START } from './fetch-url.ts';
 import { quoteValue } from './request-params.ts';
 import { isDeliveryType, isResourceType } from './resource-types.ts';
 import type { DeliveryType, ResourceType } from './resource-types.ts';
@@ -31,7 +32,9 @@ export type DeliveryUrlParts = {
   signature?: string | undefined;
 };
 
-function sourceWithFormat(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType'>): string {
+function sourceWithFormat(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType'> & { type?: DeliveryType }): string {
+  // A fetched asset's public_id is its remote URL, written as the SDK writes it (no extension added).
+  if (parts.type === 'fetch') return encodeFetchSource(parts.publicId);
   const source = encodePublicIdPath(parts.publicId);
   const hasFormat = parts.resourceType !== 'raw' && parts.format !== undefined && parts.format !== null && parts.format !== '';
   return hasFormat ? `${source}.${parts.format}` : source;
@@ -41,7 +44,9 @@ function sourceWithFormat(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 
  * What a delivery URL signature covers: `[transformation/]public_id[.format]` exactly as written in
  * the URL (public_id encoded). The version is not covered: it only busts caches.
  */
-export function deliveryStringToSign(parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType' | 'transformation'>): string {
+export function deliveryStringToSign(
+  parts: Pick<DeliveryUrlParts, 'publicId' | 'format' | 'resourceType' | 'transformation'> & { type?: DeliveryType },
+): string {
   return [parts.transformation, sourceWithFormat(parts)].filter((part) => part !== undefined && part !== '').join('/');
 }
 
@@ -196,6 +201,9 @@ function checkPathElements(decoded: string, original: string): void {
  */
 export function parseDeliveryPath(path: string, options: { cloudName?: string } = {}): DeliveryPath {
   const pathOnly = path.replace(/[?#].*$/s, '');
+  // A fetch URL's source is a whole remote URL, `//` included: it has a grammar of its own.
+  const fetchPath = parseFetchDeliveryPath(pathOnly, options);
+  if (fetchPath !== undefined) return fetchPath;
   const components = pathOnly.replace(/^\//, '').split('/');
   const segments = components.filter((segment) => segment !== '');
   for (const segment of segments) checkPathElements(decodeSegment(segment), pathOnly);
@@ -272,4 +280,65 @@ export function splitDeliveryFormat(publicIdWithExt: string, resourceType: Resou
     publicId: publicIdWithExt.slice(0, publicIdWithExt.length - match[0].length),
     format: match[1].toLowerCase(),
   };
+}
+
+/**
+ * `/<cloud>/<rt>/fetch/[s--sig--/][<steps>/][v<version>/]<remote url>` (docs/fetch-delivery.md); undefined
+ * for any other type. The steps are transformation components up to the first component that starts
+ * with `http:` or `https:`; everything from there on, `/` included, is the remote URL as written (what
+ * a signature covers), percent-decoded once into the public_id (decodeFetchSource). The request's own
+ * query string is not part of it: Cloudinary ignores it too, so a remote URL's `?` must be written `%3F`.
+ */
+function parseFetchDeliveryPath(pathOnly: string, options: { cloudName?: string }): DeliveryPath | undefined {
+  const match = options.cloudName === undefined ? /^\/?([^/]+)\/([^/]+)\/fetch\/(.*)$/s.exec(pathOnly) : /^\/?()([^/]+)\/fetch\/(.*)$/s.exec(pathOnly);
+  if (match === null) return undefined;
+  const [, cloudSegment = '', resourceType = '', rest = ''] = match;
+  if (!isResourceType(resourceType)) throw new ApiError(404, `Invalid resource type ${quoteValue(resourceType)}`);
+  const components = rest.split('/');
+  let index = 0;
+  let signature: string | undefined;
+  const signatureMatch = SIGNATURE_COMPONENT.exec(components[0] ?? '');
+  if (signatureMatch && components.length > 1) {
+    signature = signatureMatch[1];
+    index = 1;
+  }
+  const steps: string[] = [];
+  let version: number | undefined;
+  for (; index < components.length; index++) {
+    const component = components[index] ?? '';
+    if (FETCH_SOURCE_START.test(component)) break;
+    if (VERSION_COMPONENT.test(component)) {
+      version = Number(component.slice(1));
+      index++;
+      break;
+    }
+    if (component === '') throw new ApiError(400, `Invalid URL path ${quoteValue(pathOnly)}: '.', '..' and empty path elements are not allowed`);
+    if (!isTransformationComponent(component)) break;
+    checkTransformationComponent(component);
+    steps.push(component);
+  }
+  const source = components.slice(index).join('/');
+  if (!FETCH_SOURCE_START.test(source)) {
+    throw new ApiError(400, `Invalid fetch URL ${quoteValue(decodeURIComponentOr(source), 200)}: expected an absolute http or https URL`);
+  }
+  const transformation = steps.join('/');
+  const result: DeliveryPath = {
+    cloudName: options.cloudName ?? decodeSegment(cloudSegment),
+    resourceType,
+    type: 'fetch',
+    publicIdWithExt: decodeFetchSource(source),
+    signedPayload: transformation === '' ? source : `${transformation}/${source}`,
+  };
+  if (signature !== undefined) result.signature = signature;
+  if (transformation !== '') result.transformation = transformation;
+  if (version !== undefined) result.version = version;
+  return result;
+}
+
+function decodeURIComponentOr(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

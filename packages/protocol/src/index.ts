@@ -12,6 +12,7 @@ export {
   TRANSFORMATION_KEYS,
 } from './delivery-url.ts';
 export type { DeliveryPath, DeliveryUrlParts } from './delivery-url.ts';
+export { decodeFetchSource, encodeFetchSource, fetchRequestUrl, isAllowedFetchHost, MAX_FETCH_URL_LENGTH, normalizeFetchDomain } from './fetch-url.ts';
 export { contentTypeForFormat, contentTypeForRaw, DEFAULT_CONTENT_TYPE, FORMAT_PATTERN, isKnownFormat, KNOWN_FORMATS } from './formats.ts';
 export {
   AUDIO_OUTPUT_FORMATS,
@@ -56,6 +57,7 @@ export { checkRequestTimestamp, SIGNED_REQUEST_MAX_AGE_SECONDS } from './request
 export {
   ACCESS_MODES,
   DELIVERY_TYPES,
+  FETCH_DELIVERY_TYPE,
   GENERATED_DELIVERY_TYPES,
   isDeliveryType,
   isGeneratedDeliveryType,
@@ -161,3 +163,17 @@ export type {
   SearchScalar,
 } from './search-expression.ts';
 export { ADD_ON_PARAMETERS, checkAddOnParams } from './add-on-params.ts';
+export {
+  aclCovers,
+  AUTH_TOKEN_NAME,
+  authTokenFromQuery,
+  authTokensFromCookies,
+  escapeAuthTokenText,
+  generateAuthTokenKey,
+  globMatches,
+  isAuthTokenKey,
+  MAX_AUTH_TOKEN_LENGTH,
+  parseAuthToken,
+  verifyAuthToken,
+} from './auth-token.ts';
+export type { AuthTokenFailure, AuthTokenRequest, AuthTokenVerdict, ParsedAuthToken } from './auth-token.ts';

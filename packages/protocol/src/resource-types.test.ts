@@ -36,7 +36,7 @@ describe('resource and delivery types', () => {
     ['multi', true, true],
     ['sprite', true, true],
     ['text', true, true],
-    ['fetch', false, false],
+    ['facebook', false, false],
     ['', false, false],
   ])('delivery type %j → %s (generated: %s)', (value, ok, generated) => {
     expect(isDeliveryType(value)).toBe(ok);
@@ -45,6 +45,13 @@ describe('resource and delivery types', () => {
     else expect(() => parseDeliveryType(value)).toThrow('Invalid type');
     if (ok && !generated) expect(parseUploadDeliveryType(value)).toBe(value);
     else expect(() => parseUploadDeliveryType(value)).toThrow(`Invalid type ${value}: expected upload, private or authenticated`);
+  });
+
+  it('fetch: the type of fetched remote images, never an upload type', () => {
+    expect(isDeliveryType('fetch')).toBe(true);
+    expect(isGeneratedDeliveryType('fetch')).toBe(false);
+    expect(parseDeliveryType('fetch')).toBe('fetch');
+    expect(() => parseUploadDeliveryType('fetch')).toThrow('Invalid type fetch: expected upload, private or authenticated');
   });
 
   it('access modes', () => {

@@ -14,8 +14,13 @@ export type UploadDeliveryType = (typeof UPLOAD_DELIVERY_TYPES)[number];
  */
 export const GENERATED_DELIVERY_TYPES = ['multi', 'sprite', 'text'] as const;
 export type GeneratedDeliveryType = (typeof GENERATED_DELIVERY_TYPES)[number];
+/**
+ * A remote image fetched on delivery (`/<cloud>/image/fetch/<url>`, docs/fetch-delivery.md): stored as
+ * an asset of this type whose public_id is the URL; an upload cannot name it.
+ */
+export const FETCH_DELIVERY_TYPE = 'fetch';
 /** Every type an asset may have. */
-export const DELIVERY_TYPES = [...UPLOAD_DELIVERY_TYPES, ...GENERATED_DELIVERY_TYPES] as const;
+export const DELIVERY_TYPES = [...UPLOAD_DELIVERY_TYPES, ...GENERATED_DELIVERY_TYPES, FETCH_DELIVERY_TYPE] as const;
 export type DeliveryType = (typeof DELIVERY_TYPES)[number];
 export const ACCESS_MODES = ['public', 'authenticated'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];

@@ -447,9 +447,15 @@ export const protocolProperties: NamedProperty[] = [
       fc.oneof(
         longText,
         fc
-          .array(fc.oneof(hostileText, fc.constantFrom('demo', 'image', 'video', 'raw', 'upload', 'private', 'v1', 's--abcdefgh--', 'w_100,c_fill')), {
-            maxLength: 10,
-          })
+          .array(
+            fc.oneof(
+              hostileText,
+              fc.constantFrom('demo', 'image', 'video', 'raw', 'upload', 'private', 'fetch', 'https:', '', 'v1', 's--abcdefgh--', 'w_100,c_fill'),
+            ),
+            {
+              maxLength: 10,
+            },
+          )
           .map((segments) => `/${segments.join('/')}`),
       ),
       fc.option(CLOUD_NAME),
@@ -457,6 +463,11 @@ export const protocolProperties: NamedProperty[] = [
         const outcome = returnsOrRefuses('parseDeliveryPath', () => parseDeliveryPath(path, cloudName === null ? {} : { cloudName }));
         if (!('value' in outcome)) return;
         const parsed = outcome.value;
+        if (parsed.type === 'fetch') {
+          const remote = URL.parse(parsed.publicIdWithExt);
+          check(remote !== null && /^https?:$/.test(remote.protocol), () => `fetch source ${JSON.stringify(parsed.publicIdWithExt)} is no http(s) URL`);
+          return;
+        }
         check(
           parsed.publicIdWithExt.split('/').every((element) => element !== '' && element !== '.' && element !== '..' && !element.includes('\0')),
           () => `public_id ${JSON.stringify(parsed.publicIdWithExt)} has a forbidden path element`,
@@ -470,7 +481,8 @@ export const protocolProperties: NamedProperty[] = [
       fc.record({
         cloudName: CLOUD_NAME,
         resourceType: fc.constantFrom(...RESOURCE_TYPES),
-        type: fc.constantFrom(...DELIVERY_TYPES),
+        // A fetched asset's public_id is a remote URL: its round trip is in src/fetch-url.test.ts.
+        type: fc.constantFrom(...DELIVERY_TYPES.filter((type) => type !== 'fetch')),
         version: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).filter((version) => String(version).length <= 15),
         publicId: validPublicId,
         format: fc.option(fc.constantFrom('jpg', 'png', 'webp', 'avif', 'gif')),

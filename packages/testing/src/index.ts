@@ -7,6 +7,7 @@ export { loadCloudinarySdk, type CloudinarySdk } from './cloudinary-sdk.ts';
 export { startWebhookReceiver, type WebhookReceiver, type ReceivedWebhook, type WebhookResponder } from './webhook-receiver.ts';
 export { verifyStandardWebhook } from './standard-webhooks-verifier.ts';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.ts';
+export { startRedisCluster, type RedisClusterServer, type RedisClusterOptions } from './redis-cluster.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { startDomainTestServices, until, newBatchId, hex32, TEST_REDIS_URL, type DomainTestServices } from './domain-test-services.ts';
 export {

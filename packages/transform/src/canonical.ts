@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_FADE_MS, EFFECT_RULES, PREVIEW_DEFAULTS, SUPPORTED_KEYS, VIDEO_EFFECT_RULES, type SupportedKey } from './parse-parameter.ts';
+import { layerSourceText } from './layer-source.ts';
+import { canonicalEffect } from './parse-effect.ts';
+import { DEFAULT_FADE_MS, PREVIEW_DEFAULTS, SUPPORTED_KEYS, VIDEO_EFFECT_RULES, type SupportedKey } from './parse-parameter.ts';
 import { transformErrors } from './messages.ts';
 import { MAX_TRANSFORMATION_LENGTH } from './parse-transformation.ts';
 import type {
@@ -10,6 +12,7 @@ import type {
   Effect,
   Flag,
   FrameRate,
+  Layer,
   Length,
   StartOffset,
   TransformationPlan,
@@ -76,10 +79,8 @@ const sampling = (value: VideoSampling): string => (value.kind === 'seconds' ? `
 
 const angle = (step: Angle): string => (step.kind === 'degrees' ? String(step.value) : step.kind);
 
-function effect(value: Effect): string {
-  if (!('value' in value)) return value.name;
-  return value.value === EFFECT_RULES[value.name].default ? value.name : `${value.name}:${value.value}`;
-}
+/** Image effects: parse-effect.ts writes them, next to where they are parsed. */
+const effect = (value: Effect): string => canonicalEffect(value);
 
 function videoEffect(value: VideoEffectParam): string {
   switch (value.name) {
@@ -140,7 +141,7 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
       return component.delay === undefined ? undefined : String(component.delay);
     case 'l':
     case 'u':
-      // TODO(layers helper): a layer component's canonical text spans several components.
+      // A layer spans several components: canonicalLayer writes them.
       return undefined;
     case 'z':
       return component.zoom === undefined ? undefined : formatDecimal(component.zoom);
@@ -204,15 +205,52 @@ function valueOf(component: Component, key: SupportedKey): string | undefined {
   }
 }
 
-/** One component's canonical text: `key_value` pairs sorted by key, joined by `,`. */
-export function canonicalComponent(component: Component): string {
+/** `key_value` pairs sorted by key, joined by `,`; `extra` gives values a Component does not hold (`l_`, the apply's `fl_`). */
+function sortedParams(component: Component, extra: Partial<Record<SupportedKey, string>> = {}): string {
   const params: string[] = [];
   for (const key of SUPPORTED_KEYS) {
-    const value = valueOf(component, key);
+    const value = extra[key] ?? valueOf(component, key);
     if (value !== undefined && value !== '') params.push(`${key}_${value}`);
   }
   return params.join(',');
 }
+
+/**
+ * A layer in one spelling however it was written. When the layer has at most one own component, not a
+ * layer itself and without g_/x_/y_ (which would then read as the placement), it is the SDK's one
+ * component (`c_scale,l_text:Arial_60:Hi,w_200`): eager derivatives are reported under the text an
+ * SDK wrote. Otherwise: the opening component (`l_`/`u_` and the layer's first own component, unless
+ * that is itself a layer), the layer's other components, then an applying component with
+ * fl_layer_apply, every layer flag and the placement. `l_logo,g_north` and `l_logo/fl_layer_apply,g_north`
+ * are one string, and the text parses back to the same layer.
+ */
+function canonicalLayer(layer: Layer, nested: boolean): string {
+  const [first, ...rest] = layer.components;
+  const source = { [layer.mode === 'overlay' ? 'l' : 'u']: layerSourceText(layer.source) };
+  const { gravity, x, y, flags } = layer.placement;
+  // Only outside a layer: inside one, a following fl_layer_apply would close the nested layer instead of its parent.
+  if (!nested && rest.length === 0 && (first === undefined || isPlainOwnComponent(first))) {
+    const own = first ?? {};
+    const allFlags = [...(own.flags?.map(flag) ?? []), ...flags].sort().join('.');
+    return sortedParams({ ...own, gravity, x, y }, allFlags === '' ? source : { ...source, fl: allFlags });
+  }
+  const merged = first !== undefined && first.layer === undefined;
+  const opening = sortedParams(merged ? first : {}, source);
+  const applying = sortedParams({ gravity, x, y }, { fl: ['layer_apply', ...flags].sort().join('.') });
+  return [opening, ...(merged ? rest : layer.components).map((component) => layerComponent(component, true)), applying].join('/');
+}
+
+/** A layer's own component that can share the opening component with the placement. */
+const isPlainOwnComponent = (component: Component): boolean =>
+  component.layer === undefined && component.gravity === undefined && component.x === undefined && component.y === undefined;
+
+/** One component's canonical text: `key_value` pairs sorted by key, joined by `,` (a layer: several components, see canonicalLayer). */
+export function canonicalComponent(component: Component): string {
+  return layerComponent(component, false);
+}
+
+const layerComponent = (component: Component, nested: boolean): string =>
+  component.layer === undefined ? sortedParams(component) : canonicalLayer(component.layer, nested);
 
 /** The plan's canonical string: canonical components joined by `/` ('' for the identity plan). */
 export function canonicalString(plan: TransformationPlan): string {

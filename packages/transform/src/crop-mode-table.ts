@@ -39,7 +39,8 @@ export const CROP_MODE_SEMANTICS: Readonly<Record<CropMode, string>> = {
     "Rendition approximates Cloudinary's content-aware fill_pad without a saliency model: like lfill (cover w×h, never scaling up, cutting the excess at the gravity), then pads what is still short of w×h, so the output is always exactly w×h.",
   crop: 'Extracts a w×h region (each side clamped to the image) with no scaling, placed by gravity (default center; north_west when x/y are given) and shifted by x/y, kept inside the image.',
   thumb:
-    "Like fill (Cloudinary uses it with face gravity; Rendition has no face detector, so g_face/g_faces fall back to auto, sharp's attention strategy).",
+    "Like fill (Cloudinary uses it with face gravity; Rendition has no face detector, so g_face/g_faces fall back to auto, sharp's attention strategy). With z_ above 1 it scales further before cutting, so the window holds less of the image around the gravity.",
+  auto: "Like fill, but the gravity defaults to auto (sharp's attention strategy picks the window) instead of center; Cloudinary's AI cropping is approximated by that saliency measure. z_ zooms as for thumb.",
 };
 
 const row = (mode: CropMode, target: TableTarget, output: CropModeRow['output'], ...actions: TableAction[]): CropModeRow => ({
@@ -134,6 +135,13 @@ export const CROP_MODE_TABLE: readonly CropModeRow[] = [
   row('thumb', 'w_2000,h_1000', '2000x1000', 'scaled up'),
   row('thumb', 'w_400,h_1000', '400x1000', 'scaled up', 'cropped'),
   row('thumb', 'ar_1:1', '500x500', 'cropped'),
+
+  row('auto', 'w_400,h_300', '400x300', 'scaled down', 'cropped'),
+  row('auto', 'w_400', '400x200', 'scaled down'),
+  row('auto', 'h_300', '600x300', 'scaled down'),
+  row('auto', 'w_2000,h_1000', '2000x1000', 'scaled up'),
+  row('auto', 'w_400,h_1000', '400x1000', 'scaled up', 'cropped'),
+  row('auto', 'ar_1:1', '500x500', 'cropped'),
 ];
 
 /** Rules every mode shares, rendered under the table. */
@@ -143,6 +151,7 @@ export const SHARED_RULES: readonly string[] = [
   "`w_0.5` (a value with a `.`) is a fraction of the component's input; `w_1.0` is 100%, `w_2.0` 200%. `w_200` is pixels.",
   '`ar_` with one side derives the other (`w_400,ar_16:9` → 400x225); with both sides it is ignored; alone, see the `ar_1:1` column: crop modes take the largest box of that ratio inside the image, pad modes the smallest box around it, the scale family keeps the width.',
   '`dpr_2.0` multiplies every pixel length of its component (w, h, x, y, border, radius): `w_400,dpr_2.0` is 800 pixels wide.',
+  '`z_` (zoom) changes no size: with `c_crop` the region is the box divided by the zoom, scaled back up by it (`c_crop,w_400,h_300,z_2.0` cuts 200x150 and delivers 400x300; a region clamped by the image comes out at its size times the zoom; without w/h the box is the image); with `c_thumb` and `c_auto` a zoom above 1 scales further before the cut. Other modes ignore it.',
   'Sizes are rounded to the nearest pixel and never below 1.',
   'After the sizing: `a_90`/`a_270` swap the sides, other angles give the rotated bounding box, `a_auto_right`/`a_auto_left` rotate by 90° first when the box and the image differ in orientation; `bo_Npx_solid_color` adds 2N to each side.',
   "Every step is checked against the configured maximum side and pixel count (a fill's scaled intermediate included); the first step beyond them is a 400 `Requested output of WxH exceeds the maximum …`, before any pixel is decoded.",

@@ -83,7 +83,7 @@ export {
   renderedPageSize,
   rotatedSize,
 } from './project-size.ts';
-export type { ComponentGeometry, GeometryStep, PlanGeometry, Size, SizeLimits } from './project-size.ts';
+export type { ComponentGeometry, GeometryStep, PlanGeometry, ProjectionOptions, Size, SizeLimits } from './project-size.ts';
 export { assertImagePlan, outputSettings, VIDEO_ONLY_KEYS, videoOnlyParameters } from './output-settings.ts';
 export type { OutputSettings } from './output-settings.ts';
 export type * from './video-recipe.ts';
@@ -104,6 +104,35 @@ export { splitDefaultImage } from './default-image.ts';
 export type { DefaultImageSplit } from './default-image.ts';
 export { clientHintsOf, resolveClientHints, varyHeaders } from './client-hints.ts';
 export type { ClientHints, ResolvedHints } from './client-hints.ts';
-export { canonicalTextLayer, parseTextLayer } from './text-layer.ts';
+export {
+  canonicalTextLayer,
+  FONT_ANTIALIASES,
+  FONT_HINTINGS,
+  FONT_WEIGHTS,
+  MAX_TEXT_FONT_SIZE,
+  MAX_TEXT_LAYER_LENGTH,
+  MAX_TEXT_SPACING,
+  parseTextLayer,
+  TEXT_ALIGNMENTS,
+  textLayerErrors,
+} from './text-layer.ts';
 export type { TextStyle } from './text-layer.ts';
+export { findFont, installedFontFamilies, KNOWN_FONTS } from './fonts.ts';
+export type { FontPackage, KnownFont } from './fonts.ts';
 export { layerReferences } from './layer-references.ts';
+export { layerPlan, placeLayer, textStroke, textWrapWidth } from './layer-geometry.ts';
+export type { LayerGeometry } from './layer-geometry.ts';
+export { layerErrors, MAX_LAYERS } from './layer-messages.ts';
+export { layerSourceText, MAX_FETCH_URL_LENGTH } from './layer-source.ts';
+export {
+  hasExpressions,
+  MAX_EXPRESSION_LENGTH,
+  MAX_EXPRESSION_TOKENS,
+  MAX_IF_DEPTH,
+  MAX_VARIABLES,
+  parseEagerListWithExpressions,
+  resolveExpressions,
+  unconditionalFormat,
+  validateExpressions,
+} from './expressions/index.ts';
+export type { EagerListItem, ExpressionContext, ExpressionEagerItem } from './expressions/index.ts';

@@ -6,6 +6,7 @@ import type { TextStyle } from './text-layer.ts';
 /**
  * What a layer shows.
  * - `asset`: another asset of the same cloud (`l_<public_id>`, `:` for folders, optional `.<format>`).
+ *   The parser gives `deliveryType: 'upload'` only: `l_private:`/`l_authenticated:` are refused (layer-source.ts).
  * - `text`: `l_text:<style>:<text>` rendered with a system font (text-layer.ts).
  * - `fetch`: `l_fetch:<base64url of an http(s) URL>`, fetched through the SSRF guard.
  */

@@ -31,6 +31,9 @@ export const PARAMETER_NAMES = {
   ki: 'keyframe interval',
   vs: 'video sampling',
   sp: 'streaming profile',
+  cs: 'color space',
+  dl: 'delay',
+  z: 'zoom',
 } as const;
 export type NamedKey = keyof typeof PARAMETER_NAMES;
 

@@ -13,11 +13,21 @@ describe('outputSettings', () => {
       flags: [{ name: 'attachment', filename: 'b' }, { name: 'lossy' }, { name: 'progressive' }],
       page: 2,
       density: 144,
+      colorSpace: null,
+      delay: null,
     });
   });
 
   it('is empty for a plan that asks nothing of the encoder', () => {
-    expect(outputSettings(parseTransformation('w_100'))).toEqual({ format: null, quality: null, flags: [], page: null, density: null });
+    expect(outputSettings(parseTransformation('w_100'))).toEqual({
+      format: null,
+      quality: null,
+      flags: [],
+      page: null,
+      density: null,
+      colorSpace: null,
+      delay: null,
+    });
   });
 });
 

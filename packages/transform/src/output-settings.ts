@@ -1,6 +1,6 @@
 import { canonicalComponent } from './canonical.ts';
 import { transformErrors } from './messages.ts';
-import type { Flag, FlagName, Format, Quality, TransformationPlan } from './plan.ts';
+import type { ColorSpace, Flag, FlagName, Format, Quality, TransformationPlan } from './plan.ts';
 
 // What a plan asks of the encoder, gathered across its components, and the check that refuses
 // video-only parameters on images.
@@ -16,6 +16,10 @@ export type OutputSettings = {
   page: number | null;
   /** The first `dn_` of the chain (the dpi a document page is rendered at, before anything else runs); null when none. */
   density: number | null;
+  /** The last `cs_` of the chain (the output's colour space, an encoder setting like q_); null when none. */
+  colorSpace: ColorSpace | null;
+  /** The last `dl_` of the chain (milliseconds between the frames of an animated output); null when none. */
+  delay: number | null;
 };
 
 export function outputSettings(plan: TransformationPlan): OutputSettings {
@@ -23,16 +27,20 @@ export function outputSettings(plan: TransformationPlan): OutputSettings {
   let quality: Quality | null = null;
   let page: number | null = null;
   let density: number | null = null;
+  let colorSpace: ColorSpace | null = null;
+  let delay: number | null = null;
   const flags = new Map<FlagName, Flag>();
   for (const component of plan.components) {
     if (component.format !== undefined) format = component.format;
     if (component.quality !== undefined) quality = component.quality;
     if (component.page !== undefined && page === null) page = component.page;
     if (component.density !== undefined && density === null) density = component.density;
+    if (component.colorSpace !== undefined) colorSpace = component.colorSpace;
+    if (component.delay !== undefined) delay = component.delay;
     for (const flag of component.flags ?? []) flags.set(flag.name, flag);
   }
   const sorted = [...flags.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { format, quality, flags: sorted, page, density };
+  return { format, quality, flags: sorted, page, density, colorSpace, delay };
 }
 
 /** The keys whose every value is video-only (`e_` is video-only for the video effects alone). */

@@ -1,9 +1,11 @@
 import { parseColor } from './color.ts';
+import { parseImageEffect, type EffectRule } from './parse-effect.ts';
 import { transformErrors, type NamedKey } from './messages.ts';
 import {
   AUDIO_CODEC_PARAMS,
   AUDIO_FREQUENCIES,
   AUTO_QUALITY_LEVELS,
+  COLOR_SPACES,
   COMPASS_GRAVITIES,
   CROP_MODES,
   FORMATS,
@@ -19,7 +21,6 @@ import {
   type CompassGravity,
   type CropMode,
   type Effect,
-  type EffectName,
   type Flag,
   type Format,
   type FrameRate,
@@ -49,6 +50,12 @@ const UNSIGNED_NUMBER = /^\d+(?:\.\d+)?$/;
 
 /** Largest `dn_` (dots per inch) accepted: a US Letter page at 600 dpi is 5100x6600 pixels. */
 export const MAX_DENSITY = 600;
+
+/** Largest `dl_` (milliseconds between frames): a GIF stores the delay in hundredths of a second in 16 bits. [GUESS] Cloudinary documents no maximum. */
+export const MAX_DELAY_MS = 655_350;
+
+/** `z_` range: above 0, at most 100 (a hundredfold zoom). [GUESS] Cloudinary documents no bounds. */
+export const MAX_ZOOM = 100;
 
 /** Largest relative size (`w_1000.0` = 1000 × the input) and aspect ratio accepted; larger is a 400. */
 export const MAX_FRACTION = 1000;
@@ -175,18 +182,8 @@ function parseFormat(value: string): Format {
   throw transformErrors.invalidFormat(value);
 }
 
-type EffectRule = { min: number; max: number; default: number };
-/** Ranges and defaults of the effects that take a value (Cloudinary's transformation reference). */
-export const EFFECT_RULES: Readonly<Record<Exclude<EffectName, 'grayscale' | 'negate'>, EffectRule>> = {
-  blackwhite: { min: 0, max: 100, default: 50 },
-  sepia: { min: 1, max: 100, default: 80 },
-  blur: { min: 1, max: 2000, default: 100 },
-  sharpen: { min: 1, max: 2000, default: 100 },
-  brightness: { min: -99, max: 100, default: 80 },
-  contrast: { min: -100, max: 100, default: 0 },
-  saturation: { min: -100, max: 100, default: 80 },
-  pixelate: { min: 1, max: 200, default: 5 },
-};
+/** Ranges and defaults of the image effects that take one value: parse-effect.ts, which parses the image effects. */
+export { EFFECT_RULES } from './parse-effect.ts';
 
 /** Video effects with one integer value: range and default (Cloudinary's video transformation reference). */
 export const VIDEO_EFFECT_RULES: Readonly<Record<'accelerate' | 'loop', EffectRule>> = {
@@ -211,13 +208,7 @@ function parseEffect(value: string): ParsedEffect {
   const name = colon === -1 ? value : value.slice(0, colon);
   const argument = colon === -1 ? undefined : value.slice(colon + 1);
   if (VIDEO_EFFECT_NAMES.has(name)) return { kind: 'video', effect: parseVideoEffect(name, argument, value) };
-  if (name === 'grayscale' || name === 'negate') {
-    if (argument === undefined) return { kind: 'image', effect: { name } };
-    throw transformErrors.invalidEffect(value);
-  }
-  if (!Object.hasOwn(EFFECT_RULES, name)) throw transformErrors.invalidEffect(value);
-  const effectName = name as keyof typeof EFFECT_RULES;
-  return { kind: 'image', effect: { name: effectName, value: ruleValue(EFFECT_RULES[effectName], argument, value) } };
+  return { kind: 'image', effect: parseImageEffect(value) };
 }
 
 /** An integer effect value within the rule's range; the default when absent. */
@@ -311,6 +302,15 @@ function parseBorder(value: string): Border {
   const width = Number(match[1]);
   if (!Number.isSafeInteger(width) || width < 1) throw transformErrors.invalidValue('bo', value);
   return { width, style: 'solid', color: parseColor(match[2]!) };
+}
+
+/** z_: a zoom factor, `1.5`, `2` or `0.5` (> 0, at most MAX_ZOOM); 1 is no zoom. */
+function parseZoom(value: string): number {
+  if (UNSIGNED_NUMBER.test(value)) {
+    const zoom = Number(value);
+    if (zoom > 0 && zoom <= MAX_ZOOM) return zoom;
+  }
+  throw transformErrors.invalidValue('z', value);
 }
 
 function parseDpr(value: string): number {
@@ -563,10 +563,16 @@ export function applyParameter(component: Component, key: SupportedKey, value: s
       component.color = parseColor(value);
       return;
     case 'cs':
+      if (!isOneOf(COLOR_SPACES, value)) throw transformErrors.invalidValue('cs', value);
+      component.colorSpace = value;
+      return;
     case 'dl':
+      if (!UNSIGNED_INT.test(value)) throw transformErrors.invalidValue('dl', value);
+      component.delay = safeInt('dl', value, 0, MAX_DELAY_MS);
+      return;
     case 'z':
-      // TODO(effects helper): cs_ colour space, dl_ delay, z_ zoom.
-      throw transformErrors.unsupportedParameter(`${key}_${value}`);
+      component.zoom = parseZoom(value);
+      return;
     case 'l':
     case 'u':
       // Layers span components: parse-transformation.ts folds them (parse-layer.ts) before applyParameter sees a key.

@@ -1,6 +1,7 @@
 import { transformErrors } from './messages.ts';
+import { applyLayerParameter, chainStep, foldLayers, type ChainStep } from './parse-layer.ts';
 import { applyParameter, isSupportedKey, UNSUPPORTED_KEYS } from './parse-parameter.ts';
-import type { Component, TransformationPlan } from './plan.ts';
+import type { TransformationPlan } from './plan.ts';
 
 // The grammar (spec: cloudinary-reference.md §6.1):
 //   eager_list := chain ( "|" chain )*
@@ -27,24 +28,26 @@ function decode(text: string): string {
   }
 }
 
-function parseComponent(text: string, whole: string): Component {
+function parseComponent(text: string, whole: string): ChainStep {
   if (text === '') throw transformErrors.emptyComponent(whole);
-  const component: Component = {};
+  const step = chainStep(text);
   for (const param of text.split(',')) {
     const underscore = param.indexOf('_');
     if (underscore <= 0 || underscore === param.length - 1) throw transformErrors.invalidComponent(text);
     const key = param.slice(0, underscore);
     const value = param.slice(underscore + 1);
-    if (isSupportedKey(key)) applyParameter(component, key, value);
+    // l_, u_ and the layer flags of fl_ concern layers, which span components (parse-layer.ts).
+    if (applyLayerParameter(step, key, value)) continue;
+    if (isSupportedKey(key)) applyParameter(step.component, key, value);
     else if (UNSUPPORTED_KEYS.has(key) || key.startsWith('$')) throw transformErrors.unsupportedParameter(param);
     else throw transformErrors.unknownParameter(param);
   }
-  return component;
+  return step;
 }
 
 function parseChain(parts: readonly string[], whole: string): TransformationPlan {
   if (parts.length > MAX_COMPONENTS) throw transformErrors.tooManyComponents(MAX_COMPONENTS);
-  return { components: parts.map((part) => parseComponent(part, whole)) };
+  return { components: foldLayers(parts.map((part) => parseComponent(part, whole))) };
 }
 
 /**

@@ -89,7 +89,7 @@ export type AspectRatio =
   | { kind: 'ratio'; width: number; height: number } // ar_16:9
   | { kind: 'decimal'; value: number }; // ar_1.5
 
-export const CROP_MODES = ['scale', 'fit', 'limit', 'mfit', 'fill', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb'] as const;
+export const CROP_MODES = ['scale', 'fit', 'limit', 'mfit', 'fill', 'lfill', 'pad', 'lpad', 'mpad', 'fill_pad', 'crop', 'thumb', 'auto'] as const;
 export type CropMode = (typeof CROP_MODES)[number];
 
 export const COMPASS_GRAVITIES = ['north_west', 'north', 'north_east', 'west', 'center', 'east', 'south_west', 'south', 'south_east'] as const;
@@ -127,8 +127,37 @@ export type Effect =
   | { name: 'brightness'; value: number } // -99..100, default 80
   | { name: 'contrast'; value: number } // -100..100, default 0
   | { name: 'saturation'; value: number } // -100..100, default 80
-  | { name: 'pixelate'; value: number }; // block size 1..200, default 5
+  | { name: 'pixelate'; value: number } // block size 1..200, default 5
+  // Issue 19 (ranges and defaults: parse-effect.ts). `co_`, `x_`, `y_` of the component qualify some of them.
+  | { name: 'shadow'; value: number } // strength 0..100, default 40
+  | { name: 'colorize'; value: number } // 0..100, default 100
+  | { name: 'vignette'; value: number } // 0..100, default 20
+  | { name: 'unsharp_mask'; value: number } // 1..2000, default 100
+  | { name: 'gamma'; value: number } // -50..150, default 0
+  | { name: 'oil_paint'; value: number } // 0..100, default 30
+  | { name: 'auto_brightness'; value: number } // blend 0..100, default 100
+  | { name: 'auto_contrast'; value: number } // blend 0..100, default 100
+  | { name: 'auto_color'; value: number } // blend 0..100, default 100
+  /** Tolerance 0..100 (default 10); `color` overrides the corner colour that is trimmed (null: the corner's). */
+  | { name: 'trim'; tolerance: number; color: Color | null }
+  /** `mode` null: inner and outer (Cloudinary's default); width 1..100 (default 5); blur 0..2000 (default 0). */
+  | { name: 'outline'; mode: OutlineMode | null; width: number; blur: number }
+  /** `equalize` first; amount 0..100 (default 60); 1..10 colours (default red), each at an optional position 0..100 %. */
+  | { name: 'tint'; equalize: boolean; amount: number; colors: TintColor[] }
+  /** Colours near `from` (null: the most prominent saturated colour) within `tolerance` 0..100 (default 50) become shades of `to`. */
+  | { name: 'replace_color'; to: Color; tolerance: number; from: Color | null }
+  /** `mode` null: from one edge (`x_`/`y_` say which and how far; default the top half); strength 0..100 (default 20). */
+  | { name: 'gradient_fade'; mode: 'symmetric' | 'symmetric_pad' | null; strength: number }
+  /** Mode outdoor (default) or indoor; blend 0..100 (default 100). */
+  | { name: 'improve'; mode: 'outdoor' | 'indoor'; blend: number }
+  /** Line strength 0..100 (default 50); colour reduction 0..100, `bw`, or null (Cloudinary: automatic). */
+  | { name: 'cartoonify'; lineStrength: number; colorReduction: number | 'bw' | null };
 export type EffectName = Effect['name'];
+
+export const OUTLINE_MODES = ['outer', 'inner', 'inner_fill', 'fill'] as const;
+export type OutlineMode = (typeof OUTLINE_MODES)[number];
+/** One colour of `e_tint`; `position` is a percentage (`red:40p`), null when not given (evenly spaced). */
+export type TintColor = { color: Color; position: number | null };
 
 /** `r_20` → corner radius in pixels (before dpr); `r_max` → circle/ellipse. */
 export type Radius = { kind: 'pixels'; value: number } | { kind: 'max' };
@@ -167,7 +196,16 @@ export const SIMPLE_FLAGS = [
   'strip_profile',
 ] as const;
 /** Flags that only mean something on a layer (the `fl_layer_apply` component or the opening one): the parser moves them into `Layer.placement`. */
-export const LAYER_FLAGS = ['layer_apply', 'tiled', 'no_overflow', 'cutter', 'relative', 'region_relative', 'text_no_trim', 'text_disallow_overflow'] as const;
+export const LAYER_FLAGS = [
+  'layer_apply',
+  'tiled',
+  'no_overflow',
+  'cutter',
+  'relative',
+  'region_relative',
+  'text_no_trim',
+  'text_disallow_overflow',
+] as const;
 export type LayerFlagName = (typeof LAYER_FLAGS)[number];
 export type SimpleFlagName = (typeof SIMPLE_FLAGS)[number];
 /** `fl_attachment` → filename null; `fl_attachment:my_name` → 'my_name'. */

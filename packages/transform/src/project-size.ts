@@ -1,6 +1,9 @@
+import { canonicalComponent } from './canonical.ts';
+import { anchor } from './gravity-anchor.ts';
+import { layerPlan, placeLayer, type LayerGeometry } from './layer-geometry.ts';
 import { transformErrors } from './messages.ts';
 import { outputSettings } from './output-settings.ts';
-import type { Angle, Color, CompassGravity, Component, CropMode, Gravity, Length, TransformationPlan } from './plan.ts';
+import type { Angle, Color, Component, CropMode, Gravity, Layer, LayerSource, Length, TransformationPlan } from './plan.ts';
 
 // Geometry: what each component does to the image's size, as an ordered list of steps an executor
 // performs one by one (sharp: resize / resize+cover / extract / extend / rotate / flip / flop / extend).
@@ -9,7 +12,8 @@ import type { Angle, Color, CompassGravity, Component, CropMode, Gravity, Length
 //
 // Order inside one component: [auto_right/auto_left rotation] → sizing (w/h/ar/c/g/x/y, dpr applied) →
 // the other a_ steps in order → border. Effects, radius, opacity and background do not change the size;
-// executors apply them after the sizing steps and before rotation and border.
+// executors apply them after the sizing steps and before rotation and border. (The one exception, e_trim,
+// cannot be projected: the executor measures what it cut and projects the rest of the plan again.)
 
 export type Size = { width: number; height: number };
 export type SizeLimits = { maxDimension: number; maxPixels: number };
@@ -36,12 +40,17 @@ export type GeometryStep =
   /** A solid border of `thickness` pixels on every side. */
   | { op: 'border'; thickness: number; color: Color; width: number; height: number };
 
-export type ComponentGeometry = { steps: GeometryStep[]; output: Size };
+/** `layer`: a layer component's geometry (layer-geometry.ts); its `steps` are then []. */
+export type ComponentGeometry = { steps: GeometryStep[]; output: Size; layer?: LayerGeometry };
 export type PlanGeometry = { components: ComponentGeometry[]; output: Size };
 
 const PAD_MODES: ReadonlySet<CropMode> = new Set(['pad', 'lpad', 'mpad']);
-const CROP_FAMILY: ReadonlySet<CropMode> = new Set(['fill', 'lfill', 'fill_pad', 'crop', 'thumb']);
+const CROP_FAMILY: ReadonlySet<CropMode> = new Set(['fill', 'lfill', 'fill_pad', 'crop', 'thumb', 'auto']);
 const CENTER: Gravity = { kind: 'compass', direction: 'center' };
+/** c_auto's gravity when the URL gives none: Cloudinary's c_auto is content-aware, so sharp's attention. */
+const AUTO: Gravity = { kind: 'auto', requested: 'auto', faceFallback: false };
+/** The modes `z_` zooms (Cloudinary documents z_ for c_crop and c_thumb; c_auto is thumb's content-aware sibling). */
+const ZOOMED_COVER: ReadonlySet<CropMode> = new Set(['thumb', 'auto']);
 const NORTH_WEST: Gravity = { kind: 'compass', direction: 'north_west' };
 
 const px = (value: number): number => Math.max(1, Math.round(value));
@@ -87,20 +96,6 @@ function requestedBox(component: Component, current: Size): Box {
   return box;
 }
 
-const WEST: ReadonlySet<CompassGravity> = new Set(['north_west', 'west', 'south_west']);
-const EAST: ReadonlySet<CompassGravity> = new Set(['north_east', 'east', 'south_east']);
-const NORTH: ReadonlySet<CompassGravity> = new Set(['north_west', 'north', 'north_east']);
-const SOUTH: ReadonlySet<CompassGravity> = new Set(['south_west', 'south', 'south_east']);
-
-/** Where a gravity anchors something of free space `free` along an axis: start, middle or end. */
-function anchor(gravity: Gravity, free: number, axis: 'x' | 'y'): { position: number; sign: 1 | -1 } {
-  const direction = gravity.kind === 'compass' ? gravity.direction : 'center';
-  const [start, end] = axis === 'x' ? [WEST, EAST] : [NORTH, SOUTH];
-  if (start.has(direction)) return { position: 0, sign: 1 };
-  if (end.has(direction)) return { position: free, sign: -1 };
-  return { position: Math.floor(free / 2), sign: 1 };
-}
-
 const clamp = (value: number, low: number, high: number): number => Math.min(Math.max(value, low), high);
 
 /** c_crop: a region of the box's size (clamped to the image), placed by gravity and shifted by x/y. */
@@ -134,15 +129,34 @@ function coverStep(component: Component, current: Size, target: Size, factor: nu
     height: target.height,
     scaledWidth: Math.max(scaledSize.width, target.width),
     scaledHeight: Math.max(scaledSize.height, target.height),
-    gravity: component.gravity ?? CENTER,
+    gravity: component.gravity ?? (component.crop === 'auto' ? AUTO : CENTER),
   };
+}
+
+/**
+ * c_crop with `z_`: the region is the box divided by the zoom (z_2 cuts half the width and height around
+ * the same gravity point, clamped to the image like any c_crop region), then scaled by the zoom, so an
+ * unclamped region comes out at exactly the requested box. No w/h: the box is the image itself.
+ */
+function zoomedCropSteps(component: Component, current: Size, box: Box, zoom: number): GeometryStep[] {
+  const width = box.width ?? current.width;
+  const height = box.height ?? current.height;
+  const region = extractStep(component, current, { width: px(width / zoom), height: px(height / zoom) });
+  const output: Size = {
+    width: region.width === px(width / zoom) ? width : px(region.width * zoom),
+    height: region.height === px(height / zoom) ? height : px(region.height * zoom),
+  };
+  const steps: GeometryStep[] = same(region, current) ? [] : [region];
+  return same(output, region) ? steps : [...steps, { op: 'resize', ...output }];
 }
 
 /** The sizing steps of one component (c_ with w/h/ar), from the current size. */
 function sizingSteps(component: Component, current: Size): GeometryStep[] {
   const box = requestedBox(component, current);
-  if (box.width === undefined && box.height === undefined) return [];
   const mode = component.crop ?? 'scale';
+  const zoom = component.zoom ?? 1;
+  if (mode === 'crop' && zoom !== 1) return zoomedCropSteps(component, current, box, zoom);
+  if (box.width === undefined && box.height === undefined) return [];
   if (mode === 'crop') {
     const step = extractStep(component, current, box);
     return same(step, current) ? [] : [step];
@@ -190,7 +204,12 @@ function sizingSteps(component: Component, current: Size): GeometryStep[] {
       return resizeTo(scaled(current, Math.max(1, fit)));
     case 'fill':
     case 'thumb':
-      return same(target, current) ? [] : [coverStep(component, current, target, cover)];
+    case 'auto': {
+      // z_ above 1 scales further than covering, so the same w×h window holds less of the image (closer
+      // around the gravity's point). Below 1 it would need more than the image: no change [GUESS].
+      const zoomed = ZOOMED_COVER.has(mode) ? cover * Math.max(1, zoom) : cover;
+      return same(target, current) && zoomed === cover ? [] : [coverStep(component, current, target, zoomed)];
+    }
     case 'lfill':
       return limitedCover().steps;
     case 'fill_pad': {
@@ -227,6 +246,8 @@ const sizeAfter = (steps: readonly GeometryStep[], input: Size): Size => {
  */
 export function componentGeometry(component: Component, input: Size): ComponentGeometry {
   if (component.named !== undefined) throw new TypeError('expand named transformations (expandNamed) before computing geometry');
+  // A layer's geometry needs its source's size: projectPlan computes it. Here (the video geometry) it is refused.
+  if (component.layer !== undefined) throw transformErrors.unsupportedParameter(`${canonicalComponent(component)}: layers are composed on images only`);
   const steps: GeometryStep[] = [];
   const background = component.background ?? null;
   const rotate = (degrees: number): void => {
@@ -275,25 +296,52 @@ function checkInput(input: Size): void {
   }
 }
 
+export type ProjectionOptions = {
+  /** The size of a layer's source (an asset's or fetched image's oriented size, a rendered text's); undefined when not known yet. */
+  layerSize?: (source: LayerSource) => Size | undefined;
+};
+
 /**
  * Every component's geometry, in order, checking the size after every step (and a cover's scaled
  * intermediate) against the limits: throws ApiError(400, 'Requested output of WxH exceeds the maximum …')
  * at the first step that is too large. The plan must have no named references (expandNamed first).
+ *
+ * A layer component projects the layer's own components on its source's size (`options.layerSize`),
+ * within the same limits, and places it (layer-geometry.ts). A layer whose source size is not known
+ * leaves the size unchanged and has no `layer` geometry: everything else is still bounded, but an
+ * overflowing layer may grow the canvas beyond what is reported, so the executor projects again with
+ * every layer's size before it decodes anything.
  */
-export function projectPlan(plan: TransformationPlan, input: Size, limits: SizeLimits): PlanGeometry {
+export function projectPlan(plan: TransformationPlan, input: Size, limits: SizeLimits, options: ProjectionOptions = {}): PlanGeometry {
   checkInput(input);
   const components: ComponentGeometry[] = [];
   let current: Size = { width: input.width, height: input.height };
   for (const component of plan.components) {
-    const geometry = componentGeometry(component, current);
+    const geometry =
+      component.layer === undefined ? componentGeometry(component, current) : layerComponentGeometry(component.layer, current, limits, options);
     for (const step of geometry.steps) {
       if (step.op === 'cover') checkSize(step.scaledWidth, step.scaledHeight, limits);
       checkSize(step.width, step.height, limits);
     }
+    if (geometry.layer !== undefined) checkSize(geometry.layer.width, geometry.layer.height, limits);
     components.push(geometry);
     current = geometry.output;
   }
   return { components, output: current };
+}
+
+/** A layer component: the layer's own projection (same limits, nested layers included) and its placement. */
+function layerComponentGeometry(layer: Layer, base: Size, limits: SizeLimits, options: ProjectionOptions): ComponentGeometry {
+  const source = options.layerSize?.(layer.source);
+  if (source === undefined) return { steps: [], output: base };
+  const plan = layerPlan(layer, base);
+  const geometry = projectPlan(plan, source, limits, options);
+  const placed = placeLayer(layer, base, geometry.output);
+  return {
+    steps: [],
+    output: { width: placed.width, height: placed.height },
+    layer: { mode: layer.mode, source: layer.source, plan, geometry, ...placed },
+  };
 }
 
 /** The output size of the plan on an input of `input` size, refusing any step beyond the limits. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
+import { countWebhookAttempt } from '@rendition/metrics';
 import { type GuardedFetcher, type GuardedFetcherOptions, type GuardedResponse, RemoteFetchError } from '@rendition/net';
 import { type AttemptOutcome, classifyResponse } from './attempt-outcome.ts';
 
@@ -49,6 +50,17 @@ export function webhookFetcherOptions(allow: string[]): GuardedFetcherOptions {
  * rejects with its reason, because that attempt says nothing about the receiver.
  */
 export async function deliverOnce(
+  fetcher: GuardedFetcher,
+  request: WebhookRequest,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<AttemptResult> {
+  const result = await attemptOnce(fetcher, request, options);
+  // rendition_webhook_attempts_total; an attempt the caller aborted (attemptOnce rejects) is not one.
+  countWebhookAttempt(result.outcome.kind === 'stop' ? result.outcome.reason : result.outcome.kind, result.status);
+  return result;
+}
+
+async function attemptOnce(
   fetcher: GuardedFetcher,
   request: WebhookRequest,
   options: { timeoutMs: number; signal?: AbortSignal },

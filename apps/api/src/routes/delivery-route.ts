@@ -9,7 +9,8 @@ import {
   type OutcomeWaiter,
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
-import { clientHintsOf, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
+import { ensureFetchedOriginal, type FetchDelivery } from '@rendition/intake';
+import { clientHintsOf, hasExpressions, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
 import type { JobQueues } from '@rendition/jobs';
 import {
   ApiError,
@@ -25,6 +26,7 @@ import {
 import type { BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
 import { isStreamingSet, memberOf, sendStreamMember } from './stream-delivery.ts';
+import { deliveryTokenAuthorizes } from './delivery-token.ts';
 import {
   attachmentDisposition,
   attachmentFilename,
@@ -42,6 +44,8 @@ export interface DeliveryDependencies {
   queues: JobQueues;
   outcomes: OutcomeWaiter;
   limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number; video: VideoPlanLimits };
+  /** `/<cloud>/image/fetch/<url>` (docs/fetch-delivery.md); absent: fetch URLs answer 404. */
+  fetchDelivery?: FetchDelivery;
 }
 
 /**
@@ -65,6 +69,8 @@ export interface DeliveryOptions {
   cloudName?: string;
   /** A signed private download: every delivery type's original is delivered (private ones too). */
   authorized?: boolean;
+  /** Signed by a token (delivery-token.ts): the answer is for its holder only, as a private download's. */
+  tokenSigned?: boolean;
 }
 
 /** Delivers a delivery path (`/<cloud>/<resource_type>/<type>/…`), as the delivery route and the console's previews do. */
@@ -77,8 +83,14 @@ export async function deliverUrlPath(
 ) {
   const path = parseDeliveryPath(urlPath);
   if (options.cloudName !== undefined && path.cloudName !== options.cloudName) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
-  const signed = path.signature !== undefined && (await signatureIsValid(deps.db, path));
-  if (path.signature !== undefined && !signed) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
+  const signatureValid = path.signature !== undefined && (await signatureIsValid(deps.db, path));
+  if (path.signature !== undefined && !signatureValid) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
+  // Without a signature, a `__cld_token__` (query or cookie) that verifies signs the URL (delivery-token.ts).
+  const tokenSigned = !signatureValid && (await deliveryTokenAuthorizes(deps.db, request, urlPath, path));
+  const signed = signatureValid || tokenSigned;
+  if (tokenSigned) options = { ...options, tokenSigned };
+  // A fetch URL's remote image is stored (or refreshed) first, then delivered like any asset.
+  if (path.type === 'fetch') await ensureFetchedOriginal(deps, path, signed);
   const { folderReading, ...firstReading } = path;
   try {
     return await deliverPath(deps, request, reply, firstReading, signed, options);
@@ -196,7 +208,11 @@ export async function deliverPath(
     etag: derived.etag,
     bytes: derived.bytes,
     lastModified: derived.createdAt,
-    immutable: path.version === asset.version && !derivative.variesOnAccept && hinted.dependsOn.length === 0,
+    immutable:
+      path.version === asset.version &&
+      !derivative.variesOnAccept &&
+      hinted.dependsOn.length === 0 &&
+      !dependsOnMoreThanTheAsset(transformation, derivative.canonical),
     disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
     ...privateCaching(options),
   });
@@ -285,6 +301,8 @@ function noneMatchHits(header: string | undefined, etag: string): boolean {
  */
 async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ asset: AssetRecord | undefined; urlFormat: string | undefined }> {
   const identity = { cloudName: path.cloudName, resourceType: path.resourceType, type: path.type };
+  // A fetched image's public_id is its whole URL: a trailing `.png` is part of it, never a format.
+  if (path.type === 'fetch') return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
   if (path.resourceType === 'raw') return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
   const split = splitDeliveryFormat(path.publicIdWithExt, path.resourceType);
   if (split.format !== undefined) {
@@ -301,9 +319,9 @@ function addVary(reply: FastifyReply, names: string[]): void {
   reply.header('vary', [...new Set([...present, ...names])].join(', '));
 }
 
-/** A private download's answer is not for shared caches. */
+/** A private download's answer, or one a token unlocked, is not for shared caches. */
 function privateCaching(options: DeliveryOptions): { cacheControl?: string } {
-  return options.authorized === true ? { cacheControl: 'private, no-store' } : {};
+  return options.authorized === true || options.tokenSigned === true ? { cacheControl: 'private, no-store' } : {};
 }
 
 /** The default image (an `image/upload` asset of the same cloud) in the requested URL's format. */
@@ -317,4 +335,12 @@ function defaultImagePath(path: DeliveryPath, defaultImage: string, urlFormat: s
 function sameFormat(stored: string | null, requested: string): boolean {
   if (stored === null) return false;
   return normalizeFormat(stored) === normalizeFormat(requested);
+}
+
+/**
+ * The same versioned URL may deliver other bytes later: a condition on tags, context or metadata
+ * (which change without a new version), or a layer showing another asset (which may be overwritten).
+ */
+function dependsOnMoreThanTheAsset(requested: string, canonical: string): boolean {
+  return hasExpressions(requested) || /(?:^|[,/])[lu]_(?!text:|fetch:)/.test(canonical);
 }

@@ -14,6 +14,7 @@ import { continuesChunkedUpload, parseChunkHeaders } from '../chunk-headers.ts';
 import { readUploadBody } from '../read-upload-body.ts';
 import { authenticateBasic, authenticateSignedParams } from '../request-auth.ts';
 import { preAuthenticatedBasic } from '../request-body-state.ts';
+import { admitUpload } from '../rate-limits/install-rate-limits.ts';
 
 export type UploadRouteDependencies = IntakeDependencies & {
   /** MAX_LARGE_UPLOAD_BYTES: the running total of a chunked upload (20 GiB when absent). */
@@ -57,6 +58,8 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
   try {
     const checkFreshness = !(chunk && (await continuesChunkedUpload(deps.db, cloud, request.headers)));
     const credentials: ApiCredentials & { unsigned?: boolean } = basic ?? (await authenticateUnlessUnsigned(deps, body.params, cloud, checkFreshness));
+    // The upload rate limits, now that the key is known (Basic uploads were weighed before their body).
+    await admitUpload(request, credentials);
     // The preset's settings, under the request's own values (signed), or under only the allow-listed ones (unsigned).
     const effective = await effectiveUploadParams(deps.db, cloud, body.params, credentials.unsigned ? 'unsigned' : 'signed');
     const uploadRequest = parseUploadRequest(effective.params, resourceType, deps.limits.parameters);

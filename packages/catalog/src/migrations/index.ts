@@ -19,6 +19,9 @@ import * as listingOrder from './0017-listing-order.ts';
 import * as updateSettings from './0018-update-settings.ts';
 import * as metadataExtras from './0019-metadata-extras.ts';
 import * as searchTagWords from './0020-search-tag-words.ts';
+import * as fetchDelivery from './0021-fetch-delivery.ts';
+import * as authTokenKey from './0022-auth-token-key.ts';
+import * as rateLimits from './0023-rate-limits.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0018-update-settings': updateSettings,
   '0019-metadata-extras': metadataExtras,
   '0020-search-tag-words': searchTagWords,
+  '0021-fetch-delivery': fetchDelivery,
+  '0022-auth-token-key': authTokenKey,
+  '0023-rate-limits': rateLimits,
 };

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { MultiJobV1 } from '@rendition/jobs';
 import { writeAnimation, writePdf } from '@rendition/media';
 import { contentTypeForFormat, parseDeliveryType } from '@rendition/protocol';
+import { currentDerivativeHash } from '@rendition/derivations';
 import { withTempDir } from '@rendition/scratch';
-import { planHash } from '@rendition/transform';
 import { storeDerivative } from '../derive-image.ts';
 import type { DeriveHandlerDependencies } from '../derive-handler.ts';
 import { storeComposedAsset } from './composed-asset.ts';
@@ -20,8 +20,10 @@ import { compositionPlan, renderSourceFrames } from './source-frames.ts';
  */
 export async function runMulti(deps: DeriveHandlerDependencies, job: MultiJobV1): Promise<CompositionOutcome> {
   const plan = compositionPlan(job.transformation);
+  // The transformation's overlay assets, as they are now: their versions key the stored derivative.
+  const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
   return withTempDir(deps.tmpDir, async (dir) => {
-    const frames = await renderSourceFrames(deps, job.sources, plan, dir, job.publicId);
+    const frames = await renderSourceFrames(deps, job.sources, plan, dir, job.publicId, layerAssets);
     const output = join(dir, `multi.${job.format}`);
     const paths = frames.map((frame) => frame.path);
     const written =
@@ -41,7 +43,7 @@ export async function runMulti(deps: DeriveHandlerDependencies, job: MultiJobV1)
     });
     const transformation = job.format === 'pdf' ? '' : job.transformation;
     if (transformation !== '') {
-      const identity = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: planHash(plan), format: job.format, transformation };
+      const identity = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: hash, format: job.format, transformation };
       await storeDerivative(deps, identity, output, written);
     }
     const urls = compositionUrls(deps, { ...asset, format: job.format, ...(transformation !== '' ? { transformation } : {}) });

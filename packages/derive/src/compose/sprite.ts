@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { SpriteJobV1 } from '@rendition/jobs';
 import { writeSprite } from '@rendition/media';
 import { contentTypeForFormat, parseDeliveryType } from '@rendition/protocol';
+import { currentDerivativeHash } from '@rendition/derivations';
 import { withTempDir } from '@rendition/scratch';
-import { planHash } from '@rendition/transform';
 import { storeDerivative } from '../derive-image.ts';
 import type { DeriveHandlerDependencies } from '../derive-handler.ts';
 import { storeComposedAsset } from './composed-asset.ts';
@@ -24,8 +24,10 @@ import { spriteImageInfos, spriteStylesheet } from './sprite-stylesheet.ts';
 export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV1): Promise<CompositionOutcome> {
   const plan = compositionPlan(job.transformation);
   const type = parseDeliveryType('sprite');
+  // The transformation's overlay assets, as they are now: their versions key the stored derivative.
+  const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
   return withTempDir(deps.tmpDir, async (dir) => {
-    const frames = await renderSourceFrames(deps, job.sources, plan, dir, job.publicId);
+    const frames = await renderSourceFrames(deps, job.sources, plan, dir, job.publicId, layerAssets);
     const imagePath = join(dir, `sprite.${job.format}`);
     const written = await writeSprite(
       frames.map((frame) => frame.path),
@@ -47,7 +49,7 @@ export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV
       const identity = {
         assetId: image.assetId,
         versionId: image.versionId,
-        transformationHash: planHash(plan),
+        transformationHash: hash,
         format: job.format,
         transformation: job.transformation,
       };

@@ -1,6 +1,7 @@
 import type { CatalogDb } from '@rendition/catalog';
 import { resolveEagerSpecs } from '@rendition/derivations';
 import { ApiError, normalizeFormat } from '@rendition/protocol';
+import { hasExpressions } from '@rendition/transform';
 
 /** A composition's transformation: what runs on every image, and the format the result is written in. */
 export interface CompositionTransformation {
@@ -39,6 +40,9 @@ export function splitFormatParameter(text: string): { rest: string; format: stri
 export async function resolveCompositionTransformation(db: CatalogDb, cloudName: string, text: string | undefined): Promise<CompositionTransformation> {
   const { rest, format } = splitFormatParameter(text ?? '');
   if (rest.includes('|')) throw new ApiError(400, `Invalid transformation ${text ?? ''}: one transformation is applied to every image`);
+  // One transformation for every member image: a condition on each member's own data is not supported.
+  if (hasExpressions(rest))
+    throw new ApiError(400, `Invalid transformation ${text ?? ''}: conditionals and variables are not supported for compositions`);
   const [spec] = await resolveEagerSpecs(db, cloudName, rest, undefined, undefined, 'image');
   return { transformation: spec?.transformation ?? '', format };
 }

@@ -32,7 +32,7 @@ export async function writeSprite(
     },
     limitInputPixels: false,
   }).composite(frames.map((frame, index) => ({ input: frame, left: layout.placements[index]!.x, top: layout.placements[index]!.y })));
-  const settings = encodeSettings({ format: null, quality: null, flags: [], page: null, density: null }, options.format);
+  const settings = encodeSettings({ format: null, quality: null, flags: [], page: null, density: null, colorSpace: null, delay: null }, options.format);
   const temporary = `${outputPath}.tmp`;
   try {
     // Composited first: encoders that flatten (JPEG) must see the frames, not the empty canvas alone.

@@ -1,7 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JobQueues } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
@@ -28,8 +25,6 @@ export interface QueueDashboardDependencies {
   /** Retry-After of the 503 answered while Redis is away (UNAVAILABLE_RETRY_AFTER_SECONDS). */
   limits?: { unavailableRetryAfterSeconds?: number };
 }
-
-type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
 
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -69,32 +64,37 @@ export function registerQueueDashboard(app: FastifyInstance, deps: QueueDashboar
   const readOnly = deps.queueDashboard?.readOnly ?? true;
   const retryAfterSeconds = deps.limits?.unavailableRetryAfterSeconds;
 
-  const serverAdapter = new FastifyAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
-  const board = createBullBoard({
-    queues: [],
-    // The lock file holds two copies of @bull-board/api (9.10.2 for apps/api, the 9.10.1 that
-    // @bull-board/fastify pins), whose identical types TypeScript tells apart by their private fields.
-    serverAdapter: serverAdapter as unknown as BoardServerAdapter,
-    options: { uiConfig: { boardTitle: 'Rendition queues', hideDocsLink: true, sortQueues: false } },
-  });
-
-  // A BullMQ Queue made while Redis is away never recovers (JobQueues makes them only once connected):
-  // the queues join the board on the first request that finds Redis up.
-  let attached = false;
-  const attachQueues = (): boolean => {
-    if (attached) return true;
-    if (!deps.queues.isConnected()) return false;
-    try {
-      const adapters = allQueues().map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly }));
-      board.replaceQueues(adapters);
-      attached = true;
-    } catch {
-      // Redis went away in between: the next request tries again.
-    }
-    return attached;
-  };
-
   void app.register(async (scope) => {
+    // Loaded only when the dashboard is served: bull-board, its UI, @fastify/static and ejs cost the API
+    // tens of MB of resident memory (e2e/api-memory.test.ts bounds it) that a closed dashboard never needs.
+    const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+      import('@bull-board/api'),
+      import('@bull-board/api/bullMQAdapter'),
+      import('@bull-board/fastify'),
+    ]);
+    const serverAdapter = new FastifyAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
+    const board = createBullBoard({
+      queues: [],
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'Rendition queues', hideDocsLink: true, sortQueues: false } },
+    });
+
+    // A BullMQ Queue made while Redis is away never recovers (JobQueues makes them only once connected):
+    // the queues join the board on the first request that finds Redis up.
+    let attached = false;
+    const attachQueues = (): boolean => {
+      if (attached) return true;
+      if (!deps.queues.isConnected()) return false;
+      try {
+        const adapters = allQueues().map((queue) => new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly }));
+        board.replaceQueues(adapters);
+        attached = true;
+      } catch {
+        // Redis went away in between: the next request tries again.
+      }
+      return attached;
+    };
+
     scope.addHook('onRequest', async (request, reply) => {
       if (!credentialsMatch(request.headers.authorization, credentials)) {
         if (request.headers.authorization !== undefined) {

@@ -9,8 +9,14 @@ import module from 'node:module';
 // the launcher replaces itself (same pid) with a Node that has it, unless one was chosen already.
 const YOUNG_GENERATION = '--max-semi-space-size=4';
 const chosen = (flags) => /--max-semi-space-size\b/.test(flags);
+//
+// glibc gives each thread that allocates (libuv's pool, V8's platform workers) its own malloc arena,
+// up to 8 per core, and an arena keeps the pages it once held: a process that streams uploads on a
+// few threads holds tens of MiB more than it uses. Two arenas keep that bounded (MALLOC_ARENA_MAX is
+// read when the process starts, so it goes with the same re-execution; an operator's value wins).
 if (!chosen(process.execArgv.join(' ')) && !chosen(process.env.NODE_OPTIONS ?? '') && typeof process.execve === 'function') {
-  process.execve(process.execPath, [process.execPath, YOUNG_GENERATION, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], process.env);
+  const env = { MALLOC_ARENA_MAX: '2', ...process.env };
+  process.execve(process.execPath, [process.execPath, YOUNG_GENERATION, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], env);
 }
 
 // The first TypeScript file a process loads makes Node instantiate its type-stripping compiler

@@ -23,7 +23,7 @@ import { originalKey } from '@rendition/storage';
 import { startBenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
-import { startRole } from './lib/role-process.ts';
+import { roleEnv, startApiProcess, startWorkerProcess } from './lib/role-process.ts';
 import { fixed } from './lib/stats.ts';
 
 const MB = 1_000_000;
@@ -81,7 +81,6 @@ async function main(): Promise<void> {
   const bench = await startBenchCluster({}, []);
   cleanup.add('rendition services', () => bench.stop());
   const { config } = bench;
-  if (config.storage.kind !== 'file') throw new Error('the bench cluster stores in a directory');
   const { db, store } = bench.cluster.services;
   for (const path of paths) {
     const assetId = createHash('md5').update(randomUUID()).digest('hex');
@@ -119,22 +118,11 @@ async function main(): Promise<void> {
     });
   }
 
-  const env = {
-    HOST: '127.0.0.1',
-    DATABASE_URL: config.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: config.queuePrefix,
-    STORAGE_URL: `file://${config.storage.root}`,
-  };
-  const worker = await startRole('worker', { ...env, LOG_LEVEL: 'info', WORKER_QUEUES: 'archive' }, (output) => output.includes('workers started'));
+  const env = roleEnv(config);
+  const worker = await startWorkerProcess({ ...env, WORKER_QUEUES: 'archive' });
   cleanup.add('rendition worker', () => worker.stop());
   const port = await freePort();
-  const api = await startRole('api', { ...env, PORT: String(port), LOG_LEVEL: 'error' }, async () =>
-    fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    ),
-  );
+  const api = await startApiProcess({ ...env, PORT: String(port), LOG_LEVEL: 'error' });
   cleanup.add('rendition api', () => api.stop());
   const booted = { api: await api.memory(), worker: await worker.memory() };
 

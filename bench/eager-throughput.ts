@@ -9,16 +9,14 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { request } from 'undici';
-import { fixturePath } from '@rendition/testing';
 import { startBareEagerServer, sharpDerive } from './lib/bare-eager-server.ts';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
+import { EAGER, EAGER_HEIGHT, EAGER_SOURCE, EAGER_WIDTH, derivationsPerSecond, uploadAll as uploadAllWith } from './lib/eager-uploads.ts';
 import { envInt } from './lib/env.ts';
-import { multipartBody } from './lib/multipart.ts';
 import { pause, runBench } from './lib/run-bench.ts';
 import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
-import { startArrivalReceiver, type Arrivals } from './lib/webhook-arrivals.ts';
+import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
 
 const UPLOADS = envInt('BENCH_UPLOADS', 120, 10, 1_000);
 const WARMUP = envInt('BENCH_WARMUP_UPLOADS', 4, 0, 50);
@@ -29,12 +27,16 @@ const SETTLE_MS = 2_000;
 const GOAL = 0.85;
 
 /** sharp's own benchmark: its 2725x2225 JPEG resized to 720x588, JPEG quality 80. */
-const SOURCE = fixturePath('images/2569067123_aca715a2ee_o.jpg');
-const WIDTH = 720;
-const HEIGHT = 588;
-const EAGER = `c_fill,w_${WIDTH},h_${HEIGHT},q_80`;
+const SOURCE = EAGER_SOURCE;
+const WIDTH = EAGER_WIDTH;
+const HEIGHT = EAGER_HEIGHT;
 
 await runBench('eager-throughput', main);
+
+/** The shared workload with this bench's clients and notification timeout. */
+function uploadAll(options: Omit<Parameters<typeof uploadAllWith>[0], 'concurrency' | 'timeoutMs'>) {
+  return uploadAllWith({ ...options, concurrency: CLIENT_CONCURRENCY, timeoutMs: NOTIFICATION_TIMEOUT_MS });
+}
 
 async function main(cleanup: Cleanup): Promise<void> {
   const photo = await readFile(SOURCE);
@@ -76,7 +78,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   if (WARMUP > 0) await uploadAll({ count: WARMUP, prefix: 'bare-warm', uploadUrl: bareUrl, auth, receiverUrl: receiver.url, photo, arrivals });
   const floor = await uploadAll({ count: UPLOADS, prefix: 'bare', uploadUrl: bareUrl, auth, receiverUrl: receiver.url, photo, arrivals });
   if (floor.failures.length > 0) throw new Error(`bare pipeline failed: ${floor.failures[0]}`);
-  const floorRate = floor.delivered.length / ((floor.lastArrival - floor.start) / 1000);
+  const floorRate = derivationsPerSecond(floor);
   await bare.close();
 
   await pause(SETTLE_MS);
@@ -91,7 +93,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const ok = run.delivered.length;
   if (ok === 0) throw new Error(`no eager notification arrived: ${errors.first}`);
   const elapsedMs = run.lastArrival - run.start;
-  const rendRate = ok / (elapsedMs / 1000);
+  const rendRate = derivationsPerSecond(run);
   const perUpload = sortedCopy(run.delivered);
   console.log(
     table([
@@ -117,99 +119,6 @@ async function main(cleanup: Cleanup): Promise<void> {
     `for context: floor ÷ raw sharp = ${fixed(floorRate / raw.rate, 3)} (the most any HTTP service reaches here with this client); ` +
       `rendition ÷ floor = ${fixed(rendRate / floorRate, 3)}`,
   );
-}
-
-interface UploadRun {
-  start: number;
-  acceptedAll: number;
-  lastArrival: number;
-  /** Upload sent -> its notification read, in ms, for every upload that got a correct one. */
-  delivered: number[];
-  failures: string[];
-}
-
-/**
- * Sends `count` uploads by CLIENT_CONCURRENCY loops and waits for every eager notification (or the
- * timeout). Each upload has an eager_notification_url of its own, `/<prefix>/<i>`.
- */
-async function uploadAll(options: {
-  count: number;
-  prefix: string;
-  uploadUrl: string;
-  auth: string;
-  receiverUrl: string;
-  photo: Buffer;
-  arrivals: Arrivals;
-}): Promise<UploadRun> {
-  const { count, prefix, uploadUrl, auth, receiverUrl, photo, arrivals } = options;
-  const failures: string[] = [];
-  const delivered: number[] = [];
-  const notified: Array<Promise<void>> = [];
-  let lastArrival = 0;
-  let next = 0;
-  const start = performance.now();
-
-  const one = async (i: number): Promise<void> => {
-    const path = `/${prefix}/${i}`;
-    const { body, contentType } = multipartBody(
-      [
-        ['async', 'true'],
-        ['eager', EAGER],
-        ['eager_async', 'true'],
-        ['eager_notification_url', `${receiverUrl}${path}`],
-      ],
-      { name: 'file', filename: 'photo.jpg', type: 'image/jpeg', bytes: photo },
-    );
-    const arrival = new Promise<{ at: number; body: string }>((resolve) => arrivals.set(path, (at, text) => resolve({ at, body: text })));
-    const sent = performance.now();
-    const response = await request(uploadUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: auth }, body });
-    const answer = await response.body.text();
-    if (response.statusCode !== 200 || !answer.includes('"status":"pending"')) {
-      arrivals.delete(path);
-      throw new Error(`upload ${path}: HTTP ${response.statusCode}: ${answer.slice(0, 200)}`);
-    }
-    notified.push(
-      arrival.then(({ at, body: text }) => {
-        arrivals.delete(path);
-        const payload = JSON.parse(text) as { notification_type?: string; eager?: Array<{ width?: number; height?: number; format?: string }> };
-        const item = payload.eager?.[0];
-        if (
-          payload.notification_type !== 'eager' ||
-          payload.eager?.length !== 1 ||
-          item?.width !== WIDTH ||
-          item.height !== HEIGHT ||
-          item.format !== 'jpg'
-        ) {
-          failures.push(`unexpected notification on ${path}: ${text.slice(0, 300)}`);
-          return;
-        }
-        delivered.push(at - sent);
-        lastArrival = Math.max(lastArrival, at);
-      }),
-    );
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(CLIENT_CONCURRENCY, count) }, async () => {
-      while (next < count) {
-        await one(next++).catch((error: unknown) => {
-          failures.push(error instanceof Error ? error.message : String(error));
-        });
-      }
-    }),
-  );
-  const acceptedAll = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), NOTIFICATION_TIMEOUT_MS);
-  });
-  const outcome = await Promise.race([Promise.all(notified), timedOut]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
-    const missing = [...arrivals.keys()].filter((path) => path.startsWith(`/${prefix}/`));
-    failures.push(`${missing.length} eager notification(s) not received within ${NOTIFICATION_TIMEOUT_MS / 1000} s (first: ${missing[0]})`);
-    for (const path of missing) arrivals.delete(path);
-  }
-  return { start, acceptedAll, lastArrival, delivered, failures };
 }
 
 /** `ops` runs of `work`, `parallelism` at a time, after one warm-up run per lane; ops per second. */

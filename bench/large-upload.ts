@@ -18,7 +18,7 @@ import { freePort, loadCloudinarySdk } from '@rendition/testing';
 import { startBenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
-import { startRole, type RoleProcess } from './lib/role-process.ts';
+import { roleEnv, startApiProcess } from './lib/role-process.ts';
 import { fixed } from './lib/stats.ts';
 
 const MB = 1_000_000;
@@ -76,17 +76,7 @@ async function main(): Promise<void> {
   const workers = await startBenchCluster(limits, ['worker']);
   cleanup.add('rendition worker', () => workers.stop());
   const { config } = workers;
-  if (config.storage.kind !== 'file') throw new Error('the bench cluster stores in a directory');
-  const api = await startApiProcess({
-    ...limits,
-    HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    DATABASE_URL: config.databaseUrl,
-    REDIS_URL: config.redisUrl,
-    QUEUE_PREFIX: config.queuePrefix,
-    STORAGE_URL: `file://${config.storage.root}`,
-    LOG_LEVEL: 'error',
-  });
+  const api = await startApiProcess({ ...roleEnv(config), ...limits, PORT: String(await freePort()), LOG_LEVEL: 'error' });
   cleanup.add('rendition api', () => api.stop());
   const booted = await api.memory();
 
@@ -220,16 +210,4 @@ async function writeRandomFile(path: string, size: number): Promise<string> {
     await handle.close();
   }
   return hash.digest('hex');
-}
-
-/** `rendition api` as a child process, ready once /healthz answers. */
-async function startApiProcess(env: Record<string, string>): Promise<RoleProcess & { baseUrl: string }> {
-  const baseUrl = `http://${env.HOST}:${env.PORT}`;
-  const api = await startRole('api', env, () =>
-    fetch(`${baseUrl}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    ),
-  );
-  return { ...api, baseUrl };
 }

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['async-intake.ts', 'e2e-latency.ts', 'eager-throughput.ts', 'delivery.ts', 'video-eager.ts', 'analysis.ts'];
+const BENCHES = ['async-intake.ts', 'e2e-latency.ts', 'eager-throughput.ts', 'delivery.ts', 'video-eager.ts', 'analysis.ts', 'scaling.ts'];
 
 let failed = 0;
 for (const bench of BENCHES) {

@@ -20,7 +20,7 @@ import { canonicalString, parseTransformation, videoRecipe, type VideoRecipe } f
 import { basicAuthHeader, startBenchCluster, type BenchCluster } from './lib/bench-cluster.ts';
 import { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
-import { CLOCK_TICKS, machineBusySeconds } from './lib/machine-cpu.ts';
+import { CLOCK_TICKS, machineBusySeconds, processCpuSeconds } from './lib/machine-cpu.ts';
 import { multipartBody } from './lib/multipart.ts';
 import { pool } from './lib/pool.ts';
 import { pause, scratchDirectory } from './lib/run-bench.ts';
@@ -109,9 +109,7 @@ async function databaseBackendSeconds(database: string): Promise<Map<number, num
     try {
       const title = await readFile(`/proc/${pid}/cmdline`, 'utf8');
       if (!title.startsWith('postgres: ') || !title.includes(` ${database} `)) continue;
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds.set(Number(pid), (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
+      seconds.set(Number(pid), await processCpuSeconds(Number(pid)));
     } catch {
       // the process ended meanwhile
     }

@@ -17,3 +17,11 @@ export async function machineBusySeconds(): Promise<number> {
     return Number.NaN;
   }
 }
+
+/** User + system CPU seconds of process `pid` so far, from /proc/<pid>/stat; rejects once it has ended (or off Linux). */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // After the command (which may hold spaces): state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}

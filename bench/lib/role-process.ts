@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { Config } from '@rendition/config';
 
 /**
  * `rendition <role>` as a child process of a bench, for measuring that role alone (its own RSS, its
  * own CPU): large-upload and archive start the API (and the worker) this way.
  */
 export interface RoleProcess {
+  pid: number;
   /** VmRSS and VmHWM (peak RSS) in bytes, from /proc/<pid>/status. */
   memory(): Promise<{ rss: number; peak: number }>;
   /** What it wrote at error level (the API) or to stderr. */
@@ -60,7 +62,42 @@ export async function startRole(
       const bytes = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) * 1024;
       return { rss: bytes('VmRSS'), peak: bytes('VmHWM') };
     },
+    pid,
     output: () => output,
     stop,
   };
+}
+
+/**
+ * What a role process needs to share a bench cluster's catalog, queues and storage (its throwaway
+ * database, queue prefix and directory), with the cluster's rate-limit and remote-fetch settings.
+ */
+export function roleEnv(config: Config): Record<string, string> {
+  if (config.storage.kind !== 'file') throw new Error('the bench cluster stores in a directory');
+  return {
+    HOST: '127.0.0.1',
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    QUEUE_PREFIX: config.queuePrefix,
+    STORAGE_URL: `file://${config.storage.root}`,
+    RATE_LIMITS_ENABLED: String(config.rateLimits.enabled),
+    SSRF_ALLOW: config.remoteFetch.allow.join(','),
+  };
+}
+
+/** `rendition api` as a child process (env has HOST and PORT), ready once /healthz answers. */
+export async function startApiProcess(env: Record<string, string>): Promise<RoleProcess & { baseUrl: string }> {
+  const baseUrl = `http://${env.HOST}:${env.PORT}`;
+  const api = await startRole('api', env, () =>
+    fetch(`${baseUrl}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    ),
+  );
+  return { ...api, baseUrl };
+}
+
+/** `rendition worker` as a child process, ready once it logs that its queues' workers started (LOG_LEVEL info). */
+export function startWorkerProcess(env: Record<string, string>): Promise<RoleProcess> {
+  return startRole('worker', { ...env, LOG_LEVEL: 'info' }, (output) => output.includes('workers started'));
 }

@@ -5,11 +5,12 @@ import { Cleanup } from './cleanup.ts';
 import { fixed } from './stats.ts';
 
 /**
- * A bench's whole run: `main` under a Cleanup with the common 115 s deadline, the 1-min load average
- * at start and at end printed after it (see bench/README.md), whatever it started stopped, then exit.
+ * A bench's whole run: `main` under a Cleanup with a deadline (the common 115 s unless the bench
+ * says otherwise), the 1-min load average at start and at end printed after it (see
+ * bench/README.md), whatever it started stopped, then exit.
  */
-export async function runBench(name: string, main: (cleanup: Cleanup) => Promise<void>): Promise<never> {
-  const cleanup = new Cleanup(name, 115_000);
+export async function runBench(name: string, main: (cleanup: Cleanup) => Promise<void>, deadlineMs = 115_000): Promise<never> {
+  const cleanup = new Cleanup(name, deadlineMs);
   try {
     const loadBefore = loadavg()[0]!;
     await main(cleanup);

@@ -18,7 +18,7 @@ const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const EXTENSION = /^[a-z0-9]{1,10}$/i;
 
 /** Percent-decodes text that still carries escapes (`w_100%2Ch_50`); already-decoded text passes as is. */
-function decode(text: string): string {
+export function decodeTransformation(text: string): string {
   if (text.length > MAX_TRANSFORMATION_LENGTH) throw transformErrors.tooLong(MAX_TRANSFORMATION_LENGTH);
   if (!PERCENT_ESCAPE.test(text)) return text;
   try {
@@ -56,7 +56,7 @@ function parseChain(parts: readonly string[], whole: string): TransformationPlan
  * A parameter repeated inside one component keeps its last value (Cloudinary does the same).
  */
 export function parseTransformation(text: string): TransformationPlan {
-  const decoded = decode(text);
+  const decoded = decodeTransformation(text);
   if (decoded === '') return { components: [] };
   return parseChain(decoded.split('/'), decoded);
 }
@@ -75,7 +75,7 @@ export type EagerItem = {
  * object/array form reaches the server already serialized to this string (`build_eager`).
  */
 export function parseEagerList(text: string): EagerItem[] {
-  const decoded = decode(text);
+  const decoded = decodeTransformation(text);
   return decoded.split('|').map((requested): EagerItem => {
     if (requested === '') throw transformErrors.emptyEagerItem(decoded);
     const parts = requested.split('/');

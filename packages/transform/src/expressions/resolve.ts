@@ -1,8 +1,7 @@
 import { ApiError } from '@rendition/protocol';
 import { formatDecimal } from '../canonical.ts';
-import { transformErrors } from '../messages.ts';
 import { outputSettings } from '../output-settings.ts';
-import { MAX_TRANSFORMATION_LENGTH, parseTransformation } from '../parse-transformation.ts';
+import { decodeTransformation, parseTransformation } from '../parse-transformation.ts';
 import { projectAssetPlan, type Size } from '../project-size.ts';
 import { buildTree, readChain, type ChainComponent, type ChainNode, type Parameter } from './chain.ts';
 import { ExpressionProblem, expressionErrors } from './errors.ts';
@@ -45,18 +44,8 @@ const HAS_INTERPOLATION = /\$\([A-Za-z][A-Za-z0-9]*\)/;
 /** No limit: the projection here only measures w/h; planDerivative bounds the resolved plan afterwards. */
 const UNBOUNDED = { maxDimension: Number.POSITIVE_INFINITY, maxPixels: Number.POSITIVE_INFINITY };
 
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
-
 /** Percent-decodes exactly as parseTransformation does (same limits, same 400s). */
-function decode(text: string): string {
-  if (text.length > MAX_TRANSFORMATION_LENGTH) throw transformErrors.tooLong(MAX_TRANSFORMATION_LENGTH);
-  if (!PERCENT_ESCAPE.test(text)) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw transformErrors.badEncoding(text);
-  }
-}
+const decode = decodeTransformation;
 
 /**
  * Decoded text in the form parseTransformation decodes back to itself: every `%` escaped. The resolved

@@ -15,6 +15,7 @@ import {
   type FetchOriginState,
   type OutcomeWaiter,
 } from '@rendition/catalog';
+import { countRemoteFetchFailure } from '@rendition/metrics';
 import { assertFetchableUrl, assertSuccessStatus, RemoteFetchError, type GuardedFetcher, type GuardedResponse } from '@rendition/net';
 import { ApiError, contentTypeForFormat, fetchRequestUrl, isAllowedFetchHost, type DeliveryPath } from '@rendition/protocol';
 import { measureStream } from '@rendition/scratch';
@@ -348,6 +349,7 @@ function displayNameOf(url: string): string {
 function classifyFailure(error: unknown, url: string): { error: ApiError; serveStale: boolean } | undefined {
   if (error instanceof ApiError) return { error, serveStale: false };
   if (!(error instanceof RemoteFetchError)) return undefined;
+  countRemoteFetchFailure(error.code);
   switch (error.code) {
     case 'http_status': {
       const status = error.status ?? 0;

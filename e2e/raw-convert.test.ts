@@ -161,7 +161,7 @@ describe('raw_convert=extract_text', () => {
     });
     await expect(upload(fixturePath('documents/basicapi.pdf'), { raw_convert: 'google_speech:vtt' })).rejects.toMatchObject({
       http_code: 400,
-      message: 'Raw convert is invalid: google_speech is not available on this server',
+      message: 'Illegal value for parameter raw_convert: Raw convert is invalid: google_speech is not available on this server',
     });
   });
 });

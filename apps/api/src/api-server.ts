@@ -20,6 +20,7 @@ import { registerManagementRoutes } from './routes/management-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
 import { registerUploadPresetRoutes } from './routes/upload-preset-routes.ts';
+import { registerUploadMappingRoutes } from './routes/upload-mapping-routes.ts';
 import { registerStreamingProfileRoutes } from './routes/streaming-profile-routes.ts';
 import { registerConsoleRoutes } from './console/index.ts';
 import { registerArchiveRoutes } from './routes/archive-routes.ts';
@@ -125,6 +126,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerAdminInfoRoutes(app, options);
   registerBackupRoutes(app, options);
   registerUploadPresetRoutes(app, options);
+  registerUploadMappingRoutes(app, options);
   registerStreamingProfileRoutes(app, options);
   registerMetadataRoutes(app, options);
   registerConsoleRoutes(app, options);

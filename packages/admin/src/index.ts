@@ -19,12 +19,14 @@ export { fieldsParameter } from './listing-params.ts';
 export { MAX_BULK_CHANGES, publishResources, updateResourcesAccessMode } from './access-mode.ts';
 export type { AdminPublishDependencies } from './access-mode.ts';
 export { createPreset, describePreset, listPresets, removePreset, updatePreset } from './upload-presets.ts';
+export { createUploadMapping, readUploadMappings, removeUploadMapping, updateUploadMappingCommand } from './upload-mappings.ts';
 export {
   createNamedTransformation,
-  updateNamedTransformation,
-  removeNamedTransformation,
-  describeNamedTransformation,
-  listNamed,
+  updateTransformation,
+  removeTransformation,
+  describeTransformation,
+  listTransformationsPage,
+  type DeleteDerivatives,
 } from './named-transformations.ts';
 export {
   createStreamingProfile,

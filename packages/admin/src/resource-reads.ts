@@ -187,7 +187,37 @@ type DescribeOptions = ReturnType<typeof describeOptions>;
 // Read before the lookup, so a bad parameter is its 400 whether or not the asset exists.
 function describeOptions(params: RawParams) {
   const after = derivedCursorParameter(params);
-  return { maxResults: maxResultsParameter(params), withVersions: readBoolean(params, 'versions', false), ...(after ? { after } : {}) };
+  const asked = (name: string) => readBoolean(params, name, false);
+  const properties = {
+    colors: asked('colors'),
+    faces: asked('faces'),
+    exif: asked('exif'),
+    imageMetadata: asked('image_metadata') || asked('media_metadata'),
+    cinemagraphAnalysis: asked('cinemagraph_analysis'),
+    related: asked('related'),
+  };
+  return { maxResults: maxResultsParameter(params), withVersions: readBoolean(params, 'versions', false), properties, ...(after ? { after } : {}) };
+}
+
+/**
+ * The explicitly requested properties we can answer without the pixels (compatibility.md, "Admin API
+ * reads"): analysis results are not stored, and reading them again from the original on a read is
+ * not done, so each field answers what Cloudinary answers when there is nothing to report.
+ */
+function requestedProperties(asset: AssetRecord, asked: DescribeOptions['properties']): Json {
+  const fields: Json = {};
+  // No stored palette: the colour analysis runs on upload or `explicit` (`colors=true`).
+  if (asked.colors) fields.colors = [];
+  // No face detector (g_face falls back to auto; `fc` is 0): no faces.
+  if (asked.faces) fields.faces = [];
+  if (asked.exif) fields.exif = {};
+  if (asked.imageMetadata) fields.image_metadata = {};
+  // A still image (one page or frame) has no motion: its score is 0. Animated images and videos are not analysed.
+  const still = asset.resourceType === 'image' && (asset.pages ?? 1) <= 1;
+  if (asked.cinemagraphAnalysis && still) fields.cinemagraph_analysis = { cinemagraph_score: 0 };
+  // Related assets (`add_related_assets`) are not kept: none to list.
+  if (asked.related) fields.related_assets = [];
+  return fields;
 }
 
 async function describeAsset(deps: AdminReadDependencies, caller: AdminCaller, asset: AssetRecord, options: DescribeOptions): Promise<Json> {
@@ -217,6 +247,7 @@ async function describeAsset(deps: AdminReadDependencies, caller: AdminCaller, a
   response.version_id = asset.versionId;
   if (page.next) response.next_cursor = encodeDerivedCursor(page.next);
   response.derived = page.derived.map((derived) => derivedItem(deps, caller, asset, derived));
+  Object.assign(response, requestedProperties(asset, options.properties));
   if (options.withVersions) {
     const versions = await listAssetVersions(deps.db, asset.assetId);
     response.versions = versions.map((version) => ({

@@ -37,6 +37,7 @@ export {
 } from './metadata-fields.ts';
 export { downloadBackup, restoreAssetsCommand } from './backups.ts';
 export type { BackupDownload } from './backups.ts';
+export { deleteBackedUpAssetsCommand, MAX_BACKUP_VERSION_IDS } from './delete-backups.ts';
 export { createPurgeHandler } from './purge-handler.ts';
 export type { PurgeHandlerDependencies } from './purge-handler.ts';
 export {

@@ -5,6 +5,7 @@ import type { AccessControlEntry } from '@rendition/protocol';
 import type { Database } from './database-schema.ts';
 import { assetRecordFromRow, assetRow, type AssetIdentity, type AssetRecord } from './asset-records.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
+import { keepAssetFolder } from './folders-repository.ts';
 import { identityIs } from './identity-filters.ts';
 import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
 
@@ -90,6 +91,7 @@ export async function commitAssetVersion(
       .returningAll()
       .executeTakeFirst();
     if (inserted) {
+      await keepAssetFolder(trx, asset.cloudName, asset.assetFolder);
       await insertVersion(trx, asset, asset.assetId, input.backup === true);
       await forgetDeletedAsset(trx, asset.assetId);
       return { kind: 'created', asset: assetRecordFromRow(inserted) };
@@ -108,6 +110,7 @@ export async function commitAssetVersion(
       .where('asset_id', '=', current.asset_id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await keepAssetFolder(trx, asset.cloudName, replacement.assetFolder);
     // A backed-up replaced version keeps its row (and its original); otherwise it goes.
     const replacedVersionId = current.version_id.trim();
     const replacedKept = await keepsReplacedVersion(trx, { cloudName: asset.cloudName, replacedVersionId, forced: input.backup === true });
@@ -172,6 +175,7 @@ export async function updateAssetMetadata(
     .where('asset_id', '=', assetId)
     .returningAll()
     .executeTakeFirstOrThrow();
+  if (changes.assetFolder !== undefined) await keepAssetFolder(db, row.cloud_name, row.asset_folder);
   return assetRecordFromRow(row);
 }
 

@@ -45,6 +45,18 @@ export interface NamedTransformationsTable {
   transformation: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** 0024: may build derivatives unsigned under strict transformations. */
+  allowed_for_strict: Generated<boolean>;
+  /** 0024: the definition's output extension ('' when it ends with `/`), null when it names none. */
+  extension: string | null;
+}
+
+/** `allowed_for_strict` of an implicit transformation: its canonical text within a cloud (0024). */
+export interface TransformationSettingsTable {
+  cloud_name: string;
+  transformation: string;
+  allowed_for_strict: boolean;
+  updated_at: Generated<Date>;
 }
 
 export interface BatchesTable {
@@ -212,6 +224,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   derived: DerivedTable;
   named_transformations: NamedTransformationsTable;
+  transformation_settings: TransformationSettingsTable;
   deleted_assets: DeletedAssetsTable;
   large_uploads: LargeUploadsTable;
   large_upload_parts: LargeUploadPartsTable;

@@ -6,7 +6,8 @@ import type { Database } from './database-schema.ts';
 /**
  * Asset folders (migration 0016). A folder exists when a `folders` row names it (an explicit folder,
  * whose ancestors always have rows too) or when some asset's `asset_folder` is it or lies under it
- * (an implied folder). Paths are compared byte-wise (`COLLATE "C"`), as the asset listings compare
+ * (an implied folder). Uploads and `asset_folder` updates make rows for the folder they file an asset
+ * in (keepAssetFolder), so such a folder stays once its assets are gone. Paths are compared byte-wise (`COLLATE "C"`), as the asset listings compare
  * public_ids, and `/` separates a path's elements.
  */
 
@@ -107,6 +108,17 @@ export async function createFolders(db: CatalogDb, cloudName: string, path: stri
     .values(rows)
     .onConflict((c) => c.columns(['cloud_name', 'path']).doNothing())
     .execute();
+}
+
+/**
+ * Keeps the asset folder an asset is filed in (upload, overwrite, `update` of `asset_folder`) as an
+ * explicit folder with its ancestors, so it outlives the assets in it, as Cloudinary's folders do in
+ * dynamic folder mode (a folder emptied by deletes stays until `delete_folder`). The root (`''`) and a
+ * path with an empty element (an `asset_folder` no folder call could name) make no rows.
+ */
+export async function keepAssetFolder(db: CatalogDb, cloudName: string, assetFolder: string): Promise<void> {
+  if (assetFolder === '' || assetFolder.split('/').includes('')) return;
+  await createFolders(db, cloudName, assetFolder);
 }
 
 /** Folder changes of one cloud run one at a time, so a rename and a delete never interleave. */

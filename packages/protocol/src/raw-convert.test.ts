@@ -12,14 +12,17 @@ describe('parseRawConvert', () => {
   });
 
   it.each([
-    ['google_speech', 'Raw convert is invalid: google_speech is not available on this server'],
-    ['google_speech:srt:vtt', 'Raw convert is invalid: google_speech is not available on this server'],
-    ['azure_video_indexer', 'Raw convert is invalid: azure_video_indexer is not available on this server'],
-    ['extract', 'Raw convert is invalid: "extract" (expected one of extract_text, aspose)'],
-    ['google_speechless', 'Raw convert is invalid: "google_speechless" (expected one of extract_text, aspose)'],
-    ['', 'Raw convert is invalid: "" (expected one of extract_text, aspose)'],
-    ['EXTRACT_TEXT', 'Raw convert is invalid: "EXTRACT_TEXT" (expected one of extract_text, aspose)'],
-  ])('refuses %j with a 400 containing Cloudinary\'s "Raw convert is invalid"', (value, message) => {
+    ['google_speech', 'Illegal value for parameter raw_convert: Raw convert is invalid: google_speech is not available on this server'],
+    ['google_speech:srt:vtt', 'Illegal value for parameter raw_convert: Raw convert is invalid: google_speech is not available on this server'],
+    ['azure_video_indexer', 'Illegal value for parameter raw_convert: Raw convert is invalid: azure_video_indexer is not available on this server'],
+    ['extract', 'Illegal value for parameter raw_convert: Raw convert is invalid: "extract" (expected one of extract_text, aspose)'],
+    [
+      'google_speechless',
+      'Illegal value for parameter raw_convert: Raw convert is invalid: "google_speechless" (expected one of extract_text, aspose)',
+    ],
+    ['', 'Illegal value for parameter raw_convert: Raw convert is invalid: "" (expected one of extract_text, aspose)'],
+    ['EXTRACT_TEXT', 'Illegal value for parameter raw_convert: Raw convert is invalid: "EXTRACT_TEXT" (expected one of extract_text, aspose)'],
+  ])('refuses %j with a 400 containing Cloudinary\'s "Illegal value" and "Raw convert is invalid"', (value, message) => {
     let error: unknown;
     try {
       parseRawConvert(value);

@@ -8,15 +8,21 @@ export type RawConvertKind = (typeof RAW_CONVERT_KINDS)[number];
 const UNAVAILABLE = ['google_speech', 'azure_video_indexer'] as const;
 
 /**
- * `raw_convert` of upload and explicit: one value. Cloudinary's message for an unknown value contains
- * `Raw convert is invalid` (REF §7.3); the add-ons we do not run say so after it.
+ * `raw_convert` of upload, explicit and update: one value. The message for an unknown value carries
+ * both of Cloudinary's wordings the SDK's specs look for: `Illegal value` (api_spec.js, update) and
+ * `Raw convert is invalid` (uploader_spec.js, REF §7.3), as add-on-params.ts words its refusals; the
+ * add-ons we do not run say so after it.
  */
 export function parseRawConvert(value: string): RawConvertKind {
   const trimmed = value.trim();
   if ((RAW_CONVERT_KINDS as readonly string[]).includes(trimmed)) return trimmed as RawConvertKind;
   const addOn = UNAVAILABLE.find((name) => trimmed === name || trimmed.startsWith(`${name}:`));
-  if (addOn) throw new ApiError(400, `Raw convert is invalid: ${addOn} is not available on this server`);
-  throw new ApiError(400, `Raw convert is invalid: ${JSON.stringify(trimmed.slice(0, 100))} (expected one of ${RAW_CONVERT_KINDS.join(', ')})`);
+  if (addOn) throw illegal(`Raw convert is invalid: ${addOn} is not available on this server`);
+  throw illegal(`Raw convert is invalid: ${JSON.stringify(trimmed.slice(0, 100))} (expected one of ${RAW_CONVERT_KINDS.join(', ')})`);
+}
+
+function illegal(detail: string): ApiError {
+  return new ApiError(400, `Illegal value for parameter raw_convert: ${detail}`);
 }
 
 /** Whether a conversion is synchronous as Cloudinary documents it: the answer waits for it (§2.1). */

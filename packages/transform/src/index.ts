@@ -66,6 +66,7 @@ export {
 } from './parse-parameter.ts';
 export { parseColor } from './color.ts';
 export { canonicalComponent, canonicalString, formatDecimal, planHash } from './canonical.ts';
+export { INFO_KEYS, planInfo, transformationInfo, type TransformationInfo } from './plan-info.ts';
 export { expandNamed, MAX_NAMED_DEPTH, namedReferences } from './named.ts';
 export type { NamedLookup } from './named.ts';
 export {

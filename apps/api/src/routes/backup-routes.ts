@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cloudExists } from '@rendition/catalog';
-import { downloadBackup, restoreAssetsCommand, type ManagementDependencies } from '@rendition/assets';
+import { deleteBackedUpAssetsCommand, downloadBackup, restoreAssetsCommand, type ManagementDependencies } from '@rendition/assets';
 import { ApiError, normalizeParams, parseResourceType } from '@rendition/protocol';
 import { authenticateAdmin, fieldPairs } from '../admin-request.ts';
 import { authenticateRequest } from '../request-auth.ts';
@@ -8,7 +8,9 @@ import { authenticateRequest } from '../request-auth.ts';
 /**
  * Backups and versions: `GET /v1_1/:cloud/download_backup` (a signed query, as the SDK's
  * `utils.download_backedup_asset(asset_id, version_id)` builds it; Basic credentials work too) and the
- * Admin API's `POST resources/:resource_type/:type/restore` (`api.restore(public_ids, {versions})`).
+ * Admin API's `POST resources/:resource_type/:type/restore` (`api.restore(public_ids, {versions})`) and
+ * `DELETE resources/backup/:asset_id` (`api.delete_backed_up_assets(asset_id, version_ids)`; the static
+ * `backup` segment takes the path before the resources router's `:resource_type`).
  */
 export function registerBackupRoutes(app: FastifyInstance, deps: ManagementDependencies): void {
   app.get('/v1_1/:cloud/download_backup', async (request: FastifyRequest<{ Params: { cloud: string } }>, reply: FastifyReply) => {
@@ -34,4 +36,9 @@ export function registerBackupRoutes(app: FastifyInstance, deps: ManagementDepen
       return restoreAssetsCommand(deps, { cloudName: cloud, credentials, resourceType, params, type: request.params.type });
     },
   );
+
+  app.delete('/v1_1/:cloud/resources/backup/:asset_id', async (request: FastifyRequest<{ Params: { cloud: string; asset_id: string } }>) => {
+    const { cloud, params } = await authenticateAdmin(deps.db, request);
+    return deleteBackedUpAssetsCommand(deps, { cloudName: cloud, assetId: request.params.asset_id, params });
+  });
 }

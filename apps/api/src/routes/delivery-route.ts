@@ -27,6 +27,7 @@ import type { BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
 import { isStreamingSet, memberOf, sendStreamMember } from './stream-delivery.ts';
 import { deliveryTokenAuthorizes } from './delivery-token.ts';
+import { strictAllows } from './strict-allowance.ts';
 import {
   attachmentDisposition,
   attachmentFilename,
@@ -175,7 +176,11 @@ export async function deliverPath(
     video: deps.limits.video,
   });
   // Strict transformations: only signed URLs may create derivatives; existing (eager) ones still serve.
-  const mayCreate = signed || !(await cloudHasStrictTransformations(deps.db, asset.cloudName));
+  // allowed_for_strict transformations (Admin API update_transformation) are built unsigned too.
+  const mayCreate =
+    signed ||
+    !(await cloudHasStrictTransformations(deps.db, asset.cloudName)) ||
+    (await strictAllows(deps.db, asset.cloudName, transformation, derivative.canonical));
   const derived = mayCreate
     ? await obtainDerivative(
         {

@@ -22,6 +22,8 @@ import * as searchTagWords from './0020-search-tag-words.ts';
 import * as fetchDelivery from './0021-fetch-delivery.ts';
 import * as authTokenKey from './0022-auth-token-key.ts';
 import * as rateLimits from './0023-rate-limits.ts';
+import * as transformationSettings from './0024-transformation-settings.ts';
+import * as uploadMappings from './0025-upload-mappings.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +50,6 @@ export const migrations: Record<string, Migration> = {
   '0021-fetch-delivery': fetchDelivery,
   '0022-auth-token-key': authTokenKey,
   '0023-rate-limits': rateLimits,
+  '0024-transformation-settings': transformationSettings,
+  '0025-upload-mappings': uploadMappings,
 };

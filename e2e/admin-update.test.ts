@@ -71,6 +71,21 @@ describe('update', () => {
     expect(analysed.phash).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('delivers q_auto of an asset with a quality_override as that quality (the same derivative as q_<n>)', async () => {
+    await cloudinary.uploader.upload(photo, { public_id: 'edit/quality' });
+    await update('edit/quality', { quality_override: '10' });
+    await cloudinary.uploader.upload(photo, { public_id: 'edit/quality-plain' });
+    const deliver = async (transformation: string, id = 'edit/quality') => {
+      const response = await fetch(`${cluster.baseUrl}/${cluster.cloud}/image/upload/${transformation}/${id}.jpg`);
+      expect(response.status).toBe(200);
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const auto = await deliver('q_auto,w_200');
+    expect(auto.equals(await deliver('q_10,w_200'))).toBe(true);
+    // The same image without an override: q_auto encodes better than q_10, a larger file.
+    expect((await deliver('q_auto,w_200', 'edit/quality-plain')).length).toBeGreaterThan(auto.length * 2);
+  });
+
   it('honours access_control: outside an anonymous window only signed URLs deliver', async () => {
     const host = { secure: false, cname: new URL(cluster.baseUrl).host, urlAnalytics: false, analytics: false, format: 'jpg' };
     const url = cloudinary.url('edit/locked', host);

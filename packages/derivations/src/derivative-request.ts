@@ -25,6 +25,7 @@ import {
 import {
   assertImagePlan,
   canonicalString,
+  applyQualityOverride,
   expandNamed,
   hasExpressions,
   outputSettings,
@@ -60,7 +61,9 @@ export async function planDerivative(
   // metadata, size): the concrete text is what is parsed, projected, canonicalized and hashed.
   const text = hasExpressions(input.transformation) ? resolveExpressions(input.transformation, asset) : input.transformation;
   const parsed = text === '' ? { components: [] } : parseTransformation(text);
-  const plan: TransformationPlan = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
+  const expanded = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
+  // quality_override (Admin API update) replaces q_auto for this asset, named transformations included.
+  const plan: TransformationPlan = applyQualityOverride(expanded, asset.qualityOverride);
   // The overlay assets' current versions are part of the derivative's key (layer-dependencies.ts); a
   // missing overlay is the request's 400 before any job.
   const layerAssets = await resolveLayerAssets(db, asset.cloudName, plan);

@@ -137,3 +137,4 @@ export {
   validateExpressions,
 } from './expressions/index.ts';
 export type { EagerListItem, ExpressionContext, ExpressionEagerItem } from './expressions/index.ts';
+export { applyQualityOverride } from './quality-override.ts';

@@ -164,6 +164,19 @@ describe('asset layers', () => {
     expectColor((await deliver(url)).at(365, 35), RED);
   });
 
+  it('never sends a versioned URL with an asset overlay as immutable: the overlay may be overwritten', async () => {
+    const { version } = (await cloudinary.api.resource('base')) as Result;
+    const cacheControl = async (transformation: Array<Record<string, unknown>>) => {
+      const response = await fetch(sdkUrl('base', { version, transformation }));
+      await response.arrayBuffer();
+      expect(response.status).toBe(200);
+      return response.headers.get('cache-control');
+    };
+    expect(await cacheControl([LOGO_AT_NORTH_EAST])).not.toContain('immutable');
+    expect(await cacheControl([{ width: 120, crop: 'scale' }])).toContain('immutable');
+    expect(await cacheControl([{ overlay: { font_family: 'Arial', font_size: 20, text: 'Fixed' } }])).toContain('immutable');
+  });
+
   it('keys eager derivatives with overlays as delivery does: their URLs serve them, nothing is derived again', async () => {
     // The ingest derives the first item itself, a derive job the second.
     const result = await upload('eager-logo', await solidPng(400, 300, BASE), {

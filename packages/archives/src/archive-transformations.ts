@@ -44,7 +44,7 @@ export async function derivativeRequestFor(
   spec: Pick<EagerSpec, 'requested' | 'transformation' | 'format'>,
 ): Promise<DerivativeRequest> {
   const { hash } = await currentDerivativeHash(db, asset.cloudName, planOf(spec.transformation));
-  return { canonical: spec.transformation, hash, format: eagerFormat(spec, asset), variesOnAccept: false };
+  return { canonical: spec.transformation, hash, format: eagerFormat(spec, asset), variesOnAccept: false, dependsOnMoreThanTheAsset: false };
 }
 
 function planOf(canonical: string) {

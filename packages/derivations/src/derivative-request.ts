@@ -45,6 +45,11 @@ export interface DerivativeRequest {
   format: OutputFormat;
   /** f_auto chose the format from Accept: caches must vary on it. */
   variesOnAccept: boolean;
+  /**
+   * The same versioned URL may deliver other bytes later: a condition on tags, context or metadata
+   * (which change without a new version), or a layer showing another asset (which may be overwritten).
+   */
+  dependsOnMoreThanTheAsset: boolean;
 }
 
 /**
@@ -59,7 +64,8 @@ export async function planDerivative(
   if (asset.resourceType === 'raw') throw new ApiError(400, 'Transformations of raw assets are not supported');
   // Conditionals, variables and expressions are resolved against this asset first (tags, context,
   // metadata, size): the concrete text is what is parsed, projected, canonicalized and hashed.
-  const text = hasExpressions(input.transformation) ? resolveExpressions(input.transformation, asset) : input.transformation;
+  const conditional = hasExpressions(input.transformation);
+  const text = conditional ? resolveExpressions(input.transformation, asset) : input.transformation;
   const parsed = text === '' ? { components: [] } : parseTransformation(text);
   const expanded = await expandNamed(parsed, (name) => findNamedTransformation(db, asset.cloudName, name));
   // quality_override (Admin API update) replaces q_auto for this asset, named transformations included.
@@ -67,14 +73,17 @@ export async function planDerivative(
   // The overlay assets' current versions are part of the derivative's key (layer-dependencies.ts); a
   // missing overlay is the request's 400 before any job.
   const layerAssets = await resolveLayerAssets(db, asset.cloudName, plan);
-  if (asset.resourceType === 'video') return planVideoDerivative(db, asset, plan, input, derivativeHash(plan, layerAssets));
+  const dependsOnMoreThanTheAsset = conditional || layerAssets.length > 0;
+  if (asset.resourceType === 'video') {
+    return { ...(await planVideoDerivative(db, asset, plan, input, derivativeHash(plan, layerAssets))), dependsOnMoreThanTheAsset };
+  }
   assertImagePlan(plan);
   // A PDF's size is in points: the projection renders its page at the plan's dn_ first. Asset layers
   // count with their stored sizes; text and fetch layers are bounded by the executor.
   if (asset.width !== null && asset.height !== null)
     projectWithLayers(plan, { width: asset.width, height: asset.height, format: asset.format }, input.limits, layerAssets);
   const { format, variesOnAccept } = chooseFormat(outputSettings(plan).format, input.urlFormat, input.accept, asset.format);
-  return { canonical: canonicalString(plan), hash: derivativeHash(plan, layerAssets), format, variesOnAccept };
+  return { canonical: canonicalString(plan), hash: derivativeHash(plan, layerAssets), format, variesOnAccept, dependsOnMoreThanTheAsset };
 }
 
 /**
@@ -100,7 +109,7 @@ async function planVideoDerivative(
     limits: videoRecipeLimits(input.limits, input.video),
     streamingProfile: () => custom,
   });
-  return { canonical: canonicalString(plan), hash, format, variesOnAccept: false };
+  return { canonical: canonicalString(plan), hash, format, variesOnAccept: false, dependsOnMoreThanTheAsset: false };
 }
 
 function chooseFormat(

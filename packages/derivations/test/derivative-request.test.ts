@@ -131,6 +131,7 @@ describe('planDerivative', () => {
       hash: planHash(parseTransformation('c_fill,h_50,w_100')),
       format: 'webp',
       variesOnAccept: false,
+      dependsOnMoreThanTheAsset: false,
     });
     expect(await plan('h_50,w_100,c_fill', { urlFormat: 'webp' })).toEqual(request);
     expect(await plan('h_50%2Cw_100%2Cc_fill', { urlFormat: 'webp' })).toEqual(request);

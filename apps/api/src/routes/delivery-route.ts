@@ -10,7 +10,7 @@ import {
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
 import { ensureFetchedOriginal, type FetchDelivery } from '@rendition/intake';
-import { clientHintsOf, hasExpressions, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
+import { clientHintsOf, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
 import type { JobQueues } from '@rendition/jobs';
 import {
   ApiError,
@@ -213,11 +213,7 @@ export async function deliverPath(
     etag: derived.etag,
     bytes: derived.bytes,
     lastModified: derived.createdAt,
-    immutable:
-      path.version === asset.version &&
-      !derivative.variesOnAccept &&
-      hinted.dependsOn.length === 0 &&
-      !dependsOnMoreThanTheAsset(transformation, derivative.canonical),
+    immutable: path.version === asset.version && !derivative.variesOnAccept && hinted.dependsOn.length === 0 && !derivative.dependsOnMoreThanTheAsset,
     disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
     ...privateCaching(options),
   });
@@ -340,12 +336,4 @@ function defaultImagePath(path: DeliveryPath, defaultImage: string, urlFormat: s
 function sameFormat(stored: string | null, requested: string): boolean {
   if (stored === null) return false;
   return normalizeFormat(stored) === normalizeFormat(requested);
-}
-
-/**
- * The same versioned URL may deliver other bytes later: a condition on tags, context or metadata
- * (which change without a new version), or a layer showing another asset (which may be overwritten).
- */
-function dependsOnMoreThanTheAsset(requested: string, canonical: string): boolean {
-  return hasExpressions(requested) || /(?:^|[,/])[lu]_(?!text:|fetch:)/.test(canonical);
 }

@@ -45,10 +45,10 @@ beforeAll(async () => {
     [await png(10), { public_id: 'fd/one', asset_folder: 'alpha/beta', tags: ['t-banana', 't-apple'] }],
     [await png(20), { public_id: 'fd/two', asset_folder: 'alpha', tags: ['t-cherry', 't-apple', 'other'] }],
     [await png(30), { public_id: 'fd/three', asset_folder: 'gamma', eager: [{ width: 4, crop: 'scale' }] }],
-    [await png(40), { public_id: 'fd/loose' }],
+    [await png(40), { public_id: 'loose' }],
     [
       `data:text/plain;base64,${Buffer.from('notes\n'.repeat(20)).toString('base64')}`,
-      { public_id: 'fd/notes.txt', resource_type: 'raw', tags: ['r-doc'] },
+      { public_id: 'notes.txt', resource_type: 'raw', tags: ['r-doc'] },
     ],
   ];
   for (const [file, options] of uploads) {
@@ -234,7 +234,7 @@ describe('routing', () => {
     expect(profile).toMatchObject({ status: 200, body: { data: { name: 'full_hd' } } });
     const listing = await admin('GET', '/v1_1/demo/resources%2Fimage%2Fupload?prefix=fd%2F');
     expect(listing.status).toBe(200);
-    expect((listing.body.resources as Resource[]).map((resource) => resource.public_id).sort()).toEqual(['fd/loose', 'fd/one', 'fd/three', 'fd/two']);
+    expect((listing.body.resources as Resource[]).map((resource) => resource.public_id).sort()).toEqual(['fd/one', 'fd/three', 'fd/two']);
     const tags = await admin('GET', '/v1_1/demo/tags%2Fraw');
     expect(tags).toEqual(expect.objectContaining({ status: 200, body: { tags: ['r-doc'] } }));
     const created = await admin('POST', '/v1_1/demo/folders%2Fencoded%2Fmade');
@@ -273,5 +273,24 @@ describe('routing', () => {
       const reply = await jsonReply(response);
       expect(reply.status).toBe(401);
     }
+  });
+});
+
+describe("a public_id's path", () => {
+  it('files the asset in that folder when no folder is named, as the SDK spec expects of a dynamic-folder cloud', async () => {
+    const file = `data:image/png;base64,${(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } }).png().toBuffer()).toString('base64')}`;
+    for (const publicId of ['pathed/item', 'pathed/sub1/item', 'pathed/sub2/item']) {
+      expect(await cloudinary.uploader.upload(file, { public_id: publicId })).toMatchObject({ public_id: publicId });
+    }
+    expect((await rootFolders()).folders.map((folder) => folder.name)).toContain('pathed');
+    expect(await subFolders('pathed')).toEqual({
+      folders: [
+        { name: 'sub1', path: 'pathed/sub1' },
+        { name: 'sub2', path: 'pathed/sub2' },
+      ],
+      next_cursor: null,
+      total_count: 2,
+    });
+    expect(await cloudinary.api.resource('pathed/sub1/item')).toMatchObject({ asset_folder: 'pathed/sub1' });
   });
 });

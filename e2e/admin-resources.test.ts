@@ -189,7 +189,8 @@ describe('api.resources', () => {
       width: bird.width,
       height: bird.height,
       folder: 'folder/sub dir',
-      asset_folder: '',
+      // The id's path files it there (no folder was named at upload).
+      asset_folder: 'folder/sub dir',
       display_name: bird.display_name,
       url: bird.url,
       secure_url: bird.secure_url,

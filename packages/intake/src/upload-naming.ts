@@ -40,9 +40,20 @@ export function resolveUploadNaming(request: UploadRequest, sourceFilename: stri
     publicId,
     publicIdGenerated,
     originalFilename,
-    assetFolder: request.assetFolder ?? request.folder ?? '',
+    assetFolder: request.assetFolder ?? request.folder ?? folderOfGivenPublicId(request.publicId),
     displayName,
   };
+}
+
+/**
+ * A caller-chosen `public_id: "a/b/item"` with neither `folder` nor `asset_folder` files the asset in
+ * `a/b`, so apps written for fixed folders still see their folders ([GUESS]: the SDK's own "should list
+ * folders" spec expects it on clouds that also pass its dynamic-folder specs; docs/asset-management.md).
+ */
+function folderOfGivenPublicId(publicId: string | undefined): string {
+  if (publicId === undefined) return '';
+  const slash = publicId.lastIndexOf('/');
+  return slash > 0 ? publicId.slice(0, slash) : '';
 }
 
 function stripExtension(filename: string): string {

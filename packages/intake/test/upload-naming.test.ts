@@ -24,4 +24,20 @@ describe('resolveUploadNaming', () => {
       assetFolder: 'old',
     });
   });
+
+  it("files a caller's public_id path as its asset folder when no folder is named", () => {
+    expect(resolveUploadNaming(request({ public_id: 'shop/shoes/item' }), undefined)).toMatchObject({
+      publicId: 'shop/shoes/item',
+      assetFolder: 'shop/shoes',
+    });
+    expect(resolveUploadNaming(request({ public_id: 'item' }), undefined).assetFolder).toBe('');
+    // An explicit asset_folder or folder wins over the id's path.
+    expect(resolveUploadNaming(request({ public_id: 'shop/item', asset_folder: 'elsewhere' }), undefined).assetFolder).toBe('elsewhere');
+    expect(resolveUploadNaming(request({ public_id: 'shop/item', folder: 'f' }), undefined)).toMatchObject({
+      publicId: 'f/shop/item',
+      assetFolder: 'f',
+    });
+    // A generated id has no path of the caller's to follow.
+    expect(resolveUploadNaming(request({ public_id_prefix: 'pre/x' }), undefined).assetFolder).toBe('');
+  });
 });

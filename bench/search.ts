@@ -3,10 +3,12 @@
  * Rendition's API over HTTP (Basic auth, the SDK's JSON body), each 20 times after warm-up, p50/p95.
  * Reference, same run: the same statements' server time (EXPLAIN ANALYZE "Execution Time" of the page,
  * count and aggregation statements, which the API runs at once), and a trivial indexed lookup through
- * the API (`public_id=<one id>`: HTTP, auth and JSON with almost no SQL). The plans are printed too.
+ * the API (`public_id=<one id>`: HTTP, auth and JSON with almost no SQL). The plans are printed too, and
+ * what the search tables' triggers cost a write (server time per single-row INSERT and DELETE).
  * Not part of `npm run bench`: `node bench/search.ts` (a few minutes: the fill and the index builds).
  * bench/README.md, "search.ts".
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
@@ -22,6 +24,8 @@ const ASSETS = envInt('BENCH_SEARCH_ASSETS', 1_000_000, 10_000, 5_000_000);
 const RUNS = envInt('BENCH_SEARCH_RUNS', 20, 5, 200);
 const WARMUP = envInt('BENCH_SEARCH_WARMUP', 3, 0, 20);
 const REFERENCE_RUNS = envInt('BENCH_SEARCH_REFERENCE_RUNS', 5, 1, 20);
+const WRITE_ROUNDS = envInt('BENCH_SEARCH_WRITE_ROUNDS', 5, 1, 50);
+const WRITE_ROWS = envInt('BENCH_SEARCH_WRITE_ROWS', 1_000, 100, 100_000);
 const GOAL_P95_MS = 50;
 
 interface BenchQuery {
@@ -107,7 +111,114 @@ async function main(): Promise<void> {
       console.log(statement.plan.map((line) => `  ${line}`).join('\n'));
     }
   }
+  await writeCost(db, bench.cloud);
   console.log(`\n1-min load average: ${fixed(loadBefore, 2)} at start, ${fixed(loadavg()[0]!, 2)} at end (2 cores: see bench/README.md)`);
+}
+
+/**
+ * Server time per single-row INSERT and DELETE of an asset (3 tags, a context value, as an upload writes
+ * it) with none of the search tables' triggers, with 0020's, and with 0020's and 0026's: WRITE_ROUNDS
+ * rounds of WRITE_ROWS rows each, the configurations interleaved so the machine's load falls on all of
+ * them alike; medians. Inside one transaction per round: the commit (an fsync per upload) is left out,
+ * and is the same for all three. The rows are deleted again, so the catalog is unchanged.
+ */
+async function writeCost(db: CatalogDb, cloudName: string): Promise<void> {
+  // The search tables' insert and delete triggers, by migration (main() runs before module constants below it exist).
+  const searchTriggers: ReadonlyArray<readonly string[]> = [
+    ['assets_tag_words_insert', 'assets_tag_words_delete'],
+    ['assets_counts_insert', 'assets_counts_delete'],
+  ];
+  const configurations: Array<[string, number]> = [
+    ['no search triggers', 0],
+    ['0020 (before this change)', 1],
+    ['0020 + 0026', 2],
+  ];
+  const samples = new Map<string, { insert: number[]; remove: number[]; cpu: number[] }>(
+    configurations.map(([name]) => [name, { insert: [], remove: [], cpu: [] }]),
+  );
+  await db.connection().execute(async (connection) => {
+    const backend = (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(connection)).rows[0]!.pid;
+    await sql`
+      CREATE FUNCTION pg_temp.bench_writes(cloud text, rows int, label text) RETURNS float8[] LANGUAGE plpgsql AS $$
+      DECLARE started timestamptz; inserted timestamptz; k text;
+      BEGIN
+        started := clock_timestamp();
+        FOR i IN 1..rows LOOP
+          k := 'bench-write/' || label || '/' || i;
+          INSERT INTO assets (asset_id, cloud_name, resource_type, type, public_id, version, version_id, format, width, height, bytes, etag,
+            content_type, storage_key, tags, context, metadata, asset_folder, display_name, original_filename, created_at)
+          VALUES (md5(k), cloud, 'image', 'upload', k, 1, md5('v' || k), 'jpg', 800, 600, 123456, md5('e' || k), 'image/jpeg', 'bench/' || k,
+            ARRAY['summer', 'Red Shirt', 'batch_' || (i % 500)], '{"alt": "a red shirt"}', '{}', 'bench-write', k, 'shirt.jpg', now());
+        END LOOP;
+        inserted := clock_timestamp();
+        FOR i IN 1..rows LOOP
+          DELETE FROM assets WHERE asset_id = md5('bench-write/' || label || '/' || i)::bpchar;
+        END LOOP;
+        RETURN ARRAY[extract(epoch FROM inserted - started) * 1e6 / rows, extract(epoch FROM clock_timestamp() - inserted) * 1e6 / rows];
+      END $$`.execute(connection);
+    const setTriggers = async (enabledUpTo: number) => {
+      for (const [index, names] of searchTriggers.entries()) {
+        for (const name of names)
+          await sql`ALTER TABLE assets ${sql.raw(index < enabledUpTo ? 'ENABLE' : 'DISABLE')} TRIGGER ${sql.ref(name)}`.execute(connection);
+      }
+    };
+    try {
+      // Round 0 warms the caches and the plans up, and is not counted.
+      for (let round = 0; round <= WRITE_ROUNDS; round++) {
+        for (const [name, enabledUpTo] of configurations) {
+          await setTriggers(enabledUpTo);
+          const cpuBefore = backendCpuMs(backend);
+          const { rows } = await sql<{
+            times: number[];
+          }>`SELECT pg_temp.bench_writes(${cloudName}, ${WRITE_ROWS}::int, ${`${round}-${enabledUpTo}`}) AS times`.execute(connection);
+          if (round === 0) continue;
+          samples.get(name)!.insert.push(Number(rows[0]!.times[0]));
+          samples.get(name)!.remove.push(Number(rows[0]!.times[1]));
+          const cpuAfter = backendCpuMs(backend);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) samples.get(name)!.cpu.push(((cpuAfter - cpuBefore) * 1000) / WRITE_ROWS);
+        }
+      }
+    } finally {
+      await setTriggers(searchTriggers.length);
+    }
+  });
+  const median = (values: number[]) => percentile(sortedCopy(values), 50);
+  console.log(
+    `\nwrite cost: server µs per single-row INSERT / DELETE of an asset, median of ${WRITE_ROUNDS} × ${WRITE_ROWS} rows (commit excluded); ` +
+      `CPU: the backend's own CPU time per INSERT + DELETE pair (/proc, 10 ms ticks; load on the machine does not inflate it)`,
+  );
+  const base = samples.get(configurations[0]![0])!;
+  console.log(
+    table([
+      ['triggers', 'INSERT µs', 'DELETE µs', 'INSERT + µs', 'DELETE + µs', 'CPU µs', 'CPU + µs'],
+      ...configurations.map(([name]) => {
+        const measured = samples.get(name)!;
+        return [
+          name,
+          fixed(median(measured.insert), 0),
+          fixed(median(measured.remove), 0),
+          fixed(median(measured.insert) - median(base.insert), 0),
+          fixed(median(measured.remove) - median(base.remove), 0),
+          fixed(median(measured.cpu), 0),
+          fixed(median(measured.cpu) - median(base.cpu), 0),
+        ];
+      }),
+    ]),
+  );
+}
+
+/** A local backend's CPU time so far (utime + stime of /proc/<pid>/stat), in ms; undefined where it cannot be read (a remote database). */
+function backendCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Another machine's backend: a local process of the same pid is no postgres.
+    if (!stat.includes(' (postgres) ')) return undefined;
+    const fields = stat.split(') ')[1]!.split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks of 10 ms (Linux USER_HZ).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 function searchQuery(cloudName: string, query: BenchQuery): AssetSearchQuery {
@@ -137,7 +248,8 @@ async function serverTimes(db: CatalogDb, cloudName: string, query: BenchQuery):
 async function report(db: CatalogDb): Promise<void> {
   const { rows } = await sql<{ name: string; bytes: number }>`
     SELECT c.relname AS name, pg_relation_size(c.oid) AS bytes FROM pg_class c
-    WHERE c.oid IN ('assets'::regclass, 'asset_tag_words'::regclass) OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('assets'::regclass, 'asset_tag_words'::regclass))
+    WHERE c.oid IN ('assets'::regclass, 'asset_tag_words'::regclass, 'asset_counts'::regclass)
+      OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid IN ('assets'::regclass, 'asset_tag_words'::regclass, 'asset_counts'::regclass))
     ORDER BY 2 DESC`.execute(db);
   console.log('sizes: ' + rows.map((row) => `${row.name} ${fixed(Number(row.bytes) / 1_048_576, 0)} MiB`).join(', '));
 }

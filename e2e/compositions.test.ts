@@ -229,8 +229,8 @@ describe('generate_sprite', () => {
     expect(result).toMatchObject({
       public_id: tag,
       image_url: `${cluster.baseUrl}/${cluster.cloud}/image/sprite/c_scale,w_0.5/v${version}/${tag}.png`,
-      css_url: `${cluster.baseUrl}/${cluster.cloud}/image/sprite/v${version}/${tag}.css`,
-      json_url: `${cluster.baseUrl}/${cluster.cloud}/image/sprite/v${version}/${tag}.json`,
+      css_url: `${cluster.baseUrl}/${cluster.cloud}/image/sprite/c_scale,w_0.5/v${version}/${tag}.css`,
+      json_url: `${cluster.baseUrl}/${cluster.cloud}/image/sprite/c_scale,w_0.5/v${version}/${tag}.json`,
     });
     for (const key of ['secure_image_url', 'secure_css_url', 'secure_json_url']) expect(typeof result[key]).toBe('string');
     const infos = result.image_infos as Record<string, { width: number; height: number; x: number; y: number }>;
@@ -266,7 +266,7 @@ describe('generate_sprite', () => {
     const pending = (await cloudinary.uploader.generate_sprite(tag, { format: 'jpg', async: true, notification_url: hook })) as Result;
     expect(pending).toMatchObject({ status: 'pending', public_id: tag, type: 'sprite' });
     const body = await notification('/sprite');
-    expect(String(body.image_url)).toMatch(/\/image\/sprite\/v\d+\/comp-[0-9a-f]+\.jpg$/);
+    expect(String(body.image_url)).toMatch(/\/image\/sprite\/f_jpg\/v\d+\/comp-[0-9a-f]+\.jpg$/);
     expect(Object.keys(body.image_infos as object)).toHaveLength(3);
     expect((await sharp(await delivered(String(body.image_url))).metadata()).format).toBe('jpeg');
   });

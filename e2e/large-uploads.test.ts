@@ -226,11 +226,13 @@ describe('chunks sent by hand', () => {
     const id = `beyond-${randomBytes(4).toString('hex')}`;
     const beyond = await sendChunk(id, `bytes ${PART}-${2 * PART - 1}/${PART + 10}`, file.subarray(PART, 2 * PART));
     expect(beyond.status).toBe(400);
-    const small = await sendChunk(`small-${randomBytes(4).toString('hex')}`, 'bytes 0-999/-1', file.subarray(0, 1000), {
-      headers: {},
-    });
-    // With no total, a short part is taken as the last one (a 1000-byte raw file).
+    // With no total at all (PHP's `bytes S-E`), a short part is taken as the last one (a 1000-byte raw file).
+    const small = await sendChunk(`small-${randomBytes(4).toString('hex')}`, 'bytes 0-999', file.subarray(0, 1000));
     expect(small.body).toMatchObject({ done: true, bytes: 1000 });
+    // `/-1` says more parts follow: a short one is refused (e2e/chunked-min-part.test.ts has the SDK's case).
+    const notLastByItsRange = await sendChunk(`small1-${randomBytes(4).toString('hex')}`, 'bytes 0-999/-1', file.subarray(0, 1000));
+    expect(notLastByItsRange.status).toBe(400);
+    expect(notLastByItsRange.body).toEqual({ error: { message: 'All parts except EOF-chunk must be larger than 5mb' } });
     const notLast = await sendChunk(`small2-${randomBytes(4).toString('hex')}`, `bytes 0-999/${total}`, file.subarray(0, 1000));
     expect(notLast.status).toBe(400);
     expect(notLast.body).toEqual({ error: { message: 'All parts except EOF-chunk must be larger than 5mb' } });

@@ -7,20 +7,32 @@ export interface LoadComparison {
   reference: LoadResult;
 }
 
+/** One label's runs: Rendition's and each reference's, by the reference's name. */
+export interface LoadComparisons {
+  label: string;
+  ours: LoadResult;
+  references: Array<{ name: string; result: LoadResult }>;
+}
+
 /**
  * Rendition beside a reference server for each label: first errors, then the table of req/s and
  * latencies, then the req/s ratios.
  */
 export function printLoadComparison(column: string, referenceName: string, comparisons: LoadComparison[]): void {
+  printLoadComparisons(
+    column,
+    comparisons.map(({ label, ours, reference }) => ({ label, ours, references: [{ name: referenceName, result: reference }] })),
+  );
+}
+
+/** As printLoadComparison, with any number of references per label (each gets its own ratio). */
+export function printLoadComparisons(column: string, comparisons: LoadComparisons[]): void {
   const rows: string[][] = [[column, 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests']];
   const ratios: string[] = [];
-  for (const { label, ours, reference } of comparisons) {
-    rows.push(row(label, 'rendition', ours), row(label, referenceName, reference));
-    ratios.push(`ratio ${label}: rendition ÷ ${referenceName} req/s = ${fixed(rate(ours) / rate(reference), 3)}`);
-    for (const [server, result] of [
-      ['rendition', ours],
-      [referenceName, reference],
-    ] as const) {
+  for (const { label, ours, references } of comparisons) {
+    rows.push(row(label, 'rendition', ours), ...references.map(({ name, result }) => row(label, name, result)));
+    for (const { name, result } of references) ratios.push(`ratio ${label}: rendition ÷ ${name} req/s = ${fixed(rate(ours) / rate(result), 3)}`);
+    for (const [server, result] of [['rendition', ours] as const, ...references.map(({ name, result }) => [name, result] as const)]) {
       if (result.firstError) console.log(`first error (${label}, ${server}): ${result.firstError}`);
     }
   }
@@ -28,7 +40,7 @@ export function printLoadComparison(column: string, referenceName: string, compa
   console.log(ratios.join('\n'));
 }
 
-function rate(result: LoadResult): number {
+export function rate(result: LoadResult): number {
   return result.requests / (result.elapsedMs / 1000);
 }
 

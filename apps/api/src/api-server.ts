@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ArchiveLimits } from '@rendition/archives';
+import { createAutoUploader, type AutoUploadSettings } from '@rendition/intake';
 import type { Logger } from '@rendition/logging';
 import { DEFAULT_MAX_FIELD_BYTES, DEFAULT_MAX_FIELDS_TOTAL_BYTES, MAX_PARTS, type BodyLimits } from './body-limits.ts';
 import { installBodyGuard } from './body-guard.ts';
@@ -15,7 +16,7 @@ import { registerDeliveryRoutes, type DeliveryDependencies } from './routes/deli
 import { registerExplicitRoute } from './routes/explicit-route.ts';
 import { registerNamedTransformationRoutes } from './routes/named-transformation-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
-import { registerMetrics, type ApiMetricsOptions } from './routes/metrics-route.ts';
+import { installStatementTally, registerMetrics, type ApiMetricsOptions } from './routes/metrics-route.ts';
 import { registerManagementRoutes } from './routes/management-routes.ts';
 import { registerMetadataRoutes } from './routes/metadata-routes.ts';
 import { registerUploadRoutes, type UploadRouteDependencies } from './routes/upload-route.ts';
@@ -45,6 +46,10 @@ export interface ApiServerOptions extends UploadRouteDependencies {
   queueDashboard?: QueueDashboardSettings;
   /** Fetch delivery's fetcher and FETCH_* settings (docs/fetch-delivery.md); fetch URLs answer 404 without it. */
   fetchDelivery?: DeliveryDependencies['fetchDelivery'];
+  /** AUTO_UPLOAD_* (docs/fetch-delivery.md, "Auto-upload (upload mappings)"); DEFAULT_AUTO_UPLOAD when absent. */
+  autoUpload?: AutoUploadSettings;
+  /** DELIVERY_CACHE_* and DATABASE_URL (routes/delivery-route.ts, delivery-cache.ts); delivery reads the catalog on every hit when absent. */
+  deliveryCache?: DeliveryDependencies['deliveryCache'];
   /** GET /metrics on this port (when METRICS_PORT is unset) and METRICS_TOKEN; served, open, when absent. */
   metrics?: ApiMetricsOptions;
   /** Admin API and upload rate limits (RATE_LIMIT_*, docs/operations.md "Rate limits"); none when absent. */
@@ -61,6 +66,9 @@ export interface ApiServerOptions extends UploadRouteDependencies {
       archive?: Partial<ArchiveLimits>;
     };
 }
+
+/** AUTO_UPLOAD_FAILURE_TTL_S and AUTO_UPLOAD_FAILURE_CACHE_ENTRIES at their defaults. */
+const DEFAULT_AUTO_UPLOAD: AutoUploadSettings = { failureTtlSeconds: 60, maxRememberedFailures: 10_000 };
 
 /** Fastify's trustProxy: a hop count is the function Fastify would make of it (its types take no number). */
 function fastifyTrustProxy(setting: ApiServerOptions['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
@@ -104,6 +112,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
     // request.ip: what an `ip=` delivery token is compared with (routes/delivery-token.ts).
     trustProxy: fastifyTrustProxy(options.trustProxy),
   });
+  installStatementTally(app);
   installErrorHandling(app, { ...options.limits, maxFieldsTotalBytes: bodyLimits.maxFieldsTotalBytes });
   installFramingErrors(app);
   // Multipart bodies are read by read-upload-body.ts, which sets its own limits per request.
@@ -134,6 +143,7 @@ export async function buildApiServer(options: ApiServerOptions): Promise<Fastify
   registerPrivateDownloadRoute(app, options);
   registerCompositionRoutes(app, options);
   registerQueueDashboard(app, options);
-  registerDeliveryRoutes(app, options);
+  // Only the delivery route auto-uploads: the console's previews and private downloads deliver what is stored.
+  registerDeliveryRoutes(app, { ...options, autoUploader: createAutoUploader(options, options.autoUpload ?? DEFAULT_AUTO_UPLOAD) });
   return app;
 }

@@ -40,7 +40,9 @@ export function parseChunkHeaders(headers: IncomingHttpHeaders): ChunkHeaders | 
     const total = totalText === undefined || totalText === '*' || totalText === '-1' ? undefined : Number(totalText);
     const empty = start === 0 && end === -1 && total === 0;
     if (!empty && end < start) throw new ApiError(400, `Invalid Content-Range ${range.slice(0, 100)}`);
-    return { uploadId, position: { kind: 'range', start, end, total, text: `bytes ${start}-${end}/${totalText ?? '*'}` } };
+    // Node and Java send `/-1` on every part but the last (which carries the total): such a part is never the last.
+    const moreFollow = totalText === '-1';
+    return { uploadId, position: { kind: 'range', start, end, total, moreFollow, text: `bytes ${start}-${end}/${totalText ?? '*'}` } };
   }
   if (partNumber !== undefined) {
     if (!PART.test(partNumber) || totalParts === undefined || !PART.test(totalParts)) {

@@ -20,7 +20,7 @@ import {
   type BodyLimits,
 } from './body-limits.ts';
 import { requestBodyState, takeSpilledFile, type RequestBodyState } from './request-body-state.ts';
-import { consumeStream } from './stream-reading.ts';
+import { consumeStream, MULTIPART_CUT_OFF } from './stream-reading.ts';
 import { TextValueWriter, type TextValue } from './text-value.ts';
 
 export interface UploadBody {
@@ -255,7 +255,7 @@ export function multipartError(error: unknown): unknown {
   }
   if (/boundary not found/i.test(message)) return new ApiError(400, 'Invalid multipart body: the Content-Type header has no boundary');
   if (/unexpected end of multipart data|terminated early/i.test(message)) {
-    return new ApiError(400, 'Invalid multipart body: the body ends before the closing boundary');
+    return new ApiError(400, MULTIPART_CUT_OFF);
   }
   return new ApiError(400, `Invalid multipart body: ${message.slice(0, 200) || 'unreadable'}`);
 }

@@ -2,6 +2,16 @@ import type { Readable } from 'node:stream';
 import { ApiError } from '@rendition/protocol';
 
 export const BODY_ENDED_EARLY = 'The request body ended before it was complete';
+export const MULTIPART_CUT_OFF = 'Invalid multipart body: the body ends before the closing boundary';
+
+/** What a part stream's error means to the client: the parser's "cut off" is named as such, whatever arrives first. */
+function streamError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string' && /unexpected end of (multipart data|form)|terminated early/i.test(message))
+    return new ApiError(400, MULTIPART_CUT_OFF);
+  return new ApiError(400, BODY_ENDED_EARLY);
+}
 
 /**
  * Hands a request body's chunks to `onChunk` one at a time, waiting for each one (so a slow consumer
@@ -56,7 +66,8 @@ export function consumeStream(stream: Readable, onChunk: (chunk: Buffer) => void
       ended = true;
       if (!busy) settle();
     };
-    const onError = () => settle(new ApiError(400, BODY_ENDED_EARLY));
+    // A parser's error on a part (the form cut off inside it) may come before the request's own end.
+    const onError = (error: unknown) => settle(streamError(error));
     const onClose = () => {
       if (!ended) settle(new ApiError(400, BODY_ENDED_EARLY));
     };

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '@rendition/api';
+import { createAcceptanceGroups } from '@rendition/intake';
 import type { Services } from './services.ts';
 
 /** The API role: HTTP only. It imports nothing of the workers', so its process never loads a media library. */
@@ -12,9 +13,12 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     db: services.db,
     store: services.store,
     queues: services.queues,
+    acceptances: createAcceptanceGroups({ db: services.db, queues: services.queues }, config.intakeGroups),
     outcomes: services.outcomes,
     addressPolicy: services.addressPolicy,
     fetchDelivery: { fetcher: services.fetcher, settings: config.fetchDelivery },
+    autoUpload: config.autoUpload,
+    deliveryCache: { databaseUrl: config.databaseUrl, ...config.deliveryCache },
     // With METRICS_PORT the process's listener serves /metrics (cluster.ts), not the API's port.
     metrics: { route: config.metrics.port === 0, token: config.metrics.token },
     s3SourceBuckets: config.s3SourceBuckets,
@@ -39,6 +43,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     limits: {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxLargeUploadBytes: config.limits.maxLargeUploadBytes,
+      largeUploadMinPartBytes: config.limits.largeUploadMinPartBytes,
       maxDataUriBytes: config.limits.maxDataUriBytes,
       syncUploadTimeoutMs: config.limits.syncUploadTimeoutMs,
       maxOutputDimension: config.limits.maxOutputDimension,

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { connectCatalog, createOutcomeWaiter, ensureDatabaseExists, migrateToLatest, type CatalogDb, type OutcomeWaiter } from '@rendition/catalog';
+import {
+  connectCatalog,
+  createOutcomeWaiter,
+  enableSettingsCache,
+  ensureDatabaseExists,
+  migrateToLatest,
+  type CatalogDb,
+  type OutcomeWaiter,
+} from '@rendition/catalog';
 import type { Config } from '@rendition/config';
 import { createJobQueues, type JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
@@ -38,6 +46,13 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   // The S3 driver is loaded only where a bucket of sources is allowed (or the store is S3).
   const s3Sources = config.s3SourceBuckets.length > 0 ? await import('@rendition/storage/s3') : undefined;
   const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const settingsCache =
+    config.settingsCache.ttlMs > 0
+      ? enableSettingsCache(db, config.databaseUrl, {
+          ...config.settingsCache,
+          onError: (error) => logger.warn({ err: error }, 'settings change listener connection failed; reading settings uncached until it is back'),
+        })
+      : undefined;
   const queues = createJobQueues({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
@@ -76,7 +91,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       }
     },
     async close() {
-      await Promise.allSettled([queues.close(), outcomes.close(), fetcher.close(), store.close()]);
+      await Promise.allSettled([queues.close(), outcomes.close(), fetcher.close(), store.close(), settingsCache?.close()]);
       s3SourceClient?.destroy();
       await db.destroy();
     },

@@ -99,6 +99,7 @@ export function ingestDependencies(services: WorkerServices): IngestJobDependenc
       maxSyncBytes: config.video.maxSyncBytes,
     },
     scriptLimits: { timeoutMs: config.scripts.timeoutMs, memoryBytes: config.scripts.memoryMb * 1024 * 1024 },
+    analysisLimits: config.analysis,
   };
 }
 

@@ -13,8 +13,9 @@ import {
   type JobKind,
   type QueueName,
 } from '@rendition/jobs';
+import { runWithStatementTally, type StatementTally } from '@rendition/catalog';
 import type { Logger } from '@rendition/logging';
-import { initJobMetrics, observeJob, type JobOutcome } from '@rendition/metrics';
+import { initJobMetrics, observeJob, observeStatements, type JobOutcome } from '@rendition/metrics';
 
 export interface WorkerPool {
   /**
@@ -108,13 +109,16 @@ export function startWorkerPool(options: {
     const processor: Processor = async (job, token) => {
       const started = performance.now();
       let outcome: JobOutcome = 'completed';
+      const tally: StatementTally = { statements: 0 };
       try {
-        return await run(job, token);
+        return await runWithStatementTally(tally, () => run(job, token));
       } catch (error) {
         outcome = deadlinePassed ? 'abandoned' : jobOutcome(job, error);
         throw error;
       } finally {
-        observeJob({ queue, kind: isJobKind(job.name) ? job.name : 'unknown', outcome, seconds: (performance.now() - started) / 1000 });
+        const kind = isJobKind(job.name) ? job.name : 'unknown';
+        observeJob({ queue, kind, outcome, seconds: (performance.now() - started) / 1000 });
+        observeStatements({ kind: 'job', name: kind, statements: tally.statements });
       }
     };
     const worker = new Worker(queue, processor, {

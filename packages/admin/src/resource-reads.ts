@@ -12,6 +12,7 @@ import {
 } from '@rendition/catalog';
 import {
   ApiError,
+  coordinatesField,
   isoSeconds,
   parseDeliveryType,
   parseModerationListing,
@@ -191,6 +192,7 @@ function describeOptions(params: RawParams) {
   const properties = {
     colors: asked('colors'),
     faces: asked('faces'),
+    coordinates: asked('coordinates'),
     exif: asked('exif'),
     imageMetadata: asked('image_metadata') || asked('media_metadata'),
     cinemagraphAnalysis: asked('cinemagraph_analysis'),
@@ -200,21 +202,24 @@ function describeOptions(params: RawParams) {
 }
 
 /**
- * The explicitly requested properties we can answer without the pixels (compatibility.md, "Admin API
- * reads"): analysis results are not stored, and reading them again from the original on a read is
- * not done, so each field answers what Cloudinary answers when there is nothing to report.
+ * The explicitly requested properties, from what the version keeps (migration 0027; docs/analysis.md):
+ * its face and custom regions, its image_metadata, its cinemagraph score. The pixels are never read
+ * again on a read: what was not kept answers what Cloudinary answers when there is nothing to report.
  */
 function requestedProperties(asset: AssetRecord, asked: DescribeOptions['properties']): Json {
   const fields: Json = {};
   // No stored palette: the colour analysis runs on upload or `explicit` (`colors=true`).
   if (asked.colors) fields.colors = [];
-  // No face detector (g_face falls back to auto; `fc` is 0): no faces.
-  if (asked.faces) fields.faces = [];
+  // No face detector (g_face falls back to auto; `fc` is 0): the faces are the regions given to the asset.
+  if (asked.faces) fields.faces = asset.faceCoordinates ?? [];
+  if (asked.coordinates) fields.coordinates = coordinatesField(asset.faceCoordinates, asset.customCoordinates);
   if (asked.exif) fields.exif = {};
-  if (asked.imageMetadata) fields.image_metadata = {};
-  // A still image (one page or frame) has no motion: its score is 0. Animated images and videos are not analysed.
+  // As the ingest kept it; {} when it kept none (video, raw, a version older than migration 0027).
+  if (asked.imageMetadata) fields.image_metadata = asset.imageMetadata ?? {};
+  // A still image (one page or frame) has no motion: its score is 0 unless one was kept. Animations and videos have one once asked for.
   const still = asset.resourceType === 'image' && (asset.pages ?? 1) <= 1;
-  if (asked.cinemagraphAnalysis && still) fields.cinemagraph_analysis = { cinemagraph_score: 0 };
+  const score = asset.cinemagraphScore ?? (still ? 0 : undefined);
+  if (asked.cinemagraphAnalysis && score !== undefined) fields.cinemagraph_analysis = { cinemagraph_score: score };
   // Related assets (`add_related_assets`) are not kept: none to list.
   if (asked.related) fields.related_assets = [];
   return fields;

@@ -109,6 +109,8 @@ function searchItem(deps: AdminReadDependencies, caller: AdminCaller, request: S
     // Search answers context as the flat map it stores (the listings nest it under `custom`).
     if (wanted.has('context') && Object.keys(asset.context).length > 0) item.context = { ...asset.context };
     if (wanted.has('metadata') && Object.keys(asset.metadata).length > 0) item.metadata = { ...asset.metadata };
+    // As the ingest kept it (migration 0027); {} for an image ingested before it.
+    if (wanted.has('image_metadata') && asset.resourceType === 'image') item.image_metadata = asset.imageMetadata ?? {};
     return keep ? Object.fromEntries(Object.entries(item).filter(([key]) => keep.has(key))) : item;
   };
 }

@@ -5,6 +5,7 @@ import {
   ANALYSIS_RESPONSE_FIELDS,
   ApiError,
   checkAddOnParams,
+  COORDINATE_PARAMETERS,
   parseAccessControl,
   parseDeliveryType,
   parseQualityOverride,
@@ -27,7 +28,15 @@ export type AdminUpdateDependencies = AdminModerationDependencies & ExplicitDepe
  * `explicit` does (tags and context replaced, metadata merged, raw_convert and analyses as jobs of a
  * batch the call waits for): one implementation of each, not two.
  */
-const EXPLICIT_PARAMETERS = ['tags', 'context', 'metadata', 'clear_invalid', 'raw_convert', ...Object.values(ANALYSIS_PARAMETERS).flat()];
+const EXPLICIT_PARAMETERS = [
+  'tags',
+  'context',
+  'metadata',
+  'clear_invalid',
+  'raw_convert',
+  ...COORDINATE_PARAMETERS,
+  ...Object.values(ANALYSIS_PARAMETERS).flat(),
+];
 
 const MAX_DISPLAY_NAME_LENGTH = 255;
 const MAX_ASSET_FOLDER_LENGTH = 1024;
@@ -35,7 +44,8 @@ const MAX_ASSET_FOLDER_LENGTH = 1024;
 /**
  * `cloudinary.v2.api.update(public_id, options)` (`POST resources/:resource_type/:type/:public_id`):
  * tags, context, metadata (+ clear_invalid), display_name, unique_display_name, asset_folder,
- * access_control, quality_override, raw_convert and the analyses, moderation_status (+ notification_url).
+ * access_control, quality_override, raw_convert and the analyses, face_coordinates and custom_coordinates,
+ * moderation_status (+ notification_url).
  * Every parameter is checked before anything changes; the answer is the resource JSON.
  */
 export async function updateResource(

@@ -12,8 +12,8 @@ import { ApiError, invalidParameter, missingParameter, quoteValue, readString, t
 /**
  * The Admin API's upload mappings (`api.upload_mappings`, `upload_mapping`, `create_upload_mapping`,
  * `update_upload_mapping`, `delete_upload_mapping`): per cloud, a folder and the URL prefix
- * (`template`) it stands for. Stored and answered only: an upload does not yet fetch through a
- * mapping (docs/compatibility.md, "Upload mappings").
+ * (`template`) it stands for. Delivery reads them to auto-upload a missing asset (@rendition/intake
+ * auto-upload; docs/fetch-delivery.md, "Auto-upload (upload mappings)").
  */
 
 const MAX_FOLDER_LENGTH = 255;

@@ -1,12 +1,9 @@
 import {
   inTransaction,
   insertDeliveries,
+  finishUnfinishedJob,
   insertJobs,
   lockBatch,
-  lockUnfinishedJob,
-  markBatchFinished,
-  recordJobOutcome,
-  signalOutcome,
   updateBatchProgress,
   type BatchRecord,
   type CatalogDb,
@@ -51,30 +48,28 @@ export interface FinishJobResult {
  */
 export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
   const finished = await inTransaction(deps.db, async (trx): Promise<FinishJobResult> => {
-    const job = await lockUnfinishedJob(trx, input.jobId);
-    if (!job) return { finishedNow: false, followUps: [], deliveries: [] };
     const now = new Date();
-    await recordJobOutcome(trx, input.jobId, input.outcome, now);
-    await signalOutcome(trx, `job:${input.jobId}`);
+    const job = await finishUnfinishedJob(trx, input.jobId, input.outcome, now);
+    if (!job) return { finishedNow: false, followUps: [], deliveries: [] };
     if (job.batchId === null) return { finishedNow: true, followUps: [], deliveries: [] };
 
     const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
     await insertJobs(trx, job.batchId, job.cloudName, followUps);
+    // Locked, so this transaction knows whether its change ends the batch, and ends it in the same UPDATE.
     const locked = await lockBatch(trx, job.batchId);
-    let batch = await updateBatchProgress(trx, job.batchId, {
+    const pendingAfter = locked.pendingJobs + followUps.length - 1;
+    const error = input.outcome.kind === 'failed' ? input.outcome.error : locked.error;
+    // Made from the batch as it was: an upload's own notification is sent before the batch ends.
+    const immediate = input.notifyUploadNow ? uploadNotifications(locked, input.notifyUploadNow) : [];
+    const batch = await updateBatchProgress(trx, job.batchId, {
       pendingJobsDelta: followUps.length - 1,
       ...(input.resultChange ? { result: applyResultChange(locked.result as BatchResult | null, input.resultChange) } : {}),
       ...(input.outcome.kind === 'failed' ? { error: input.outcome.error } : {}),
+      ...(pendingAfter > 0 ? {} : { finished: { status: error ? 'failed' : 'complete', at: now } }),
     });
-    const immediate = input.notifyUploadNow ? uploadNotifications(batch, input.notifyUploadNow) : [];
-    await insertDeliveries(trx, batch, immediate);
-    if (batch.pendingJobs > 0) return { finishedNow: true, followUps, deliveries: immediate, batch };
-
-    batch = await markBatchFinished(trx, batch.batchId, batch.error ? 'failed' : 'complete', now);
-    const deliveries = notificationsForBatch(batch);
+    const deliveries = [...immediate, ...(batch.pendingJobs > 0 ? [] : notificationsForBatch(batch))];
     await insertDeliveries(trx, batch, deliveries);
-    await signalOutcome(trx, `batch:${batch.batchId}`);
-    return { finishedNow: true, followUps, deliveries: [...immediate, ...deliveries], batch };
+    return { finishedNow: true, followUps, deliveries, batch };
   });
   await enqueueAll(
     deps,

@@ -61,6 +61,14 @@ export interface AssetRecord extends AssetIdentity {
   accessControl?: AccessControlEntry[] | null;
   /** The Admin API update's quality_override. Kept across versions. */
   qualityOverride?: string | null;
+  /** The version's face regions (`face_coordinates`), `[x, y, w, h]` each; null or absent when none. */
+  faceCoordinates?: Array<[number, number, number, number]> | null;
+  /** The version's custom regions (`custom_coordinates`); null or absent when none. */
+  customCoordinates?: Array<[number, number, number, number]> | null;
+  /** The version's cinemagraph score (0..1); null or absent when it was not computed. */
+  cinemagraphScore?: number | null;
+  /** The version's `image_metadata` as read at ingest; null or absent when not read. */
+  imageMetadata?: Record<string, string> | null;
 }
 
 /** An asset's identity and descriptive fields: what outlives its versions in `deleted_assets`. */
@@ -82,6 +90,10 @@ export type AssetDescription = Omit<
   | 'moderationNotificationUrl'
   | 'accessControl'
   | 'qualityOverride'
+  | 'faceCoordinates'
+  | 'customCoordinates'
+  | 'cinemagraphScore'
+  | 'imageMetadata'
 >;
 
 /** An `assets` row → its record. */
@@ -105,6 +117,10 @@ export function assetRecordFromRow(row: Selectable<AssetsTable>): AssetRecord {
     moderationNotificationUrl: row.moderation_notification_url ?? null,
     accessControl: row.access_control ?? null,
     qualityOverride: row.quality_override ?? null,
+    faceCoordinates: row.face_coordinates ?? null,
+    customCoordinates: row.custom_coordinates ?? null,
+    cinemagraphScore: row.cinemagraph_score ?? null,
+    imageMetadata: row.image_metadata ?? null,
   };
 }
 
@@ -162,5 +178,15 @@ export function assetRow(asset: AssetRecord) {
     moderation: asset.moderation ? JSON.stringify(asset.moderation) : null,
     moderation_status: asset.moderationStatus ?? null,
     moderation_notification_url: asset.moderationNotificationUrl ?? null,
+    // Facts of the version's pixels: a new version starts with its own (none unless its ingest found them).
+    face_coordinates: regionsColumn(asset.faceCoordinates),
+    custom_coordinates: regionsColumn(asset.customCoordinates),
+    cinemagraph_score: asset.cinemagraphScore ?? null,
+    image_metadata: asset.imageMetadata ? JSON.stringify(asset.imageMetadata) : null,
   };
+}
+
+/** Regions as stored: an empty list is none. */
+export function regionsColumn(regions: ReadonlyArray<readonly number[]> | null | undefined): string | null {
+  return regions && regions.length > 0 ? JSON.stringify(regions) : null;
 }

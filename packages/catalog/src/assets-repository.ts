@@ -3,7 +3,7 @@ import { withRawConvertEntry } from '@rendition/protocol';
 import type { CatalogDb } from './connection.ts';
 import type { AccessControlEntry } from '@rendition/protocol';
 import type { Database } from './database-schema.ts';
-import { assetRecordFromRow, assetRow, type AssetIdentity, type AssetRecord } from './asset-records.ts';
+import { assetRecordFromRow, assetRow, regionsColumn, type AssetIdentity, type AssetRecord } from './asset-records.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
 import { keepAssetFolder } from './folders-repository.ts';
 import { identityIs } from './identity-filters.ts';
@@ -158,6 +158,9 @@ export async function updateAssetMetadata(
     /** null clears it. */
     accessControl?: AccessControlEntry[] | null;
     qualityOverride?: string | null;
+    /** Replace the version's regions; [] clears them. */
+    faceCoordinates?: Array<[number, number, number, number]>;
+    customCoordinates?: Array<[number, number, number, number]>;
   },
 ): Promise<AssetRecord> {
   const row = await db
@@ -171,6 +174,8 @@ export async function updateAssetMetadata(
       ...(changes.assetFolder !== undefined ? { asset_folder: changes.assetFolder } : {}),
       ...(changes.accessControl !== undefined ? { access_control: changes.accessControl === null ? null : JSON.stringify(changes.accessControl) } : {}),
       ...(changes.qualityOverride !== undefined ? { quality_override: changes.qualityOverride } : {}),
+      ...(changes.faceCoordinates !== undefined ? { face_coordinates: regionsColumn(changes.faceCoordinates) } : {}),
+      ...(changes.customCoordinates !== undefined ? { custom_coordinates: regionsColumn(changes.customCoordinates) } : {}),
     })
     .where('asset_id', '=', assetId)
     .returningAll()
@@ -204,4 +209,26 @@ export async function recordRawConvertInfo(
       .execute();
     return true;
   });
+}
+
+/**
+ * Keeps what an explicit call's analyze job learnt of a version (its cinemagraph score, its
+ * image_metadata), when `versionId` is still the asset's current version (a newer upload has its own).
+ * Returns whether it was recorded.
+ */
+export async function recordVersionAnalysis(
+  db: CatalogDb,
+  input: { assetId: string; versionId: string; cinemagraphScore?: number; imageMetadata?: Record<string, string> },
+): Promise<boolean> {
+  if (input.cinemagraphScore === undefined && input.imageMetadata === undefined) return false;
+  const result = await db
+    .updateTable('assets')
+    .set({
+      ...(input.cinemagraphScore !== undefined ? { cinemagraph_score: input.cinemagraphScore } : {}),
+      ...(input.imageMetadata !== undefined ? { image_metadata: JSON.stringify(input.imageMetadata) } : {}),
+    })
+    .where('asset_id', '=', input.assetId)
+    .where('version_id', '=', input.versionId)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }

@@ -1,6 +1,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
+import { outcomeSignal } from './outcome-signals.ts';
 
 export type BatchStatus = 'pending' | 'complete' | 'failed';
 
@@ -33,48 +34,60 @@ export interface NewDelivery {
   body: string;
 }
 
+export interface NewBatch {
+  batchId: string;
+  cloudName: string;
+  apiKey: string;
+  kind: string;
+  notificationUrls: readonly string[];
+  eagerAsync?: boolean;
+  eagerNotificationUrls?: string[];
+  /** The result so far (explicit: the asset as it is); jobs then add to it. */
+  result?: Record<string, unknown>;
+}
+
 /**
  * Accepting work is one transaction: the batch and every job of it (the outbox) are durable before
  * anything is queued in Redis.
  */
-export async function createBatchWithJobs(
-  db: CatalogDb,
-  batch: {
-    batchId: string;
-    cloudName: string;
-    apiKey: string;
-    kind: string;
-    notificationUrls: string[];
-    eagerAsync?: boolean;
-    eagerNotificationUrls?: string[];
-    /** The result so far (explicit: the asset as it is); jobs then add to it. */
-    result?: Record<string, unknown>;
-  },
-  jobs: NewJob[],
-): Promise<void> {
-  const batchRow = {
+export async function createBatchWithJobs(db: CatalogDb, batch: NewBatch, jobs: NewJob[]): Promise<void> {
+  await createBatchesWithJobs(db, [{ batch, jobs }]);
+}
+
+/**
+ * Several batches, each with its jobs, in one statement (a data-modifying CTE: atomic like a
+ * transaction): intake's group commit (packages/intake acceptance-groups.ts) records the uploads that
+ * arrived together in one round trip and one commit. All are recorded, or none.
+ */
+export async function createBatchesWithJobs(db: CatalogDb, entries: ReadonlyArray<{ batch: NewBatch; jobs: NewJob[] }>): Promise<void> {
+  if (entries.length === 0) return;
+  const batchRows = entries.map(({ batch, jobs }) => batchRow(batch, jobs.length));
+  const jobRows = entries.flatMap(({ batch, jobs }) => jobs.map((job) => jobRow(batch.batchId, batch.cloudName, job)));
+  if (jobRows.length === 0) {
+    await db.insertInto('batches').values(batchRows).execute();
+    return;
+  }
+  // One statement at a third of the round trips of BEGIN/INSERT/INSERT/COMMIT: this is on the path of every accepted upload.
+  await db
+    .with('batch', (q) => q.insertInto('batches').values(batchRows).returning('batch_id'))
+    .insertInto('jobs')
+    .values(jobRows)
+    .execute();
+}
+
+function batchRow(batch: NewBatch, pendingJobs: number) {
+  return {
     batch_id: batch.batchId,
     cloud_name: batch.cloudName,
     api_key: batch.apiKey,
     kind: batch.kind,
     status: 'pending',
-    pending_jobs: jobs.length,
-    notification_urls: batch.notificationUrls,
+    pending_jobs: pendingJobs,
+    notification_urls: [...batch.notificationUrls],
     eager_async: batch.eagerAsync ?? false,
     eager_notification_urls: batch.eagerNotificationUrls ?? [],
     ...(batch.result ? { result: JSON.stringify(batch.result) } : {}),
   };
-  if (jobs.length === 0) {
-    await db.insertInto('batches').values(batchRow).execute();
-    return;
-  }
-  // One statement (a data-modifying CTE) is atomic like a transaction, at a third of the round trips:
-  // this is on the path of every accepted upload.
-  await db
-    .with('batch', (q) => q.insertInto('batches').values(batchRow).returning('batch_id'))
-    .insertInto('jobs')
-    .values(jobs.map((job) => jobRow(batch.batchId, batch.cloudName, job)))
-    .execute();
 }
 
 /** A transaction of the catalog: the building blocks below run inside one, composed by packages/batches. */
@@ -129,14 +142,19 @@ export async function reopenJob(db: CatalogDb, jobId: string): Promise<void> {
 export type JobOutcome = { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
 
 /** Locks a job that has not finished yet; undefined when it has (a retried or relayed duplicate) or is unknown. */
-export async function lockUnfinishedJob(trx: CatalogTransaction, jobId: string): Promise<{ batchId: string | null; cloudName: string } | undefined> {
-  const job = await trx.selectFrom('jobs').select(['batch_id', 'cloud_name', 'finished_at']).where('id', '=', jobId).forUpdate().executeTakeFirst();
-  if (!job || job.finished_at !== null) return undefined;
-  return { batchId: job.batch_id === null ? null : job.batch_id.trim(), cloudName: job.cloud_name };
-}
-
-export async function recordJobOutcome(trx: CatalogTransaction, jobId: string, outcome: JobOutcome, now: Date): Promise<void> {
-  await trx
+/**
+ * Records a job's end and announces it (`job:<id>`, heard at commit), unless the job had ended
+ * before (a retried or relayed duplicate): then nothing changes and the answer is undefined. One
+ * statement: the row lock the UPDATE takes orders concurrent finishes of the same job, and the
+ * second one finds `finished_at` set when it gets the row.
+ */
+export async function finishUnfinishedJob(
+  trx: CatalogTransaction,
+  jobId: string,
+  outcome: JobOutcome,
+  now: Date,
+): Promise<{ batchId: string | null; cloudName: string } | undefined> {
+  const job = await trx
     .updateTable('jobs')
     .set(
       outcome.kind === 'completed'
@@ -144,7 +162,11 @@ export async function recordJobOutcome(trx: CatalogTransaction, jobId: string, o
         : { status: 'failed', error: JSON.stringify(outcome.error), updated_at: now, finished_at: now },
     )
     .where('id', '=', jobId)
-    .execute();
+    .where('finished_at', 'is', null)
+    .returning(['batch_id', 'cloud_name', outcomeSignal(`job:${jobId}`).as('signalled')])
+    .executeTakeFirst();
+  if (!job) return undefined;
+  return { batchId: job.batch_id === null ? null : job.batch_id.trim(), cloudName: job.cloud_name };
 }
 
 /** Locks a batch row: jobs of one batch finish concurrently, and the lock orders their read-modify-write. */
@@ -152,36 +174,36 @@ export async function lockBatch(trx: CatalogTransaction, batchId: string): Promi
   return toBatch(await trx.selectFrom('batches').selectAll().where('batch_id', '=', batchId).forUpdate().executeTakeFirstOrThrow());
 }
 
+/**
+ * Counts a batch's jobs off (or on), with its result and error; `finished` also ends it and announces
+ * that (`batch:<id>`, heard at commit) in the same statement. The caller holds the batch's lock
+ * (lockBatch), so it knows whether this change ends the batch.
+ */
 export async function updateBatchProgress(
   trx: CatalogTransaction,
   batchId: string,
-  change: { pendingJobsDelta: number; result?: Record<string, unknown>; error?: { status: number; message: string } },
+  change: {
+    pendingJobsDelta: number;
+    result?: Record<string, unknown>;
+    error?: { status: number; message: string };
+    finished?: { status: Exclude<BatchStatus, 'pending'>; at: Date };
+  },
 ): Promise<BatchRecord> {
-  const row = await trx
+  const update = trx
     .updateTable('batches')
     .set((eb) => ({
       pending_jobs: eb('pending_jobs', '+', change.pendingJobsDelta),
       ...(change.result ? { result: JSON.stringify(change.result) } : {}),
       ...(change.error ? { error: JSON.stringify(change.error) } : {}),
+      ...(change.finished ? { status: change.finished.status, completed_at: change.finished.at } : {}),
     }))
-    .where('batch_id', '=', batchId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return toBatch(row);
-}
-
-export async function markBatchFinished(
-  trx: CatalogTransaction,
-  batchId: string,
-  status: Exclude<BatchStatus, 'pending'>,
-  now: Date,
-): Promise<BatchRecord> {
-  const row = await trx
-    .updateTable('batches')
-    .set({ status, completed_at: now })
-    .where('batch_id', '=', batchId)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .where('batch_id', '=', batchId);
+  const row = change.finished
+    ? await update
+        .returningAll()
+        .returning(outcomeSignal(`batch:${batchId}`).as('signalled'))
+        .executeTakeFirstOrThrow()
+    : await update.returningAll().executeTakeFirstOrThrow();
   return toBatch(row);
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { CatalogDb } from './connection.ts';
+import { cachedSetting } from './settings-cache.ts';
 
 export interface ApiCredentials {
   cloudName: string;
@@ -8,8 +9,10 @@ export interface ApiCredentials {
 }
 
 export async function cloudExists(db: CatalogDb, cloudName: string): Promise<boolean> {
-  const row = await db.selectFrom('clouds').select('name').where('name', '=', cloudName).executeTakeFirst();
-  return row !== undefined;
+  return cachedSetting(db, `cloud-exists:${cloudName}`, async () => {
+    const row = await db.selectFrom('clouds').select('name').where('name', '=', cloudName).executeTakeFirst();
+    return row !== undefined;
+  });
 }
 
 export async function ensureCloud(db: CatalogDb, cloudName: string): Promise<void> {
@@ -30,8 +33,10 @@ export async function createApiKey(db: CatalogDb, cloudName: string): Promise<Ap
 }
 
 export async function findApiKey(db: CatalogDb, apiKey: string): Promise<ApiCredentials | undefined> {
-  const row = await db.selectFrom('api_keys').select(['api_key', 'api_secret', 'cloud_name']).where('api_key', '=', apiKey).executeTakeFirst();
-  return row && { cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret };
+  return cachedSetting(db, `api-key:${apiKey}`, async () => {
+    const row = await db.selectFrom('api_keys').select(['api_key', 'api_secret', 'cloud_name']).where('api_key', '=', apiKey).executeTakeFirst();
+    return row && Object.freeze({ cloudName: row.cloud_name, apiKey: row.api_key, apiSecret: row.api_secret });
+  });
 }
 
 export async function firstApiKeyOfCloud(db: CatalogDb, cloudName: string): Promise<ApiCredentials | undefined> {
@@ -54,7 +59,7 @@ export interface CloudWebhookSettings {
 
 export async function cloudWebhookSettings(db: CatalogDb, cloudName: string, newSecret: () => string): Promise<CloudWebhookSettings> {
   const read = () => db.selectFrom('clouds').select(['webhook_secret', 'notification_urls']).where('name', '=', cloudName).executeTakeFirstOrThrow();
-  let row = await read();
+  let row = await cachedSetting(db, `cloud-webhooks:${cloudName}`, read);
   if (row.webhook_secret === null) {
     // Only the first caller's secret is kept, even when several processes race to make one.
     await db.updateTable('clouds').set({ webhook_secret: newSecret() }).where('name', '=', cloudName).where('webhook_secret', 'is', null).execute();
@@ -68,13 +73,17 @@ export async function setCloudNotificationUrls(db: CatalogDb, cloudName: string,
   await db.updateTable('clouds').set({ notification_urls: urls }).where('name', '=', cloudName).execute();
 }
 
-export async function cloudNotificationUrls(db: CatalogDb, cloudName: string): Promise<string[]> {
-  const row = await db.selectFrom('clouds').select('notification_urls').where('name', '=', cloudName).executeTakeFirst();
-  return row?.notification_urls ?? [];
+export async function cloudNotificationUrls(db: CatalogDb, cloudName: string): Promise<readonly string[]> {
+  return cachedSetting(db, `cloud-notification-urls:${cloudName}`, async () => {
+    const row = await db.selectFrom('clouds').select('notification_urls').where('name', '=', cloudName).executeTakeFirst();
+    return Object.freeze(row?.notification_urls ?? []);
+  });
 }
 
 /** Every secret of the cloud: a signed delivery URL may have been made with any of its keys. */
-export async function cloudApiSecrets(db: CatalogDb, cloudName: string): Promise<string[]> {
-  const rows = await db.selectFrom('api_keys').select('api_secret').where('cloud_name', '=', cloudName).execute();
-  return rows.map((row) => row.api_secret);
+export async function cloudApiSecrets(db: CatalogDb, cloudName: string): Promise<readonly string[]> {
+  return cachedSetting(db, `cloud-api-secrets:${cloudName}`, async () => {
+    const rows = await db.selectFrom('api_keys').select('api_secret').where('cloud_name', '=', cloudName).execute();
+    return Object.freeze(rows.map((row) => row.api_secret));
+  });
 }

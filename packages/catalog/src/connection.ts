@@ -1,6 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.ts';
+import { reportOwnWrites } from './own-writes.ts';
+import { countStatementsOf } from './statement-tally.ts';
 
 // bigint columns (version, bytes) fit in a JS number for any real asset; parse them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -11,7 +13,10 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
   const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  countStatementsOf(pool);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pool.on('connect', (client) => reportOwnWrites(client as unknown as { query: (...args: unknown[]) => unknown }, () => db));
+  return db;
 }
 
 /** Creates the database named in the URL when it does not exist yet (first start, tests). */

@@ -147,6 +147,13 @@ export interface AssetsTable {
   access_control: ColumnType<AccessControlEntry[] | null, string | null | undefined, string | null>;
   /** The Admin API update's quality_override (0018). */
   quality_override: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The version's face and custom regions, `[[x, y, w, h], …]` (0027); null when none were given. */
+  face_coordinates: ColumnType<Array<[number, number, number, number]> | null, string | null | undefined, string | null>;
+  custom_coordinates: ColumnType<Array<[number, number, number, number]> | null, string | null | undefined, string | null>;
+  /** The version's cinemagraph score, 0..1 (0027); null when it was never computed. */
+  cinemagraph_score: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The version's `image_metadata` map as read at ingest (0027); null for other resource types and older rows. */
+  image_metadata: ColumnType<Record<string, string> | null, string | null | undefined, string | null>;
 }
 
 /** One moderation entry as stored and answered: `{kind, status, response?, updated_at?}`. */

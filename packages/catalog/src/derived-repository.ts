@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { DerivedTable } from './database-schema.ts';
+import { cachedSetting } from './settings-cache.ts';
 
 export interface DerivedKey {
   assetId: string;
@@ -93,8 +94,10 @@ export async function listNamedTransformations(db: CatalogDb, cloudName: string)
 }
 
 export async function cloudHasStrictTransformations(db: CatalogDb, cloudName: string): Promise<boolean> {
-  const row = await db.selectFrom('clouds').select('strict_transformations').where('name', '=', cloudName).executeTakeFirst();
-  return row?.strict_transformations ?? false;
+  return cachedSetting(db, `cloud-strict:${cloudName}`, async () => {
+    const row = await db.selectFrom('clouds').select('strict_transformations').where('name', '=', cloudName).executeTakeFirst();
+    return row?.strict_transformations ?? false;
+  });
 }
 
 export async function setStrictTransformations(db: CatalogDb, cloudName: string, strict: boolean): Promise<void> {

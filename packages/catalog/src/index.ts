@@ -1,5 +1,13 @@
 export { connectCatalog, ensureDatabaseExists, dropDatabase, pingCatalog } from './connection.ts';
 export type { CatalogDb } from './connection.ts';
+export { runWithStatementTally } from './statement-tally.ts';
+export { cachedSetting, enableSettingsCache, SETTINGS_CHANNEL, SETTINGS_TABLES } from './settings-cache.ts';
+export { tablesWritten, watchOwnWrites } from './own-writes.ts';
+export type { WriteKind } from './own-writes.ts';
+export type { SettingsCacheHandle, SettingsCacheOptions } from './settings-cache.ts';
+export { DELIVERY_CHANNEL, deliveryChangeOf, listenForDeliveryChanges } from './delivery-change-notices.ts';
+export type { DeliveryChange } from './delivery-change-notices.ts';
+export type { StatementTally } from './statement-tally.ts';
 export { migrateToLatest } from './migrate.ts';
 export type { Database, MetadataValue } from './database-schema.ts';
 export * from './clouds-repository.ts';

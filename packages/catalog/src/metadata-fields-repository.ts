@@ -3,6 +3,7 @@ import type { CatalogDb } from './connection.ts';
 import type { Database, MetadataValue } from './database-schema.ts';
 import type { AssetScope } from './asset-records.ts';
 import { inRequestOrder, updateAssetsInScope } from './scoped-update.ts';
+import { cachedSetting } from './settings-cache.ts';
 
 /**
  * Structured metadata (migrations 0007, 0019): field definitions per cloud and the writes of metadata
@@ -96,15 +97,19 @@ const jsonOrNull = (value: unknown): string | null => (value === null || value =
 
 /** The cloud's live fields, in their order. */
 export async function listMetadataFields(db: CatalogDb, cloudName: string): Promise<MetadataFieldRecord[]> {
-  const rows = await fieldsDb(db)
-    .selectFrom('metadata_fields')
-    .select(COLUMNS)
-    .where('cloud_name', '=', cloudName)
-    .where('deleted_at', 'is', null)
-    .orderBy('position')
-    .orderBy('external_id')
-    .execute();
-  return rows.map(toRecord);
+  const records = await cachedSetting(db, `metadata-fields:${cloudName}`, async () => {
+    const rows = await fieldsDb(db)
+      .selectFrom('metadata_fields')
+      .select(COLUMNS)
+      .where('cloud_name', '=', cloudName)
+      .where('deleted_at', 'is', null)
+      .orderBy('position')
+      .orderBy('external_id')
+      .execute();
+    return Object.freeze(rows.map((row) => Object.freeze(toRecord(row))));
+  });
+  // The caller's own array (it may sort or filter it); the records are shared and frozen.
+  return [...records];
 }
 
 export async function findMetadataField(db: CatalogDb, cloudName: string, externalId: string): Promise<MetadataFieldRecord | undefined> {

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.ts';
 
@@ -15,6 +15,11 @@ export async function signalOutcome(trx: Transaction<Database>, topic: OutcomeTo
   await sql`select pg_notify(${CHANNEL}, ${topic})`.execute(trx);
 }
 
+/** The same signal as an expression, for the RETURNING of the statement that records the outcome (one round trip less). */
+export function outcomeSignal(topic: OutcomeTopic): RawBuilder<unknown> {
+  return sql`pg_notify(${CHANNEL}, ${topic})`;
+}
+
 export interface OutcomeListener {
   close(): Promise<void>;
 }
@@ -27,6 +32,27 @@ export function listenForOutcomes(
   databaseUrl: string,
   handlers: { onTopic(topic: string): void; onReconnect(): void; onError(error: unknown): void },
 ): OutcomeListener {
+  return listenOnChannel(databaseUrl, CHANNEL, {
+    onPayload: (topic) => {
+      if (topic) handlers.onTopic(topic);
+    },
+    onListening: handlers.onReconnect,
+    onError: handlers.onError,
+  });
+}
+
+/**
+ * One connection that LISTENs on `channel` and hands each payload to `onPayload`, reconnecting after a
+ * lost connection. `onListening` runs each time LISTEN took effect (signals sent while it was down are
+ * lost: re-read then); `onLost` as soon as the connection is known to be gone.
+ */
+export function listenOnChannel(
+  databaseUrl: string,
+  channel: string,
+  handlers: { onPayload(payload: string): void; onListening(): void; onLost?(): void; onError(error: unknown): void },
+): OutcomeListener {
+  // The name is interpolated into LISTEN (it takes no parameters): ours are constants, checked anyway.
+  if (!/^[a-z_]+$/.test(channel)) throw new Error(`Unsupported channel name ${JSON.stringify(channel)}`);
   let client: pg.Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
@@ -34,7 +60,7 @@ export function listenForOutcomes(
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl });
     next.on('notification', (message) => {
-      if (message.channel === CHANNEL && message.payload) handlers.onTopic(message.payload);
+      if (message.channel === channel) handlers.onPayload(message.payload ?? '');
     });
     next.on('error', (error) => {
       handlers.onError(error);
@@ -43,7 +69,7 @@ export function listenForOutcomes(
     next.on('end', () => scheduleReconnect(next));
     try {
       await next.connect();
-      await next.query(`LISTEN ${CHANNEL}`);
+      await next.query(`LISTEN ${channel}`);
     } catch (error) {
       handlers.onError(error);
       scheduleReconnect(next);
@@ -54,12 +80,13 @@ export function listenForOutcomes(
       return;
     }
     client = next;
-    handlers.onReconnect();
+    handlers.onListening();
   };
 
   const scheduleReconnect = (broken: pg.Client) => {
     if (closed || retry || (client !== undefined && client !== broken)) return;
     client = undefined;
+    handlers.onLost?.();
     broken.end().catch(() => {});
     retry = setTimeout(() => {
       retry = undefined;

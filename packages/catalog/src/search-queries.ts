@@ -2,7 +2,8 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { SearchNode } from '@rendition/protocol';
 import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
 import type { CatalogDb } from './connection.ts';
-import { countStatement, tagCountStatement, type SearchAggregate } from './search-aggregates.ts';
+import type { SearchAggregate } from './search-aggregates.ts';
+import { searchCountStatement } from './search-count.ts';
 import { assetSearchCondition } from './search-sql.ts';
 import {
   afterPage,
@@ -156,7 +157,7 @@ function assetSearchStatements(query: AssetSearchQuery) {
       WHERE ${matches} ${resume}
       ORDER BY ${orderTerms(ASSET_SORT_FIELDS, sort, ASSET_ID_COLUMN)}
       LIMIT ${query.maxResults + 1}`,
-    // Tag-only expressions count index-only from asset_tag_words (migration 0020); the rest on `assets`.
-    count: tagCountStatement(query.cloudName, query.expression, query.aggregates ?? []) ?? countStatement(matches, query.aggregates ?? []),
+    // Kinds and tags count from the tables kept for it (search-count.ts); the rest on `assets`.
+    count: searchCountStatement(query.cloudName, query.expression, matches, query.aggregates ?? []),
   };
 }

@@ -32,6 +32,22 @@ export async function findUploadMapping(db: CatalogDb, cloudName: string, folder
     .executeTakeFirst();
 }
 
+/**
+ * The mapping of the longest of `folders` that has one: auto-upload asks with every folder prefix of
+ * a delivered public_id, and the deepest mapped folder wins.
+ */
+export async function findLongestUploadMapping(db: CatalogDb, cloudName: string, folders: readonly string[]): Promise<UploadMappingRecord | undefined> {
+  if (folders.length === 0) return undefined;
+  return mappingsDb(db)
+    .selectFrom('upload_mappings')
+    .select(['folder', 'template'])
+    .where('cloud_name', '=', cloudName)
+    .where('folder', 'in', [...folders])
+    .orderBy(sql`length(folder)`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /** Inserts a mapping; false when the cloud already has one for that folder (nothing is changed then). */
 export async function insertUploadMapping(db: CatalogDb, cloudName: string, mapping: UploadMappingRecord): Promise<boolean> {
   const inserted = await mappingsDb(db)

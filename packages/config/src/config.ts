@@ -39,6 +39,8 @@ export interface Config {
   };
   /** The local moderation classifier and its defaults. */
   readonly moderation: { readonly model: string; readonly nsfwThresholds: Readonly<Record<string, number>>; readonly videoFrames: number };
+  /** What an image version keeps of its metadata, and how many frames a cinemagraph analysis compares. */
+  readonly analysis: { readonly imageMetadataMaxBytes: number; readonly cinemagraphMaxFrames: number };
   /** eval and on_success: each run's time and QuickJS heap. */
   readonly scripts: { readonly timeoutMs: number; readonly memoryMb: number };
   /** Garbage Buffers past this many bytes are collected at once (0: V8 decides). */
@@ -47,6 +49,12 @@ export interface Config {
   readonly secureBaseUrl: string;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** SETTINGS_CACHE_TTL_MS (0: off) and SETTINGS_CACHE_MAX_ENTRIES: the per-process settings cache (catalog settings-cache.ts). */
+  readonly settingsCache: { readonly ttlMs: number; readonly maxEntries: number };
+  /** DELIVERY_CACHE_TTL_MS (0: off) and DELIVERY_CACHE_MAX_ENTRIES: the API's resolved delivery URLs (apps/api delivery-cache.ts). */
+  readonly deliveryCache: { readonly ttlMs: number; readonly maxEntries: number };
+  /** INTAKE_GROUP_MAX and INTAKE_GROUP_IN_FLIGHT: the API's group commit of accepted uploads (intake acceptance-groups.ts). */
+  readonly intakeGroups: { readonly maxGroupSize: number; readonly maxInFlight: number };
   /** REDIS_URL, with REDIS_CLUSTER_NODES folded in (`redis+cluster://…`): what createRedisConnection takes. */
   readonly redisUrl: string;
   /** QUEUE_PREFIX as BullMQ is given it: a hash tag (`{rendition}`) on a Redis Cluster. */
@@ -58,6 +66,8 @@ export interface Config {
     readonly maxUploadBytes: number;
     /** The running total of a chunked upload's parts. */
     readonly maxLargeUploadBytes: number;
+    /** The smallest part of a chunked upload but its last (LARGE_UPLOAD_MIN_PART_BYTES). */
+    readonly largeUploadMinPartBytes: number;
     /** A chunked upload with no part for this long is swept. */
     readonly largeUploadTtlMs: number;
     readonly maxDataUriBytes: number;
@@ -90,6 +100,7 @@ export interface Config {
       readonly metadataMaxValueLength: number;
       readonly eagerMaxItems: number;
       readonly eagerMaxOutputPixels: number;
+      readonly coordinatesMaxRegions: number;
     };
   };
   /** Fetch delivery (docs/fetch-delivery.md): the bounds of one remote fetch, and how long what it got is served. */
@@ -99,6 +110,11 @@ export interface Config {
     readonly minTtlSeconds: number;
     readonly maxTtlSeconds: number;
     readonly failureTtlSeconds: number;
+  };
+  /** Upload mappings' auto-upload (docs/fetch-delivery.md): how failures are remembered per API process. */
+  readonly autoUpload: {
+    readonly failureTtlSeconds: number;
+    readonly maxRememberedFailures: number;
   };
   readonly remoteFetch: {
     readonly timeoutMs: number;
@@ -162,6 +178,9 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** S3's smallest multipart part but the last. */
+const S3_MIN_PART_BYTES = 5 * 1024 * 1024;
+
 /** Validates every variable at once so an operator sees all mistakes in one boot. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
@@ -190,6 +209,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const storage = typeof parsed.STORAGE_URL === 'string' ? parseStorageUrl(parsed.STORAGE_URL, s3, cwd, problems) : undefined;
   if (e.FETCH_CACHE_MIN_TTL_S > e.FETCH_CACHE_MAX_TTL_S) {
     problems.push(`FETCH_CACHE_MIN_TTL_S=${e.FETCH_CACHE_MIN_TTL_S} is more than FETCH_CACHE_MAX_TTL_S=${e.FETCH_CACHE_MAX_TTL_S}`);
+  }
+  // S3 refuses to assemble a multipart upload whose non-final parts are under 5 MiB: a lower minimum
+  // would accept parts that fail only when the last one arrives.
+  if (storage?.kind === 's3' && e.LARGE_UPLOAD_MIN_PART_BYTES < S3_MIN_PART_BYTES) {
+    problems.push(
+      `LARGE_UPLOAD_MIN_PART_BYTES=${e.LARGE_UPLOAD_MIN_PART_BYTES} is below S3's minimum part size (${S3_MIN_PART_BYTES}) with STORAGE_URL s3://`,
+    );
   }
   if ((e.ADMIN_USER === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_USER and ADMIN_PASSWORD go together: set both to serve the queue dashboard, or neither');
@@ -225,6 +251,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxSyncBytes: e.MAX_SYNC_VIDEO_BYTES,
     },
     scripts: { timeoutMs: e.SCRIPT_TIMEOUT_MS, memoryMb: e.SCRIPT_MEMORY_MB },
+    analysis: { imageMetadataMaxBytes: e.IMAGE_METADATA_MAX_BYTES, cinemagraphMaxFrames: e.CINEMAGRAPH_MAX_FRAMES },
     moderation: {
       model: e.MODERATION_MODEL,
       nsfwThresholds: Object.fromEntries(
@@ -239,6 +266,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    settingsCache: { ttlMs: e.SETTINGS_CACHE_TTL_MS, maxEntries: e.SETTINGS_CACHE_MAX_ENTRIES },
+    deliveryCache: { ttlMs: e.DELIVERY_CACHE_TTL_MS, maxEntries: e.DELIVERY_CACHE_MAX_ENTRIES },
+    intakeGroups: { maxGroupSize: e.INTAKE_GROUP_MAX, maxInFlight: e.INTAKE_GROUP_IN_FLIGHT },
     redisUrl: effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES)),
     storage: storage!,
@@ -247,6 +277,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxLargeUploadBytes: e.MAX_LARGE_UPLOAD_BYTES,
+      largeUploadMinPartBytes: e.LARGE_UPLOAD_MIN_PART_BYTES,
       largeUploadTtlMs: e.LARGE_UPLOAD_TTL_MS,
       maxDataUriBytes: e.MAX_DATA_URI_BYTES,
       maxFieldBytes: e.MAX_FIELD_BYTES,
@@ -275,6 +306,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         metadataMaxValueLength: e.METADATA_MAX_VALUE_LENGTH,
         eagerMaxItems: e.EAGER_MAX_ITEMS,
         eagerMaxOutputPixels: e.EAGER_MAX_OUTPUT_PIXELS,
+        coordinatesMaxRegions: e.COORDINATES_MAX_REGIONS,
       },
     },
     fetchDelivery: {
@@ -283,6 +315,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       minTtlSeconds: e.FETCH_CACHE_MIN_TTL_S,
       maxTtlSeconds: e.FETCH_CACHE_MAX_TTL_S,
       failureTtlSeconds: e.FETCH_FAILURE_TTL_S,
+    },
+    autoUpload: {
+      failureTtlSeconds: e.AUTO_UPLOAD_FAILURE_TTL_S,
+      maxRememberedFailures: e.AUTO_UPLOAD_FAILURE_CACHE_ENTRIES,
     },
     remoteFetch: {
       timeoutMs: e.REMOTE_FETCH_TIMEOUT_MS,

@@ -116,6 +116,33 @@ export const ENV_VARIABLES = {
     description: 'PostgreSQL connection string: the catalog, the system of record. The database is created if missing.',
   },
   DATABASE_POOL_SIZE: { schema: positiveInt.default(10), description: 'Maximum PostgreSQL connections per process.' },
+  SETTINGS_CACHE_TTL_MS: {
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+    description:
+      "How long a process serves clouds, API keys and metadata fields from memory without reading them again; any write to them is announced (NOTIFY) and empties every process's cache at once, so this only bounds a lost notice. 0 turns the cache off.",
+  },
+  INTAKE_GROUP_MAX: {
+    schema: z.coerce.number().int().min(1).max(1_000).default(64),
+    description:
+      'Accepted uploads the API records in one statement and queues in one Redis exchange at most (group commit: those that arrive while the previous groups are being written); 1 records each on its own.',
+  },
+  INTAKE_GROUP_IN_FLIGHT: {
+    schema: z.coerce.number().int().min(1).max(64).default(2),
+    description: 'Groups of accepted uploads one API process writes at once; the next group gathers meanwhile.',
+  },
+  SETTINGS_CACHE_MAX_ENTRIES: {
+    schema: positiveInt.default(10_000),
+    description: 'Entries the settings cache of one process holds at most (the oldest go first).',
+  },
+  DELIVERY_CACHE_TTL_MS: {
+    schema: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+    description:
+      'How long an API process answers a delivery URL it has resolved before (asset, derivative, headers) without asking the catalog again; an overwrite, destroy, derivative deletion or named transformation change is announced (NOTIFY) and drops the affected URLs in every process at once, so this only bounds a lost notice. 0 turns the cache off.',
+  },
+  DELIVERY_CACHE_MAX_ENTRIES: {
+    schema: positiveInt.default(10_000),
+    description: 'Delivery URLs the delivery cache of one API process holds at most (the oldest go first).',
+  },
   REDIS_URL: {
     schema: z
       .string()
@@ -168,6 +195,11 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(20 * 1024 * MB),
     description:
       'Largest file of a chunked upload (`upload_large`, `X-Unique-Upload-Id` with `Content-Range`): the running total of its parts. Each part is still one request within MAX_UPLOAD_BYTES.',
+  },
+  LARGE_UPLOAD_MIN_PART_BYTES: {
+    schema: positiveInt.default(5 * MB),
+    description:
+      "Smallest part of a chunked upload other than its last: a part sent as `Content-Range: bytes S-E/-1` (more parts follow) or ending before the declared total, and shorter than this, is refused with Cloudinary's `All parts except EOF-chunk must be larger than 5mb`. Also spaces the parts' numbers; at least 5 MiB with S3 storage (S3's own minimum).",
   },
   LARGE_UPLOAD_TTL_MS: {
     schema: positiveInt.default(86_400_000),
@@ -230,6 +262,19 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(200_000_000),
     description:
       "Most output pixels one request's eager list may produce (width x height summed over its items, projected from the asset's dimensions: explicit); more is a 400.",
+  },
+  COORDINATES_MAX_REGIONS: {
+    schema: positiveInt.default(100),
+    description: 'Most regions one `face_coordinates` or `custom_coordinates` parameter may name (upload, explicit, update); more is a 400.',
+  },
+  IMAGE_METADATA_MAX_BYTES: {
+    schema: positiveInt.min(2).default(32_768),
+    description:
+      "Largest `image_metadata` kept with an image (JSON bytes; read at every image ingest, answered by upload, `resource` and search's `with_field`): entries that do not fit are left out.",
+  },
+  CINEMAGRAPH_MAX_FRAMES: {
+    schema: positiveInt.max(100).default(8),
+    description: 'Frames of an animation or a video `cinemagraph_analysis` compares (evenly spread; a video costs one ffmpeg run per frame).',
   },
   WORKER_CONCURRENCY_DERIVE: {
     schema: positiveInt.default(2),
@@ -401,6 +446,15 @@ export const ENV_VARIABLES = {
     schema: z.coerce.number().int().min(0).default(60),
     description:
       'How long a failed fetch (remote 404, not an image, too large, unreachable) is answered again without asking the remote server (0: only to the requests that waited for that fetch).',
+  },
+  AUTO_UPLOAD_FAILURE_TTL_S: {
+    schema: z.coerce.number().int().min(0).default(60),
+    description:
+      "How long a failed auto-upload (a delivery in an upload mapping's folder whose remote file is missing, unreachable, refused or invalid) is answered with its 404 again without asking the remote server, per API process (0: asked on every request).",
+  },
+  AUTO_UPLOAD_FAILURE_CACHE_ENTRIES: {
+    schema: z.coerce.number().int().min(0).default(10_000),
+    description: 'How many failed auto-uploads one API process remembers at most (the oldest is forgotten first; 0: none).',
   },
   SYNC_UPLOAD_TIMEOUT_MS: {
     schema: positiveInt.default(120_000),

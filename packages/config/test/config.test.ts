@@ -41,11 +41,15 @@ describe('loadConfig defaults', () => {
         maxSyncBytes: 104_857_600,
       },
       scripts: { timeoutMs: 250, memoryMb: 16 },
+      analysis: { imageMetadataMaxBytes: 32_768, cinemagraphMaxFrames: 8 },
       moderation: { model: 'nsfwjs-mobilenet_v2', nsfwThresholds: { porn: 0.7, hentai: 0.7, sexy: 0.85 }, videoFrames: 8 },
       publicBaseUrl: 'http://127.0.0.1:8080',
       secureBaseUrl: 'http://127.0.0.1:8080',
       databaseUrl: 'postgres://postgres:postgres@127.0.0.1:5432/rendition',
       databasePoolSize: 10,
+      settingsCache: { ttlMs: 60_000, maxEntries: 10_000 },
+      deliveryCache: { ttlMs: 60_000, maxEntries: 10_000 },
+      intakeGroups: { maxGroupSize: 64, maxInFlight: 2 },
       redisUrl: 'redis://127.0.0.1:6379',
       queuePrefix: 'rendition',
       storage: { kind: 'file', root: '/srv/rendition/data' },
@@ -54,6 +58,7 @@ describe('loadConfig defaults', () => {
       limits: {
         maxUploadBytes: 100 * MB,
         maxLargeUploadBytes: 20 * 1024 * MB,
+        largeUploadMinPartBytes: 5 * MB,
         largeUploadTtlMs: 86_400_000,
         maxDataUriBytes: 60 * MB,
         maxFieldBytes: 64 * 1024,
@@ -82,9 +87,11 @@ describe('loadConfig defaults', () => {
           metadataMaxValueLength: 1024,
           eagerMaxItems: 20,
           eagerMaxOutputPixels: 200_000_000,
+          coordinatesMaxRegions: 100,
         },
       },
       fetchDelivery: { timeoutMs: 20_000, maxBytes: 20 * 1024 * 1024, minTtlSeconds: 3_600, maxTtlSeconds: 604_800, failureTtlSeconds: 60 },
+      autoUpload: { failureTtlSeconds: 60, maxRememberedFailures: 10_000 },
       remoteFetch: { timeoutMs: 30_000, maxRedirects: 5, retries: 2, retryDelayMs: 500, allow: [] },
       worker: {
         queues: [],
@@ -178,6 +185,12 @@ describe('loadConfig parses values', () => {
     { env: { HOST: '127.0.0.1' }, pick: (c: Config) => c.http.host, want: '127.0.0.1' },
     { env: { DATABASE_URL: 'postgresql://u:p@db/x' }, pick: (c: Config) => c.databaseUrl, want: 'postgresql://u:p@db/x' },
     { env: { DATABASE_POOL_SIZE: '25' }, pick: (c: Config) => c.databasePoolSize, want: 25 },
+    { env: { SETTINGS_CACHE_TTL_MS: '0' }, pick: (c: Config) => c.settingsCache.ttlMs, want: 0 },
+    { env: { INTAKE_GROUP_MAX: '1' }, pick: (c: Config) => c.intakeGroups.maxGroupSize, want: 1 },
+    { env: { INTAKE_GROUP_IN_FLIGHT: '4' }, pick: (c: Config) => c.intakeGroups.maxInFlight, want: 4 },
+    { env: { SETTINGS_CACHE_MAX_ENTRIES: '5' }, pick: (c: Config) => c.settingsCache.maxEntries, want: 5 },
+    { env: { DELIVERY_CACHE_TTL_MS: '0' }, pick: (c: Config) => c.deliveryCache.ttlMs, want: 0 },
+    { env: { DELIVERY_CACHE_MAX_ENTRIES: '7' }, pick: (c: Config) => c.deliveryCache.maxEntries, want: 7 },
     { env: { REDIS_URL: 'rediss://cache:6380/2' }, pick: (c: Config) => c.redisUrl, want: 'rediss://cache:6380/2' },
     { env: { QUEUE_PREFIX: 'staging_1' }, pick: (c: Config) => c.queuePrefix, want: 'staging_1' },
     { env: { S3_FORCE_PATH_STYLE: 'false' }, pick: (c: Config) => c.s3.forcePathStyle, want: false },
@@ -300,6 +313,21 @@ describe('loadConfig S3 storage', () => {
 
   it.each(['s3://', 's3://ab', 's3://Upper', 's3://-bucket', 's3://bucket_/x', `s3://${'a'.repeat(64)}`])('rejects the bucket name in %s', (url) => {
     expect(namesIn(problemsOf({ STORAGE_URL: url }))).toEqual(['STORAGE_URL']);
+  });
+});
+
+describe('LARGE_UPLOAD_MIN_PART_BYTES', () => {
+  it('reads the minimum part size of a chunked upload', () => {
+    expect(loadConfig({ LARGE_UPLOAD_MIN_PART_BYTES: '65536' }, CWD).limits.largeUploadMinPartBytes).toBe(65_536);
+    expect(namesIn(problemsOf({ LARGE_UPLOAD_MIN_PART_BYTES: '0' }))).toEqual(['LARGE_UPLOAD_MIN_PART_BYTES']);
+  });
+
+  it("refuses a minimum under S3's own 5 MiB with S3 storage", () => {
+    const problems = problemsOf({ STORAGE_URL: 's3://bucket', LARGE_UPLOAD_MIN_PART_BYTES: '65536' });
+    expect(problems).toEqual([`LARGE_UPLOAD_MIN_PART_BYTES=65536 is below S3's minimum part size (5242880) with STORAGE_URL s3://`]);
+    expect(loadConfig({ STORAGE_URL: 's3://bucket', LARGE_UPLOAD_MIN_PART_BYTES: String(5 * 1024 * 1024) }, CWD).limits.largeUploadMinPartBytes).toBe(
+      5_242_880,
+    );
   });
 });
 

@@ -207,6 +207,43 @@ describe('the sprite job', () => {
     );
     expect(result).toMatchObject({ css_url: `http://media.test/demo/image/sprite/v${String(result.version)}/set.css` });
   });
+
+  it('names its transformation, f_ included, in all three URLs, and records each file as that derivative of its asset', async () => {
+    const payload: SpriteJobV1 = {
+      v: 1,
+      ...ids(),
+      cloudName: 'demo',
+      publicId: 'set-w',
+      sources: sources(),
+      transformation: 'w_10',
+      urlTransformation: 'f_jpg,w_10',
+      format: 'jpg',
+    };
+    await batchOf('sprite', payload);
+    const result = (await createSpriteHandler(deps).handle(payload, context())) as Record<string, unknown>;
+    const version = String(result.version);
+    expect(result).toMatchObject({
+      image_url: `http://media.test/demo/image/sprite/f_jpg,w_10/v${version}/set-w.jpg`,
+      css_url: `http://media.test/demo/image/sprite/f_jpg,w_10/v${version}/set-w.css`,
+      json_url: `http://media.test/demo/image/sprite/f_jpg,w_10/v${version}/set-w.json`,
+      secure_css_url: `https://media.test/demo/image/sprite/f_jpg,w_10/v${version}/set-w.css`,
+      image_infos: { 'set/a': { x: 0, y: 0, width: 10, height: 7 }, 'set/b': { x: 0, y: 9, width: 10, height: 15 } },
+    });
+    const transformationHash = planHash(parseTransformation('f_jpg,w_10'));
+    for (const [publicId, format, contentType] of [
+      ['set-w.jpg', 'jpg', 'image/jpeg'],
+      ['set-w.css', 'css', 'text/css; charset=utf-8'],
+      ['set-w.json', 'json', 'application/json'],
+    ] as const) {
+      const asset = (await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'sprite', publicId }))!;
+      const derived = await findDerived(services.db, { assetId: asset.assetId, versionId: asset.versionId, transformationHash, format });
+      // The URL's file is the very file the job made, not a second transformation of it.
+      expect(derived, publicId).toMatchObject({ transformation: 'f_jpg,w_10', contentType, etag: asset.etag, bytes: asset.bytes });
+    }
+    const css = (await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'sprite', publicId: 'set-w.css' }))!;
+    const stylesheet = (await buffer(await services.store.get(css.storageKey))).toString('utf8');
+    expect(stylesheet).toContain(`background: url('https://media.test/demo/image/sprite/f_jpg,w_10/v${version}/set-w.jpg') no-repeat;`);
+  });
 });
 
 describe('the explode job', () => {

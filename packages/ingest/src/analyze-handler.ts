@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
-import { findApiKey, findAssetByVersionId, type AssetRecord } from '@rendition/catalog';
+import { findApiKey, findAssetByVersionId, recordVersionAnalysis, type AssetRecord } from '@rendition/catalog';
 import type { UrlBases } from '@rendition/derivations';
 import { RejectedJobError, type AnalyzeJobV1, type JobHandler } from '@rendition/jobs';
 import { withTempDir } from '@rendition/scratch';
@@ -8,8 +8,12 @@ import { toClientError } from './client-error.ts';
 import type { IngestDependencies } from './ingest-service.ts';
 import { computeResponsiveBreakpoints, responsiveBreakpointsField, storeResponsiveBreakpoints } from './responsive-breakpoints.ts';
 import { computeAnalyses } from './upload-analysis.ts';
+import { explicitVersionAnalysis } from './version-analysis.ts';
 
-export type AnalyzeHandlerDependencies = Pick<IngestDependencies, 'db' | 'store' | 'limits' | 'tmpDir'> & BatchJobDependencies & UrlBases;
+export type AnalyzeHandlerDependencies = Pick<IngestDependencies, 'db' | 'store' | 'limits' | 'tmpDir'> &
+  Partial<Pick<IngestDependencies, 'analysisLimits' | 'video'>> &
+  BatchJobDependencies &
+  UrlBases;
 
 /**
  * The `analyze` job: an explicit call's analyses of a stored version, read from its original in a
@@ -38,6 +42,8 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
             etag: asset.etag,
             ...(asset.media ? { media: asset.media } : {}),
           });
+          // Kept with the version it read, so `resource` answers them later.
+          await recordVersionAnalysis(deps.db, { assetId: asset.assetId, versionId: asset.versionId, ...explicitVersionAnalysis(analyses) });
           if (payload.responsiveBreakpoints === null) return analyses;
           return { ...analyses, responsive_breakpoints: await breakpointsOf(deps, asset, payload.responsiveBreakpoints, path, dir) };
         });

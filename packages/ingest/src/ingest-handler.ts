@@ -77,6 +77,8 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     },
   );
   Object.assign(response, outcome.analysis ?? {});
+  // Rendition detects no faces: the regions are those the upload (or an earlier call) gave.
+  if (job.faces) response.faces = outcome.asset.faceCoordinates ?? [];
   if (outcome.responsiveBreakpoints) {
     response.responsive_breakpoints = responsiveBreakpointsField(outcome.asset, outcome.responsiveBreakpoints, {
       apiSecret: credentials.apiSecret,

@@ -50,6 +50,7 @@ import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@ren
 import type { ScriptLimits } from '@rendition/scripting';
 import { computeResponsiveBreakpoints, storeResponsiveBreakpoints, type ComputedBreakpoints } from './responsive-breakpoints.ts';
 import { analyzeUpload } from './upload-analysis.ts';
+import { uploadVersionAnalysis, type AnalysisLimits, type VersionAnalysis } from './version-analysis.ts';
 
 export interface IngestDependencies {
   db: CatalogDb;
@@ -67,6 +68,8 @@ export interface IngestDependencies {
   video: { probeLimits: VideoProbeLimits; timeoutMs: number; maxSyncBytes: number };
   /** Bounds of eval and on_success runs (scripting's defaults when absent). */
   scriptLimits?: Partial<ScriptLimits>;
+  /** IMAGE_METADATA_MAX_BYTES and CINEMAGRAPH_MAX_FRAMES (version-analysis.ts's defaults when absent). */
+  analysisLimits?: AnalysisLimits;
 }
 
 export interface IngestOutcome {
@@ -109,7 +112,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
     const resourceType = checkResourceType(planned.request.resourceType, detected);
     checkModerationApplies(planned, resourceType);
     const prepared = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
-    const analyzed = await analyzeUpload(deps, planned, {
+    const facts = {
       path: prepared.file.path,
       resourceType,
       format: prepared.format,
@@ -119,7 +122,9 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
       bytes: prepared.file.bytes,
       etag: prepared.file.md5,
       ...(prepared.media ? { media: prepared.media } : {}),
-    });
+    };
+    const analyzed = await analyzeUpload(deps, planned, facts);
+    const kept = await uploadVersionAnalysis(deps, analyzed.job, facts, analyzed.fields);
     // Computed before anything is stored, so settings the image cannot satisfy refuse the upload.
     const breakpoints = await computeResponsiveBreakpoints(
       deps.limits,
@@ -127,7 +132,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
       { path: prepared.file.path, resourceType, format: prepared.format, width: prepared.width },
       dir,
     );
-    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared);
+    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared, kept);
     if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
     await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
     return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
@@ -507,6 +512,7 @@ async function storeAndCommit(
   versionId: string,
   resourceType: 'image' | 'video' | 'raw',
   prepared: PreparedOriginal,
+  kept: VersionAnalysis,
   attempt = 1,
 ): Promise<IngestOutcome> {
   const { request } = job;
@@ -542,6 +548,7 @@ async function storeAndCommit(
     createdAt: new Date(),
     media: prepared.media ?? null,
     ...moderationOfUpload(job),
+    ...kept,
   };
 
   let result;
@@ -566,7 +573,7 @@ async function storeAndCommit(
       // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
       await deps.store.delete(storageKey);
       if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
-      return storeAndCommit(deps, job, versionId, resourceType, prepared, attempt + 1);
+      return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, attempt + 1);
     case 'overwritten': {
       // Derivatives of the replaced version go; its original goes too unless it is a backup.
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);

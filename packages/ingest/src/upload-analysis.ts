@@ -2,7 +2,7 @@ import { resolveCloudMetadata } from '@rendition/assets';
 import { findAsset, type CatalogDb } from '@rendition/catalog';
 import { resolveEagerSpecs } from '@rendition/derivations';
 import type { IngestJobV1 } from '@rendition/jobs';
-import { analyzeImage, readImageMetadata, videoMetadata, type ImageLimits } from '@rendition/media';
+import { analyzeImage, videoMetadata } from '@rendition/media';
 import {
   ANALYSIS_PARAMETERS,
   ANALYSIS_RESPONSE_FIELDS,
@@ -18,14 +18,14 @@ import {
 import { interpolateResourceInfo, runEvalScript, ScriptError, type ScriptLimits } from '@rendition/scripting';
 import type { BlobStore } from '@rendition/storage';
 import { isDocumentFormat } from '@rendition/transform';
+import { cinemagraphField, keptImageMetadata, type VersionAnalysisDependencies } from './version-analysis.ts';
 
 // Analysis on upload and `eval` (issue 14; docs/analysis.md): what the ingest learns of a prepared
 // original before it is stored, and the script that may change the upload's options from it.
 
-export interface UploadAnalysisDependencies {
+export interface UploadAnalysisDependencies extends VersionAnalysisDependencies {
   db: CatalogDb;
   store: BlobStore;
-  limits: ImageLimits;
   scriptLimits?: Partial<ScriptLimits>;
   /** Bounds of what eval may set (eager items). */
   parameters?: Pick<ParameterLimits, 'eagerMaxItems' | 'eagerMaxOutputPixels'>;
@@ -95,9 +95,11 @@ export async function computeAnalyses(
       ),
     );
   }
+  if (options.cinemagraphAnalysis) fields.cinemagraph_analysis = await cinemagraphField(deps, facts);
   if (options.mediaMetadata) {
     if (facts.resourceType === 'image') {
-      fields.image_metadata = await readImageMetadata(facts.path, { format: facts.format ?? '', width: facts.width, height: facts.height });
+      // As the version keeps it: the answer and a later `resource` read say the same.
+      fields.image_metadata = await keptImageMetadata(deps, facts);
     } else if (facts.resourceType === 'video' && facts.media) {
       fields.video_metadata = videoMetadata(facts.media);
     }
@@ -240,6 +242,6 @@ function pairsOf(value: unknown, text: (value: unknown) => string): Record<strin
 
 function addedAnalyses(before: AnalysisOptions, after: AnalysisOptions): AnalysisOptions {
   const added = { ...NO_ANALYSIS };
-  for (const option of Object.keys(added) as Array<keyof AnalysisOptions>) added[option] = after[option] && !before[option];
+  for (const option of Object.keys(added) as Array<keyof AnalysisOptions>) added[option] = after[option] === true && !before[option];
   return added;
 }

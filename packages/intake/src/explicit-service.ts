@@ -33,6 +33,7 @@ import {
   anyAnalysis,
   readAnalysisOptions,
   readBoolean,
+  readCoordinates,
   readString,
   videoTooLargeForSync,
   type ParameterLimits,
@@ -99,6 +100,9 @@ export async function applyExplicit(
   if (specs.length > 0 && found.resourceType === 'video' && !eagerAsync && found.bytes > deps.limits.video.maxSyncBytes) throw videoTooLargeForSync();
   const rawConvert = readString(params, 'raw_convert');
   const conversion = rawConvert === undefined ? null : parseRawConvert(rawConvert);
+  // Regions replace the asset's as sent (an empty value clears them); only an upload bounds them by the image.
+  const faceCoordinates = readCoordinates(params, 'face_coordinates', limits.coordinatesMaxRegions);
+  const customCoordinates = readCoordinates(params, 'custom_coordinates', limits.coordinatesMaxRegions);
   // Analyses of a stored asset need its original decoded again: a worker's analyze job (docs/analysis.md).
   const analysis = readAnalysisOptions(params);
   const analyses = anyAnalysis(analysis) && found.resourceType !== 'raw';
@@ -129,11 +133,17 @@ export async function applyExplicit(
           maxValueLength: limits.metadataMaxValueLength,
         });
   const updated =
-    params.tags !== undefined || params.context !== undefined || metadata !== undefined
+    params.tags !== undefined ||
+    params.context !== undefined ||
+    metadata !== undefined ||
+    faceCoordinates !== undefined ||
+    customCoordinates !== undefined
       ? await updateAssetMetadata(deps.db, found.assetId, {
           ...(params.tags !== undefined ? { tags: parseTags(params, 'tags', limits) } : {}),
           ...(params.context !== undefined ? { context: parseContext(readString(params, 'context') ?? '', limits) } : {}),
           ...(metadata !== undefined ? { metadata } : {}),
+          ...(faceCoordinates !== undefined ? { faceCoordinates } : {}),
+          ...(customCoordinates !== undefined ? { customCoordinates } : {}),
         })
       : found;
   const asset = steps === undefined ? updated : await restartModeration(deps, updated, steps, notificationUrl);
@@ -150,6 +160,8 @@ export async function applyExplicit(
     },
   );
   if (asset.moderation) response.moderation = asset.moderation;
+  // Rendition detects no faces: the regions are those given to this asset.
+  if (readBoolean(params, 'faces', false)) response.faces = asset.faceCoordinates ?? [];
   const pending = (batchId: string) =>
     buildAsyncPendingResponse({ publicId: asset.publicId, type: asset.type, resourceType: asset.resourceType, batchId });
   if (specs.length === 0 && !conversion && !analyzes && !moderates) {

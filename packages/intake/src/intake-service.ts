@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch, waitForJob } from '@rendition/batches';
@@ -18,6 +18,7 @@ import {
   parseRawConvert,
   parseResponsiveBreakpoints,
   quoteValue,
+  randomHex,
   type ParameterLimits,
   type UploadRequest,
   storableText,
@@ -26,6 +27,7 @@ import { measureStream } from '@rendition/scratch';
 import { stagingKey, type BlobStore } from '@rendition/storage';
 import { hasExpressions } from '@rendition/transform';
 import { checkedNotificationUrl } from '@rendition/webhooks';
+import type { Acceptance, AcceptanceGroups, AcceptanceOutcome } from './acceptance-groups.ts';
 import { resolveUploadNaming } from './upload-naming.ts';
 
 export interface IntakeDependencies {
@@ -38,6 +40,8 @@ export interface IntakeDependencies {
   s3SourceBuckets: readonly string[];
   /** `parameters`: the bounds of tags, context, metadata values and eager lists (CONTEXT_*, TAG*_, METADATA_*, EAGER_*). */
   limits: { maxDataUriBytes: number; syncUploadTimeoutMs: number; parameters: ParameterLimits };
+  /** Group commit of accepted uploads (acceptance-groups.ts); each is recorded and queued on its own when absent. */
+  acceptances?: AcceptanceGroups;
 }
 
 export interface StagedFile {
@@ -112,8 +116,9 @@ export async function acceptUpload(
   input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
 ): Promise<Record<string, unknown>> {
   const jobId = randomUUID();
-  const batchId = randomBytes(32).toString('hex');
+  const batchId = randomHex(32);
   let job: IngestJobV1;
+  let accepted: AcceptanceOutcome;
   try {
     deps.queues.assertAvailable();
     checkUploadRequestLimits(input.request, deps.limits.parameters);
@@ -147,14 +152,16 @@ export async function acceptUpload(
       moderation,
       ...(responsiveBreakpoints.length > 0 ? { responsiveBreakpoints } : {}),
       ...(input.request.accessControl ? { accessControl: input.request.accessControl } : {}),
+      ...(input.request.faces ? { faces: true } : {}),
+      ...(input.request.faceCoordinates ? { faceCoordinates: input.request.faceCoordinates } : {}),
+      ...(input.request.customCoordinates ? { customCoordinates: input.request.customCoordinates } : {}),
     };
     const notificationUrls = [
       ...(input.request.notificationUrl ? [input.request.notificationUrl] : []),
       ...(await cloudNotificationUrls(deps.db, input.cloudName)),
     ];
-    await createBatchWithJobs(
-      deps.db,
-      {
+    accepted = await recordAndQueue(deps, {
+      batch: {
         batchId,
         cloudName: input.cloudName,
         apiKey: input.apiKey,
@@ -163,20 +170,19 @@ export async function acceptUpload(
         eagerAsync: job.eagerAsync,
         eagerNotificationUrls: input.request.eagerNotificationUrl ? [input.request.eagerNotificationUrl] : [],
       },
-      [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
-    );
+      jobs: [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
+      queue: [{ kind: 'ingest', payload: job, jobId }],
+    });
   } catch (error) {
     // Until the job is recorded the staged bytes are ours to clean up.
     await input.staged?.discard();
     throw error;
   }
 
-  try {
-    await deps.queues.enqueue('ingest', job, jobId);
-  } catch (cause) {
+  if (!accepted.queued) {
     // An async batch is safe in the outbox: the relay queues it once Redis is back.
     if (!input.request.async) {
-      const error = queueUnavailable(cause);
+      const error = queueUnavailable(accepted.queueError);
       await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: error.status, message: error.message } } });
       await input.staged?.discard();
       throw error;
@@ -276,6 +282,25 @@ export async function resolveResponsiveBreakpoints(
   return requests;
 }
 
+/**
+ * Records the batch and its jobs (the outbox), then queues them: through the group commit when the
+ * process has one, else on its own. Rejects when nothing was recorded; a queue that refused is an
+ * outcome (the rows are safe, the relay queues them later).
+ */
+export async function recordAndQueue(
+  deps: Pick<IntakeDependencies, 'db' | 'queues' | 'acceptances'>,
+  acceptance: Acceptance,
+): Promise<AcceptanceOutcome> {
+  if (deps.acceptances) return deps.acceptances.accept(acceptance);
+  await createBatchWithJobs(deps.db, acceptance.batch, acceptance.jobs);
+  try {
+    for (const job of acceptance.queue) await deps.queues.enqueue(job.kind, job.payload as never, job.jobId);
+    return { queued: true };
+  } catch (queueError) {
+    return { queued: false, queueError };
+  }
+}
+
 /** The 503 (with its Retry-After) of a job the queue did not take. */
 function queueUnavailable(cause: unknown): ApiError {
   return cause instanceof QueueUnavailableError ? cause : new QueueUnavailableError({ cause });
@@ -294,7 +319,7 @@ function buildIngestJob(
     cloudName: input.cloudName,
     apiKey: input.apiKey,
     source: input.source,
-    newAssetId: randomBytes(16).toString('hex'),
+    newAssetId: randomHex(16),
     returnDeleteToken: input.request.returnDeleteToken,
     backup: input.request.backup,
     request: {

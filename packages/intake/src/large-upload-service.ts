@@ -4,19 +4,34 @@ import { ApiError } from '@rendition/protocol';
 import { largeUploadKey, stagingKey } from '@rendition/storage';
 import type { IntakeDependencies, StagedFile } from './intake-service.ts';
 
-/** Every part but the last must be at least this large (reference §5, §7.3); it also spaces part numbers. */
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/**
+ * LARGE_UPLOAD_MIN_PART_BYTES's default: every part but the last must be at least this large (reference
+ * §5, §7.3: "5mb", read as S3's 5 MiB, the multipart minimum of the store behind the parts).
+ */
+export const DEFAULT_MIN_PART_BYTES = 5 * 1024 * 1024;
 /** S3's most parts of one multipart upload. */
 const MAX_PART_NUMBER = 10_000;
+/** Cloudinary's text, whatever the configured minimum: the SDKs' tests compare it exactly. */
 export const SMALL_PART_MESSAGE = 'All parts except EOF-chunk must be larger than 5mb';
 
 /** Where one chunk goes: a byte range (`Content-Range`) or a part number (`X-Upload-Part-Number`). */
 export type ChunkPosition =
-  { kind: 'range'; start: number; end: number; total: number | undefined; text: string } | { kind: 'part'; partNumber: number; totalParts: number };
+  | {
+      kind: 'range';
+      start: number;
+      end: number;
+      total: number | undefined;
+      /** The total was `-1`: the client says more parts follow (Node's and Java's non-final parts). */
+      moreFollow?: boolean;
+      text: string;
+    }
+  | { kind: 'part'; partNumber: number; totalParts: number };
 
 export interface LargeUploadDependencies extends Pick<IntakeDependencies, 'db' | 'store'> {
   /** MAX_LARGE_UPLOAD_BYTES: the running total of an upload's parts. */
   maxLargeUploadBytes: number;
+  /** LARGE_UPLOAD_MIN_PART_BYTES: the smallest part but the last; byte ranges are numbered in steps of it. */
+  minPartBytes: number;
 }
 
 export type ChunkOutcome =
@@ -58,7 +73,10 @@ async function receive(
     if (position.total !== undefined && position.end >= position.total) {
       throw new ApiError(400, `Chunk ${position.text} lies beyond the total of ${position.total} bytes`);
     }
-    partNumber = Math.floor(position.start / MIN_PART_BYTES) + 1;
+    // Refused before the upload is looked at: the part leaves no trace, and an upload it belongs to is
+    // left exactly as it was (its other parts kept, this range still open to a valid part).
+    if (position.moreFollow === true && size < deps.minPartBytes) throw new ApiError(400, SMALL_PART_MESSAGE);
+    partNumber = Math.floor(position.start / deps.minPartBytes) + 1;
   } else {
     partNumber = position.partNumber;
   }
@@ -179,10 +197,15 @@ async function reservePart(
     if (totalBytes !== null && (end! > totalBytes || parts.some((p) => p.end! > totalBytes!))) {
       throw new ApiError(400, `Chunk ${label} lies beyond the total of ${totalBytes} bytes`);
     }
-    // [GUESS] (§4.3 rule 7) with no total on any chunk, a chunk shorter than the minimum is the last one.
-    if (totalBytes === null && size < MIN_PART_BYTES) totalBytes = end!;
+    // Part numbers step by the minimum part size; an upload begun under another LARGE_UPLOAD_MIN_PART_BYTES
+    // would number this part out of the file's order, and assemble the parts wrongly.
+    if (parts.some((p) => p.start! < start! !== p.partNumber < partNumber)) {
+      throw new ApiError(400, `Chunk ${label} cannot be placed: the upload's parts were numbered under another minimum part size; start it again`);
+    }
+    // [GUESS] (§4.3 rule 7) with no total on any chunk (`bytes S-E`, `/*`), a chunk shorter than the minimum is the last one.
+    if (totalBytes === null && size < deps.minPartBytes) totalBytes = end!;
     const last = totalBytes !== null && end === totalBytes;
-    if (size < MIN_PART_BYTES && !last) throw new ApiError(400, SMALL_PART_MESSAGE);
+    if (size < deps.minPartBytes && !last) throw new ApiError(400, SMALL_PART_MESSAGE);
   } else {
     if (parts.some((p) => p.start !== null)) throw new ApiError(400, `Part ${partNumber}: this upload sends byte ranges (Content-Range)`);
     if (totalParts !== null && totalParts !== position.totalParts) {

@@ -6,7 +6,7 @@ import { BreakpointRequestSchema } from './ingest.job.ts';
 
 /**
  * Version 1 of the analyze job: the analyses an `explicit` call asks of a stored asset version (colors,
- * phash, quality_analysis, accessibility_analysis, media_metadata). An upload's analyses run in its
+ * phash, quality_analysis, accessibility_analysis, media_metadata, cinemagraph_analysis). An upload's analyses run in its
  * ingest, on the pixels it already has; an explicit call's need the original read again, by a worker.
  */
 export const AnalyzeJobV1Schema = z.object({
@@ -22,6 +22,7 @@ export const AnalyzeJobV1Schema = z.object({
     qualityAnalysis: z.boolean(),
     accessibilityAnalysis: z.boolean(),
     mediaMetadata: z.boolean(),
+    cinemagraphAnalysis: z.boolean().optional(),
   }),
   /**
    * An explicit call's `responsive_breakpoints`, and the key that made it: the breakpoints' URLs of an

@@ -9,7 +9,7 @@ export type { JobKind, JobPayload } from './job-registry.ts';
 export { RejectedJobError, RunLaterError } from './job-handler.ts';
 export type { JobContext, JobHandler, JobHandlers } from './job-handler.ts';
 export { createJobQueues } from './job-queues.ts';
-export type { JobQueues, JobQueuesOptions } from './job-queues.ts';
+export type { JobQueues, JobQueuesOptions, QueuedJob } from './job-queues.ts';
 export { QueueUnavailableError, DEFAULT_RETRY_AFTER_SECONDS } from './queue-unavailable-error.ts';
 export { ingestJob, IngestJobV1Schema, IngestSourceSchema } from './ingest.job.ts';
 export type { IngestJobV1, IngestSource } from './ingest.job.ts';

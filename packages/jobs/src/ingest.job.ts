@@ -95,8 +95,18 @@ export const IngestJobV1Schema = z.object({
       qualityAnalysis: z.boolean(),
       accessibilityAnalysis: z.boolean(),
       mediaMetadata: z.boolean(),
+      /** Optional: a payload that does not ask for it (every older one) parses to exactly what it was. */
+      cinemagraphAnalysis: z.boolean().optional(),
     })
     .default({ colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false }),
+  /** `faces=true`: the answer carries the stored face regions. */
+  faces: z.boolean().optional(),
+  /**
+   * `face_coordinates` / `custom_coordinates` as sent (validated at intake): bounded by the image's
+   * dimensions once the ingest knows them, then stored. Absent means none (older payloads parse unchanged).
+   */
+  faceCoordinates: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).optional(),
+  customCoordinates: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).optional(),
   /** `eval` (or `#RESOURCE_REF:<public_id>`): runs after the analyses, before the asset is stored. */
   evalScript: z.string().nullable().default(null),
   /** `on_success`: runs once the asset is stored. */

@@ -12,6 +12,12 @@ import { queueKeyPrefix } from './redis-url.ts';
 export interface JobQueues {
   /** Rejects with QueueUnavailableError when Redis cannot take the job now (not connected, failed, too slow). */
   enqueue<K extends JobKind>(kind: K, payload: JobPayload<K>, jobId: string, options?: { delayMs?: number }): Promise<void>;
+  /**
+   * Several jobs in one exchange with Redis per queue (BullMQ addBulk: one MULTI), as intake's group
+   * commit queues the uploads it recorded together. Rejects as enqueue does. Optional: without it,
+   * callers enqueue one by one.
+   */
+  enqueueMany?(jobs: ReadonlyArray<QueuedJob>): Promise<void>;
   /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
   isQueued(queue: QueueName, jobId: string): Promise<boolean>;
   /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
@@ -26,6 +32,13 @@ export interface JobQueues {
    */
   allQueues?(): readonly Queue[];
   close(): Promise<void>;
+}
+
+/** One job for enqueueMany. */
+export interface QueuedJob<K extends JobKind = JobKind> {
+  kind: K;
+  payload: JobPayload<K>;
+  jobId: string;
 }
 
 export interface JobQueuesOptions {
@@ -80,6 +93,16 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
       const data = definition.schema.parse(payload);
       const delay = Math.max(0, Math.round(enqueueOptions?.delayMs ?? 0));
       await withRedis(definition.queue, (queue) => queue.add(kind, data, { ...definition.options, jobId, ...(delay > 0 ? { delay } : {}) }));
+    },
+    async enqueueMany(jobs) {
+      const byQueue = new Map<QueueName, Array<{ name: string; data: unknown; opts: Record<string, unknown> }>>();
+      for (const job of jobs) {
+        const definition = JOBS[job.kind];
+        const entries = byQueue.get(definition.queue) ?? [];
+        entries.push({ name: job.kind, data: definition.schema.parse(job.payload), opts: { ...definition.options, jobId: job.jobId } });
+        byQueue.set(definition.queue, entries);
+      }
+      await Promise.all([...byQueue].map(([name, entries]) => withRedis(name, (queue) => queue.addBulk(entries as never))));
     },
     isQueued(name, jobId) {
       return withRedis(name, async (queue) => {

@@ -10,6 +10,11 @@ import { CompositionFieldsSchema } from './multi.job.ts';
 export const SpriteJobV1Schema = CompositionFieldsSchema.extend({
   /** The sprite image's format (its `f_`); png when none. */
   format: z.enum(IMAGE_OUTPUT_FORMATS),
+  /**
+   * The transformation the sprite's URLs carry and its files are delivered under: `transformation`
+   * with the client's `f_`. Absent in jobs queued before it existed: `transformation` then.
+   */
+  urlTransformation: z.string().optional(),
 });
 export type SpriteJobV1 = z.infer<typeof SpriteJobV1Schema>;
 

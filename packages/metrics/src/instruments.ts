@@ -32,6 +32,25 @@ export function observeHttpRequest(request: { method: string; route: string | un
   httpRequestDuration.observe({ method, route: request.route ?? UNMATCHED_ROUTE, status_code: status }, Math.max(0, request.seconds));
 }
 
+/** Statements per unit of work: the budgets of docs/performance.md are single digits; a listing may send dozens. */
+export const DB_STATEMENT_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 24, 32, 64, 128] as const;
+
+export const dbStatements = new Histogram({
+  name: 'rendition_db_statements',
+  help: 'PostgreSQL statements (BEGIN and COMMIT included) one answered request or one job run sent, by request route or job kind.',
+  labelNames: ['unit', 'name'] as const,
+  buckets: [...DB_STATEMENT_BUCKETS],
+  registers: [registry],
+});
+
+/**
+ * The statements of one request (`name`: the route pattern, UNMATCHED_ROUTE when none) or one job run
+ * (`name`: the job kind), counted by the catalog's statement tally.
+ */
+export function observeStatements(unit: { kind: 'request' | 'job'; name: string | undefined; statements: number }): void {
+  dbStatements.observe({ unit: unit.kind, name: unit.name ?? UNMATCHED_ROUTE }, Math.max(0, unit.statements));
+}
+
 /**
  * How a job run ended, as the worker pool saw it:
  * - `completed`: the handler returned;

@@ -8,6 +8,7 @@ import {
   metricsText,
   observeHttpRequest,
   observeJob,
+  observeStatements,
   registry,
   REMOTE_FETCH_FAILURE_REASONS,
   addQueueDepthSource,
@@ -42,6 +43,7 @@ describe('the rendition_* instruments', () => {
       'rendition_queue_jobs',
       'rendition_job_duration_seconds',
       'rendition_jobs_total',
+      'rendition_db_statements',
       'rendition_webhook_attempts_total',
       'rendition_derivative_cache_total',
       'rendition_remote_fetch_failures_total',
@@ -65,6 +67,22 @@ describe('the rendition_* instruments', () => {
     expect(sampleValue(families, 'rendition_http_request_duration_seconds_bucket', { ...labels, le: '0.5' })).toBe(1);
     expect(sampleValue(families, 'rendition_http_request_duration_seconds_sum', labels)).toBeCloseTo(0.3);
     expect(sampleValue(families, 'rendition_http_request_duration_seconds_count', { method: 'other', route: 'unmatched', status_code: '404' })).toBe(1);
+  });
+
+  it('records the statements of a request by route and of a job run by kind', async () => {
+    observeStatements({ kind: 'request', name: '/v1_1/:cloud/:resourceType/upload', statements: 1 });
+    observeStatements({ kind: 'job', name: 'ingest', statements: 15 });
+    observeStatements({ kind: 'request', name: undefined, statements: -2 });
+    const families = await scrape();
+    const upload = { unit: 'request', name: '/v1_1/:cloud/:resourceType/upload' };
+    expect(sampleValue(families, 'rendition_db_statements_bucket', { ...upload, le: '1' })).toBe(1);
+    expect(sampleValue(families, 'rendition_db_statements_sum', upload)).toBe(1);
+    const ingest = { unit: 'job', name: 'ingest' };
+    expect(sampleValue(families, 'rendition_db_statements_bucket', { ...ingest, le: '12' })).toBe(0);
+    expect(sampleValue(families, 'rendition_db_statements_bucket', { ...ingest, le: '16' })).toBe(1);
+    // No route: the unmatched series; a count below zero (impossible) is recorded as 0.
+    expect(sampleValue(families, 'rendition_db_statements_sum', { unit: 'request', name: 'unmatched' })).toBe(0);
+    expect(sampleValue(families, 'rendition_db_statements_count', { unit: 'request', name: 'unmatched' })).toBe(1);
   });
 
   it('counts and times jobs by queue, kind and outcome, the known ones at 0 from the start', async () => {

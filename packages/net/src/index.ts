@@ -8,5 +8,5 @@ export {
   type GuardedRequestInit,
   type GuardedResponse,
 } from './guarded-fetch.ts';
-export { RemoteFetchError, type RemoteFetchErrorCode } from './remote-fetch-error.ts';
+export { displayUrl, RemoteFetchError, type RemoteFetchErrorCode } from './remote-fetch-error.ts';
 export { fetchWithRetries, retryAfterMs, type RetryPolicy } from './fetch-with-retries.ts';

@@ -12,6 +12,8 @@ export type AnalysisOptions = {
   qualityAnalysis: boolean;
   accessibilityAnalysis: boolean;
   mediaMetadata: boolean;
+  /** `cinemagraph_analysis`: how much of the picture stays still while the rest moves. Absent (jobs queued before it): not asked. */
+  cinemagraphAnalysis?: boolean;
 };
 
 export const NO_ANALYSIS: AnalysisOptions = Object.freeze({
@@ -20,6 +22,7 @@ export const NO_ANALYSIS: AnalysisOptions = Object.freeze({
   qualityAnalysis: false,
   accessibilityAnalysis: false,
   mediaMetadata: false,
+  cinemagraphAnalysis: false,
 });
 
 /** The request parameter (and eval's `upload_options` key) of each analysis. */
@@ -29,6 +32,7 @@ export const ANALYSIS_PARAMETERS: Readonly<Record<keyof AnalysisOptions, readonl
   qualityAnalysis: ['quality_analysis'],
   accessibilityAnalysis: ['accessibility_analysis'],
   mediaMetadata: ['media_metadata', 'image_metadata'],
+  cinemagraphAnalysis: ['cinemagraph_analysis'],
 };
 
 export function readAnalysisOptions(params: RawParams): AnalysisOptions {
@@ -39,6 +43,7 @@ export function readAnalysisOptions(params: RawParams): AnalysisOptions {
     qualityAnalysis: asked(ANALYSIS_PARAMETERS.qualityAnalysis),
     accessibilityAnalysis: asked(ANALYSIS_PARAMETERS.accessibilityAnalysis),
     mediaMetadata: asked(ANALYSIS_PARAMETERS.mediaMetadata),
+    cinemagraphAnalysis: asked(ANALYSIS_PARAMETERS.cinemagraphAnalysis),
   };
 }
 
@@ -53,6 +58,7 @@ export const ANALYSIS_RESPONSE_FIELDS = [
   'quality_analysis',
   'quality_score',
   'accessibility_analysis',
+  'cinemagraph_analysis',
   'image_metadata',
   'video_metadata',
 ] as const;

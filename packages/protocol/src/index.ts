@@ -41,6 +41,7 @@ export {
   validatePublicId,
 } from './public-id.ts';
 export { MAX_ADMIN_PUBLIC_IDS, MAX_BULK_PUBLIC_IDS } from './public-id-lists.ts';
+export { randomHex } from './random-hex.ts';
 export {
   assertStorableText,
   storableText,
@@ -86,6 +87,8 @@ export type { SignatureAlgorithm, SignatureVersion } from './signature.ts';
 export { checkTagLimits, MAX_TAG_LENGTH, MAX_TAGS, parseTags } from './tags.ts';
 export type { TagLimits } from './tags.ts';
 export { checkUploadRequestLimits, DEFAULT_PARAMETER_LIMITS, parseUploadRequest } from './upload-request.ts';
+export { clampRegions, COORDINATE_PARAMETERS, coordinatesField, DEFAULT_MAX_REGIONS, readCoordinates } from './coordinates.ts';
+export type { CoordinateParameter, Region } from './coordinates.ts';
 export { nameBasedUuid } from './name-based-uuid.ts';
 export { isSynchronousRawConvert, parseRawConvert, RAW_CONVERT_KINDS, withRawConvertEntry } from './raw-convert.ts';
 export type { RawConvertKind } from './raw-convert.ts';

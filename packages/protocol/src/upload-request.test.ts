@@ -37,7 +37,7 @@ describe('parseUploadRequest', () => {
       async: false,
       eagerAsync: false,
       returnDeleteToken: false,
-      analysis: { colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false },
+      analysis: { colors: false, phash: false, qualityAnalysis: false, accessibilityAnalysis: false, mediaMetadata: false, cinemagraphAnalysis: false },
     });
   });
 
@@ -54,7 +54,14 @@ describe('parseUploadRequest', () => {
       },
       'image',
     );
-    expect(request.analysis).toEqual({ colors: true, phash: true, qualityAnalysis: true, accessibilityAnalysis: false, mediaMetadata: true });
+    expect(request.analysis).toEqual({
+      colors: true,
+      phash: true,
+      qualityAnalysis: true,
+      accessibilityAnalysis: false,
+      mediaMetadata: true,
+      cinemagraphAnalysis: false,
+    });
     expect(request.evalScript).toBe('upload_options.tags = "x"');
     expect(request).not.toHaveProperty('onSuccess');
     expect(parseUploadRequest({ media_metadata: 'true' }, 'image').analysis.mediaMetadata).toBe(true);

@@ -2,6 +2,7 @@ import { checkAddOnParams } from './add-on-params.ts';
 import { readAnalysisOptions, readScript, type AnalysisOptions } from './analysis-options.ts';
 import { parseAccessControl, type AccessControlEntry } from './asset-settings.ts';
 import { checkContextLimits, parseContext } from './context.ts';
+import { DEFAULT_MAX_REGIONS, readCoordinates, type Region } from './coordinates.ts';
 import { FORMAT_PATTERN, KNOWN_FORMATS } from './formats.ts';
 import { normalizeFolder, validatePublicId } from './public-id.ts';
 import { invalidParameter, readBoolean, readList, readString } from './request-params.ts';
@@ -33,6 +34,8 @@ export interface ParameterLimits {
   eagerMaxItems: number;
   /** Most output pixels (width x height, summed over the items) the eager list of one request may project. */
   eagerMaxOutputPixels: number;
+  /** Most regions in one `face_coordinates` or `custom_coordinates` (DEFAULT_MAX_REGIONS when absent). */
+  coordinatesMaxRegions?: number;
 }
 
 /** The defaults of the configuration (packages/config), for tests and callers without a configuration. */
@@ -45,6 +48,7 @@ export const DEFAULT_PARAMETER_LIMITS: Readonly<ParameterLimits> = Object.freeze
   metadataMaxValueLength: 1024,
   eagerMaxItems: 20,
   eagerMaxOutputPixels: 200_000_000,
+  coordinatesMaxRegions: DEFAULT_MAX_REGIONS,
 });
 
 /**
@@ -98,6 +102,11 @@ export type UploadRequest = {
   accessControl?: AccessControlEntry[];
   /** colors, phash, quality_analysis, accessibility_analysis, media_metadata/image_metadata. */
   analysis: AnalysisOptions;
+  /** `faces=true`: the answer carries the asset's face regions. */
+  faces?: true;
+  /** `face_coordinates` / `custom_coordinates`: stored with the asset (bounded by the image at ingest); absent or empty: none. */
+  faceCoordinates?: Region[];
+  customCoordinates?: Region[];
   /** `eval`: runs after the analyses, before the asset is stored (docs/analysis.md). */
   evalScript?: string;
   /** `on_success`: runs once the upload is stored. */
@@ -190,6 +199,12 @@ export function parseUploadRequest(params: RawParams, pathResourceType: UploadRe
   if (onSuccess !== undefined) request.onSuccess = onSuccess;
 
   if (readBoolean(params, 'clear_invalid', false)) request.clearInvalid = true;
+  if (readBoolean(params, 'faces', false)) request.faces = true;
+  const maxRegions = limits?.coordinatesMaxRegions ?? DEFAULT_MAX_REGIONS;
+  const faceCoordinates = readCoordinates(params, 'face_coordinates', maxRegions);
+  if (faceCoordinates !== undefined && faceCoordinates.length > 0) request.faceCoordinates = faceCoordinates;
+  const customCoordinates = readCoordinates(params, 'custom_coordinates', maxRegions);
+  if (customCoordinates !== undefined && customCoordinates.length > 0) request.customCoordinates = customCoordinates;
   const publicId = readString(params, 'public_id');
   if (publicId !== undefined) request.publicId = validatePublicId(publicId);
   const folder = readString(params, 'folder');

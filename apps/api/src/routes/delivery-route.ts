@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   cloudApiSecrets,
@@ -9,9 +10,10 @@ import {
   type OutcomeWaiter,
 } from '@rendition/catalog';
 import { obtainDerivative, planDerivative, type VideoPlanLimits } from '@rendition/derivations';
-import { ensureFetchedOriginal, type FetchDelivery } from '@rendition/intake';
+import { ensureFetchedOriginal, type AutoUploader, type FetchDelivery } from '@rendition/intake';
 import { clientHintsOf, resolveClientHints, splitDefaultImage, varyHeaders } from '@rendition/transform';
 import type { JobQueues } from '@rendition/jobs';
+import { countDerivativeCache } from '@rendition/metrics';
 import {
   ApiError,
   contentTypeForRaw,
@@ -23,11 +25,13 @@ import {
   verifyUrlSignature,
   type DeliveryPath,
 } from '@rendition/protocol';
-import type { BlobStore } from '@rendition/storage';
+import { BlobNotFoundError, type BlobStore } from '@rendition/storage';
 import { parseRangeHeader } from '../byte-range.ts';
+import { startDeliveryCache, variantOf, type CachedAnswer, type DeliveryCache } from '../delivery-cache.ts';
 import { isStreamingSet, memberOf, sendStreamMember } from './stream-delivery.ts';
 import { deliveryTokenAuthorizes } from './delivery-token.ts';
 import { strictAllows } from './strict-allowance.ts';
+import { findSpriteTextFile, isSpriteTextFile } from './sprite-delivery.ts';
 import {
   attachmentDisposition,
   attachmentFilename,
@@ -47,6 +51,10 @@ export interface DeliveryDependencies {
   limits: { maxOutputDimension: number; maxOutputPixels: number; deriveWaitTimeoutMs: number; video: VideoPlanLimits };
   /** `/<cloud>/image/fetch/<url>` (docs/fetch-delivery.md); absent: fetch URLs answer 404. */
   fetchDelivery?: FetchDelivery;
+  /** Upload mappings' auto-upload of a missing `upload` asset (docs/fetch-delivery.md); absent: a missing asset is a 404. */
+  autoUploader?: AutoUploader;
+  /** DELIVERY_CACHE_* and the database whose notices keep it fresh (delivery-cache.ts); absent or ttlMs 0: every hit asks the catalog. */
+  deliveryCache?: { databaseUrl: string; ttlMs: number; maxEntries: number };
 }
 
 /**
@@ -57,8 +65,19 @@ export interface DeliveryDependencies {
  * attachments (docs/compatibility.md, "Delivery hardening").
  */
 export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryDependencies): void {
+  const settings = deps.deliveryCache;
+  const started =
+    settings !== undefined && settings.ttlMs > 0
+      ? startDeliveryCache({
+          ...settings,
+          db: deps.db,
+          onError: (error) => app.log.warn({ err: error }, 'delivery change listener connection failed; delivery reads the catalog until it is back'),
+        })
+      : undefined;
+  if (started) app.addHook('onClose', () => started.close());
+  const cache = started?.cache;
   // Errors are answered by error-handler.ts, which also repeats the message in X-Cld-Error as Cloudinary does.
-  const handler = (request: FastifyRequest, reply: FastifyReply) => deliverUrlPath(deps, request, reply, request.url.split('?')[0] ?? '');
+  const handler = (request: FastifyRequest, reply: FastifyReply) => deliverUrlPath(deps, request, reply, urlPathOf(request.url), {}, cache);
   // HEAD is registered explicitly: Fastify's automatic HEAD would report a streamed body as 0 bytes.
   app.route({ method: ['GET', 'HEAD'], url: '/:cloud/:resourceType/:type/*', handler, exposeHeadRoute: false });
 }
@@ -74,15 +93,21 @@ export interface DeliveryOptions {
   tokenSigned?: boolean;
 }
 
-/** Delivers a delivery path (`/<cloud>/<resource_type>/<type>/…`), as the delivery route and the console's previews do. */
+/**
+ * Delivers a delivery path (`/<cloud>/<resource_type>/<type>/…`), as the delivery route and the
+ * console's previews do. With `cache` (the route's), a URL resolved before is answered from it after
+ * the request's own checks (signature, token, access_control's windows), with no catalog statement.
+ */
 export async function deliverUrlPath(
   deps: DeliveryDependencies,
   request: FastifyRequest,
   reply: FastifyReply,
   urlPath: string,
   options: DeliveryOptions = {},
+  cache?: DeliveryCache,
 ) {
-  const path = parseDeliveryPath(urlPath);
+  const known = cache?.lookup(urlPath);
+  const path = known?.path ?? parseDeliveryPath(urlPath);
   if (options.cloudName !== undefined && path.cloudName !== options.cloudName) throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
   const signatureValid = path.signature !== undefined && (await signatureIsValid(deps.db, path));
   if (path.signature !== undefined && !signatureValid) throw new ApiError(401, `Invalid signature in the URL of ${path.publicIdWithExt}`);
@@ -90,11 +115,32 @@ export async function deliverUrlPath(
   const tokenSigned = !signatureValid && (await deliveryTokenAuthorizes(deps.db, request, urlPath, path));
   const signed = signatureValid || tokenSigned;
   if (tokenSigned) options = { ...options, tokenSigned };
+  const variant = cache === undefined ? '' : variantOf(signed, tokenSigned, request.headers.accept);
+  const answer = known?.answers.get(variant);
+  if (answer !== undefined && (signed || answer.accessControl === null || isPubliclyAccessible(answer.accessControl, new Date()))) {
+    const opened = await openCached(deps, request, answer);
+    if (opened !== undefined) {
+      if (answer.derivative) countDerivativeCache('hit');
+      return sendOpened(reply, answer, opened);
+    }
+    cache?.forgetUrl(urlPath);
+  }
   // A fetch URL's remote image is stored (or refreshed) first, then delivered like any asset.
   if (path.type === 'fetch') await ensureFetchedOriginal(deps, path, signed);
   const { folderReading, ...firstReading } = path;
+  // Kept only when the first reading named the asset: an upload can never change what such a URL names.
+  const token = cache?.token();
+  let captured: CachedAnswer | undefined;
+  const capture =
+    cache !== undefined && path.type !== 'fetch'
+      ? (found: CachedAnswer) => {
+          captured = found;
+        }
+      : undefined;
   try {
-    return await deliverPath(deps, request, reply, firstReading, signed, options);
+    const result = await deliverPath(deps, request, reply, firstReading, signed, options, true, capture);
+    if (captured !== undefined && token !== undefined) cache?.remember(urlPath, path, variant, captured, token);
+    return result;
   } catch (error) {
     // A versionless `w_100_x/y` or `c_fill/x`: the leading components were read as steps. When that
     // reading names no asset or no valid transformation, they are folders of an asset that exists.
@@ -107,7 +153,8 @@ export async function deliverUrlPath(
 /**
  * One delivery path. `d_<default image>` comes out of the transformation first: a missing asset, or
  * an image moderation rejected, delivers the default image (with the rest of the transformation, in
- * the URL's format) when the URL names one, and answers 404 otherwise.
+ * the URL's format) when the URL names one, and answers 404 otherwise. `capture` is handed the answer
+ * when it depends on nothing but the URL, the request's variant (delivery-cache.ts) and the asset's rows.
  */
 export async function deliverPath(
   deps: DeliveryDependencies,
@@ -117,6 +164,7 @@ export async function deliverPath(
   signed: boolean,
   options: DeliveryOptions,
   mayFallBack = true,
+  capture?: (answer: CachedAnswer) => void,
 ) {
   // w_auto / dpr_auto take their values from the Client Hints now: each resolved width is its own derivative.
   const hinted = resolveClientHints(requestedPath.transformation ?? '', clientHintsOf(request.headers));
@@ -124,13 +172,13 @@ export async function deliverPath(
   const fallback = splitDefaultImage(hinted.transformation);
   const { transformation: _written, ...untransformed } = requestedPath;
   const path: DeliveryPath = fallback.rest === '' ? untransformed : { ...untransformed, transformation: fallback.rest };
-  const { asset, urlFormat } = await findDeliveredAsset(deps.db, path);
+  const { asset, urlFormat, notFound, firstTry } = await findOrAutoUpload(deps, path);
   if (!asset || (asset.moderationStatus === 'rejected' && options.showRejected !== true)) {
     // The default image is delivered as it is: a missing or rejected default is a 404, never a loop.
     if (fallback.defaultImage !== undefined && mayFallBack) {
       return deliverPath(deps, request, reply, defaultImagePath(path, fallback.defaultImage, urlFormat), signed, options, false);
     }
-    throw new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
+    throw notFound ?? new ApiError(404, `Resource not found - ${path.publicIdWithExt}`);
   }
   // parseDeliveryPath has checked every escape, so decoding cannot throw.
   const requested = decodeURIComponent(path.transformation ?? '');
@@ -151,12 +199,15 @@ export async function deliverPath(
   }
   if (asset.type === 'private' && original && options.authorized !== true)
     throw new ApiError(401, `The original of private resource ${path.publicIdWithExt} is not delivered by URL`);
+  // Answers that Client Hints shape, or that an insert could change (the id read with its extension
+  // after the id without it named nothing), are never cached.
+  const remember = hinted.dependsOn.length === 0 && firstTry ? capture : undefined;
   if (original) {
     // Raw types are decided now, from the public_id, not from the type stored at upload: rows stored
     // before active types were refused their real type still hold it.
     const contentType = asset.resourceType === 'raw' ? contentTypeForRaw(asset.publicId) : asset.contentType;
     const attachment = attachmentOnly ? attachmentOf(requested) : undefined;
-    return sendStored(deps, request, reply, {
+    const body: StoredBody = {
       storageKey: asset.storageKey,
       contentType,
       etag: asset.etag,
@@ -164,6 +215,23 @@ export async function deliverPath(
       lastModified: asset.createdAt,
       immutable: path.version === asset.version && hinted.dependsOn.length === 0,
       disposition: dispositionFor(asset, contentType, urlFormat ?? asset.format, attachment),
+      ...privateCaching(options),
+    };
+    remember?.(cachedAnswer(asset, body, reply, false));
+    return sendStored(deps, request, reply, body);
+  }
+
+  // A sprite's CSS or JSON is never computed: the sprite job stored it under its transformation.
+  if (isSpriteTextFile(asset)) {
+    const file = await findSpriteTextFile(deps, asset, transformation, path.publicIdWithExt);
+    return sendStored(deps, request, reply, {
+      storageKey: file.storageKey,
+      contentType: file.contentType,
+      etag: file.etag,
+      bytes: file.bytes,
+      lastModified: file.createdAt,
+      immutable: path.version === asset.version,
+      disposition: undefined,
       ...privateCaching(options),
     });
   }
@@ -207,7 +275,7 @@ export async function deliverPath(
   }
   // The canonical text has named transformations expanded, so a `t_` that holds fl_attachment counts.
   const attachment = attachmentOnly ? attachmentOf(requested) : attachmentOf(derivative.canonical);
-  return sendStored(deps, request, reply, {
+  const body: StoredBody = {
     storageKey: derived.storageKey,
     contentType: derived.contentType,
     etag: derived.etag,
@@ -216,7 +284,10 @@ export async function deliverPath(
     immutable: path.version === asset.version && !derivative.variesOnAccept && hinted.dependsOn.length === 0 && !derivative.dependsOnMoreThanTheAsset,
     disposition: dispositionFor(asset, derived.contentType, derivative.format, attachment),
     ...privateCaching(options),
-  });
+  };
+  // A layer's asset or a condition's tags may change without a notice for this asset: not cached.
+  if (!derivative.dependsOnMoreThanTheAsset) remember?.(cachedAnswer(asset, body, reply, true));
+  return sendStored(deps, request, reply, body);
 }
 
 /**
@@ -243,41 +314,103 @@ export interface StoredBody {
   cacheControl?: string;
 }
 
-export async function sendStored(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
+export function sendStored(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, body: StoredBody) {
   const etag = `"${body.etag}"`;
-  reply
-    .header('content-type', body.contentType)
-    .header('etag', etag)
-    .header('accept-ranges', 'bytes')
-    .header('x-content-type-options', 'nosniff')
-    .header('last-modified', body.lastModified.toUTCString())
-    .header('cache-control', body.cacheControl ?? deliveryCacheControl(body.immutable));
-  if (takesSandboxPolicy(body.contentType)) reply.header('content-security-policy', DELIVERY_CONTENT_SECURITY_POLICY);
-  if (body.disposition !== undefined) reply.header('content-disposition', body.disposition);
+  return sendBytes(deps, request, reply, { storageKey: body.storageKey, bytes: body.bytes, etag, headers: storedHeaders(body, etag) });
+}
 
-  if (noneMatchHits(request.headers['if-none-match'], etag)) return reply.code(304).send();
+/** The headers of stored bytes (Content-Length aside), as a 200, a 206 and a 304 carry them. */
+function storedHeaders(body: StoredBody, etag: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'content-type': body.contentType,
+    etag,
+    'accept-ranges': 'bytes',
+    'x-content-type-options': 'nosniff',
+    'last-modified': body.lastModified.toUTCString(),
+    'cache-control': body.cacheControl ?? deliveryCacheControl(body.immutable),
+  };
+  if (takesSandboxPolicy(body.contentType)) headers['content-security-policy'] = DELIVERY_CONTENT_SECURITY_POLICY;
+  if (body.disposition !== undefined) headers['content-disposition'] = body.disposition;
+  return headers;
+}
 
-  const range = parseRangeHeader(request.headers.range, body.bytes);
-  if (range.kind === 'unsatisfiable') {
-    return reply
-      .code(416)
-      .header('content-range', `bytes */${body.bytes}`)
-      .type('application/json')
-      .send({
-        error: { message: `Range not satisfiable for ${body.bytes} bytes` },
-      });
+/** What the cache keeps of an answer about to be sent: its bytes' key and every header, Vary included. */
+function cachedAnswer(asset: AssetRecord, body: StoredBody, reply: FastifyReply, derivative: boolean): CachedAnswer {
+  const etag = `"${body.etag}"`;
+  const headers = storedHeaders(body, etag);
+  const vary = reply.getHeader('vary');
+  if (typeof vary === 'string' && vary !== '') headers.vary = vary;
+  return {
+    assetId: asset.assetId,
+    accessControl: asset.accessControl ?? null,
+    storageKey: body.storageKey,
+    bytes: body.bytes,
+    etag,
+    headers,
+    derivative,
+  };
+}
+
+/** A cached answer's bytes; undefined when they are gone (deleted before the change notice arrived). */
+async function openCached(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, answer: CachedAnswer): Promise<OpenedBytes | undefined> {
+  try {
+    return await openBytes(deps, request, answer);
+  } catch (error) {
+    if (error instanceof BlobNotFoundError) return undefined;
+    throw error;
   }
+}
+
+type BytesAnswer = Pick<CachedAnswer, 'storageKey' | 'bytes' | 'etag' | 'headers'>;
+
+/** What a request gets of stored bytes; `body` is absent for HEAD (and for 304 and 416, which carry none). */
+type OpenedBytes =
+  | { status: 304 }
+  | { status: 416 }
+  | { status: 206; start: number; end: number; body: Readable | undefined }
+  | { status: 200; body: Readable | undefined };
+
+async function sendBytes(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, answer: BytesAnswer) {
+  return sendOpened(reply, answer, await openBytes(deps, request, answer));
+}
+
+/**
+ * Decides between a 304, a 416, a 206 and a 200 and opens the bytes it needs, before any header is
+ * set: a missing blob fails with the reply untouched.
+ */
+async function openBytes(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, answer: BytesAnswer): Promise<OpenedBytes> {
+  if (noneMatchHits(request.headers['if-none-match'], answer.etag)) return { status: 304 };
+  const range = parseRangeHeader(request.headers.range, answer.bytes);
+  if (range.kind === 'unsatisfiable') return { status: 416 };
+  const head = request.method === 'HEAD';
   if (range.kind === 'range') {
-    reply
-      .code(206)
-      .header('content-range', `bytes ${range.start}-${range.end}/${body.bytes}`)
-      .header('content-length', range.end - range.start + 1);
-    if (request.method === 'HEAD') return reply.send();
-    return reply.send(await deps.store.get(body.storageKey, { start: range.start, end: range.end }));
+    const body = head ? undefined : await deps.store.get(answer.storageKey, { start: range.start, end: range.end });
+    return { status: 206, start: range.start, end: range.end, body };
   }
-  reply.header('content-length', body.bytes);
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(await deps.store.get(body.storageKey));
+  return { status: 200, body: head ? undefined : await deps.store.get(answer.storageKey) };
+}
+
+function sendOpened(reply: FastifyReply, answer: BytesAnswer, opened: OpenedBytes) {
+  reply.headers(answer.headers);
+  switch (opened.status) {
+    case 304:
+      return reply.code(304).send();
+    case 416:
+      return reply
+        .code(416)
+        .header('content-range', `bytes */${answer.bytes}`)
+        .type('application/json')
+        .send({ error: { message: `Range not satisfiable for ${answer.bytes} bytes` } });
+    case 206:
+      reply
+        .code(206)
+        .header('content-range', `bytes ${opened.start}-${opened.end}/${answer.bytes}`)
+        .header('content-length', opened.end - opened.start + 1);
+      return opened.body === undefined ? reply.send() : reply.send(opened.body);
+    case 200:
+      reply.header('content-length', answer.bytes);
+      return opened.body === undefined ? reply.send() : reply.send(opened.body);
+  }
 }
 
 /** A signed URL may have been made with any of the cloud's keys. */
@@ -300,17 +433,41 @@ function noneMatchHits(header: string | undefined, etag: string): boolean {
  * Image and video URLs end in `.<format>`; a public_id may itself contain dots, so the id without
  * the extension is tried first and the whole text second. Raw ids keep their extension.
  */
-async function findDeliveredAsset(db: CatalogDb, path: DeliveryPath): Promise<{ asset: AssetRecord | undefined; urlFormat: string | undefined }> {
+async function findDeliveredAsset(
+  db: CatalogDb,
+  path: DeliveryPath,
+): Promise<{ asset: AssetRecord | undefined; urlFormat: string | undefined; firstTry: boolean }> {
   const identity = { cloudName: path.cloudName, resourceType: path.resourceType, type: path.type };
   // A fetched image's public_id is its whole URL: a trailing `.png` is part of it, never a format.
-  if (path.type === 'fetch') return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
-  if (path.resourceType === 'raw') return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
+  if (path.type === 'fetch' || path.resourceType === 'raw') {
+    return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined, firstTry: true };
+  }
   const split = splitDeliveryFormat(path.publicIdWithExt, path.resourceType);
   if (split.format !== undefined) {
     const asset = await findAsset(db, { ...identity, publicId: split.publicId });
-    if (asset) return { asset, urlFormat: split.format };
+    if (asset) return { asset, urlFormat: split.format, firstTry: true };
   }
-  return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined };
+  // Found only now, the asset would lose this URL to one uploaded under the id without the extension.
+  return { asset: await findAsset(db, { ...identity, publicId: path.publicIdWithExt }), urlFormat: undefined, firstTry: split.format === undefined };
+}
+
+/**
+ * The delivered asset; when there is none and its folder has an upload mapping, it is auto-uploaded
+ * first. A failed auto-upload is a 404 like a missing asset (a `d_` default image still replaces it),
+ * carrying the upload's reason.
+ */
+async function findOrAutoUpload(
+  deps: DeliveryDependencies,
+  path: DeliveryPath,
+): Promise<{ asset: AssetRecord | undefined; urlFormat: string | undefined; notFound?: ApiError; firstTry: boolean }> {
+  const found = await findDeliveredAsset(deps.db, path);
+  if (found.asset || !deps.autoUploader) return found;
+  try {
+    return (await deps.autoUploader.uploadMissing(path)) ? { ...(await findDeliveredAsset(deps.db, path)), firstTry: false } : found;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return { ...found, notFound: error };
+    throw error;
+  }
 }
 
 /** Adds names to the answer's `Vary` (an answer may vary on Accept and on Client Hints at once). */
@@ -331,6 +488,12 @@ function defaultImagePath(path: DeliveryPath, defaultImage: string, urlFormat: s
   const format = urlFormat ?? split.format;
   const { version: _unversioned, ...rest } = path;
   return { ...rest, resourceType: 'image', type: 'upload', publicIdWithExt: format === undefined ? split.publicId : `${split.publicId}.${format}` };
+}
+
+/** The path of a request's URL: what delivery reads (the query carries only tokens and `member`). */
+function urlPathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 function sameFormat(stored: string | null, requested: string): boolean {

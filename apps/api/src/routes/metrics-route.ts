@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { QUEUE_NAMES, type JobQueues } from '@rendition/jobs';
-import { authorizedScrape, METRICS_CONTENT_TYPE, metricsText, observeHttpRequest, addQueueDepthSource, type QueueDepths } from '@rendition/metrics';
+import { runWithStatementTally, type StatementTally } from '@rendition/catalog';
+import {
+  addQueueDepthSource,
+  authorizedScrape,
+  METRICS_CONTENT_TYPE,
+  metricsText,
+  observeHttpRequest,
+  observeStatements,
+  type QueueDepths,
+} from '@rendition/metrics';
 
 export interface ApiMetricsOptions {
   /** Whether GET /metrics is served on the API's own port: only when METRICS_PORT is unset (0). */
@@ -44,6 +53,24 @@ export function registerMetrics(app: FastifyInstance, deps: { queues: JobQueues;
     }
     const text = await metricsText();
     return reply.header('cache-control', 'no-store').type(METRICS_CONTENT_TYPE).send(text);
+  });
+}
+
+/**
+ * rendition_db_statements: the PostgreSQL statements each request sent, by route. Installed before any
+ * other hook, so what the body guard and authentication send counts too.
+ */
+export function installStatementTally(app: FastifyInstance): void {
+  const tallies = new WeakMap<object, StatementTally>();
+  // A callback hook, so the rest of the request (later hooks, the handler) runs inside the tally's context.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const tally: StatementTally = { statements: 0 };
+    tallies.set(request, tally);
+    runWithStatementTally(tally, done);
+  });
+  app.addHook('onResponse', async (request) => {
+    const tally = tallies.get(request);
+    if (tally) observeStatements({ kind: 'request', name: request.routeOptions.url, statements: tally.statements });
   });
 }
 

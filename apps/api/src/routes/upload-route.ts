@@ -5,6 +5,7 @@ import type { IngestSource } from '@rendition/jobs';
 import {
   acceptUpload,
   effectiveUploadParams,
+  DEFAULT_MIN_PART_BYTES,
   receiveChunk,
   sourceFromFileParameter,
   type IntakeDependencies,
@@ -17,8 +18,11 @@ import { preAuthenticatedBasic } from '../request-body-state.ts';
 import { admitUpload } from '../rate-limits/install-rate-limits.ts';
 
 export type UploadRouteDependencies = IntakeDependencies & {
-  /** MAX_LARGE_UPLOAD_BYTES: the running total of a chunked upload (20 GiB when absent). */
-  limits: IntakeDependencies['limits'] & { maxLargeUploadBytes?: number };
+  /**
+   * MAX_LARGE_UPLOAD_BYTES: the running total of a chunked upload (20 GiB when absent);
+   * LARGE_UPLOAD_MIN_PART_BYTES: its smallest part but the last (5 MiB when absent).
+   */
+  limits: IntakeDependencies['limits'] & { maxLargeUploadBytes?: number; largeUploadMinPartBytes?: number };
 };
 
 const DEFAULT_MAX_LARGE_UPLOAD_BYTES = 20 * 1024 * 1024 * 1024;
@@ -71,7 +75,12 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
       staged = undefined;
       if (!part) throw new ApiError(400, 'A chunk of a chunked upload carries its bytes as a multipart file part');
       const outcome = await receiveChunk(
-        { db: deps.db, store: deps.store, maxLargeUploadBytes: deps.limits.maxLargeUploadBytes ?? DEFAULT_MAX_LARGE_UPLOAD_BYTES },
+        {
+          db: deps.db,
+          store: deps.store,
+          maxLargeUploadBytes: deps.limits.maxLargeUploadBytes ?? DEFAULT_MAX_LARGE_UPLOAD_BYTES,
+          minPartBytes: deps.limits.largeUploadMinPartBytes ?? DEFAULT_MIN_PART_BYTES,
+        },
         { cloudName: cloud, uploadId: chunk.uploadId, resourceType: uploadRequest.resourceType, position: chunk.position, chunk: part },
       );
       if (!outcome.done) {

@@ -24,6 +24,10 @@ import * as authTokenKey from './0022-auth-token-key.ts';
 import * as rateLimits from './0023-rate-limits.ts';
 import * as transformationSettings from './0024-transformation-settings.ts';
 import * as uploadMappings from './0025-upload-mappings.ts';
+import * as searchAssetCounts from './0026-search-asset-counts.ts';
+import * as assetAnalysis from './0027-asset-analysis.ts';
+import * as settingsChangeNotices from './0028-settings-change-notices.ts';
+import * as deliveryChangeNotices from './0029-delivery-change-notices.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -52,4 +56,8 @@ export const migrations: Record<string, Migration> = {
   '0023-rate-limits': rateLimits,
   '0024-transformation-settings': transformationSettings,
   '0025-upload-mappings': uploadMappings,
+  '0026-search-asset-counts': searchAssetCounts,
+  '0027-asset-analysis': assetAnalysis,
+  '0028-settings-change-notices': settingsChangeNotices,
+  '0029-delivery-change-notices': deliveryChangeNotices,
 };

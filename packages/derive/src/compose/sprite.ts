@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { SpriteJobV1 } from '@rendition/jobs';
 import { writeSprite } from '@rendition/media';
 import { contentTypeForFormat, parseDeliveryType } from '@rendition/protocol';
-import { currentDerivativeHash } from '@rendition/derivations';
+import { currentDerivativeHash, derivativeHash } from '@rendition/derivations';
 import { withTempDir } from '@rendition/scratch';
 import { storeDerivative } from '../derive-image.ts';
 import type { DeriveHandlerDependencies } from '../derive-handler.ts';
@@ -11,6 +11,7 @@ import { storeComposedAsset } from './composed-asset.ts';
 import type { CompositionOutcome } from './composition-job.ts';
 import { compositionUrls } from './composition-urls.ts';
 import { compositionPlan, renderSourceFrames } from './source-frames.ts';
+import { storeSpriteFileDerivative } from './sprite-file-derivative.ts';
 import { spriteImageInfos, spriteStylesheet } from './sprite-stylesheet.ts';
 
 /**
@@ -18,14 +19,18 @@ import { spriteImageInfos, spriteStylesheet } from './sprite-stylesheet.ts';
  * a CSS and a JSON file saying where each one is. The three files are assets of type `sprite` named
  * `<tag>.<format>`, `<tag>.css` and `<tag>.json`, all of one version: delivery finds each by the whole
  * last path element of `/image/sprite/v<version>/<tag>.<ext>` (no asset is named `<tag>` alone, which it
- * would find first). The image's URL names the transformation, as Cloudinary's does, and is recorded as
- * that derivative; the CSS and JSON URLs name none (delivery transforms no stylesheet).
+ * would find first). All three URLs name the transformation (with the client's `f_`), as Cloudinary's
+ * do, and each file is also recorded as that derivative of its asset, so those URLs serve these very
+ * bytes: the image is not transformed a second time, and the CSS names the image URL that serves it.
  */
 export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV1): Promise<CompositionOutcome> {
   const plan = compositionPlan(job.transformation);
+  const urlTransformation = job.urlTransformation ?? job.transformation;
   const type = parseDeliveryType('sprite');
-  // The transformation's overlay assets, as they are now: their versions key the stored derivative.
-  const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
+  // The transformation's overlay assets, as they are now: their versions key the stored derivatives,
+  // under the hash delivery computes for the URL's transformation (planDerivative: the same function).
+  const { layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
+  const hash = derivativeHash(compositionPlan(urlTransformation), layerAssets);
   return withTempDir(deps.tmpDir, async (dir) => {
     const frames = await renderSourceFrames(deps, job.sources, plan, dir, job.publicId, layerAssets);
     const imagePath = join(dir, `sprite.${job.format}`);
@@ -45,22 +50,24 @@ export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV
       height: written.height,
       pages: 1,
     });
-    if (job.transformation !== '') {
+    if (urlTransformation !== '') {
       const identity = {
         assetId: image.assetId,
         versionId: image.versionId,
         transformationHash: hash,
         format: job.format,
-        transformation: job.transformation,
+        transformation: urlTransformation,
       };
       await storeDerivative(deps, identity, imagePath, written);
     }
-    const where = { cloudName: job.cloudName, type, version: image.version, publicId: job.publicId };
-    const imageUrls = compositionUrls(deps, {
-      ...where,
-      format: job.format,
-      ...(job.transformation !== '' ? { transformation: job.transformation } : {}),
-    });
+    const where = {
+      cloudName: job.cloudName,
+      type,
+      version: image.version,
+      publicId: job.publicId,
+      ...(urlTransformation !== '' ? { transformation: urlTransformation } : {}),
+    };
+    const imageUrls = compositionUrls(deps, { ...where, format: job.format });
     const cssUrls = compositionUrls(deps, { ...where, format: 'css' });
     const jsonUrls = compositionUrls(deps, { ...where, format: 'json' });
     const infos = spriteImageInfos(
@@ -68,13 +75,13 @@ export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV
       written.placements,
     );
     const textFiles = [
-      { extension: 'css', contentType: 'text/css; charset=utf-8', text: spriteStylesheet(imageUrls.secure_url, infos) },
-      { extension: 'json', contentType: 'application/json', text: `${JSON.stringify(infos)}\n` },
+      { extension: 'css' as const, contentType: 'text/css; charset=utf-8', text: spriteStylesheet(imageUrls.secure_url, infos) },
+      { extension: 'json' as const, contentType: 'application/json', text: `${JSON.stringify(infos)}\n` },
     ];
     for (const file of textFiles) {
       const path = join(dir, `sprite.${file.extension}`);
       await writeFile(path, file.text);
-      await storeComposedAsset(deps, job.jobId, {
+      const stored = await storeComposedAsset(deps, job.jobId, {
         cloudName: job.cloudName,
         type,
         publicId: `${job.publicId}.${file.extension}`,
@@ -86,6 +93,16 @@ export async function runSprite(deps: DeriveHandlerDependencies, job: SpriteJobV
         pages: 1,
         version: image.version,
       });
+      if (urlTransformation !== '') {
+        const identity = {
+          assetId: stored.assetId,
+          versionId: stored.versionId,
+          transformationHash: hash,
+          transformation: urlTransformation,
+          format: file.extension,
+        };
+        await storeSpriteFileDerivative(deps, identity, path, file.contentType);
+      }
     }
     return {
       result: {

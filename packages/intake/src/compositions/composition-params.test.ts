@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type RawParams } from '@rendition/protocol';
 import { publicIdOfUrls, readCompositionSelection } from './composition-sources.ts';
-import { splitFormatParameter } from './composition-transformation.ts';
+import { keepLastFormatParameter, splitFormatParameter } from './composition-transformation.ts';
 import { hasAllPages } from './explode-service.ts';
 import { MAX_FONT_SIZE, MAX_TEXT_LENGTH, parseTextRequest, TEXT_DEFAULTS } from './text-params.ts';
 
@@ -27,6 +27,17 @@ describe('splitFormatParameter', () => {
     ['f_png/w_10,f_webp', 'w_10', 'webp'],
   ])('%j → %j, %j', (text, rest, format) => {
     expect(splitFormatParameter(text)).toEqual({ rest, format });
+  });
+});
+
+describe('keepLastFormatParameter', () => {
+  it.each([
+    ['f_jpg,w_100', 'jpg', 'f_jpg,w_100'],
+    ['w_100,f_JPEG/e_grayscale', 'jpg', 'w_100,f_jpg/e_grayscale'],
+    ['f_png/w_10,f_webp', 'webp', 'w_10,f_webp'],
+    ['c_scale,w_0.5/f_jpg', 'jpg', 'c_scale,w_0.5/f_jpg'],
+  ])('%j (format %j) → %j', (text, format, kept) => {
+    expect(keepLastFormatParameter(text, format)).toBe(kept);
   });
 });
 

@@ -46,3 +46,32 @@ export async function resolveCompositionTransformation(db: CatalogDb, cloudName:
   const [spec] = await resolveEagerSpecs(db, cloudName, rest, undefined, undefined, 'image');
   return { transformation: spec?.transformation ?? '', format };
 }
+
+/**
+ * The transformation a sprite's URLs carry when the client named a format (`/image/sprite/<this>/v<version>/<tag>.css`,
+ * `.jpg`, `.json`): its transformation as given, `f_` included, canonical with named transformations
+ * expanded. Only the last `f_` is kept (the one that names the format; earlier ones change nothing),
+ * normalised (`f_jpeg` → `f_jpg`). `format` is that last one's, already known to be an image format.
+ */
+export async function resolveSpriteUrlTransformation(db: CatalogDb, cloudName: string, text: string, format: string): Promise<string> {
+  const [spec] = await resolveEagerSpecs(db, cloudName, keepLastFormatParameter(text, format), undefined, undefined, 'image');
+  return spec?.transformation ?? '';
+}
+
+/** The text with every `f_` but the last removed, that one written `f_<format>`, where it was. */
+export function keepLastFormatParameter(text: string, format: string): string {
+  const components = text.split('/').map((component) => component.split(','));
+  const formats = components.flatMap((parameters, index) => parameters.flatMap((parameter, at) => (parameter.startsWith('f_') ? [{ index, at }] : [])));
+  const last = formats.at(-1);
+  return components
+    .map((parameters, index) =>
+      parameters
+        .flatMap((parameter, at) => {
+          if (!parameter.startsWith('f_')) return [parameter];
+          return last?.index === index && last.at === at ? [`f_${format}`] : [];
+        })
+        .join(','),
+    )
+    .filter((component) => component !== '')
+    .join('/');
+}

@@ -19,7 +19,7 @@ import {
   readCompositionSelection,
   selectCompositionImages,
 } from './composition-sources.ts';
-import { resolveCompositionTransformation } from './composition-transformation.ts';
+import { resolveCompositionTransformation, resolveSpriteUrlTransformation } from './composition-transformation.ts';
 
 export interface CompositionCall {
   cloudName: string;
@@ -52,7 +52,12 @@ export async function generateSprite(deps: CompositionDependencies, call: Compos
   const format = prepared.format ?? 'png';
   if (!isOneOf(IMAGE_OUTPUT_FORMATS, format))
     throw new ApiError(400, `Invalid format ${format} for a sprite: expected ${IMAGE_OUTPUT_FORMATS.join(', ')}`);
-  const payload: SpriteJobV1 = { ...prepared.fields, format };
+  // The URLs name the transformation the client asked for, `f_` included, as Cloudinary's do: the SDKs' tests look for `f_jpg,w_100` in `css_url`.
+  const urlTransformation =
+    prepared.format === null
+      ? prepared.fields.transformation
+      : await resolveSpriteUrlTransformation(deps.db, call.cloudName, readString(call.params, 'transformation') ?? '', format);
+  const payload: SpriteJobV1 = { ...prepared.fields, format, urlTransformation };
   return submit(deps, call, prepared, 'sprite', { queue: spriteJob.queue, kind: spriteJob.kind, payload });
 }
 

@@ -127,7 +127,7 @@ export async function readImageMetadata(path: string, facts: Facts): Promise<Rec
 
   const header = await readHeader(path);
   if (EXIFR_FORMATS.has(format)) {
-    const head = await readHead(path);
+    const head = await readHead(path, format);
     const parsed = await parseQuietly(() => exifr.parse(head, FILE_OPTIONS));
     const png = format === 'png' ? pngExtras(head) : { physical: [] };
     const found = parsed ?? {};
@@ -174,21 +174,62 @@ function objectOf(value: unknown): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------------
 // Reading
 
-async function readHead(path: string): Promise<Buffer> {
+/** The first read of a file's head: a JPEG's metadata segments nearly always fit, so its head ends there. */
+const FIRST_READ_BYTES = 128 * 1024;
+
+/**
+ * The head of the file exifr parses: at most METADATA_HEAD_BYTES, and for a JPEG only up to its image
+ * data (metadata segments all come before it), so an ingest does not read and copy a whole photo for
+ * its EXIF. Not zero-filled: every byte returned was read.
+ */
+async function readHead(path: string, format: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const buffer = Buffer.alloc(Math.min(size, METADATA_HEAD_BYTES));
+    const limit = Math.min(size, METADATA_HEAD_BYTES);
+    let buffer = Buffer.allocUnsafe(Math.min(limit, FIRST_READ_BYTES));
     let filled = 0;
-    while (filled < buffer.byteLength) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
+    for (;;) {
+      while (filled < buffer.byteLength) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, filled);
+        if (bytesRead === 0) return buffer.subarray(0, filled);
+        filled += bytesRead;
+      }
+      if (filled >= limit) return buffer.subarray(0, filled);
+      if (format === 'jpg') {
+        const end = jpegImageDataOffset(buffer.subarray(0, filled));
+        if (end !== undefined) return buffer.subarray(0, end);
+      }
+      const grown = Buffer.allocUnsafe(Math.min(limit, buffer.byteLength * 4));
+      buffer.copy(grown, 0, 0, filled);
+      buffer = grown;
     }
-    return buffer.subarray(0, filled);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Where a JPEG's image data starts (its SOS marker), found by walking the segment lengths from the
+ * SOI; undefined when the walk leaves `head` first (read more) or the bytes are no JPEG's (read all).
+ */
+export function jpegImageDataOffset(head: Buffer): number | undefined {
+  if (head.length < 4 || head[0] !== 0xff || head[1] !== 0xd8) return undefined;
+  let offset = 2;
+  while (offset + 4 <= head.length) {
+    if (head[offset] !== 0xff) return undefined;
+    const marker = head[offset + 1]!;
+    // Fill bytes (0xFF 0xFF…) may pad between segments.
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    if (marker === 0xda) return offset;
+    const length = head.readUInt16BE(offset + 2);
+    if (length < 2) return undefined;
+    offset += 2 + length;
+  }
+  return undefined;
 }
 
 /** libvips' header read: colour space, and the metadata blobs of WebP and HEIF. Undefined when unreadable. */

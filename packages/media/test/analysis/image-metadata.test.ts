@@ -3,7 +3,7 @@ import { fixturePath } from '@rendition/testing';
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readImageMetadata, videoMetadata } from '../../src/analysis/image-metadata.ts';
+import { jpegImageDataOffset, readImageMetadata, videoMetadata } from '../../src/analysis/image-metadata.ts';
 import { useTempDir } from '../media-files.ts';
 
 const temp = useTempDir();
@@ -329,5 +329,48 @@ describe('videoMetadata', () => {
     expect(videoMetadata({ audio: {}, video: { codec: 'vp8', level: -99, profile: '0' } })).toEqual({ codec: 'vp8', level: -99, profile: '0' });
     expect(videoMetadata({})).toEqual({});
     expect(videoMetadata({ audio: 'junk', video: [1, 2] })).toEqual({});
+  });
+});
+
+describe('jpegImageDataOffset', () => {
+  it("finds a JPEG's image data after its metadata segments, so only the head before it is read", async () => {
+    const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } })
+      .withExif({ IFD0: { Make: 'Head', Software: 'x'.repeat(300) } })
+      .jpeg()
+      .toBuffer();
+    const offset = jpegImageDataOffset(bytes)!;
+    expect(bytes[offset]).toBe(0xff);
+    expect(bytes[offset + 1]).toBe(0xda);
+    // Every metadata segment lies before it: the EXIF's bytes are in the head.
+    expect(bytes.subarray(0, offset).includes(Buffer.from('Head'))).toBe(true);
+    expect(bytes.indexOf(Buffer.from([0xff, 0xda]))).toBe(offset);
+  });
+
+  it('asks for more when the walk leaves the bytes read, and gives up on bytes that are no JPEG', async () => {
+    const bytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .withExif({ IFD0: { Make: 'M' } })
+      .jpeg()
+      .toBuffer();
+    expect(jpegImageDataOffset(bytes.subarray(0, 30))).toBeUndefined();
+    expect(jpegImageDataOffset(Buffer.from('not a jpeg at all'))).toBeUndefined();
+    expect(jpegImageDataOffset(Buffer.from([0xff, 0xd8, 0x00, 0x01, 0x02, 0x03]))).toBeUndefined();
+    // A segment length below 2 is corrupt.
+    expect(jpegImageDataOffset(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x01, 0xff, 0xda]))).toBeUndefined();
+    // Fill bytes between segments are skipped.
+    expect(jpegImageDataOffset(Buffer.from([0xff, 0xd8, 0xff, 0xff, 0xff, 0xda, 0x00, 0x02]))).toBe(4);
+  });
+
+  it('reads the same metadata from a large JPEG whose head is all that is read', async () => {
+    const bytes = await sharp({
+      create: { width: 2400, height: 1600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+    })
+      .withExif({ IFD0: { Make: 'LargeCam', Model: 'L1' } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    // Larger than the first read: the head is found by the segment walk, not by reading it all.
+    expect(bytes.length).toBeGreaterThan(128 * 1024);
+    const path = await temp.file('large.jpg', bytes);
+    const metadata = await readImageMetadata(path, { format: 'jpg', width: 2400, height: 1600 });
+    expect(metadata).toMatchObject({ Make: 'LargeCam', Model: 'L1' });
   });
 });

@@ -1,0 +1,31 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+
+/** The PostgreSQL statements one unit of work (a request, a job run) sent, BEGIN and COMMIT included. */
+export interface StatementTally {
+  statements: number;
+}
+
+const current = new AsyncLocalStorage<StatementTally>();
+
+/**
+ * Runs `work` with a tally every catalog statement it causes is counted in, however deep (the pool's
+ * clients report to the tally of the async context that sent the statement). This is how the
+ * statement budgets of docs/performance.md are measured and held by tests.
+ */
+export function runWithStatementTally<T>(tally: StatementTally, work: () => T): T {
+  return current.run(tally, work);
+}
+
+/** Makes every client of `pool` count its statements in the current tally (none outside a tally). */
+export function countStatementsOf(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    // pg's query is overloaded (text, config object, callback forms); counting leaves every form as it was.
+    client.query = ((...args: unknown[]) => {
+      const tally = current.getStore();
+      if (tally) tally.statements += 1;
+      return query(...args);
+    }) as typeof client.query;
+  });
+}

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import { request } from 'undici';
+import { registry } from '@rendition/metrics';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
@@ -47,6 +48,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const accepted: number[] = [];
   const delivered: number[] = [];
   const errors = new ErrorTally();
+  let handlersBefore: HandlerTimes | undefined;
   for (let i = 0; i < WARMUP + UPLOADS; i += 1) {
     const path = `/e2e/${i}`;
     const { body, contentType } = multipartBody(
@@ -62,6 +64,7 @@ async function main(cleanup: Cleanup): Promise<void> {
       timer = setTimeout(() => reject(new Error(`no webhook on ${path} within ${PER_UPLOAD_TIMEOUT_MS} ms`)), PER_UPLOAD_TIMEOUT_MS);
     });
     arrival.catch(() => {});
+    if (i === WARMUP) handlersBefore = await handlerTimes();
     const sent = performance.now();
     try {
       const response = await request(uploadUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: auth }, body });
@@ -83,6 +86,8 @@ async function main(cleanup: Cleanup): Promise<void> {
       arrivals.delete(path);
     }
   }
+
+  const handlers = since(await handlerTimes(), handlersBefore!);
 
   // The irreducible work for the same image, in the same process and sharp configuration.
   const scratch = await scratchDirectory(cleanup);
@@ -116,6 +121,20 @@ async function main(cleanup: Cleanup): Promise<void> {
     ]),
   );
   console.log(errors.summary());
+  // Where an upload's time goes, from the worker's own metrics (this process): the rest of upload ->
+  // webhook is the intake's answer and the hops between (queue, pick-up, scheduling).
+  const acceptedMean = accepted.reduce((sum, value) => sum + value, 0) / Math.max(1, accepted.length);
+  const deliveredMean = delivered.reduce((sum, value) => sum + value, 0) / Math.max(1, delivered.length);
+  const ingestMs = handlers.ingest.count === 0 ? 0 : (handlers.ingest.seconds / handlers.ingest.count) * 1000;
+  const notifyMs = handlers.notify.count === 0 ? 0 : (handlers.notify.seconds / handlers.notify.count) * 1000;
+  const ingestStatements = handlers.ingest.count === 0 ? 0 : handlers.ingest.statements / handlers.ingest.count;
+  const notifyStatements = handlers.notify.count === 0 ? 0 : handlers.notify.statements / handlers.notify.count;
+  console.log(
+    `where the mean upload -> webhook (${fixed(deliveredMean, 1)} ms) goes: intake answer ${fixed(acceptedMean, 1)} ms, ` +
+      `ingest job ${fixed(ingestMs, 1)} ms (${fixed(ingestStatements, 1)} statements), notify job incl. the POST ${fixed(notifyMs, 1)} ms ` +
+      `(${fixed(notifyStatements, 1)} statements; the attempt is recorded after the receiver has the body), ` +
+      `the rest ${fixed(deliveredMean - acceptedMean - ingestMs - notifyMs, 1)} ms (queue hops, pick-up, scheduling)`,
+  );
   const ratio = (numerator: Float64Array, denominator: Float64Array, p: number) => fixed(percentile(numerator, p) / percentile(denominator, p), 1);
   console.log(`ratio upload->webhook ÷ reference: p50 ${ratio(deliveredSorted, reference, 50)}x, p99 ${ratio(deliveredSorted, reference, 99)}x`);
   console.log(
@@ -131,4 +150,41 @@ async function timeEach(warmup: number, count: number, work: (i: number) => Prom
     if (i >= warmup) times.push(performance.now() - started);
   }
   return sortedCopy(times);
+}
+
+interface JobTimes {
+  count: number;
+  seconds: number;
+  statements: number;
+}
+type HandlerTimes = Record<'ingest' | 'notify', JobTimes>;
+
+/** The worker's handler time and statements per job kind so far, from this process's metrics registry. */
+async function handlerTimes(): Promise<HandlerTimes> {
+  const [durations, statements] = await Promise.all([
+    registry.getSingleMetric('rendition_job_duration_seconds')?.get(),
+    registry.getSingleMetric('rendition_db_statements')?.get(),
+  ]);
+  const times = (kind: string): JobTimes => {
+    const rows = (durations?.values ?? []) as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
+    const mine = rows.filter((row) => row.labels.kind === kind);
+    const stmtRows = (statements?.values ?? []) as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
+    return {
+      count: mine.filter((row) => row.metricName === 'rendition_job_duration_seconds_count').reduce((sum, row) => sum + row.value, 0),
+      seconds: mine.filter((row) => row.metricName === 'rendition_job_duration_seconds_sum').reduce((sum, row) => sum + row.value, 0),
+      statements: stmtRows
+        .filter((row) => row.labels.unit === 'job' && row.labels.name === kind && row.metricName === 'rendition_db_statements_sum')
+        .reduce((sum, row) => sum + row.value, 0),
+    };
+  };
+  return { ingest: times('ingest'), notify: times('notify') };
+}
+
+function since(after: HandlerTimes, before: HandlerTimes): HandlerTimes {
+  const minus = (a: JobTimes, b: JobTimes): JobTimes => ({
+    count: a.count - b.count,
+    seconds: a.seconds - b.seconds,
+    statements: a.statements - b.statements,
+  });
+  return { ingest: minus(after.ingest, before.ingest), notify: minus(after.notify, before.notify) };
 }

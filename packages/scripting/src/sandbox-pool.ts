@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { SandboxRun } from './sandbox.ts';
-import type { SandboxReply } from './sandbox-worker.ts';
+import type { SandboxReply, SandboxStarted } from './sandbox-worker.ts';
 import { ScriptError } from './script-error.ts';
 
 // Scripts run on worker threads, never on the caller's thread. QuickJS polls its interrupt handler only
@@ -12,6 +12,12 @@ import { ScriptError } from './script-error.ts';
 
 /** How long after the script's own deadline its thread is terminated. */
 export const WATCHDOG_SLACK_MS = 250;
+/**
+ * How long a run may take to start (a new thread loading QuickJS, a fresh WebAssembly instance) before
+ * its thread is given up: the script's own time limit counts from its start, so a loaded machine slows
+ * a start-up without failing the script, and a thread that cannot start still ends the run.
+ */
+export const START_TIMEOUT_MS = 30_000;
 /** Threads running scripts at the same time; further runs wait for one. */
 const MAX_THREADS = 2;
 /** Native stack of a thread: far above what QuickJS's stack limit lets a script use (Node's main thread has ~1 MiB). */
@@ -19,7 +25,7 @@ const THREAD_STACK_MB = 8;
 /** V8 heap of a thread (the scripts' own memory is WebAssembly memory, capped by ScriptLimits.memoryBytes). */
 const THREAD_HEAP_MB = 128;
 
-type ThreadEvent = { kind: 'reply'; reply: SandboxReply } | { kind: 'died'; error: Error };
+type ThreadEvent = { kind: 'started' } | { kind: 'reply'; reply: SandboxReply } | { kind: 'died'; error: Error };
 
 interface Thread {
   worker: Worker;
@@ -66,7 +72,9 @@ function startThread(): Thread {
   });
   const thread: Thread = { worker };
   // listeners for the thread's whole life: an 'error' without a listener would be thrown in this thread
-  worker.on('message', (reply: SandboxReply) => thread.current?.({ kind: 'reply', reply }));
+  worker.on('message', (message: SandboxReply | SandboxStarted) =>
+    thread.current?.('started' in message ? { kind: 'started' } : { kind: 'reply', reply: message }),
+  );
   worker.on('error', (error: Error) => thread.current?.({ kind: 'died', error }));
   worker.on('exit', (code: number) => {
     const at = idle.indexOf(thread);
@@ -91,6 +99,12 @@ function execute(thread: Thread, { run, resolve, reject }: Pending): void {
     dispatch();
   };
   thread.current = (event) => {
+    if (event.kind === 'started') {
+      // From here the script's own deadline runs inside the thread; the watchdog backs it up.
+      clearTimeout(watchdog);
+      watchdog = setTimeout(timedOut, run.limits.timeoutMs + WATCHDOG_SLACK_MS);
+      return;
+    }
     if (event.kind === 'died') {
       // its own heap ran out, it could not start, or it was stopped: the run fails, the thread is replaced
       finish(false, () => reject(new ScriptError(`${run.errorPrefix}: script aborted`, { cause: event.error })));
@@ -99,10 +113,8 @@ function execute(thread: Thread, { run, resolve, reject }: Pending): void {
     const { reply } = event;
     finish(true, () => (reply.ok ? resolve(reply.json) : reject(reply.scriptError ? new ScriptError(reply.message) : new Error(reply.message))));
   };
-  const watchdog = setTimeout(
-    () => finish(false, () => reject(new ScriptError(`${run.errorPrefix}: script timed out`))),
-    run.limits.timeoutMs + WATCHDOG_SLACK_MS,
-  );
+  const timedOut = () => finish(false, () => reject(new ScriptError(`${run.errorPrefix}: script timed out`)));
+  let watchdog = setTimeout(timedOut, START_TIMEOUT_MS);
   thread.worker.ref();
   thread.worker.postMessage(run);
 }

@@ -8,12 +8,14 @@ import { ScriptError } from './script-error.ts';
 // stop a script that QuickJS's interrupt handler does not stop in time (worker.terminate()).
 
 export type SandboxReply = { ok: true; json: string } | { ok: false; message: string; scriptError: boolean };
+/** Sent when the run's own time starts (its instance is made): the host's watchdog counts from there. */
+export type SandboxStarted = { started: true };
 
 const port = parentPort;
 if (port === null) throw new Error('sandbox-worker.ts runs as a worker thread (see sandbox-pool.ts)');
 
 port.on('message', (run: SandboxRun) => {
-  runInSandbox(run).then(
+  runInSandbox(run, () => port.postMessage({ started: true } satisfies SandboxStarted)).then(
     (json) => port.postMessage({ ok: true, json } satisfies SandboxReply),
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);

@@ -91,7 +91,7 @@ export interface SandboxRun {
 }
 
 /** Runs a script in a fresh sandbox and returns what its read-back function returned (JSON text). */
-export async function runInSandbox(run: SandboxRun): Promise<string> {
+export async function runInSandbox(run: SandboxRun, onStart: () => void = () => {}): Promise<string> {
   const module = await freshModule();
   const handles: QuickJSHandle[] = [];
   let runtime: QuickJSRuntime | undefined;
@@ -133,6 +133,8 @@ export async function runInSandbox(run: SandboxRun): Promise<string> {
       return fail(clip(message === '' ? 'script failed' : message));
     };
 
+    // The script's own time starts here, after the WebAssembly instance and its context are made.
+    onStart();
     deadline = performance.now() + run.limits.timeoutMs;
     const base = ctx.evalCode(BASE_PRELUDE, 'base.js', { type: 'global', strict: true });
     if (base.error) throw failure(base.error);

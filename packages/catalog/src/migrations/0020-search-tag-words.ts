@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The Search API's tag counts (search-aggregates.ts, docs/search.md "Performance"): `asset_tag_words`
+ * The Search API's tag counts (search-count.ts, docs/search.md "Performance"): `asset_tag_words`
  * holds, for every asset, one row per distinct whole tag (`whole`: what `tags=x` compares) and one per
  * distinct word of its tags (`whole` false: the words of 0015's rendition_tag_tokens, what a one-word
  * `tags:x` compares), with the asset's resource_type, type and format. Its btree (the primary key,
@@ -13,7 +13,7 @@ import { sql, type Kysely } from 'kysely';
  * overwrite rewrites the row) the asset's old rows are removed and its new ones added. The old rows
  * are found by the key, from the old tags (the words are a pure function of them). Whole tags and words
  * over 1,000 bytes are left out (a btree entry has a size limit); a search for a longer value does not
- * use the table (search-aggregates.ts). Backfilled here, inside the migration's transaction: CREATE
+ * use the table (search-count.ts). Backfilled here, inside the migration's transaction: CREATE
  * TRIGGER holds writes to `assets` off until it commits.
  *
  * Index-only scans skip the heap only for pages the visibility map marks all-visible: autovacuum keeps it

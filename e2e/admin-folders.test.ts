@@ -278,7 +278,11 @@ describe('routing', () => {
 
 describe("a public_id's path", () => {
   it('files the asset in that folder when no folder is named, as the SDK spec expects of a dynamic-folder cloud', async () => {
-    const file = `data:image/png;base64,${(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } }).png().toBuffer()).toString('base64')}`;
+    const file = `data:image/png;base64,${(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123456' } })
+        .png()
+        .toBuffer()
+    ).toString('base64')}`;
     for (const publicId of ['pathed/item', 'pathed/sub1/item', 'pathed/sub2/item']) {
       expect(await cloudinary.uploader.upload(file, { public_id: publicId })).toMatchObject({ public_id: publicId });
     }

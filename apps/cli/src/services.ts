@@ -45,7 +45,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const store = await createBlobStore(config.storage);
   // The S3 driver is loaded only where a bucket of sources is allowed (or the store is S3).
   const s3Sources = config.s3SourceBuckets.length > 0 ? await import('@rendition/storage/s3') : undefined;
-  const db = connectCatalog(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const db = connectCatalog(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    parallelWorkersPerGather: config.databaseParallelWorkersPerGather,
+  });
   const settingsCache =
     config.settingsCache.ttlMs > 0
       ? enableSettingsCache(db, config.databaseUrl, {

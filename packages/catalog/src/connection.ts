@@ -9,8 +9,16 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type CatalogDb = Kysely<Database>;
 
-export function connectCatalog(databaseUrl: string, options: { poolSize?: number } = {}): CatalogDb {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.poolSize ?? 10 });
+export function connectCatalog(databaseUrl: string, options: { poolSize?: number; parallelWorkersPerGather?: number } = {}): CatalogDb {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    // DATABASE_PARALLEL_WORKERS_PER_GATHER (docs/performance.md, "Parallel query"): the catalog's
+    // statements are short, and starting parallel workers can cost more than the scan they share.
+    ...(options.parallelWorkersPerGather === undefined
+      ? {}
+      : { options: `-c max_parallel_workers_per_gather=${Math.max(0, Math.trunc(options.parallelWorkersPerGather))}` }),
+  });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   countStatementsOf(pool);

@@ -49,6 +49,8 @@ export interface Config {
   readonly secureBaseUrl: string;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
+  /** DATABASE_PARALLEL_WORKERS_PER_GATHER: PostgreSQL's max_parallel_workers_per_gather on this process's connections. */
+  readonly databaseParallelWorkersPerGather: number;
   /** SETTINGS_CACHE_TTL_MS (0: off) and SETTINGS_CACHE_MAX_ENTRIES: the per-process settings cache (catalog settings-cache.ts). */
   readonly settingsCache: { readonly ttlMs: number; readonly maxEntries: number };
   /** DELIVERY_CACHE_TTL_MS (0: off) and DELIVERY_CACHE_MAX_ENTRIES: the API's resolved delivery URLs (apps/api delivery-cache.ts). */
@@ -266,6 +268,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secureBaseUrl: e.SECURE_BASE_URL ?? publicBaseUrl,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseParallelWorkersPerGather: e.DATABASE_PARALLEL_WORKERS_PER_GATHER,
     settingsCache: { ttlMs: e.SETTINGS_CACHE_TTL_MS, maxEntries: e.SETTINGS_CACHE_MAX_ENTRIES },
     deliveryCache: { ttlMs: e.DELIVERY_CACHE_TTL_MS, maxEntries: e.DELIVERY_CACHE_MAX_ENTRIES },
     intakeGroups: { maxGroupSize: e.INTAKE_GROUP_MAX, maxInFlight: e.INTAKE_GROUP_IN_FLIGHT },

@@ -116,6 +116,11 @@ export const ENV_VARIABLES = {
     description: 'PostgreSQL connection string: the catalog, the system of record. The database is created if missing.',
   },
   DATABASE_POOL_SIZE: { schema: positiveInt.default(10), description: 'Maximum PostgreSQL connections per process.' },
+  DATABASE_PARALLEL_WORKERS_PER_GATHER: {
+    schema: z.coerce.number().int().min(0).max(64).default(0),
+    description:
+      "PostgreSQL's max_parallel_workers_per_gather for this process's connections. 0 (serial) by default: the catalog's statements are short, and starting parallel workers took longer than a whole 200,000-row index count here (docs/performance.md, \"Parallel query\"); raise it for a database on many cores whose Search counts scan millions of rows.",
+  },
   SETTINGS_CACHE_TTL_MS: {
     schema: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
     description:

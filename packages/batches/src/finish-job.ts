@@ -1,10 +1,9 @@
 import {
+  batchAfter,
+  finishJobLockingBatch,
   inTransaction,
-  insertDeliveries,
-  finishUnfinishedJob,
-  insertJobs,
-  lockBatch,
-  updateBatchProgress,
+  recordBatchProgress,
+  type BatchProgress,
   type BatchRecord,
   type CatalogDb,
   type JobOutcome,
@@ -49,26 +48,27 @@ export interface FinishJobResult {
 export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
   const finished = await inTransaction(deps.db, async (trx): Promise<FinishJobResult> => {
     const now = new Date();
-    const job = await finishUnfinishedJob(trx, input.jobId, input.outcome, now);
+    // Locked, so this transaction knows whether its change ends the batch, and ends it in the same UPDATE.
+    const job = await finishJobLockingBatch(trx, input.jobId, input.outcome, now);
     if (!job) return { finishedNow: false, followUps: [], deliveries: [] };
     if (job.batchId === null) return { finishedNow: true, followUps: [], deliveries: [] };
+    const locked = job.batch;
+    if (!locked) throw new Error(`batch ${job.batchId} of job ${input.jobId} is missing`);
 
     const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
-    await insertJobs(trx, job.batchId, job.cloudName, followUps);
-    // Locked, so this transaction knows whether its change ends the batch, and ends it in the same UPDATE.
-    const locked = await lockBatch(trx, job.batchId);
     const pendingAfter = locked.pendingJobs + followUps.length - 1;
     const error = input.outcome.kind === 'failed' ? input.outcome.error : locked.error;
     // Made from the batch as it was: an upload's own notification is sent before the batch ends.
     const immediate = input.notifyUploadNow ? uploadNotifications(locked, input.notifyUploadNow) : [];
-    const batch = await updateBatchProgress(trx, job.batchId, {
+    const change: BatchProgress = {
       pendingJobsDelta: followUps.length - 1,
       ...(input.resultChange ? { result: applyResultChange(locked.result as BatchResult | null, input.resultChange) } : {}),
       ...(input.outcome.kind === 'failed' ? { error: input.outcome.error } : {}),
       ...(pendingAfter > 0 ? {} : { finished: { status: error ? 'failed' : 'complete', at: now } }),
-    });
+    };
+    const batch = batchAfter(locked, change);
     const deliveries = [...immediate, ...(batch.pendingJobs > 0 ? [] : notificationsForBatch(batch))];
-    await insertDeliveries(trx, batch, deliveries);
+    await recordBatchProgress(trx, batch, change, followUps, deliveries);
     return { finishedNow: true, followUps, deliveries, batch };
   });
   await enqueueAll(

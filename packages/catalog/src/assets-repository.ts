@@ -1,11 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { withRawConvertEntry } from '@rendition/protocol';
 import type { CatalogDb } from './connection.ts';
 import type { AccessControlEntry } from '@rendition/protocol';
 import type { Database } from './database-schema.ts';
 import { assetRecordFromRow, assetRow, regionsColumn, type AssetIdentity, type AssetRecord } from './asset-records.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
-import { keepAssetFolder } from './folders-repository.ts';
+import { assetFolderRows, keepAssetFolder } from './folders-repository.ts';
 import { identityIs } from './identity-filters.ts';
 import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
 
@@ -43,6 +43,49 @@ export async function findAssetByVersionId(db: CatalogDb, versionId: string): Pr
   return row && assetRecordFromRow(row);
 }
 
+/** What an ingest reads before its media work (startIngest). */
+export interface IngestStart {
+  /** The asset this version belongs to, when an earlier attempt of the job committed it. */
+  committed?: AssetRecord;
+  /** The assets stored under the upload's public_id now, one per resource type asked about. */
+  current: AssetRecord[];
+}
+
+/**
+ * The first statement of an ingest, one round trip for three reads that used to be three: the job
+ * marked active (its status and attempts are what the batch status and the resilience tests read),
+ * the asset of this version if an earlier attempt committed it, and what the upload's public_id holds
+ * now in each resource type the upload may turn out to be. Reading the identity this early is as safe
+ * as reading it just before the commit: commitAssetVersion re-checks it under the row lock.
+ */
+export async function startIngest(
+  db: CatalogDb,
+  input: { jobId?: string; versionId: string; cloudName: string; type: string; publicId: string; resourceTypes: readonly string[]; now: Date },
+): Promise<IngestStart> {
+  const active =
+    input.jobId === undefined
+      ? sql``
+      : sql`WITH active AS (
+          UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = ${input.now}
+          WHERE id = ${input.jobId} AND finished_at IS NULL RETURNING id
+        )`;
+  const { rows } = await sql<Selectable<Database['assets']> & { by_version: boolean | null }>`
+    ${active}
+    SELECT assets.*, assets.asset_id = committed.asset_id AS by_version
+    FROM assets LEFT JOIN (SELECT asset_id FROM asset_versions WHERE version_id = ${input.versionId}) committed ON true
+    WHERE assets.asset_id = committed.asset_id
+       OR (assets.cloud_name = ${input.cloudName} AND assets.resource_type = ANY(${[...input.resourceTypes]}::text[])
+           AND assets.type = ${input.type} AND assets.public_id = ${input.publicId})
+  `.execute(db);
+  const byVersion = rows.find((row) => row.by_version === true);
+  return {
+    ...(byVersion ? { committed: assetRecordFromRow(byVersion) } : {}),
+    current: rows
+      .filter((row) => row.cloud_name === input.cloudName && row.type === input.type && row.public_id === input.publicId)
+      .map((row) => assetRecordFromRow(row)),
+  };
+}
+
 /**
  * Records a stored original as the asset's current version, in one transaction, so a crash
  * leaves either the old catalog state or the new one. Idempotent per versionId.
@@ -62,6 +105,10 @@ export async function commitAssetVersion(
     replacesAssetId?: string;
   },
 ): Promise<CommitOutcome> {
+  if (input.replacesAssetId === undefined) {
+    const created = await insertNewAsset(db, input.asset, input.backup === true);
+    if (created) return { kind: 'created', asset: created };
+  }
   return db.transaction().execute(async (trx) => {
     const { asset } = input;
     const committed = await trx.selectFrom('asset_versions').select('asset_id').where('version_id', '=', asset.versionId).executeTakeFirst();
@@ -118,6 +165,87 @@ export async function commitAssetVersion(
     await insertVersion(trx, replacement, current.asset_id, input.backup === true);
     return { kind: 'overwritten', asset: assetRecordFromRow(updated), replacedStorageKey: current.storage_key, replacedVersionId, replacedKept };
   });
+}
+
+/**
+ * The common commit, a new public_id, as one statement (atomic on its own, one round trip and one
+ * WAL flush instead of a transaction of six): the asset, its version row, its folders, and the end of
+ * any deleted-asset record of its id. Undefined when the identity is taken (by another asset or by
+ * this version's earlier attempt): nothing was written, and the transaction in commitAssetVersion
+ * sorts out which. A version committed before whose asset was destroyed since fails here on the
+ * version's primary key, as the transaction refuses it too.
+ */
+async function insertNewAsset(db: CatalogDb, asset: AssetRecord, backup: boolean): Promise<AssetRecord | undefined> {
+  const folders = assetFolderRows(asset.cloudName, asset.assetFolder);
+  let query = db
+    .with('inserted', (q) =>
+      q
+        .insertInto('assets')
+        .values(assetRow(asset))
+        .onConflict((c) => c.constraint('assets_identity_unique').doNothing())
+        .returningAll(),
+    )
+    .with('versioned', (q) =>
+      q
+        .insertInto('asset_versions')
+        .columns([
+          'version_id',
+          'asset_id',
+          'version',
+          'storage_key',
+          'bytes',
+          'etag',
+          'format',
+          'content_type',
+          'width',
+          'height',
+          'pages',
+          'media',
+          'backup',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('inserted')
+            .select([
+              'version_id',
+              'asset_id',
+              'version',
+              'storage_key',
+              'bytes',
+              'etag',
+              'format',
+              'content_type',
+              'width',
+              'height',
+              'pages',
+              'media',
+              sql<boolean>`${backup}::boolean`.as('backup'),
+            ]),
+        )
+        .returning('version_id'),
+    )
+    .with('undeleted', (q) =>
+      q
+        .deleteFrom('deleted_assets')
+        .where('asset_id', 'in', (eb) => eb.selectFrom('inserted').select('asset_id'))
+        .returning('asset_id'),
+    );
+  if (folders.length > 0) {
+    // Kysely writes a raw CTE body as it is: the parentheses are the SQL's.
+    query = query.with(
+      'filed',
+      () => sql`(
+      INSERT INTO folders (cloud_name, path, name)
+      SELECT f.cloud_name, f.path, f.name
+      FROM (VALUES ${sql.join(folders.map((f) => sql`(${f.cloud_name}::text, ${f.path}::text, ${f.name}::text)`))}) AS f(cloud_name, path, name)
+      WHERE EXISTS (SELECT 1 FROM inserted)
+      ON CONFLICT (cloud_name, path) DO NOTHING
+      RETURNING path
+    )`,
+    ) as unknown as typeof query;
+  }
+  const row = await query.selectFrom('inserted').selectAll().executeTakeFirst();
+  return row && assetRecordFromRow(row);
 }
 
 function selectByIdentity(db: Kysely<Database>, identity: AssetIdentity) {

@@ -1,4 +1,4 @@
-import type { Selectable, Transaction } from 'kysely';
+import { sql, type QueryCreator, type Selectable, type Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
 import { outcomeSignal } from './outcome-signals.ts';
@@ -97,14 +97,6 @@ export function inTransaction<T>(db: CatalogDb, work: (trx: CatalogTransaction) 
   return db.transaction().execute(work);
 }
 
-export async function insertJobs(trx: CatalogTransaction, batchId: string, cloudName: string, jobs: NewJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  await trx
-    .insertInto('jobs')
-    .values(jobs.map((job) => jobRow(batchId, cloudName, job)))
-    .execute();
-}
-
 function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
   return {
     id: job.id,
@@ -141,55 +133,84 @@ export async function reopenJob(db: CatalogDb, jobId: string): Promise<void> {
 
 export type JobOutcome = { kind: 'completed'; result: Record<string, unknown> } | { kind: 'failed'; error: { status: number; message: string } };
 
-/** Locks a job that has not finished yet; undefined when it has (a retried or relayed duplicate) or is unknown. */
 /**
- * Records a job's end and announces it (`job:<id>`, heard at commit), unless the job had ended
- * before (a retried or relayed duplicate): then nothing changes and the answer is undefined. One
- * statement: the row lock the UPDATE takes orders concurrent finishes of the same job, and the
- * second one finds `finished_at` set when it gets the row.
+ * Records a job's end and locks its batch, in one statement (one round trip: this is on the path of every
+ * job): the job's end is recorded and its batch, if it has one, locked and read as it is now. The
+ * lateral `FOR UPDATE` waits for a concurrent finish of the same batch and then reads its committed row.
  */
-export async function finishUnfinishedJob(
+export async function finishJobLockingBatch(
   trx: CatalogTransaction,
   jobId: string,
   outcome: JobOutcome,
   now: Date,
-): Promise<{ batchId: string | null; cloudName: string } | undefined> {
-  const job = await trx
-    .updateTable('jobs')
-    .set(
-      outcome.kind === 'completed'
-        ? { status: 'completed', result: JSON.stringify(outcome.result), error: null, updated_at: now, finished_at: now }
-        : { status: 'failed', error: JSON.stringify(outcome.error), updated_at: now, finished_at: now },
+): Promise<{ batchId: string | null; cloudName: string; batch?: BatchRecord } | undefined> {
+  const changes =
+    outcome.kind === 'completed'
+      ? sql`status = 'completed', result = ${JSON.stringify(outcome.result)}::json, error = NULL`
+      : sql`status = 'failed', error = ${JSON.stringify(outcome.error)}::jsonb`;
+  const { rows } = await sql<Selectable<BatchesTable> & { job_batch_id: string | null; job_cloud_name: string }>`
+    WITH job AS (
+      UPDATE jobs SET ${changes}, updated_at = ${now}, finished_at = ${now}
+      WHERE id = ${jobId} AND finished_at IS NULL
+      RETURNING batch_id, cloud_name, ${outcomeSignal(`job:${jobId}`)} AS signalled
     )
-    .where('id', '=', jobId)
-    .where('finished_at', 'is', null)
-    .returning(['batch_id', 'cloud_name', outcomeSignal(`job:${jobId}`).as('signalled')])
-    .executeTakeFirst();
-  if (!job) return undefined;
-  return { batchId: job.batch_id === null ? null : job.batch_id.trim(), cloudName: job.cloud_name };
-}
-
-/** Locks a batch row: jobs of one batch finish concurrently, and the lock orders their read-modify-write. */
-export async function lockBatch(trx: CatalogTransaction, batchId: string): Promise<BatchRecord> {
-  return toBatch(await trx.selectFrom('batches').selectAll().where('batch_id', '=', batchId).forUpdate().executeTakeFirstOrThrow());
+    SELECT job.batch_id AS job_batch_id, job.cloud_name AS job_cloud_name, locked.*
+    FROM job LEFT JOIN LATERAL (SELECT * FROM batches WHERE batches.batch_id = job.batch_id FOR UPDATE) locked ON true
+  `.execute(trx);
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.job_batch_id === null) return { batchId: null, cloudName: row.job_cloud_name };
+  return { batchId: row.job_batch_id.trim(), cloudName: row.job_cloud_name, ...(row.batch_id === null ? {} : { batch: toBatch(row) }) };
 }
 
 /**
- * Counts a batch's jobs off (or on), with its result and error; `finished` also ends it and announces
- * that (`batch:<id>`, heard at commit) in the same statement. The caller holds the batch's lock
- * (lockBatch), so it knows whether this change ends the batch.
+ * A batch's progress in one statement: the batch counted off (and
+ * ended), its follow-up jobs and its notifications recorded together. The caller holds the batch's
+ * lock and made `deliveries` from the batch as this change leaves it (batchAfter).
  */
-export async function updateBatchProgress(
+export async function recordBatchProgress(
   trx: CatalogTransaction,
-  batchId: string,
-  change: {
-    pendingJobsDelta: number;
-    result?: Record<string, unknown>;
-    error?: { status: number; message: string };
-    finished?: { status: Exclude<BatchStatus, 'pending'>; at: Date };
-  },
-): Promise<BatchRecord> {
-  const update = trx
+  batch: Pick<BatchRecord, 'batchId' | 'cloudName'>,
+  change: BatchProgress,
+  followUps: NewJob[],
+  deliveries: NewDelivery[],
+): Promise<void> {
+  let query = trx.with('counted', (q) => {
+    const update = batchUpdate(q, batch.batchId, change);
+    return change.finished ? update.returning(['batch_id', outcomeSignal(`batch:${batch.batchId}`).as('signalled')]) : update.returning('batch_id');
+  });
+  if (followUps.length > 0) {
+    const rows = followUps.map((job) => jobRow(batch.batchId, batch.cloudName, job));
+    query = query.with('followed', (q) => q.insertInto('jobs').values(rows).returning('id')) as unknown as typeof query;
+  }
+  if (deliveries.length > 0) {
+    const rows = deliveryRows(batch, deliveries);
+    query = query.with('notified', (q) => q.insertInto('webhook_deliveries').values(rows).returning('id')) as unknown as typeof query;
+  }
+  await query.selectFrom('counted').select('batch_id').executeTakeFirstOrThrow();
+}
+
+/** What a batch is after `change`, as recordBatchProgress will store it (its notifications are made from it). */
+export function batchAfter(locked: BatchRecord, change: BatchProgress): BatchRecord {
+  return {
+    ...locked,
+    pendingJobs: locked.pendingJobs + change.pendingJobsDelta,
+    // As a JSON column gives it back.
+    ...(change.result ? { result: JSON.parse(JSON.stringify(change.result)) as Record<string, unknown> } : {}),
+    ...(change.error ? { error: { ...change.error } } : {}),
+    ...(change.finished ? { status: change.finished.status, completedAt: change.finished.at } : {}),
+  };
+}
+
+export interface BatchProgress {
+  pendingJobsDelta: number;
+  result?: Record<string, unknown>;
+  error?: { status: number; message: string };
+  finished?: { status: Exclude<BatchStatus, 'pending'>; at: Date };
+}
+
+function batchUpdate(db: QueryCreator<Database>, batchId: string, change: BatchProgress) {
+  return db
     .updateTable('batches')
     .set((eb) => ({
       pending_jobs: eb('pending_jobs', '+', change.pendingJobsDelta),
@@ -198,13 +219,18 @@ export async function updateBatchProgress(
       ...(change.finished ? { status: change.finished.status, completed_at: change.finished.at } : {}),
     }))
     .where('batch_id', '=', batchId);
-  const row = change.finished
-    ? await update
-        .returningAll()
-        .returning(outcomeSignal(`batch:${batchId}`).as('signalled'))
-        .executeTakeFirstOrThrow()
-    : await update.returningAll().executeTakeFirstOrThrow();
-  return toBatch(row);
+}
+
+function deliveryRows(batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, deliveries: NewDelivery[]) {
+  return deliveries.map((delivery) => ({
+    id: delivery.id,
+    job_id: delivery.id,
+    batch_id: batch.batchId,
+    cloud_name: batch.cloudName,
+    url: delivery.url,
+    body: delivery.body,
+    status: 'pending',
+  }));
 }
 
 export async function insertDeliveries(
@@ -213,20 +239,7 @@ export async function insertDeliveries(
   deliveries: NewDelivery[],
 ): Promise<void> {
   if (deliveries.length === 0) return;
-  await trx
-    .insertInto('webhook_deliveries')
-    .values(
-      deliveries.map((delivery) => ({
-        id: delivery.id,
-        job_id: delivery.id,
-        batch_id: batch.batchId,
-        cloud_name: batch.cloudName,
-        url: delivery.url,
-        body: delivery.body,
-        status: 'pending',
-      })),
-    )
-    .execute();
+  await trx.insertInto('webhook_deliveries').values(deliveryRows(batch, deliveries)).execute();
 }
 
 /**

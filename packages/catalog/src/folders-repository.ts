@@ -117,8 +117,20 @@ export async function createFolders(db: CatalogDb, cloudName: string, path: stri
  * path with an empty element (an `asset_folder` no folder call could name) make no rows.
  */
 export async function keepAssetFolder(db: CatalogDb, cloudName: string, assetFolder: string): Promise<void> {
-  if (assetFolder === '' || assetFolder.split('/').includes('')) return;
-  await createFolders(db, cloudName, assetFolder);
+  const rows = assetFolderRows(cloudName, assetFolder);
+  if (rows.length === 0) return;
+  await db
+    .withTables<{ folders: FoldersTable }>()
+    .insertInto('folders')
+    .values(rows)
+    .onConflict((c) => c.columns(['cloud_name', 'path']).doNothing())
+    .execute();
+}
+
+/** The folder rows keepAssetFolder keeps for an asset folder (none for the root or a path with an empty element). */
+export function assetFolderRows(cloudName: string, assetFolder: string): Array<{ cloud_name: string; path: string; name: string }> {
+  if (assetFolder === '' || assetFolder.split('/').includes('')) return [];
+  return pathWithAncestors(assetFolder).map((each) => ({ cloud_name: cloudName, path: each, name: folderName(each) }));
 }
 
 /** Folder changes of one cloud run one at a time, so a rename and a delete never interleave. */

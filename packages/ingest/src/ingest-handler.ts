@@ -1,6 +1,6 @@
 import { issueDeleteToken, resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, type BatchJobDependencies } from '@rendition/batches';
-import { findApiKey, markJobActive, updateAssetMetadata } from '@rendition/catalog';
+import { findApiKey, updateAssetMetadata } from '@rendition/catalog';
 import { eagerDeriveJobs, eagerItem, eagerPlaceholder, type UrlBases } from '@rendition/derivations';
 import { newConvertJob, newModerateJob, RejectedJobError, type IngestJobV1, type JobHandler } from '@rendition/jobs';
 import {
@@ -26,10 +26,8 @@ export interface IngestJobResult {
 /** The `ingest` job. Bad input ends it after its client-facing error is recorded; anything else is retried. */
 export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'ingest'> {
   return {
-    async handle(payload) {
-      await markJobActive(deps.db, payload.jobId);
-      return runIngestJob(deps, payload);
-    },
+    // The job is marked active by the ingest's first statement (startIngest).
+    handle: (payload) => runIngestJob(deps, payload, { markActive: true }),
     onExhausted: (payload, error) => recordExhaustedIngestJob(deps, payload, error),
   };
 }
@@ -38,11 +36,11 @@ export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'in
  * The whole ingest job: store the upload, build the response Cloudinary would give (signed with
  * the requesting key) and finish the job within its batch, which queues the notifications.
  */
-export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJobV1): Promise<IngestJobResult> {
+export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJobV1, options: { markActive?: boolean } = {}): Promise<IngestJobResult> {
   let outcome;
   let job = queued;
   try {
-    outcome = await ingest(deps, queued);
+    outcome = await ingest(deps, queued, options);
     // Eval may have changed the upload's tags, eager list and analyses: the rest follows the job it left.
     job = outcome.job ?? queued;
   } catch (error) {

@@ -4,7 +4,7 @@ import {
   commitAssetVersion,
   deleteDerivedOfVersion,
   findAsset,
-  findAssetByVersionId,
+  startIngest,
   updateAssetMetadata,
   type AssetRecord,
   type CatalogDb,
@@ -93,9 +93,19 @@ export interface IngestOutcome {
  * store the original under ids we generated and record it in the catalog. Deterministic per
  * job id, so a retry after a crash finds its own committed version instead of adding another.
  */
-export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promise<IngestOutcome> {
+export async function ingest(deps: IngestDependencies, job: IngestJobV1, options: { markActive?: boolean } = {}): Promise<IngestOutcome> {
   const versionId = job.jobId.replaceAll('-', '');
-  const committed = await findAssetByVersionId(deps.db, versionId);
+  const { resourceType: requested } = job.request;
+  const start = await startIngest(deps.db, {
+    ...(options.markActive ? { jobId: job.jobId } : {}),
+    versionId,
+    cloudName: job.cloudName,
+    type: job.request.type,
+    publicId: job.request.publicId,
+    resourceTypes: requested === 'auto' ? ['image', 'video', 'raw'] : [requested],
+    now: new Date(),
+  });
+  const committed = start.committed;
   if (committed) {
     // An earlier attempt committed and died before it deleted the staged bytes: they are done with.
     if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
@@ -132,7 +142,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1): Promis
       { path: prepared.file.path, resourceType, format: prepared.format, width: prepared.width },
       dir,
     );
-    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared, kept);
+    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared, kept, start.current);
     if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
     await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
     return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
@@ -513,11 +523,16 @@ async function storeAndCommit(
   resourceType: 'image' | 'video' | 'raw',
   prepared: PreparedOriginal,
   kept: VersionAnalysis,
+  /** What startIngest found under the requested public_id (a retry after a lost race reads again). */
+  found?: AssetRecord[],
   attempt = 1,
 ): Promise<IngestOutcome> {
   const { request } = job;
   const identity = { cloudName: job.cloudName, resourceType, type: request.type, publicId: prepared.publicId };
-  const current = await findAsset(deps.db, identity);
+  const current =
+    found && prepared.publicId === request.publicId
+      ? found.find((asset) => asset.resourceType === resourceType && asset.type === request.type)
+      : await findAsset(deps.db, identity);
   if (current && !request.overwrite) return { asset: current, existing: true };
 
   const assetId = current?.assetId ?? job.newAssetId;
@@ -573,7 +588,7 @@ async function storeAndCommit(
       // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
       await deps.store.delete(storageKey);
       if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
-      return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, attempt + 1);
+      return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, undefined, attempt + 1);
     case 'overwritten': {
       // Derivatives of the replaced version go; its original goes too unless it is a backup.
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);

@@ -22,7 +22,7 @@ import type { DocumentEngine } from '@rendition/media';
 import { createModerateHandler, type ModerateHandlerDependencies } from '@rendition/moderate';
 import { createGuardedFetcher, type GuardedFetcher } from '@rendition/net';
 import type { BlobStore } from '@rendition/storage';
-import { createNotifyHandler, parseSchedule, webhookFetcherOptions } from '@rendition/webhooks';
+import { createDirectDeliveries, createNotifyHandler, parseSchedule, webhookFetcherOptions, type DirectDeliveries } from '@rendition/webhooks';
 
 /** Where handlers make their scratch directories, and so where the leftover sweeper looks: the OS temp directory (TMPDIR). */
 export function scratchDir(): string {
@@ -44,39 +44,66 @@ export interface WorkerServices {
   outcomes: OutcomeWaiter;
 }
 
+/** Parts made once per process and shared by several kinds' handlers. */
+interface SharedParts {
+  /** Webhook attempts (the notify handler's) with its fetcher; absent where this process serves no notify queue. */
+  notify?: NotifyDependencies;
+  /** First webhook attempts made by the job that ends a batch (WEBHOOK_DIRECT_DELIVERY). */
+  deliveries?: DirectDeliveries;
+}
+
 /**
  * The handler of every job kind, one line each: the type requires one per kind in packages/jobs'
  * registry, and the worker pool checks again at boot.
  */
-const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices) => JobHandler<K> } = {
-  ingest: (services) => createIngestHandler(ingestDependencies(services)),
-  derive: (services) => createDeriveHandler(deriveDependencies(services)),
-  notify: (services) => createNotifyHandler(notifyDependencies(services)),
-  convert: (services) => createConvertHandler(convertDependencies(services)),
-  'derive-video': (services) => createDeriveVideoHandler({ ...deriveDependencies(services), video: videoDependencies(services.config) }),
-  analyze: (services) => createAnalyzeHandler(ingestDependencies(services)),
-  moderate: (services) => createModerateHandler(moderateDependencies(services)),
-  archive: (services) => createArchiveHandler(archiveDependencies(services)),
-  multi: (services) => createMultiHandler(deriveDependencies(services)),
-  explode: (services) => createExplodeHandler(deriveDependencies(services)),
-  sprite: (services) => createSpriteHandler(deriveDependencies(services)),
-  text: (services) => createTextHandler(deriveDependencies(services)),
-  purge: (services) => createPurgeHandler(batchWorkDependencies(services)),
+const HANDLER_FACTORIES: { [K in JobKind]: (services: WorkerServices, shared: SharedParts) => JobHandler<K> } = {
+  ingest: (services, shared) => createIngestHandler(ingestDependencies(services, shared)),
+  derive: (services, shared) => createDeriveHandler(deriveDependencies(services, shared)),
+  notify: (services, shared) => createNotifyHandler(shared.notify ?? notifyDependencies(services)),
+  convert: (services, shared) => createConvertHandler(convertDependencies(services, shared)),
+  'derive-video': (services, shared) =>
+    createDeriveVideoHandler({ ...deriveDependencies(services, shared), video: videoDependencies(services.config) }),
+  analyze: (services, shared) => createAnalyzeHandler(ingestDependencies(services, shared)),
+  moderate: (services, shared) => createModerateHandler(moderateDependencies(services, shared)),
+  archive: (services, shared) => createArchiveHandler(archiveDependencies(services, shared)),
+  multi: (services, shared) => createMultiHandler(deriveDependencies(services, shared)),
+  explode: (services, shared) => createExplodeHandler(deriveDependencies(services, shared)),
+  sprite: (services, shared) => createSpriteHandler(deriveDependencies(services, shared)),
+  text: (services, shared) => createTextHandler(deriveDependencies(services, shared)),
+  purge: (services, shared) => createPurgeHandler(batchWorkDependencies(services, shared)),
 };
 
 /** The handlers of the kinds the given queues carry, and nothing else (a handler may open connections). */
 export function createJobHandlers(services: WorkerServices, queues: readonly QueueName[]): Partial<JobHandlers> {
+  const shared = sharedParts(services, queues);
   const handlers: Partial<Record<JobKind, JobHandler<JobKind>>> = {};
   for (const kind of queues.flatMap((queue) => kindsOfQueue(queue))) {
-    handlers[kind] = HANDLER_FACTORIES[kind](services) as JobHandler<JobKind>;
+    handlers[kind] = HANDLER_FACTORIES[kind](services, shared) as JobHandler<JobKind>;
   }
   return handlers as Partial<JobHandlers>;
 }
 
-export function ingestDependencies(services: WorkerServices): IngestJobDependencies {
+/**
+ * Only a process that serves the notify queue attempts webhooks directly, within the same bound
+ * (WORKER_CONCURRENCY_NOTIFY): an operator who runs webhooks on their own workers keeps them there.
+ */
+function sharedParts(services: WorkerServices, queues: readonly QueueName[]): SharedParts {
+  if (!queues.includes('notify')) return {};
+  const notify = notifyDependencies(services);
+  if (!services.config.webhooks.directDelivery) return { notify };
+  const deliveries = createDirectDeliveries(notify, {
+    queues: services.queues,
+    logger: services.logger,
+    maxInFlight: services.config.worker.concurrency.notify,
+  });
+  // Attempts in flight end before the notify handler's fetcher closes.
+  return { notify: { ...notify, close: async (drained) => (await deliveries.close(), notify.close(drained)) }, deliveries };
+}
+
+export function ingestDependencies(services: WorkerServices, shared: SharedParts = {}): IngestJobDependencies {
   const { config } = services;
   return {
-    ...batchWorkDependencies(services),
+    ...batchWorkDependencies(services, shared),
     fetcher: services.fetcher,
     remoteFetch: { budgetMs: config.remoteFetch.timeoutMs, retries: config.remoteFetch.retries, retryDelayMs: config.remoteFetch.retryDelayMs },
     openS3Source: services.openS3Source,
@@ -121,10 +148,10 @@ function videoDependencies(config: Config): VideoDeriveDependencies['video'] {
  * The classifier is loaded by the first job that needs it, once per process (loadClassifier memoizes
  * it): TensorFlow.js and the model's weights are not even imported by a worker that never moderates.
  */
-function moderateDependencies(services: WorkerServices): ModerateHandlerDependencies {
+function moderateDependencies(services: WorkerServices, shared: SharedParts): ModerateHandlerDependencies {
   const { config } = services;
   return {
-    ...batchWorkDependencies(services),
+    ...batchWorkDependencies(services, shared),
     imageLimits: { maxInputPixels: config.limits.maxImagePixels, timeoutSeconds: config.limits.imageTimeoutSeconds },
     classifier: async () => (await import('@rendition/classifiers')).loadClassifier(config.moderation.model),
     nsfwThresholds: config.moderation.nsfwThresholds,
@@ -132,31 +159,32 @@ function moderateDependencies(services: WorkerServices): ModerateHandlerDependen
   };
 }
 
-function archiveDependencies(services: WorkerServices): ArchiveHandlerDependencies {
-  return { ...batchWorkDependencies(services), outcomes: services.outcomes };
+function archiveDependencies(services: WorkerServices, shared: SharedParts): ArchiveHandlerDependencies {
+  return { ...batchWorkDependencies(services, shared), outcomes: services.outcomes };
 }
 
-function convertDependencies(services: WorkerServices): ConvertHandlerDependencies {
-  return { ...ingestDependencies(services), documents: services.documents, officeTimeoutMs: services.config.documents.officeTimeoutMs };
+function convertDependencies(services: WorkerServices, shared: SharedParts): ConvertHandlerDependencies {
+  return { ...ingestDependencies(services, shared), documents: services.documents, officeTimeoutMs: services.config.documents.officeTimeoutMs };
 }
 
 /** What every handler that finishes batch jobs and stores files starts from. */
-function batchWorkDependencies(services: WorkerServices) {
+function batchWorkDependencies(services: WorkerServices, shared: SharedParts) {
   return {
     db: services.db,
     store: services.store,
     queues: services.queues,
     logger: services.logger,
+    ...(shared.deliveries ? { deliveries: shared.deliveries } : {}),
     publicBaseUrl: services.config.publicBaseUrl,
     secureBaseUrl: services.config.secureBaseUrl,
     tmpDir: scratchDir(),
   };
 }
 
-export function deriveDependencies(services: WorkerServices): DeriveHandlerDependencies {
+export function deriveDependencies(services: WorkerServices, shared: SharedParts = {}): DeriveHandlerDependencies {
   const { config } = services;
   return {
-    ...batchWorkDependencies(services),
+    ...batchWorkDependencies(services, shared),
     limits: {
       maxInputPixels: config.limits.maxImagePixels,
       timeoutSeconds: config.limits.imageTimeoutSeconds,
@@ -173,8 +201,10 @@ export function deriveDependencies(services: WorkerServices): DeriveHandlerDepen
   };
 }
 
+type NotifyDependencies = Parameters<typeof createNotifyHandler>[0] & { close(drained: boolean): Promise<void> };
+
 /** Webhooks go out through their own fetcher (its own timeout and allow-list), closed with the handler. */
-function notifyDependencies(services: WorkerServices): Parameters<typeof createNotifyHandler>[0] {
+function notifyDependencies(services: WorkerServices): NotifyDependencies {
   const { config } = services;
   const fetcher = createGuardedFetcher({ ...webhookFetcherOptions([...config.remoteFetch.allow]), timeoutMs: config.webhooks.timeoutMs });
   return {

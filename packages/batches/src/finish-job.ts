@@ -12,6 +12,7 @@ import {
 } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
+import type { DirectDeliveries } from '@rendition/webhooks';
 import { notificationsForBatch, uploadNotifications } from './batch-notifications.ts';
 import { applyResultChange, type BatchResult, type BatchResultChange } from './batch-result.ts';
 
@@ -19,6 +20,8 @@ export interface BatchJobDependencies {
   db: CatalogDb;
   queues: JobQueues;
   logger: Logger;
+  /** Queues a batch's deliveries and attempts them at once (webhooks' DirectDeliveries); absent: the notify queue alone. */
+  deliveries?: Pick<DirectDeliveries, 'queue'>;
 }
 
 export interface FinishJobInput {
@@ -71,18 +74,19 @@ export async function finishJob(deps: BatchJobDependencies, input: FinishJobInpu
     await recordBatchProgress(trx, batch, change, followUps, deliveries);
     return { finishedNow: true, followUps, deliveries, batch };
   });
-  await enqueueAll(
-    deps,
-    finished.followUps,
-    finished.deliveries.map((delivery) => delivery.id),
-  );
+  await enqueueAll(deps, finished);
   return finished;
 }
 
-async function enqueueAll(deps: BatchJobDependencies, followUps: NewJob[], deliveryIds: string[]): Promise<void> {
+async function enqueueAll(deps: BatchJobDependencies, { followUps, deliveries, batch }: FinishJobResult): Promise<void> {
+  const direct = deps.deliveries;
   const work = [
     ...followUps.map((job) => deps.queues.enqueue(job.kind as never, job.payload as never, job.id)),
-    ...deliveryIds.map((deliveryId) => deps.queues.enqueue('notify', { v: 1, deliveryId }, deliveryId)),
+    ...deliveries.map((delivery) =>
+      direct && batch
+        ? direct.queue({ ...delivery, cloudName: batch.cloudName, apiKey: batch.apiKey })
+        : deps.queues.enqueue('notify', { v: 1, deliveryId: delivery.id }, delivery.id),
+    ),
   ];
   const results = await Promise.allSettled(work);
   const failed = results.filter((result) => result.status === 'rejected').length;

@@ -146,6 +146,8 @@ export interface Config {
     readonly scheduleScale: number;
     readonly timeoutMs: number;
     readonly signatureAlgorithm: 'sha1' | 'sha256';
+    /** WEBHOOK_DIRECT_DELIVERY: first attempts made by the process that ended the batch. */
+    readonly directDelivery: boolean;
   };
   readonly relay: { readonly intervalMs: number; readonly graceMs: number };
   readonly redisAllowEviction: boolean;
@@ -350,6 +352,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       scheduleScale: e.WEBHOOK_SCHEDULE_SCALE,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       signatureAlgorithm: e.NOTIFICATION_SIGNATURE_ALGORITHM,
+      directDelivery: e.WEBHOOK_DIRECT_DELIVERY,
     },
     relay: { intervalMs: e.RELAY_INTERVAL_MS, graceMs: e.RELAY_GRACE_MS },
     redisAllowEviction: e.REDIS_ALLOW_EVICTION,

@@ -99,7 +99,7 @@ describe('loadConfig defaults', () => {
         concurrency: { ingest: 4, derive: 2, notify: 16, documents: 2, video: 1, moderate: 1, archive: 2, purge: 2 },
         shutdownTimeoutMs: 25_000,
       },
-      webhooks: { schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h', scheduleScale: 1, timeoutMs: 15_000, signatureAlgorithm: 'sha1' },
+      webhooks: { schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h', scheduleScale: 1, timeoutMs: 15_000, signatureAlgorithm: 'sha1', directDelivery: true },
       relay: { intervalMs: 30_000, graceMs: 15_000 },
       redisAllowEviction: false,
       redisCommandTimeoutMs: 2_000,

@@ -18,6 +18,11 @@ export interface JobQueues {
    * callers enqueue one by one.
    */
   enqueueMany?(jobs: ReadonlyArray<QueuedJob>): Promise<void>;
+  /**
+   * Moves a delayed job's run to `delayMs` from now; nothing when the job is not (or no longer)
+   * delayed. Rejects as enqueue does. Optional: without it, a delayed job runs when it was due.
+   */
+  postpone?(queue: QueueName, jobId: string, delayMs: number): Promise<void>;
   /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
   isQueued(queue: QueueName, jobId: string): Promise<boolean>;
   /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
@@ -103,6 +108,13 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
         byQueue.set(definition.queue, entries);
       }
       await Promise.all([...byQueue].map(([name, entries]) => withRedis(name, (queue) => queue.addBulk(entries as never))));
+    },
+    postpone(name, jobId, delayMs) {
+      return withRedis(name, async (queue) => {
+        const job = await queue.getJob(jobId);
+        // BullMQ refuses to change the delay of a job that is not delayed: it is running or done already.
+        if (job && (await job.isDelayed())) await job.changeDelay(Math.max(0, Math.round(delayMs))).catch(() => {});
+      });
     },
     isQueued(name, jobId) {
       return withRedis(name, async (queue) => {

@@ -28,7 +28,8 @@ export {
   standardWebhookHeaders,
   webhookSecretKey,
 } from './signing.ts';
-export { attemptWebhookDelivery } from './webhook-attempts.ts';
-export type { WebhookAttemptDependencies, AttemptVerdict } from './webhook-attempts.ts';
+export { attemptKnownDelivery, attemptWebhookDelivery } from './webhook-attempts.ts';
+export type { WebhookAttemptDependencies, AttemptVerdict, KnownDelivery } from './webhook-attempts.ts';
+export { createDirectDeliveries, fallbackDelayMs, type DirectDeliveries, type DirectDeliveryOptions, type FreshDelivery } from './direct-deliveries.ts';
 export { checkedNotificationUrl } from './notification-url.ts';
 export { createNotifyHandler } from './notify-handler.ts';

@@ -23,8 +23,35 @@ export type AttemptVerdict = { kind: 'finished' } | { kind: 'retry'; delayMs: nu
 export async function attemptWebhookDelivery(deps: WebhookAttemptDependencies, deliveryId: string, signal?: AbortSignal): Promise<AttemptVerdict> {
   const delivery = await findDelivery(deps.db, deliveryId);
   if (!delivery || delivery.finishedAt !== null) return { kind: 'finished' };
+  // Not before its time: a queued job that fires early (a direct attempt's fallback) waits for the schedule.
+  const early = delivery.nextAttemptAt.getTime() - Date.now();
+  if (early > EARLY_TOLERANCE_MS) return { kind: 'retry', delayMs: early };
   const batch = await findBatch(deps.db, delivery.cloudName, delivery.batchId);
-  const credentials = batch && (await findApiKey(deps.db, batch.apiKey));
+  return attemptKnownDelivery(deps, { ...delivery, apiKey: batch?.apiKey ?? null }, signal);
+}
+
+/** A queued attempt this much ahead of the delivery's next_attempt_at runs anyway (clocks and jitter). */
+const EARLY_TOLERANCE_MS = 1_000;
+
+/** What one attempt needs to know of its delivery. */
+export interface KnownDelivery {
+  id: string;
+  cloudName: string;
+  url: string;
+  body: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  /** The key of the request that made it (its batch's); null when the batch is gone. */
+  apiKey: string | null;
+}
+
+/**
+ * One attempt of a delivery whose row the caller has read or has just written itself (directly
+ * after the transaction that made it: direct-deliveries.ts), so nothing is read again first.
+ */
+export async function attemptKnownDelivery(deps: WebhookAttemptDependencies, delivery: KnownDelivery, signal?: AbortSignal): Promise<AttemptVerdict> {
+  const deliveryId = delivery.id;
+  const credentials = delivery.apiKey === null ? undefined : await findApiKey(deps.db, delivery.apiKey);
   if (!credentials) {
     // The key that made the request was deleted: nothing may sign this delivery any more.
     await recordDeliveryAttempt(deps.db, {

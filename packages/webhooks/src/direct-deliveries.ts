@@ -1,0 +1,75 @@
+import type { JobQueues } from '@rendition/jobs';
+import type { Logger } from '@rendition/logging';
+import { attemptKnownDelivery, type WebhookAttemptDependencies } from './webhook-attempts.ts';
+
+/** A delivery its batch's transaction has just committed, with what its first attempt needs. */
+export interface FreshDelivery {
+  id: string;
+  cloudName: string;
+  url: string;
+  body: string;
+  /** The key of the request (the batch's): it signs the notification. */
+  apiKey: string;
+}
+
+/**
+ * Queues the notify jobs of freshly committed deliveries. Where it can, it also makes the first
+ * attempt at once, in this process (no queue hop, no re-read of the rows it knows), and the queued
+ * job waits `fallbackDelayMs` as the fallback: if this process dies mid-attempt, the job (or, if
+ * even queueing failed, the outbox relay) delivers later. The job finds the delivery finished, or
+ * postponed to its schedule's next slot, and then does nothing early (attemptWebhookDelivery).
+ */
+export interface DirectDeliveries {
+  queue(delivery: FreshDelivery): Promise<void>;
+  /** Waits for the attempts in flight (each bounded by the webhook timeout). */
+  close(): Promise<void>;
+}
+
+export interface DirectDeliveryOptions {
+  queues: Pick<JobQueues, 'enqueue' | 'postpone'>;
+  logger: Logger;
+  /** At most this many attempts in flight (WORKER_CONCURRENCY_NOTIFY); past it, deliveries go to the queue. */
+  maxInFlight: number;
+}
+
+/**
+ * How long the queued fallback waits: longer than an attempt may take, so a live attempt is always
+ * recorded before its fallback runs.
+ */
+export function fallbackDelayMs(timeoutMs: number): number {
+  return timeoutMs + 10_000;
+}
+
+export function createDirectDeliveries(deps: WebhookAttemptDependencies, options: DirectDeliveryOptions): DirectDeliveries {
+  const inFlight = new Set<Promise<void>>();
+  const fallbackMs = fallbackDelayMs(deps.timeoutMs);
+
+  const attempt = async (delivery: FreshDelivery, queued: Promise<void>): Promise<void> => {
+    const verdict = await attemptKnownDelivery(deps, { ...delivery, attempts: 0 });
+    if (verdict.kind !== 'retry') return;
+    // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's.
+    await queued;
+    await options.queues.postpone?.('notify', delivery.id, verdict.delayMs);
+  };
+
+  return {
+    queue(delivery) {
+      const payload = { v: 1 as const, deliveryId: delivery.id };
+      if (inFlight.size >= options.maxInFlight) return options.queues.enqueue('notify', payload, delivery.id);
+      const queued = options.queues.enqueue('notify', payload, delivery.id, { delayMs: fallbackMs });
+      const running = attempt(
+        delivery,
+        queued.catch(() => {}),
+      )
+        .catch((error: unknown) =>
+          options.logger.warn({ err: error, deliveryId: delivery.id }, 'direct webhook attempt failed; its queued job will retry'),
+        )
+        .finally(() => inFlight.delete(running));
+      inFlight.add(running);
+      return queued;
+    },
+    async close() {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

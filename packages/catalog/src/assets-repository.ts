@@ -57,6 +57,11 @@ export interface IngestStart {
  * the asset of this version if an earlier attempt committed it, and what the upload's public_id holds
  * now in each resource type the upload may turn out to be. Reading the identity this early is as safe
  * as reading it just before the commit: commitAssetVersion re-checks it under the row lock.
+ *
+ * Its commit does not wait for the WAL flush (`synchronous_commit` off for this statement's own
+ * transaction): marking a job active acknowledges nothing to anyone, a crash that loses it leaves
+ * the job queued (it is run again either way), and the ingest's next durable commit flushes it too,
+ * since the WAL is written in order. One flush (1–4 ms on this machine) less per job.
  */
 export async function startIngest(
   db: CatalogDb,
@@ -67,7 +72,8 @@ export async function startIngest(
       ? sql``
       : sql`WITH active AS (
           UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = ${input.now}
-          WHERE id = ${input.jobId} AND finished_at IS NULL RETURNING id
+          WHERE id = ${input.jobId} AND finished_at IS NULL
+          RETURNING id, set_config('synchronous_commit', 'off', true)
         )`;
   const { rows } = await sql<Selectable<Database['assets']> & { by_version: boolean | null }>`
     ${active}

@@ -1,6 +1,6 @@
 export { connectCatalog, ensureDatabaseExists, dropDatabase, pingCatalog } from './connection.ts';
 export type { CatalogDb } from './connection.ts';
-export { runWithStatementTally } from './statement-tally.ts';
+export { runOutsideStatementTally, runWithStatementTally } from './statement-tally.ts';
 export { cachedSetting, enableSettingsCache, SETTINGS_CHANNEL, SETTINGS_TABLES } from './settings-cache.ts';
 export { tablesWritten, watchOwnWrites } from './own-writes.ts';
 export type { WriteKind } from './own-writes.ts';

@@ -17,6 +17,14 @@ export function runWithStatementTally<T>(tally: StatementTally, work: () => T): 
   return current.run(tally, work);
 }
 
+/**
+ * Runs `work` outside any tally: for work a unit starts but that is not its own (a webhook attempt
+ * made right after a job ends its batch), whose statements would otherwise count against the job.
+ */
+export function runOutsideStatementTally<T>(work: () => T): T {
+  return current.exit(work);
+}
+
 /** Makes every client of `pool` count its statements in the current tally (none outside a tally). */
 export function countStatementsOf(pool: pg.Pool): void {
   pool.on('connect', (client) => {

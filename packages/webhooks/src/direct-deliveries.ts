@@ -1,3 +1,4 @@
+import { runOutsideStatementTally } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
 import { attemptKnownDelivery, type WebhookAttemptDependencies } from './webhook-attempts.ts';
@@ -57,9 +58,12 @@ export function createDirectDeliveries(deps: WebhookAttemptDependencies, options
       const payload = { v: 1 as const, deliveryId: delivery.id };
       if (inFlight.size >= options.maxInFlight) return options.queues.enqueue('notify', payload, delivery.id);
       const queued = options.queues.enqueue('notify', payload, delivery.id, { delayMs: fallbackMs });
-      const running = attempt(
-        delivery,
-        queued.catch(() => {}),
+      // Its statements are the webhook's, not those of the job that ended the batch.
+      const running = runOutsideStatementTally(() =>
+        attempt(
+          delivery,
+          queued.catch(() => {}),
+        ),
       )
         .catch((error: unknown) =>
           options.logger.warn({ err: error, deliveryId: delivery.id }, 'direct webhook attempt failed; its queued job will retry'),

@@ -1,10 +1,12 @@
 import {
   batchAfter,
+  finishJobIfBatchUnchanged,
   finishJobLockingBatch,
   inTransaction,
   recordBatchProgress,
   type BatchProgress,
   type BatchRecord,
+  type SeenBatch,
   type CatalogDb,
   type JobOutcome,
   type NewDelivery,
@@ -32,6 +34,11 @@ export interface FinishJobInput {
   followUps?: NewJob[];
   /** An eager_async upload notifies as soon as its original is stored, before its batch finishes. */
   notifyUploadNow?: Record<string, unknown>;
+  /**
+   * The job's batch as the job read it when it started (an ingest's startIngest): the end is then
+   * recorded in one statement if the batch is still that version, else as usual.
+   */
+  seenBatch?: SeenBatch;
 }
 
 export interface FinishJobResult {
@@ -49,33 +56,59 @@ export interface FinishJobResult {
  * outbox relay queues it later.
  */
 export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
-  const finished = await inTransaction(deps.db, async (trx): Promise<FinishJobResult> => {
+  const finished = (input.seenBatch && (await finishUnchangedBatch(deps, input, input.seenBatch))) || (await finishLockingBatch(deps, input));
+  await enqueueAll(deps, finished);
+  return finished;
+}
+
+/** The batch locked, so this transaction knows whether its change ends the batch, and ends it in the same UPDATE. */
+function finishLockingBatch(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
+  return inTransaction(deps.db, async (trx): Promise<FinishJobResult> => {
     const now = new Date();
-    // Locked, so this transaction knows whether its change ends the batch, and ends it in the same UPDATE.
     const job = await finishJobLockingBatch(trx, input.jobId, input.outcome, now);
     if (!job) return { finishedNow: false, followUps: [], deliveries: [] };
     if (job.batchId === null) return { finishedNow: true, followUps: [], deliveries: [] };
-    const locked = job.batch;
-    if (!locked) throw new Error(`batch ${job.batchId} of job ${input.jobId} is missing`);
-
-    const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
-    const pendingAfter = locked.pendingJobs + followUps.length - 1;
-    const error = input.outcome.kind === 'failed' ? input.outcome.error : locked.error;
-    // Made from the batch as it was: an upload's own notification is sent before the batch ends.
-    const immediate = input.notifyUploadNow ? uploadNotifications(locked, input.notifyUploadNow) : [];
-    const change: BatchProgress = {
-      pendingJobsDelta: followUps.length - 1,
-      ...(input.resultChange ? { result: applyResultChange(locked.result as BatchResult | null, input.resultChange) } : {}),
-      ...(input.outcome.kind === 'failed' ? { error: input.outcome.error } : {}),
-      ...(pendingAfter > 0 ? {} : { finished: { status: error ? 'failed' : 'complete', at: now } }),
-    };
-    const batch = batchAfter(locked, change);
-    const deliveries = [...immediate, ...(batch.pendingJobs > 0 ? [] : notificationsForBatch(batch))];
-    await recordBatchProgress(trx, batch, change, followUps, deliveries);
-    return { finishedNow: true, followUps, deliveries, batch };
+    if (!job.batch) throw new Error(`batch ${job.batchId} of job ${input.jobId} is missing`);
+    const end = batchEnd(input, job.batch, now);
+    await recordBatchProgress(trx, end.batch, end.change, end.followUps, end.deliveries);
+    return { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
   });
-  await enqueueAll(deps, finished);
-  return finished;
+}
+
+/** One statement, when the batch is still as the job saw it; undefined when it changed (then the locking path runs). */
+async function finishUnchangedBatch(deps: BatchJobDependencies, input: FinishJobInput, seen: SeenBatch): Promise<FinishJobResult | undefined> {
+  const now = new Date();
+  const end = batchEnd(input, seen.batch, now);
+  const outcome = await finishJobIfBatchUnchanged(deps.db, {
+    jobId: input.jobId,
+    outcome: input.outcome,
+    now,
+    seen,
+    change: end.change,
+    followUps: end.followUps,
+    deliveries: end.deliveries,
+  });
+  if (outcome === 'batch-changed') return undefined;
+  if (outcome === 'finished-before') return { finishedNow: false, followUps: [], deliveries: [] };
+  return { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
+}
+
+/** The batch rules: what a job's end does to its batch as it is now (`current`), and the notifications that makes. */
+function batchEnd(input: FinishJobInput, current: BatchRecord, now: Date) {
+  const followUps = input.outcome.kind === 'completed' ? (input.followUps ?? []) : [];
+  const pendingAfter = current.pendingJobs + followUps.length - 1;
+  const error = input.outcome.kind === 'failed' ? input.outcome.error : current.error;
+  // Made from the batch as it was: an upload's own notification is sent before the batch ends.
+  const immediate = input.notifyUploadNow ? uploadNotifications(current, input.notifyUploadNow) : [];
+  const change: BatchProgress = {
+    pendingJobsDelta: followUps.length - 1,
+    ...(input.resultChange ? { result: applyResultChange(current.result as BatchResult | null, input.resultChange) } : {}),
+    ...(input.outcome.kind === 'failed' ? { error: input.outcome.error } : {}),
+    ...(pendingAfter > 0 ? {} : { finished: { status: error ? 'failed' : 'complete', at: now } }),
+  };
+  const batch = batchAfter(current, change);
+  const deliveries = [...immediate, ...(batch.pendingJobs > 0 ? [] : notificationsForBatch(batch))];
+  return { followUps, change, batch, deliveries };
 }
 
 async function enqueueAll(deps: BatchJobDependencies, { followUps, deliveries, batch }: FinishJobResult): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob, waitForBatch, waitForJob, type EagerResultItem, type FinishJobInput } from '@rendition/batches';
-import { createBatchWithJobs, recordStandaloneJob, type NewJob } from '@rendition/catalog';
+import { batchFromJson, createBatchWithJobs, recordStandaloneJob, runWithStatementTally, type NewJob, type SeenBatch } from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { buildEagerNotification, buildUploadNotification, serializeNotification } from '@rendition/webhooks';
@@ -369,6 +369,160 @@ describe('finishJob: counting jobs off their batch', () => {
     const retried = await finishJob(deps, { jobId: job.id, outcome: completed({}) });
     expect(retried.finishedNow).toBe(true);
     expect(retried.batch?.status).toBe('complete');
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+});
+
+/** The batch as a job reads it when it starts (startIngest): its row and its row version. */
+async function seenBatch(batchId: string): Promise<SeenBatch> {
+  const { rows } = await sql<{ row: Record<string, unknown>; version: string }>`
+    SELECT row_to_json(batches) AS row, xmin::text AS version FROM batches WHERE batch_id = ${batchId}
+  `.execute(services.db);
+  return { batch: batchFromJson(rows[0]!.row), rowVersion: rows[0]!.version };
+}
+
+async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; statements: number }> {
+  const tally = { statements: 0 };
+  const value = await runWithStatementTally(tally, work);
+  return { value, statements: tally.statements };
+}
+
+describe('finishJob with the batch the job saw (one statement)', () => {
+  it('records the end, the count, the follow-ups and the notifications in one statement when the batch is unchanged', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A, HOOK_B] });
+    const seen = await seenBatch(batchId);
+    const response = uploadResponse('seen/one');
+
+    const { value: finished, statements } = await statementsOf(() =>
+      finishJob(deps, {
+        jobId: ingest.id,
+        outcome: completed({ response }),
+        resultChange: { kind: 'upload-stored', response, keepEager: true },
+        seenBatch: seen,
+      }),
+    );
+    expect(statements).toBe(1);
+    expect(finished).toMatchObject({ finishedNow: true, followUps: [] });
+    expect(finished.batch).toMatchObject({ batchId, status: 'complete', pendingJobs: 0 });
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify(response));
+    expect(batch.completed_at?.getTime()).toBe(finished.batch?.completedAt?.getTime());
+    const row = await jobRow(ingest.id);
+    expect({ status: row?.status, finished: row?.finished_at !== null }).toEqual({ status: 'completed', finished: true });
+    expect(JSON.stringify(row?.result)).toBe(JSON.stringify({ response }));
+    const deliveries = await deliveryRows(batchId);
+    expect(deliveries.map((delivery) => delivery.url).sort()).toEqual([HOOK_A, HOOK_B]);
+    const body = serializeNotification(buildUploadNotification(response, envelope(batchId, batch.completed_at!)));
+    for (const delivery of deliveries) expect(delivery.body).toBe(body);
+    expect(deliveries.map((delivery) => delivery.id).sort()).toEqual(finished.deliveries.map((delivery) => delivery.id).sort());
+
+    // Follow-ups too: a second batch whose ingest adds two derive jobs, in the same one statement.
+    const second = ingestLikeJob();
+    const followedBatch = await makeBatch({ jobs: [second] });
+    const followUps = [deriveFollowUp(followedBatch, 0), deriveFollowUp(followedBatch, 1)];
+    const { statements: withFollowUps } = await statementsOf(async () =>
+      finishJob(deps, { jobId: second.id, outcome: completed({}), followUps, seenBatch: await seenBatch(followedBatch) }),
+    );
+    expect(withFollowUps).toBe(2); // the seenBatch read above is in the tally too
+    const followed = await batchRow(followedBatch);
+    expect({ status: followed.status, pending: followed.pending_jobs }).toEqual({ status: 'pending', pending: 2 });
+    const added = await services.db
+      .selectFrom('jobs')
+      .select(['id', 'status', 'kind', 'payload'])
+      .where('batch_id', '=', followedBatch)
+      .where('kind', '=', 'derive')
+      .execute();
+    expect(added.map((job) => job.id).sort()).toEqual(followUps.map((job) => job.id).sort());
+    expect(added.every((job) => job.status === 'queued')).toBe(true);
+    expect(added.find((job) => job.id === followUps[0]!.id)?.payload).toEqual(followUps[0]!.payload);
+    for (const job of followUps) expect(await services.queues.isQueued('derive', job.id)).toBe(true);
+  });
+
+  it('takes the locking path when another job of the batch finished since the job read it: nothing is lost', async () => {
+    const batchId = newBatchId();
+    const jobs = [0, 1, 2].map((index) => deriveFollowUp(batchId, index));
+    await makeBatch({ batchId, jobs, notificationUrls: [HOOK_A] });
+    const stale = await seenBatch(batchId);
+    await finishJob(deps, {
+      jobId: jobs[0]!.id,
+      outcome: completed(eagerEntry(0)),
+      resultChange: { kind: 'eager-item', index: 0, item: eagerEntry(0) },
+    });
+
+    const { value: second, statements } = await statementsOf(() =>
+      finishJob(deps, {
+        jobId: jobs[1]!.id,
+        outcome: completed(eagerEntry(1)),
+        resultChange: { kind: 'eager-item', index: 1, item: eagerEntry(1) },
+        seenBatch: stale,
+      }),
+    );
+    // The one statement changed nothing; BEGIN, the job with its batch locked, the progress, COMMIT.
+    expect(statements).toBe(5);
+    expect(second.batch).toMatchObject({ status: 'pending', pendingJobs: 1 });
+    const third = await finishJob(deps, {
+      jobId: jobs[2]!.id,
+      outcome: completed(eagerEntry(2)),
+      resultChange: { kind: 'eager-item', index: 2, item: eagerEntry(2) },
+      seenBatch: stale,
+    });
+    expect(third.batch).toMatchObject({ status: 'complete', pendingJobs: 0 });
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(batch.result).toEqual({ eager: [0, 1, 2].map(eagerEntry) });
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+
+  it('orders concurrent finishes that all saw the same batch: exactly one completes it, every item kept', async () => {
+    const batchId = newBatchId();
+    const jobs = [0, 1, 2, 3].map((index) => deriveFollowUp(batchId, index));
+    await makeBatch({ batchId, jobs, notificationUrls: [HOOK_A, HOOK_B] });
+    const seen = await seenBatch(batchId);
+    const results = await Promise.all(
+      jobs.map((job, index) =>
+        finishJob(deps, {
+          jobId: job.id,
+          outcome: completed(eagerEntry(index)),
+          resultChange: { kind: 'eager-item', index, item: eagerEntry(index) },
+          seenBatch: seen,
+        }),
+      ),
+    );
+    expect(results.every((result) => result.finishedNow)).toBe(true);
+    expect(results.filter((result) => result.batch?.status === 'complete')).toHaveLength(1);
+    const batch = await batchRow(batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(batch.result).toEqual({ eager: [0, 1, 2, 3].map(eagerEntry) });
+    expect(await deliveryRows(batchId)).toHaveLength(2);
+  });
+
+  it('changes nothing on a duplicate finish, and nothing at all when its notifications cannot be recorded', async () => {
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    const seen = await seenBatch(batchId);
+    await sql`CREATE FUNCTION refuse_seen_delivery() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused for this test'; END $$`.execute(
+      services.db,
+    );
+    await sql`CREATE TRIGGER refuse_seen_delivery BEFORE INSERT ON webhook_deliveries FOR EACH ROW EXECUTE FUNCTION refuse_seen_delivery()`.execute(
+      services.db,
+    );
+    try {
+      await expect(finishJob(deps, { jobId: job.id, outcome: completed({ n: 1 }), seenBatch: seen })).rejects.toThrow('refused for this test');
+    } finally {
+      await sql`DROP TRIGGER refuse_seen_delivery ON webhook_deliveries`.execute(services.db);
+      await sql`DROP FUNCTION refuse_seen_delivery()`.execute(services.db);
+    }
+    const row = await jobRow(job.id);
+    expect({ status: row?.status, finished: row?.finished_at }).toEqual({ status: 'queued', finished: null });
+    expect((await batchRow(batchId)).pending_jobs).toBe(1);
+
+    const done = await finishJob(deps, { jobId: job.id, outcome: completed({ n: 2 }), seenBatch: seen });
+    expect(done.finishedNow).toBe(true);
+    const again = await finishJob(deps, { jobId: job.id, outcome: failed(500, 'a relayed duplicate'), seenBatch: await seenBatch(batchId) });
+    expect(again).toEqual({ finishedNow: false, followUps: [], deliveries: [] });
+    expect(JSON.stringify((await jobRow(job.id))?.result)).toBe(JSON.stringify({ n: 2 }));
     expect(await deliveryRows(batchId)).toHaveLength(1);
   });
 });

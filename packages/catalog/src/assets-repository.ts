@@ -6,6 +6,7 @@ import type { Database } from './database-schema.ts';
 import { assetRecordFromRow, assetRow, regionsColumn, type AssetIdentity, type AssetRecord } from './asset-records.ts';
 import { forgetDeletedAsset, keepsReplacedVersion } from './backup-retention.ts';
 import { assetFolderRows, keepAssetFolder } from './folders-repository.ts';
+import { batchFromJson, type SeenBatch } from './batches-repository.ts';
 import { identityIs } from './identity-filters.ts';
 import { mergedMetadata, type MetadataChanges } from './metadata-fields-repository.ts';
 
@@ -49,6 +50,8 @@ export interface IngestStart {
   committed?: AssetRecord;
   /** The assets stored under the upload's public_id now, one per resource type asked about. */
   current: AssetRecord[];
+  /** The job's batch as it is now (with `jobId` only, and only while the job is unfinished): finishJob's optimistic path. */
+  batch?: SeenBatch;
 }
 
 /**
@@ -73,22 +76,36 @@ export async function startIngest(
       : sql`WITH active AS (
           UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = ${input.now}
           WHERE id = ${input.jobId} AND finished_at IS NULL
-          RETURNING id, set_config('synchronous_commit', 'off', true)
+          RETURNING id, batch_id, set_config('synchronous_commit', 'off', true)
         )`;
-  const { rows } = await sql<Selectable<Database['assets']> & { by_version: boolean | null }>`
+  // The batch's row comes with every asset row, and alone (asset columns null) when no asset matched.
+  const batch =
+    input.jobId === undefined
+      ? sql`NULL::json AS seen_batch, NULL::text AS seen_version`
+      : sql`(SELECT row_to_json(batches) FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_batch,
+            (SELECT xmin::text FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_version`;
+  const { rows } = await sql<
+    Selectable<Database['assets']> & { by_version: boolean | null; seen_batch: Record<string, unknown> | null; seen_version: string | null }
+  >`
     ${active}
-    SELECT assets.*, assets.asset_id = committed.asset_id AS by_version
-    FROM assets LEFT JOIN (SELECT asset_id FROM asset_versions WHERE version_id = ${input.versionId}) committed ON true
-    WHERE assets.asset_id = committed.asset_id
-       OR (assets.cloud_name = ${input.cloudName} AND assets.resource_type = ANY(${[...input.resourceTypes]}::text[])
-           AND assets.type = ${input.type} AND assets.public_id = ${input.publicId})
+    SELECT matched.*, ${batch}
+    FROM (SELECT 1) AS one LEFT JOIN (
+      SELECT assets.*, assets.asset_id = committed.asset_id AS by_version
+      FROM assets LEFT JOIN (SELECT asset_id FROM asset_versions WHERE version_id = ${input.versionId}) committed ON true
+      WHERE assets.asset_id = committed.asset_id
+         OR (assets.cloud_name = ${input.cloudName} AND assets.resource_type = ANY(${[...input.resourceTypes]}::text[])
+             AND assets.type = ${input.type} AND assets.public_id = ${input.publicId})
+    ) matched ON true
   `.execute(db);
-  const byVersion = rows.find((row) => row.by_version === true);
+  const assets = rows.filter((row) => row.asset_id !== null);
+  const byVersion = assets.find((row) => row.by_version === true);
+  const seen = rows[0]?.seen_batch && rows[0].seen_version ? { batch: batchFromJson(rows[0].seen_batch), rowVersion: rows[0].seen_version } : undefined;
   return {
     ...(byVersion ? { committed: assetRecordFromRow(byVersion) } : {}),
-    current: rows
+    current: assets
       .filter((row) => row.cloud_name === input.cloudName && row.type === input.type && row.public_id === input.publicId)
       .map((row) => assetRecordFromRow(row)),
+    ...(seen ? { batch: seen } : {}),
   };
 }
 

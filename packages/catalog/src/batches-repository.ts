@@ -163,6 +163,104 @@ export async function finishJobLockingBatch(
   return { batchId: row.job_batch_id.trim(), cloudName: row.job_cloud_name, ...(row.batch_id === null ? {} : { batch: toBatch(row) }) };
 }
 
+/** A batch as a job read it earlier, with its row version (PostgreSQL's `xmin`): finishJobIfBatchUnchanged checks it. */
+export interface SeenBatch {
+  batch: BatchRecord;
+  rowVersion: string;
+}
+
+export type OptimisticFinish = 'finished' | 'finished-before' | 'batch-changed';
+
+/**
+ * A job's whole end in one statement, without a transaction around it: the job recorded as
+ * finished, its batch counted off (and ended), its follow-up jobs and its notifications, all made
+ * from `seen`, the batch as the job read it earlier. Only if the batch row is still that version
+ * (no other job of the batch finished meanwhile) and the job had not ended: otherwise nothing is
+ * written ('batch-changed': the caller takes the locking path, finishJobLockingBatch;
+ * 'finished-before': a retried or relayed duplicate). An upload's batch has its ingest job alone, so
+ * this is the common case, and it saves BEGIN, COMMIT and a statement on every upload.
+ *
+ * The job row is locked first (`FOR UPDATE`: a concurrent finish of the same job waits, then finds it
+ * ended); the batch UPDATE re-checks the version after any wait (PostgreSQL re-evaluates its WHERE
+ * on the row's newest version), and the job's own UPDATE and the inserts happen only if it counted.
+ */
+export async function finishJobIfBatchUnchanged(
+  db: CatalogDb,
+  input: {
+    jobId: string;
+    outcome: JobOutcome;
+    now: Date;
+    seen: SeenBatch;
+    change: BatchProgress;
+    followUps: NewJob[];
+    deliveries: NewDelivery[];
+  },
+): Promise<OptimisticFinish> {
+  const { batch } = input.seen;
+  const { change } = input;
+  const sets = [
+    sql`pending_jobs = pending_jobs + ${change.pendingJobsDelta}`,
+    ...(change.result ? [sql`result = ${JSON.stringify(change.result)}::json`] : []),
+    ...(change.error ? [sql`error = ${JSON.stringify(change.error)}::jsonb`] : []),
+    ...(change.finished ? [sql`status = ${change.finished.status}`, sql`completed_at = ${change.finished.at}`] : []),
+  ];
+  const jobChanges =
+    input.outcome.kind === 'completed'
+      ? sql`status = 'completed', result = ${JSON.stringify(input.outcome.result)}::json, error = NULL`
+      : sql`status = 'failed', error = ${JSON.stringify(input.outcome.error)}::jsonb`;
+  const followed =
+    input.followUps.length === 0
+      ? sql``
+      : sql`, followed AS (
+          INSERT INTO jobs (id, batch_id, cloud_name, queue, kind, status, payload)
+          SELECT v.id, v.batch_id, v.cloud_name, v.queue, v.kind, 'queued', v.payload FROM (VALUES ${sql.join(
+            input.followUps.map(
+              (job) =>
+                sql`(${job.id}::uuid, ${batch.batchId}::text, ${batch.cloudName}::text, ${job.queue}::text, ${job.kind}::text, ${JSON.stringify(job.payload)}::jsonb)`,
+            ),
+          )}) AS v(id, batch_id, cloud_name, queue, kind, payload)
+          WHERE EXISTS (SELECT 1 FROM counted)
+          RETURNING id
+        )`;
+  const notified =
+    input.deliveries.length === 0
+      ? sql``
+      : sql`, notified AS (
+          INSERT INTO webhook_deliveries (id, job_id, batch_id, cloud_name, url, body, status)
+          SELECT v.id, v.id, ${batch.batchId}, ${batch.cloudName}, v.url, v.body, 'pending' FROM (VALUES ${sql.join(
+            input.deliveries.map((delivery) => sql`(${delivery.id}::text, ${delivery.url}::text, ${delivery.body}::text)`),
+          )}) AS v(id, url, body)
+          WHERE EXISTS (SELECT 1 FROM counted)
+          RETURNING id
+        )`;
+  const { rows } = await sql<{ unfinished: number; counted: number }>`
+    WITH job AS (
+      SELECT id FROM jobs WHERE id = ${input.jobId} AND finished_at IS NULL FOR UPDATE
+    ), counted AS (
+      UPDATE batches SET ${sql.join(sets)}
+      WHERE batch_id = ${batch.batchId} AND xmin = ${input.seen.rowVersion}::xid AND EXISTS (SELECT 1 FROM job)
+      RETURNING batch_id${change.finished ? sql`, ${outcomeSignal(`batch:${batch.batchId}`)} AS signalled` : sql``}
+    ), finished AS (
+      UPDATE jobs SET ${jobChanges}, updated_at = ${input.now}, finished_at = ${input.now}
+      WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM counted)
+      RETURNING id, ${outcomeSignal(`job:${input.jobId}`)} AS signalled
+    )${followed}${notified}
+    SELECT (SELECT count(*) FROM job)::int AS unfinished, (SELECT count(*) FROM finished)::int AS counted
+  `.execute(db);
+  const row = rows[0];
+  if (!row || row.unfinished === 0) return 'finished-before';
+  return row.counted === 0 ? 'batch-changed' : 'finished';
+}
+
+/** A batch row as `row_to_json` gives it (startIngest reads the job's batch that way), as a record. */
+export function batchFromJson(row: Record<string, unknown>): BatchRecord {
+  return toBatch({
+    ...(row as unknown as Selectable<BatchesTable>),
+    created_at: new Date(String(row.created_at)),
+    completed_at: row.completed_at === null || row.completed_at === undefined ? null : new Date(String(row.completed_at)),
+  });
+}
+
 /**
  * A batch's progress in one statement: the batch counted off (and
  * ended), its follow-up jobs and its notifications recorded together. The caller holds the batch's

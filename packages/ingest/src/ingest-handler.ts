@@ -123,6 +123,7 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     resultChange: { kind: 'upload-stored', response, keepEager: !job.eagerAsync, ...(firstItem ? { firstEagerItem: firstItem } : {}) },
     followUps,
     ...(notifyNow ? { notifyUploadNow: response } : {}),
+    ...(outcome.seenBatch ? { seenBatch: outcome.seenBatch } : {}),
   });
   return result;
 }

@@ -44,7 +44,7 @@ import {
 import { deleteDerivedBlobs, originalKey, type BlobStore } from '@rendition/storage';
 import { createLayerFiles, storeDerivative, type LayerFileDependencies } from '@rendition/derive';
 import { currentDerivativeHash, eagerFormat, resolveLayerAssets } from '@rendition/derivations';
-import type { DerivedRecord } from '@rendition/catalog';
+import type { DerivedRecord, SeenBatch } from '@rendition/catalog';
 import { hasExpressions, parseTransformation } from '@rendition/transform';
 import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
 import type { ScriptLimits } from '@rendition/scripting';
@@ -86,6 +86,8 @@ export interface IngestOutcome {
   firstEager?: DerivedRecord;
   /** responsive_breakpoints of a stored upload (their files are gone once ingest returns); absent when none were asked. */
   responsiveBreakpoints?: ComputedBreakpoints[];
+  /** The job's batch as the ingest's first statement read it (finishJob's one-statement path). */
+  seenBatch?: SeenBatch;
 }
 
 /**
@@ -109,7 +111,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1, options
   if (committed) {
     // An earlier attempt committed and died before it deleted the staged bytes: they are done with.
     if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
-    return { asset: committed, existing: false };
+    return { asset: committed, existing: false, ...(start.batch ? { seenBatch: start.batch } : {}) };
   }
 
   // An eval may change the eager list: the ingest then derives none of it itself.
@@ -149,7 +151,7 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1, options
   });
 
   if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
-  return outcome;
+  return start.batch ? { ...outcome, seenBatch: start.batch } : outcome;
 }
 
 async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {

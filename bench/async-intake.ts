@@ -13,6 +13,7 @@ import { runLoad, type LoadResult } from './lib/load.ts';
 import { printLoadComparison } from './lib/load-report.ts';
 import { multipartBody } from './lib/multipart.ts';
 import { pause, runBench } from './lib/run-bench.ts';
+import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { smallPng } from './lib/small-png.ts';
 
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 16, 1, 256);
@@ -51,9 +52,12 @@ async function main(cleanup: Cleanup): Promise<void> {
   // a while after its own runs (checkpoints, page flushes), which is its cost, not the reference's.
   const auth = basicAuthHeader(rendition.credentials);
   const results = new Map<string, LoadResult>();
+  const profiles: string[] = [];
   for (const server of ['bare', 'rendition'] as const) {
     for (const workload of workloads) {
       await pause(SETTLE_MS);
+      const cpuBefore = await threadCpu();
+      const wallBefore = performance.now();
       results.set(
         `${workload.name}/${server}`,
         await runLoad({
@@ -67,6 +71,10 @@ async function main(cleanup: Cleanup): Promise<void> {
           expect: '"status":"pending"',
         }),
       );
+      if (server === 'rendition') {
+        const spent = threadCpuSince(await threadCpu(), cpuBefore);
+        profiles.push(`  ${workload.name} (warm-up and measured run together):\n${formatThreadCpu(spent, (performance.now() - wallBefore) / 1000)}`);
+      }
     }
   }
   printLoadComparison(
@@ -78,4 +86,6 @@ async function main(cleanup: Cleanup): Promise<void> {
       reference: results.get(`${workload.name}/bare`)!,
     })),
   );
+  // Where Rendition's CPU time went (this process: its API and the load generator's thread; the servers).
+  console.log(`CPU time during Rendition's runs, per thread kind (bench/lib/thread-cpu.ts):\n${profiles.join('\n')}`);
 }

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.ts';
 import { reportOwnWrites } from './own-writes.ts';
-import { countStatementsOf } from './statement-tally.ts';
+import { countStatement } from './statement-tally.ts';
 
 // bigint columns (version, bytes) fit in a JS number for any real asset; parse them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -21,9 +21,8 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
   });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
-  countStatementsOf(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  pool.on('connect', (client) => reportOwnWrites(client as unknown as { query: (...args: unknown[]) => unknown }, () => db));
+  pool.on('connect', (client) => reportOwnWrites(client as unknown as { query: (...args: unknown[]) => unknown }, () => db, countStatement));
   return db;
 }
 

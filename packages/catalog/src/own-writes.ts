@@ -43,12 +43,21 @@ export function tablesWritten(statement: string): Array<{ kind: WriteKind; table
   return found;
 }
 
-/** Installed by connectCatalog on each client of `db`'s pool. */
-export function reportOwnWrites(client: { query: (...args: unknown[]) => unknown }, db: () => CatalogDb | undefined): void {
+/**
+ * Installed by connectCatalog on each client of `db`'s pool: the one wrapper of its query, which also
+ * calls `onStatement` for every statement (the statement tally), so each statement is looked at once.
+ */
+export function reportOwnWrites(
+  client: { query: (...args: unknown[]) => unknown },
+  db: () => CatalogDb | undefined,
+  onStatement: () => void = () => {},
+): void {
   let inTransaction = false;
   let written: Array<{ kind: WriteKind; table: string }> = [];
   const query = client.query.bind(client);
+  // pg's query is overloaded (text, config object, callback forms): every form passes through as it was.
   client.query = (...args: unknown[]) => {
+    onStatement();
     const first = args[0];
     const text =
       typeof first === 'string' ? first : typeof (first as { text?: unknown } | undefined)?.text === 'string' ? (first as { text: string }).text : '';

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type pg from 'pg';
 
 /** The PostgreSQL statements one unit of work (a request, a job run) sent, BEGIN and COMMIT included. */
 export interface StatementTally {
@@ -25,15 +24,8 @@ export function runOutsideStatementTally<T>(work: () => T): T {
   return current.exit(work);
 }
 
-/** Makes every client of `pool` count its statements in the current tally (none outside a tally). */
-export function countStatementsOf(pool: pg.Pool): void {
-  pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    // pg's query is overloaded (text, config object, callback forms); counting leaves every form as it was.
-    client.query = ((...args: unknown[]) => {
-      const tally = current.getStore();
-      if (tally) tally.statements += 1;
-      return query(...args);
-    }) as typeof client.query;
-  });
+/** Counts one statement in the current tally (none outside a tally): connectCatalog's one wrapper of each client's query calls it. */
+export function countStatement(): void {
+  const tally = current.getStore();
+  if (tally) tally.statements += 1;
 }

@@ -14,6 +14,7 @@ import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { EAGER, EAGER_HEIGHT, EAGER_SOURCE, EAGER_WIDTH, derivationsPerSecond, uploadAll as uploadAllWith } from './lib/eager-uploads.ts';
 import { envInt } from './lib/env.ts';
+import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { pause, runBench } from './lib/run-bench.ts';
 import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
 import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
@@ -87,12 +88,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     const warm = await uploadAll({ count: WARMUP, prefix: 'warm', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals });
     if (warm.failures.length > 0) throw new Error(`warm-up failed: ${warm.failures[0]}`);
   }
+  const cpuBefore = await threadCpu();
   const run = await uploadAll({ count: UPLOADS, prefix: 'run', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals });
+  const cpuSpent = threadCpuSince(await threadCpu(), cpuBefore);
   for (const failure of run.failures) errors.add(failure);
 
   const ok = run.delivered.length;
   if (ok === 0) throw new Error(`no eager notification arrived: ${errors.first}`);
   const elapsedMs = run.lastArrival - run.start;
+  // Printed last: where Rendition's run spent the CPU (this process holds the API, the worker and the client).
+  const cpuReport = `CPU time during Rendition's measured run, per thread kind (bench/lib/thread-cpu.ts):\n${formatThreadCpu(cpuSpent, elapsedMs / 1000)}`;
   const rendRate = derivationsPerSecond(run);
   const perUpload = sortedCopy(run.delivered);
   console.log(
@@ -119,6 +124,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     `for context: floor ÷ raw sharp = ${fixed(floorRate / raw.rate, 3)} (the most any HTTP service reaches here with this client); ` +
       `rendition ÷ floor = ${fixed(rendRate / floorRate, 3)}`,
   );
+  console.log(cpuReport);
 }
 
 /** `ops` runs of `work`, `parallelism` at a time, after one warm-up run per lane; ops per second. */

@@ -23,8 +23,8 @@ async function taskCpu(path: string): Promise<{ comm: string; seconds: number } 
 function threadKind(comm: string, tid: number, pid: number): string {
   if (tid === pid) return 'main thread (JS, HTTP, pg/ioredis clients)';
   if (comm.startsWith('libuv-worker')) return 'libuv pool (fs, crypto, DNS, sharp calls)';
-  if (comm.startsWith('V8 DefaultWorke') || comm.startsWith('V8 Worker')) return 'V8 platform (GC, compilation)';
-  if (comm.startsWith('vips') || comm.startsWith('glib')) return 'libvips';
+  if (comm.startsWith('V8 DefaultWorke') || comm.startsWith('V8Worker') || comm.startsWith('V8 Worker')) return 'V8 platform (GC, compilation)';
+  if (comm.startsWith('vips') || comm.startsWith('libvips') || comm.startsWith('glib')) return 'libvips';
   return `other: ${comm}`;
 }
 

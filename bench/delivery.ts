@@ -15,6 +15,7 @@ import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
 import { forkServer } from './lib/forked-server.ts';
+import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { printLoadComparisons, rate } from './lib/load-report.ts';
 import { multipartBody } from './lib/multipart.ts';
@@ -113,6 +114,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   );
 
   const results = new Map<string, LoadResult>();
+  let firstHitCpu = '';
   for (const phase of ['first', 'cached'] as const) {
     for (const name of phase === 'first' ? (['ipx', 'rendition'] as const) : (['ipx', 'static', 'rendition'] as const)) {
       const server = servers[name];
@@ -131,6 +133,8 @@ async function main(cleanup: Cleanup): Promise<void> {
           expectContentType,
         });
         const paths = Array.from({ length: FIRST_HITS }, (_, i) => server.path(FIRST_N + i));
+        const cpuBefore = await threadCpu();
+        const wallBefore = performance.now();
         results.set(
           `first/${name}`,
           await runLoad({
@@ -144,6 +148,10 @@ async function main(cleanup: Cleanup): Promise<void> {
             expectContentType,
           }),
         );
+        if (name === 'rendition') {
+          const spent = threadCpuSince(await threadCpu(), cpuBefore);
+          firstHitCpu = `CPU time during Rendition's first hits, per thread kind (bench/lib/thread-cpu.ts; this process holds the API and the worker):\n${formatThreadCpu(spent, (performance.now() - wallBefore) / 1000)}`;
+        }
       } else {
         const path = server.path(CACHED_N);
         await fetchBytes(`${server.origin}${path}`);
@@ -177,6 +185,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   ]);
   const cachedRatio = rate(results.get('cached/rendition')!) / rate(results.get('cached/static')!);
   console.log(`cached hits: goal rendition ÷ static >= ${CACHED_GOAL}: ${cachedRatio >= CACHED_GOAL ? 'met' : 'not met'} (${fixed(cachedRatio, 3)})`);
+  console.log(firstHitCpu);
 }
 
 interface IpxServer {

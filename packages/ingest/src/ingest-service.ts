@@ -123,7 +123,10 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1, options
     if (!detected) throw new ApiError(400, 'Empty file');
     const resourceType = checkResourceType(planned.request.resourceType, detected);
     checkModerationApplies(planned, resourceType);
-    const prepared = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
+    const preparedFile = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
+    // Stored as it came: the staged object is the original's bytes already.
+    const prepared =
+      preparedFile.file === original && planned.source.kind === 'staged' ? { ...preparedFile, stagedKey: planned.source.key } : preparedFile;
     const facts = {
       path: prepared.file.path,
       resourceType,
@@ -222,6 +225,8 @@ interface PreparedOriginal {
   publicId: string;
   /** What ffprobe measured of a video or audio file (wire form), stored with the version. */
   media?: Record<string, unknown>;
+  /** The staged object holding exactly `file`'s bytes: the original is stored from it (BlobStore.copy) instead of from `file`. */
+  stagedKey?: string;
 }
 
 async function prepareOriginal(
@@ -539,7 +544,8 @@ async function storeAndCommit(
 
   const assetId = current?.assetId ?? job.newAssetId;
   const storageKey = originalKey(assetId, versionId);
-  await deps.store.putFile(storageKey, prepared.file.path, { contentType: prepared.contentType });
+  if (prepared.stagedKey !== undefined && deps.store.copy) await deps.store.copy(prepared.stagedKey, storageKey);
+  else await deps.store.putFile(storageKey, prepared.file.path, { contentType: prepared.contentType });
 
   const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
   const asset: AssetRecord = {

@@ -37,6 +37,14 @@ export interface BlobStore {
   putFile(key: string, path: string, options?: PutOptions): Promise<{ size: number }>;
   /** Writes the object to a new local file at path (which must not exist); BlobNotFoundError when absent. */
   getFile(key: string, path: string): Promise<{ size: number }>;
+  /**
+   * The object at `fromKey` also under `toKey`, as durable and atomic as put(), made without moving
+   * the bytes where the driver can: the filesystem driver hard-links the file, whose bytes put()
+   * made durable already (an ingest stores the staged upload as the original this way). Objects are
+   * never written in place, so the two keys stay independent: deleting one leaves the other.
+   * BlobNotFoundError when `fromKey` is absent. Optional: without it, callers putFile a local copy.
+   */
+  copy?(fromKey: string, toKey: string): Promise<{ size: number }>;
   head(key: string): Promise<BlobInfo | null>;
   /** Idempotent: deleting a missing key is fine. */
   delete(key: string): Promise<void>;

@@ -8,7 +8,7 @@ import {
   open as openCallback,
   type Dirent,
 } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,6 +57,9 @@ function isMissing(error: unknown): boolean {
  * Objects are plain files under root, one directory per key segment. Content types are not kept:
  * the catalog knows each object's format.
  */
+/** Errors of link(2) that mean "this filesystem will not link these", not a failure of the store. */
+const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
+
 export class FsBlobStore implements BlobStore {
   readonly #root: string;
   readonly #tmp: string;
@@ -104,6 +107,27 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
+    });
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<{ size: number }> {
+    const source = this.#path(fromKey);
+    return this.#writeAtomically(toKey, async (tmp) => {
+      try {
+        await link(source, tmp);
+      } catch (error) {
+        if (isMissing(error)) throw new BlobNotFoundError(fromKey, { cause: error });
+        // A store whose tree spans filesystems, or one that cannot link: the bytes are copied (and synced) instead.
+        if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        await copyFile(source, tmp, constants.COPYFILE_EXCL);
+        const handle = await open(tmp, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }
+      return (await stat(tmp)).size;
     });
   }
 

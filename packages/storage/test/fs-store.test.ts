@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBlobStore, FsBlobStore, InvalidKeyError } from '@rendition/storage';
+import { BlobNotFoundError, createBlobStore, FsBlobStore, InvalidKeyError } from '@rendition/storage';
 import { describeBlobStoreContract, failingStream, listAll, readAll } from './blob-store-contract.ts';
 
 async function makeRoot(): Promise<string> {
@@ -35,6 +35,27 @@ describe('FsBlobStore on disk', () => {
 
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('copies an object by linking its file: same bytes under both keys, no bytes moved, each key deleted alone', async () => {
+    const bytes = Buffer.from('the staged upload, already durable');
+    await store.put('staging/abc', bytes);
+    expect(await store.copy('staging/abc', 'originals/x/y')).toEqual({ size: bytes.length });
+    expect((await readAll(await store.get('originals/x/y'))).equals(bytes)).toBe(true);
+    const [source, copy] = await Promise.all([stat(join(root, 'staging', 'abc')), stat(join(root, 'originals', 'x', 'y'))]);
+    expect(copy.ino).toBe(source.ino);
+    expect(copy.nlink).toBe(2);
+    await store.delete('staging/abc');
+    expect(await store.head('staging/abc')).toBeNull();
+    expect((await readAll(await store.get('originals/x/y'))).equals(bytes)).toBe(true);
+    // Copying again over an existing key replaces it whole (a retried ingest), and leaves no temp file.
+    await store.put('staging/def', Buffer.from('newer'));
+    await store.copy('staging/def', 'originals/x/y');
+    expect((await readAll(await store.get('originals/x/y'))).toString()).toBe('newer');
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+    await expect(store.copy('staging/missing', 'originals/z')).rejects.toBeInstanceOf(BlobNotFoundError);
+    expect(await store.head('originals/z')).toBeNull();
+    await expect(store.copy('../escape', 'originals/z')).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
   it('leaves no temp file behind when a put fails midway', async () => {

@@ -190,6 +190,22 @@ export async function commitAssetVersion(
   });
 }
 
+/** The columns an asset row and its version row share (a version row is made from the inserted asset row). */
+const VERSION_COLUMNS = [
+  'version_id',
+  'asset_id',
+  'version',
+  'storage_key',
+  'bytes',
+  'etag',
+  'format',
+  'content_type',
+  'width',
+  'height',
+  'pages',
+  'media',
+] as const;
+
 /**
  * The common commit, a new public_id, as one statement (atomic on its own, one round trip and one
  * WAL flush instead of a transaction of six): the asset, its version row, its folders, and the end of
@@ -211,40 +227,8 @@ async function insertNewAsset(db: CatalogDb, asset: AssetRecord, backup: boolean
     .with('versioned', (q) =>
       q
         .insertInto('asset_versions')
-        .columns([
-          'version_id',
-          'asset_id',
-          'version',
-          'storage_key',
-          'bytes',
-          'etag',
-          'format',
-          'content_type',
-          'width',
-          'height',
-          'pages',
-          'media',
-          'backup',
-        ])
-        .expression((eb) =>
-          eb
-            .selectFrom('inserted')
-            .select([
-              'version_id',
-              'asset_id',
-              'version',
-              'storage_key',
-              'bytes',
-              'etag',
-              'format',
-              'content_type',
-              'width',
-              'height',
-              'pages',
-              'media',
-              sql<boolean>`${backup}::boolean`.as('backup'),
-            ]),
-        )
+        .columns([...VERSION_COLUMNS, 'backup'])
+        .expression((eb) => eb.selectFrom('inserted').select([...VERSION_COLUMNS, sql<boolean>`${backup}::boolean`.as('backup')]))
         .returning('version_id'),
     )
     .with('undeleted', (q) =>

@@ -101,7 +101,15 @@ function assetsAtOrUnder(path: string) {
 
 /** Makes `path` and its ancestors explicit folders; those that were already are left as they are. */
 export async function createFolders(db: CatalogDb, cloudName: string, path: string): Promise<void> {
-  const rows = pathWithAncestors(path).map((each) => ({ cloud_name: cloudName, path: each, name: folderName(each) }));
+  await insertFolderRows(db, folderRows(cloudName, path));
+}
+
+function folderRows(cloudName: string, path: string): Array<{ cloud_name: string; path: string; name: string }> {
+  return pathWithAncestors(path).map((each) => ({ cloud_name: cloudName, path: each, name: folderName(each) }));
+}
+
+async function insertFolderRows(db: CatalogDb, rows: Array<{ cloud_name: string; path: string; name: string }>): Promise<void> {
+  if (rows.length === 0) return;
   await db
     .withTables<{ folders: FoldersTable }>()
     .insertInto('folders')
@@ -117,20 +125,13 @@ export async function createFolders(db: CatalogDb, cloudName: string, path: stri
  * path with an empty element (an `asset_folder` no folder call could name) make no rows.
  */
 export async function keepAssetFolder(db: CatalogDb, cloudName: string, assetFolder: string): Promise<void> {
-  const rows = assetFolderRows(cloudName, assetFolder);
-  if (rows.length === 0) return;
-  await db
-    .withTables<{ folders: FoldersTable }>()
-    .insertInto('folders')
-    .values(rows)
-    .onConflict((c) => c.columns(['cloud_name', 'path']).doNothing())
-    .execute();
+  await insertFolderRows(db, assetFolderRows(cloudName, assetFolder));
 }
 
 /** The folder rows keepAssetFolder keeps for an asset folder (none for the root or a path with an empty element). */
 export function assetFolderRows(cloudName: string, assetFolder: string): Array<{ cloud_name: string; path: string; name: string }> {
   if (assetFolder === '' || assetFolder.split('/').includes('')) return [];
-  return pathWithAncestors(assetFolder).map((each) => ({ cloud_name: cloudName, path: each, name: folderName(each) }));
+  return folderRows(cloudName, assetFolder);
 }
 
 /** Folder changes of one cloud run one at a time, so a rename and a delete never interleave. */

@@ -1,9 +1,11 @@
 import {
   batchAfter,
+  commitNewAssetAndFinishJob,
   finishJobIfBatchUnchanged,
   finishJobLockingBatch,
   inTransaction,
   recordBatchProgress,
+  type AssetRecord,
   type BatchProgress,
   type BatchRecord,
   type SeenBatch,
@@ -39,6 +41,12 @@ export interface FinishJobInput {
    * recorded in one statement if the batch is still that version, else as usual.
    */
   seenBatch?: SeenBatch;
+  /**
+   * A new asset to record in the same statement as the job's end (with `seenBatch` only): an upload's
+   * ingest commits once. If that statement cannot do both, it does neither and the result says
+   * `assetRecorded: false`: the caller commits the asset the usual way and finishes the job again.
+   */
+  newAsset?: { asset: AssetRecord; backup: boolean };
 }
 
 export interface FinishJobResult {
@@ -47,6 +55,8 @@ export interface FinishJobResult {
   followUps: NewJob[];
   deliveries: NewDelivery[];
   batch?: BatchRecord;
+  /** False when `newAsset` was given and nothing was recorded (neither the asset nor the job's end). */
+  assetRecorded?: false;
 }
 
 /**
@@ -56,6 +66,7 @@ export interface FinishJobResult {
  * outbox relay queues it later.
  */
 export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
+  if (input.newAsset) return finishRecordingAsset(deps, input, input.newAsset);
   const finished = (input.seenBatch && (await finishUnchangedBatch(deps, input, input.seenBatch))) || (await finishLockingBatch(deps, input));
   await enqueueAll(deps, finished);
   return finished;
@@ -73,6 +84,32 @@ function finishLockingBatch(deps: BatchJobDependencies, input: FinishJobInput): 
     await recordBatchProgress(trx, end.batch, end.change, end.followUps, end.deliveries);
     return { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
   });
+}
+
+/** The new asset and the job's end in one statement (catalog ingest-commit.ts), or nothing. */
+async function finishRecordingAsset(
+  deps: BatchJobDependencies,
+  input: FinishJobInput,
+  newAsset: NonNullable<FinishJobInput['newAsset']>,
+): Promise<FinishJobResult> {
+  const seen = input.seenBatch;
+  if (!seen) throw new Error(`job ${input.jobId}: a new asset is recorded with the job's end only against the batch it saw`);
+  const now = new Date();
+  const end = batchEnd(input, seen.batch, now);
+  const committed = await commitNewAssetAndFinishJob(deps.db, {
+    jobId: input.jobId,
+    outcome: input.outcome,
+    now,
+    seen,
+    change: end.change,
+    followUps: end.followUps,
+    deliveries: end.deliveries,
+    ...newAsset,
+  });
+  if (committed !== 'finished') return { finishedNow: false, followUps: [], deliveries: [], assetRecorded: false };
+  const finished: FinishJobResult = { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
+  await enqueueAll(deps, finished);
+  return finished;
 }
 
 /** One statement, when the batch is still as the job saw it; undefined when it changed (then the locking path runs). */

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob, waitForBatch, waitForJob, type EagerResultItem, type FinishJobInput } from '@rendition/batches';
-import { batchFromJson, createBatchWithJobs, recordStandaloneJob, runWithStatementTally, type NewJob, type SeenBatch } from '@rendition/catalog';
+import {
+  batchFromJson,
+  createBatchWithJobs,
+  recordStandaloneJob,
+  runWithStatementTally,
+  type AssetRecord,
+  type NewJob,
+  type SeenBatch,
+} from '@rendition/catalog';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { buildEagerNotification, buildUploadNotification, serializeNotification } from '@rendition/webhooks';
@@ -524,6 +532,132 @@ describe('finishJob with the batch the job saw (one statement)', () => {
     expect(again).toEqual({ finishedNow: false, followUps: [], deliveries: [] });
     expect(JSON.stringify((await jobRow(job.id))?.result)).toBe(JSON.stringify({ n: 2 }));
     expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+});
+
+function newAsset(publicId: string, folder = ''): AssetRecord {
+  const assetId = hex32();
+  const versionId = hex32();
+  return {
+    cloudName: 'demo',
+    resourceType: 'image',
+    type: 'upload',
+    publicId,
+    assetId,
+    version: 1_700_000_000,
+    versionId,
+    format: 'png',
+    width: 40,
+    height: 30,
+    pages: 1,
+    bytes: 123,
+    etag: hex32(),
+    contentType: 'image/png',
+    storageKey: `originals/${assetId}/${versionId}`,
+    tags: ['t'],
+    context: { k: 'v' },
+    metadata: {},
+    assetFolder: folder,
+    displayName: publicId,
+    originalFilename: null,
+    accessMode: 'public',
+    createdAt: new Date('2026-11-30T10:00:00.000Z'),
+  };
+}
+
+const assetRowOf = (assetId: string) => services.db.selectFrom('assets').selectAll().where('asset_id', '=', assetId).executeTakeFirst();
+const versionRowOf = (versionId: string) => services.db.selectFrom('asset_versions').selectAll().where('version_id', '=', versionId).executeTakeFirst();
+
+describe("finishJob with the upload's new asset (one statement for the whole ingest)", () => {
+  it('records the asset, its version, its folders and the job with its batch in one statement', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest], notificationUrls: [HOOK_A] });
+    const seen = await seenBatch(batchId);
+    const asset = newAsset(`combined/${randomUUID()}`, 'combined/deep');
+    const response = uploadResponse(asset.publicId);
+    const { value: finished, statements } = await statementsOf(() =>
+      finishJob(deps, {
+        jobId: ingest.id,
+        outcome: completed({ response }),
+        resultChange: { kind: 'upload-stored', response, keepEager: true },
+        seenBatch: seen,
+        newAsset: { asset, backup: true },
+      }),
+    );
+    expect(statements).toBe(1);
+    expect(finished.finishedNow).toBe(true);
+    expect(finished.assetRecorded).toBeUndefined();
+    expect(await assetRowOf(asset.assetId)).toMatchObject({
+      public_id: asset.publicId,
+      version_id: asset.versionId,
+      storage_key: asset.storageKey,
+      width: 40,
+    });
+    expect(await versionRowOf(asset.versionId)).toMatchObject({ asset_id: asset.assetId, backup: true, bytes: 123, storage_key: asset.storageKey });
+    const folders = await sql<{ path: string }>`SELECT path FROM folders WHERE cloud_name = 'demo' AND path LIKE 'combined%' ORDER BY path`.execute(
+      services.db,
+    );
+    expect(folders.rows.map((row) => row.path)).toEqual(['combined', 'combined/deep']);
+    expect((await jobRow(ingest.id))?.status).toBe('completed');
+    expect((await batchRow(batchId)).status).toBe('complete');
+    expect(await deliveryRows(batchId)).toHaveLength(1);
+  });
+
+  it('records nothing when the public_id is taken by then, and says so (the caller commits the usual way)', async () => {
+    const ingest = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [ingest] });
+    const seen = await seenBatch(batchId);
+    const taken = newAsset(`taken/${randomUUID()}`);
+    const first = ingestLikeJob();
+    const firstBatch = await makeBatch({ jobs: [first] });
+    await finishJob(deps, {
+      jobId: first.id,
+      outcome: completed({}),
+      seenBatch: await seenBatch(firstBatch),
+      newAsset: { asset: taken, backup: false },
+    });
+    expect(await assetRowOf(taken.assetId)).toBeDefined();
+
+    const again = { ...newAsset(taken.publicId), publicId: taken.publicId };
+    const finished = await finishJob(deps, {
+      jobId: ingest.id,
+      outcome: completed({ n: 1 }),
+      seenBatch: seen,
+      newAsset: { asset: again, backup: false },
+    });
+    expect(finished).toEqual({ finishedNow: false, followUps: [], deliveries: [], assetRecorded: false });
+    expect(await assetRowOf(again.assetId)).toBeUndefined();
+    expect(await versionRowOf(again.versionId)).toBeUndefined();
+    expect(await jobRow(ingest.id)).toMatchObject({ status: 'queued', finished_at: null });
+    expect((await batchRow(batchId)).pending_jobs).toBe(1);
+    expect(await deliveryRows(batchId)).toHaveLength(0);
+  });
+
+  it('undoes the asset too when the batch changed or the job had ended: nothing of the statement stays', async () => {
+    const batchId = newBatchId();
+    const jobs = [ingestLikeJob(), ingestLikeJob()];
+    await makeBatch({ batchId, jobs });
+    const stale = await seenBatch(batchId);
+    await finishJob(deps, { jobId: jobs[0]!.id, outcome: completed({}) });
+    const asset = newAsset(`undone/${randomUUID()}`, 'undone');
+    const finished = await finishJob(deps, { jobId: jobs[1]!.id, outcome: completed({}), seenBatch: stale, newAsset: { asset, backup: false } });
+    expect(finished.assetRecorded).toBe(false);
+    expect(await assetRowOf(asset.assetId)).toBeUndefined();
+    expect(await versionRowOf(asset.versionId)).toBeUndefined();
+    const folders = await sql<{ path: string }>`SELECT path FROM folders WHERE cloud_name = 'demo' AND path = 'undone'`.execute(services.db);
+    expect(folders.rows).toEqual([]);
+    expect(await jobRow(jobs[1]!.id)).toMatchObject({ status: 'queued', finished_at: null });
+    expect((await batchRow(batchId)).pending_jobs).toBe(1);
+
+    // A job that had ended: the same.
+    const ended = await finishJob(deps, {
+      jobId: jobs[0]!.id,
+      outcome: completed({}),
+      seenBatch: await seenBatch(batchId),
+      newAsset: { asset, backup: false },
+    });
+    expect(ended.assetRecorded).toBe(false);
+    expect(await assetRowOf(asset.assetId)).toBeUndefined();
   });
 });
 

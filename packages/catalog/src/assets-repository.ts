@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { withRawConvertEntry } from '@rendition/protocol';
 import type { CatalogDb } from './connection.ts';
 import type { AccessControlEntry } from '@rendition/protocol';
@@ -215,44 +215,39 @@ const VERSION_COLUMNS = [
  * version's primary key, as the transaction refuses it too.
  */
 async function insertNewAsset(db: CatalogDb, asset: AssetRecord, backup: boolean): Promise<AssetRecord | undefined> {
+  const { rows } = await sql<Selectable<Database['assets']>>`WITH ${newAssetCtes(db, asset, backup)} SELECT * FROM inserted`.execute(db);
+  return rows[0] && assetRecordFromRow(rows[0]);
+}
+
+/**
+ * The CTEs that record a new asset (insertNewAsset; an ingest's commitNewAssetAndFinishJob puts
+ * them in the statement that also ends its job): `inserted` is the asset row (none when the identity
+ * is taken), then its version row made from it, its folders and the end of a deleted-asset record.
+ */
+export function newAssetCtes(db: CatalogDb, asset: AssetRecord, backup: boolean): RawBuilder<unknown> {
+  const insert = db
+    .insertInto('assets')
+    .values(assetRow(asset))
+    .onConflict((c) => c.constraint('assets_identity_unique').doNothing())
+    .returningAll();
+  const columns = sql.join(VERSION_COLUMNS.map((column) => sql.ref(column)));
   const folders = assetFolderRows(asset.cloudName, asset.assetFolder);
-  let query = db
-    .with('inserted', (q) =>
-      q
-        .insertInto('assets')
-        .values(assetRow(asset))
-        .onConflict((c) => c.constraint('assets_identity_unique').doNothing())
-        .returningAll(),
-    )
-    .with('versioned', (q) =>
-      q
-        .insertInto('asset_versions')
-        .columns([...VERSION_COLUMNS, 'backup'])
-        .expression((eb) => eb.selectFrom('inserted').select([...VERSION_COLUMNS, sql<boolean>`${backup}::boolean`.as('backup')]))
-        .returning('version_id'),
-    )
-    .with('undeleted', (q) =>
-      q
-        .deleteFrom('deleted_assets')
-        .where('asset_id', 'in', (eb) => eb.selectFrom('inserted').select('asset_id'))
-        .returning('asset_id'),
-    );
-  if (folders.length > 0) {
-    // Kysely writes a raw CTE body as it is: the parentheses are the SQL's.
-    query = query.with(
-      'filed',
-      () => sql`(
-      INSERT INTO folders (cloud_name, path, name)
-      SELECT f.cloud_name, f.path, f.name
-      FROM (VALUES ${sql.join(folders.map((f) => sql`(${f.cloud_name}::text, ${f.path}::text, ${f.name}::text)`))}) AS f(cloud_name, path, name)
-      WHERE EXISTS (SELECT 1 FROM inserted)
-      ON CONFLICT (cloud_name, path) DO NOTHING
-      RETURNING path
-    )`,
-    ) as unknown as typeof query;
-  }
-  const row = await query.selectFrom('inserted').selectAll().executeTakeFirst();
-  return row && assetRecordFromRow(row);
+  const filed =
+    folders.length === 0
+      ? sql``
+      : sql`, filed AS (
+          INSERT INTO folders (cloud_name, path, name)
+          SELECT f.cloud_name, f.path, f.name
+          FROM (VALUES ${sql.join(folders.map((f) => sql`(${f.cloud_name}::text, ${f.path}::text, ${f.name}::text)`))}) AS f(cloud_name, path, name)
+          WHERE EXISTS (SELECT 1 FROM inserted)
+          ON CONFLICT (cloud_name, path) DO NOTHING
+          RETURNING path
+        )`;
+  return sql`inserted AS (${insert}),
+    versioned AS (
+      INSERT INTO asset_versions (${columns}, backup) SELECT ${columns}, ${backup}::boolean FROM inserted RETURNING version_id
+    ),
+    undeleted AS (DELETE FROM deleted_assets WHERE asset_id IN (SELECT asset_id FROM inserted) RETURNING asset_id)${filed}`;
 }
 
 function selectByIdentity(db: Kysely<Database>, identity: AssetIdentity) {

@@ -1,4 +1,4 @@
-import { sql, type QueryCreator, type Selectable, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
 import { outcomeSignal } from './outcome-signals.ts';
@@ -184,18 +184,34 @@ export type OptimisticFinish = 'finished' | 'finished-before' | 'batch-changed';
  * ended); the batch UPDATE re-checks the version after any wait (PostgreSQL re-evaluates its WHERE
  * on the row's newest version), and the job's own UPDATE and the inserts happen only if it counted.
  */
-export async function finishJobIfBatchUnchanged(
-  db: CatalogDb,
-  input: {
-    jobId: string;
-    outcome: JobOutcome;
-    now: Date;
-    seen: SeenBatch;
-    change: BatchProgress;
-    followUps: NewJob[];
-    deliveries: NewDelivery[];
-  },
-): Promise<OptimisticFinish> {
+export async function finishJobIfBatchUnchanged(db: CatalogDb, input: UnchangedBatchFinish): Promise<OptimisticFinish> {
+  const { rows } = await sql<{ unfinished: number; counted: number }>`
+    WITH ${finishCtes(input)}
+    SELECT (SELECT count(*) FROM job)::int AS unfinished, (SELECT count(*) FROM finished)::int AS counted
+  `.execute(db);
+  const row = rows[0];
+  if (!row || row.unfinished === 0) return 'finished-before';
+  return row.counted === 0 ? 'batch-changed' : 'finished';
+}
+
+/** What finishJobIfBatchUnchanged writes: the job's end and what it does to its batch, made from `seen`. */
+export interface UnchangedBatchFinish {
+  jobId: string;
+  outcome: JobOutcome;
+  now: Date;
+  seen: SeenBatch;
+  change: BatchProgress;
+  followUps: NewJob[];
+  deliveries: NewDelivery[];
+}
+
+/**
+ * The CTEs of finishJobIfBatchUnchanged: `job` (the job, locked, if unfinished), `counted` (the
+ * batch, if still the seen version), `finished` (the job's end, if counted), `followed` and
+ * `notified`. With `onlyIf`, the batch is counted off only when that CTE (of the same statement) has
+ * a row: an ingest's `inserted` asset (ingest-commit.ts).
+ */
+export function finishCtes(input: UnchangedBatchFinish, onlyIf?: 'inserted'): RawBuilder<unknown> {
   const { batch } = input.seen;
   const { change } = input;
   const sets = [
@@ -233,23 +249,18 @@ export async function finishJobIfBatchUnchanged(
           WHERE EXISTS (SELECT 1 FROM counted)
           RETURNING id
         )`;
-  const { rows } = await sql<{ unfinished: number; counted: number }>`
-    WITH job AS (
+  const condition = onlyIf === undefined ? sql`` : sql` AND EXISTS (SELECT 1 FROM ${sql.raw(onlyIf)})`;
+  return sql`job AS (
       SELECT id FROM jobs WHERE id = ${input.jobId} AND finished_at IS NULL FOR UPDATE
     ), counted AS (
       UPDATE batches SET ${sql.join(sets)}
-      WHERE batch_id = ${batch.batchId} AND xmin = ${input.seen.rowVersion}::xid AND EXISTS (SELECT 1 FROM job)
+      WHERE batch_id = ${batch.batchId} AND xmin = ${input.seen.rowVersion}::xid AND EXISTS (SELECT 1 FROM job)${condition}
       RETURNING batch_id${change.finished ? sql`, ${outcomeSignal(`batch:${batch.batchId}`)} AS signalled` : sql``}
     ), finished AS (
       UPDATE jobs SET ${jobChanges}, updated_at = ${input.now}, finished_at = ${input.now}
       WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM counted)
       RETURNING id, ${outcomeSignal(`job:${input.jobId}`)} AS signalled
-    )${followed}${notified}
-    SELECT (SELECT count(*) FROM job)::int AS unfinished, (SELECT count(*) FROM finished)::int AS counted
-  `.execute(db);
-  const row = rows[0];
-  if (!row || row.unfinished === 0) return 'finished-before';
-  return row.counted === 0 ? 'batch-changed' : 'finished';
+    )${followed}${notified}`;
 }
 
 /** A batch row as `row_to_json` gives it (startIngest reads the job's batch that way), as a record. */

@@ -18,6 +18,7 @@ export type { AssetDescription, AssetIdentity, AssetRecord, AssetScope } from '.
 export * from './assets-repository.ts';
 export * from './jobs-repository.ts';
 export * from './batches-repository.ts';
+export * from './ingest-commit.ts';
 export * from './webhook-deliveries-repository.ts';
 export * from './derived-repository.ts';
 export * from './transformations-repository.ts';

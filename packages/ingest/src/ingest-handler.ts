@@ -13,7 +13,7 @@ import {
 } from '@rendition/protocol';
 import { runOnSuccessScript, ScriptError } from '@rendition/scripting';
 import { toClientError } from './client-error.ts';
-import { ingest, type IngestDependencies } from './ingest-service.ts';
+import { ingest, type IngestDependencies, type IngestOutcome } from './ingest-service.ts';
 import { responsiveBreakpointsField } from './responsive-breakpoints.ts';
 
 export type IngestJobDependencies = IngestDependencies & BatchJobDependencies & UrlBases;
@@ -27,7 +27,7 @@ export interface IngestJobResult {
 export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'ingest'> {
   return {
     // The job is marked active by the ingest's first statement (startIngest).
-    handle: (payload) => runIngestJob(deps, payload, { markActive: true }),
+    handle: (payload) => runIngestJob(deps, payload, { markActive: true, deferNewAsset: true }),
     onExhausted: (payload, error) => recordExhaustedIngestJob(deps, payload, error),
   };
 }
@@ -36,7 +36,11 @@ export function createIngestHandler(deps: IngestJobDependencies): JobHandler<'in
  * The whole ingest job: store the upload, build the response Cloudinary would give (signed with
  * the requesting key) and finish the job within its batch, which queues the notifications.
  */
-export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJobV1, options: { markActive?: boolean } = {}): Promise<IngestJobResult> {
+export async function runIngestJob(
+  deps: IngestJobDependencies,
+  queued: IngestJobV1,
+  options: { markActive?: boolean; deferNewAsset?: boolean } = {},
+): Promise<IngestJobResult> {
   let outcome;
   let job = queued;
   try {
@@ -52,9 +56,15 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
     await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
     throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
   }
+  return completeIngestJob(deps, job, outcome);
+}
+
+/** The response of a stored upload and the job's end with it (with its new asset, when that is still to be recorded). */
+async function completeIngestJob(deps: IngestJobDependencies, job: IngestJobV1, outcome: IngestOutcome): Promise<IngestJobResult> {
   const credentials = await findApiKey(deps.db, job.apiKey);
   if (!credentials) {
     // The key was deleted since intake: nothing may sign the response, and the batch must still end.
+    if (outcome.deferred) await outcome.deferred.commit();
     const message = `Unknown API key ${job.apiKey}`;
     await finishJob(deps, { jobId: job.jobId, outcome: { kind: 'failed', error: { status: 401, message } } });
     throw new RejectedJobError(message, { status: 401 });
@@ -117,14 +127,22 @@ export async function runIngestJob(deps: IngestJobDependencies, queued: IngestJo
   // Notified now, before the batch ends: an eager_async upload, and one whose conversion is asynchronous (aspose).
   const notifyNow = (job.eagerAsync && eager.length > 0) || (conversion !== null && !isSynchronousRawConvert(conversion));
   const result: IngestJobResult = { response };
-  await finishJob(deps, {
+  const finished = await finishJob(deps, {
     jobId: job.jobId,
     outcome: { kind: 'completed', result: { ...result } },
     resultChange: { kind: 'upload-stored', response, keepEager: !job.eagerAsync, ...(firstItem ? { firstEagerItem: firstItem } : {}) },
     followUps,
     ...(notifyNow ? { notifyUploadNow: response } : {}),
     ...(outcome.seenBatch ? { seenBatch: outcome.seenBatch } : {}),
+    ...(outcome.deferred ? { newAsset: { asset: outcome.deferred.asset, backup: outcome.deferred.backup } } : {}),
   });
+  if (outcome.deferred && finished.assetRecorded === false) {
+    // That one statement wrote nothing (the public_id was taken meanwhile, or the batch changed): the
+    // asset is recorded the usual way, and the job ends after it with the response that outcome makes.
+    const recorded = await outcome.deferred.commit();
+    const { deferred: _recorded, ...rest } = outcome;
+    return completeIngestJob(deps, job, { ...rest, ...recorded });
+  }
   return result;
 }
 

@@ -88,6 +88,11 @@ export interface IngestOutcome {
   responsiveBreakpoints?: ComputedBreakpoints[];
   /** The job's batch as the ingest's first statement read it (finishJob's one-statement path). */
   seenBatch?: SeenBatch;
+  /**
+   * A new asset, stored but not yet recorded: finishJob records it with the job's end (newAsset), or,
+   * when that cannot be done, `commit` records it the usual way and answers the outcome to use instead.
+   */
+  deferred?: { asset: AssetRecord; backup: boolean; commit(): Promise<IngestOutcome> };
 }
 
 /**
@@ -95,7 +100,11 @@ export interface IngestOutcome {
  * store the original under ids we generated and record it in the catalog. Deterministic per
  * job id, so a retry after a crash finds its own committed version instead of adding another.
  */
-export async function ingest(deps: IngestDependencies, job: IngestJobV1, options: { markActive?: boolean } = {}): Promise<IngestOutcome> {
+export async function ingest(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  options: { markActive?: boolean; deferNewAsset?: boolean } = {},
+): Promise<IngestOutcome> {
   const versionId = job.jobId.replaceAll('-', '');
   const { resourceType: requested } = job.request;
   const start = await startIngest(deps.db, {
@@ -147,7 +156,16 @@ export async function ingest(deps: IngestDependencies, job: IngestJobV1, options
       { path: prepared.file.path, resourceType, format: prepared.format, width: prepared.width },
       dir,
     );
-    const stored = await storeAndCommit(deps, analyzed.job, versionId, resourceType, prepared, kept, start.current);
+    // The new asset may be recorded with the job's end when nothing else needs its row first.
+    const analyzedJob = analyzed.job;
+    const defer =
+      options.deferNewAsset === true &&
+      start.batch !== undefined &&
+      breakpoints.length === 0 &&
+      !analyzedJob.returnDeleteToken &&
+      analyzedJob.onSuccess === null &&
+      !(analyzedJob.accessControl && analyzedJob.accessControl.length > 0);
+    const stored = await storeAndCommit(deps, analyzedJob, versionId, resourceType, prepared, kept, start.current, defer);
     if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
     await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
     return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
@@ -532,6 +550,8 @@ async function storeAndCommit(
   kept: VersionAnalysis,
   /** What startIngest found under the requested public_id (a retry after a lost race reads again). */
   found?: AssetRecord[],
+  /** A new asset is left to be recorded with the job's end (IngestOutcome.deferred). */
+  defer = false,
   attempt = 1,
 ): Promise<IngestOutcome> {
   const { request } = job;
@@ -574,11 +594,37 @@ async function storeAndCommit(
     ...kept,
   };
 
+  if (defer && !current && !prepared.firstEager) {
+    // Recorded with the job's end, in one statement (runIngestJob); or, if that statement cannot, as below.
+    const commit = async (): Promise<IngestOutcome> => {
+      const outcome = await commitStored(deps, job, asset, undefined, undefined);
+      if (outcome === 'asset-gone') throw new Error(`asset ${prepared.publicId}: no asset was replaced, yet one is gone`);
+      return outcome;
+    };
+    return { asset, existing: false, deferred: { asset, backup: job.backup, commit } };
+  }
+  const outcome = await commitStored(deps, job, asset, current, prepared.firstEager);
+  if (outcome !== 'asset-gone') return outcome;
+  // A destroy or rename took the asset between the look-up and the commit: the blob was stored under
+  // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
+  if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
+  return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, undefined, false, attempt + 1);
+}
+
+/** Records a stored original as the asset's version, and what that replaced; 'asset-gone' (blob deleted) when `current` was taken meanwhile. */
+async function commitStored(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  asset: AssetRecord,
+  current: AssetRecord | undefined,
+  firstEager: FirstEager | undefined,
+): Promise<IngestOutcome | 'asset-gone'> {
+  const { storageKey } = asset;
   let result;
   try {
     result = await commitAssetVersion(deps.db, {
       asset,
-      overwrite: request.overwrite,
+      overwrite: job.request.overwrite,
       backup: job.backup,
       ...(current ? { replacesAssetId: current.assetId } : {}),
     });
@@ -592,21 +638,18 @@ async function storeAndCommit(
       if (result.asset.storageKey !== storageKey) await deps.store.delete(storageKey);
       return { asset: result.asset, existing: true };
     case 'asset-gone':
-      // A destroy or rename took the asset between findAsset and the commit: the blob was stored under
-      // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
       await deps.store.delete(storageKey);
-      if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
-      return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, undefined, attempt + 1);
+      return 'asset-gone';
     case 'overwritten': {
       // Derivatives of the replaced version go; its original goes too unless it is a backup.
       const derivedKeys = await deleteDerivedOfVersion(deps.db, result.asset.assetId, result.replacedVersionId);
       if (!result.replacedKept && result.replacedStorageKey !== storageKey) await deps.store.delete(result.replacedStorageKey);
       await deleteDerivedBlobs(deps.store, derivedKeys);
-      return withFirstEager(deps, { asset: result.asset, existing: false, overwritten: true }, prepared.firstEager, job.accessControl);
+      return withFirstEager(deps, { asset: result.asset, existing: false, overwritten: true }, firstEager, job.accessControl);
     }
     case 'created':
     case 'already-committed':
-      return withFirstEager(deps, { asset: result.asset, existing: false }, prepared.firstEager, job.accessControl);
+      return withFirstEager(deps, { asset: result.asset, existing: false }, firstEager, job.accessControl);
   }
 }
 

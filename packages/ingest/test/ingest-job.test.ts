@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBatchWithJobs, findAsset, findDerived } from '@rendition/catalog';
 import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
@@ -268,6 +269,45 @@ describe('the ingest job on a staged upload', () => {
     expect({ status: row.status, error: row.error }).toEqual({ status: 'failed', error: { status: 401, message: 'Unknown API key 999999999999999' } });
     const batch = await batchRow(job.batchId);
     expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'failed', pending: 0 });
+  });
+
+  it('records the upload the usual way when its public_id is taken after the ingest began (overwrite=false: existing)', async () => {
+    const handle = (job: IngestJobV1) => createIngestHandler(deps).handle(job, { jobId: job.jobId, attempt: 1, signal: new AbortController().signal });
+    const template = await acceptedUpload(png);
+    await handle(template);
+    const templateAsset = await findAsset(services.db, {
+      cloudName: 'demo',
+      resourceType: 'image',
+      type: 'upload',
+      publicId: template.request.publicId,
+    });
+    const queued = await acceptedUpload(png);
+    const job = { ...queued, request: { ...queued.request, overwrite: false } };
+    const takerId = hex32();
+    // As a concurrent upload would: the public_id is taken right after the ingest's first statement read it free.
+    await sql`CREATE FUNCTION take_public_id() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      INSERT INTO assets SELECT (jsonb_populate_record(NULL::assets, to_jsonb(a) || jsonb_build_object('asset_id', '${sql.raw(takerId)}', 'public_id', '${sql.raw(job.request.publicId)}'))).*
+      FROM assets a WHERE asset_id = '${sql.raw(templateAsset!.assetId)}';
+      RETURN NULL; END $$`.execute(services.db);
+    await sql`CREATE TRIGGER take_public_id AFTER UPDATE ON jobs FOR EACH ROW WHEN (NEW.id = '${sql.raw(job.jobId)}' AND NEW.status = 'active') EXECUTE FUNCTION take_public_id()`.execute(
+      services.db,
+    );
+    let result;
+    try {
+      result = (await handle(job)) as { response: Record<string, unknown> };
+    } finally {
+      await sql`DROP TRIGGER take_public_id ON jobs`.execute(services.db);
+      await sql`DROP FUNCTION take_public_id()`.execute(services.db);
+    }
+    expect(result.response).toMatchObject({ existing: true, asset_id: takerId, public_id: job.request.publicId });
+    expect(await services.db.selectFrom('assets').select('asset_id').where('asset_id', '=', job.newAssetId).executeTakeFirst()).toBeUndefined();
+    // The blob it stored for the asset it could not record is gone again.
+    expect(await storedKeys(`originals/${job.newAssetId}`)).toEqual([]);
+    expect(await jobRow(job.jobId)).toMatchObject({ status: 'completed', attempts: 1 });
+    const batch = await batchRow(job.batchId);
+    expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });
+    expect(JSON.stringify(batch.result)).toBe(JSON.stringify(result.response));
+    expect(await deliveryRows(job.batchId)).toHaveLength(2);
   });
 
   it('is idempotent: the same job run twice yields one asset version and one set of notifications', async () => {

@@ -28,6 +28,7 @@ import * as searchAssetCounts from './0026-search-asset-counts.ts';
 import * as assetAnalysis from './0027-asset-analysis.ts';
 import * as settingsChangeNotices from './0028-settings-change-notices.ts';
 import * as deliveryChangeNotices from './0029-delivery-change-notices.ts';
+import * as statementAbort from './0030-statement-abort.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -60,4 +61,5 @@ export const migrations: Record<string, Migration> = {
   '0027-asset-analysis': assetAnalysis,
   '0028-settings-change-notices': settingsChangeNotices,
   '0029-delivery-change-notices': deliveryChangeNotices,
+  '0030-statement-abort': statementAbort,
 };

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.ts';
 import { reportOwnWrites } from './own-writes.ts';
@@ -8,6 +8,9 @@ import { countStatement } from './statement-tally.ts';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type CatalogDb = Kysely<Database>;
+
+/** Each catalog handle's pool (runPrepared sends named statements through it). */
+const pools = new WeakMap<CatalogDb, pg.Pool>();
 
 export function connectCatalog(databaseUrl: string, options: { poolSize?: number; parallelWorkersPerGather?: number } = {}): CatalogDb {
   const pool = new pg.Pool({
@@ -23,7 +26,20 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pool.on('connect', (client) => reportOwnWrites(client as unknown as { query: (...args: unknown[]) => unknown }, () => db, countStatement));
+  pools.set(db, pool);
   return db;
+}
+
+/**
+ * Runs a statement whose text never changes as a named prepared statement: each connection parses
+ * and plans it once, and afterwards only its parameters travel. For the statements on the path of
+ * every upload (the group commit's insert). On a handle without a pool of its own (a transaction)
+ * it runs as an ordinary statement.
+ */
+export async function runPrepared<Row>(db: CatalogDb, name: string, text: string, values: unknown[]): Promise<Row[]> {
+  const pool = pools.get(db);
+  if (!pool) return (await db.executeQuery<Row>(CompiledQuery.raw(text, values))).rows;
+  return (await pool.query<Row & pg.QueryResultRow>({ name, text, values })).rows;
 }
 
 /** Creates the database named in the URL when it does not exist yet (first start, tests). */

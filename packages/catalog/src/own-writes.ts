@@ -43,6 +43,21 @@ export function tablesWritten(statement: string): Array<{ kind: WriteKind; table
   return found;
 }
 
+// Statement texts repeat (Kysely and the raw templates send parameters apart from the text): the
+// answer per text is kept, so the scan runs once per distinct statement, not once per call.
+const WRITES_BY_TEXT_MAX = 1_000;
+const writesByText = new Map<string, Array<{ kind: WriteKind; table: string }>>();
+
+function tablesWrittenCached(statement: string): Array<{ kind: WriteKind; table: string }> {
+  let writes = writesByText.get(statement);
+  if (writes === undefined) {
+    writes = tablesWritten(statement);
+    if (writesByText.size >= WRITES_BY_TEXT_MAX) writesByText.clear();
+    writesByText.set(statement, writes);
+  }
+  return writes;
+}
+
 /**
  * Installed by connectCatalog on each client of `db`'s pool: the one wrapper of its query, which also
  * calls `onStatement` for every statement (the statement tally), so each statement is looked at once.
@@ -73,7 +88,7 @@ export function reportOwnWrites(
       inTransaction = false;
       written = [];
     } else {
-      const writes = tablesWritten(text);
+      const writes = tablesWrittenCached(text);
       if (writes.length > 0) {
         if (inTransaction) written.push(...writes);
         else committed = writes;

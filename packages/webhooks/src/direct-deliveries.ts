@@ -1,7 +1,7 @@
 import { runOutsideStatementTally } from '@rendition/catalog';
 import type { JobQueues } from '@rendition/jobs';
 import type { Logger } from '@rendition/logging';
-import { attemptKnownDelivery, type WebhookAttemptDependencies } from './webhook-attempts.ts';
+import { attemptKnownDelivery, type AttemptVerdict, type WebhookAttemptDependencies } from './webhook-attempts.ts';
 
 /** A delivery its batch's transaction has just committed, with what its first attempt needs. */
 export interface FreshDelivery {
@@ -28,6 +28,8 @@ export interface DirectDeliveries {
 
 export interface DirectDeliveryOptions {
   queues: Pick<JobQueues, 'enqueue' | 'postpone'>;
+  /** One attempt of a delivery nobody attempted yet (attemptKnownDelivery with its dependencies, by default). */
+  attempt?: (delivery: FreshDelivery) => Promise<AttemptVerdict>;
   logger: Logger;
   /** At most this many attempts in flight (WORKER_CONCURRENCY_NOTIFY); past it, deliveries go to the queue. */
   maxInFlight: number;
@@ -43,10 +45,13 @@ export function fallbackDelayMs(timeoutMs: number): number {
 
 export function createDirectDeliveries(deps: WebhookAttemptDependencies, options: DirectDeliveryOptions): DirectDeliveries {
   const inFlight = new Set<Promise<void>>();
+  // After close (shutdown), a batch that still ends hands its webhooks to the queue: the fetcher is closing.
+  let closed = false;
   const fallbackMs = fallbackDelayMs(deps.timeoutMs);
 
+  const attemptOnce = options.attempt ?? ((delivery: FreshDelivery) => attemptKnownDelivery(deps, { ...delivery, attempts: 0 }));
   const attempt = async (delivery: FreshDelivery, queued: Promise<void>): Promise<void> => {
-    const verdict = await attemptKnownDelivery(deps, { ...delivery, attempts: 0 });
+    const verdict = await attemptOnce(delivery);
     if (verdict.kind !== 'retry') return;
     // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's.
     await queued;
@@ -56,7 +61,7 @@ export function createDirectDeliveries(deps: WebhookAttemptDependencies, options
   return {
     queue(delivery) {
       const payload = { v: 1 as const, deliveryId: delivery.id };
-      if (inFlight.size >= options.maxInFlight) return options.queues.enqueue('notify', payload, delivery.id);
+      if (closed || inFlight.size >= options.maxInFlight) return options.queues.enqueue('notify', payload, delivery.id);
       const queued = options.queues.enqueue('notify', payload, delivery.id, { delayMs: fallbackMs });
       // Its statements are the webhook's, not those of the job that ended the batch.
       const running = runOutsideStatementTally(() =>
@@ -73,6 +78,7 @@ export function createDirectDeliveries(deps: WebhookAttemptDependencies, options
       return queued;
     },
     async close() {
+      closed = true;
       await Promise.allSettled([...inFlight]);
     },
   };

@@ -2,7 +2,7 @@ import { pipeline, Transform } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { ApiError, fromJsonBody, normalizeParams, type RawParams } from '@rendition/protocol';
-import { stageFile, type StagedFile } from '@rendition/intake';
+import { receiveFile, type ReceivedFile } from '@rendition/intake';
 import type { BlobStore } from '@rendition/storage';
 import { fieldPairs } from './admin-request.ts';
 import {
@@ -25,8 +25,8 @@ import { TextValueWriter, type TextValue } from './text-value.ts';
 
 export interface UploadBody {
   params: RawParams;
-  /** The `file` part, already streamed into staging. */
-  staged?: StagedFile;
+  /** The `file` part, already streamed into staging (or, small, held for its job: ReadUploadBodyOptions.inlineMaxBytes). */
+  staged?: ReceivedFile;
   /**
    * The `file` text (a data URI) when it was too large to keep in memory: on disk until read. Read it
    * only once the request is authenticated; the caller discards it. (A small one is in `params`.)
@@ -37,6 +37,8 @@ export interface UploadBody {
 export interface ReadUploadBodyOptions {
   /** An upload: a `file` part is staged, a `file` text may be large. Other calls take no file. */
   takesFile?: boolean;
+  /** A file part of at most this many bytes is held in memory for its job instead of staged (0: never). */
+  inlineMaxBytes?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface ReadUploadBodyOptions {
 export async function readUploadBody(request: FastifyRequest, store: BlobStore, options: ReadUploadBodyOptions = {}): Promise<UploadBody> {
   const state = requestBodyState(request);
   const takesFile = options.takesFile ?? state.takesFile;
-  if (request.isMultipart()) return readMultipart(request, store, state, takesFile);
+  if (request.isMultipart()) return readMultipart(request, store, state, takesFile, options.inlineMaxBytes ?? 0);
   const fileText = takeSpilledFile(request);
   try {
     const body = request.body;
@@ -72,11 +74,17 @@ function isBinaryPart(part: MultipartFile): boolean {
   return part.filename !== undefined || part.mimetype === 'application/octet-stream';
 }
 
-async function readMultipart(request: FastifyRequest, store: BlobStore, state: RequestBodyState, takesFile: boolean): Promise<UploadBody> {
+async function readMultipart(
+  request: FastifyRequest,
+  store: BlobStore,
+  state: RequestBodyState,
+  takesFile: boolean,
+  inlineMaxBytes: number,
+): Promise<UploadBody> {
   const { limits, gate } = state;
   const fields: Array<[string, string]> = [];
   let fieldBytes = 0;
-  let staged: StagedFile | undefined;
+  let staged: ReceivedFile | undefined;
   let fileText: TextValue | undefined;
   let fileWriter: TextValueWriter | undefined;
   let current: MultipartFile | undefined;
@@ -136,7 +144,7 @@ async function readMultipart(request: FastifyRequest, store: BlobStore, state: R
         if (staged) throw new ApiError(400, 'Too many parts in the upload request');
         if (fileText) throw new ApiError(400, ONE_FILE_ONLY);
         if (gate) await abort.race(gate(normalizeParams(fields)));
-        staged = await abort.race(stagePart(store, part, limits));
+        staged = await abort.race(stagePart(store, part, limits, inlineMaxBytes));
       } else if (takesFile && part.fieldname === 'file') {
         if (staged || fileText) throw new ApiError(400, ONE_FILE_ONLY);
         fileWriter = new TextValueWriter({
@@ -197,7 +205,7 @@ async function readPart(part: MultipartFile, onChunk: (chunk: Buffer) => void | 
 }
 
 /** The file part into staging, counted against MAX_UPLOAD_BYTES as it streams. */
-async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimits): Promise<StagedFile> {
+async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimits, inlineMaxBytes: number): Promise<ReceivedFile> {
   const source = part.file;
   // busboy runs ahead of its reader: the part may have broken off (a body cut short) already.
   if (source.destroyed) throw multipartError(source.errored ?? new Error('Unexpected end of multipart data'));
@@ -229,7 +237,7 @@ async function stagePart(store: BlobStore, part: MultipartFile, limits: BodyLimi
   });
   pipeline(source, counter, () => {});
   try {
-    return await stageFile({ store }, counter, part.filename || undefined);
+    return await receiveFile({ store }, counter, part.filename || undefined, inlineMaxBytes);
   } catch (error) {
     if (refused) throw refused;
     if (firstFailure === 'part') throw multipartError(partError ?? new Error('Unexpected end of multipart data'));

@@ -44,6 +44,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       maxUploadBytes: config.limits.maxUploadBytes,
       maxLargeUploadBytes: config.limits.maxLargeUploadBytes,
       largeUploadMinPartBytes: config.limits.largeUploadMinPartBytes,
+      inlineUploadMaxBytes: config.limits.inlineUploadMaxBytes,
       maxDataUriBytes: config.limits.maxDataUriBytes,
       syncUploadTimeoutMs: config.limits.syncUploadTimeoutMs,
       maxOutputDimension: config.limits.maxOutputDimension,

@@ -70,6 +70,8 @@ export interface Config {
     readonly maxLargeUploadBytes: number;
     /** The smallest part of a chunked upload but its last (LARGE_UPLOAD_MIN_PART_BYTES). */
     readonly largeUploadMinPartBytes: number;
+    /** INLINE_UPLOAD_MAX_BYTES: a file this small travels inside its job instead of being staged. */
+    readonly inlineUploadMaxBytes: number;
     /** A chunked upload with no part for this long is swept. */
     readonly largeUploadTtlMs: number;
     readonly maxDataUriBytes: number;
@@ -282,6 +284,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       maxLargeUploadBytes: e.MAX_LARGE_UPLOAD_BYTES,
+      inlineUploadMaxBytes: e.INLINE_UPLOAD_MAX_BYTES,
       largeUploadMinPartBytes: e.LARGE_UPLOAD_MIN_PART_BYTES,
       largeUploadTtlMs: e.LARGE_UPLOAD_TTL_MS,
       maxDataUriBytes: e.MAX_DATA_URI_BYTES,

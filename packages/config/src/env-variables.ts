@@ -206,6 +206,11 @@ export const ENV_VARIABLES = {
     description:
       "Smallest part of a chunked upload other than its last: a part sent as `Content-Range: bytes S-E/-1` (more parts follow) or ending before the declared total, and shorter than this, is refused with Cloudinary's `All parts except EOF-chunk must be larger than 5mb`. Also spaces the parts' numbers; at least 5 MiB with S3 storage (S3's own minimum).",
   },
+  INLINE_UPLOAD_MAX_BYTES: {
+    schema: z.coerce.number().int().min(0).max(262_144).default(16_384),
+    description:
+      "A multipart upload's file of at most this many bytes travels inside its job (the outbox row, base64) instead of being staged to storage: it is durable with the job's own commit, which saves the staging file's two fsyncs (docs/performance.md). Also its size in Redis (BullMQ keeps the last 1,000 completed jobs). `0`: every file is staged.",
+  },
   LARGE_UPLOAD_TTL_MS: {
     schema: positiveInt.default(86_400_000),
     description: 'A chunked upload that receives no part for this long is abandoned: workers abort its stored parts and forget it.',

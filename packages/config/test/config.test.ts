@@ -60,6 +60,7 @@ describe('loadConfig defaults', () => {
         maxUploadBytes: 100 * MB,
         maxLargeUploadBytes: 20 * 1024 * MB,
         largeUploadMinPartBytes: 5 * MB,
+        inlineUploadMaxBytes: 16_384,
         largeUploadTtlMs: 86_400_000,
         maxDataUriBytes: 60 * MB,
         maxFieldBytes: 64 * 1024,

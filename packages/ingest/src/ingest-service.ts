@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -188,6 +189,12 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
         const limit = Math.max(deps.limits.maxUploadBytes, source.bytes ?? 0);
         return writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit));
       }
+    case 'inline': {
+      // Held in the job by the API, which limited and measured the bytes.
+      const bytes = Buffer.from(source.data, 'base64');
+      await writeFile(path, bytes, { flag: 'wx' });
+      return { path, bytes: source.bytes, md5: source.md5 };
+    }
     case 'remote':
       // Any failure to load it is a RemoteFetchError, the client's error (client-error.ts); a failure
       // another attempt may not meet is tried again here, within the same time limit.

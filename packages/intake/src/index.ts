@@ -1,7 +1,7 @@
-export { stageFile, sourceFromFileParameter, acceptUpload, recordAndQueue } from './intake-service.ts';
+export { stageFile, receiveFile, isStagedFile, sourceFromFileParameter, acceptUpload, recordAndQueue } from './intake-service.ts';
 export { createAcceptanceGroups } from './acceptance-groups.ts';
 export type { Acceptance, AcceptanceGroupOptions, AcceptanceGroups, AcceptanceOutcome } from './acceptance-groups.ts';
-export type { IntakeDependencies, StagedFile } from './intake-service.ts';
+export type { IntakeDependencies, StagedFile, HeldFile, ReceivedFile } from './intake-service.ts';
 export { resolveUploadNaming } from './upload-naming.ts';
 export { applyExplicit } from './explicit-service.ts';
 export type { ExplicitDependencies } from './explicit-service.ts';

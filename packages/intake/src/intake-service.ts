@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch, waitForJob } from '@rendition/batches';
@@ -47,6 +47,61 @@ export interface IntakeDependencies {
 export interface StagedFile {
   source: IngestSource & { kind: 'staged' };
   discard(): Promise<void>;
+}
+
+/** A file small enough to travel inside its job (INLINE_UPLOAD_MAX_BYTES): nothing was written for it. */
+export interface HeldFile {
+  source: IngestSource & { kind: 'inline' };
+  discard(): Promise<void>;
+}
+
+/** An upload's file part, as intake received it. */
+export type ReceivedFile = StagedFile | HeldFile;
+
+export function isStagedFile(file: ReceivedFile): file is StagedFile {
+  return file.source.kind === 'staged';
+}
+
+/**
+ * A file part of at most `inlineMaxBytes` is held in memory and travels inside its job, so it is
+ * durable with the outbox's own commit (no staging file, no fsync of its own); a larger one is staged
+ * as stageFile stages it, the bytes read so far first. Holding stops at the limit, so a request
+ * never holds more than `inlineMaxBytes` of its file.
+ */
+export async function receiveFile(
+  deps: Pick<IntakeDependencies, 'store'>,
+  body: Readable,
+  filename: string | undefined,
+  inlineMaxBytes: number,
+): Promise<ReceivedFile> {
+  if (inlineMaxBytes <= 0) return stageFile(deps, body, filename);
+  const chunks: Buffer[] = [];
+  let held = 0;
+  const reading = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  for (;;) {
+    const next = await reading.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    held += next.value.length;
+    if (held > inlineMaxBytes) {
+      const rest = async function* (): AsyncGenerator<Buffer> {
+        yield* chunks;
+        for (let more = await reading.next(); !more.done; more = await reading.next()) yield more.value;
+      };
+      return stageFile(deps, Readable.from(rest()), filename);
+    }
+  }
+  const bytes = Buffer.concat(chunks, held);
+  return {
+    source: {
+      kind: 'inline',
+      data: bytes.toString('base64'),
+      bytes: held,
+      md5: createHash('md5').update(bytes).digest('hex'),
+      ...(filename ? { filename: storableText(filename) } : {}),
+    },
+    discard: async () => {},
+  };
 }
 
 /** Streams an uploaded file part into the staging area; the API never holds it in memory. */
@@ -113,7 +168,7 @@ function filenameOfUrl(url: string): { filename?: string } {
  */
 export async function acceptUpload(
   deps: IntakeDependencies,
-  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: StagedFile },
+  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: Pick<ReceivedFile, 'discard'> },
 ): Promise<Record<string, unknown>> {
   const jobId = randomUUID();
   const batchId = randomHex(32);

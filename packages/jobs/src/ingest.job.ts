@@ -15,6 +15,15 @@ export const IngestSourceSchema = z.discriminatedUnion('kind', [
       .regex(/^[0-9a-f]{32}$/)
       .optional(),
   }),
+  /** A small file held in the job itself (INLINE_UPLOAD_MAX_BYTES), durable with the job's own commit. */
+  z.object({
+    kind: z.literal('inline'),
+    /** The bytes, base64. */
+    data: z.string(),
+    filename: z.string().optional(),
+    bytes: z.number().int().nonnegative(),
+    md5: z.string().regex(/^[0-9a-f]{32}$/),
+  }),
   z.object({ kind: z.literal('remote'), url: z.string(), filename: z.string().optional() }),
   z.object({ kind: z.literal('s3'), bucket: z.string(), key: z.string(), filename: z.string().optional() }),
 ]);

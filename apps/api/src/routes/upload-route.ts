@@ -6,10 +6,11 @@ import {
   acceptUpload,
   effectiveUploadParams,
   DEFAULT_MIN_PART_BYTES,
+  isStagedFile,
   receiveChunk,
   sourceFromFileParameter,
   type IntakeDependencies,
-  type StagedFile,
+  type ReceivedFile,
 } from '@rendition/intake';
 import { continuesChunkedUpload, parseChunkHeaders } from '../chunk-headers.ts';
 import { readUploadBody } from '../read-upload-body.ts';
@@ -22,7 +23,7 @@ export type UploadRouteDependencies = IntakeDependencies & {
    * MAX_LARGE_UPLOAD_BYTES: the running total of a chunked upload (20 GiB when absent);
    * LARGE_UPLOAD_MIN_PART_BYTES: its smallest part but the last (5 MiB when absent).
    */
-  limits: IntakeDependencies['limits'] & { maxLargeUploadBytes?: number; largeUploadMinPartBytes?: number };
+  limits: IntakeDependencies['limits'] & { maxLargeUploadBytes?: number; largeUploadMinPartBytes?: number; inlineUploadMaxBytes?: number };
 };
 
 const DEFAULT_MAX_LARGE_UPLOAD_BYTES = 20 * 1024 * 1024 * 1024;
@@ -56,8 +57,9 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
     preAuthenticatedBasic(request) ??
     (authorization?.toLowerCase().startsWith('basic ') ? await authenticateBasic(deps.db, authorization, cloud) : undefined);
 
-  const body = await readUploadBody(request, deps.store, { takesFile: true });
-  let staged: StagedFile | undefined = body.staged;
+  // A chunk's bytes are always staged (they become a part of the assembled file).
+  const body = await readUploadBody(request, deps.store, { takesFile: true, inlineMaxBytes: chunk ? 0 : (deps.limits.inlineUploadMaxBytes ?? 0) });
+  let staged: ReceivedFile | undefined = body.staged;
   let fileText = body.fileText;
   try {
     const checkFreshness = !(chunk && (await continuesChunkedUpload(deps.db, cloud, request.headers)));
@@ -73,7 +75,7 @@ async function upload(deps: UploadRouteDependencies, request: FastifyRequest<{ P
       // Each chunk is authenticated and validated on its own parameters (every SDK repeats them all).
       const part = staged;
       staged = undefined;
-      if (!part) throw new ApiError(400, 'A chunk of a chunked upload carries its bytes as a multipart file part');
+      if (!part || !isStagedFile(part)) throw new ApiError(400, 'A chunk of a chunked upload carries its bytes as a multipart file part');
       const outcome = await receiveChunk(
         {
           db: deps.db,

@@ -34,7 +34,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   const { arrivals } = receiver;
   // WORKER_QUEUES passes through, e.g. to leave out a queue whose processor is not written yet.
   const queues: Record<string, string> = process.env.WORKER_QUEUES ? { WORKER_QUEUES: process.env.WORKER_QUEUES } : {};
-  const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32', ...queues }, ['api', 'worker']);
+  // WEBHOOK_DIRECT_DELIVERY passes through too (default off, as in the product): `true` measures direct first attempts.
+  const direct: Record<string, string> = process.env.WEBHOOK_DIRECT_DELIVERY ? { WEBHOOK_DIRECT_DELIVERY: process.env.WEBHOOK_DIRECT_DELIVERY } : {};
+  const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32', ...queues, ...direct }, ['api', 'worker']);
   cleanup.add('rendition', () => rendition.stop());
   const auth = basicAuthHeader(rendition.credentials);
   const uploadUrl = `${rendition.baseUrl}/v1_1/demo/image/upload`;
@@ -42,7 +44,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   console.log(
     `e2e-latency: ${cpus().length} CPU(s), Node ${process.version}; ${UPLOADS} async uploads (after ${WARMUP} warm-up) sent one at a time, ` +
       `${png.length}-byte PNG (multipart, async=true, notification_url), API + worker in this process ` +
-      `(queues ${rendition.config.worker.queues.join(',') || 'all'}; ingest concurrency ${rendition.config.worker.concurrency.ingest}, notify ${rendition.config.worker.concurrency.notify}), file storage`,
+      `(queues ${rendition.config.worker.queues.join(',') || 'all'}; ingest concurrency ${rendition.config.worker.concurrency.ingest}, notify ${rendition.config.worker.concurrency.notify}), file storage, ` +
+      `WEBHOOK_DIRECT_DELIVERY=${rendition.config.webhooks.directDelivery}`,
   );
 
   const accepted: number[] = [];

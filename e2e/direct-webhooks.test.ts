@@ -6,7 +6,7 @@ import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from
 import { basicAuthHeader } from './support/signed-form.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
-// WEBHOOK_DIRECT_DELIVERY (docs/webhooks.md, "Direct first attempts"): the worker that ends a batch
+// WEBHOOK_DIRECT_DELIVERY=true (docs/async-and-webhooks.md, "Direct first attempts"): the worker that ends a batch
 // attempts its webhooks at once; the queued notify job waits WEBHOOK_TIMEOUT_MS + 10 s as the fallback.
 // Scale 0.1: the schedule's second slot (5 s) is 500 ms ± 10 %, far below the fallback's 12 s.
 const TIMEOUT_MS = 2_000;
@@ -25,7 +25,12 @@ function respond(request: ReceivedWebhook, countOnPath: number) {
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver(respond);
-  cluster = await startTestCluster({ WEBHOOK_SCHEDULE_SCALE: '0.1', WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), SSRF_ALLOW: '127.0.0.1/32' });
+  cluster = await startTestCluster({
+    WEBHOOK_DIRECT_DELIVERY: 'true',
+    WEBHOOK_SCHEDULE_SCALE: '0.1',
+    WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+    SSRF_ALLOW: '127.0.0.1/32',
+  });
   png = await sharp({ create: { width: 24, height: 16, channels: 3, background: '#884422' } })
     .png()
     .toBuffer();

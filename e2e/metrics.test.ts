@@ -166,9 +166,7 @@ describe('/metrics', () => {
     const batchIds = [...new Set([batchId, ...(payload.eager ?? []).flatMap((item) => (item.batch_id ? [item.batch_id] : []))])];
     await expect.poll(async () => (await batch(batchId)).notifications.every((item) => item.status === 'delivered'), { timeout: 10_000 }).toBe(true);
     const states = await Promise.all(batchIds.map(batch));
-    // What the worker must have counted: each job of the batches, completed. The notification's attempt is
-    // the worker's own, made as the batch ended (WEBHOOK_DIRECT_DELIVERY): its notify job waits as the
-    // fallback (e2e/direct-webhooks.test.ts) and has not run.
+    // What the worker must have counted: each job of the batches, completed, and one notify job per notification.
     const expected: Record<string, number> = {};
     for (const state of states) {
       for (const job of state.jobs) {
@@ -178,6 +176,7 @@ describe('/metrics', () => {
       }
     }
     const notifications = states.reduce((sum, state) => sum + state.notifications.length, 0);
+    expected['notify/notify/completed'] = notifications;
     expect(notifications).toBe(1);
     expect(expected['ingest/ingest/completed']).toBe(1);
     expect(expected['derive/derive/completed']).toBeGreaterThanOrEqual(1); // the eager item the ingest leaves to the derive queue
@@ -240,10 +239,10 @@ describe('/metrics', () => {
     await expect
       .poll(async () => changes(workerBefore, await scrapeWorker(), 'rendition_webhook_attempts_total'), { timeout: 10_000 })
       .toEqual({ 'retry/5xx': 1, 'delivered/2xx': 1 });
-    // The 500 was the direct attempt; the notify job, moved to the schedule's next slot, made the second and completed.
+    // One notify job: its run after the 500 waits for the next slot of the schedule (rescheduled), then completes.
     await expect
       .poll(async () => changes(workerBefore, await scrapeWorker(), 'rendition_jobs_total'), { timeout: 10_000 })
-      .toEqual({ 'ingest/ingest/completed': 1, 'notify/notify/completed': 1 });
+      .toEqual({ 'ingest/ingest/completed': 1, 'notify/notify/rescheduled': 1, 'notify/notify/completed': 1 });
   });
 
   it('counts a remote source that cannot be loaded by its reason, once', async () => {

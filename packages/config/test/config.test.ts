@@ -105,7 +105,7 @@ describe('loadConfig defaults', () => {
         scheduleScale: 1,
         timeoutMs: 15_000,
         signatureAlgorithm: 'sha1',
-        directDelivery: true,
+        directDelivery: false,
       },
       relay: { intervalMs: 30_000, graceMs: 15_000 },
       redisAllowEviction: false,

@@ -1,4 +1,4 @@
-import { sql, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { runPrepared, type CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
 import { outcomeSignal } from './outcome-signals.ts';
@@ -61,10 +61,11 @@ export async function createBatchWithJobs(db: CatalogDb, batch: NewBatch, jobs: 
  */
 export async function createBatchesWithJobs(db: CatalogDb, entries: ReadonlyArray<{ batch: NewBatch; jobs: NewJob[] }>): Promise<void> {
   if (entries.length === 0) return;
-  const batchRows = entries.map(({ batch, jobs }) => batchRow(batch, jobs.length));
-  const jobRows = entries.flatMap(({ batch, jobs }) => jobs.map((job) => jobRow(batch.batchId, batch.cloudName, job)));
-  if (jobRows.length === 0) {
-    await db.insertInto('batches').values(batchRows).execute();
+  if (entries.every(({ jobs }) => jobs.length === 0)) {
+    await db
+      .insertInto('batches')
+      .values(entries.map(({ batch }) => batchRow(batch, 0)))
+      .execute();
     return;
   }
   // One statement at a third of the round trips of BEGIN/INSERT/INSERT/COMMIT, prepared once per
@@ -154,13 +155,9 @@ export async function finishJobLockingBatch(
   outcome: JobOutcome,
   now: Date,
 ): Promise<{ batchId: string | null; cloudName: string; batch?: BatchRecord } | undefined> {
-  const changes =
-    outcome.kind === 'completed'
-      ? sql`status = 'completed', result = ${JSON.stringify(outcome.result)}::json, error = NULL`
-      : sql`status = 'failed', error = ${JSON.stringify(outcome.error)}::jsonb`;
   const { rows } = await sql<Selectable<BatchesTable> & { job_batch_id: string | null; job_cloud_name: string }>`
     WITH job AS (
-      UPDATE jobs SET ${changes}, updated_at = ${now}, finished_at = ${now}
+      UPDATE jobs SET ${jobEndSets(outcome, now)}
       WHERE id = ${jobId} AND finished_at IS NULL
       RETURNING batch_id, cloud_name, ${outcomeSignal(`job:${jobId}`)} AS signalled
     )
@@ -223,54 +220,71 @@ export interface UnchangedBatchFinish {
  */
 export function finishCtes(input: UnchangedBatchFinish, onlyIf?: 'inserted'): RawBuilder<unknown> {
   const { batch } = input.seen;
-  const { change } = input;
-  const sets = [
-    sql`pending_jobs = pending_jobs + ${change.pendingJobsDelta}`,
-    ...(change.result ? [sql`result = ${JSON.stringify(change.result)}::json`] : []),
-    ...(change.error ? [sql`error = ${JSON.stringify(change.error)}::jsonb`] : []),
-    ...(change.finished ? [sql`status = ${change.finished.status}`, sql`completed_at = ${change.finished.at}`] : []),
-  ];
-  const jobChanges =
-    input.outcome.kind === 'completed'
-      ? sql`status = 'completed', result = ${JSON.stringify(input.outcome.result)}::json, error = NULL`
-      : sql`status = 'failed', error = ${JSON.stringify(input.outcome.error)}::jsonb`;
-  const followed =
-    input.followUps.length === 0
-      ? sql``
-      : sql`, followed AS (
-          INSERT INTO jobs (id, batch_id, cloud_name, queue, kind, status, payload)
-          SELECT v.id, v.batch_id, v.cloud_name, v.queue, v.kind, 'queued', v.payload FROM (VALUES ${sql.join(
-            input.followUps.map(
-              (job) =>
-                sql`(${job.id}::uuid, ${batch.batchId}::text, ${batch.cloudName}::text, ${job.queue}::text, ${job.kind}::text, ${JSON.stringify(job.payload)}::jsonb)`,
-            ),
-          )}) AS v(id, batch_id, cloud_name, queue, kind, payload)
-          WHERE EXISTS (SELECT 1 FROM counted)
-          RETURNING id
-        )`;
-  const notified =
-    input.deliveries.length === 0
-      ? sql``
-      : sql`, notified AS (
-          INSERT INTO webhook_deliveries (id, job_id, batch_id, cloud_name, url, body, status)
-          SELECT v.id, v.id, ${batch.batchId}, ${batch.cloudName}, v.url, v.body, 'pending' FROM (VALUES ${sql.join(
-            input.deliveries.map((delivery) => sql`(${delivery.id}::text, ${delivery.url}::text, ${delivery.body}::text)`),
-          )}) AS v(id, url, body)
-          WHERE EXISTS (SELECT 1 FROM counted)
-          RETURNING id
-        )`;
   const condition = onlyIf === undefined ? sql`` : sql` AND EXISTS (SELECT 1 FROM ${sql.raw(onlyIf)})`;
   return sql`job AS (
       SELECT id FROM jobs WHERE id = ${input.jobId} AND finished_at IS NULL FOR UPDATE
     ), counted AS (
-      UPDATE batches SET ${sql.join(sets)}
+      UPDATE batches SET ${batchProgressSets(input.change)}
       WHERE batch_id = ${batch.batchId} AND xmin = ${input.seen.rowVersion}::xid AND EXISTS (SELECT 1 FROM job)${condition}
-      RETURNING batch_id${change.finished ? sql`, ${outcomeSignal(`batch:${batch.batchId}`)} AS signalled` : sql``}
+      RETURNING ${countedReturning(batch.batchId, input.change)}
     ), finished AS (
-      UPDATE jobs SET ${jobChanges}, updated_at = ${input.now}, finished_at = ${input.now}
+      UPDATE jobs SET ${jobEndSets(input.outcome, input.now)}
       WHERE id IN (SELECT id FROM job) AND EXISTS (SELECT 1 FROM counted)
       RETURNING id, ${outcomeSignal(`job:${input.jobId}`)} AS signalled
-    )${followed}${notified}`;
+    )${followedCte(batch, input.followUps)}${notifiedCte(batch, input.deliveries)}`;
+}
+
+/** A job's end: its outcome, and the time (updated_at, finished_at). */
+function jobEndSets(outcome: JobOutcome, now: Date): RawBuilder<unknown> {
+  const recorded =
+    outcome.kind === 'completed'
+      ? sql`status = 'completed', result = ${JSON.stringify(outcome.result)}::json, error = NULL`
+      : sql`status = 'failed', error = ${JSON.stringify(outcome.error)}::jsonb`;
+  return sql`${recorded}, updated_at = ${now}, finished_at = ${now}`;
+}
+
+/** A batch counted off (or on), with its result and error; `finished` also ends it. */
+function batchProgressSets(change: BatchProgress): RawBuilder<unknown> {
+  return sql.join([
+    sql`pending_jobs = pending_jobs + ${change.pendingJobsDelta}`,
+    ...(change.result ? [sql`result = ${JSON.stringify(change.result)}::json`] : []),
+    ...(change.error ? [sql`error = ${JSON.stringify(change.error)}::jsonb`] : []),
+    ...(change.finished ? [sql`status = ${change.finished.status}`, sql`completed_at = ${change.finished.at}`] : []),
+  ]);
+}
+
+/** The RETURNING of the `counted` CTE: the batch, and its end announced (`batch:<id>`, heard at commit) when the change ends it. */
+function countedReturning(batchId: string, change: BatchProgress): RawBuilder<unknown> {
+  return change.finished ? sql`batch_id, ${outcomeSignal(`batch:${batchId}`)} AS signalled` : sql`batch_id`;
+}
+
+/** The `followed` CTE: the follow-up jobs, inserted only if `counted` has its row. */
+function followedCte(batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, followUps: NewJob[]): RawBuilder<unknown> {
+  if (followUps.length === 0) return sql``;
+  const rows = followUps.map(
+    (job) =>
+      sql`(${job.id}::uuid, ${batch.batchId}::text, ${batch.cloudName}::text, ${job.queue}::text, ${job.kind}::text, ${JSON.stringify(job.payload)}::jsonb)`,
+  );
+  return sql`, followed AS (
+      INSERT INTO jobs (id, batch_id, cloud_name, queue, kind, status, payload)
+      SELECT v.id, v.batch_id, v.cloud_name, v.queue, v.kind, 'queued', v.payload
+      FROM (VALUES ${sql.join(rows)}) AS v(id, batch_id, cloud_name, queue, kind, payload)
+      WHERE EXISTS (SELECT 1 FROM counted)
+      RETURNING id
+    )`;
+}
+
+/** The `notified` CTE: the batch's webhook deliveries, inserted only if `counted` has its row. */
+function notifiedCte(batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, deliveries: NewDelivery[]): RawBuilder<unknown> {
+  if (deliveries.length === 0) return sql``;
+  const rows = deliveries.map((delivery) => sql`(${delivery.id}::text, ${delivery.url}::text, ${delivery.body}::text)`);
+  return sql`, notified AS (
+      INSERT INTO webhook_deliveries (id, job_id, batch_id, cloud_name, url, body, status)
+      SELECT v.id, v.id, ${batch.batchId}, ${batch.cloudName}, v.url, v.body, 'pending'
+      FROM (VALUES ${sql.join(rows)}) AS v(id, url, body)
+      WHERE EXISTS (SELECT 1 FROM counted)
+      RETURNING id
+    )`;
 }
 
 /** A batch row as `row_to_json` gives it (startIngest reads the job's batch that way), as a record. */
@@ -294,19 +308,14 @@ export async function recordBatchProgress(
   followUps: NewJob[],
   deliveries: NewDelivery[],
 ): Promise<void> {
-  let query = trx.with('counted', (q) => {
-    const update = batchUpdate(q, batch.batchId, change);
-    return change.finished ? update.returning(['batch_id', outcomeSignal(`batch:${batch.batchId}`).as('signalled')]) : update.returning('batch_id');
-  });
-  if (followUps.length > 0) {
-    const rows = followUps.map((job) => jobRow(batch.batchId, batch.cloudName, job));
-    query = query.with('followed', (q) => q.insertInto('jobs').values(rows).returning('id')) as unknown as typeof query;
-  }
-  if (deliveries.length > 0) {
-    const rows = deliveryRows(batch, deliveries);
-    query = query.with('notified', (q) => q.insertInto('webhook_deliveries').values(rows).returning('id')) as unknown as typeof query;
-  }
-  await query.selectFrom('counted').select('batch_id').executeTakeFirstOrThrow();
+  const { rows } = await sql<{ batch_id: string }>`
+    WITH counted AS (
+      UPDATE batches SET ${batchProgressSets(change)} WHERE batch_id = ${batch.batchId}
+      RETURNING ${countedReturning(batch.batchId, change)}
+    )${followedCte(batch, followUps)}${notifiedCte(batch, deliveries)}
+    SELECT batch_id FROM counted
+  `.execute(trx);
+  if (rows.length === 0) throw new Error(`batch ${batch.batchId} is missing`);
 }
 
 /** What a batch is after `change`, as recordBatchProgress will store it (its notifications are made from it). */
@@ -326,18 +335,6 @@ export interface BatchProgress {
   result?: Record<string, unknown>;
   error?: { status: number; message: string };
   finished?: { status: Exclude<BatchStatus, 'pending'>; at: Date };
-}
-
-function batchUpdate(db: QueryCreator<Database>, batchId: string, change: BatchProgress) {
-  return db
-    .updateTable('batches')
-    .set((eb) => ({
-      pending_jobs: eb('pending_jobs', '+', change.pendingJobsDelta),
-      ...(change.result ? { result: JSON.stringify(change.result) } : {}),
-      ...(change.error ? { error: JSON.stringify(change.error) } : {}),
-      ...(change.finished ? { status: change.finished.status, completed_at: change.finished.at } : {}),
-    }))
-    .where('batch_id', '=', batchId);
 }
 
 function deliveryRows(batch: Pick<BatchRecord, 'batchId' | 'cloudName'>, deliveries: NewDelivery[]) {

@@ -9,6 +9,7 @@ import {
   type BatchProgress,
   type BatchRecord,
   type SeenBatch,
+  type UnchangedBatchFinish,
   type CatalogDb,
   type JobOutcome,
   type NewDelivery,
@@ -94,19 +95,10 @@ async function finishRecordingAsset(
 ): Promise<FinishJobResult> {
   const seen = input.seenBatch;
   if (!seen) throw new Error(`job ${input.jobId}: a new asset is recorded with the job's end only against the batch it saw`);
-  const now = new Date();
-  const end = batchEnd(input, seen.batch, now);
-  const committed = await commitNewAssetAndFinishJob(deps.db, {
-    jobId: input.jobId,
-    outcome: input.outcome,
-    now,
-    seen,
-    change: end.change,
-    followUps: end.followUps,
-    deliveries: end.deliveries,
-    ...newAsset,
-  });
-  if (committed !== 'finished') return { finishedNow: false, followUps: [], deliveries: [], assetRecorded: false };
+  const { finish, end } = endAgainstSeenBatch(input, seen);
+  if ((await commitNewAssetAndFinishJob(deps.db, { ...finish, ...newAsset })) !== 'finished') {
+    return { finishedNow: false, followUps: [], deliveries: [], assetRecorded: false };
+  }
   const finished: FinishJobResult = { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
   await enqueueAll(deps, finished);
   return finished;
@@ -114,20 +106,21 @@ async function finishRecordingAsset(
 
 /** One statement, when the batch is still as the job saw it; undefined when it changed (then the locking path runs). */
 async function finishUnchangedBatch(deps: BatchJobDependencies, input: FinishJobInput, seen: SeenBatch): Promise<FinishJobResult | undefined> {
-  const now = new Date();
-  const end = batchEnd(input, seen.batch, now);
-  const outcome = await finishJobIfBatchUnchanged(deps.db, {
-    jobId: input.jobId,
-    outcome: input.outcome,
-    now,
-    seen,
-    change: end.change,
-    followUps: end.followUps,
-    deliveries: end.deliveries,
-  });
+  const { finish, end } = endAgainstSeenBatch(input, seen);
+  const outcome = await finishJobIfBatchUnchanged(deps.db, finish);
   if (outcome === 'batch-changed') return undefined;
   if (outcome === 'finished-before') return { finishedNow: false, followUps: [], deliveries: [] };
   return { finishedNow: true, followUps: end.followUps, deliveries: end.deliveries, batch: end.batch };
+}
+
+/** The job's end made from the batch as the job saw it, as the one-statement paths write it. */
+function endAgainstSeenBatch(input: FinishJobInput, seen: SeenBatch): { finish: UnchangedBatchFinish; end: ReturnType<typeof batchEnd> } {
+  const now = new Date();
+  const end = batchEnd(input, seen.batch, now);
+  return {
+    finish: { jobId: input.jobId, outcome: input.outcome, now, seen, change: end.change, followUps: end.followUps, deliveries: end.deliveries },
+    end,
+  };
 }
 
 /** The batch rules: what a job's end does to its batch as it is now (`current`), and the notifications that makes. */

@@ -14,7 +14,7 @@ import {
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { buildEagerNotification, buildUploadNotification, serializeNotification } from '@rendition/webhooks';
-import { hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { assetRecordFixture, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 let services: DomainTestServices;
 let deps: { db: DomainTestServices['db']; queues: DomainTestServices['queues']; logger: DomainTestServices['logger'] };
@@ -535,34 +535,20 @@ describe('finishJob with the batch the job saw (one statement)', () => {
   });
 });
 
+/** What the combined statement inserts: a PNG asset in `folder` (its folder rows are checked). */
 function newAsset(publicId: string, folder = ''): AssetRecord {
-  const assetId = hex32();
-  const versionId = hex32();
-  return {
-    cloudName: 'demo',
-    resourceType: 'image',
-    type: 'upload',
-    publicId,
-    assetId,
-    version: 1_700_000_000,
-    versionId,
-    format: 'png',
+  return assetRecordFixture(publicId, {
     width: 40,
     height: 30,
     pages: 1,
     bytes: 123,
     etag: hex32(),
-    contentType: 'image/png',
-    storageKey: `originals/${assetId}/${versionId}`,
     tags: ['t'],
     context: { k: 'v' },
-    metadata: {},
     assetFolder: folder,
-    displayName: publicId,
     originalFilename: null,
-    accessMode: 'public',
     createdAt: new Date('2026-11-30T10:00:00.000Z'),
-  };
+  });
 }
 
 const assetRowOf = (assetId: string) => services.db.selectFrom('assets').selectAll().where('asset_id', '=', assetId).executeTakeFirst();
@@ -618,7 +604,7 @@ describe("finishJob with the upload's new asset (one statement for the whole ing
     });
     expect(await assetRowOf(taken.assetId)).toBeDefined();
 
-    const again = { ...newAsset(taken.publicId), publicId: taken.publicId };
+    const again = newAsset(taken.publicId);
     const finished = await finishJob(deps, {
       jobId: ingest.id,
       outcome: completed({ n: 1 }),

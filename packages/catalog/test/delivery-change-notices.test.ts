@@ -19,7 +19,7 @@ import {
   type DeliveryChange,
   type OutcomeListener,
 } from '@rendition/catalog';
-import { createTestDatabaseUrl } from '@rendition/testing';
+import { assetRecordFixture, createTestDatabaseUrl } from '@rendition/testing';
 
 // Migration 0029's notices, which keep every API's delivery cache fresh (apps/api/src/delivery-cache.ts):
 // what changes an asset or its derivatives names it; inserts name nothing.
@@ -53,35 +53,7 @@ afterAll(async () => {
   if (databaseUrl) await dropDatabase(databaseUrl);
 });
 
-function assetRecord(publicId: string): AssetRecord {
-  const assetId = randomBytes(16).toString('hex');
-  const versionId = randomBytes(16).toString('hex');
-  return {
-    cloudName: CLOUD,
-    resourceType: 'image',
-    type: 'upload',
-    publicId,
-    assetId,
-    version: 1_700_000_000,
-    versionId,
-    format: 'png',
-    width: 10,
-    height: 5,
-    pages: null,
-    bytes: 100,
-    etag: 'e'.repeat(32),
-    contentType: 'image/png',
-    storageKey: `assets/${assetId}/${versionId}/original`,
-    tags: [],
-    context: {},
-    metadata: {},
-    assetFolder: '',
-    displayName: publicId,
-    originalFilename: publicId,
-    accessMode: 'public',
-    createdAt: new Date(),
-  };
-}
+const assetRecord = (publicId: string): AssetRecord => assetRecordFixture(publicId, { cloudName: CLOUD });
 
 /** The notices a write sends: a marker notice after it tells when everything before it has arrived. */
 async function noticesOf(write: () => Promise<unknown>): Promise<DeliveryChange[]> {

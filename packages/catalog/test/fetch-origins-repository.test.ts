@@ -21,7 +21,7 @@ import {
   type CatalogDb,
   type FetchOriginKey,
 } from '@rendition/catalog';
-import { createTestDatabaseUrl } from '@rendition/testing';
+import { assetRecordFixture, createTestDatabaseUrl } from '@rendition/testing';
 
 let databaseUrl: string;
 let db: CatalogDb;
@@ -45,32 +45,7 @@ function keyFor(url: string): FetchOriginKey {
 }
 
 function version(key: FetchOriginKey, assetId: string, etag: string): AssetRecord {
-  const versionId = randomBytes(16).toString('hex');
-  return {
-    cloudName: CLOUD,
-    resourceType: 'image',
-    type: 'fetch',
-    publicId: key.url,
-    assetId,
-    version: 1_700_000_000,
-    versionId,
-    format: 'png',
-    width: 10,
-    height: 5,
-    pages: null,
-    bytes: 100,
-    etag,
-    contentType: 'image/png',
-    storageKey: `assets/${assetId}/${versionId}/original`,
-    tags: [],
-    context: {},
-    metadata: {},
-    assetFolder: '',
-    displayName: 'a',
-    originalFilename: 'a',
-    accessMode: 'public',
-    createdAt: new Date(),
-  };
+  return assetRecordFixture(key.url, { cloudName: CLOUD, type: 'fetch', assetId, etag, displayName: 'a', originalFilename: 'a' });
 }
 
 /** Ends the lease now, as if its holder had died. */

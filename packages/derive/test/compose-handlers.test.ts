@@ -9,7 +9,7 @@ import { RejectedJobError, type ExplodeJobV1, type JobContext, type MultiJobV1, 
 import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } from '@rendition/media';
 import { originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
-import { hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { assetRecordFixture, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
 
 // The composition jobs on real PostgreSQL and storage, without a cluster: what they store, what
 // they record in their batch, retries, and bad input recorded as the batch's 4xx.
@@ -34,31 +34,17 @@ async function commitImage(publicId: string, width: number, height: number, colo
   await services.store.putFile(storageKey, path);
   const committed = await commitAssetVersion(services.db, {
     overwrite: true,
-    asset: {
-      cloudName: 'demo',
-      resourceType: 'image',
-      type: 'upload',
-      publicId,
+    asset: assetRecordFixture(publicId, {
       assetId,
-      version: 1_700_000_000,
       versionId,
-      format: 'png',
       width,
       height,
       pages: 1,
       bytes: bytes.length,
-      etag: 'e'.repeat(32),
-      contentType: 'image/png',
       storageKey,
       tags: ['t'],
-      context: {},
-      metadata: {},
-      assetFolder: '',
-      displayName: publicId,
       originalFilename: null,
-      accessMode: 'public',
-      createdAt: new Date(),
-    },
+    }),
   });
   if (committed.kind !== 'created') throw new Error(`unexpected commit ${committed.kind}`);
   return committed.asset;

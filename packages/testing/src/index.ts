@@ -10,6 +10,7 @@ export { startRedisServer, type RedisServer, type RedisServerOptions } from './r
 export { startRedisCluster, type RedisClusterServer, type RedisClusterOptions } from './redis-cluster.ts';
 export { deleteRedisPrefix } from './redis-prefix.ts';
 export { startDomainTestServices, until, newBatchId, hex32, TEST_REDIS_URL, type DomainTestServices } from './domain-test-services.ts';
+export { assetRecordFixture } from './asset-records.ts';
 export {
   namedProperty,
   returnsOrRefuses,

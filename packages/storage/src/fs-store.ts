@@ -57,6 +57,18 @@ function isMissing(error: unknown): boolean {
  * Objects are plain files under root, one directory per key segment. Content types are not kept:
  * the catalog knows each object's format.
  */
+/** Copies `source` to the new file `tmp` and syncs it, as put() does: on disk before it is put in place. Returns its size. */
+async function copySynced(source: string, tmp: string): Promise<number> {
+  await copyFile(source, tmp, constants.COPYFILE_EXCL);
+  const handle = await open(tmp, 'r');
+  try {
+    await handle.sync();
+    return (await handle.stat()).size;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Errors of link(2) that mean "this filesystem will not link these", not a failure of the store. */
 const LINK_REFUSED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
 
@@ -97,17 +109,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async putFile(key: string, path: string, _options?: PutOptions): Promise<{ size: number }> {
-    return this.#writeAtomically(key, async (tmp) => {
-      await copyFile(path, tmp, constants.COPYFILE_EXCL);
-      // As put(): on disk before it is in place.
-      const handle = await open(tmp, 'r');
-      try {
-        await handle.sync();
-        return (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
-    });
+    return this.#writeAtomically(key, (tmp) => copySynced(path, tmp));
   }
 
   async copy(fromKey: string, toKey: string): Promise<{ size: number }> {
@@ -119,13 +121,7 @@ export class FsBlobStore implements BlobStore {
         if (isMissing(error)) throw new BlobNotFoundError(fromKey, { cause: error });
         // A store whose tree spans filesystems, or one that cannot link: the bytes are copied (and synced) instead.
         if (!LINK_REFUSED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
-        await copyFile(source, tmp, constants.COPYFILE_EXCL);
-        const handle = await open(tmp, 'r');
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+        return copySynced(source, tmp);
       }
       return (await stat(tmp)).size;
     });

@@ -46,7 +46,7 @@ export interface WorkerServices {
 
 /** Parts made once per process and shared by several kinds' handlers. */
 interface SharedParts {
-  /** Webhook attempts (the notify handler's) with its fetcher; absent where this process serves no notify queue. */
+  /** The notify handler's dependencies (its fetcher), shared with `deliveries`; absent without them. */
   notify?: NotifyDependencies;
   /** First webhook attempts made by the job that ends a batch (WEBHOOK_DIRECT_DELIVERY). */
   deliveries?: DirectDeliveries;
@@ -88,9 +88,8 @@ export function createJobHandlers(services: WorkerServices, queues: readonly Que
  * (WORKER_CONCURRENCY_NOTIFY): an operator who runs webhooks on their own workers keeps them there.
  */
 function sharedParts(services: WorkerServices, queues: readonly QueueName[]): SharedParts {
-  if (!queues.includes('notify')) return {};
+  if (!queues.includes('notify') || !services.config.webhooks.directDelivery) return {};
   const notify = notifyDependencies(services);
-  if (!services.config.webhooks.directDelivery) return { notify };
   const deliveries = createDirectDeliveries(notify, {
     queues: services.queues,
     logger: services.logger,

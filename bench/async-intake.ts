@@ -13,7 +13,7 @@ import { runLoad, type LoadResult } from './lib/load.ts';
 import { printLoadComparison } from './lib/load-report.ts';
 import { multipartBody } from './lib/multipart.ts';
 import { pause, runBench } from './lib/run-bench.ts';
-import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
+import { cpuPerRequest, formatThreadCpu, threadCpu, threadCpuSince, type CpuPerRequest } from './lib/thread-cpu.ts';
 import { smallPng } from './lib/small-png.ts';
 
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 16, 1, 256);
@@ -53,6 +53,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const auth = basicAuthHeader(rendition.credentials);
   const results = new Map<string, LoadResult>();
   const profiles: string[] = [];
+  const perRequest = new Map<string, CpuPerRequest>();
   for (const server of ['bare', 'rendition'] as const) {
     for (const workload of workloads) {
       await pause(SETTLE_MS);
@@ -71,8 +72,9 @@ async function main(cleanup: Cleanup): Promise<void> {
           expect: '"status":"pending"',
         }),
       );
+      const spent = threadCpuSince(await threadCpu(), cpuBefore);
+      perRequest.set(`${workload.name}/${server}`, cpuPerRequest(spent, results.get(`${workload.name}/${server}`)!.sent));
       if (server === 'rendition') {
-        const spent = threadCpuSince(await threadCpu(), cpuBefore);
         profiles.push(`  ${workload.name} (warm-up and measured run together):\n${formatThreadCpu(spent, (performance.now() - wallBefore) / 1000)}`);
       }
     }
@@ -86,6 +88,16 @@ async function main(cleanup: Cleanup): Promise<void> {
       reference: results.get(`${workload.name}/bare`)!,
     })),
   );
+  // Steadier than req/s on a shared machine: the CPU each server spent per request it was sent.
+  console.log('CPU per request sent (µs; warm-up and measured run; the load generator not counted):');
+  for (const workload of workloads) {
+    const ours = perRequest.get(`${workload.name}/rendition`)!;
+    const reference = perRequest.get(`${workload.name}/bare`)!;
+    console.log(
+      `  ${workload.name.padEnd(9)} main thread ${ours.mainThread.toFixed(0)} (bare ${reference.mainThread.toFixed(0)}), ` +
+        `everything ${ours.total.toFixed(0)} (bare ${reference.total.toFixed(0)}): bare ÷ rendition ${(reference.total / ours.total).toFixed(3)}`,
+    );
+  }
   // Where Rendition's CPU time went (this process: its API and the load generator's thread; the servers).
   console.log(`CPU time during Rendition's runs, per thread kind (bench/lib/thread-cpu.ts):\n${profiles.join('\n')}`);
 }

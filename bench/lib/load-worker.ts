@@ -47,8 +47,10 @@ const latencies: number[] = [];
 let errors = 0;
 let firstError: string | undefined;
 let measuring = mode === 'once';
+let sent = 0;
 
 async function once(path: string): Promise<void> {
+  sent += 1;
   const started = performance.now();
   const failure = await send(path);
   if (!measuring) return;
@@ -89,5 +91,5 @@ if (mode === 'once') {
 await pool.close();
 
 const latenciesMs = Float64Array.from(latencies).sort();
-const result: LoadResult = { requests: latencies.length, errors, elapsedMs, latenciesMs, ...(firstError ? { firstError } : {}) };
+const result: LoadResult = { requests: latencies.length, sent, errors, elapsedMs, latenciesMs, ...(firstError ? { firstError } : {}) };
 parentPort!.postMessage(result, [latenciesMs.buffer]);

@@ -40,6 +40,8 @@ export type LoadSpec = PostLoadSpec | GetLoadSpec;
 export interface LoadResult {
   /** Successful requests in the measured window. */
   requests: number;
+  /** Every request sent, warm-up included (what the server's CPU time over the whole run served). */
+  sent: number;
   errors: number;
   elapsedMs: number;
   /** Latency of each successful request, in ms, ascending. */

@@ -58,3 +58,20 @@ export function threadCpuSince(after: ThreadCpu, before: ThreadCpu): Array<[stri
 export function formatThreadCpu(spent: Array<[string, number]>, wallSeconds: number): string {
   return spent.map(([key, seconds]) => `    ${seconds.toFixed(2).padStart(7)} s  ${(seconds / wallSeconds).toFixed(2)} cores  ${key}`).join('\n');
 }
+
+export interface CpuPerRequest {
+  /** µs of the process's main thread per request. */
+  mainThread: number;
+  /** µs of everything serving it per request: the process's threads and the PostgreSQL and Redis servers, the load generator's worker thread left out. */
+  total: number;
+}
+
+/** The CPU a run spent per request it was sent (see threadCpuSince), in µs. */
+export function cpuPerRequest(spent: Array<[string, number]>, requests: number): CpuPerRequest {
+  const seconds = (filter: (kind: string) => boolean) => spent.filter(([kind]) => filter(kind)).reduce((sum, [, value]) => sum + value, 0);
+  const perRequest = (value: number) => (requests > 0 ? (value * 1e6) / requests : 0);
+  return {
+    mainThread: perRequest(seconds((kind) => kind.startsWith('main thread'))),
+    total: perRequest(seconds((kind) => kind !== 'other: WorkerThread')),
+  };
+}

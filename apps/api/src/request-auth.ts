@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { findApiKey, findUploadPreset, type ApiCredentials, type CatalogDb } from '@rendition/catalog';
 import {
   ApiError,
@@ -110,6 +110,6 @@ function single(params: RawParams, name: string): string | undefined {
 
 function constantTimeEqual(a: string, b: string): boolean {
   // Digests have equal length, so timingSafeEqual never shortcuts on a length mismatch.
-  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const digest = (value: string) => hash('sha256', value, 'buffer');
   return timingSafeEqual(digest(a), digest(b));
 }

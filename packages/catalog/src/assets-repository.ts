@@ -52,6 +52,8 @@ export interface IngestStart {
   current: AssetRecord[];
   /** The job's batch as it is now (with `jobId` only, and only while the job is unfinished): finishJob's optimistic path. */
   batch?: SeenBatch;
+  /** A small file's bytes (base64) from the job's outbox row, when asked (`readInlineData`) and the job is unfinished. */
+  inlineData?: string;
 }
 
 /**
@@ -68,7 +70,17 @@ export interface IngestStart {
  */
 export async function startIngest(
   db: CatalogDb,
-  input: { jobId?: string; versionId: string; cloudName: string; type: string; publicId: string; resourceTypes: readonly string[]; now: Date },
+  input: {
+    jobId?: string;
+    versionId: string;
+    cloudName: string;
+    type: string;
+    publicId: string;
+    resourceTypes: readonly string[];
+    now: Date;
+    /** Read the job's inline bytes from its row (IngestSourceSchema: the queued copy has none). Needs `jobId`. */
+    readInlineData?: boolean;
+  },
 ): Promise<IngestStart> {
   const active =
     input.jobId === undefined
@@ -76,16 +88,23 @@ export async function startIngest(
       : sql`WITH active AS (
           UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = ${input.now}
           WHERE id = ${input.jobId} AND finished_at IS NULL
-          RETURNING id, batch_id, set_config('synchronous_commit', 'off', true)
+          RETURNING id, batch_id, set_config('synchronous_commit', 'off', true),
+            ${input.readInlineData === true ? sql`payload #>> '{source,data}'` : sql`NULL::text`} AS inline_data
         )`;
   // The batch's row comes with every asset row, and alone (asset columns null) when no asset matched.
   const batch =
     input.jobId === undefined
-      ? sql`NULL::json AS seen_batch, NULL::text AS seen_version`
+      ? sql`NULL::json AS seen_batch, NULL::text AS seen_version, NULL::text AS inline_data`
       : sql`(SELECT row_to_json(batches) FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_batch,
-            (SELECT xmin::text FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_version`;
+            (SELECT xmin::text FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_version,
+            (SELECT inline_data FROM active) AS inline_data`;
   const { rows } = await sql<
-    Selectable<Database['assets']> & { by_version: boolean | null; seen_batch: Record<string, unknown> | null; seen_version: string | null }
+    Selectable<Database['assets']> & {
+      by_version: boolean | null;
+      seen_batch: Record<string, unknown> | null;
+      seen_version: string | null;
+      inline_data: string | null;
+    }
   >`
     ${active}
     SELECT matched.*, ${batch}
@@ -106,6 +125,7 @@ export async function startIngest(
       .filter((row) => row.cloud_name === input.cloudName && row.type === input.type && row.public_id === input.publicId)
       .map((row) => assetRecordFromRow(row)),
     ...(seen ? { batch: seen } : {}),
+    ...(typeof rows[0]?.inline_data === 'string' ? { inlineData: rows[0].inline_data } : {}),
   };
 }
 

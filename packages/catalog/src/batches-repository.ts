@@ -71,9 +71,10 @@ export async function createBatchesWithJobs(db: CatalogDb, entries: ReadonlyArra
   // One statement at a third of the round trips of BEGIN/INSERT/INSERT/COMMIT, prepared once per
   // connection: its text is the same for any number of rows, which travel as two JSON parameters.
   // This is on the path of every accepted upload.
-  const batches = entries.map(({ batch, jobs }) => ({ ...batchRow(batch, jobs.length), result: batch.result ?? null }));
+  // The rows are serialised once, as a whole: payload and result stay objects here (not jobRow's text).
+  const batches = entries.map(({ batch, jobs }) => ({ ...batchColumns(batch, jobs.length), result: batch.result ?? null }));
   const jobs = entries.flatMap(({ batch, jobs: each }) =>
-    each.map((job) => ({ ...jobRow(batch.batchId, batch.cloudName, job), payload: job.payload })),
+    each.map((job) => ({ ...jobColumns(batch.batchId, batch.cloudName, job), payload: job.payload })),
   );
   await runPrepared(db, 'rendition_create_batches_with_jobs', CREATE_BATCHES_WITH_JOBS, [JSON.stringify(batches), JSON.stringify(jobs)]);
 }
@@ -87,6 +88,10 @@ const CREATE_BATCHES_WITH_JOBS = `WITH batch AS (
   INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${JOB_COLUMNS} FROM json_populate_recordset(NULL::jobs, $2::json)`;
 
 function batchRow(batch: NewBatch, pendingJobs: number) {
+  return { ...batchColumns(batch, pendingJobs), ...(batch.result ? { result: JSON.stringify(batch.result) } : {}) };
+}
+
+function batchColumns(batch: NewBatch, pendingJobs: number) {
   return {
     batch_id: batch.batchId,
     cloud_name: batch.cloudName,
@@ -97,7 +102,6 @@ function batchRow(batch: NewBatch, pendingJobs: number) {
     notification_urls: [...batch.notificationUrls],
     eager_async: batch.eagerAsync ?? false,
     eager_notification_urls: batch.eagerNotificationUrls ?? [],
-    ...(batch.result ? { result: JSON.stringify(batch.result) } : {}),
   };
 }
 
@@ -109,6 +113,10 @@ export function inTransaction<T>(db: CatalogDb, work: (trx: CatalogTransaction) 
 }
 
 function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
+  return { ...jobColumns(batchId, cloudName, job), payload: JSON.stringify(job.payload) };
+}
+
+function jobColumns(batchId: string | null, cloudName: string, job: NewJob) {
   return {
     id: job.id,
     batch_id: batchId,
@@ -116,7 +124,6 @@ function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
     queue: job.queue,
     kind: job.kind,
     status: 'queued',
-    payload: JSON.stringify(job.payload),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type AssetRecord,
   type CatalogDb,
 } from '@rendition/catalog';
-import type { IngestJobV1, IngestSource } from '@rendition/jobs';
+import { RejectedJobError, type IngestJobV1, type IngestSource } from '@rendition/jobs';
 import {
   convertImage,
   detectMediaType,
@@ -116,6 +116,7 @@ export async function ingest(
     publicId: job.request.publicId,
     resourceTypes: requested === 'auto' ? ['image', 'video', 'raw'] : [requested],
     now: new Date(),
+    readInlineData: options.markActive === true && job.source.kind === 'inline' && job.source.data === undefined,
   });
   const committed = start.committed;
   if (committed) {
@@ -127,7 +128,7 @@ export async function ingest(
   // An eval may change the eager list: the ingest then derives none of it itself.
   const planned = job.evalScript === null ? job : { ...job, eagerInIngest: false };
   const outcome = await withTempDir(deps.tmpDir, async (dir) => {
-    const original = await readSource(deps, planned.source, join(dir, 'source'));
+    const original = await readSource(deps, withInlineBytes(job, planned.source, start.inlineData), join(dir, 'source'));
     if (original.bytes === 0) throw new ApiError(400, 'Empty file');
     const detected = await detectMediaType(original.path);
     if (!detected) throw new ApiError(400, 'Empty file');
@@ -176,6 +177,14 @@ export async function ingest(
   return start.batch ? { ...outcome, seenBatch: start.batch } : outcome;
 }
 
+/** The source with a small file's bytes, which the queued job leaves in its outbox row (startIngest read them). */
+function withInlineBytes(job: IngestJobV1, source: IngestSource, fromRow: string | undefined): IngestSource {
+  if (source.kind !== 'inline' || source.data !== undefined) return source;
+  // The row is unfinished as long as the job is: only a job ended meanwhile (and not committed) lands here.
+  if (fromRow === undefined) throw new RejectedJobError(`The bytes of job ${job.jobId} are not in its outbox row: it has ended`);
+  return { ...source, data: fromRow };
+}
+
 async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {
   switch (source.kind) {
     case 'staged':
@@ -191,6 +200,7 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
       }
     case 'inline': {
       // Held in the job by the API, which limited and measured the bytes.
+      if (source.data === undefined) throw new Error('an inline source reached readSource without its bytes (withInlineBytes)');
       const bytes = Buffer.from(source.data, 'base64');
       await writeFile(path, bytes, { flag: 'wx' });
       return { path, bytes: source.bytes, md5: source.md5 };

@@ -7,7 +7,7 @@ import { createBatchWithJobs, findAsset, findDerived } from '@rendition/catalog'
 import { createIngestHandler, ingest, recordExhaustedIngestJob, runIngestJob, type IngestJobDependencies } from '@rendition/ingest';
 import { IngestJobV1Schema, RejectedJobError, type IngestJobV1 } from '@rendition/jobs';
 import { createGuardedFetcher } from '@rendition/net';
-import { originalKey, stagingKey } from '@rendition/storage';
+import { assetPrefix, originalKey, stagingKey } from '@rendition/storage';
 import { ingestTestDependencies } from './ingest-test-dependencies.ts';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { buildUploadNotification, serializeNotification } from '@rendition/webhooks';
@@ -48,13 +48,15 @@ async function acceptedUpload(
   options: {
     publicId?: string;
     measured?: boolean;
+    /** Held in the job (INLINE_UPLOAD_MAX_BYTES) instead of staged. */
+    inline?: boolean;
     resourceType?: IngestJobV1['request']['resourceType'];
     eager?: IngestJobV1['eager'];
     eagerInIngest?: boolean;
   } = {},
 ): Promise<IngestJobV1> {
   const key = stagingKey(randomUUID());
-  await services.store.put(key, bytes);
+  if (!options.inline) await services.store.put(key, bytes);
   const jobId = randomUUID();
   const batchId = newBatchId();
   const job = IngestJobV1Schema.parse({
@@ -63,7 +65,9 @@ async function acceptedUpload(
     batchId,
     cloudName: 'demo',
     apiKey: services.credentials.apiKey,
-    source: { kind: 'staged', key, filename: 'bird.png', ...(options.measured === false ? {} : { bytes: bytes.length, md5: md5(bytes) }) },
+    source: options.inline
+      ? { kind: 'inline', data: bytes.toString('base64'), filename: 'bird.png', bytes: bytes.length, md5: md5(bytes) }
+      : { kind: 'staged', key, filename: 'bird.png', ...(options.measured === false ? {} : { bytes: bytes.length, md5: md5(bytes) }) },
     newAssetId: hex32(),
     request: {
       resourceType: options.resourceType ?? 'image',
@@ -215,6 +219,27 @@ describe('the ingest job on a staged upload', () => {
     expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(jpeg)).toBe(true);
   });
 
+  it('reads a small file from its outbox row when the queued job carries no bytes (as intake queues it)', async () => {
+    const job = await acceptedUpload(png, { inline: true });
+    const { data: _inRow, ...source } = job.source as Extract<IngestJobV1['source'], { kind: 'inline' }>;
+    const queued = { ...job, source };
+    const { response } = await runIngestJob(deps, queued, { markActive: true, deferNewAsset: true });
+    expect(response).toMatchObject({ width: 576, height: 384, format: 'png', bytes: png.length, etag: md5(png) });
+    const versionId = job.jobId.replaceAll('-', '');
+    expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
+    expect((await jobRow(job.jobId)).status).toBe('completed');
+  });
+
+  it('fails a queued job without bytes whose row has ended, storing nothing', async () => {
+    const job = await acceptedUpload(png, { inline: true });
+    await services.db.updateTable('jobs').set({ status: 'failed', finished_at: new Date() }).where('id', '=', job.jobId).execute();
+    const { data: _inRow, ...source } = job.source as Extract<IngestJobV1['source'], { kind: 'inline' }>;
+    const error = await rejection(runIngestJob(deps, { ...job, source }, { markActive: true, deferNewAsset: true }));
+    expect(error.message).toBe(`The bytes of job ${job.jobId} are not in its outbox row: it has ended`);
+    expect(await storedKeys(assetPrefix(job.newAssetId))).toEqual([]);
+    expect(await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId })).toBeUndefined();
+  });
+
   it('refuses a truncated image with Cloudinary 400, fails the job and its batch, and deletes the staged bytes', async () => {
     const half = jpeg.subarray(0, Math.floor(jpeg.length / 2));
     const job = await acceptedUpload(half);
@@ -302,7 +327,7 @@ describe('the ingest job on a staged upload', () => {
     expect(result.response).toMatchObject({ existing: true, asset_id: takerId, public_id: job.request.publicId });
     expect(await services.db.selectFrom('assets').select('asset_id').where('asset_id', '=', job.newAssetId).executeTakeFirst()).toBeUndefined();
     // The blob it stored for the asset it could not record is gone again.
-    expect(await storedKeys(`originals/${job.newAssetId}`)).toEqual([]);
+    expect(await storedKeys(assetPrefix(job.newAssetId))).toEqual([]);
     expect(await jobRow(job.jobId)).toMatchObject({ status: 'completed', attempts: 1 });
     const batch = await batchRow(job.batchId);
     expect({ status: batch.status, pending: batch.pending_jobs }).toEqual({ status: 'complete', pending: 0 });

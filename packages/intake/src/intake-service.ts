@@ -226,7 +226,7 @@ export async function acceptUpload(
         eagerNotificationUrls: input.request.eagerNotificationUrl ? [input.request.eagerNotificationUrl] : [],
       },
       jobs: [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
-      queue: [{ kind: 'ingest', payload: job, jobId }],
+      queue: [{ kind: 'ingest', payload: withoutInlineBytes(job), jobId }],
     });
   } catch (error) {
     // Until the job is recorded the staged bytes are ours to clean up.
@@ -359,6 +359,13 @@ export async function recordAndQueue(
 /** The 503 (with its Retry-After) of a job the queue did not take. */
 function queueUnavailable(cause: unknown): ApiError {
   return cause instanceof QueueUnavailableError ? cause : new QueueUnavailableError({ cause });
+}
+
+/** The job as queued in Redis: a small file's bytes stay in its outbox row (IngestSourceSchema's `data`). */
+export function withoutInlineBytes(job: IngestJobV1): IngestJobV1 {
+  if (job.source.kind !== 'inline') return job;
+  const { data: _inRow, ...source } = job.source;
+  return { ...job, source };
 }
 
 function buildIngestJob(

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '@rendition/storage';
-import { isStagedFile, receiveFile } from '../src/index.ts';
+import type { IngestJobV1 } from '@rendition/jobs';
+import { isStagedFile, receiveFile, withoutInlineBytes } from '../src/index.ts';
 
 // receiveFile (INLINE_UPLOAD_MAX_BYTES): a small file part travels inside its job, a larger one is
 // staged whole, on a real filesystem store.
@@ -72,5 +73,20 @@ describe('receiveFile', () => {
     });
     await expect(receiveFile({ store }, broken, 'x', 4096)).rejects.toThrow('the body broke off');
     expect(await storedKeys()).toEqual([]);
+  });
+});
+
+describe('withoutInlineBytes', () => {
+  const job = (source: IngestJobV1['source']) => ({ v: 1, jobId: 'j', source }) as unknown as IngestJobV1;
+
+  it("leaves a small file's bytes out of the queued copy, keeping its size, md5 and name, and the job as it was", () => {
+    const inline = job({ kind: 'inline', data: 'AAEC', bytes: 3, md5: 'f'.repeat(32), filename: 'a.png' });
+    expect(withoutInlineBytes(inline)).toEqual({ v: 1, jobId: 'j', source: { kind: 'inline', bytes: 3, md5: 'f'.repeat(32), filename: 'a.png' } });
+    expect(inline.source).toMatchObject({ data: 'AAEC' });
+  });
+
+  it('queues every other source as it is', () => {
+    const staged = job({ kind: 'staged', key: 'staging/x' });
+    expect(withoutInlineBytes(staged)).toBe(staged);
   });
 });

@@ -18,8 +18,12 @@ export const IngestSourceSchema = z.discriminatedUnion('kind', [
   /** A small file held in the job itself (INLINE_UPLOAD_MAX_BYTES), durable with the job's own commit. */
   z.object({
     kind: z.literal('inline'),
-    /** The bytes, base64. */
-    data: z.string(),
+    /**
+     * The bytes, base64. In the job's outbox row always; in the copy queued in Redis absent (the
+     * ingest's first statement reads them from the row), so the bytes cross Redis and the intake's
+     * queueing not at all. A job the relay queued from its row carries them.
+     */
+    data: z.string().optional(),
     filename: z.string().optional(),
     bytes: z.number().int().nonnegative(),
     md5: z.string().regex(/^[0-9a-f]{32}$/),

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { ApiError } from './api-error.ts';
 import { quoteValue } from './request-params.ts';
+import { takeRandomBytes } from './random-hex.ts';
 
 export const MAX_PUBLIC_ID_LENGTH = 255;
 
@@ -59,7 +59,8 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export function randomAlphanumeric(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    // A few spare bytes cover the rare redraw; what a loop leaves unused is dropped, never handed out again.
+    for (const byte of takeRandomBytes(length - out.length + 4)) {
       if (byte >= 252) continue;
       out += ALPHABET[byte % 36];
       if (out.length === length) break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomHex } from './random-hex.ts';
+import { randomHex, takeRandomBytes } from './random-hex.ts';
 
 describe('randomHex', () => {
   it('answers twice as many hex digits as bytes asked, never the same twice', () => {
@@ -22,5 +22,29 @@ describe('randomHex', () => {
 
   it('refuses a size that is not a positive whole number', () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => randomHex(bad)).toThrow(RangeError);
+  });
+});
+
+describe('takeRandomBytes', () => {
+  it('hands out each byte of the pool once: consecutive takes are adjacent, never overlapping', () => {
+    // Until a take crosses the pool's end, consecutive takes are neighbours in the same pool.
+    let previous = takeRandomBytes(7);
+    let adjacent = 0;
+    for (let index = 0; index < 1200; index += 1) {
+      const next = takeRandomBytes(7);
+      expect(next.length).toBe(7);
+      if (next.buffer === previous.buffer) {
+        expect(next.byteOffset).toBe(previous.byteOffset + 7);
+        adjacent += 1;
+      }
+      previous = next;
+    }
+    // 1,200 takes of 7 bytes cross a 4,096-byte pool twice at least: the rest were adjacent.
+    expect(adjacent).toBeGreaterThan(1190);
+    expect(adjacent).toBeLessThan(1200);
+  });
+
+  it('serves a take larger than the pool on its own', () => {
+    expect(takeRandomBytes(5000).length).toBe(5000);
   });
 });

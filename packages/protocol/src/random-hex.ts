@@ -7,18 +7,23 @@ let pool = Buffer.alloc(0);
 let offset = 0;
 
 /**
- * `bytes` random bytes as hex, for the ids an accepted upload needs (batch id, asset id). Drawn from a
- * pool refilled from `randomBytes` (as Node's randomUUID caches its entropy): the profile of the intake
- * showed one system call per id costing more than the rest of building the job. Each byte is used once.
+ * `count` random bytes from a pool refilled from `randomBytes` (as Node's randomUUID caches its
+ * entropy): the profile of the intake showed one system call per id costing more than the rest of
+ * building the job. Each byte is handed out once; the view is valid until the next call.
  */
-export function randomHex(bytes: number): string {
-  if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError(`randomHex takes a positive whole number of bytes, not ${bytes}`);
-  if (bytes > POOL_BYTES) return randomBytes(bytes).toString('hex');
-  if (offset + bytes > pool.length) {
+export function takeRandomBytes(count: number): Buffer {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`random bytes are taken a positive whole number at a time, not ${count}`);
+  if (count > POOL_BYTES) return randomBytes(count);
+  if (offset + count > pool.length) {
     pool = randomBytes(POOL_BYTES);
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return hex;
+  const taken = pool.subarray(offset, offset + count);
+  offset += count;
+  return taken;
+}
+
+/** `bytes` random bytes as hex, for the ids an accepted upload needs (batch id, asset id). */
+export function randomHex(bytes: number): string {
+  return takeRandomBytes(bytes).toString('hex');
 }

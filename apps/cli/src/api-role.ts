@@ -6,6 +6,7 @@ import type { Services } from './services.ts';
 /** The API role: HTTP only. It imports nothing of the workers', so its process never loads a media library. */
 export async function startApi(services: Services): Promise<FastifyInstance> {
   const { config } = services;
+  const acceptances = createAcceptanceGroups({ db: services.db, queues: services.queues }, config.intakeGroups);
   const app = await buildApiServer({
     logger: services.logger,
     timeouts: { requestTimeoutMs: config.http.requestTimeoutMs, idleTimeoutMs: config.http.idleTimeoutMs },
@@ -13,7 +14,7 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
     db: services.db,
     store: services.store,
     queues: services.queues,
-    acceptances: createAcceptanceGroups({ db: services.db, queues: services.queues }, config.intakeGroups),
+    acceptances,
     outcomes: services.outcomes,
     addressPolicy: services.addressPolicy,
     fetchDelivery: { fetcher: services.fetcher, settings: config.fetchDelivery },
@@ -63,6 +64,8 @@ export async function startApi(services: Services): Promise<FastifyInstance> {
       unavailableRetryAfterSeconds: config.unavailableRetryAfterSeconds,
     },
   });
+  // Accepted uploads answered before they reached Redis are queued before the queue connection closes.
+  app.addHook('onClose', () => acceptances.drain());
   await app.listen({ port: config.http.port, host: config.http.host });
   return app;
 }

@@ -8,10 +8,18 @@ export interface Acceptance {
   jobs: NewJob[];
   /** What is queued in Redis once they are recorded. */
   queue: QueuedJob[];
+  /**
+   * Answer as soon as the rows are committed, before they are queued: for work whose caller is
+   * answered at once (`async=true`), which the outbox relay queues if this process cannot.
+   */
+  answerOnRecord?: boolean;
 }
 
-/** Recorded, always (a rejection means nothing was); queued unless Redis refused, with its error. */
-export type AcceptanceOutcome = { queued: true } | { queued: false; queueError: unknown };
+/**
+ * Recorded, always (a rejection means nothing was); then queued, or refused by Redis with its error,
+ * or (`answerOnRecord`) still on its way into Redis when the caller is answered.
+ */
+export type AcceptanceOutcome = { queued: true } | { queued: false; queueError: unknown } | { queued: 'after-answer' };
 
 export interface AcceptanceGroupOptions {
   /** Acceptances recorded by one statement at most (INTAKE_GROUP_MAX); 1 records each on its own. */
@@ -22,6 +30,8 @@ export interface AcceptanceGroupOptions {
 
 export interface AcceptanceGroups {
   accept(acceptance: Acceptance): Promise<AcceptanceOutcome>;
+  /** Resolves once everything recorded so far has been offered to Redis (the API's shutdown waits for it). */
+  drain(): Promise<void>;
 }
 
 interface Waiting {
@@ -30,23 +40,31 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
+/** Jobs sent to Redis in one exchange at most: bounds the exchange's size, not how long anything waits. */
+const MAX_JOBS_PER_EXCHANGE = 512;
+
 /**
  * Group commit at intake (issue 17, docs/performance.md): the acceptances that arrive while the
  * previous groups are being recorded are recorded together, in one multi-row statement and one
- * commit, and queued together (one MULTI per queue). Nothing waits on purpose: an acceptance arriving
- * when fewer than `maxInFlight` groups are in flight is recorded in the next turn of the event loop, so
- * a quiet intake is as fast as before and a busy one sends a fraction of the round trips.
+ * commit. Nothing waits on purpose: an acceptance arriving when fewer than `maxInFlight` groups are
+ * in flight is recorded in the next turn of the event loop, so a quiet intake is as fast as before
+ * and a busy one sends a fraction of the round trips.
  *
- * Every caller is still answered only after its own rows are committed. A group whose statement fails
- * is recorded again one acceptance at a time, so one bad row fails only its own request.
+ * Queueing is a stage of its own, one Redis exchange at a time: everything recorded while an
+ * exchange is in flight goes in the next one, so under load an exchange carries several groups
+ * (each exchange costs a pipeline and two socket writes whatever its size). Every caller is answered
+ * only after its own rows are committed; a group whose statement fails is recorded again one
+ * acceptance at a time, so one bad row fails only its own request.
  */
 export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues }, options: AcceptanceGroupOptions): AcceptanceGroups {
   const waiting: Waiting[] = [];
-  let inFlight = 0;
+  let recording = 0;
   let scheduled = false;
+  const toQueue: Waiting[] = [];
+  let queueing: Promise<void> | undefined;
 
   const schedule = (): void => {
-    if (scheduled || waiting.length === 0 || inFlight >= options.maxInFlight) return;
+    if (scheduled || waiting.length === 0 || recording >= options.maxInFlight) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
@@ -55,15 +73,17 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
   };
 
   const flush = async (): Promise<void> => {
-    if (waiting.length === 0 || inFlight >= options.maxInFlight) return;
+    if (waiting.length === 0 || recording >= options.maxInFlight) return;
     const group = waiting.splice(0, Math.max(1, options.maxGroupSize));
-    inFlight += 1;
+    recording += 1;
     schedule();
     try {
       const recorded = await record(group);
-      await queueRecorded(recorded);
+      for (const item of recorded) if (item.acceptance.answerOnRecord === true) item.resolve({ queued: 'after-answer' });
+      toQueue.push(...recorded);
+      startQueueing();
     } finally {
-      inFlight -= 1;
+      recording -= 1;
       schedule();
     }
   };
@@ -96,14 +116,31 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
     }
   };
 
-  const queueRecorded = async (recorded: Waiting[]): Promise<void> => {
-    const jobs = recorded.flatMap(({ acceptance }) => acceptance.queue);
+  const startQueueing = (): void => {
+    if (queueing || toQueue.length === 0) return;
+    queueing = queueNext().finally(() => {
+      queueing = undefined;
+      startQueueing();
+    });
+  };
+
+  /** One exchange: the recorded acceptances waiting, up to MAX_JOBS_PER_EXCHANGE jobs (an acceptance is never split). */
+  const queueNext = async (): Promise<void> => {
+    let count = 0;
+    let taken = 0;
+    while (taken < toQueue.length && (taken === 0 || count + toQueue[taken]!.acceptance.queue.length <= MAX_JOBS_PER_EXCHANGE)) {
+      count += toQueue[taken]!.acceptance.queue.length;
+      taken += 1;
+    }
+    const items = toQueue.splice(0, taken);
+    const jobs = items.flatMap(({ acceptance }) => acceptance.queue);
     try {
       if (jobs.length > 0) await enqueueAll(deps.queues, jobs);
-      for (const item of recorded) item.resolve({ queued: true });
+      for (const item of items) item.resolve({ queued: true });
     } catch (queueError) {
-      // Recorded, so not lost: the outbox relay queues them once Redis takes jobs again.
-      for (const item of recorded) item.resolve({ queued: false, queueError });
+      // Recorded, so not lost: the outbox relay queues them once Redis takes jobs again. Those
+      // answered already (answerOnRecord) ignore this: a promise settles once.
+      for (const item of items) item.resolve({ queued: false, queueError });
     }
   };
 
@@ -113,6 +150,12 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
         waiting.push({ acceptance, resolve, reject });
         schedule();
       });
+    },
+    async drain() {
+      while (queueing || toQueue.length > 0 || recording > 0 || waiting.length > 0) {
+        if (queueing) await queueing;
+        else await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     },
   };
 }

@@ -227,6 +227,8 @@ export async function acceptUpload(
       },
       jobs: [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
       queue: [{ kind: 'ingest', payload: withoutInlineBytes(job), jobId }],
+      // async=true is answered pending either way; the outbox relay queues what this process cannot.
+      answerOnRecord: input.request.async === true,
     });
   } catch (error) {
     // Until the job is recorded the staged bytes are ours to clean up.

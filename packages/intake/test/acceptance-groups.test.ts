@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWithStatementTally, type StatementTally } from '@rendition/catalog';
 import type { JobQueues, QueuedJob } from '@rendition/jobs';
@@ -87,7 +88,65 @@ describe('createAcceptanceGroups', () => {
     expect(await recordedBatches(items.map((item) => item.batch.batchId))).toBe(2);
   });
 
-  it('keeps a second group gathering while the first is written, up to maxInFlight at once', async () => {
+  it('records up to maxInFlight groups at once while the next group gathers', async () => {
+    const groups = createAcceptanceGroups({ db: services.db, queues: services.queues }, { maxGroupSize: 64, maxInFlight: 2 });
+    // Another transaction holds the batches table: every recording statement waits on its lock, so
+    // those in flight can be counted in pg_stat_activity (the pool has 4 connections: this one, the
+    // two waiting statements and the count).
+    const waves = [0, 1, 2, 3].map(() => Array.from({ length: 3 }, () => acceptance()));
+    const pending: Array<Promise<unknown>> = [];
+    let waitingStatements = -1;
+    await services.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE batches IN EXCLUSIVE MODE`.execute(trx);
+      for (const wave of waves) {
+        pending.push(...wave.map((item) => groups.accept(item)));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { rows } = await sql<{ count: string }>`
+        SELECT count(*) FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND query LIKE ${'%json_populate_recordset(NULL::batches%'}
+      `.execute(services.db);
+      waitingStatements = Number(rows[0]!.count);
+    });
+    expect(waitingStatements).toBe(2);
+    await Promise.all(pending);
+    expect(await recordedBatches(waves.flat().map((item) => item.batch.batchId))).toBe(12);
+    expect(await queuedJobs(waves.flat().map((item) => item.queue[0]!.jobId))).toBe(12);
+  });
+
+  it('answers an answerOnRecord acceptance once recorded, before Redis has it; queueing goes on and drain waits for it', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slowQueues: JobQueues = {
+      ...services.queues,
+      async enqueueMany(jobs) {
+        await gate;
+        await services.queues.enqueueMany!(jobs);
+      },
+    };
+    const groups = createAcceptanceGroups({ db: services.db, queues: slowQueues }, { maxGroupSize: 64, maxInFlight: 2 });
+    const early = { ...acceptance(), answerOnRecord: true };
+    const waitsForQueue = acceptance();
+    const late = groups.accept(waitsForQueue);
+    expect(await groups.accept(early)).toEqual({ queued: 'after-answer' });
+    expect(await recordedBatches([early.batch.batchId])).toBe(1);
+    expect(await queuedJobs([early.queue[0]!.jobId])).toBe(0);
+    let lateSettled = false;
+    void late.then(() => (lateSettled = true));
+    let drained = false;
+    const draining = groups.drain().then(() => (drained = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lateSettled).toBe(false);
+    expect(drained).toBe(false);
+    open();
+    expect(await late).toEqual({ queued: true });
+    await draining;
+    expect(await queuedJobs([early.queue[0]!.jobId, waitsForQueue.queue[0]!.jobId])).toBe(2);
+  });
+
+  it('sends what was recorded during an exchange in the next one: one exchange at a time, several groups in it', async () => {
+    const exchanges: number[] = [];
     let writing = 0;
     let mostAtOnce = 0;
     const slowQueues: JobQueues = {
@@ -95,22 +154,37 @@ describe('createAcceptanceGroups', () => {
       async enqueueMany(jobs) {
         writing += 1;
         mostAtOnce = Math.max(mostAtOnce, writing);
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        exchanges.push(jobs.length);
+        await new Promise((resolve) => setTimeout(resolve, 60));
         await services.queues.enqueueMany!(jobs);
         writing -= 1;
       },
     };
-    const groups = createAcceptanceGroups({ db: services.db, queues: slowQueues }, { maxGroupSize: 64, maxInFlight: 2 });
-    const first = Array.from({ length: 3 }, () => acceptance());
-    const pending = first.map((item) => groups.accept(item));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const second = Array.from({ length: 3 }, () => acceptance());
-    const third = Array.from({ length: 3 }, () => acceptance());
-    pending.push(...second.map((item) => groups.accept(item)));
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    pending.push(...third.map((item) => groups.accept(item)));
-    await Promise.all(pending);
-    expect(mostAtOnce).toBe(2);
-    expect(await queuedJobs([...first, ...second, ...third].map((item) => item.queue[0]!.jobId))).toBe(9);
+    const groups = createAcceptanceGroups({ db: services.db, queues: slowQueues }, { maxGroupSize: 2, maxInFlight: 2 });
+    const first = acceptance();
+    const pending = [groups.accept(first)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Recorded in groups of 2 while the first exchange waits: all of them go in the second exchange.
+    const rest = Array.from({ length: 6 }, () => acceptance());
+    pending.push(...rest.map((item) => groups.accept(item)));
+    expect(await Promise.all(pending)).toEqual([first, ...rest].map(() => ({ queued: true })));
+    expect(mostAtOnce).toBe(1);
+    expect(exchanges).toEqual([1, 6]);
+    expect(await queuedJobs([first, ...rest].map((item) => item.queue[0]!.jobId))).toBe(7);
+  });
+
+  it('answers the early ones once recorded even when Redis refuses, and the others recorded-but-not-queued', async () => {
+    const refusing: JobQueues = {
+      ...services.queues,
+      enqueue: () => Promise.reject(new Error('redis down')),
+      enqueueMany: () => Promise.reject(new Error('redis down')),
+    };
+    const groups = createAcceptanceGroups({ db: services.db, queues: refusing }, { maxGroupSize: 64, maxInFlight: 1 });
+    const early = { ...acceptance(), answerOnRecord: true };
+    const other = acceptance();
+    const outcomes = await Promise.all([groups.accept(early), groups.accept(other)]);
+    expect(outcomes).toEqual([{ queued: 'after-answer' }, { queued: false, queueError: expect.objectContaining({ message: 'redis down' }) }]);
+    await groups.drain();
+    expect(await recordedBatches([early.batch.batchId, other.batch.batchId])).toBe(2);
   });
 });

@@ -70,14 +70,14 @@ export function isStagedFile(file: ReceivedFile): file is StagedFile {
  */
 export async function receiveFile(
   deps: Pick<IntakeDependencies, 'store'>,
-  body: Readable,
+  body: AsyncIterable<Buffer>,
   filename: string | undefined,
   inlineMaxBytes: number,
 ): Promise<ReceivedFile> {
-  if (inlineMaxBytes <= 0) return stageFile(deps, body, filename);
+  if (inlineMaxBytes <= 0) return stageFile(deps, body instanceof Readable ? body : Readable.from(body), filename);
   const chunks: Buffer[] = [];
   let held = 0;
-  const reading = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const reading = body[Symbol.asyncIterator]();
   for (;;) {
     const next = await reading.next();
     if (next.done) break;

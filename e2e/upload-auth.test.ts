@@ -110,6 +110,25 @@ describe('Basic authentication', () => {
     await expectNoAsset('auth/basic-wrong-secret');
   });
 
+  it('checks a header it has seen against the key as it is now: a changed secret refuses it, a wrong one stays refused', async () => {
+    // The API's own database handle: its writes empty this process's settings cache at once.
+    const db = cluster.cluster.services.db;
+    const key = await createApiKey(db, 'demo');
+    const header = basicAuthHeader(key);
+    const upload = (publicId: string) => send(uploadUrl(), { headers: { authorization: header }, body: multipart({ public_id: publicId }) });
+    expect((await upload('auth/rotating-before')).status).toBe(200);
+    await db
+      .updateTable('api_keys')
+      .set({ api_secret: `${key.apiSecret.slice(0, -1)}${key.apiSecret.endsWith('z') ? 'y' : 'z'}` })
+      .where('api_key', '=', key.apiKey)
+      .execute();
+    await expectError(upload('auth/rotating-after'), 401, 'api_secret mismatch');
+    await expectError(upload('auth/rotating-again'), 401, 'api_secret mismatch');
+    await expectNoAsset('auth/rotating-after');
+    await db.updateTable('api_keys').set({ api_secret: key.apiSecret }).where('api_key', '=', key.apiKey).execute();
+    expect((await upload('auth/rotating-restored')).status).toBe(200);
+  });
+
   it('refuses a malformed Basic header', async () => {
     const header = `Basic ${Buffer.from('no-colon-here').toString('base64')}`;
     await expectError(

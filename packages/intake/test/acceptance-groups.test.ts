@@ -29,6 +29,15 @@ function acceptance(batchId = randomBytes(32).toString('hex')): Acceptance {
   };
 }
 
+/** The test's queues, but Redis refuses every job. */
+function refusingQueues(): JobQueues {
+  return {
+    ...services.queues,
+    enqueue: () => Promise.reject(new Error('redis down')),
+    enqueueMany: () => Promise.reject(new Error('redis down')),
+  };
+}
+
 async function recordedBatches(ids: string[]): Promise<number> {
   const rows = await services.db.selectFrom('batches').select('batch_id').where('batch_id', 'in', ids).execute();
   return rows.length;
@@ -73,12 +82,7 @@ describe('createAcceptanceGroups', () => {
   });
 
   it('answers recorded-but-not-queued when Redis refuses: the rows stay for the relay', async () => {
-    const refusing: JobQueues = {
-      ...services.queues,
-      enqueue: () => Promise.reject(new Error('redis down')),
-      enqueueMany: () => Promise.reject(new Error('redis down')),
-    };
-    const groups = createAcceptanceGroups({ db: services.db, queues: refusing }, { maxGroupSize: 64, maxInFlight: 1 });
+    const groups = createAcceptanceGroups({ db: services.db, queues: refusingQueues() }, { maxGroupSize: 64, maxInFlight: 1 });
     const items = [acceptance(), acceptance()];
     const outcomes = await Promise.all(items.map((item) => groups.accept(item)));
     expect(outcomes).toEqual([
@@ -174,12 +178,7 @@ describe('createAcceptanceGroups', () => {
   });
 
   it('answers the early ones once recorded even when Redis refuses, and the others recorded-but-not-queued', async () => {
-    const refusing: JobQueues = {
-      ...services.queues,
-      enqueue: () => Promise.reject(new Error('redis down')),
-      enqueueMany: () => Promise.reject(new Error('redis down')),
-    };
-    const groups = createAcceptanceGroups({ db: services.db, queues: refusing }, { maxGroupSize: 64, maxInFlight: 1 });
+    const groups = createAcceptanceGroups({ db: services.db, queues: refusingQueues() }, { maxGroupSize: 64, maxInFlight: 1 });
     const early = { ...acceptance(), answerOnRecord: true };
     const other = acceptance();
     const outcomes = await Promise.all([groups.accept(early), groups.accept(other)]);

@@ -135,6 +135,11 @@ export const ENV_VARIABLES = {
     schema: z.coerce.number().int().min(1).max(64).default(2),
     description: 'Groups of accepted uploads one API process writes at once; the next group gathers meanwhile.',
   },
+  INTAKE_QUEUE_LINGER_MS: {
+    schema: z.coerce.number().int().min(0).max(100).default(2),
+    description:
+      'While another group of accepted uploads is being recorded, the recorded ones wait at most this long for it before they are queued, so one Redis exchange carries both (an exchange costs the same for one job or many). Never waits when nothing else is being recorded. 0: each group is queued as soon as it is recorded.',
+  },
   SETTINGS_CACHE_MAX_ENTRIES: {
     schema: positiveInt.default(10_000),
     description: 'Entries the settings cache of one process holds at most (the oldest go first).',

@@ -26,6 +26,11 @@ export interface AcceptanceGroupOptions {
   maxGroupSize: number;
   /** Groups being recorded at once (INTAKE_GROUP_IN_FLIGHT); while they are, the next group gathers. */
   maxInFlight: number;
+  /**
+   * How long recorded acceptances wait for another group being recorded, so both go in one Redis
+   * exchange (INTAKE_QUEUE_LINGER_MS); never when nothing else is being recorded. Absent or 0: no wait.
+   */
+  queueLingerMs?: number;
 }
 
 export interface AcceptanceGroups {
@@ -62,6 +67,10 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
   let scheduled = false;
   const toQueue: Waiting[] = [];
   let queueing: Promise<void> | undefined;
+  /** When the oldest acceptance waiting to be queued was recorded (performance.now()). */
+  let waitingToQueueSince = 0;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const lingerMs = options.queueLingerMs ?? 0;
 
   const schedule = (): void => {
     if (scheduled || waiting.length === 0 || recording >= options.maxInFlight) return;
@@ -77,15 +86,15 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
     const group = waiting.splice(0, Math.max(1, options.maxGroupSize));
     recording += 1;
     schedule();
-    try {
-      const recorded = await record(group);
-      for (const item of recorded) if (item.acceptance.answerOnRecord === true) item.resolve({ queued: 'after-answer' });
-      toQueue.push(...recorded);
-      startQueueing();
-    } finally {
+    // No longer being recorded before it is queued: startQueueing's linger waits for the others only.
+    const recorded = await record(group).finally(() => {
       recording -= 1;
-      schedule();
-    }
+    });
+    for (const item of recorded) if (item.acceptance.answerOnRecord === true) item.resolve({ queued: 'after-answer' });
+    if (toQueue.length === 0) waitingToQueueSince = performance.now();
+    toQueue.push(...recorded);
+    startQueueing();
+    schedule();
   };
 
   const record = async (group: Waiting[]): Promise<Waiting[]> => {
@@ -118,6 +127,20 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
 
   const startQueueing = (): void => {
     if (queueing || toQueue.length === 0) return;
+    // Another group is being recorded (the usual case under load): its jobs join this exchange, which
+    // costs about the same for one job or many, unless the oldest recorded one has waited long enough.
+    const waited = performance.now() - waitingToQueueSince;
+    if (recording > 0 && waited < lingerMs) {
+      lingerTimer ??= setTimeout(() => {
+        lingerTimer = undefined;
+        startQueueing();
+      }, lingerMs - waited);
+      return;
+    }
+    if (lingerTimer) {
+      clearTimeout(lingerTimer);
+      lingerTimer = undefined;
+    }
     queueing = queueNext().finally(() => {
       queueing = undefined;
       startQueueing();
@@ -133,6 +156,7 @@ export function createAcceptanceGroups(deps: { db: CatalogDb; queues: JobQueues 
       taken += 1;
     }
     const items = toQueue.splice(0, taken);
+    waitingToQueueSince = performance.now();
     const jobs = items.flatMap(({ acceptance }) => acceptance.queue);
     try {
       if (jobs.length > 0) await enqueueAll(deps.queues, jobs);

@@ -177,6 +177,67 @@ describe('createAcceptanceGroups', () => {
     expect(await queuedJobs([first, ...rest].map((item) => item.queue[0]!.jobId))).toBe(7);
   });
 
+  it('queues a recorded group with the one still being recorded (queueLingerMs), in one exchange; alone, at once', async () => {
+    const exchanges: number[] = [];
+    const countingQueues: JobQueues = {
+      ...services.queues,
+      async enqueueMany(jobs) {
+        exchanges.push(jobs.length);
+        await services.queues.enqueueMany!(jobs);
+      },
+    };
+    const groups = createAcceptanceGroups({ db: services.db, queues: countingQueues }, { maxGroupSize: 3, maxInFlight: 2, queueLingerMs: 5_000 });
+    // Two groups of three held by a table lock, released together: whichever is recorded first waits
+    // for the other (well within the linger), so both go in one exchange.
+    const items = Array.from({ length: 6 }, () => acceptance());
+    let pending: Array<Promise<unknown>> = [];
+    await services.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE batches IN EXCLUSIVE MODE`.execute(trx);
+      pending = items.map((item) => groups.accept(item));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    });
+    const started = performance.now();
+    await Promise.all(pending);
+    expect(exchanges).toEqual([6]);
+    expect(performance.now() - started).toBeLessThan(4_000);
+    // Nothing else being recorded: no wait at all, whatever the linger.
+    const alone = acceptance();
+    const aloneStarted = performance.now();
+    expect(await groups.accept(alone)).toEqual({ queued: true });
+    expect(performance.now() - aloneStarted).toBeLessThan(1_000);
+    expect(exchanges).toEqual([6, 1]);
+  });
+
+  it('queues the first group after the linger when the other is still being recorded', async () => {
+    const exchanges: number[] = [];
+    const countingQueues: JobQueues = {
+      ...services.queues,
+      async enqueueMany(jobs) {
+        exchanges.push(jobs.length);
+        await services.queues.enqueueMany!(jobs);
+      },
+    };
+    const groups = createAcceptanceGroups({ db: services.db, queues: countingQueues }, { maxGroupSize: 64, maxInFlight: 2, queueLingerMs: 50 });
+    const first = acceptance();
+    const blockedBatch = randomBytes(32).toString('hex');
+    let second: Promise<unknown> | undefined;
+    const rolledBack = new Error('rolled back on purpose');
+    // The second group's statement waits on the batch id another transaction inserted and holds.
+    const blocker = services.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO batches (batch_id, cloud_name, api_key, kind, status, pending_jobs)
+                VALUES (${blockedBatch}, 'demo', ${services.credentials.apiKey}, 'upload', 'pending', 0)`.execute(trx);
+      second = groups.accept(acceptance(blockedBatch));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await groups.accept(first)).toEqual({ queued: true });
+      expect(exchanges).toEqual([1]);
+      throw rolledBack;
+    });
+    await expect(blocker).rejects.toBe(rolledBack);
+    // Rolled back: the second group's insert goes through, and is queued in an exchange of its own.
+    expect(await second).toEqual({ queued: true });
+    expect(exchanges).toEqual([1, 1]);
+  });
+
   it('answers the early ones once recorded even when Redis refuses, and the others recorded-but-not-queued', async () => {
     const groups = createAcceptanceGroups({ db: services.db, queues: refusingQueues() }, { maxGroupSize: 64, maxInFlight: 1 });
     const early = { ...acceptance(), answerOnRecord: true };

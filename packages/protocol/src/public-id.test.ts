@@ -77,6 +77,16 @@ describe('randomPublicId', () => {
     expect(ids.size).toBe(200);
     for (const id of ids) expect(id).toMatch(/^[a-z0-9]{20}$/);
   });
+
+  it('draws every character as often: the bytes a modulo would favour (252–255 → a–d) are drawn again', () => {
+    const counts = new Map<string, number>();
+    for (let index = 0; index < 18_000; index += 1) for (const character of randomPublicId()) counts.set(character, (counts.get(character) ?? 0) + 1);
+    expect(counts.size).toBe(36);
+    // 360,000 characters, 10,000 each on average (spread about 1 %): a letter the modulo favoured (kept
+    // at 8 in 256 instead of 7) would be 14 % ahead of the others.
+    const others = [...'efghijklmnopqrstuvwxyz0123456789'].reduce((sum, character) => sum + counts.get(character)!, 0) / 32;
+    for (const favoured of 'abcd') expect(Math.abs(counts.get(favoured)! / others - 1)).toBeLessThan(0.05);
+  });
 });
 
 describe('publicIdFromFilename', () => {

@@ -44,6 +44,21 @@ describe('takeRandomBytes', () => {
     expect(adjacent).toBeLessThan(1200);
   });
 
+  it('fills the pool to its last byte before drawing a new one', () => {
+    // A take of a whole pool leaves it spent: the next take starts a new pool at its first byte.
+    takeRandomBytes(4096);
+    const first = takeRandomBytes(8);
+    expect(first.byteOffset).toBe(0);
+    const rest = takeRandomBytes(4088);
+    expect(rest.buffer).toBe(first.buffer);
+    expect(rest.byteOffset).toBe(8);
+    expect(takeRandomBytes(1).buffer).not.toBe(first.buffer);
+  });
+
+  it('names the size it refuses', () => {
+    expect(() => takeRandomBytes(0)).toThrow('random bytes are taken a positive whole number at a time, not 0');
+  });
+
   it('serves a take larger than the pool on its own', () => {
     expect(takeRandomBytes(5000).length).toBe(5000);
   });

@@ -60,7 +60,12 @@ function isMissing(error: unknown): boolean {
 /** Copies `source` to the new file `tmp` and syncs it, as put() does: on disk before it is put in place. Returns its size. */
 async function copySynced(source: string, tmp: string): Promise<number> {
   await copyFile(source, tmp, constants.COPYFILE_EXCL);
-  const handle = await open(tmp, 'r');
+  return syncedSize(tmp);
+}
+
+/** Syncs a file written by path (copyFile, appends) to disk and answers its size. */
+async function syncedSize(path: string): Promise<number> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
     return (await handle.stat()).size;
@@ -358,13 +363,7 @@ export class FsBlobStore implements BlobStore {
           tmp,
           rest.map(({ path }) => path),
         );
-      const handle = await open(tmp, 'r');
-      try {
-        await handle.sync();
-        return (await handle.stat()).size;
-      } finally {
-        await handle.close();
-      }
+      return syncedSize(tmp);
     });
     await this.#forgetParts(dir);
     return result;

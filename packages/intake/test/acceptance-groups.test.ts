@@ -38,6 +38,17 @@ function refusingQueues(): JobQueues {
   };
 }
 
+/** The test's queues, each exchange's number of jobs pushed onto `exchanges`. */
+function countingExchanges(exchanges: number[]): JobQueues {
+  return {
+    ...services.queues,
+    async enqueueMany(jobs) {
+      exchanges.push(jobs.length);
+      await services.queues.enqueueMany!(jobs);
+    },
+  };
+}
+
 async function recordedBatches(ids: string[]): Promise<number> {
   const rows = await services.db.selectFrom('batches').select('batch_id').where('batch_id', 'in', ids).execute();
   return rows.length;
@@ -179,13 +190,7 @@ describe('createAcceptanceGroups', () => {
 
   it('queues a recorded group with the one still being recorded (queueLingerMs), in one exchange; alone, at once', async () => {
     const exchanges: number[] = [];
-    const countingQueues: JobQueues = {
-      ...services.queues,
-      async enqueueMany(jobs) {
-        exchanges.push(jobs.length);
-        await services.queues.enqueueMany!(jobs);
-      },
-    };
+    const countingQueues = countingExchanges(exchanges);
     const groups = createAcceptanceGroups({ db: services.db, queues: countingQueues }, { maxGroupSize: 3, maxInFlight: 2, queueLingerMs: 5_000 });
     // Two groups of three held by a table lock, released together: whichever is recorded first waits
     // for the other (well within the linger), so both go in one exchange.
@@ -210,13 +215,7 @@ describe('createAcceptanceGroups', () => {
 
   it('queues the first group after the linger when the other is still being recorded', async () => {
     const exchanges: number[] = [];
-    const countingQueues: JobQueues = {
-      ...services.queues,
-      async enqueueMany(jobs) {
-        exchanges.push(jobs.length);
-        await services.queues.enqueueMany!(jobs);
-      },
-    };
+    const countingQueues = countingExchanges(exchanges);
     const groups = createAcceptanceGroups({ db: services.db, queues: countingQueues }, { maxGroupSize: 64, maxInFlight: 2, queueLingerMs: 50 });
     const first = acceptance();
     const blockedBatch = randomBytes(32).toString('hex');

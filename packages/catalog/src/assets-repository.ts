@@ -52,9 +52,12 @@ export interface IngestStart {
   current: AssetRecord[];
   /** The job's batch as it is now (with `jobId` only, and only while the job is unfinished): finishJob's optimistic path. */
   batch?: SeenBatch;
-  /** A small file's bytes (base64) from the job's outbox row, when asked (`readInlineData`) and the job is unfinished. */
-  inlineData?: string;
+  /** A small file's bytes from the job's outbox row, when asked (`readInlineData`) and the job is unfinished. */
+  inlineData?: Buffer;
 }
+
+// Rows written before migration 0031 hold a small file's bytes as base64 inside the payload.
+const INLINE_DATA = sql`COALESCE(inline_data, decode(payload #>> '{source,data}', 'base64'))`;
 
 /**
  * The first statement of an ingest, one round trip for three reads that used to be three: the job
@@ -89,12 +92,12 @@ export async function startIngest(
           UPDATE jobs SET status = 'active', attempts = attempts + 1, updated_at = ${input.now}
           WHERE id = ${input.jobId} AND finished_at IS NULL
           RETURNING id, batch_id, set_config('synchronous_commit', 'off', true),
-            ${input.readInlineData === true ? sql`payload #>> '{source,data}'` : sql`NULL::text`} AS inline_data
+            ${input.readInlineData === true ? INLINE_DATA : sql`NULL::bytea`} AS inline_data
         )`;
   // The batch's row comes with every asset row, and alone (asset columns null) when no asset matched.
   const batch =
     input.jobId === undefined
-      ? sql`NULL::json AS seen_batch, NULL::text AS seen_version, NULL::text AS inline_data`
+      ? sql`NULL::json AS seen_batch, NULL::text AS seen_version, NULL::bytea AS inline_data`
       : sql`(SELECT row_to_json(batches) FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_batch,
             (SELECT xmin::text FROM batches WHERE batch_id = (SELECT batch_id FROM active)) AS seen_version,
             (SELECT inline_data FROM active) AS inline_data`;
@@ -103,7 +106,7 @@ export async function startIngest(
       by_version: boolean | null;
       seen_batch: Record<string, unknown> | null;
       seen_version: string | null;
-      inline_data: string | null;
+      inline_data: Buffer | null;
     }
   >`
     ${active}
@@ -125,7 +128,7 @@ export async function startIngest(
       .filter((row) => row.cloud_name === input.cloudName && row.type === input.type && row.public_id === input.publicId)
       .map((row) => assetRecordFromRow(row)),
     ...(seen ? { batch: seen } : {}),
-    ...(typeof rows[0]?.inline_data === 'string' ? { inlineData: rows[0].inline_data } : {}),
+    ...(rows[0]?.inline_data instanceof Buffer ? { inlineData: rows[0].inline_data } : {}),
   };
 }
 

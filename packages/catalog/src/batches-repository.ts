@@ -26,6 +26,8 @@ export interface NewJob {
   queue: string;
   kind: string;
   payload: Record<string, unknown>;
+  /** A small upload's bytes, kept in the row's `inline_data` (not in `payload`): the ingest reads them from there. */
+  inlineData?: Buffer;
 }
 
 export interface NewDelivery {
@@ -69,14 +71,28 @@ export async function createBatchesWithJobs(db: CatalogDb, entries: ReadonlyArra
     return;
   }
   // One statement at a third of the round trips of BEGIN/INSERT/INSERT/COMMIT, prepared once per
-  // connection: its text is the same for any number of rows, which travel as two JSON parameters.
-  // This is on the path of every accepted upload.
-  // The rows are serialised once, as a whole: payload and result stay objects here (not jobRow's text).
+  // connection: its text is the same for any number of rows, which travel as two JSON parameters,
+  // serialised once, as a whole (payload and result stay objects here, not jobRow's text). Small
+  // uploads' bytes travel beside them as one binary parameter, each job row naming its slice: as
+  // base64 inside the JSON, PostgreSQL's JSON parser read every byte. On the path of every upload.
   const batches = entries.map(({ batch, jobs }) => ({ ...batchColumns(batch, jobs.length), result: batch.result ?? null }));
+  const inline: Buffer[] = [];
+  let inlineOffset = 0;
   const jobs = entries.flatMap(({ batch, jobs: each }) =>
-    each.map((job) => ({ ...jobColumns(batch.batchId, batch.cloudName, job), payload: job.payload })),
+    each.map((job) => {
+      const row = { ...jobColumns(batch.batchId, batch.cloudName, job), payload: job.payload };
+      if (job.inlineData === undefined) return row;
+      inline.push(job.inlineData);
+      const slice = { inline_offset: inlineOffset, inline_length: job.inlineData.length };
+      inlineOffset += job.inlineData.length;
+      return { ...row, ...slice };
+    }),
   );
-  await runPrepared(db, 'rendition_create_batches_with_jobs', CREATE_BATCHES_WITH_JOBS, [JSON.stringify(batches), JSON.stringify(jobs)]);
+  await runPrepared(db, 'rendition_create_batches_with_jobs', CREATE_BATCHES_WITH_JOBS, [
+    JSON.stringify(batches),
+    JSON.stringify(jobs),
+    Buffer.concat(inline, inlineOffset),
+  ]);
 }
 
 const BATCH_COLUMNS = 'batch_id, cloud_name, api_key, kind, status, pending_jobs, notification_urls, eager_async, eager_notification_urls, result';
@@ -85,7 +101,10 @@ const JOB_COLUMNS = 'id, batch_id, cloud_name, queue, kind, status, payload';
 const CREATE_BATCHES_WITH_JOBS = `WITH batch AS (
     INSERT INTO batches (${BATCH_COLUMNS}) SELECT ${BATCH_COLUMNS} FROM json_populate_recordset(NULL::batches, $1::json) RETURNING batch_id
   )
-  INSERT INTO jobs (${JOB_COLUMNS}) SELECT ${JOB_COLUMNS} FROM json_populate_recordset(NULL::jobs, $2::json)`;
+  INSERT INTO jobs (${JOB_COLUMNS}, inline_data)
+  SELECT ${JOB_COLUMNS}, CASE WHEN element->>'inline_length' IS NOT NULL
+      THEN substring($3::bytea FROM (element->>'inline_offset')::int + 1 FOR (element->>'inline_length')::int) END
+  FROM json_array_elements($2::json) AS element, json_populate_record(NULL::jobs, element)`;
 
 function batchRow(batch: NewBatch, pendingJobs: number) {
   return { ...batchColumns(batch, pendingJobs), ...(batch.result ? { result: JSON.stringify(batch.result) } : {}) };
@@ -113,7 +132,7 @@ export function inTransaction<T>(db: CatalogDb, work: (trx: CatalogTransaction) 
 }
 
 function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
-  return { ...jobColumns(batchId, cloudName, job), payload: JSON.stringify(job.payload) };
+  return { ...jobColumns(batchId, cloudName, job), payload: JSON.stringify(job.payload), inline_data: job.inlineData ?? null };
 }
 
 function jobColumns(batchId: string | null, cloudName: string, job: NewJob) {

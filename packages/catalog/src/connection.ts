@@ -39,7 +39,19 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
 export async function runPrepared<Row>(db: CatalogDb, name: string, text: string, values: unknown[]): Promise<Row[]> {
   const pool = pools.get(db);
   if (!pool) return (await db.executeQuery<Row>(CompiledQuery.raw(text, values))).rows;
-  return (await pool.query<Row & pg.QueryResultRow>({ name, text, values })).rows;
+  // Not pool.query: its callback runs in the async context of whichever statement released the
+  // connection it waited for, so the statement tally (statement-tally.ts) would count this statement
+  // against that other request or job. An awaited connect resumes in this caller's context.
+  const client = await pool.connect();
+  try {
+    const result = await client.query<Row & pg.QueryResultRow>({ name, text, values });
+    client.release();
+    return result.rows;
+  } catch (error) {
+    // As pool.query does: a connection a statement failed on is not handed out again.
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
 }
 
 /** Creates the database named in the URL when it does not exist yet (first start, tests). */

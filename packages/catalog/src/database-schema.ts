@@ -217,6 +217,8 @@ export interface JobsTable {
   finished_at: Date | null;
   /** 0..100 while a long job (a transcode) runs (migration 0012); null when the job does not report it. */
   progress: ColumnType<number | null, number | null | undefined, number | null>;
+  /** A small upload's bytes held in its outbox row (migration 0031; startIngest reads them); null for any other job. */
+  inline_data: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
 }
 
 export interface Database {

@@ -29,7 +29,11 @@ export async function recordJobProgress(db: CatalogDb, id: string, percent: numb
 }
 
 export async function findJob(db: CatalogDb, id: string): Promise<JobRecord | undefined> {
-  const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('jobs')
+    .select(['id', 'cloud_name', 'kind', 'status', 'payload', 'result', 'error', 'attempts'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) return undefined;
   return {
     id: row.id,

@@ -128,7 +128,7 @@ export async function ingest(
   // An eval may change the eager list: the ingest then derives none of it itself.
   const planned = job.evalScript === null ? job : { ...job, eagerInIngest: false };
   const outcome = await withTempDir(deps.tmpDir, async (dir) => {
-    const original = await readSource(deps, withInlineBytes(job, planned.source, start.inlineData), join(dir, 'source'));
+    const original = await readSource(deps, planned.source, join(dir, 'source'), inlineBytes(job, start.inlineData));
     if (original.bytes === 0) throw new ApiError(400, 'Empty file');
     const detected = await detectMediaType(original.path);
     if (!detected) throw new ApiError(400, 'Empty file');
@@ -177,15 +177,16 @@ export async function ingest(
   return start.batch ? { ...outcome, seenBatch: start.batch } : outcome;
 }
 
-/** The source with a small file's bytes, which the queued job leaves in its outbox row (startIngest read them). */
-function withInlineBytes(job: IngestJobV1, source: IngestSource, fromRow: string | undefined): IngestSource {
-  if (source.kind !== 'inline' || source.data !== undefined) return source;
+/** A small file's bytes: carried by a job the relay queued from a row written before migration 0031, else read from its outbox row by startIngest. */
+function inlineBytes(job: IngestJobV1, fromRow: Buffer | undefined): Buffer | undefined {
+  if (job.source.kind !== 'inline') return undefined;
+  if (job.source.data !== undefined) return Buffer.from(job.source.data, 'base64');
   // The row is unfinished as long as the job is: only a job ended meanwhile (and not committed) lands here.
   if (fromRow === undefined) throw new RejectedJobError(`The bytes of job ${job.jobId} are not in its outbox row: it has ended`);
-  return { ...source, data: fromRow };
+  return fromRow;
 }
 
-async function readSource(deps: IngestDependencies, source: IngestSource, path: string): Promise<WrittenFile> {
+async function readSource(deps: IngestDependencies, source: IngestSource, path: string, inline: Buffer | undefined): Promise<WrittenFile> {
   switch (source.kind) {
     case 'staged':
       if (source.bytes !== undefined && source.md5 !== undefined) {
@@ -199,10 +200,9 @@ async function readSource(deps: IngestDependencies, source: IngestSource, path: 
         return writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit));
       }
     case 'inline': {
-      // Held in the job by the API, which limited and measured the bytes.
-      if (source.data === undefined) throw new Error('an inline source reached readSource without its bytes (withInlineBytes)');
-      const bytes = Buffer.from(source.data, 'base64');
-      await writeFile(path, bytes, { flag: 'wx' });
+      // Held in the job's row by the API, which limited and measured the bytes.
+      if (inline === undefined) throw new Error('an inline source reached readSource without its bytes (inlineBytes)');
+      await writeFile(path, inline, { flag: 'wx' });
       return { path, bytes: source.bytes, md5: source.md5 };
     }
     case 'remote':

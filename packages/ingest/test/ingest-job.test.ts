@@ -48,8 +48,11 @@ async function acceptedUpload(
   options: {
     publicId?: string;
     measured?: boolean;
-    /** Held in the job (INLINE_UPLOAD_MAX_BYTES) instead of staged. */
-    inline?: boolean;
+    /**
+     * Held in the job's row (INLINE_UPLOAD_MAX_BYTES) instead of staged: `row` as intake writes it
+     * (the bytes in inline_data); `payload` as rows written before migration 0031 (base64 in the payload).
+     */
+    inline?: 'row' | 'payload';
     resourceType?: IngestJobV1['request']['resourceType'];
     eager?: IngestJobV1['eager'];
     eagerInIngest?: boolean;
@@ -66,7 +69,13 @@ async function acceptedUpload(
     cloudName: 'demo',
     apiKey: services.credentials.apiKey,
     source: options.inline
-      ? { kind: 'inline', data: bytes.toString('base64'), filename: 'bird.png', bytes: bytes.length, md5: md5(bytes) }
+      ? {
+          kind: 'inline',
+          ...(options.inline === 'payload' ? { data: bytes.toString('base64') } : {}),
+          filename: 'bird.png',
+          bytes: bytes.length,
+          md5: md5(bytes),
+        }
       : { kind: 'staged', key, filename: 'bird.png', ...(options.measured === false ? {} : { bytes: bytes.length, md5: md5(bytes) }) },
     newAssetId: hex32(),
     request: {
@@ -90,7 +99,7 @@ async function acceptedUpload(
   await createBatchWithJobs(
     services.db,
     { batchId, cloudName: 'demo', apiKey: services.credentials.apiKey, kind: 'upload', notificationUrls: [HOOK_A, HOOK_B] },
-    [{ id: jobId, queue: 'ingest', kind: 'ingest', payload: job }],
+    [{ id: jobId, queue: 'ingest', kind: 'ingest', payload: job, ...(options.inline === 'row' ? { inlineData: bytes } : {}) }],
   );
   return job;
 }
@@ -219,22 +228,36 @@ describe('the ingest job on a staged upload', () => {
     expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(jpeg)).toBe(true);
   });
 
-  it('reads a small file from its outbox row when the queued job carries no bytes (as intake queues it)', async () => {
-    const job = await acceptedUpload(png, { inline: true });
-    const { data: _inRow, ...source } = job.source as Extract<IngestJobV1['source'], { kind: 'inline' }>;
-    const queued = { ...job, source };
-    const { response } = await runIngestJob(deps, queued, { markActive: true, deferNewAsset: true });
+  it('reads a small file from its outbox row, where intake recorded it beside the payload (bytea), never in the queued job', async () => {
+    const job = await acceptedUpload(png, { inline: 'row' });
+    const row = await jobRow(job.jobId);
+    expect(row.inline_data?.equals(png)).toBe(true);
+    expect(row.payload).toMatchObject({ source: { kind: 'inline', bytes: png.length, md5: md5(png) } });
+    expect(JSON.stringify(row.payload)).not.toContain('"data"');
+    const { response } = await runIngestJob(deps, job, { markActive: true, deferNewAsset: true });
     expect(response).toMatchObject({ width: 576, height: 384, format: 'png', bytes: png.length, etag: md5(png) });
     const versionId = job.jobId.replaceAll('-', '');
     expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
     expect((await jobRow(job.jobId)).status).toBe('completed');
   });
 
+  it('reads a row written before migration 0031 (the bytes as base64 in the payload) whether the queued job carries them or not', async () => {
+    for (const carried of [false, true]) {
+      const job = await acceptedUpload(png, { inline: 'payload' });
+      expect((await jobRow(job.jobId)).inline_data).toBeNull();
+      const { data: inRow, ...source } = job.source as Extract<IngestJobV1['source'], { kind: 'inline' }>;
+      expect(inRow).toBe(png.toString('base64'));
+      const { response } = await runIngestJob(deps, carried ? job : { ...job, source }, { markActive: true, deferNewAsset: true });
+      expect(response).toMatchObject({ width: 576, height: 384, bytes: png.length, etag: md5(png) });
+      const versionId = job.jobId.replaceAll('-', '');
+      expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
+    }
+  });
+
   it('fails a queued job without bytes whose row has ended, storing nothing', async () => {
-    const job = await acceptedUpload(png, { inline: true });
+    const job = await acceptedUpload(png, { inline: 'row' });
     await services.db.updateTable('jobs').set({ status: 'failed', finished_at: new Date() }).where('id', '=', job.jobId).execute();
-    const { data: _inRow, ...source } = job.source as Extract<IngestJobV1['source'], { kind: 'inline' }>;
-    const error = await rejection(runIngestJob(deps, { ...job, source }, { markActive: true, deferNewAsset: true }));
+    const error = await rejection(runIngestJob(deps, job, { markActive: true, deferNewAsset: true }));
     expect(error.message).toBe(`The bytes of job ${job.jobId} are not in its outbox row: it has ended`);
     expect(await storedKeys(assetPrefix(job.newAssetId))).toEqual([]);
     expect(await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId })).toBeUndefined();

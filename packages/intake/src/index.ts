@@ -1,4 +1,4 @@
-export { stageFile, receiveFile, isStagedFile, sourceFromFileParameter, acceptUpload, recordAndQueue, withoutInlineBytes } from './intake-service.ts';
+export { stageFile, receiveFile, isStagedFile, sourceFromFileParameter, acceptUpload, recordAndQueue } from './intake-service.ts';
 export { createAcceptanceGroups } from './acceptance-groups.ts';
 export type { Acceptance, AcceptanceGroupOptions, AcceptanceGroups, AcceptanceOutcome } from './acceptance-groups.ts';
 export type { IntakeDependencies, StagedFile, HeldFile, ReceivedFile } from './intake-service.ts';

@@ -49,9 +49,11 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
-/** A file small enough to travel inside its job (INLINE_UPLOAD_MAX_BYTES): nothing was written for it. */
+/** A file small enough to travel inside its job's row (INLINE_UPLOAD_MAX_BYTES): nothing was written for it. */
 export interface HeldFile {
   source: IngestSource & { kind: 'inline' };
+  /** The bytes: recorded in the job's outbox row beside its payload (NewJob's inlineData), never queued. */
+  data: Buffer;
   discard(): Promise<void>;
 }
 
@@ -95,11 +97,11 @@ export async function receiveFile(
   return {
     source: {
       kind: 'inline',
-      data: bytes.toString('base64'),
       bytes: held,
       md5: createHash('md5').update(bytes).digest('hex'),
       ...(filename ? { filename: storableText(filename) } : {}),
     },
+    data: bytes,
     discard: async () => {},
   };
 }
@@ -168,7 +170,14 @@ function filenameOfUrl(url: string): { filename?: string } {
  */
 export async function acceptUpload(
   deps: IntakeDependencies,
-  input: { cloudName: string; apiKey: string; request: UploadRequest; source: IngestSource; staged?: Pick<ReceivedFile, 'discard'> },
+  input: {
+    cloudName: string;
+    apiKey: string;
+    request: UploadRequest;
+    source: IngestSource;
+    /** The received file part behind `source` (a HeldFile carries the bytes of an inline source). */
+    staged?: Pick<ReceivedFile, 'discard'> & { data?: Buffer };
+  },
 ): Promise<Record<string, unknown>> {
   const jobId = randomUUID();
   const batchId = randomHex(32);
@@ -225,8 +234,8 @@ export async function acceptUpload(
         eagerAsync: job.eagerAsync,
         eagerNotificationUrls: input.request.eagerNotificationUrl ? [input.request.eagerNotificationUrl] : [],
       },
-      jobs: [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job }],
-      queue: [{ kind: 'ingest', payload: withoutInlineBytes(job), jobId }],
+      jobs: [{ id: jobId, queue: ingestJob.queue, kind: ingestJob.kind, payload: job, ...inlineDataOf(input) }],
+      queue: [{ kind: 'ingest', payload: job, jobId }],
       // async=true is answered pending either way; the outbox relay queues what this process cannot.
       answerOnRecord: input.request.async === true,
     });
@@ -363,11 +372,12 @@ function queueUnavailable(cause: unknown): ApiError {
   return cause instanceof QueueUnavailableError ? cause : new QueueUnavailableError({ cause });
 }
 
-/** The job as queued in Redis: a small file's bytes stay in its outbox row (IngestSourceSchema's `data`). */
-export function withoutInlineBytes(job: IngestJobV1): IngestJobV1 {
-  if (job.source.kind !== 'inline') return job;
-  const { data: _inRow, ...source } = job.source;
-  return { ...job, source };
+/** An inline source's bytes, for its job's row; a source that names none without them is our bug. */
+function inlineDataOf(input: { source: IngestSource; staged?: { data?: Buffer } }): { inlineData?: Buffer } {
+  if (input.source.kind !== 'inline') return {};
+  const data = input.staged?.data;
+  if (data === undefined) throw new Error('an inline source was accepted without its bytes');
+  return { inlineData: data };
 }
 
 function buildIngestJob(

@@ -6,10 +6,9 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsBlobStore } from '@rendition/storage';
-import type { IngestJobV1 } from '@rendition/jobs';
-import { isStagedFile, receiveFile, withoutInlineBytes } from '../src/index.ts';
+import { isStagedFile, receiveFile } from '../src/index.ts';
 
-// receiveFile (INLINE_UPLOAD_MAX_BYTES): a small file part travels inside its job, a larger one is
+// receiveFile (INLINE_UPLOAD_MAX_BYTES): a small file part travels inside its job's row, a larger one is
 // staged whole, on a real filesystem store.
 
 let root: string;
@@ -37,16 +36,21 @@ const pieces = (bytes: Buffer, size: number) =>
   Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
 
 describe('receiveFile', () => {
-  it('holds a file of at most the limit in the job: its bytes, size and md5, and nothing stored', async () => {
+  it('holds a file of at most the limit for its job: the bytes beside a source of size and md5 only, and nothing stored', async () => {
     const bytes = randomBytes(4096);
     const file = await receiveFile({ store }, pieces(bytes, 1000), 'small.png', 4096);
     expect(isStagedFile(file)).toBe(false);
-    expect(file.source).toEqual({ kind: 'inline', data: bytes.toString('base64'), bytes: 4096, md5: md5(bytes), filename: 'small.png' });
+    // The source is what the job's payload (and Redis) carries: never the bytes.
+    expect(file.source).toEqual({ kind: 'inline', bytes: 4096, md5: md5(bytes), filename: 'small.png' });
+    if (isStagedFile(file)) throw new Error('held expected');
+    expect(file.data.equals(bytes)).toBe(true);
     expect(await storedKeys()).toEqual([]);
     await file.discard();
 
     const empty = await receiveFile({ store }, Readable.from([]), undefined, 4096);
-    expect(empty.source).toEqual({ kind: 'inline', data: '', bytes: 0, md5: md5(Buffer.alloc(0)) });
+    expect(empty.source).toEqual({ kind: 'inline', bytes: 0, md5: md5(Buffer.alloc(0)) });
+    if (isStagedFile(empty)) throw new Error('held expected');
+    expect(empty.data.length).toBe(0);
   });
 
   it('stages a file past the limit whole, the bytes it held first included', async () => {
@@ -73,20 +77,5 @@ describe('receiveFile', () => {
     });
     await expect(receiveFile({ store }, broken, 'x', 4096)).rejects.toThrow('the body broke off');
     expect(await storedKeys()).toEqual([]);
-  });
-});
-
-describe('withoutInlineBytes', () => {
-  const job = (source: IngestJobV1['source']) => ({ v: 1, jobId: 'j', source }) as unknown as IngestJobV1;
-
-  it("leaves a small file's bytes out of the queued copy, keeping its size, md5 and name, and the job as it was", () => {
-    const inline = job({ kind: 'inline', data: 'AAEC', bytes: 3, md5: 'f'.repeat(32), filename: 'a.png' });
-    expect(withoutInlineBytes(inline)).toEqual({ v: 1, jobId: 'j', source: { kind: 'inline', bytes: 3, md5: 'f'.repeat(32), filename: 'a.png' } });
-    expect(inline.source).toMatchObject({ data: 'AAEC' });
-  });
-
-  it('queues every other source as it is', () => {
-    const staged = job({ kind: 'staged', key: 'staging/x' });
-    expect(withoutInlineBytes(staged)).toBe(staged);
   });
 });

@@ -15,14 +15,14 @@ export const IngestSourceSchema = z.discriminatedUnion('kind', [
       .regex(/^[0-9a-f]{32}$/)
       .optional(),
   }),
-  /** A small file held in the job itself (INLINE_UPLOAD_MAX_BYTES), durable with the job's own commit. */
+  /**
+   * A small file held in the job's outbox row (INLINE_UPLOAD_MAX_BYTES, the row's `inline_data`),
+   * durable with the job's own commit; the ingest's first statement reads the bytes from the row, so
+   * they cross neither Redis nor the intake's queueing.
+   */
   z.object({
     kind: z.literal('inline'),
-    /**
-     * The bytes, base64. In the job's outbox row always; in the copy queued in Redis absent (the
-     * ingest's first statement reads them from the row), so the bytes cross Redis and the intake's
-     * queueing not at all. A job the relay queued from its row carries them.
-     */
+    /** The bytes, base64: only in rows written before migration 0031 (a job the relay queues from one carries them). */
     data: z.string().optional(),
     filename: z.string().optional(),
     bytes: z.number().int().nonnegative(),

@@ -29,6 +29,7 @@ import * as assetAnalysis from './0027-asset-analysis.ts';
 import * as settingsChangeNotices from './0028-settings-change-notices.ts';
 import * as deliveryChangeNotices from './0029-delivery-change-notices.ts';
 import * as statementAbort from './0030-statement-abort.ts';
+import * as jobInlineBytes from './0031-job-inline-bytes.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -62,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   '0028-settings-change-notices': settingsChangeNotices,
   '0029-delivery-change-notices': deliveryChangeNotices,
   '0030-statement-abort': statementAbort,
+  '0031-job-inline-bytes': jobInlineBytes,
 };

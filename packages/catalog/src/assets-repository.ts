@@ -94,6 +94,9 @@ export async function startIngest(
           RETURNING id, batch_id, set_config('synchronous_commit', 'off', true),
             ${input.readInlineData === true ? INLINE_DATA : sql`NULL::bytea`} AS inline_data
         )`;
+  // The two ways an asset matches are two index look-ups: as one join condition with OR between them,
+  // PostgreSQL scanned the whole assets table for every ingest (49 ms at 100,000 assets).
+  const committed = sql`SELECT asset_id FROM asset_versions WHERE version_id = ${input.versionId}`;
   // The batch's row comes with every asset row, and alone (asset columns null) when no asset matched.
   const batch =
     input.jobId === undefined
@@ -112,11 +115,15 @@ export async function startIngest(
     ${active}
     SELECT matched.*, ${batch}
     FROM (SELECT 1) AS one LEFT JOIN (
-      SELECT assets.*, assets.asset_id = committed.asset_id AS by_version
-      FROM assets LEFT JOIN (SELECT asset_id FROM asset_versions WHERE version_id = ${input.versionId}) committed ON true
-      WHERE assets.asset_id = committed.asset_id
-         OR (assets.cloud_name = ${input.cloudName} AND assets.resource_type = ANY(${[...input.resourceTypes]}::text[])
-             AND assets.type = ${input.type} AND assets.public_id = ${input.publicId})
+      SELECT assets.*, assets.asset_id IN (${committed}) AS by_version
+      FROM assets
+      WHERE assets.asset_id IN (
+        ${committed}
+        UNION ALL
+        SELECT asset_id FROM assets
+        WHERE cloud_name = ${input.cloudName} AND resource_type = ANY(${[...input.resourceTypes]}::text[])
+          AND type = ${input.type} AND public_id = ${input.publicId}
+      )
     ) matched ON true
   `.execute(db);
   const assets = rows.filter((row) => row.asset_id !== null);

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { CatalogDb } from './connection.ts';
 import type { WebhookDeliveriesTable } from './database-schema.ts';
 
@@ -32,7 +32,27 @@ export async function findDelivery(db: CatalogDb, id: string): Promise<DeliveryR
   return row && toDelivery(row);
 }
 
-/** One attempt and the delivery's new state, together, so the history never disagrees with the state. */
+/**
+ * A delivery with the API key of the request that made it (its batch's), in one statement: what an
+ * attempt reads before it signs and sends.
+ */
+export async function findDeliveryToAttempt(db: CatalogDb, id: string): Promise<(DeliveryRecord & { apiKey: string | null }) | undefined> {
+  const row = await db
+    .selectFrom('webhook_deliveries')
+    .leftJoin('batches', (join) =>
+      join.onRef('batches.batch_id', '=', 'webhook_deliveries.batch_id').onRef('batches.cloud_name', '=', 'webhook_deliveries.cloud_name'),
+    )
+    .selectAll('webhook_deliveries')
+    .select('batches.api_key')
+    .where('webhook_deliveries.id', '=', id)
+    .executeTakeFirst();
+  return row && { ...toDelivery(row), apiKey: row.api_key };
+}
+
+/**
+ * One attempt and the delivery's new state, together (one statement: atomic as a transaction), so the
+ * history never disagrees with the state.
+ */
 export async function recordDeliveryAttempt(
   db: CatalogDb,
   input: {
@@ -41,29 +61,16 @@ export async function recordDeliveryAttempt(
     next: { status: 'pending'; nextAttemptAt: Date } | { status: Exclude<DeliveryStatus, 'pending'> };
   },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('webhook_attempts')
-      .values({
-        delivery_id: input.deliveryId,
-        attempted_at: input.attempt.attemptedAt,
-        status_code: input.attempt.statusCode,
-        latency_ms: input.attempt.latencyMs,
-        outcome: input.attempt.outcome,
-        error: input.attempt.error,
-      })
-      .execute();
-    await trx
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        last_status: input.attempt.statusCode,
-        status: input.next.status,
-        ...(input.next.status === 'pending' ? { next_attempt_at: input.next.nextAttemptAt } : { finished_at: new Date() }),
-      }))
-      .where('id', '=', input.deliveryId)
-      .execute();
-  });
+  const { attempt, next } = input;
+  const scheduled = next.status === 'pending' ? sql`next_attempt_at = ${next.nextAttemptAt}` : sql`finished_at = ${new Date()}`;
+  await sql`
+    WITH attempt AS (
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, outcome, error)
+      VALUES (${input.deliveryId}, ${attempt.attemptedAt}, ${attempt.statusCode}, ${attempt.latencyMs}, ${attempt.outcome}, ${attempt.error})
+    )
+    UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ${attempt.statusCode}, status = ${next.status}, ${scheduled}
+    WHERE id = ${input.deliveryId}
+  `.execute(db);
 }
 
 export async function listDeliveriesWithAttempts(db: CatalogDb, batchId: string) {

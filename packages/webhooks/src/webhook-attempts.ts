@@ -1,4 +1,4 @@
-import { cloudWebhookSettings, findApiKey, findBatch, findDelivery, recordDeliveryAttempt, type CatalogDb } from '@rendition/catalog';
+import { cloudWebhookSettings, findApiKey, findDeliveryToAttempt, recordDeliveryAttempt, type CatalogDb } from '@rendition/catalog';
 import type { GuardedFetcher } from '@rendition/net';
 import { deliverOnce } from './deliver-webhook.ts';
 import { nextDelayMs } from './retry-schedule.ts';
@@ -21,13 +21,12 @@ export type AttemptVerdict = { kind: 'finished' } | { kind: 'retry'; delayMs: nu
  * hours, and retries run for a day), POST, record the attempt and decide what comes next.
  */
 export async function attemptWebhookDelivery(deps: WebhookAttemptDependencies, deliveryId: string, signal?: AbortSignal): Promise<AttemptVerdict> {
-  const delivery = await findDelivery(deps.db, deliveryId);
+  const delivery = await findDeliveryToAttempt(deps.db, deliveryId);
   if (!delivery || delivery.finishedAt !== null) return { kind: 'finished' };
   // Not before its time: a queued job that fires early (a direct attempt's fallback) waits for the schedule.
   const early = delivery.nextAttemptAt.getTime() - Date.now();
   if (early > EARLY_TOLERANCE_MS) return { kind: 'retry', delayMs: early };
-  const batch = await findBatch(deps.db, delivery.cloudName, delivery.batchId);
-  return attemptKnownDelivery(deps, { ...delivery, apiKey: batch?.apiKey ?? null }, signal);
+  return attemptKnownDelivery(deps, delivery, signal);
 }
 
 /** A queued attempt this much ahead of the delivery's next_attempt_at runs anyway (clocks and jitter). */

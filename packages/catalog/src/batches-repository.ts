@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
-import { runPrepared, type CatalogDb } from './connection.ts';
+import { runPrepared, runPreparedShape, type CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
 import { outcomeSignal } from './outcome-signals.ts';
 
@@ -218,11 +218,11 @@ export type OptimisticFinish = 'finished' | 'finished-before' | 'batch-changed';
  * on the row's newest version), and the job's own UPDATE and the inserts happen only if it counted.
  */
 export async function finishJobIfBatchUnchanged(db: CatalogDb, input: UnchangedBatchFinish): Promise<OptimisticFinish> {
-  const { rows } = await sql<{ unfinished: number; counted: number }>`
+  const statement = sql`
     WITH ${finishCtes(input)}
     SELECT (SELECT count(*) FROM job)::int AS unfinished, (SELECT count(*) FROM finished)::int AS counted
-  `.execute(db);
-  const row = rows[0];
+  `;
+  const [row] = await runPreparedShape<{ unfinished: number; counted: number }>(db, 'rendition_finish_job', statement.compile(db));
   if (!row || row.unfinished === 0) return 'finished-before';
   return row.counted === 0 ? 'batch-changed' : 'finished';
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-schema.ts';
@@ -52,6 +53,29 @@ export async function runPrepared<Row>(db: CatalogDb, name: string, text: string
     client.release(error instanceof Error ? error : true);
     throw error;
   }
+}
+
+/**
+ * The statements a process prepares by their shape (runPreparedShape), at most this many: each
+ * connection keeps every statement it prepared until it closes, so shapes past the bound (long eager
+ * lists make rare ones) run unprepared rather than grow every connection's memory without end.
+ */
+const MAX_PREPARED_SHAPES = 64;
+const preparedShapes = new Set<string>();
+
+/**
+ * runPrepared for a statement composed at run time (CTEs present or not, a row per follow-up job):
+ * named by its text's hash, so each shape is planned once per connection and repeated shapes reuse
+ * it. For the data-modifying statements every upload sends, whose planning cost about as much as
+ * their execution.
+ */
+export async function runPreparedShape<Row>(db: CatalogDb, prefix: string, query: { sql: string; parameters: readonly unknown[] }): Promise<Row[]> {
+  const name = `${prefix}_${createHash('sha1').update(query.sql).digest('hex').slice(0, 20)}`;
+  if (!preparedShapes.has(name)) {
+    if (preparedShapes.size >= MAX_PREPARED_SHAPES) return (await db.executeQuery<Row>(CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+    preparedShapes.add(name);
+  }
+  return runPrepared<Row>(db, name, query.sql, [...query.parameters]);
 }
 
 /** Creates the database named in the URL when it does not exist yet (first start, tests). */

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { AssetRecord } from './asset-records.ts';
 import { newAssetCtes } from './assets-repository.ts';
 import { finishCtes, type UnchangedBatchFinish } from './batches-repository.ts';
-import type { CatalogDb } from './connection.ts';
+import { runPreparedShape, type CatalogDb } from './connection.ts';
 
 /**
  * What commitNewAssetAndFinishJob did: `finished` (the asset and the job's end are recorded), or
@@ -28,12 +28,13 @@ export async function commitNewAssetAndFinishJob(
   input: UnchangedBatchFinish & { asset: AssetRecord; backup: boolean },
 ): Promise<IngestCommit> {
   try {
-    const { rows } = await sql<{ inserted: number }>`
+    const statement = sql`
       WITH ${newAssetCtes(db, input.asset, input.backup)}, ${finishCtes(input, 'inserted')}
       SELECT (SELECT count(*) FROM inserted)::int AS inserted,
         CASE WHEN (SELECT count(*) FROM inserted) > 0 AND (SELECT count(*) FROM finished) = 0
           THEN rendition_abort('the batch or the job changed since the ingest began') END AS guard
-    `.execute(db);
+    `;
+    const rows = await runPreparedShape<{ inserted: number }>(db, 'rendition_ingest_commit', statement.compile(db));
     return rows[0]?.inserted === 0 ? 'not-inserted' : 'finished';
   } catch (error) {
     if ((error as { code?: string }).code === ABORTED) return 'not-finished';

@@ -21,6 +21,14 @@ export type ImageProbe = Omit<ImageHeader, 'animated'>;
 const VERIFY_ROWS = 512;
 
 /**
+ * At most this many decoded pixels (every frame counted) are verified by decoding them straight to
+ * raw, without the one-column resample: a small image decodes long before any timeout matters, its
+ * raw pixels take at most 1 MiB per channel, and the resample cost more than the decode (0.8 of
+ * 1.8 ms for a 40x40 PNG, measured).
+ */
+const VERIFY_WHOLE_MAX_PIXELS = 512 * 512;
+
+/**
  * Probes an image and proves it decodes. The header alone would accept a JPEG cut off halfway (it
  * carries full dimensions in its first bytes), so every pixel is decoded at full resolution and
  * thrown away. The pixel limit is checked on the header before that decode.
@@ -59,15 +67,22 @@ export async function verifyImageDecodes(filePath: string, probe: ImageProbe & {
   await verifyDecode(source, probe, limits);
 }
 
-async function verifyDecode(source: string | Buffer, header: Pick<ImageHeader, 'animated' | 'height'>, limits: ImageLimits): Promise<void> {
+async function verifyDecode(
+  source: string | Buffer,
+  header: Pick<ImageHeader, 'animated' | 'width' | 'height' | 'pages'>,
+  limits: ImageLimits,
+): Promise<void> {
   try {
-    const decoded = sharp(source, {
+    const image = sharp(source, {
       failOn: 'error',
       sequentialRead: true,
       limitInputPixels: limits.maxInputPixels,
       animated: header.animated,
-    })
-      .resize(1, Math.min(header.height, VERIFY_ROWS), { fit: 'fill', fastShrinkOnLoad: false })
+    });
+    const pixels = header.width * header.height * (header.animated ? header.pages : 1);
+    const decoded = (
+      pixels <= VERIFY_WHOLE_MAX_PIXELS ? image : image.resize(1, Math.min(header.height, VERIFY_ROWS), { fit: 'fill', fastShrinkOnLoad: false })
+    )
       .timeout({ seconds: limits.timeoutSeconds })
       .raw()
       .toBuffer();

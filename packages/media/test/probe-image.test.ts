@@ -77,6 +77,17 @@ describe('probeImage', () => {
     expect((await rejection(probeImage(path, limits))).kind).toBe('corrupt');
   });
 
+  it.each(['jpeg', 'png'] as const)('refuses a small %s truncated halfway (decoded whole, below the resample threshold)', async (format) => {
+    // Noise, so the compressed pixels fill the file and half of it leaves rows undecoded.
+    const bytes = await sharp(noise(200 * 150 * 3), { raw: { width: 200, height: 150, channels: 3 } })
+      .toFormat(format)
+      .toBuffer();
+    const whole = await temp.file(`small.${format}`, bytes);
+    expect(await probeImage(whole, limits)).toMatchObject({ width: 200, height: 150 });
+    const half = await temp.file(`small-half.${format}`, bytes.subarray(0, bytes.length >> 1));
+    expect((await rejection(probeImage(half, limits))).kind).toBe('corrupt');
+  });
+
   it.each([
     ['random bytes', () => noise(4096)],
     ['text', () => Buffer.from('just some text\n')],

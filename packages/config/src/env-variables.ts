@@ -214,7 +214,7 @@ export const ENV_VARIABLES = {
   INLINE_UPLOAD_MAX_BYTES: {
     schema: z.coerce.number().int().min(0).max(262_144).default(16_384),
     description:
-      "A multipart upload's file of at most this many bytes travels inside its job (the outbox row, base64) instead of being staged to storage: it is durable with the job's own commit, which saves the staging file's two fsyncs (docs/performance.md). The copy of the job queued in Redis leaves the bytes out (the ingest reads them from the row). `0`: every file is staged.",
+      "A multipart upload's file of at most this many bytes travels inside its job's outbox row (as bytea) instead of being staged to storage: it is durable with the job's own commit, which saves the staging file's two fsyncs (docs/performance.md). The job queued in Redis never carries the bytes (the ingest reads them from the row). `0`: every file is staged.",
   },
   LARGE_UPLOAD_TTL_MS: {
     schema: positiveInt.default(86_400_000),

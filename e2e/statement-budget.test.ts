@@ -13,6 +13,16 @@ const INGEST_BUDGET = 2;
 const INGEST_BUCKET = 2;
 const UPLOADS = 12;
 const UPLOAD_ROUTE = '/v1_1/:cloud/:resourceType/upload';
+/**
+ * A first hit of a derivative: the request (its asset, the derivative missed, the job recorded with
+ * what had its id, the derivative read after the job's signal) and its derive job (the derivative and
+ * the asset version read, the derivative recorded, the job's end).
+ */
+const FIRST_HIT_BUDGET = 4;
+const DERIVE_BUDGET = 4;
+const FIRST_HITS = 6;
+/** A derive slower than the wait's safety re-read (1 s: a loaded machine) adds a read of the derivative and the job. */
+const FIRST_HIT_SLOW_DERIVE = 6;
 
 let cluster: TestCluster;
 let receiver: WebhookReceiver;
@@ -140,5 +150,29 @@ describe('PostgreSQL statements per unit of work', () => {
     expect(hits.count).toBe(HITS);
     expect(hits.atMost(1)).toBe(HITS);
     expect(hits.sum).toBeLessThanOrEqual(HIT_BUDGET * HITS);
+  }, 60_000);
+
+  it('a first delivery hit and its derive job stay within their budgets', async () => {
+    const DELIVERY_ROUTE = '/:cloud/:resourceType/:type/*';
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'tiny.png');
+    form.set('public_id', 'budget-first-hits');
+    const uploaded = await fetch(`${cluster.baseUrl}/v1_1/demo/image/upload`, { method: 'POST', headers: { authorization: basicAuth() }, body: form });
+    expect(uploaded.status).toBe(200);
+    const requestBefore = await statements('request', DELIVERY_ROUTE);
+    const jobBefore = await statements('job', 'derive');
+    for (let width = 10; width < 10 + FIRST_HITS; width += 1) {
+      const response = await fetch(`${cluster.baseUrl}/demo/image/upload/w_${width},c_scale/budget-first-hits.png`);
+      expect(response.status).toBe(200);
+      expect((await sharp(Buffer.from(await response.arrayBuffer())).metadata()).width).toBe(width);
+    }
+    const requests = delta(await statements('request', DELIVERY_ROUTE), requestBefore);
+    await expect.poll(async () => delta(await statements('job', 'derive'), jobBefore).count, { timeout: 5_000 }).toBe(FIRST_HITS);
+    const jobs = delta(await statements('job', 'derive'), jobBefore);
+    console.log(`first delivery hit: ${requests.sum / requests.count} statements per request; derive job: ${jobs.sum / jobs.count} per job`);
+    expect(requests.count).toBe(FIRST_HITS);
+    expect(requests.atMost(bucketed(FIRST_HIT_BUDGET))).toBeGreaterThanOrEqual(FIRST_HITS - 1);
+    expect(requests.atMost(bucketed(FIRST_HIT_SLOW_DERIVE))).toBe(FIRST_HITS);
+    expect(jobs.atMost(bucketed(DERIVE_BUDGET))).toBe(FIRST_HITS);
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import {
   batchAfter,
   commitNewAssetAndFinishJob,
   finishJobIfBatchUnchanged,
+  finishStandaloneJob,
   finishJobLockingBatch,
   inTransaction,
   recordBatchProgress,
@@ -48,6 +49,8 @@ export interface FinishJobInput {
    * `assetRecorded: false`: the caller commits the asset the usual way and finishes the job again.
    */
   newAsset?: { asset: AssetRecord; backup: boolean };
+  /** The job was recorded without a batch (a first delivery's derive job): its end is one statement. */
+  standalone?: boolean;
 }
 
 export interface FinishJobResult {
@@ -68,6 +71,9 @@ export interface FinishJobResult {
  */
 export async function finishJob(deps: BatchJobDependencies, input: FinishJobInput): Promise<FinishJobResult> {
   if (input.newAsset) return finishRecordingAsset(deps, input, input.newAsset);
+  if (input.standalone === true && (await finishStandaloneJob(deps.db, input.jobId, input.outcome, new Date())) === 'finished') {
+    return { finishedNow: true, followUps: [], deliveries: [] };
+  }
   const finished = (input.seenBatch && (await finishUnchangedBatch(deps, input, input.seenBatch))) || (await finishLockingBatch(deps, input));
   await enqueueAll(deps, finished);
   return finished;

@@ -787,6 +787,51 @@ describe('outcome signals', () => {
     expect(afterCommitMs).toBeLessThan(500);
   });
 
+  it('ends a standalone job in one statement, signalled; a duplicate end changes nothing; a job of a batch takes the locking path', async () => {
+    const jobId = randomUUID();
+    expect(await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } })).toEqual({
+      inserted: true,
+    });
+    const tally = { statements: 0 };
+    const { value, afterCommitMs } = await answeredAfterCommit(
+      () => waitForJob(services, jobId, 10_000),
+      async () => {
+        expect(
+          await runWithStatementTally(tally, () => finishJob(deps, { jobId, outcome: completed({ storage_key: 's' }), standalone: true })),
+        ).toEqual({ finishedNow: true, followUps: [], deliveries: [] });
+      },
+    );
+    expect(tally.statements).toBe(1);
+    expect(value).toMatchObject({ id: jobId, status: 'completed', result: { storage_key: 's' } });
+    expect(afterCommitMs).toBeLessThan(500);
+    // Ended before: nothing written, and the locking path says so.
+    expect(await finishJob(deps, { jobId, outcome: completed({ storage_key: 'other' }), standalone: true })).toMatchObject({ finishedNow: false });
+    expect(await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } })).toEqual({
+      inserted: false,
+      status: 'completed',
+      error: null,
+    });
+
+    // Called standalone by mistake, a job of a batch still counts off its batch.
+    const job = ingestLikeJob();
+    const batchId = await makeBatch({ jobs: [job] });
+    expect(await finishJob(deps, { jobId: job.id, outcome: completed({ n: 1 }), standalone: true })).toMatchObject({
+      finishedNow: true,
+      batch: { batchId, status: 'complete', pendingJobs: 0 },
+    });
+  });
+
+  it("recordStandaloneJob returns a failed job's error as it was", async () => {
+    const jobId = randomUUID();
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } });
+    await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'Invalid image file' } }, standalone: true });
+    expect(await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 2 } })).toEqual({
+      inserted: false,
+      status: 'failed',
+      error: { status: 400, message: 'Invalid image file' },
+    });
+  });
+
   it('answers undefined from waitForJob at the deadline of a job that never finishes', async () => {
     const jobId = randomUUID();
     await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload: { v: 1 } });

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { runPrepared, runPreparedShape, type CatalogDb } from './connection.ts';
 import type { BatchesTable, Database } from './database-schema.ts';
+import type { JobStatus } from './jobs-repository.ts';
 import { outcomeSignal } from './outcome-signals.ts';
 
 export type BatchStatus = 'pending' | 'complete' | 'failed';
@@ -146,16 +147,35 @@ function jobColumns(batchId: string | null, cloudName: string, job: NewJob) {
   };
 }
 
+/** What recordStandaloneJob found: its row new, or the job that had the id already as it was. */
+export type StandaloneJobRecord =
+  | { inserted: true }
+  | { inserted: false; status: JobStatus; error: { status: number; message: string } | null }
+  /** A concurrent request's row, not committed when this statement began: its state is unknown here. */
+  | { inserted: false; status: undefined };
+
 /**
  * Records a job that belongs to no batch (a first delivery of a derivative), unless a job with its
- * id exists already: its id is made from what it derives, so concurrent requests share one row.
+ * id exists already: its id is made from what it derives, so concurrent requests share one row. One
+ * statement, which also returns the existing job's state (the statement's snapshot is taken before
+ * its insert, so the second SELECT sees only a row that was there).
  */
-export async function recordStandaloneJob(db: CatalogDb, cloudName: string, job: NewJob): Promise<void> {
-  await db
-    .insertInto('jobs')
-    .values(jobRow(null, cloudName, job))
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+export async function recordStandaloneJob(db: CatalogDb, cloudName: string, job: NewJob): Promise<StandaloneJobRecord> {
+  const row = jobRow(null, cloudName, job);
+  const { rows } = await sql<{ inserted: boolean; status: JobStatus; error: { status: number; message: string } | null }>`
+    WITH inserted AS (
+      INSERT INTO jobs (id, batch_id, cloud_name, queue, kind, status, payload)
+      VALUES (${row.id}, NULL, ${row.cloud_name}, ${row.queue}, ${row.kind}, ${row.status}, ${row.payload}::jsonb)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING status, error
+    )
+    SELECT true AS inserted, status, error FROM inserted
+    UNION ALL
+    SELECT false, status, error FROM jobs WHERE id = ${row.id} AND NOT EXISTS (SELECT 1 FROM inserted)
+  `.execute(db);
+  const found = rows[0];
+  if (!found) return { inserted: false, status: undefined };
+  return found.inserted ? { inserted: true } : { inserted: false, status: found.status, error: found.error };
 }
 
 /** Makes a finished job runnable again (a standalone job whose result must be made anew). */
@@ -194,6 +214,20 @@ export async function finishJobLockingBatch(
   if (!row) return undefined;
   if (row.job_batch_id === null) return { batchId: null, cloudName: row.job_cloud_name };
   return { batchId: row.job_batch_id.trim(), cloudName: row.job_cloud_name, ...(row.batch_id === null ? {} : { batch: toBatch(row) }) };
+}
+
+/**
+ * The end of a job that belongs to no batch (a first delivery's derive job), in one statement without
+ * a transaction: 'finished', or 'not-standalone' when nothing was written — the job had ended already
+ * or has a batch after all (finishJobLockingBatch sorts those out).
+ */
+export async function finishStandaloneJob(db: CatalogDb, jobId: string, outcome: JobOutcome, now: Date): Promise<'finished' | 'not-standalone'> {
+  const { rows } = await sql<{ id: string }>`
+    UPDATE jobs SET ${jobEndSets(outcome, now)}
+    WHERE id = ${jobId} AND finished_at IS NULL AND batch_id IS NULL
+    RETURNING id, ${outcomeSignal(`job:${jobId}`)} AS signalled
+  `.execute(db);
+  return rows.length > 0 ? 'finished' : 'not-standalone';
 }
 
 /** A batch as a job read it earlier, with its row version (PostgreSQL's `xmin`): finishJobIfBatchUnchanged checks it. */

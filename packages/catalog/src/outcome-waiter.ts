@@ -6,8 +6,13 @@ import { listenForOutcomes, type OutcomeListener, type OutcomeTopic } from './ou
  * signal of its topic arrives. A slow re-read also runs in case a signal was lost with a connection.
  */
 export interface OutcomeWaiter {
-  /** Resolves with what `read` found once it finds something, or undefined at the deadline. */
-  waitFor<T>(topic: OutcomeTopic, read: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined>;
+  /**
+   * Resolves with what `read` found once it finds something, or undefined at the deadline. `first`,
+   * when given, runs in place of the first read, once the wait listens for the topic: it may start the
+   * work whose outcome is awaited (record and queue a job), reading its state in the same statement, so
+   * no signal of that work can be missed and no read is spent before it could have an outcome.
+   */
+  waitFor<T>(topic: OutcomeTopic, read: () => Promise<T | undefined>, timeoutMs: number, first?: () => Promise<T | undefined>): Promise<T | undefined>;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,7 @@ export function createOutcomeWaiter(databaseUrl: string, onError: (error: unknow
   };
 
   return {
-    async waitFor(topic, read, timeoutMs) {
+    async waitFor(topic, read, timeoutMs, first) {
       ensureListening();
       const deadline = Date.now() + timeoutMs;
       let wake: () => void = () => {};
@@ -44,9 +49,9 @@ export function createOutcomeWaiter(databaseUrl: string, onError: (error: unknow
       waiting.set(topic, wakers);
       try {
         // Subscribed before the first read: a signal sent between the two cannot be missed.
-        for (;;) {
+        for (let reads = 0; ; reads += 1) {
           signalled = false;
-          const found = await read();
+          const found = await (reads === 0 && first ? first() : read());
           if (found !== undefined) return found;
           const left = deadline - Date.now();
           if (left <= 0) return undefined;

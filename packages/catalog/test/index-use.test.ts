@@ -8,8 +8,12 @@ import {
   ensureDatabaseExists,
   findAsset,
   findAssetByVersionId,
+  findDeliveryToAttempt,
   findDerived,
   findJob,
+  findUnfinishedDeliveries,
+  findUnfinishedJobs,
+  listBatchJobs,
   migrateToLatest,
   startIngest,
   type CatalogDb,
@@ -80,5 +84,16 @@ describe('index use on the hot paths', () => {
     });
     expect(asset).toHaveLength(4);
     for (const { plan, seqScans } of asset) expect(seqScans, plan).toEqual([]);
+  });
+
+  it("a webhook attempt's read, a batch's jobs and the relays' sweeps of unfinished jobs and deliveries scan no table", async () => {
+    const reads = await plansOf(async () => {
+      await findDeliveryToAttempt(db, randomUUID());
+      await listBatchJobs(db, hex32() + hex32());
+      await findUnfinishedJobs(db, new Date(), 100);
+      await findUnfinishedDeliveries(db, new Date(), 100);
+    });
+    expect(reads).toHaveLength(4);
+    for (const { plan, seqScans } of reads) expect(seqScans, plan).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { waitForJob, type OutcomeWaitDependencies } from '@rendition/batches';
+import type { OutcomeWaitDependencies } from '@rendition/batches';
 import {
   findDerived,
   findJob,
@@ -9,6 +9,8 @@ import {
   type AssetRecord,
   type CatalogDb,
   type DerivedRecord,
+  type JobRecord,
+  type StandaloneJobRecord,
 } from '@rendition/catalog';
 import { type DeriveJobV1, type JobQueues } from '@rendition/jobs';
 import { countDerivativeCache } from '@rendition/metrics';
@@ -145,7 +147,9 @@ function fallbackFormat(urlFormat: string | undefined, originalFormat: string | 
  * The stored derivative, computed on first request by a derive job whose id is made from what it
  * derives: concurrent first requests anywhere in the cluster join the same job. The job is recorded
  * in the outbox first (so the relay re-drives it if Redis loses it) and its outcome is waited for
- * like any other job's.
+ * like any other job's. A first hit sends four statements: the derivative missed, the job recorded
+ * with the state of any job that had its id, and once the job's signal came, the derivative read
+ * (the job's row only when there is none: its failure).
  */
 export async function obtainDerivative(
   deps: OutcomeWaitDependencies & { queues: JobQueues; waitTimeoutMs: number; maxSyncVideoBytes: number },
@@ -168,29 +172,43 @@ export async function obtainDerivative(
     transformation: request.canonical,
     format: request.format,
   };
-  try {
+  type Outcome = { derived: DerivedRecord } | { job: JobRecord };
+  // After the job's signal: the derivative, else the job's row for its failure.
+  const read = async (): Promise<Outcome | undefined> => {
+    const derived = await findDerived(deps.db, key);
+    if (derived) return { derived };
+    const job = await findJob(deps.db, jobId);
+    return job && (job.status === 'completed' || job.status === 'failed') ? { job } : undefined;
+  };
+  // Listening for the job's signal already: record (or join) the job and queue it.
+  const start = async (): Promise<Outcome | undefined> => {
+    let earlier: StandaloneJobRecord;
     const definition = deriveDefinitionFor(asset);
-    await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
-    const earlier = await findJob(deps.db, jobId);
+    try {
+      earlier = await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
+    } catch (cause) {
+      throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
+    }
     // Bad input fails the same way every time; any other ending without a stored derivative (our own
     // failure, a derivative deleted since) runs the job again.
-    const refused = earlier?.status === 'failed' && (earlier.error?.status ?? 500) < 500;
-    if (!refused) {
-      if (earlier?.status === 'completed' || earlier?.status === 'failed') await reopenJob(deps.db, jobId);
+    if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return read();
+    try {
+      if (!earlier.inserted && (earlier.status === 'completed' || earlier.status === 'failed')) await reopenJob(deps.db, jobId);
       if (!(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
+    } catch (cause) {
+      throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
     }
-  } catch (cause) {
-    throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
-  }
-  const outcome = await waitForJob(deps, jobId, deps.waitTimeoutMs);
-  const stored = await findDerived(deps.db, key);
-  if (stored) return stored;
+    return undefined;
+  };
+  const outcome = await deps.outcomes.waitFor(`job:${jobId}`, read, deps.waitTimeoutMs, start);
+  if (outcome && 'derived' in outcome) return outcome.derived;
   if (!outcome) throw new ApiError(500, 'The derivative is still being generated; try again shortly', { expose: true });
-  if (outcome.status === 'failed') {
-    const status = outcome.error?.status ?? 500;
+  const { job } = outcome;
+  if (job.status === 'failed') {
+    const status = job.error?.status ?? 500;
     // Our own failures stay ours: the client learns that it failed, not why.
     if (status >= 500) throw new ApiError(500, 'Could not generate the derivative; try again shortly', { expose: true });
-    throw new ApiError(400, `Could not generate the derivative: ${outcome.error?.message ?? 'unknown error'}`);
+    throw new ApiError(400, `Could not generate the derivative: ${job.error?.message ?? 'unknown error'}`);
   }
   throw new ApiError(500, 'The derivative was not recorded', { expose: true });
 }

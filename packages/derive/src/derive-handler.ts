@@ -55,7 +55,10 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
       } catch (error) {
         const clientError = toClientError(error);
         if (!clientError) throw error;
-        if (jobId) await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: clientError.status, message: clientError.message } } });
+        if (jobId) {
+          const outcome = { kind: 'failed' as const, error: { status: clientError.status, message: clientError.message } };
+          await finishJob(deps, { jobId, outcome, standalone: payload.eager === undefined });
+        }
         throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
       }
       if (payload.eager && item) {
@@ -65,14 +68,19 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
           resultChange: { kind: 'eager-item', index: payload.eager.index, item },
         });
       } else if (jobId) {
-        await finishJob(deps, { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } } });
+        // A first delivery's job, recorded without a batch (derivative-request.ts).
+        await finishJob(deps, { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } }, standalone: true });
       }
       return { storageKey: derived.storageKey };
     },
     async onExhausted(payload, error, context) {
       const jobId = outboxId(payload, context.jobId);
       if (!jobId) return;
-      await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: 500, message: `Internal error while deriving: ${error.message}` } } });
+      await finishJob(deps, {
+        jobId,
+        outcome: { kind: 'failed', error: { status: 500, message: `Internal error while deriving: ${error.message}` } },
+        standalone: payload.eager === undefined,
+      });
     },
   };
 }

@@ -142,6 +142,8 @@ export interface Config {
       readonly purge: number;
     };
     readonly shutdownTimeoutMs: number;
+    /** libvips' operation cache per worker process, in MB (IMAGE_OPERATION_CACHE_MB); 0: off. */
+    readonly imageOperationCacheMb: number;
   };
   readonly webhooks: {
     readonly schedule: string;
@@ -349,6 +351,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         purge: e.WORKER_CONCURRENCY_PURGE,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      imageOperationCacheMb: e.IMAGE_OPERATION_CACHE_MB,
     },
     webhooks: {
       schedule: e.WEBHOOK_SCHEDULE,

@@ -45,14 +45,24 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
 
   return withTempDir(deps.tmpDir, async (dir) => {
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
-    const inputPath = join(dir, 'original');
-    await deps.store.getFile(asset.storageKey, inputPath);
+    const inputPath = await originalFile(deps.store, asset.storageKey, join(dir, 'original'));
     const outputPath = join(dir, `derived.${job.format}`);
     const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, dir) : { path: inputPath, plan };
     const layers = createLayerFiles(layerFileDependencies(deps), dir, layerAssets);
     const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits, layers });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
   });
+}
+
+/**
+ * The original's bytes as a local file: read in place where the store keeps them in one (nothing
+ * copied; the path is the same for every derivative of this version, so libvips' operation cache can
+ * reuse a decode: image-runtime.ts), else copied to `scratchPath`.
+ */
+async function originalFile(store: BlobStore, key: string, scratchPath: string): Promise<string> {
+  if (store.localFile) return store.localFile(key);
+  await store.getFile(key, scratchPath);
+  return scratchPath;
 }
 
 /** Where a derive job's layers come from (layer-files.ts): the overlay assets' originals, fetched URLs. */

@@ -38,6 +38,13 @@ export interface BlobStore {
   /** Writes the object to a new local file at path (which must not exist); BlobNotFoundError when absent. */
   getFile(key: string, path: string): Promise<{ size: number }>;
   /**
+   * The local file that holds the object, to read in place instead of copying it (getFile); present
+   * only where objects are local files (the filesystem driver). Objects are never written in place
+   * (put renames a finished file into place), so what a reader opened stays whole; a reader must not
+   * write to it. BlobNotFoundError when absent.
+   */
+  localFile?(key: string): Promise<string>;
+  /**
    * The object at `fromKey` also under `toKey`, as durable and atomic as put(), made without moving
    * the bytes where the driver can: the filesystem driver hard-links the file, whose bytes put()
    * made durable already (an ingest stores the staged upload as the original this way). Objects are

@@ -8,7 +8,7 @@ import {
   open as openCallback,
   type Dirent,
 } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -148,6 +148,17 @@ export class FsBlobStore implements BlobStore {
       await rm(tmp, { force: true });
       throw error;
     }
+  }
+
+  async localFile(key: string): Promise<string> {
+    const path = this.#path(key);
+    try {
+      await access(path);
+    } catch (error) {
+      if (isMissing(error)) throw new BlobNotFoundError(key, { cause: error });
+      throw error;
+    }
+    return path;
   }
 
   async getFile(key: string, path: string): Promise<{ size: number }> {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -56,6 +56,22 @@ describe('FsBlobStore on disk', () => {
     await expect(store.copy('staging/missing', 'originals/z')).rejects.toBeInstanceOf(BlobNotFoundError);
     expect(await store.head('originals/z')).toBeNull();
     await expect(store.copy('../escape', 'originals/z')).rejects.toBeInstanceOf(InvalidKeyError);
+  });
+
+  it('names the file that holds an object, to read in place: its bytes, a later put as a new file, and no file for a missing key', async () => {
+    await store.put('originals/a/v1', Buffer.from('version one'));
+    const path = await store.localFile('originals/a/v1');
+    expect(path).toBe(join(root, 'originals', 'a', 'v1'));
+    const opened = await open(path, 'r');
+    try {
+      // A put never writes in place: what a reader opened keeps its bytes.
+      await store.put('originals/a/v1', Buffer.from('replaced'));
+      expect((await opened.readFile()).toString()).toBe('version one');
+    } finally {
+      await opened.close();
+    }
+    await expect(store.localFile('originals/missing')).rejects.toBeInstanceOf(BlobNotFoundError);
+    await expect(store.localFile('../escape')).rejects.toBeInstanceOf(InvalidKeyError);
   });
 
   it('leaves no temp file behind when a put fails midway', async () => {

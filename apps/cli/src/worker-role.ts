@@ -16,8 +16,8 @@ export async function startWorkers(services: Services, queues: readonly string[]
   const { config, logger } = services;
   const selected = selectQueues(queues);
   await checkRedisForQueues(config.redisUrl, { allowEviction: config.redisAllowEviction, logger });
-  // Decoders other than the formats we serve stay off; libvips' cache is bounded (IMAGE_OPERATION_CACHE_MB).
-  configureImageRuntime({ operationCacheMb: config.worker.imageOperationCacheMb });
+  // Decoders other than the formats we serve stay off, and sharp's cache is of no use to one-shot jobs.
+  configureImageRuntime();
 
   const { documents: limits } = config;
   const documents = createDocumentEngine({

@@ -142,8 +142,6 @@ export interface Config {
       readonly purge: number;
     };
     readonly shutdownTimeoutMs: number;
-    /** libvips' operation cache per worker process, in MB (IMAGE_OPERATION_CACHE_MB); 0: off. */
-    readonly imageOperationCacheMb: number;
   };
   readonly webhooks: {
     readonly schedule: string;
@@ -351,7 +349,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         purge: e.WORKER_CONCURRENCY_PURGE,
       },
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-      imageOperationCacheMb: e.IMAGE_OPERATION_CACHE_MB,
     },
     webhooks: {
       schedule: e.WEBHOOK_SCHEDULE,

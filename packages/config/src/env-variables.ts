@@ -417,11 +417,6 @@ export const ENV_VARIABLES = {
     description: 'Longest one LibreOffice conversion (raw_convert=aspose) may run; past it the process group is killed and the conversion fails.',
   },
   IMAGE_TIMEOUT_SECONDS: { schema: positiveInt.default(60), description: 'Longest a single image decode/encode may run.' },
-  IMAGE_OPERATION_CACHE_MB: {
-    schema: z.coerce.number().int().min(0).max(4096).default(50),
-    description:
-      "Memory of libvips' operation cache in each worker process (at most 20 open files and 100 operations besides). A derive job reads the original in place under a path that only ever holds that version's bytes, so on-the-fly derivatives of one original at several sizes reuse its decode (docs/performance.md). `0` turns the cache off.",
-  },
   REMOTE_FETCH_TIMEOUT_MS: { schema: positiveInt.default(30_000), description: 'Time limit of one remote source fetch, body included.' },
   REMOTE_FETCH_MAX_REDIRECTS: { schema: z.coerce.number().int().min(0).max(20).default(5), description: 'Redirects followed per remote fetch.' },
   REMOTE_FETCH_RETRIES: {

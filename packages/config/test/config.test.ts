@@ -99,7 +99,6 @@ describe('loadConfig defaults', () => {
         queues: [],
         concurrency: { ingest: 4, derive: 2, notify: 16, documents: 2, video: 1, moderate: 1, archive: 2, purge: 2 },
         shutdownTimeoutMs: 25_000,
-        imageOperationCacheMb: 50,
       },
       webhooks: {
         schedule: '0,5s,5m,30m,2h,5h,10h,14h,20h,24h',

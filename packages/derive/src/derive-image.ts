@@ -54,11 +54,7 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
   });
 }
 
-/**
- * The original's bytes as a local file: read in place where the store keeps them in one (nothing
- * copied; the path is the same for every derivative of this version, so libvips' operation cache can
- * reuse a decode: image-runtime.ts), else copied to `scratchPath`.
- */
+/** The original's bytes as a local file: read in place where the store keeps them in one (nothing copied), else copied to `scratchPath`. */
 async function originalFile(store: BlobStore, key: string, scratchPath: string): Promise<string> {
   if (store.localFile) return store.localFile(key);
   await store.getFile(key, scratchPath);

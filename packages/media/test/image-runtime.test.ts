@@ -23,13 +23,6 @@ describe('configureImageRuntime', () => {
     expect(sharp.cache().files.max).toBe(0);
   });
 
-  it('bounds the operation cache when given a size (IMAGE_OPERATION_CACHE_MB), and turns it off again with 0', () => {
-    configureImageRuntime({ threadsPerImage: 2, operationCacheMb: 50 });
-    expect(sharp.cache()).toMatchObject({ memory: { max: 50 }, files: { max: 20 }, items: { max: 100 } });
-    configureImageRuntime({ threadsPerImage: 2, operationCacheMb: 0 });
-    expect(sharp.cache()).toMatchObject({ memory: { max: 0 }, files: { max: 0 }, items: { max: 0 } });
-  });
-
   it('still reads every format the package supports', async () => {
     const base = sharp({ create: { width: 3, height: 2, channels: 3, background: 'olive' } });
     const generated = await Promise.all([

@@ -1,35 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import {
-  connectCatalog,
-  createBatchesWithJobs,
-  dropDatabase,
-  ensureCloud,
-  ensureDatabaseExists,
-  migrateToLatest,
-  runWithStatementTally,
-  type CatalogDb,
-} from '@rendition/catalog';
-import { createTestDatabaseUrl } from '@rendition/testing';
+import { connectCatalog, createBatchesWithJobs, ensureCloud, runWithStatementTally } from '@rendition/catalog';
+import { useTestCatalog } from '@rendition/testing';
 
 // createBatchesWithJobs (intake's group commit): every batch and job of a group in one statement,
 // small uploads' bytes in one binary parameter that each job row takes its own slice of.
 
-let databaseUrl: string;
-let db: CatalogDb;
+const catalog = useTestCatalog('batches-with-jobs');
 
 beforeAll(async () => {
-  databaseUrl = createTestDatabaseUrl('batches-with-jobs');
-  await ensureDatabaseExists(databaseUrl);
-  db = connectCatalog(databaseUrl, { poolSize: 2 });
-  await migrateToLatest(db);
-  await ensureCloud(db, 'group');
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  if (databaseUrl) await dropDatabase(databaseUrl);
+  await ensureCloud(catalog.db, 'group');
 });
 
 const batch = (batchId: string) => ({ batchId, cloudName: 'group', apiKey: 'key', kind: 'upload', notificationUrls: ['https://hooks.example/a'] });
@@ -49,9 +30,9 @@ describe('createBatchesWithJobs', () => {
       { batch: batch(randomBytes(32).toString('hex')), jobs: [] },
       { batch: batch(randomBytes(32).toString('hex')), jobs: [job(), job(c)] },
     ];
-    await createBatchesWithJobs(db, entries);
+    await createBatchesWithJobs(catalog.db, entries);
     const ids = entries.flatMap((entry) => entry.jobs.map((each) => each.id));
-    const rows = await db.selectFrom('jobs').select(['id', 'batch_id', 'payload', 'inline_data', 'status']).where('id', 'in', ids).execute();
+    const rows = await catalog.db.selectFrom('jobs').select(['id', 'batch_id', 'payload', 'inline_data', 'status']).where('id', 'in', ids).execute();
     const byId = new Map(rows.map((row) => [row.id, row]));
     for (const entry of entries) {
       for (const each of entry.jobs) {
@@ -61,7 +42,7 @@ describe('createBatchesWithJobs', () => {
         else expect(row?.inline_data?.equals(each.inlineData)).toBe(true);
       }
     }
-    const batches = await db
+    const batches = await catalog.db
       .selectFrom('batches')
       .select(['batch_id', 'pending_jobs'])
       .where(
@@ -76,7 +57,7 @@ describe('createBatchesWithJobs', () => {
   });
 
   it('counts its statement against the caller that sent it, also when it waited for a connection another unit released', async () => {
-    const single = connectCatalog(databaseUrl, { poolSize: 1 });
+    const single = connectCatalog(catalog.databaseUrl, { poolSize: 1 });
     try {
       const holder = { statements: 0 };
       const waiter = { statements: 0 };

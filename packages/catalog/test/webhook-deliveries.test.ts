@@ -1,43 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  connectCatalog,
-  createBatchWithJobs,
-  dropDatabase,
-  ensureCloud,
-  ensureDatabaseExists,
-  findDeliveryToAttempt,
-  listDeliveriesWithAttempts,
-  migrateToLatest,
-  recordDeliveryAttempt,
-  type CatalogDb,
-} from '@rendition/catalog';
-import { createTestDatabaseUrl } from '@rendition/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createBatchWithJobs, ensureCloud, findDeliveryToAttempt, listDeliveriesWithAttempts, recordDeliveryAttempt } from '@rendition/catalog';
+import { useTestCatalog } from '@rendition/testing';
 
 // What a webhook attempt reads (the delivery and its request's API key, one statement) and writes
 // (the attempt and the delivery's new state, one statement).
 
-let databaseUrl: string;
-let db: CatalogDb;
+const catalog = useTestCatalog('webhook-deliveries');
+const db = () => catalog.db;
 
 beforeAll(async () => {
-  databaseUrl = createTestDatabaseUrl('webhook-deliveries');
-  await ensureDatabaseExists(databaseUrl);
-  db = connectCatalog(databaseUrl, { poolSize: 2 });
-  await migrateToLatest(db);
-  await ensureCloud(db, 'hooks');
-});
-
-afterAll(async () => {
-  await db?.destroy();
-  if (databaseUrl) await dropDatabase(databaseUrl);
+  await ensureCloud(db(), 'hooks');
 });
 
 async function deliveryOfNewBatch(apiKey: string): Promise<{ batchId: string; deliveryId: string }> {
   const batchId = randomBytes(32).toString('hex');
-  await createBatchWithJobs(db, { batchId, cloudName: 'hooks', apiKey, kind: 'upload', notificationUrls: [] }, []);
+  await createBatchWithJobs(db(), { batchId, cloudName: 'hooks', apiKey, kind: 'upload', notificationUrls: [] }, []);
   const deliveryId = randomUUID();
-  await db
+  await db()
     .insertInto('webhook_deliveries')
     .values({
       id: deliveryId,
@@ -55,7 +35,7 @@ async function deliveryOfNewBatch(apiKey: string): Promise<{ batchId: string; de
 describe('webhook deliveries', () => {
   it("reads a delivery with its batch's API key; an unknown id is undefined", async () => {
     const { batchId, deliveryId } = await deliveryOfNewBatch('key-1');
-    expect(await findDeliveryToAttempt(db, deliveryId)).toMatchObject({
+    expect(await findDeliveryToAttempt(db(), deliveryId)).toMatchObject({
       id: deliveryId,
       batchId,
       cloudName: 'hooks',
@@ -66,15 +46,15 @@ describe('webhook deliveries', () => {
       finishedAt: null,
       apiKey: 'key-1',
     });
-    expect(await findDeliveryToAttempt(db, randomUUID())).toBeUndefined();
+    expect(await findDeliveryToAttempt(db(), randomUUID())).toBeUndefined();
   });
 
   it('records an attempt and the next state together: pending with its next time, then finished', async () => {
     const { batchId, deliveryId } = await deliveryOfNewBatch('key-2');
     const next = new Date(Date.now() + 60_000);
     const failed = { attemptedAt: new Date(), statusCode: 503, latencyMs: 12, outcome: 'retry', error: 'Service Unavailable' };
-    await recordDeliveryAttempt(db, { deliveryId, attempt: failed, next: { status: 'pending', nextAttemptAt: next } });
-    expect(await findDeliveryToAttempt(db, deliveryId)).toMatchObject({
+    await recordDeliveryAttempt(db(), { deliveryId, attempt: failed, next: { status: 'pending', nextAttemptAt: next } });
+    expect(await findDeliveryToAttempt(db(), deliveryId)).toMatchObject({
       status: 'pending',
       attempts: 1,
       lastStatus: 503,
@@ -83,11 +63,11 @@ describe('webhook deliveries', () => {
     });
 
     const answered = { attemptedAt: new Date(), statusCode: 200, latencyMs: 3, outcome: 'delivered', error: null };
-    await recordDeliveryAttempt(db, { deliveryId, attempt: answered, next: { status: 'delivered' } });
-    const delivered = await findDeliveryToAttempt(db, deliveryId);
+    await recordDeliveryAttempt(db(), { deliveryId, attempt: answered, next: { status: 'delivered' } });
+    const delivered = await findDeliveryToAttempt(db(), deliveryId);
     expect(delivered).toMatchObject({ status: 'delivered', attempts: 2, lastStatus: 200 });
     expect(delivered?.finishedAt).toBeInstanceOf(Date);
-    const [listed] = await listDeliveriesWithAttempts(db, batchId);
+    const [listed] = await listDeliveriesWithAttempts(db(), batchId);
     expect(listed?.attemptLog).toEqual([failed, answered]);
   });
 
@@ -95,7 +75,7 @@ describe('webhook deliveries', () => {
     const attempts = async () =>
       Number(
         (
-          await db
+          await db()
             .selectFrom('webhook_attempts')
             .select((eb) => eb.fn.countAll().as('n'))
             .executeTakeFirstOrThrow()
@@ -103,7 +83,7 @@ describe('webhook deliveries', () => {
       );
     const before = await attempts();
     const attempt = { attemptedAt: new Date(), statusCode: 200, latencyMs: 1, outcome: 'delivered', error: null };
-    await expect(recordDeliveryAttempt(db, { deliveryId: randomUUID(), attempt, next: { status: 'delivered' } })).rejects.toThrow();
+    await expect(recordDeliveryAttempt(db(), { deliveryId: randomUUID(), attempt, next: { status: 'delivered' } })).rejects.toThrow();
     expect(await attempts()).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 export { startS3Server, type S3Server } from './s3-server.ts';
 export { makeSelfSignedCert } from './self-signed-cert.ts';
 export { createTestDatabaseUrl } from './test-database.ts';
+export { useTestCatalog, type TestCatalog } from './test-catalog.ts';
 export { freePort } from './free-port.ts';
 export { fixturePath, FIXTURES_DIR } from './fixtures.ts';
 export { loadCloudinarySdk, type CloudinarySdk } from './cloudinary-sdk.ts';

@@ -1,22 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  connectCatalog,
   createApiKey,
   createBatchWithJobs,
-  dropDatabase,
   enableSettingsCache,
-  ensureDatabaseExists,
   findDeliveryToAttempt,
   listDeliveriesWithAttempts,
-  migrateToLatest,
   runWithStatementTally,
   type ApiCredentials,
-  type CatalogDb,
   type SettingsCacheHandle,
 } from '@rendition/catalog';
 import { createGuardedFetcher } from '@rendition/net';
-import { createTestDatabaseUrl, startWebhookReceiver, type WebhookReceiver } from '@rendition/testing';
+import { startWebhookReceiver, useTestCatalog, type WebhookReceiver } from '@rendition/testing';
 import { webhookFetcherOptions } from '../src/deliver-webhook.ts';
 import { JITTER_FRACTION } from '../src/retry-schedule.ts';
 import { attemptWebhookDelivery, type WebhookAttemptDependencies } from '../src/webhook-attempts.ts';
@@ -26,18 +21,14 @@ import { cloudinarySignatureHeaders } from '../src/signing.ts';
 // loopback: what it reads (the delivery with its batch's API key, one statement), sends (signed with
 // that key's secret) and records (the attempt with the delivery's next state, one statement).
 
-let databaseUrl: string;
-let db: CatalogDb;
+const catalog = useTestCatalog('webhook-attempts');
 let receiver: WebhookReceiver;
 let credentials: ApiCredentials;
 let deps: WebhookAttemptDependencies;
 let cache: SettingsCacheHandle;
 
 beforeAll(async () => {
-  databaseUrl = createTestDatabaseUrl('webhook-attempts');
-  await ensureDatabaseExists(databaseUrl);
-  db = connectCatalog(databaseUrl, { poolSize: 2 });
-  await migrateToLatest(db);
+  const { db, databaseUrl } = catalog;
   credentials = await createApiKey(db, 'attempts');
   // As in a running worker: the key and the cloud's webhook settings come from the settings cache.
   cache = enableSettingsCache(db, databaseUrl, { ttlMs: 60_000, maxEntries: 100, onError: () => {} });
@@ -56,16 +47,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await receiver?.close();
   await cache?.close();
-  await db?.destroy();
-  if (databaseUrl) await dropDatabase(databaseUrl);
 });
 
 async function newDelivery(path: string, nextAttemptAt?: Date): Promise<{ batchId: string; deliveryId: string; body: string }> {
   const batchId = randomBytes(32).toString('hex');
-  await createBatchWithJobs(db, { batchId, cloudName: 'attempts', apiKey: credentials.apiKey, kind: 'upload', notificationUrls: [] }, []);
+  await createBatchWithJobs(catalog.db, { batchId, cloudName: 'attempts', apiKey: credentials.apiKey, kind: 'upload', notificationUrls: [] }, []);
   const deliveryId = randomUUID();
   const body = JSON.stringify({ notification_type: 'upload', public_id: deliveryId });
-  await db
+  await catalog.db
     .insertInto('webhook_deliveries')
     .values({
       id: deliveryId,
@@ -99,8 +88,8 @@ describe('attemptWebhookDelivery', () => {
     expect(sent?.path).toBe('/up');
     const timestamp = Number(sent?.headers['x-cld-timestamp']);
     expect(sent?.headers['x-cld-signature']).toBe(cloudinarySignatureHeaders(body, credentials.apiSecret, timestamp, 'sha1')['X-Cld-Signature']);
-    expect(await findDeliveryToAttempt(db, deliveryId)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
-    const [listed] = await listDeliveriesWithAttempts(db, batchId);
+    expect(await findDeliveryToAttempt(catalog.db, deliveryId)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
+    const [listed] = await listDeliveriesWithAttempts(catalog.db, batchId);
     expect(listed?.attemptLog).toMatchObject([{ statusCode: 200, outcome: 'delivered', error: null }]);
   });
 
@@ -109,7 +98,7 @@ describe('attemptWebhookDelivery', () => {
     const before = Date.now();
     const verdict = await attemptWebhookDelivery(deps, deliveryId);
     expect(verdict.kind).toBe('retry');
-    const delivery = await findDeliveryToAttempt(db, deliveryId);
+    const delivery = await findDeliveryToAttempt(catalog.db, deliveryId);
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 503, finishedAt: null });
     // The second slot, a minute, within the schedule's jitter.
     expect(delivery!.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before + 60_000 * (1 - JITTER_FRACTION));
@@ -127,6 +116,6 @@ describe('attemptWebhookDelivery', () => {
     expect(early.kind).toBe('retry');
     expect(early.kind === 'retry' && early.delayMs).toBeGreaterThan(25_000);
     expect(receiver.received.length).toBe(count + 1);
-    expect(await findDeliveryToAttempt(db, later.deliveryId)).toMatchObject({ status: 'pending', attempts: 0 });
+    expect(await findDeliveryToAttempt(catalog.db, later.deliveryId)).toMatchObject({ status: 'pending', attempts: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import type { FileTypeResult } from 'file-type';
 import { knownFormat } from './media-formats.ts';
 import type { MediaResourceType } from './media-formats.ts';
@@ -21,11 +21,13 @@ const UNKNOWN_MIME = 'application/octet-stream';
  * format is left to the caller, which has the file name as Cloudinary does.
  */
 export async function detectMediaType(filePath: string): Promise<DetectedType | null> {
-  const head = await readHead(filePath, SVG_SNIFF_BYTES);
+  const head = await readHead(filePath, WHOLE_FILE_BYTES);
   if (head.byteLength === 0) return null;
 
-  const found = await sniffFileType(filePath);
-  if ((found === undefined || found.ext === 'xml') && looksLikeSvg(head)) {
+  // A file that fit in the head is detected from those bytes: one open instead of two (most uploads
+  // of a few KB, whose detection was a tenth of their ingest). file-type reads the same bytes either way.
+  const found = await sniffFileType(head.byteLength < WHOLE_FILE_BYTES ? head : filePath);
+  if ((found === undefined || found.ext === 'xml') && looksLikeSvg(head.subarray(0, SVG_SNIFF_BYTES))) {
     return { resourceType: 'image', format: 'svg', mime: 'image/svg+xml' };
   }
   if (found === undefined) return { resourceType: 'raw', format: '', mime: UNKNOWN_MIME };
@@ -34,6 +36,9 @@ export async function detectMediaType(filePath: string): Promise<DetectedType | 
   if (known === undefined) return { resourceType: 'raw', format: found.ext, mime: found.mime };
   return { resourceType: known.resourceType, format: known.format, mime: known.mime ?? found.mime };
 }
+
+/** Read at first; a file shorter than this was read whole. */
+const WHOLE_FILE_BYTES = 64 * 1024;
 
 async function readHead(filePath: string, length: number): Promise<Uint8Array> {
   const handle = await open(filePath, 'r');
@@ -50,9 +55,9 @@ async function readHead(filePath: string, length: number): Promise<Uint8Array> {
  * A parser tripping over malformed bytes means "unknown", not a failed job; an I/O error (it has a
  * code such as ENOENT or EIO) is ours and must surface so the job is retried.
  */
-async function sniffFileType(filePath: string): Promise<FileTypeResult | undefined> {
+async function sniffFileType(source: string | Uint8Array): Promise<FileTypeResult | undefined> {
   try {
-    return await fileTypeFromFile(filePath);
+    return await (typeof source === 'string' ? fileTypeFromFile(source) : fileTypeFromBuffer(source));
   } catch (error) {
     if (error instanceof Error && 'code' in error) throw error;
     return undefined;

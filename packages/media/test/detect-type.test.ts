@@ -1,4 +1,4 @@
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,19 @@ describe('detectMediaType', () => {
 
   it('fails with the I/O error for a missing file', async () => {
     await expect(detectMediaType(join(temp.path, 'absent'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('detects a file read whole with its head (under 64 KiB) as one read in place past it', async () => {
+    const png = Buffer.from(await readFile(imageFixture('embedgravitybird.png')));
+    const small = await temp.file('small.png', png.subarray(0, Math.min(png.length, 60_000)));
+    const large = await temp.file('large.png', Buffer.concat([png, noise(70_000)]));
+    const exact = await temp.file('exact.png', Buffer.concat([png, noise(65_536)]).subarray(0, 65_536));
+    for (const path of [small, large, exact]) expect(await detectMediaType(path)).toEqual({ resourceType: 'image', format: 'png', mime: 'image/png' });
+    expect(await detectMediaType(await temp.file('short.svg', svgDocument(3, 3)))).toEqual({
+      resourceType: 'image',
+      format: 'svg',
+      mime: 'image/svg+xml',
+    });
+    expect(await detectMediaType(await temp.file('short.txt', 'plain words'))).toMatchObject({ resourceType: 'raw' });
   });
 });

@@ -133,7 +133,7 @@ export function inTransaction<T>(db: CatalogDb, work: (trx: CatalogTransaction) 
 }
 
 function jobRow(batchId: string | null, cloudName: string, job: NewJob) {
-  return { ...jobColumns(batchId, cloudName, job), payload: JSON.stringify(job.payload), inline_data: job.inlineData ?? null };
+  return { ...jobColumns(batchId, cloudName, job), payload: JSON.stringify(job.payload) };
 }
 
 function jobColumns(batchId: string | null, cloudName: string, job: NewJob) {

@@ -10,7 +10,6 @@ import {
   type CatalogDb,
   type DerivedRecord,
   type JobRecord,
-  type StandaloneJobRecord,
 } from '@rendition/catalog';
 import { type DeriveJobV1, type JobQueues } from '@rendition/jobs';
 import { countDerivativeCache } from '@rendition/metrics';
@@ -180,25 +179,22 @@ export async function obtainDerivative(
     const job = await findJob(deps.db, jobId);
     return job && (job.status === 'completed' || job.status === 'failed') ? { job } : undefined;
   };
-  // Listening for the job's signal already: record (or join) the job and queue it.
-  const start = async (): Promise<Outcome | undefined> => {
-    let earlier: StandaloneJobRecord;
+  // Listening for the job's signal already: record (or join) the job and queue it. True when an
+  // earlier run refused the input: bad input fails the same way every time, so it is not run again;
+  // any other ending without a stored derivative (our own failure, a derivative deleted since) is.
+  const recordAndQueue = async (): Promise<boolean> => {
     const definition = deriveDefinitionFor(asset);
-    try {
-      earlier = await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
-    } catch (cause) {
+    const earlier = await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
+    if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return true;
+    if (!earlier.inserted && (earlier.status === 'completed' || earlier.status === 'failed')) await reopenJob(deps.db, jobId);
+    if (!(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
+    return false;
+  };
+  const start = async (): Promise<Outcome | undefined> => {
+    const refused = await recordAndQueue().catch((cause: unknown) => {
       throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
-    }
-    // Bad input fails the same way every time; any other ending without a stored derivative (our own
-    // failure, a derivative deleted since) runs the job again.
-    if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return read();
-    try {
-      if (!earlier.inserted && (earlier.status === 'completed' || earlier.status === 'failed')) await reopenJob(deps.db, jobId);
-      if (!(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
-    } catch (cause) {
-      throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
-    }
-    return undefined;
+    });
+    return refused ? read() : undefined;
   };
   const outcome = await deps.outcomes.waitFor(`job:${jobId}`, read, deps.waitTimeoutMs, start);
   if (outcome && 'derived' in outcome) return outcome.derived;

@@ -28,6 +28,9 @@ export function createDeriveVideoHandler(deps: DeriveHandlerDependencies & Video
   );
 }
 
+/** A first delivery's job (no eager item): recorded without a batch (derivations' derivative-request.ts), so its end is one statement. */
+const isFirstDelivery = (payload: DeriveJobV1): boolean => payload.eager === undefined;
+
 /** Records a running job's progress at most once a second (and each whole step of 5 %), never blocking the work. */
 function progressRecorder(deps: Pick<DeriveHandlerDependencies, 'db'>, jobId: string): (percent: number) => void {
   let last = { at: 0, percent: -5 };
@@ -57,7 +60,7 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
         if (!clientError) throw error;
         if (jobId) {
           const outcome = { kind: 'failed' as const, error: { status: clientError.status, message: clientError.message } };
-          await finishJob(deps, { jobId, outcome, standalone: payload.eager === undefined });
+          await finishJob(deps, { jobId, outcome, standalone: isFirstDelivery(payload) });
         }
         throw new RejectedJobError(clientError.message, { status: clientError.status, cause: error });
       }
@@ -68,8 +71,11 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
           resultChange: { kind: 'eager-item', index: payload.eager.index, item },
         });
       } else if (jobId) {
-        // A first delivery's job, recorded without a batch (derivative-request.ts).
-        await finishJob(deps, { jobId, outcome: { kind: 'completed', result: { storage_key: derived.storageKey } }, standalone: true });
+        await finishJob(deps, {
+          jobId,
+          outcome: { kind: 'completed', result: { storage_key: derived.storageKey } },
+          standalone: isFirstDelivery(payload),
+        });
       }
       return { storageKey: derived.storageKey };
     },
@@ -79,7 +85,7 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
       await finishJob(deps, {
         jobId,
         outcome: { kind: 'failed', error: { status: 500, message: `Internal error while deriving: ${error.message}` } },
-        standalone: payload.eager === undefined,
+        standalone: isFirstDelivery(payload),
       });
     },
   };

@@ -3,7 +3,7 @@ import { finishJob, type BatchJobDependencies } from '@rendition/batches';
 import { findApiKey, findAssetByVersionId, recordVersionAnalysis, type AssetRecord } from '@rendition/catalog';
 import type { UrlBases } from '@rendition/derivations';
 import { RejectedJobError, type AnalyzeJobV1, type JobHandler } from '@rendition/jobs';
-import { withTempDir } from '@rendition/scratch';
+import { inputOnDisk, withTempDir } from '@rendition/scratch';
 import { toClientError } from './client-error.ts';
 import type { IngestDependencies } from './ingest-service.ts';
 import { computeResponsiveBreakpoints, responsiveBreakpointsField, storeResponsiveBreakpoints } from './responsive-breakpoints.ts';
@@ -32,7 +32,7 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
           const path = join(dir, 'original');
           await deps.store.getFile(asset.storageKey, path);
           const analyses = await computeAnalyses(deps, payload.analysis, {
-            path,
+            input: inputOnDisk({ path, bytes: asset.bytes, md5: asset.etag }),
             resourceType: asset.resourceType,
             format: asset.format,
             width: asset.width,

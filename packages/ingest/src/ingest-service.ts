@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -26,6 +25,7 @@ import {
   type DetectedType,
   type DocumentEngine,
   type ImageExecution,
+  type ImageInput,
   type ImageLimits,
   type ImageProbe,
 } from '@rendition/media';
@@ -47,7 +47,7 @@ import { createLayerFiles, storeDerivative, type LayerFileDependencies } from '@
 import { currentDerivativeHash, eagerFormat, resolveLayerAssets } from '@rendition/derivations';
 import type { DerivedRecord, SeenBatch } from '@rendition/catalog';
 import { hasExpressions, parseTransformation } from '@rendition/transform';
-import { hashFile, withTempDir, writeStreamToFile, type WrittenFile } from '@rendition/scratch';
+import { hashFile, inputInMemory, inputOnDisk, withLazyTempDir, writeStreamToFile, type InputFile } from '@rendition/scratch';
 import type { ScriptLimits } from '@rendition/scripting';
 import { computeResponsiveBreakpoints, storeResponsiveBreakpoints, type ComputedBreakpoints } from './responsive-breakpoints.ts';
 import { analyzeUpload } from './upload-analysis.ts';
@@ -127,10 +127,11 @@ export async function ingest(
 
   // An eval may change the eager list: the ingest then derives none of it itself.
   const planned = job.evalScript === null ? job : { ...job, eagerInIngest: false };
-  const outcome = await withTempDir(deps.tmpDir, async (dir) => {
-    const original = await readSource(deps, planned.source, join(dir, 'source'), inlineBytes(job, start.inlineData));
+  // A small upload held in memory may need no scratch file, nor a directory for one (InputFile).
+  const outcome = await withLazyTempDir(deps.tmpDir, async (dir) => {
+    const original = await readSource(deps, planned.source, async () => join(await dir(), 'source'), inlineBytes(job, start.inlineData));
     if (original.bytes === 0) throw new ApiError(400, 'Empty file');
-    const detected = await detectMediaType(original.path);
+    const detected = await detectMediaType(original.source);
     if (!detected) throw new ApiError(400, 'Empty file');
     const resourceType = checkResourceType(planned.request.resourceType, detected);
     checkModerationApplies(planned, resourceType);
@@ -139,7 +140,7 @@ export async function ingest(
     const prepared =
       preparedFile.file === original && planned.source.kind === 'staged' ? { ...preparedFile, stagedKey: planned.source.key } : preparedFile;
     const facts = {
-      path: prepared.file.path,
+      input: prepared.file,
       resourceType,
       format: prepared.format,
       width: prepared.width,
@@ -152,12 +153,16 @@ export async function ingest(
     const analyzed = await analyzeUpload(deps, planned, facts);
     const kept = await uploadVersionAnalysis(deps, analyzed.job, facts, analyzed.fields);
     // Computed before anything is stored, so settings the image cannot satisfy refuse the upload.
-    const breakpoints = await computeResponsiveBreakpoints(
-      deps.limits,
-      analyzed.job.responsiveBreakpoints ?? [],
-      { path: prepared.file.path, resourceType, format: prepared.format, width: prepared.width },
-      dir,
-    );
+    const breakpointRequests = analyzed.job.responsiveBreakpoints ?? [];
+    const breakpoints =
+      breakpointRequests.length === 0
+        ? []
+        : await computeResponsiveBreakpoints(
+            deps.limits,
+            breakpointRequests,
+            { path: await prepared.file.path(), resourceType, format: prepared.format, width: prepared.width },
+            await dir(),
+          );
     // The new asset may be recorded with the job's end when nothing else needs its row first.
     const analyzedJob = analyzed.job;
     const defer =
@@ -186,35 +191,45 @@ function inlineBytes(job: IngestJobV1, fromRow: Buffer | undefined): Buffer | un
   return fromRow;
 }
 
-async function readSource(deps: IngestDependencies, source: IngestSource, path: string, inline: Buffer | undefined): Promise<WrittenFile> {
+/** The source's bytes: a file in scratch at `pathFor()`, or a small upload's bytes as they came, in memory. */
+async function readSource(
+  deps: IngestDependencies,
+  source: IngestSource,
+  pathFor: () => Promise<string>,
+  inline: Buffer | undefined,
+): Promise<InputFile> {
   switch (source.kind) {
-    case 'staged':
+    case 'staged': {
+      const path = await pathFor();
       if (source.bytes !== undefined && source.md5 !== undefined) {
         // Staged by our API, which limited and measured the bytes: copied as they are.
         await deps.store.getFile(source.key, path);
-        return { path, bytes: source.bytes, md5: source.md5 };
+        return inputOnDisk({ path, bytes: source.bytes, md5: source.md5 });
       }
-      {
-        // A chunked upload assembled by the API (MAX_LARGE_UPLOAD_BYTES) names its measured size; its md5 is measured here.
-        const limit = Math.max(deps.limits.maxUploadBytes, source.bytes ?? 0);
-        return writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit));
-      }
-    case 'inline': {
+      // A chunked upload assembled by the API (MAX_LARGE_UPLOAD_BYTES) names its measured size; its md5 is measured here.
+      const limit = Math.max(deps.limits.maxUploadBytes, source.bytes ?? 0);
+      return inputOnDisk(await writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit)));
+    }
+    case 'inline':
       // Held in the job's row by the API, which limited and measured the bytes.
       if (inline === undefined) throw new Error('an inline source reached readSource without its bytes (inlineBytes)');
-      await writeFile(path, inline, { flag: 'wx' });
-      return { path, bytes: source.bytes, md5: source.md5 };
-    }
-    case 'remote':
+      return inputInMemory(inline, source.md5, pathFor);
+    case 'remote': {
+      const path = await pathFor();
       // Any failure to load it is a RemoteFetchError, the client's error (client-error.ts); a failure
       // another attempt may not meet is tried again here, within the same time limit.
-      return fetchWithRetries(deps.fetcher, source.url, deps.remoteFetch, (response) =>
+      const fetched = await fetchWithRetries(deps.fetcher, source.url, deps.remoteFetch, (response) =>
         writeStreamToFile(response.body, path, deps.limits.maxRemoteBytes, () => fileTooLarge(deps.limits.maxRemoteBytes)),
       );
-    case 's3':
-      return writeStreamToFile(await deps.openS3Source(source.bucket, source.key), path, deps.limits.maxRemoteBytes, () =>
-        fileTooLarge(deps.limits.maxRemoteBytes),
+      return inputOnDisk(fetched);
+    }
+    case 's3': {
+      const path = await pathFor();
+      const { maxRemoteBytes } = deps.limits;
+      return inputOnDisk(
+        await writeStreamToFile(await deps.openS3Source(source.bucket, source.key), path, maxRemoteBytes, () => fileTooLarge(maxRemoteBytes)),
       );
+    }
   }
 }
 
@@ -249,7 +264,7 @@ function checkResourceType(requested: IngestJobV1['request']['resourceType'], de
 }
 
 interface PreparedOriginal {
-  file: WrittenFile;
+  file: InputFile;
   /** The first eager item, derived from this file before it was stored. */
   firstEager?: FirstEager;
   format: string | null;
@@ -267,10 +282,10 @@ interface PreparedOriginal {
 async function prepareOriginal(
   deps: IngestDependencies,
   job: IngestJobV1,
-  original: WrittenFile,
+  original: InputFile,
   detected: DetectedType,
   resourceType: 'image' | 'video' | 'raw',
-  dir: string,
+  dir: () => Promise<string>,
 ): Promise<PreparedOriginal> {
   const { request } = job;
   if (resourceType === 'raw') {
@@ -288,7 +303,7 @@ async function prepareOriginal(
 
   const limits: ImageLimits = { maxInputPixels: deps.limits.maxInputPixels, timeoutSeconds: deps.limits.timeoutSeconds };
   if (job.incoming === null && request.format === null && job.eagerInIngest) {
-    const { facts, firstEager } = await probeSharingFirstEager(deps, job, original.path, detected, limits, dir);
+    const { facts, firstEager } = await probeSharingFirstEager(deps, job, original, detected, limits, dir);
     return {
       file: original,
       ...(firstEager ? { firstEager } : {}),
@@ -301,22 +316,23 @@ async function prepareOriginal(
     };
   }
   const probe = pixelAnalysesVerify(job)
-    ? await probeLeavingDecodeToAnalysis(original.path, detected, limits)
-    : await probeOrKeepAsIs(original.path, detected, limits);
+    ? await probeLeavingDecodeToAnalysis(original.source, detected, limits)
+    : await probeOrKeepAsIs(original.source, detected, limits);
   const target = targetFormat(request.format, request.allowedFormats, probe.format);
   if (job.incoming !== null) {
     if (!isConvertTarget(target) || probe.width === null) throw new ApiError(400, `Cannot apply an incoming transformation to ${probe.format}`);
-    const transformedPath = join(dir, `incoming.${target}`);
+    const scratch = await dir();
+    const transformedPath = join(scratch, `incoming.${target}`);
     const incoming = parseTransformation(job.incoming);
     // Its overlay assets as they are now (a missing one is the upload's 400).
     const layerAssets = await resolveLayerAssets(deps.db, job.cloudName, incoming);
-    const transformed = await executeImagePlan(original.path, transformedPath, incoming, {
+    const transformed = await executeImagePlan(await original.path(), transformedPath, incoming, {
       format: target,
       limits: { ...limits, maxDimension: deps.limits.maxDimension, maxOutputPixels: deps.limits.maxOutputPixels },
-      layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
+      layers: createLayerFiles(layerFileDependencies(deps), scratch, layerAssets),
     });
     return {
-      file: await hashFile(transformedPath),
+      file: inputOnDisk(await hashFile(transformedPath)),
       format: target,
       width: transformed.width,
       height: transformed.height,
@@ -339,10 +355,10 @@ async function prepareOriginal(
   if (!isConvertTarget(target) || probe.width === null) {
     throw new ApiError(400, `Cannot convert ${probe.format} to ${target} on upload`);
   }
-  const convertedPath = join(dir, `converted.${target}`);
-  const converted = await convertImage(original.path, convertedPath, target, limits);
+  const convertedPath = join(await dir(), `converted.${target}`);
+  const converted = await convertImage(await original.path(), convertedPath, target, limits);
   return {
-    file: await hashFile(convertedPath),
+    file: inputOnDisk(await hashFile(convertedPath)),
     format: target,
     width: converted.width,
     height: converted.height,
@@ -359,9 +375,9 @@ async function prepareOriginal(
  * Converting it on upload (`format`) and incoming transformations are refused: a page is rendered on
  * delivery, and eager items become derive jobs (the ingest does not derive the first one itself).
  */
-async function prepareDocument(deps: IngestDependencies, job: IngestJobV1, original: WrittenFile): Promise<PreparedOriginal> {
+async function prepareDocument(deps: IngestDependencies, job: IngestJobV1, original: InputFile): Promise<PreparedOriginal> {
   const { request } = job;
-  const facts = await deps.documents.probePdf(original.path);
+  const facts = await deps.documents.probePdf(await original.path());
   const target = targetFormat(request.format, request.allowedFormats, 'pdf');
   if (job.incoming !== null) throw new ApiError(400, 'Cannot apply an incoming transformation to pdf');
   if (target !== 'pdf') throw new ApiError(400, `Cannot convert pdf to ${target} on upload`);
@@ -382,7 +398,7 @@ async function prepareDocument(deps: IngestDependencies, job: IngestJobV1, origi
  * Converting on upload and incoming transformations are refused (docs/video.md); so is synchronous
  * eager work on a file above MAX_SYNC_VIDEO_BYTES, with Cloudinary's message, before anything is stored.
  */
-async function prepareVideo(deps: IngestDependencies, job: IngestJobV1, original: WrittenFile, detected: DetectedType): Promise<PreparedOriginal> {
+async function prepareVideo(deps: IngestDependencies, job: IngestJobV1, original: InputFile, detected: DetectedType): Promise<PreparedOriginal> {
   const { request } = job;
   checkAllowedFormat(request.allowedFormats, detected.format, request.format, 'Video');
   if (job.incoming !== null) throw new ApiError(400, 'Incoming transformations of video are not supported: use an eager transformation');
@@ -390,7 +406,7 @@ async function prepareVideo(deps: IngestDependencies, job: IngestJobV1, original
     throw new ApiError(400, `Cannot convert ${detected.format} to ${request.format} on upload: use an eager transformation`);
   }
   if (job.eager.length > 0 && !job.eagerAsync && original.bytes > deps.video.maxSyncBytes) throw videoTooLargeForSync();
-  const facts = await probeVideo(original.path, {
+  const facts = await probeVideo(await original.path(), {
     limits: deps.video.probeLimits,
     demuxer: demuxerForFormat(detected.format),
     timeoutMs: deps.video.timeoutMs,
@@ -414,9 +430,9 @@ const STORED_UNPROBED_FORMATS = new Set(['heic', 'heif', 'psd', 'bmp', 'ico']);
 
 type ImageFacts = Pick<ImageProbe, 'format' | 'pages'> & { width: number | null; height: number | null };
 
-async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
+async function probeOrKeepAsIs(input: ImageInput, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
   try {
-    return await probeImage(path, limits);
+    return await probeImage(input, limits);
   } catch (error) {
     return keptAsIs(error, detected);
   }
@@ -431,9 +447,9 @@ async function probeOrKeepAsIs(path: string, detected: DetectedType, limits: Ima
 const pixelAnalysesVerify = (job: IngestJobV1): boolean =>
   job.incoming === null && (job.analysis.colors || job.analysis.phash || job.analysis.qualityAnalysis || job.analysis.accessibilityAnalysis);
 
-async function probeLeavingDecodeToAnalysis(path: string, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
-  const header = await probeImageHeader(path, limits).catch((error: unknown) => keptAsIs(error, detected));
-  if ('animated' in header && header.animated) await verifyImageDecodes(path, header, limits);
+async function probeLeavingDecodeToAnalysis(input: ImageInput, detected: DetectedType, limits: ImageLimits): Promise<ImageFacts> {
+  const header = await probeImageHeader(input, limits).catch((error: unknown) => keptAsIs(error, detected));
+  if ('animated' in header && header.animated) await verifyImageDecodes(input, header, limits);
   return header;
 }
 
@@ -453,16 +469,16 @@ function keptAsIs(error: unknown, detected: DetectedType): ImageFacts {
 async function probeSharingFirstEager(
   deps: IngestDependencies,
   job: IngestJobV1,
-  path: string,
+  original: InputFile,
   detected: DetectedType,
   limits: ImageLimits,
-  dir: string,
+  dir: () => Promise<string>,
 ): Promise<{ facts: ImageFacts; firstEager?: FirstEager }> {
-  const header = await probeImageHeader(path, limits).catch((error: unknown) => keptAsIs(error, detected));
+  const header = await probeImageHeader(original.source, limits).catch((error: unknown) => keptAsIs(error, detected));
   checkAllowedFormat(job.request.allowedFormats, header.format, null, 'Image');
   if (!('animated' in header)) return { facts: header };
-  const firstEager = await deriveFirstEager(deps, job, path, header.format, dir);
-  if (!firstEager?.result.decodedEveryPixel) await verifyImageDecodes(path, header, limits);
+  const firstEager = await deriveFirstEager(deps, job, original, header.format, dir);
+  if (!firstEager?.result.decodedEveryPixel) await verifyImageDecodes(original.source, header, limits);
   return { facts: header, ...(firstEager ? { firstEager } : {}) };
 }
 
@@ -482,9 +498,9 @@ interface FirstEager {
 async function deriveFirstEager(
   deps: IngestDependencies,
   job: IngestJobV1,
-  path: string,
+  original: InputFile,
   originalFormat: string,
-  dir: string,
+  dir: () => Promise<string>,
 ): Promise<FirstEager | undefined> {
   const spec = job.eager[0];
   if (!spec) return undefined;
@@ -492,12 +508,13 @@ async function deriveFirstEager(
   if (hasExpressions(spec.transformation)) return undefined;
   const format = eagerFormat(spec, { format: originalFormat });
   if (!isImageOutputFormat(format)) return undefined;
-  const outputPath = join(dir, `eager-0.${format}`);
   const plan = parseTransformation(spec.transformation);
   try {
+    const scratch = await dir();
+    const outputPath = join(scratch, `eager-0.${format}`);
     // Keyed as the derive job keys it: with the overlay assets' current versions (derivations' layer-dependencies.ts).
     const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
-    const result = await executeImagePlan(path, outputPath, plan, {
+    const result = await executeImagePlan(await original.path(), outputPath, plan, {
       format,
       limits: {
         maxInputPixels: deps.limits.maxInputPixels,
@@ -505,7 +522,7 @@ async function deriveFirstEager(
         maxDimension: deps.limits.maxDimension,
         maxOutputPixels: deps.limits.maxOutputPixels,
       },
-      layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
+      layers: createLayerFiles(layerFileDependencies(deps), scratch, layerAssets),
     });
     return { transformation: spec.transformation, transformationHash: hash, format, path: outputPath, result };
   } catch {
@@ -582,7 +599,8 @@ async function storeAndCommit(
   const assetId = current?.assetId ?? job.newAssetId;
   const storageKey = originalKey(assetId, versionId);
   if (prepared.stagedKey !== undefined && deps.store.copy) await deps.store.copy(prepared.stagedKey, storageKey);
-  else await deps.store.putFile(storageKey, prepared.file.path, { contentType: prepared.contentType });
+  else if (typeof prepared.file.source !== 'string') await deps.store.put(storageKey, prepared.file.source, { contentType: prepared.contentType });
+  else await deps.store.putFile(storageKey, prepared.file.source, { contentType: prepared.contentType });
 
   const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
   const asset: AssetRecord = {

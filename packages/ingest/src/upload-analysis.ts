@@ -15,6 +15,7 @@ import {
   type AnalysisOptions,
   type ParameterLimits,
 } from '@rendition/protocol';
+import type { InputFile } from '@rendition/scratch';
 import { interpolateResourceInfo, runEvalScript, ScriptError, type ScriptLimits } from '@rendition/scripting';
 import type { BlobStore } from '@rendition/storage';
 import { isDocumentFormat } from '@rendition/transform';
@@ -33,7 +34,7 @@ export interface UploadAnalysisDependencies extends VersionAnalysisDependencies 
 
 /** What the ingest knows of the original it is about to store. */
 export interface PreparedFacts {
-  path: string;
+  input: InputFile;
   resourceType: 'image' | 'video' | 'raw';
   format: string | null;
   width: number | null;
@@ -89,7 +90,7 @@ export async function computeAnalyses(
     Object.assign(
       fields,
       await analyzeImage(
-        facts.path,
+        facts.input.source,
         { colors: options.colors, phash: options.phash, quality: options.qualityAnalysis, accessibility: options.accessibilityAnalysis },
         deps.limits,
       ),

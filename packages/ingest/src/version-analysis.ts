@@ -8,6 +8,7 @@ import {
   type ImageLimits,
 } from '@rendition/media';
 import { clampRegions } from '@rendition/protocol';
+import type { InputFile } from '@rendition/scratch';
 
 // What an asset's version keeps of its analysis (migration 0027; docs/analysis.md): its regions, its
 // cinemagraph score when one was computed, and its image_metadata, read at every image ingest so the
@@ -34,7 +35,7 @@ export interface VersionAnalysisDependencies {
 
 /** What the analyses read of an original. */
 export interface AnalysedFile {
-  path: string;
+  input: InputFile;
   resourceType: 'image' | 'video' | 'raw';
   format: string | null;
   width: number | null;
@@ -54,7 +55,7 @@ const DEFAULT_VIDEO_TIMEOUT_MS = 60_000;
 
 /** An image's `image_metadata`, bounded as it is kept (IMAGE_METADATA_MAX_BYTES). */
 export async function keptImageMetadata(deps: VersionAnalysisDependencies, file: AnalysedFile): Promise<Record<string, string>> {
-  const metadata = await readImageMetadata(file.path, { format: file.format ?? '', width: file.width, height: file.height });
+  const metadata = await readImageMetadata(file.input.source, { format: file.format ?? '', width: file.width, height: file.height });
   return withinMetadataBudget(metadata, (deps.analysisLimits ?? DEFAULT_ANALYSIS_LIMITS).imageMetadataMaxBytes);
 }
 
@@ -64,12 +65,16 @@ export async function cinemagraphField(deps: VersionAnalysisDependencies, file: 
   const options = { maxFrames: limits.cinemagraphMaxFrames, limits: deps.limits, videoTimeoutMs: deps.video?.timeoutMs ?? DEFAULT_VIDEO_TIMEOUT_MS };
   if (file.resourceType === 'raw') return { cinemagraph_score: 0 };
   if (file.resourceType === 'image') {
-    return { cinemagraph_score: await measureCinemagraph(file.path, { resourceType: 'image', format: file.format }, options) };
+    return { cinemagraph_score: await measureCinemagraph(await file.input.path(), { resourceType: 'image', format: file.format }, options) };
   }
   const media = file.media ?? {};
   const duration = typeof media.duration === 'number' ? media.duration : null;
   const hasPicture = typeof media.video === 'object' && media.video !== null && Object.keys(media.video).length > 0;
-  const score = await measureCinemagraph(file.path, { resourceType: 'video', format: file.format, durationSeconds: duration, hasPicture }, options);
+  const score = await measureCinemagraph(
+    await file.input.path(),
+    { resourceType: 'video', format: file.format, durationSeconds: duration, hasPicture },
+    options,
+  );
   return { cinemagraph_score: score };
 }
 

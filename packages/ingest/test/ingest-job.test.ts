@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -239,6 +240,58 @@ describe('the ingest job on a staged upload', () => {
     const versionId = job.jobId.replaceAll('-', '');
     expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
     expect((await jobRow(job.jobId)).status).toBe('completed');
+  });
+
+  it('stores a small image from memory, with no scratch file or directory, recording what a staged upload of it records', async () => {
+    // No scratch directory can be made here: the ingest must not need one.
+    const noScratch = { ...deps, tmpDir: join(services.scratchDir, 'absent') };
+    const inline = await acceptedUpload(png, { inline: 'row' });
+    const { response } = await runIngestJob(noScratch, inline, { markActive: true, deferNewAsset: true });
+    expect(response).toMatchObject({ width: 576, height: 384, format: 'png', bytes: png.length, etag: md5(png) });
+    const versionId = inline.jobId.replaceAll('-', '');
+    expect((await buffer(await services.store.get(originalKey(inline.newAssetId, versionId)))).equals(png)).toBe(true);
+
+    const staged = await acceptedUpload(png);
+    await runIngestJob(deps, staged);
+    const stored = async (job: IngestJobV1) =>
+      findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId });
+    const [fromMemory, fromStaging] = [await stored(inline), await stored(staged)];
+    expect(fromMemory?.imageMetadata).toMatchObject({ ImageWidth: '576', ColorType: 'RGB with Alpha', DPI: '72' });
+    expect(fromMemory?.imageMetadata).toEqual(fromStaging?.imageMetadata);
+    const facts = (asset: typeof fromMemory) =>
+      asset && [asset.format, asset.width, asset.height, asset.pages, asset.bytes, asset.etag, asset.contentType];
+    expect(facts(fromMemory)).toEqual(facts(fromStaging));
+    expect(await readdir(services.scratchDir)).toEqual([]);
+  });
+
+  it('writes a small upload to scratch for a step that needs a file (a conversion on upload), and removes it after', async () => {
+    const job = await acceptedUpload(png, { inline: 'row' });
+    const converting = { ...job, request: { ...job.request, format: 'jpg' } };
+    const { response } = await runIngestJob(deps, converting, { markActive: true, deferNewAsset: true });
+    expect(response).toMatchObject({ width: 576, height: 384, format: 'jpg' });
+    const versionId = job.jobId.replaceAll('-', '');
+    const stored = await buffer(await services.store.get(originalKey(job.newAssetId, versionId)));
+    expect([...stored.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    expect(await readdir(services.scratchDir)).toEqual([]);
+    // The same upload without a scratch directory fails for want of one: the conversion did read a file.
+    const again = await acceptedUpload(png, { inline: 'row' });
+    const failure: unknown = await runIngestJob(
+      { ...deps, tmpDir: join(services.scratchDir, 'absent') },
+      { ...again, request: { ...again.request, format: 'jpg' } },
+      { markActive: true, deferNewAsset: true },
+    ).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a truncated small image from memory with the 400 a staged one gets, storing nothing', async () => {
+    const half = png.subarray(0, png.length >> 1);
+    const job = await acceptedUpload(half, { inline: 'row' });
+    const error = await rejection(
+      runIngestJob({ ...deps, tmpDir: join(services.scratchDir, 'absent') }, job, { markActive: true, deferNewAsset: true }),
+    );
+    expect({ status: error.status, message: error.message }).toEqual({ status: 400, message: 'Invalid image file' });
+    expect(await storedKeys(assetPrefix(job.newAssetId))).toEqual([]);
+    expect((await jobRow(job.jobId)).status).toBe('failed');
   });
 
   it('reads a row written before migration 0031 (the bytes as base64 in the payload) whether the queued job carries them or not', async () => {

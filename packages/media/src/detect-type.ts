@@ -18,15 +18,16 @@ const UNKNOWN_MIME = 'application/octet-stream';
  * What the file is, from its bytes alone: a client's file name or Content-Type is a claim, and a
  * PNG named photo.jpg is a PNG. Null only for an empty file. Bytes nothing recognises (plain text,
  * CSV, JSON) are raw with format '': bytes cannot tell .txt from .csv, so naming a raw asset's
- * format is left to the caller, which has the file name as Cloudinary does.
+ * format is left to the caller, which has the file name as Cloudinary does. `input` is the file's path,
+ * or its bytes when the caller holds them in memory.
  */
-export async function detectMediaType(filePath: string): Promise<DetectedType | null> {
-  const head = await readHead(filePath, WHOLE_FILE_BYTES);
+export async function detectMediaType(input: string | Uint8Array): Promise<DetectedType | null> {
+  const head = typeof input === 'string' ? await readHead(input, WHOLE_FILE_BYTES) : input;
   if (head.byteLength === 0) return null;
 
   // A file that fit in the head is detected from those bytes: one open instead of two (most uploads
   // of a few KB, whose detection was a tenth of their ingest). file-type reads the same bytes either way.
-  const found = await sniffFileType(head.byteLength < WHOLE_FILE_BYTES ? head : filePath);
+  const found = await sniffFileType(typeof input !== 'string' || head.byteLength < WHOLE_FILE_BYTES ? head : input);
   if ((found === undefined || found.ext === 'xml') && looksLikeSvg(head.subarray(0, SVG_SNIFF_BYTES))) {
     return { resourceType: 'image', format: 'svg', mime: 'image/svg+xml' };
   }

@@ -8,13 +8,22 @@ import { looksLikeSvg, SVG_SNIFF_BYTES } from './sniff-svg.ts';
  */
 export const MAX_SVG_BYTES = 16 * 1024 * 1024;
 
+/** An image to read: the path of its file, or its bytes when a caller holds them in memory (a small upload). */
+export type ImageInput = string | Buffer;
+
 /**
  * What sharp should open for this file: the path, except for SVG, which is handed over as bytes.
  * librsvg resolves `<image href>` and other references against the file's own directory, so an SVG
  * opened by path could pull a neighbouring file (another tenant's staged upload) into its pixels;
- * without a base path it refuses every external reference.
+ * without a base path it refuses every external reference. Bytes in memory are handed over as they
+ * are, within the same SVG size limit.
  */
-export async function imageSource(filePath: string): Promise<string | Buffer> {
+export async function imageSource(input: ImageInput): Promise<string | Buffer> {
+  if (typeof input !== 'string') {
+    if (input.byteLength > MAX_SVG_BYTES && looksLikeSvg(input.subarray(0, SVG_SNIFF_BYTES))) throw svgTooLarge();
+    return input;
+  }
+  const filePath = input;
   const handle = await open(filePath, 'r');
   try {
     const head = Buffer.alloc(SVG_SNIFF_BYTES);
@@ -22,10 +31,12 @@ export async function imageSource(filePath: string): Promise<string | Buffer> {
     if (!looksLikeSvg(head.subarray(0, bytesRead))) return filePath;
     const { size } = await handle.stat();
     if (size > MAX_SVG_BYTES) {
-      throw new MediaError('too_large', `SVG files are limited to ${MAX_SVG_BYTES} bytes`);
+      throw svgTooLarge();
     }
     return await readFile(handle);
   } finally {
     await handle.close();
   }
 }
+
+const svgTooLarge = (): MediaError => new MediaError('too_large', `SVG files are limited to ${MAX_SVG_BYTES} bytes`);

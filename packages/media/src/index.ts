@@ -12,6 +12,7 @@ export type { MediaErrorKind } from './media-error.ts';
 export type { MediaResourceType } from './media-formats.ts';
 export { probeImage, probeImageHeader, verifyImageDecodes } from './probe-image.ts';
 export type { ImageProbe } from './probe-image.ts';
+export type { ImageInput } from './image-source.ts';
 export { executeImagePlan } from './image-executor.ts';
 export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions } from './image-executor.ts';
 export { IMAGE_TARGETS, isImageTarget } from './image-targets.ts';

@@ -4,7 +4,7 @@ import { readImageHeader } from './image-header.ts';
 import type { ImageHeader } from './image-header.ts';
 import { assertImageLimits } from './image-limits.ts';
 import type { ImageLimits } from './image-limits.ts';
-import { imageSource } from './image-source.ts';
+import { imageSource, type ImageInput } from './image-source.ts';
 import { toMediaError } from './sharp-errors.ts';
 
 /**
@@ -41,10 +41,10 @@ const VERIFY_WHOLE_MAX_PIXELS = 512 * 512;
  * size need a real parser (object streams hide the page tree), so a PDF is refused as unsupported
  * and belongs to the pdf.js probe.
  */
-export async function probeImage(filePath: string, limits: ImageLimits): Promise<ImageProbe> {
+export async function probeImage(input: ImageInput, limits: ImageLimits): Promise<ImageProbe> {
   assertImageLimits(limits);
   // One look at the file for both halves (probeImageHeader + verifyImageDecodes would open it twice).
-  const source = await imageSource(filePath);
+  const source = await imageSource(input);
   const header = await readImageHeader(source, limits);
   await verifyDecode(source, header, limits);
   return toProbe(header);
@@ -55,15 +55,15 @@ export async function probeImage(filePath: string, limits: ImageLimits): Promise
  * caller that proves the decode another way (a derivation that decoded every pixel, see
  * ImageExecution.decodedEveryPixel) or with verifyImageDecodes.
  */
-export async function probeImageHeader(filePath: string, limits: ImageLimits): Promise<ImageProbe & { animated: boolean }> {
+export async function probeImageHeader(input: ImageInput, limits: ImageLimits): Promise<ImageProbe & { animated: boolean }> {
   assertImageLimits(limits);
-  const header = await readImageHeader(await imageSource(filePath), limits);
+  const header = await readImageHeader(await imageSource(input), limits);
   return { ...toProbe(header), animated: header.animated };
 }
 
 /** The second half of probeImage: decodes every pixel (every frame of an animation) and throws them away. */
-export async function verifyImageDecodes(filePath: string, probe: ImageProbe & { animated: boolean }, limits: ImageLimits): Promise<void> {
-  const source = await imageSource(filePath);
+export async function verifyImageDecodes(input: ImageInput, probe: ImageProbe & { animated: boolean }, limits: ImageLimits): Promise<void> {
+  const source = await imageSource(input);
   await verifyDecode(source, probe, limits);
 }
 

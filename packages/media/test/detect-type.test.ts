@@ -109,4 +109,26 @@ describe('detectMediaType', () => {
     });
     expect(await detectMediaType(await temp.file('short.txt', 'plain words'))).toMatchObject({ resourceType: 'raw' });
   });
+
+  it('detects bytes held in memory as it detects the same bytes in a file', async () => {
+    const png = await readFile(imageFixture('embedgravitybird.png'));
+    const cases: Array<[string, Buffer]> = [
+      ['photo.jpg', await readFile(imageFixture('2569067123_aca715a2ee_o.jpg'))],
+      ['bird.png', png],
+      ['long.png', Buffer.concat([png, noise(70_000)])],
+      ['drawing.svg', Buffer.from(svgDocument(4, 4))],
+      ['feed.xml', Buffer.from('<?xml version="1.0"?>\n<rss version="2.0"><channel/></rss>')],
+      ['doc.pdf', await readFile(documentFixture('basicapi.pdf'))],
+      ['sound.wav', wavHeader()],
+      ['movie.mp4', ftypBox('isom')],
+      ['notes.txt', Buffer.from('Shopping list\n')],
+      ['archive.gz', gzipSync(Buffer.from('hello'))],
+    ];
+    for (const [name, bytes] of cases) {
+      const fromFile = await detectMediaType(await temp.file(`in-memory-${name}`, bytes));
+      expect(fromFile, name).not.toBeNull();
+      expect(await detectMediaType(bytes), name).toEqual(fromFile);
+    }
+    expect(await detectMediaType(Buffer.alloc(0))).toBeNull();
+  });
 });

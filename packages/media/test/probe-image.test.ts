@@ -139,6 +139,29 @@ describe('probeImage', () => {
     expect(await probeImage(avif, limits)).toEqual({ format: 'avif', width: 7, height: 5, pages: 1, hasAlpha: false });
   });
 
+  it('probes bytes held in memory as it probes their file, and refuses the same bad ones', async () => {
+    for (const name of ['2569067123_aca715a2ee_o.jpg', 'embedgravitybird.png', 'Crash_test.gif', '4.webp']) {
+      const bytes = await readFile(imageFixture(name));
+      expect(await probeImage(bytes, limits), name).toEqual(await probeImage(imageFixture(name), limits));
+    }
+    const svg = Buffer.from(`<?xml version="1.0"?>\n${svgDocument(120, 80)}`);
+    expect(await probeImage(svg, limits)).toEqual({ format: 'svg', width: 120, height: 80, pages: 1, hasAlpha: true });
+    const jpeg = await readFile(imageFixture('2569067123_aca715a2ee_o.jpg'));
+    expect(await rejection(probeImage(jpeg.subarray(0, jpeg.length >> 1), limits))).toMatchObject({ kind: 'corrupt', message: 'Invalid image file' });
+    expect((await rejection(probeImage(noise(4096), limits))).kind).toBe('unsupported');
+    expect((await rejection(probeImage(Buffer.from(svgDocument(100_000, 100_000)), limits))).kind).toBe('too_large');
+  });
+
+  it('refuses SVG bytes in memory beyond the byte limit, and passes other bytes of that size to the decoder', async () => {
+    const padded = Buffer.from(`<svg>${' '.repeat(MAX_SVG_BYTES)}</svg>`);
+    expect(await rejection(probeImage(padded, limits))).toMatchObject({
+      kind: 'too_large',
+      message: `SVG files are limited to ${MAX_SVG_BYTES} bytes`,
+    });
+    // Not an SVG: the size limit is the decoder's (these bytes are no image at all).
+    expect((await rejection(probeImage(noise(MAX_SVG_BYTES + 1), limits))).kind).toBe('unsupported');
+  });
+
   it('passes a missing file through as an I/O error, not a bad image', async () => {
     const error: unknown = await probeImage(join(temp.path, 'absent.jpg'), limits).catch((caught: unknown) => caught);
     expect(error).not.toBeInstanceOf(MediaError);

@@ -12,13 +12,31 @@ import { activeScratchDirs, scratchDirPrefix } from './scratch-sweep.ts';
  * made it) lets sweepScratchDirs find it later.
  */
 export async function withTempDir<T>(parent: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(parent, scratchDirPrefix()));
-  activeScratchDirs.add(dir);
+  return withLazyTempDir(parent, async (dir) => work(await dir()));
+}
+
+/**
+ * withTempDir for a job that may need no file at all: the directory is made at the first call of
+ * `dir()` (every call answers the same one) and removed at the end when it was made.
+ */
+export async function withLazyTempDir<T>(parent: string, work: (dir: () => Promise<string>) => Promise<T>): Promise<T> {
+  let made: Promise<string> | undefined;
+  const dir = (): Promise<string> =>
+    (made ??= mkdtemp(join(parent, scratchDirPrefix())).then((path) => {
+      activeScratchDirs.add(path);
+      return path;
+    }));
   try {
     return await work(dir);
   } finally {
-    await rm(dir, { recursive: true, force: true });
-    activeScratchDirs.delete(dir);
+    if (made) {
+      // A failed mkdtemp made nothing to remove.
+      const path = await made.catch(() => undefined);
+      if (path !== undefined) {
+        await rm(path, { recursive: true, force: true });
+        activeScratchDirs.delete(path);
+      }
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ImageLimits } from '../image-limits.ts';
+import type { ImageInput } from '../image-source.ts';
 import { analyzeAccessibility } from './accessibility.ts';
 import type { AccessibilityAnalysis } from './accessibility.ts';
 import { colorsField, colourClusters, predominantField } from './colors.ts';
@@ -43,10 +44,10 @@ export interface ImageAnalysis {
  * oversized (ImageLimits) and unsupported images are MediaErrors; nothing is decoded when nothing
  * is asked.
  */
-export async function analyzeImage(path: string, request: AnalysisRequest, limits: ImageLimits): Promise<ImageAnalysis> {
+export async function analyzeImage(input: ImageInput, request: AnalysisRequest, limits: ImageLimits): Promise<ImageAnalysis> {
   const result: ImageAnalysis = {};
   if (!request.colors && !request.phash && !request.quality && !request.accessibility) return result;
-  const image = await decodeForAnalysis(path, limits);
+  const image = await decodeForAnalysis(input, limits);
   const { pixels } = image;
   let clusters: ColourClusters | undefined;
   const found = (): ColourClusters => (clusters ??= colourClusters(pixels));

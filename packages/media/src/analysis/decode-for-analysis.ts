@@ -3,7 +3,7 @@ import { withDeadline } from '../deadline.ts';
 import { readImageHeader } from '../image-header.ts';
 import { assertImageLimits } from '../image-limits.ts';
 import type { ImageLimits } from '../image-limits.ts';
-import { imageSource } from '../image-source.ts';
+import { imageSource, type ImageInput } from '../image-source.ts';
 import { toMediaError } from '../sharp-errors.ts';
 import type { RawPixels } from './pixels.ts';
 
@@ -28,9 +28,9 @@ export type AnalysisImage = {
  * costs a header parse), then one bounded decode, shrunk on load, into a small RGBA buffer.
  * Corrupt, oversized and unsupported files are MediaErrors, as in probeImage.
  */
-export async function decodeForAnalysis(filePath: string, limits: ImageLimits): Promise<AnalysisImage> {
+export async function decodeForAnalysis(input: ImageInput, limits: ImageLimits): Promise<AnalysisImage> {
   assertImageLimits(limits);
-  const source = await imageSource(filePath);
+  const source = await imageSource(input);
   const header = await readImageHeader(source, limits);
   try {
     const decoded = sharp(source, { failOn: 'error', limitInputPixels: limits.maxInputPixels })

@@ -3,6 +3,7 @@ import { inflateSync } from 'node:zlib';
 import * as exifrModule from 'exifr';
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
+import type { ImageInput } from '../image-source.ts';
 
 // Cloudinary's `image_metadata` (`media_metadata=true` on an image): a flat map string → string whose
 // keys are ExifTool's tag names and whose values are ExifTool's printed values (`"ResolutionUnit":
@@ -114,8 +115,11 @@ class Tags {
   }
 }
 
-/** Cloudinary's `image_metadata`: a flat map string → string (EXIF/IPTC/XMP/ICC tag names as keys, values as text). */
-export async function readImageMetadata(path: string, facts: Facts): Promise<Record<string, string>> {
+/**
+ * Cloudinary's `image_metadata`: a flat map string → string (EXIF/IPTC/XMP/ICC tag names as keys, values
+ * as text), of the file at a path or of the same bytes held in memory.
+ */
+export async function readImageMetadata(input: ImageInput, facts: Facts): Promise<Record<string, string>> {
   const format = facts.format.toLowerCase();
   const tags = new Tags();
   if (format !== 'jpg' && (HEADER_FORMATS.has(format) || SIZE_ONLY_FORMATS.has(format))) {
@@ -125,9 +129,9 @@ export async function readImageMetadata(path: string, facts: Facts): Promise<Rec
   }
   if (!HEADER_FORMATS.has(format)) return tags.toRecord();
 
-  const header = await readHeader(path);
+  const header = await readHeader(input);
   if (EXIFR_FORMATS.has(format)) {
-    const head = await readHead(path, format);
+    const head = typeof input === 'string' ? await readFileHead(input, format) : await headOf(input.byteLength, format, readFrom(input));
     const parsed = await parseQuietly(() => exifr.parse(head, FILE_OPTIONS));
     const png = format === 'png' ? pngExtras(head) : { physical: [] };
     const found = parsed ?? {};
@@ -182,30 +186,44 @@ const FIRST_READ_BYTES = 128 * 1024;
  * data (metadata segments all come before it), so an ingest does not read and copy a whole photo for
  * its EXIF. Not zero-filled: every byte returned was read.
  */
-async function readHead(path: string, format: string): Promise<Buffer> {
+async function readFileHead(path: string, format: string): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const limit = Math.min(size, METADATA_HEAD_BYTES);
-    let buffer = Buffer.allocUnsafe(Math.min(limit, FIRST_READ_BYTES));
-    let filled = 0;
-    for (;;) {
-      while (filled < buffer.byteLength) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, filled);
-        if (bytesRead === 0) return buffer.subarray(0, filled);
-        filled += bytesRead;
-      }
-      if (filled >= limit) return buffer.subarray(0, filled);
-      if (format === 'jpg') {
-        const end = jpegImageDataOffset(buffer.subarray(0, filled));
-        if (end !== undefined) return buffer.subarray(0, end);
-      }
-      const grown = Buffer.allocUnsafe(Math.min(limit, buffer.byteLength * 4));
-      buffer.copy(grown, 0, 0, filled);
-      buffer = grown;
-    }
+    return await headOf(size, format, async (buffer, offset, length) => (await handle.read(buffer, offset, length, offset)).bytesRead);
   } finally {
     await handle.close();
+  }
+}
+
+/** Reads up to `length` bytes of the file at `offset` into the same offset of `buffer`; answers how many it read. */
+type HeadReader = (buffer: Buffer, offset: number, length: number) => Promise<number>;
+
+/** A HeadReader of a file's bytes held in memory: what reads of the file would give. */
+const readFrom =
+  (bytes: Buffer): HeadReader =>
+  (buffer, offset, length) =>
+    Promise.resolve(bytes.copy(buffer, offset, offset, offset + length));
+
+/** The head as readFileHead describes it, read the same way from a file and from its bytes in memory (exifr gets the same head). */
+async function headOf(size: number, format: string, read: HeadReader): Promise<Buffer> {
+  const limit = Math.min(size, METADATA_HEAD_BYTES);
+  let buffer = Buffer.allocUnsafe(Math.min(limit, FIRST_READ_BYTES));
+  let filled = 0;
+  for (;;) {
+    while (filled < buffer.byteLength) {
+      const bytesRead = await read(buffer, filled, buffer.byteLength - filled);
+      if (bytesRead === 0) return buffer.subarray(0, filled);
+      filled += bytesRead;
+    }
+    if (filled >= limit) return buffer.subarray(0, filled);
+    if (format === 'jpg') {
+      const end = jpegImageDataOffset(buffer.subarray(0, filled));
+      if (end !== undefined) return buffer.subarray(0, end);
+    }
+    const grown = Buffer.allocUnsafe(Math.min(limit, buffer.byteLength * 4));
+    buffer.copy(grown, 0, 0, filled);
+    buffer = grown;
   }
 }
 
@@ -233,9 +251,9 @@ export function jpegImageDataOffset(head: Buffer): number | undefined {
 }
 
 /** libvips' header read: colour space, and the metadata blobs of WebP and HEIF. Undefined when unreadable. */
-async function readHeader(path: string): Promise<Metadata | undefined> {
+async function readHeader(input: ImageInput): Promise<Metadata | undefined> {
   try {
-    return await sharp(path, { limitInputPixels: false, failOn: 'none' }).metadata();
+    return await sharp(input, { limitInputPixels: false, failOn: 'none' }).metadata();
   } catch {
     return undefined;
   }

@@ -287,6 +287,74 @@ describe('readImageMetadata', () => {
   });
 });
 
+describe('readImageMetadata of bytes in memory', () => {
+  /** A JPEG whose metadata segments reach past the first 128 KiB read: its head is read again, larger, then cut at its image data. */
+  async function jpegWithLongHead(): Promise<Buffer> {
+    const withExif = await pixels()
+      .jpeg()
+      .withExif({ IFD0: { Make: 'LongCam', Model: 'L2' } })
+      .toBuffer();
+    const comment = (fill: number): Buffer => {
+      const length = Buffer.alloc(2);
+      length.writeUInt16BE(60_002);
+      return Buffer.concat([Buffer.from([0xff, 0xfe]), length, Buffer.alloc(60_000, fill)]);
+    };
+    // Comments first: the EXIF segment starts past the first read.
+    return afterSoi(withExif, Buffer.concat([comment(0x41), comment(0x42), comment(0x43)]));
+  }
+
+  it.each([
+    ['a camera JPEG (EXIF, XMP, ICC)', async () => readFile(image('Channel_digital_image_CMYK_color.jpg')), 'jpg', 500, 333],
+    ['a plain JPEG', async () => readFile(image('2569067123_aca715a2ee_o.jpg')), 'jpg', 2725, 2225],
+    ['a JPEG whose metadata reach past the first read', jpegWithLongHead, 'jpg', 64, 48],
+    [
+      'a PNG with eXIf and zTXt',
+      async () =>
+        pixels()
+          .png()
+          .withExif({ IFD0: { Make: 'PngCam' } })
+          .withXmp(XMP)
+          .toBuffer(),
+      'png',
+      64,
+      48,
+    ],
+    ['a PNG with pHYs', async () => readFile(image('embedgravitybird.png')), 'png', 576, 384],
+    [
+      'a WebP with blobs',
+      async () =>
+        pixels()
+          .webp()
+          .withExif({ IFD0: { Make: 'WebPCam' } })
+          .withIccProfile('p3')
+          .toBuffer(),
+      'webp',
+      64,
+      48,
+    ],
+    ['a GIF', async () => readFile(image('Crash_test.gif')), 'gif', 800, 533],
+  ])('reads %s the same as from its file', async (name, make, format, width, height) => {
+    const bytes = await make();
+    const path = await temp.file(`in-memory-${format}-${width}.${format}`, bytes);
+    const fromFile = await readImageMetadata(path, { format, width, height });
+    expect(Object.keys(fromFile).length).toBeGreaterThan(2);
+    const fromMemory = await readImageMetadata(bytes, { format, width, height });
+    expect(fromMemory).toEqual(fromFile);
+    expect(Object.keys(fromMemory)).toEqual(Object.keys(fromFile));
+  });
+
+  it('reads the camera fields from memory, where the head is the bytes before the image data', async () => {
+    const bytes = await jpegWithLongHead();
+    expect(bytes.length).toBeGreaterThan(128 * 1024);
+    expect(await readImageMetadata(bytes, { format: 'jpg', width: 64, height: 48 })).toMatchObject({ Make: 'LongCam', Model: 'L2' });
+    const camera = await readFile(image('Channel_digital_image_CMYK_color.jpg'));
+    expect(await readImageMetadata(camera, { format: 'jpg', width: 500, height: 333 })).toMatchObject({
+      Make: 'Canon',
+      Model: 'Canon EOS 300D DIGITAL',
+    });
+  });
+});
+
 describe('videoMetadata', () => {
   it('flattens the stored probe into the documented keys, in their wire types', () => {
     const media = {

@@ -135,47 +135,54 @@ export async function ingest(
     if (!detected) throw new ApiError(400, 'Empty file');
     const resourceType = checkResourceType(planned.request.resourceType, detected);
     checkModerationApplies(planned, resourceType);
-    const preparedFile = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
-    // Stored as it came: the staged object is the original's bytes already.
-    const prepared =
-      preparedFile.file === original && planned.source.kind === 'staged' ? { ...preparedFile, stagedKey: planned.source.key } : preparedFile;
-    const facts = {
-      input: prepared.file,
-      resourceType,
-      format: prepared.format,
-      width: prepared.width,
-      height: prepared.height,
-      pages: prepared.pages,
-      bytes: prepared.file.bytes,
-      etag: prepared.file.md5,
-      ...(prepared.media ? { media: prepared.media } : {}),
-    };
-    const analyzed = await analyzeUpload(deps, planned, facts);
-    const kept = await uploadVersionAnalysis(deps, analyzed.job, facts, analyzed.fields);
-    // Computed before anything is stored, so settings the image cannot satisfy refuse the upload.
-    const breakpointRequests = analyzed.job.responsiveBreakpoints ?? [];
-    const breakpoints =
-      breakpointRequests.length === 0
-        ? []
-        : await computeResponsiveBreakpoints(
-            deps.limits,
-            breakpointRequests,
-            { path: await prepared.file.path(), resourceType, format: prepared.format, width: prepared.width },
-            await dir(),
-          );
-    // The new asset may be recorded with the job's end when nothing else needs its row first.
-    const analyzedJob = analyzed.job;
-    const defer =
-      options.deferNewAsset === true &&
-      start.batch !== undefined &&
-      breakpoints.length === 0 &&
-      !analyzedJob.returnDeleteToken &&
-      analyzedJob.onSuccess === null &&
-      !(analyzedJob.accessControl && analyzedJob.accessControl.length > 0);
-    const stored = await storeAndCommit(deps, analyzedJob, versionId, resourceType, prepared, kept, start.current, defer);
-    if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
-    await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
-    return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
+    // Where the original will be stored as it came, it is stored while it is probed and analysed.
+    const early = storeAsItCameEarly(deps, planned, { versionId, resourceType, original, detected, found: start.current });
+    try {
+      const preparedFile = await prepareOriginal(deps, planned, original, detected, resourceType, dir);
+      // Stored as it came: the staged object is the original's bytes already.
+      const prepared =
+        preparedFile.file === original && planned.source.kind === 'staged' ? { ...preparedFile, stagedKey: planned.source.key } : preparedFile;
+      const facts = {
+        input: prepared.file,
+        resourceType,
+        format: prepared.format,
+        width: prepared.width,
+        height: prepared.height,
+        pages: prepared.pages,
+        bytes: prepared.file.bytes,
+        etag: prepared.file.md5,
+        ...(prepared.media ? { media: prepared.media } : {}),
+      };
+      const analyzed = await analyzeUpload(deps, planned, facts);
+      const kept = await uploadVersionAnalysis(deps, analyzed.job, facts, analyzed.fields);
+      // Computed before anything is stored, so settings the image cannot satisfy refuse the upload.
+      const breakpointRequests = analyzed.job.responsiveBreakpoints ?? [];
+      const breakpoints =
+        breakpointRequests.length === 0
+          ? []
+          : await computeResponsiveBreakpoints(
+              deps.limits,
+              breakpointRequests,
+              { path: await prepared.file.path(), resourceType, format: prepared.format, width: prepared.width },
+              await dir(),
+            );
+      // The new asset may be recorded with the job's end when nothing else needs its row first.
+      const analyzedJob = analyzed.job;
+      const defer =
+        options.deferNewAsset === true &&
+        start.batch !== undefined &&
+        breakpoints.length === 0 &&
+        !analyzedJob.returnDeleteToken &&
+        analyzedJob.onSuccess === null &&
+        !(analyzedJob.accessControl && analyzedJob.accessControl.length > 0);
+      const stored = await storeAndCommit(deps, analyzedJob, versionId, resourceType, prepared, kept, { found: start.current, defer, early });
+      if (breakpoints.length === 0 || stored.existing) return { ...stored, analysis: analyzed.fields, job: analyzed.job };
+      await storeResponsiveBreakpoints(deps, stored.asset, breakpoints);
+      return { ...stored, analysis: analyzed.fields, job: analyzed.job, responsiveBreakpoints: breakpoints };
+    } finally {
+      // Refused, failed, or stored otherwise after all: what was stored early is no original.
+      if (early) await abandonEarlyOriginal(deps, early);
+    }
   });
 
   if (job.source.kind === 'staged') await deps.store.delete(job.source.key);
@@ -575,6 +582,67 @@ function rawExtension(source: IngestSource, detected: DetectedType): string {
   return detected.format;
 }
 
+/**
+ * An original being stored before the upload is verified: under the key it will have, with the
+ * content type it will have. storeAndCommit takes it where both turn out as expected; otherwise, and
+ * whenever the ingest ends without taking it, abandonEarlyOriginal deletes it.
+ */
+interface EarlyOriginal {
+  key: string;
+  contentType: string;
+  /** The bytes stored: the upload as it came. */
+  file: InputFile;
+  /** The store's answer (its failure is seen where it is awaited, never unhandled). */
+  stored: Promise<unknown>;
+  /** storeAndCommit took it as the original (or it was abandoned): nothing more to do with it. */
+  settled: boolean;
+}
+
+/**
+ * Starts storing the original before its probe and analyses, where nothing they find can change
+ * what is stored or where: no incoming transformation, no conversion, not raw (whose generated
+ * public_id may gain the file's extension), and no asset that overwrite=false keeps. The store's
+ * write (and its fsyncs) then overlaps the decode instead of following it.
+ */
+function storeAsItCameEarly(
+  deps: IngestDependencies,
+  job: IngestJobV1,
+  upload: { versionId: string; resourceType: 'image' | 'video' | 'raw'; original: InputFile; detected: DetectedType; found: AssetRecord[] | undefined },
+): EarlyOriginal | undefined {
+  const { request } = job;
+  const { resourceType, detected } = upload;
+  if (job.incoming !== null || request.format !== null || resourceType === 'raw') return undefined;
+  const current = upload.found?.find((asset) => asset.resourceType === resourceType && asset.type === request.type);
+  if (current && !request.overwrite) return undefined;
+  const key = originalKey(current?.assetId ?? job.newAssetId, upload.versionId);
+  const contentType = resourceType === 'video' ? detected.mime : contentTypeForFormat(detected.format);
+  const stagedKey = job.source.kind === 'staged' ? job.source.key : undefined;
+  const stored = storeOriginal(deps, key, upload.original, stagedKey, contentType);
+  stored.catch(() => {});
+  return { key, contentType, file: upload.original, stored, settled: false };
+}
+
+async function abandonEarlyOriginal(deps: IngestDependencies, early: EarlyOriginal): Promise<void> {
+  if (early.settled) return;
+  early.settled = true;
+  // Deleted once written, so the delete cannot come before the write lands.
+  await early.stored.catch(() => {});
+  await deps.store.delete(early.key);
+}
+
+/** Stores the original's bytes: linked from the staged object that holds exactly them where the store can, else written. */
+async function storeOriginal(
+  deps: IngestDependencies,
+  key: string,
+  file: InputFile,
+  stagedKey: string | undefined,
+  contentType: string,
+): Promise<void> {
+  if (stagedKey !== undefined && deps.store.copy) await deps.store.copy(stagedKey, key);
+  else if (typeof file.source !== 'string') await deps.store.put(key, file.source, { contentType });
+  else await deps.store.putFile(key, file.source, { contentType });
+}
+
 async function storeAndCommit(
   deps: IngestDependencies,
   job: IngestJobV1,
@@ -582,13 +650,18 @@ async function storeAndCommit(
   resourceType: 'image' | 'video' | 'raw',
   prepared: PreparedOriginal,
   kept: VersionAnalysis,
-  /** What startIngest found under the requested public_id (a retry after a lost race reads again). */
-  found?: AssetRecord[],
-  /** A new asset is left to be recorded with the job's end (IngestOutcome.deferred). */
-  defer = false,
+  options: {
+    /** What startIngest found under the requested public_id (a retry after a lost race reads again). */
+    found?: AssetRecord[] | undefined;
+    /** A new asset is left to be recorded with the job's end (IngestOutcome.deferred). */
+    defer?: boolean;
+    /** The original as stored before the probe, if it was (storeAsItCameEarly). */
+    early?: EarlyOriginal | undefined;
+  },
   attempt = 1,
 ): Promise<IngestOutcome> {
   const { request } = job;
+  const { found, defer = false, early } = options;
   const identity = { cloudName: job.cloudName, resourceType, type: request.type, publicId: prepared.publicId };
   const current =
     found && prepared.publicId === request.publicId
@@ -598,9 +671,13 @@ async function storeAndCommit(
 
   const assetId = current?.assetId ?? job.newAssetId;
   const storageKey = originalKey(assetId, versionId);
-  if (prepared.stagedKey !== undefined && deps.store.copy) await deps.store.copy(prepared.stagedKey, storageKey);
-  else if (typeof prepared.file.source !== 'string') await deps.store.put(storageKey, prepared.file.source, { contentType: prepared.contentType });
-  else await deps.store.putFile(storageKey, prepared.file.source, { contentType: prepared.contentType });
+  if (early && !early.settled && early.key === storageKey && early.contentType === prepared.contentType && early.file === prepared.file) {
+    early.settled = true;
+    await early.stored;
+  } else {
+    if (early) await abandonEarlyOriginal(deps, early);
+    await storeOriginal(deps, storageKey, prepared.file, prepared.stagedKey, prepared.contentType);
+  }
 
   const lastSegment = prepared.publicId.split('/').pop() ?? prepared.publicId;
   const asset: AssetRecord = {
@@ -643,7 +720,7 @@ async function storeAndCommit(
   // A destroy or rename took the asset between the look-up and the commit: the blob was stored under
   // its id, where the destroy's sweep may delete it. Store again as whatever the identity holds now.
   if (attempt >= 3) throw new Error(`asset ${prepared.publicId} kept changing while it was being overwritten`);
-  return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, undefined, false, attempt + 1);
+  return storeAndCommit(deps, job, versionId, resourceType, prepared, kept, {}, attempt + 1);
 }
 
 /** Records a stored original as the asset's version, and what that replaced; 'asset-gone' (blob deleted) when `current` was taken meanwhile. */

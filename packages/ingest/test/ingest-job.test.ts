@@ -283,6 +283,31 @@ describe('the ingest job on a staged upload', () => {
     expect(failure).toMatchObject({ code: 'ENOENT' });
   });
 
+  it('fails the job for another attempt when storing the original fails while the upload is probed, recording nothing', async () => {
+    const failingPut = new Proxy(services.store, {
+      get(target, name) {
+        if (name === 'put') return () => Promise.reject(new Error('disk full'));
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const job = await acceptedUpload(png, { inline: 'row' });
+    const failure: unknown = await runIngestJob({ ...deps, store: failingPut }, job, { markActive: true, deferNewAsset: true }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure).not.toBeInstanceOf(RejectedJobError);
+    expect((failure as Error).message).toBe('disk full');
+    expect(await findAsset(services.db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: job.request.publicId })).toBeUndefined();
+    expect(await storedKeys(assetPrefix(job.newAssetId))).toEqual([]);
+    expect((await jobRow(job.jobId)).status).toBe('active');
+    // The next attempt, with a store that works, stores and records it.
+    const { response } = await runIngestJob(deps, job, { markActive: true, deferNewAsset: true });
+    expect(response).toMatchObject({ width: 576, height: 384, bytes: png.length });
+    const versionId = job.jobId.replaceAll('-', '');
+    expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
+  });
+
   it('refuses a truncated small image from memory with the 400 a staged one gets, storing nothing', async () => {
     const half = png.subarray(0, png.length >> 1);
     const job = await acceptedUpload(half, { inline: 'row' });

@@ -34,7 +34,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const { arrivals } = receiver;
   // WORKER_QUEUES passes through, e.g. to leave out a queue whose processor is not written yet.
   const queues: Record<string, string> = process.env.WORKER_QUEUES ? { WORKER_QUEUES: process.env.WORKER_QUEUES } : {};
-  // WEBHOOK_DIRECT_DELIVERY passes through too (default off, as in the product): `true` measures direct first attempts.
+  // WEBHOOK_DIRECT_DELIVERY passes through too (default on, as in the product): `false` measures every attempt through the notify queue.
   const direct: Record<string, string> = process.env.WEBHOOK_DIRECT_DELIVERY ? { WEBHOOK_DIRECT_DELIVERY: process.env.WEBHOOK_DIRECT_DELIVERY } : {};
   const rendition = await startBenchCluster({ SSRF_ALLOW: '127.0.0.1/32', ...queues, ...direct }, ['api', 'worker']);
   cleanup.add('rendition', () => rendition.stop());

@@ -6,11 +6,13 @@ import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from
 import { basicAuthHeader } from './support/signed-form.ts';
 import { startTestCluster, type TestCluster } from './support/test-cluster.ts';
 
-// WEBHOOK_DIRECT_DELIVERY=true (docs/async-and-webhooks.md, "Direct first attempts"): the worker that ends a batch
-// attempts its webhooks at once; the queued notify job waits WEBHOOK_TIMEOUT_MS + 10 s as the fallback.
-// Scale 0.1: the schedule's second slot (5 s) is 500 ms ± 10 %, far below the fallback's 12 s.
-const TIMEOUT_MS = 2_000;
-const FALLBACK_MS = TIMEOUT_MS + 10_000;
+// WEBHOOK_DIRECT_DELIVERY (on by default; docs/async-and-webhooks.md, "Direct first attempts"): the worker that ends a
+// batch attempts its webhooks at once; the queued notify job waits WEBHOOK_DIRECT_LEASE_MS as the fallback, pushed
+// back while the attempt runs. Scale 0.1: the schedule's second slot (5 s) is 500 ms ± 10 %, far below the fallback's 3 s.
+const TIMEOUT_MS = 6_000;
+const FALLBACK_MS = 3_000;
+/** Answers after this long: longer than the lease, shorter than the attempt's time limit. */
+const SLOW_MS = 4_500;
 
 let cluster: TestCluster;
 let receiver: WebhookReceiver;
@@ -20,13 +22,14 @@ let png: Buffer;
 function respond(request: ReceivedWebhook, countOnPath: number) {
   if (request.path.startsWith('/once-500')) return { status: countOnPath === 1 ? 500 : 200 };
   if (request.path.startsWith('/later')) return { status: countOnPath === 1 ? 503 : 200, headers: { 'retry-after': '60' } };
+  if (request.path.startsWith('/slow')) return { status: 200, delayMs: SLOW_MS };
   return { status: 200 };
 }
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver(respond);
   cluster = await startTestCluster({
-    WEBHOOK_DIRECT_DELIVERY: 'true',
+    WEBHOOK_DIRECT_LEASE_MS: String(FALLBACK_MS),
     WEBHOOK_SCHEDULE_SCALE: '0.1',
     WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
     SSRF_ALLOW: '127.0.0.1/32',
@@ -99,14 +102,33 @@ describe('direct first webhook attempts', () => {
     expect(await findDelivery(cluster.cluster.services.db, deliveryId)).toMatchObject({ attempts: 1, status: 'delivered' });
   }, 40_000);
 
+  it('a direct attempt slower than the lease pushes its fallback back: the consumer gets one POST', async () => {
+    await asyncUpload('/slow');
+    const [webhook] = await receiver.waitFor(1, { path: '/slow', timeoutMs: 20_000 });
+    const deliveryId = String(webhook!.headers['webhook-id']);
+    const delivery = await until(
+      () => findDelivery(cluster.cluster.services.db, deliveryId),
+      (found) => found?.status === 'delivered',
+      SLOW_MS + 3_000,
+    );
+    expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
+    // Past the lease twice over from the first POST: no second one came while the first was answered slowly.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, webhook!.receivedAt + 2 * FALLBACK_MS - Date.now())));
+    expect(receiver.received.filter((each) => each.path === '/slow')).toHaveLength(1);
+    const job = await notifyQueue().getJob(deliveryId);
+    // Pushed back while the POST waited: still delayed, or run once and found the delivery finished.
+    expect(['delayed', 'completed', 'unknown']).toContain(job ? await job.getState() : 'unknown');
+    expect(await findDelivery(cluster.cluster.services.db, deliveryId)).toMatchObject({ attempts: 1, status: 'delivered' });
+  }, 40_000);
+
   it('after a failed direct attempt, the queued job makes the next one at the schedule slot, not at the fallback', async () => {
     await asyncUpload('/once-500');
-    const [first, second] = await receiver.waitFor(2, { path: '/once-500', timeoutMs: FALLBACK_MS - 2_000 });
+    const [first, second] = await receiver.waitFor(2, { path: '/once-500', timeoutMs: FALLBACK_MS - 500 });
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
     const gap = second!.receivedAt - first!.receivedAt;
-    // 5 s × 0.1 with ±10 % jitter, plus the queue's pick-up.
+    // 5 s × 0.1 with ±10 % jitter, plus the queue's pick-up: well before the fallback's 3 s.
     expect(gap).toBeGreaterThanOrEqual(400);
-    expect(gap).toBeLessThan(3_000);
+    expect(gap).toBeLessThan(2_500);
     const delivery = await until(
       () => findDelivery(cluster.cluster.services.db, String(first!.headers['webhook-id'])),
       (found) => found?.status === 'delivered',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startWebhookReceiver } from '@rendition/testing';
 import { acceptUploads, tallyNotifications, useResilienceSuite, waitForDistinctNotifications, waitUntil } from './support/resilience-harness.ts';
 
 // Worker processes are SIGKILLed here in the middle of their jobs (issue 3: "a job whose worker dies is
@@ -115,5 +116,46 @@ describe('worker processes killed under load', () => {
 
     rescuer.kill('SIGTERM');
     expect(await rescuer.exited).toBe(0);
+  }, 60_000);
+
+  it('delivers a webhook whose direct attempt died with its worker from the queued fallback, a lease after the kill', async () => {
+    const { cluster, source } = suite;
+    const LEASE_MS = 2_000;
+    // The first POST is never answered while its worker lives; the next is answered at once.
+    const consumer = await startWebhookReceiver((_request, count) => (count === 1 ? { status: 200, delayMs: 60_000 } : { status: 200 }));
+    try {
+      const victim = suite.startWorker({ WEBHOOK_DIRECT_LEASE_MS: String(LEASE_MS) });
+      await victim.ready;
+      const batches = await acceptUploads(cluster, {
+        count: 1,
+        prefix: 'direct-kill',
+        source: () => `${source.url}/direct-kill.png`,
+        notificationUrl: `${consumer.url}/hang`,
+      });
+      // The victim ended the batch and is waiting on its direct attempt.
+      const [first] = await consumer.waitFor(1, { path: '/hang', timeoutMs: 20_000 });
+      const rescuer = suite.startWorker({ WEBHOOK_DIRECT_LEASE_MS: String(LEASE_MS) });
+      await rescuer.ready;
+      await new Promise((resolve) => setTimeout(resolve, LEASE_MS));
+      // Renewed while it waited: nobody else has attempted it yet.
+      expect(consumer.received).toHaveLength(1);
+
+      const killedAt = Date.now();
+      victim.kill('SIGKILL');
+      expect(await victim.exited).toBeNull();
+      const [, second] = await consumer.waitFor(2, { path: '/hang', timeoutMs: 15_000 });
+      const resumeMs = second!.receivedAt - killedAt;
+      console.log(`[direct-kill] the fallback delivered ${resumeMs} ms after the SIGKILL (lease ${LEASE_MS} ms)`);
+      expect(resumeMs).toBeLessThan(LEASE_MS + 3_000);
+      expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
+      expect(second!.body).toBe(first!.body);
+
+      const deliveries = await suite.deliveriesOf([...batches.values()]);
+      expect(deliveries).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
+      rescuer.kill('SIGTERM');
+      expect(await rescuer.exited).toBe(0);
+    } finally {
+      await consumer.close();
+    }
   }, 60_000);
 });

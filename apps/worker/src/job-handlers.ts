@@ -94,6 +94,7 @@ function sharedParts(services: WorkerServices, queues: readonly QueueName[]): Sh
     queues: services.queues,
     logger: services.logger,
     maxInFlight: services.config.worker.concurrency.notify,
+    leaseMs: services.config.webhooks.directLeaseMs,
   });
   // Attempts in flight end before the notify handler's fetcher closes.
   return { notify: { ...notify, close: async (drained) => (await deliveries.close(), notify.close(drained)) }, deliveries };

@@ -150,6 +150,8 @@ export interface Config {
     readonly signatureAlgorithm: 'sha1' | 'sha256';
     /** WEBHOOK_DIRECT_DELIVERY: first attempts made by the process that ended the batch. */
     readonly directDelivery: boolean;
+    /** WEBHOOK_DIRECT_LEASE_MS: how long a direct attempt's queued fallback waits after its process last pushed it back. */
+    readonly directLeaseMs: number;
   };
   readonly relay: { readonly intervalMs: number; readonly graceMs: number };
   readonly redisAllowEviction: boolean;
@@ -356,6 +358,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       signatureAlgorithm: e.NOTIFICATION_SIGNATURE_ALGORITHM,
       directDelivery: e.WEBHOOK_DIRECT_DELIVERY,
+      directLeaseMs: e.WEBHOOK_DIRECT_LEASE_MS,
     },
     relay: { intervalMs: e.RELAY_INTERVAL_MS, graceMs: e.RELAY_GRACE_MS },
     redisAllowEviction: e.REDIS_ALLOW_EVICTION,

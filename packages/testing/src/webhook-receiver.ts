@@ -16,7 +16,11 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export type WebhookResponder = (request: ReceivedWebhook, countOnPath: number) => { status: number; headers?: Record<string, string> };
+/** The answer to one delivery; `delayMs`: sent that long after the request arrived (a slow consumer). */
+export type WebhookResponder = (
+  request: ReceivedWebhook,
+  countOnPath: number,
+) => { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /** A real HTTP consumer on loopback that records every delivery and answers as the test says. */
 export async function startWebhookReceiver(respond: WebhookResponder = () => ({ status: 200 })): Promise<WebhookReceiver> {
@@ -29,7 +33,9 @@ export async function startWebhookReceiver(respond: WebhookResponder = () => ({ 
       received.push(webhook);
       const count = received.filter((item) => item.path === webhook.path).length;
       const answer = respond(webhook, count);
-      response.writeHead(answer.status, answer.headers).end();
+      const send = () => response.writeHead(answer.status, answer.headers).end();
+      if (answer.delayMs === undefined) send();
+      else setTimeout(send, answer.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

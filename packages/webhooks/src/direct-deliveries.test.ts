@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '@rendition/logging';
-import { createDirectDeliveries, fallbackDelayMs, type FreshDelivery } from './direct-deliveries.ts';
+import { createDirectDeliveries, DEFAULT_DIRECT_LEASE_MS, fallbackDelayMs, type FreshDelivery } from './direct-deliveries.ts';
 import type { AttemptVerdict, WebhookAttemptDependencies } from './webhook-attempts.ts';
 
 const TIMEOUT_MS = 2_000;
+/** The lease: shorter than an attempt may take (2 s + 10 s), so it is what the fallback waits. */
+const FALLBACK_MS = DEFAULT_DIRECT_LEASE_MS;
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -62,7 +64,7 @@ const deps = { timeoutMs: TIMEOUT_MS } as WebhookAttemptDependencies;
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('direct webhook deliveries', () => {
-  it('attempts at once and queues the notify job as the fallback, delayed past the attempt timeout', async () => {
+  it('attempts at once and queues the notify job as the fallback, delayed by the lease', async () => {
     const fake = fakeQueues();
     const attempted: string[] = [];
     const direct = createDirectDeliveries(deps, {
@@ -72,8 +74,8 @@ describe('direct webhook deliveries', () => {
       attempt: async (each) => (attempted.push(each.id), { kind: 'finished' }),
     });
     const queued = direct.queue(delivery('msg_a'));
-    expect(fallbackDelayMs(TIMEOUT_MS)).toBe(TIMEOUT_MS + 10_000);
-    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_a', delayMs: TIMEOUT_MS + 10_000 }]);
+    expect(FALLBACK_MS).toBe(5_000);
+    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_a', delayMs: FALLBACK_MS }]);
     await tick();
     // The attempt does not wait for Redis.
     expect(attempted).toEqual(['msg_a']);
@@ -101,7 +103,7 @@ describe('direct webhook deliveries', () => {
     await queued;
     await direct.close();
     expect(fake.calls).toEqual([
-      { op: 'enqueue', jobId: 'msg_b', delayMs: TIMEOUT_MS + 10_000 },
+      { op: 'enqueue', jobId: 'msg_b', delayMs: FALLBACK_MS },
       { op: 'postpone', jobId: 'msg_b', delayMs: 5_000 },
     ]);
     expect(fake.named[1]).toEqual({ queue: 'notify' });
@@ -122,7 +124,7 @@ describe('direct webhook deliveries', () => {
     await tick();
     expect(attempted).toEqual(['msg_c']);
     expect(fake.calls).toEqual([
-      { op: 'enqueue', jobId: 'msg_c', delayMs: TIMEOUT_MS + 10_000 },
+      { op: 'enqueue', jobId: 'msg_c', delayMs: FALLBACK_MS },
       { op: 'enqueue', jobId: 'msg_d' },
     ]);
 
@@ -184,6 +186,83 @@ describe('direct webhook deliveries', () => {
     expect(log.warnings).toHaveLength(1);
     expect(JSON.stringify(log.warnings[0])).toContain('msg_f');
     expect(JSON.stringify(log.warnings[0])).toContain('its queued job will retry');
-    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_f', delayMs: TIMEOUT_MS + 10_000 }]);
+    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_f', delayMs: FALLBACK_MS }]);
+  });
+
+  it('waits the lease, or the longest an attempt may take when that is shorter or nothing can push the fallback back', () => {
+    expect(fallbackDelayMs(2_000, 5_000)).toBe(5_000);
+    expect(fallbackDelayMs(2_000, 60_000)).toBe(12_000);
+    expect(fallbackDelayMs(15_000, undefined)).toBe(25_000);
+  });
+
+  it('pushes the fallback back by the lease while a slow attempt runs, once the job is queued, and stops when it ends', async () => {
+    const fake = fakeQueues();
+    const gate = deferred<AttemptVerdict>();
+    const direct = createDirectDeliveries(deps, {
+      queues: fake.queues,
+      logger: fakeLogger().logger,
+      maxInFlight: 4,
+      leaseMs: 100,
+      attempt: () => gate.promise,
+    });
+    const queued = direct.queue(delivery('msg_slow'));
+    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_slow', delayMs: 100 }]);
+    // Renewals wait for the job to be in Redis.
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    expect(fake.calls.filter((call) => call.op === 'postpone')).toEqual([]);
+    fake.settleEnqueue('msg_slow');
+    await queued;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const renewals = fake.calls.filter((call) => call.op === 'postpone');
+    // Every 20 ms (a fifth of the lease): about 10 in 220 ms, never the lease's worth apart.
+    expect(renewals.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(renewals.map((call) => `${call.jobId}:${call.delayMs}`))).toEqual(new Set(['msg_slow:100']));
+    gate.resolve({ kind: 'finished' });
+    await direct.close();
+    const atEnd = fake.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake.calls.length).toBe(atEnd);
+  });
+
+  it("after a slow failed attempt, moves the job to the schedule's slot after the last renewal", async () => {
+    const fake = fakeQueues();
+    const direct = createDirectDeliveries(deps, {
+      queues: fake.queues,
+      logger: fakeLogger().logger,
+      maxInFlight: 4,
+      leaseMs: 100,
+      attempt: async (): Promise<AttemptVerdict> => {
+        await new Promise((resolve) => setTimeout(resolve, 90));
+        return { kind: 'retry', delayMs: 7_000 };
+      },
+    });
+    const queued = direct.queue(delivery('msg_late'));
+    fake.settleEnqueue('msg_late');
+    await queued;
+    await direct.close();
+    const postpones = fake.calls.filter((call) => call.op === 'postpone');
+    expect(postpones.length).toBeGreaterThanOrEqual(2);
+    expect(postpones.at(-1)).toEqual({ op: 'postpone', jobId: 'msg_late', delayMs: 7_000 });
+    expect(postpones.slice(0, -1).every((call) => call.delayMs === 100)).toBe(true);
+  });
+
+  it('without a way to push the job back, queues it past the longest attempt and renews nothing', async () => {
+    const fake = fakeQueues();
+    const { postpone: _none, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
+    const gate = deferred<AttemptVerdict>();
+    const direct = createDirectDeliveries(deps, {
+      queues: enqueueOnly as never,
+      logger: fakeLogger().logger,
+      maxInFlight: 4,
+      leaseMs: 100,
+      attempt: () => gate.promise,
+    });
+    const queued = direct.queue(delivery('msg_plain'));
+    fake.settleEnqueue('msg_plain');
+    await queued;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    gate.resolve({ kind: 'finished' });
+    await direct.close();
+    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_plain', delayMs: TIMEOUT_MS + 10_000 }]);
   });
 });

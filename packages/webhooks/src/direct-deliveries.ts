@@ -16,9 +16,10 @@ export interface FreshDelivery {
 /**
  * Queues the notify jobs of freshly committed deliveries. Where it can, it also makes the first
  * attempt at once, in this process (no queue hop, no re-read of the rows it knows), and the queued
- * job waits `fallbackDelayMs` as the fallback: if this process dies mid-attempt, the job (or, if
- * even queueing failed, the outbox relay) delivers later. The job finds the delivery finished, or
- * postponed to its schedule's next slot, and then does nothing early (attemptWebhookDelivery).
+ * job waits as the fallback: a lease (`leaseMs`) that this process pushes back while the attempt
+ * runs, so the job runs beside no live attempt, and runs soon after this process dies mid-attempt
+ * (or, if even queueing failed, the outbox relay delivers later). The job finds the delivery
+ * finished, or postponed to its schedule's next slot, and then does nothing early (attemptWebhookDelivery).
  */
 export interface DirectDeliveries {
   queue(delivery: FreshDelivery): Promise<void>;
@@ -33,29 +34,53 @@ export interface DirectDeliveryOptions {
   logger: Logger;
   /** At most this many attempts in flight (WORKER_CONCURRENCY_NOTIFY); past it, deliveries go to the queue. */
   maxInFlight: number;
+  /** WEBHOOK_DIRECT_LEASE_MS: how long the fallback waits, pushed back by this much while the attempt runs (DEFAULT_DIRECT_LEASE_MS). */
+  leaseMs?: number;
 }
 
+/** How long a direct attempt's fallback waits after this process last renewed it; renewed five times as often. */
+export const DEFAULT_DIRECT_LEASE_MS = 5_000;
+
 /**
- * How long the queued fallback waits: longer than an attempt may take, so a live attempt is always
- * recorded before its fallback runs.
+ * How long the queued fallback waits. With renewals (a queue that can postpone a job) the lease,
+ * renewed while the attempt runs; without, longer than an attempt may take, so a live attempt is
+ * always recorded before its fallback runs.
  */
-export function fallbackDelayMs(timeoutMs: number): number {
-  return timeoutMs + 10_000;
+export function fallbackDelayMs(timeoutMs: number, leaseMs: number | undefined): number {
+  const wholeAttempt = timeoutMs + 10_000;
+  return leaseMs === undefined ? wholeAttempt : Math.min(leaseMs, wholeAttempt);
 }
 
 export function createDirectDeliveries(deps: WebhookAttemptDependencies, options: DirectDeliveryOptions): DirectDeliveries {
   const inFlight = new Set<Promise<void>>();
   // After close (shutdown), a batch that still ends hands its webhooks to the queue: the fetcher is closing.
   let closed = false;
-  const fallbackMs = fallbackDelayMs(deps.timeoutMs);
+  const { queues } = options;
+  const fallbackMs = fallbackDelayMs(deps.timeoutMs, queues.postpone ? (options.leaseMs ?? DEFAULT_DIRECT_LEASE_MS) : undefined);
+  // A fallback that waits less than an attempt may take is pushed back while the attempt runs.
+  const renewalMs = fallbackMs < fallbackDelayMs(deps.timeoutMs, undefined) ? fallbackMs / 5 : undefined;
 
   const attemptOnce = options.attempt ?? ((delivery: FreshDelivery) => attemptKnownDelivery(deps, { ...delivery, attempts: 0 }));
   const attempt = async (delivery: FreshDelivery, queued: Promise<void>): Promise<void> => {
-    const verdict = await attemptOnce(delivery);
+    // One renewal at a time, each after the job is in Redis (there is nothing to move before).
+    let renewed: Promise<void> = queued;
+    const renewal =
+      renewalMs === undefined
+        ? undefined
+        : setInterval(() => {
+            renewed = renewed.then(() => queues.postpone?.('notify', delivery.id, fallbackMs)).catch(() => {});
+          }, renewalMs).unref();
+    let verdict: AttemptVerdict;
+    try {
+      verdict = await attemptOnce(delivery);
+    } finally {
+      clearInterval(renewal);
+    }
     if (verdict.kind !== 'retry') return;
-    // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's.
-    await queued;
-    await options.queues.postpone?.('notify', delivery.id, verdict.delayMs);
+    // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's
+    // (after the last renewal, which would move it back).
+    await renewed;
+    await queues.postpone?.('notify', delivery.id, verdict.delayMs);
   };
 
   return {

@@ -30,6 +30,13 @@ export {
 } from './signing.ts';
 export { attemptKnownDelivery, attemptWebhookDelivery } from './webhook-attempts.ts';
 export type { WebhookAttemptDependencies, AttemptVerdict, KnownDelivery } from './webhook-attempts.ts';
-export { createDirectDeliveries, fallbackDelayMs, type DirectDeliveries, type DirectDeliveryOptions, type FreshDelivery } from './direct-deliveries.ts';
+export {
+  createDirectDeliveries,
+  DEFAULT_DIRECT_LEASE_MS,
+  fallbackDelayMs,
+  type DirectDeliveries,
+  type DirectDeliveryOptions,
+  type FreshDelivery,
+} from './direct-deliveries.ts';
 export { checkedNotificationUrl } from './notification-url.ts';
 export { createNotifyHandler } from './notify-handler.ts';

@@ -27,7 +27,7 @@ export async function detectMediaType(input: string | Uint8Array): Promise<Detec
 
   // A file that fit in the head is detected from those bytes: one open instead of two (most uploads
   // of a few KB, whose detection was a tenth of their ingest). file-type reads the same bytes either way.
-  const found = await sniffFileType(typeof input !== 'string' || head.byteLength < WHOLE_FILE_BYTES ? head : input);
+  const found = await sniffFileType(head.byteLength < WHOLE_FILE_BYTES ? head : input);
   if ((found === undefined || found.ext === 'xml') && looksLikeSvg(head.subarray(0, SVG_SNIFF_BYTES))) {
     return { resourceType: 'image', format: 'svg', mime: 'image/svg+xml' };
   }

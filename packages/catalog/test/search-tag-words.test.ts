@@ -129,6 +129,59 @@ describe('asset_tag_words', () => {
   });
 });
 
+describe('asset_tag_words triggers on untagged rows (migration 0032)', () => {
+  it('call their function only where the row has tags before or after: an untagged upload costs no call', async () => {
+    const callsOf = await db.transaction().execute(async (trx) => {
+      // This transaction's own function calls (pg_stat_xact_user_functions), counted for PL/pgSQL functions.
+      await sql`SET LOCAL track_functions = 'pl'`.execute(trx);
+      const calls = async () => {
+        const { rows } = await sql<{ calls: string }>`
+          SELECT coalesce(sum(calls), 0) AS calls FROM pg_stat_xact_user_functions WHERE funcname = 'rendition_sync_asset_tag_words'`.execute(trx);
+        return Number(rows[0]!.calls);
+      };
+      const untagged = hex(`${CLOUD}/calls/untagged`);
+      const tagged = hex(`${CLOUD}/calls/tagged`);
+      const insertAsset = (assetId: string, publicId: string, tags: string[]) =>
+        sql`
+        INSERT INTO assets (asset_id, cloud_name, resource_type, type, public_id, version, version_id, format, bytes, etag, content_type,
+          storage_key, tags, display_name, created_at)
+        VALUES (${assetId}, ${CLOUD}, 'image', 'upload', ${publicId}, 1, ${hex(`v/${assetId}`)}, 'jpg', 100, ${hex(`e/${assetId}`)},
+          'image/jpeg', ${`k/${assetId}`}, ${tags}::text[], ${publicId}, ${NOW})`.execute(trx);
+      const seen: Record<string, number> = {};
+      await insertAsset(untagged, 'calls/untagged', []);
+      seen.untaggedInsert = await calls();
+      await sql`UPDATE assets SET format = 'png' WHERE asset_id = ${untagged}`.execute(trx);
+      seen.untaggedFormat = await calls();
+      await sql`UPDATE assets SET tags = ARRAY['now tagged'] WHERE asset_id = ${untagged}`.execute(trx);
+      seen.tagsAdded = await calls();
+      await sql`UPDATE assets SET tags = '{}' WHERE asset_id = ${untagged}`.execute(trx);
+      seen.tagsRemoved = await calls();
+      await sql`DELETE FROM assets WHERE asset_id = ${untagged}`.execute(trx);
+      seen.untaggedDelete = await calls();
+      await insertAsset(tagged, 'calls/tagged', ['kept']);
+      seen.taggedInsert = await calls();
+      await sql`UPDATE assets SET format = 'webp' WHERE asset_id = ${tagged}`.execute(trx);
+      seen.taggedFormat = await calls();
+      const { rows: words } = await sql<{ word: string }>`SELECT word FROM asset_tag_words WHERE asset_id = ${tagged} ORDER BY 1`.execute(trx);
+      expect(words.map((row) => row.word)).toEqual(['kept', 'kept']);
+      await sql`DELETE FROM assets WHERE asset_id = ${tagged}`.execute(trx);
+      seen.taggedDelete = await calls();
+      return seen;
+    });
+    expect(callsOf).toEqual({
+      untaggedInsert: 0,
+      untaggedFormat: 0,
+      tagsAdded: 1,
+      tagsRemoved: 2,
+      untaggedDelete: 2,
+      taggedInsert: 3,
+      taggedFormat: 4,
+      taggedDelete: 5,
+    });
+    expect(await tableRows()).toEqual(await expectedRows());
+  });
+});
+
 describe('tag-only counts from asset_tag_words', () => {
   beforeAll(async () => {
     const vocabulary = ['red', 'blue', 'green', 'Summer Sale', 'archived', 'sale'];

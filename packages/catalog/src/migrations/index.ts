@@ -30,6 +30,7 @@ import * as settingsChangeNotices from './0028-settings-change-notices.ts';
 import * as deliveryChangeNotices from './0029-delivery-change-notices.ts';
 import * as statementAbort from './0030-statement-abort.ts';
 import * as jobInlineBytes from './0031-job-inline-bytes.ts';
+import * as tagWordsOfTaggedRows from './0032-tag-words-of-tagged-rows.ts';
 
 /** Migrations live in code (not a folder scan) so they ship inside the one image and run in order by name. */
 export const migrations: Record<string, Migration> = {
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   '0029-delivery-change-notices': deliveryChangeNotices,
   '0030-statement-abort': statementAbort,
   '0031-job-inline-bytes': jobInlineBytes,
+  '0032-tag-words-of-tagged-rows': tagWordsOfTaggedRows,
 };

@@ -38,8 +38,6 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
             width: asset.width,
             height: asset.height,
             pages: asset.pages,
-            bytes: asset.bytes,
-            etag: asset.etag,
             ...(asset.media ? { media: asset.media } : {}),
           });
           // Kept with the version it read, so `resource` answers them later.

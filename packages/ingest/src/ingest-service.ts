@@ -149,8 +149,6 @@ export async function ingest(
         width: prepared.width,
         height: prepared.height,
         pages: prepared.pages,
-        bytes: prepared.file.bytes,
-        etag: prepared.file.md5,
         ...(prepared.media ? { media: prepared.media } : {}),
       };
       const analyzed = await analyzeUpload(deps, planned, facts);

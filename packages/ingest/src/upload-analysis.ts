@@ -32,7 +32,7 @@ export interface UploadAnalysisDependencies extends VersionAnalysisDependencies 
   parameters?: Pick<ParameterLimits, 'eagerMaxItems' | 'eagerMaxOutputPixels'>;
 }
 
-/** What the ingest knows of the original it is about to store. */
+/** What the ingest knows of the original it is about to store (its bytes, their count and md5: `input`). */
 export interface PreparedFacts {
   input: InputFile;
   resourceType: 'image' | 'video' | 'raw';
@@ -40,8 +40,6 @@ export interface PreparedFacts {
   width: number | null;
   height: number | null;
   pages: number | null;
-  bytes: number;
-  etag: string;
   media?: Record<string, unknown>;
 }
 
@@ -134,8 +132,8 @@ function resourceInfoOf(job: IngestJobV1, facts: PreparedFacts, fields: Record<s
     width: facts.width,
     height: facts.height,
     format: facts.format,
-    bytes: facts.bytes,
-    etag: facts.etag,
+    bytes: facts.input.bytes,
+    etag: facts.input.md5,
     pages: facts.pages,
     filename: job.request.originalFilename,
     folder: job.request.publicId.includes('/') ? job.request.publicId.slice(0, job.request.publicId.lastIndexOf('/')) : '',

@@ -114,6 +114,7 @@ export function ingestDependencies(services: WorkerServices, shared: SharedParts
       timeoutSeconds: config.limits.imageTimeoutSeconds,
       maxDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
+      inMemoryOutputPixels: config.limits.inMemoryOutputPixels,
     },
     documents: services.documents,
     video: {
@@ -191,6 +192,7 @@ export function deriveDependencies(services: WorkerServices, shared: SharedParts
       maxDimension: config.limits.maxOutputDimension,
       maxOutputPixels: config.limits.maxOutputPixels,
       maxSourceBytes: Math.max(config.limits.maxUploadBytes, config.limits.maxRemoteBytes),
+      inMemoryOutputPixels: config.limits.inMemoryOutputPixels,
     },
     documents: services.documents,
     // `l_fetch:` layers load as upload-by-URL does: the same guarded fetcher (SSRF_ALLOW) and time budget.

@@ -84,6 +84,8 @@ export interface Config {
     readonly syncUploadTimeoutMs: number;
     readonly maxOutputDimension: number;
     readonly maxOutputPixels: number;
+    /** A derivative up to this many output pixels is encoded into memory, not a scratch file (0: never). */
+    readonly inMemoryOutputPixels: number;
     readonly deriveWaitTimeoutMs: number;
     /** generate_archive's bounds (docs/archives.md). */
     readonly archive: {
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       syncUploadTimeoutMs: e.SYNC_UPLOAD_TIMEOUT_MS,
       maxOutputDimension: e.MAX_OUTPUT_DIMENSION,
       maxOutputPixels: e.MAX_OUTPUT_PIXELS,
+      inMemoryOutputPixels: e.DERIVE_IN_MEMORY_MAX_PIXELS,
       deriveWaitTimeoutMs: e.DERIVE_WAIT_TIMEOUT_MS,
       archive: {
         maxResources: e.ARCHIVE_MAX_RESOURCES,

@@ -244,6 +244,11 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(50_000_000),
     description: 'Largest width x height a transformation may produce, at any step.',
   },
+  DERIVE_IN_MEMORY_MAX_PIXELS: {
+    schema: z.coerce.number().int().min(0).default(4_000_000),
+    description:
+      'A derivative of at most this many output pixels (width x height, every frame of an animation counted) is encoded into memory and stored from there; a larger one goes through a scratch file. 0: always a file.',
+  },
   DERIVE_WAIT_TIMEOUT_MS: {
     schema: positiveInt.default(60_000),
     description: 'How long a delivery request waits for a first-time derivative before answering with an error (the job still completes).',

@@ -71,6 +71,7 @@ describe('loadConfig defaults', () => {
         syncUploadTimeoutMs: 120_000,
         maxOutputDimension: 10_000,
         maxOutputPixels: 50_000_000,
+        inMemoryOutputPixels: 4_000_000,
         deriveWaitTimeoutMs: 60_000,
         archive: {
           maxResources: 1_000,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { findAssetByVersionId, findDerived, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import { currentDerivativeHash, resolveJobTransformation, type LayerAsset } from '@rendition/derivations';
@@ -17,14 +18,15 @@ import {
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
-import { hashFile, withTempDir } from '@rendition/scratch';
+import { hashFile, withLazyTempDir } from '@rendition/scratch';
 import { createLayerFiles, type LayerFileDependencies } from './layer-files.ts';
 
 export interface DeriveDependencies {
   db: CatalogDb;
   store: BlobStore;
   tmpDir: string;
-  limits: ImageLimits & { maxDimension: number; maxOutputPixels: number; maxSourceBytes: number };
+  /** inMemoryOutputPixels: a derivative this small is encoded into memory and stored from there (media's ImageOutput). */
+  limits: ImageLimits & { maxDimension: number; maxOutputPixels: number; maxSourceBytes: number; inMemoryOutputPixels: number };
   /** Renders the page of a PDF asset that a derivative is made from (`pg_`, at `dn_`). */
   documents: DocumentEngine;
   /** Loads `l_fetch:` layers: the SSRF-guarded fetcher of upload-by-URL and its retry policy. Absent, fetch layers are refused. */
@@ -43,22 +45,25 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
   const format = job.format;
   if (!isImageOutputFormat(format)) throw new ApiError(400, `Unsupported delivery format ${format} for an image`);
 
-  return withTempDir(deps.tmpDir, async (dir) => {
+  // A scratch directory only for what needs one: a copied original, a rendered page, layer files, a large output.
+  return withLazyTempDir(deps.tmpDir, async (dir) => {
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
-    const inputPath = await originalFile(deps.store, asset.storageKey, join(dir, 'original'));
-    const outputPath = join(dir, `derived.${job.format}`);
-    const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, dir) : { path: inputPath, plan };
+    const inputPath = await originalFile(deps.store, asset.storageKey, async () => join(await dir(), 'original'));
+    const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, await dir()) : { path: inputPath, plan };
     const layers = createLayerFiles(layerFileDependencies(deps), dir, layerAssets);
-    const result = await executeImagePlan(source.path, outputPath, source.plan, { format, limits: deps.limits, layers });
-    return storeDerivative(deps, { ...key, transformation: job.transformation }, outputPath, result);
+    const outputFile = async () => join(await dir(), `derived.${job.format}`);
+    const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: outputFile };
+    const result = await executeImagePlan(source.path, output, source.plan, { format, limits: deps.limits, layers });
+    return storeDerivative(deps, { ...key, transformation: job.transformation }, result.data ?? (await outputFile()), result);
   });
 }
 
-/** The original's bytes as a local file: read in place where the store keeps them in one (nothing copied), else copied to `scratchPath`. */
-async function originalFile(store: BlobStore, key: string, scratchPath: string): Promise<string> {
+/** The original's bytes as a local file: read in place where the store keeps them in one (nothing copied), else copied to `scratchPath()`. */
+async function originalFile(store: BlobStore, key: string, scratchPath: () => Promise<string>): Promise<string> {
   if (store.localFile) return store.localFile(key);
-  await store.getFile(key, scratchPath);
-  return scratchPath;
+  const path = await scratchPath();
+  await store.getFile(key, path);
+  return path;
 }
 
 /** Where a derive job's layers come from (layer-files.ts): the overlay assets' originals, fetched URLs. */
@@ -155,20 +160,21 @@ export interface DerivativeIdentity {
 }
 
 /**
- * Stores a derivative computed into a local file and records it, idempotently: the blob key is a
- * function of the identity, and a second record of the same identity keeps the first row. Shared by
- * the derive job and by an ingest that derives an upload's first eager item itself.
+ * Stores a derivative computed into a local file or into memory and records it, idempotently: the blob
+ * key is a function of the identity, and a second record of the same identity keeps the first row.
+ * Shared by the derive job and by an ingest that derives an upload's first eager item itself.
  */
 export async function storeDerivative(
   deps: Pick<DeriveDependencies, 'db' | 'store'>,
   identity: DerivativeIdentity,
-  outputPath: string,
+  encoded: string | Buffer,
   result: { width: number | null; height: number | null },
 ): Promise<DerivedRecord> {
-  const output = await hashFile(outputPath);
+  const output = typeof encoded === 'string' ? await hashFile(encoded) : { bytes: encoded.length, md5: md5Hex(encoded) };
   const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
   const contentType = contentTypeForFormat(identity.format);
-  await deps.store.putFile(storageKey, outputPath, { contentType });
+  if (typeof encoded === 'string') await deps.store.putFile(storageKey, encoded, { contentType });
+  else await deps.store.put(storageKey, encoded, { contentType });
   try {
     return await recordDerived(deps.db, {
       ...identity,
@@ -185,4 +191,8 @@ export async function storeDerivative(
     await deps.store.delete(storageKey);
     throw new ApiError(404, 'Resource not found - the asset was deleted', { cause: error });
   }
+}
+
+function md5Hex(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
 }

@@ -26,20 +26,21 @@ const PERMANENT_FETCH_FAILURES = new Set<RemoteFetchError['code']>(['bad_url', '
 
 /**
  * The executor's LayerInputs for one derivation: the files of the plan's asset and fetch layers, in
- * `dir` (the job's scratch directory). Asset layers are the assets resolved when the derivative's key
- * was computed (derivations' resolveLayerAssets), so the pixels composed are those of the versions the
- * key names; their stored originals are downloaded. Fetch layers are loaded through the SSRF guard.
- * Each source is read once however often the plan shows it.
+ * `dir` (the job's scratch directory, or a function making it). Asset layers are the assets resolved
+ * when the derivative's key was computed (derivations' resolveLayerAssets), so the pixels composed are
+ * those of the versions the key names; their stored originals are downloaded. Fetch layers are loaded
+ * through the SSRF guard. Each source is read once however often the plan shows it.
  */
-export function createLayerFiles(deps: LayerFileDependencies, dir: string, layerAssets: readonly LayerAsset[]): LayerInputs {
+export function createLayerFiles(deps: LayerFileDependencies, dir: string | (() => Promise<string>), layerAssets: readonly LayerAsset[]): LayerInputs {
   const files = new Map<string, Promise<string>>();
+  // A lazy scratch directory is made only when the plan has a layer to load.
+  const pathIn = async () => join(typeof dir === 'string' ? dir : await dir(), `layer-${randomUUID()}`);
   return {
     fileFor(source) {
       const key = source.kind === 'asset' ? `asset:${source.deliveryType}:${source.publicId}` : `fetch:${source.url}`;
       let file = files.get(key);
       if (file === undefined) {
-        const path = join(dir, `layer-${randomUUID()}`);
-        file = source.kind === 'asset' ? assetFile(deps, source, layerAssets, path) : fetchedFile(deps, source, path);
+        file = pathIn().then((path) => (source.kind === 'asset' ? assetFile(deps, source, layerAssets, path) : fetchedFile(deps, source, path)));
         files.set(key, file);
       }
       return file;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -86,7 +86,14 @@ beforeAll(async () => {
     queues: services.queues,
     logger: services.logger,
     tmpDir: services.scratchDir,
-    limits: { maxInputPixels: 100_000_000, timeoutSeconds: 30, maxDimension: 10_000, maxOutputPixels: 50_000_000, maxSourceBytes: 10_000_000 },
+    limits: {
+      maxInputPixels: 100_000_000,
+      timeoutSeconds: 30,
+      maxDimension: 10_000,
+      maxOutputPixels: 50_000_000,
+      maxSourceBytes: 10_000_000,
+      inMemoryOutputPixels: 4_000_000,
+    },
     documents: counted,
     publicBaseUrl: PUBLIC_BASE,
     secureBaseUrl: SECURE_BASE,
@@ -269,6 +276,55 @@ describe('the derive job of a first delivery', () => {
     expect(await jobRow(jobId)).toMatchObject({ status: 'queued', finished_at: null });
     await handler.onExhausted!(payload, new Error('disk full'), { jobId, attempt: 3, signal: new AbortController().signal });
     expect(await jobRow(jobId)).toMatchObject({ status: 'failed', error: { status: 500, message: 'Internal error while deriving: disk full' } });
+  });
+});
+
+describe('where a derivative is encoded', () => {
+  const firstDelivery = (asset: AssetRecord, transformation: string, format: DeriveJobV1['format']): DeriveJobV1 => ({
+    v: 1,
+    cloudName: 'demo',
+    assetId: asset.assetId,
+    versionId: asset.versionId,
+    transformation,
+    format,
+  });
+  const stored = async (asset: AssetRecord, transformation: string, format: string) => {
+    const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: planHash(parseTransformation(transformation)), format };
+    const derived = await findDerived(services.db, key);
+    const bytes = await buffer(await services.store.get(derived!.storageKey));
+    return { derived: derived!, bytes };
+  };
+  const md5 = (bytes: Buffer) => createHash('md5').update(bytes).digest('hex');
+
+  it('stores a derivative within the in-memory bound from memory, with no scratch directory; the same bytes and etag as through a file', async () => {
+    // A scratch directory that cannot be made: only a derivation that needs none succeeds.
+    const noScratch = join(services.scratchDir, `missing-${randomUUID()}`, 'scratch');
+    const inMemory = { ...deps, tmpDir: noScratch, limits: { ...deps.limits, inMemoryOutputPixels: 80 * 53 } };
+    const viaFile = { ...deps, limits: { ...deps.limits, inMemoryOutputPixels: 80 * 53 - 1 } };
+    const [one, two] = [await commitBird('birds/in-memory'), await commitBird('birds/via-file')];
+
+    await createDeriveHandler(inMemory).handle(firstDelivery(one, 'w_80', 'jpg'), { jobId: 'q-1', attempt: 1, signal: new AbortController().signal });
+    // One pixel over the bound, the same derivation needs its scratch file.
+    await expect(
+      createDeriveHandler({ ...viaFile, tmpDir: noScratch }).handle(firstDelivery(two, 'w_80', 'jpg'), {
+        jobId: 'q-2',
+        attempt: 1,
+        signal: new AbortController().signal,
+      }),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+    await createDeriveHandler(viaFile).handle(firstDelivery(two, 'w_80', 'jpg'), { jobId: 'q-3', attempt: 1, signal: new AbortController().signal });
+
+    const [fromMemory, fromFile] = [await stored(one, 'w_80', 'jpg'), await stored(two, 'w_80', 'jpg')];
+    expect(fromMemory.bytes.equals(fromFile.bytes)).toBe(true);
+    expect(fromMemory.derived).toMatchObject({
+      width: 80,
+      height: 53,
+      bytes: fromMemory.bytes.length,
+      etag: md5(fromMemory.bytes),
+      contentType: 'image/jpeg',
+    });
+    expect(fromFile.derived).toMatchObject({ width: 80, height: 53, bytes: fromFile.bytes.length, etag: md5(fromFile.bytes) });
+    expect(await sharp(fromMemory.bytes).metadata()).toMatchObject({ format: 'jpeg', width: 80, height: 53 });
   });
 });
 

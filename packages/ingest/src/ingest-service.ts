@@ -61,7 +61,7 @@ export interface IngestDependencies {
   remoteFetch: RetryPolicy;
   /** Reads `s3://bucket/key` sources from the buckets the operator allowed. */
   openS3Source(bucket: string, key: string): Promise<Readable>;
-  limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number } & ImageLimits;
+  limits: { maxRemoteBytes: number; maxUploadBytes: number; maxDimension: number; maxOutputPixels: number; inMemoryOutputPixels: number } & ImageLimits;
   tmpDir: string;
   /** Probes an uploaded PDF: its page count and page 1's size in points (its bounds are the engine's). */
   documents: DocumentEngine;
@@ -491,12 +491,13 @@ interface FirstEager {
   transformation: string;
   transformationHash: string;
   format: string;
-  path: string;
+  /** Its file in scratch, or its bytes when small enough to be kept in memory (media's ImageOutput). */
+  encoded: string | Buffer;
   result: ImageExecution;
 }
 
 /**
- * Derives the upload's first eager item from the scratch copy of the original, as the derive job
+ * Derives the upload's first eager item from the original (its bytes in memory, or its scratch copy), as the derive job
  * would (same plan, format and limits). On any failure there is none: the item then goes to a derive job
  * like the others, which reports the failure the usual way, and the upload is verified on its own.
  */
@@ -515,11 +516,10 @@ async function deriveFirstEager(
   if (!isImageOutputFormat(format)) return undefined;
   const plan = parseTransformation(spec.transformation);
   try {
-    const scratch = await dir();
-    const outputPath = join(scratch, `eager-0.${format}`);
+    const outputFile = async () => join(await dir(), `eager-0.${format}`);
     // Keyed as the derive job keys it: with the overlay assets' current versions (derivations' layer-dependencies.ts).
     const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
-    const result = await executeImagePlan(await original.path(), outputPath, plan, {
+    const result = await executeImagePlan(original.source, { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: outputFile }, plan, {
       format,
       limits: {
         maxInputPixels: deps.limits.maxInputPixels,
@@ -527,9 +527,9 @@ async function deriveFirstEager(
         maxDimension: deps.limits.maxDimension,
         maxOutputPixels: deps.limits.maxOutputPixels,
       },
-      layers: createLayerFiles(layerFileDependencies(deps), scratch, layerAssets),
+      layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
     });
-    return { transformation: spec.transformation, transformationHash: hash, format, path: outputPath, result };
+    return { transformation: spec.transformation, transformationHash: hash, format, encoded: result.data ?? (await outputFile()), result };
   } catch {
     return undefined;
   }
@@ -555,7 +555,7 @@ async function recordFirstEager(deps: IngestDependencies, asset: AssetRecord, fi
     transformation: firstEager.transformation,
   };
   try {
-    return await storeDerivative(deps, identity, firstEager.path, firstEager.result);
+    return await storeDerivative(deps, identity, firstEager.encoded, firstEager.result);
   } catch {
     return undefined;
   }

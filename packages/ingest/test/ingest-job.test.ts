@@ -516,6 +516,31 @@ describe('the ingest job on a staged upload', () => {
     expect(await deliveryRows(job.batchId)).toEqual([]);
   });
 
+  it("derives a small upload's first eager item from memory into memory, with no scratch directory; the same bytes as through files", async () => {
+    const eager = [{ requested: 'w_100', transformation: 'w_100', format: null }];
+    const storedItem = async (job: IngestJobV1) => {
+      const derived = await findDerived(services.db, {
+        assetId: job.newAssetId,
+        versionId: job.jobId.replaceAll('-', ''),
+        transformationHash: planHash(parseTransformation('w_100')),
+        format: 'png',
+      });
+      return { derived, bytes: derived && (await buffer(await services.store.get(derived.storageKey))) };
+    };
+    // No scratch directory can be made: the original, the derivation and its output all stay in memory.
+    const inline = await acceptedUpload(png, { inline: 'row', eager, eagerInIngest: true });
+    await runIngestJob({ ...deps, tmpDir: join(services.scratchDir, 'absent') }, inline, { markActive: true, deferNewAsset: true });
+    // The same upload staged, its item written to a scratch file (no output kept in memory).
+    const staged = await acceptedUpload(png, { eager, eagerInIngest: true });
+    await runIngestJob({ ...deps, limits: { ...deps.limits, inMemoryOutputPixels: 0 } }, staged);
+
+    const [fromMemory, throughFiles] = [await storedItem(inline), await storedItem(staged)];
+    expect(fromMemory.derived).toMatchObject({ width: 100, height: 67, format: 'png', bytes: fromMemory.bytes!.length, etag: md5(fromMemory.bytes!) });
+    expect(throughFiles.derived).toMatchObject({ width: 100, height: 67, bytes: throughFiles.bytes!.length, etag: md5(throughFiles.bytes!) });
+    expect(fromMemory.bytes!.equals(throughFiles.bytes!)).toBe(true);
+    expect(await readdir(services.scratchDir)).toEqual([]);
+  });
+
   it('records an exhausted job (internal failures) as a 500 and deletes the staged bytes', async () => {
     const job = await acceptedUpload(png);
     await recordExhaustedIngestJob(deps, job, new Error('connection reset'));

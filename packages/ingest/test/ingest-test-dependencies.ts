@@ -9,7 +9,7 @@ import type { DomainTestServices } from '@rendition/testing';
  */
 export function ingestTestDependencies(
   services: DomainTestServices,
-  options: { remoteRetries: number; publicBaseUrl: string; secureBaseUrl: string },
+  options: { remoteRetries: number; publicBaseUrl: string; secureBaseUrl: string; inMemoryOutputPixels?: number },
 ): { deps: IngestJobDependencies; close(): Promise<void> } {
   const fetcher = createGuardedFetcher({ allow: [], timeoutMs: 5_000, maxBytes: 1_000_000, maxRedirects: 0 });
   const documents = createDocumentEngine(DEFAULT_DOCUMENT_LIMITS);
@@ -26,6 +26,7 @@ export function ingestTestDependencies(
       maxUploadBytes: 10_000_000,
       maxDimension: 10_000,
       maxOutputPixels: 50_000_000,
+      inMemoryOutputPixels: options.inMemoryOutputPixels ?? 4_000_000,
       maxInputPixels: 100_000_000,
       timeoutSeconds: 30,
     },

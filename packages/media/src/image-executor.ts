@@ -17,7 +17,7 @@ import type { ImageLimits } from './image-limits.ts';
 import { planOperations } from './image-operations.ts';
 import { Deadline, encode, fromRaw, runOperations, toRaw } from './image-pipeline.ts';
 import type { AnimationOptions } from './image-pipeline.ts';
-import { imageSource } from './image-source.ts';
+import { imageSource, type ImageInput } from './image-source.ts';
 import { isImageTarget } from './image-targets.ts';
 import type { ImageTarget } from './image-targets.ts';
 import { openLayers } from './layers/compose-layer.ts';
@@ -46,10 +46,27 @@ export type ImageExecutionOptions = {
  * size, and whether the decode read every pixel of the source (see readsEveryPixel): when it did, the
  * execution also proved what probeImage's verification decode proves, under the same `failOn`.
  */
-export type ImageExecution = { width: number; height: number; format: ImageTarget; bytes: number; decodedEveryPixel: boolean };
+export type ImageExecution = {
+  width: number;
+  height: number;
+  format: ImageTarget;
+  bytes: number;
+  decodedEveryPixel: boolean;
+  /** The encoded image, when it was kept in memory (ImageOutput's `inMemoryUpToPixels`): then no file was written. */
+  data?: Buffer;
+};
 
 /**
- * Executes a transformation plan on the image at `inputPath` and writes the result to `outputPath`.
+ * Where the encoded image goes: a file at this path; or, with `inMemoryUpToPixels`, memory when the projected
+ * output (every frame of an animation counted) has at most that many pixels — its encoded size is bounded by
+ * them — and otherwise the file `file()` names (asked for only then, so a caller makes no scratch directory
+ * for a small output). Keeping a small derivative in memory spares the file's write, rename and re-reads
+ * (its hash, the store's copy).
+ */
+export type ImageOutput = string | { inMemoryUpToPixels: number; file: () => Promise<string> };
+
+/**
+ * Executes a transformation plan on the image `input` (a file, or bytes in memory) and writes the result to `output` (ImageOutput).
  *
  * Order of work: the header is read (pixel limit checked), the page chosen (`pg_`), the layers' sources
  * opened (layers/compose-layer.ts: files from `options.layers`, texts rendered, headers checked), and the
@@ -63,14 +80,14 @@ export type ImageExecution = { width: number; height: number; format: ImageTarge
  * frames are joined with the source's delays and loop count. Every other case takes one page: `pg_n`, or
  * the first.
  *
- * The output appears at `outputPath` complete or not at all (temporary name in the same directory, then
+ * A file output appears complete or not at all (temporary name in the same directory, then
  * rename). The whole execution is bounded by `limits.timeoutSeconds` (a MediaError('timeout')). Errors:
  * MediaError corrupt/unsupported/too_large/timeout for what the client sent; ApiError 400 for a plan with
  * video-only parameters; anything else is ours.
  */
 export async function executeImagePlan(
-  inputPath: string,
-  outputPath: string,
+  input: ImageInput,
+  output: ImageOutput,
   plan: TransformationPlan,
   options: ImageExecutionOptions,
 ): Promise<ImageExecution> {
@@ -82,7 +99,7 @@ export async function executeImagePlan(
   const encoder = encodeSettings(settings, format);
   const deadline = new Deadline(limits.timeoutSeconds);
 
-  const source = await imageSource(inputPath);
+  const source = await imageSource(input);
   const header = await readImageHeader(source, limits);
   const animate = header.animated && format === 'gif' && settings.page === null;
   const page = await selectPage(source, header, settings.page);
@@ -101,20 +118,32 @@ export async function executeImagePlan(
   });
   if (encoder.colorSpace === 'keep_cmyk') encoder.colorSpace = (await isCmyk(source)) ? 'cmyk' : 'srgb';
 
+  const decodedEveryPixel = animate || (header.pages === 1 && readsEveryPixel(geometry));
+  const encoded = () =>
+    animate
+      ? encodedAnimation(source, header, operations, encoder, limits, deadline)
+      : encodedStill(source, page.index, operations, encoder, limits, deadline);
+  const outputPixels = geometry.output.width * geometry.output.height * (animate ? header.pages : 1);
+  if (typeof output !== 'string' && outputPixels <= output.inMemoryUpToPixels) {
+    const work = encoded().then((image) => writeEncoded(image, 'memory', deadline));
+    const { info, data } = await withDeadline(work, limits.timeoutSeconds);
+    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: data.length, decodedEveryPixel, data };
+  }
+  const outputPath = typeof output === 'string' ? output : await output.file();
   const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID()}.tmp`);
   try {
-    const work = animate
-      ? writeAnimation(source, header, operations, encoder, limits, deadline, temporary)
-      : writeStill(source, page.index, operations, encoder, limits, deadline, temporary);
-    const info = await withDeadline(work, limits.timeoutSeconds, () => rm(temporary, { force: true }));
+    const work = encoded().then((image) => writeEncoded(image, { temporary }, deadline));
+    const { info } = await withDeadline(work, limits.timeoutSeconds, () => rm(temporary, { force: true }));
     await rename(temporary, outputPath);
-    const decodedEveryPixel = animate || (header.pages === 1 && readsEveryPixel(geometry));
     return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: info.size, decodedEveryPixel };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
   }
 }
+
+/** Where one execution's encoder writes: a temporary file (renamed into place after), or a Buffer. */
+type Sink = { temporary: string } | 'memory';
 
 function assertExecutionLimits(limits: ImageExecutionLimits): void {
   assertImageLimits(limits);
@@ -200,24 +229,28 @@ function assertAnimationSize(geometry: PlanGeometry, frames: number, limits: Ima
   }
 }
 
-/** Writes the encoded image and returns what sharp reports of it; sharp's failures become MediaErrors. */
-async function writeFile(image: Sharp, temporary: string, deadline: Deadline): Promise<OutputInfo> {
+/** Writes the encoded image and returns what sharp reports of it (and the bytes, in memory); sharp's failures become MediaErrors. */
+async function writeEncoded(image: Sharp, sink: 'memory', deadline: Deadline): Promise<{ info: OutputInfo; data: Buffer }>;
+async function writeEncoded(image: Sharp, sink: Sink, deadline: Deadline): Promise<{ info: OutputInfo; data?: Buffer }>;
+async function writeEncoded(image: Sharp, sink: Sink, deadline: Deadline): Promise<{ info: OutputInfo; data?: Buffer }> {
+  const bounded = image.timeout({ seconds: deadline.secondsLeft() });
   try {
-    return await image.timeout({ seconds: deadline.secondsLeft() }).toFile(temporary);
+    if (sink === 'memory') return await bounded.toBuffer({ resolveWithObject: true });
+    return { info: await bounded.toFile(sink.temporary) };
   } catch (error) {
     throw toMediaError(error);
   }
 }
 
-async function writeStill(
+/** The still image's pipeline up to its encoder, the pixels bounded by the input pixel limit. */
+async function encodedStill(
   source: string | Buffer,
   page: number,
   operations: readonly ImageOperation[],
   encoder: EncodeSettings,
   limits: ImageLimits,
   deadline: Deadline,
-  temporary: string,
-): Promise<OutputInfo> {
+): Promise<Sharp> {
   const input = sharp(source, {
     failOn: 'error',
     sequentialRead: true,
@@ -228,7 +261,7 @@ async function writeStill(
   });
   const { image, passes } = await runOperations(input, operations, deadline);
   await keepMetadata(image, source, page, encoder, passes);
-  return writeFile(encode(image, encoder), temporary, deadline);
+  return encode(image, encoder);
 }
 
 /**
@@ -250,17 +283,17 @@ async function keepMetadata(image: Sharp, source: string | Buffer, page: number,
 
 /**
  * An animation written as GIF: all frames are decoded at once (their pixels were counted against
- * maxInputPixels by the header check), each runs the plan on its own, and the results are joined.
+ * maxInputPixels by the header check), each runs the plan on its own, and the results are joined
+ * into the pipeline that encodes them.
  */
-async function writeAnimation(
+async function encodedAnimation(
   source: string | Buffer,
   header: ImageHeader,
   operations: readonly ImageOperation[],
   encoder: EncodeSettings,
   limits: ImageLimits,
   deadline: Deadline,
-  temporary: string,
-): Promise<OutputInfo> {
+): Promise<Sharp> {
   let animation: AnimationOptions;
   try {
     const metadata = await sharp(source, { limitInputPixels: false }).metadata();
@@ -293,5 +326,5 @@ async function writeAnimation(
     raw: { width: size.width, height: size.height * frames, channels: 4, pageHeight: size.height },
     limitInputPixels: false,
   });
-  return writeFile(encode(joined, encoder, animation), temporary, deadline);
+  return encode(joined, encoder, animation);
 }

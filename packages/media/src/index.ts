@@ -14,7 +14,7 @@ export { probeImage, probeImageHeader, verifyImageDecodes } from './probe-image.
 export type { ImageProbe } from './probe-image.ts';
 export type { ImageInput } from './image-source.ts';
 export { executeImagePlan } from './image-executor.ts';
-export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions } from './image-executor.ts';
+export type { ImageExecution, ImageExecutionLimits, ImageExecutionOptions, ImageOutput } from './image-executor.ts';
 export { IMAGE_TARGETS, isImageTarget } from './image-targets.ts';
 export type { ImageTarget } from './image-targets.ts';
 export { AUTO_QUALITY } from './encode-settings.ts';

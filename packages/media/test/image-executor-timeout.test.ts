@@ -29,4 +29,20 @@ describe('executeImagePlan deadline', () => {
     while ((await readdir(temp.path)).length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await readdir(temp.path)).toEqual([]);
   }, 20_000);
+
+  it('answers at the deadline when the output was to be kept in memory, and asks for no file', async () => {
+    const started = performance.now();
+    let asked = 0;
+    const error: unknown = await executeImagePlan(
+      fixturePath('images/2569067123_aca715a2ee_o.jpg'),
+      { inMemoryUpToPixels: 10_000_000, file: async () => join(temp.path, `asked-${(asked += 1)}.gif`) },
+      parseTransformation('e_grayscale/a_90'),
+      { format: 'gif', limits: { maxInputPixels: 10_000_000, timeoutSeconds: 1, maxDimension: 10_000, maxOutputPixels: 10_000_000 } },
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MediaError);
+    expect(error).toMatchObject({ kind: 'timeout' });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(asked).toBe(0);
+    expect(await readdir(temp.path)).toEqual([]);
+  }, 20_000);
 });

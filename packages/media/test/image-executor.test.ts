@@ -559,6 +559,110 @@ describe('limits and bad input', () => {
   });
 });
 
+describe('output in memory', () => {
+  /** An ImageOutput that keeps outputs up to `pixels` in memory and counts the files it is asked for. */
+  function memoryOutput(pixels: number, dir: TempDir) {
+    const asked: string[] = [];
+    return {
+      asked,
+      output: {
+        inMemoryUpToPixels: pixels,
+        file: async () => {
+          const path = join(dir.path, `file-${asked.length}.out`);
+          asked.push(path);
+          return path;
+        },
+      },
+    };
+  }
+
+  it('keeps an output up to the bound in memory, the same bytes a file gets, and asks for no file', async () => {
+    const dir = await makeTempDir();
+    try {
+      const plan = parseTransformation('c_fill,w_120,h_90');
+      const onDisk = join(dir.path, 'on-disk.jpg');
+      const written = await executeImagePlan(PHOTO, onDisk, plan, { format: 'jpg', limits: LIMITS });
+      expect(written.data).toBeUndefined();
+      const { asked, output } = memoryOutput(120 * 90, dir);
+      const kept = await executeImagePlan(PHOTO, output, plan, { format: 'jpg', limits: LIMITS });
+      expect(asked).toEqual([]);
+      expect(kept.data).toBeInstanceOf(Buffer);
+      expect(kept.data!.equals(await readFile(onDisk))).toBe(true);
+      expect(kept).toMatchObject({ width: 120, height: 90, format: 'jpg', bytes: kept.data!.length, decodedEveryPixel: written.decodedEveryPixel });
+      expect(await readdir(dir.path)).toEqual(['on-disk.jpg']);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('writes an output of one pixel more than the bound to the file it asks for, once', async () => {
+    const dir = await makeTempDir();
+    try {
+      const { asked, output } = memoryOutput(120 * 90 - 1, dir);
+      const result = await executeImagePlan(PHOTO, output, parseTransformation('c_fill,w_120,h_90'), { format: 'png', limits: LIMITS });
+      expect(result.data).toBeUndefined();
+      expect(asked).toHaveLength(1);
+      expect(await sharp(asked[0]!).metadata()).toMatchObject({ width: 120, height: 90, format: 'png' });
+      expect((await stat(asked[0]!)).size).toBe(result.bytes);
+      expect(await readdir(dir.path)).toEqual(['file-0.out']);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('counts every frame of an animation against the bound', async () => {
+    const dir = await makeTempDir();
+    try {
+      const animated = await dir.file('anim.gif', await animation('gif', 3, 30, 20));
+      const plan = parseTransformation('w_15');
+      const frames = 3 * 15 * 10;
+      const over = memoryOutput(frames - 1, dir);
+      expect((await executeImagePlan(animated, over.output, plan, { format: 'gif', limits: LIMITS })).data).toBeUndefined();
+      expect(over.asked).toHaveLength(1);
+      const within = memoryOutput(frames, dir);
+      const kept = await executeImagePlan(animated, within.output, plan, { format: 'gif', limits: LIMITS });
+      expect(within.asked).toEqual([]);
+      expect(await sharp(kept.data!).metadata()).toMatchObject({ pages: 3, width: 15, format: 'gif' });
+      expect(kept.data!.equals(await readFile(over.asked[0]!))).toBe(true);
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('reads its input from memory as from a file', async () => {
+    const dir = await makeTempDir();
+    try {
+      const plan = parseTransformation('w_64,e_grayscale');
+      const fromFile = await executeImagePlan(BIRD, memoryOutput(1_000_000, dir).output, plan, { format: 'webp', limits: LIMITS });
+      const fromMemory = await executeImagePlan(await readFile(BIRD), memoryOutput(1_000_000, dir).output, plan, { format: 'webp', limits: LIMITS });
+      expect(fromMemory.data!.equals(fromFile.data!)).toBe(true);
+      expect(fromMemory).toMatchObject({ width: 64, height: 43 });
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('refuses a corrupt input and an oversized plan the same way, and leaves nothing (the deadline: image-executor-timeout.test.ts)', async () => {
+    const dir = await makeTempDir();
+    try {
+      const { asked, output } = memoryOutput(50_000_000, dir);
+      const bytes = await readFile(PHOTO);
+      await expectMediaError(
+        executeImagePlan(bytes.subarray(0, bytes.length >> 1), output, parseTransformation('w_100'), { format: 'png', limits: LIMITS }),
+        'corrupt',
+      );
+      await expectMediaError(
+        executeImagePlan(PHOTO, output, parseTransformation('w_400'), { format: 'jpg', limits: { ...LIMITS, maxOutputPixels: 10_000 } }),
+        'too_large',
+      );
+      expect(asked).toEqual([]);
+      expect(await readdir(dir.path)).toEqual([]);
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
 describe('passes', () => {
   const ops = (text: string, target: ImageTarget = 'jpg', input = { width: 400, height: 300 }, hasAlpha = false): ImageOperation[] => {
     const plan = parseTransformation(text);

@@ -187,7 +187,9 @@ export async function obtainDerivative(
     const earlier = await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
     if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return true;
     if (!earlier.inserted && (earlier.status === 'completed' || earlier.status === 'failed')) await reopenJob(deps.db, jobId);
-    if (!(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
+    // A job row just inserted was never queued (standalone job rows are never deleted, so no earlier job had
+    // its id): it is queued without asking Redis first. A joined or reopened one may be queued already.
+    if (earlier.inserted || !(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
     return false;
   };
   const start = async (): Promise<Outcome | undefined> => {

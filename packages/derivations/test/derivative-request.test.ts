@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob } from '@rendition/batches';
 import { commitAssetVersion, findJob, recordDerived, saveNamedTransformation, type AssetRecord, type DerivedRecord } from '@rendition/catalog';
 import { derivativeJobId, obtainDerivative, planDerivative, resolveEagerSpecs, type DerivativeRequest } from '@rendition/derivations';
-import { createJobQueues, createRedisConnection } from '@rendition/jobs';
+import { createJobQueues, createRedisConnection, type JobQueues } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
@@ -280,8 +280,13 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       video: VIDEO_LIMITS,
     });
     const jobId = derivativeJobId(image.versionId, request.hash, 'png');
-    const first = settled(obtainDerivative(deps(), image, request));
+    // Asked of Redis by obtainDerivative: whether a job is queued already.
+    let asked = 0;
+    const counting: JobQueues = { ...services.queues, isQueued: (queue, id) => ((asked += 1), services.queues.isQueued(queue, id)) };
+    const first = settled(obtainDerivative({ ...deps(), queues: counting }, image, request));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
+    // A new job row: queued without asking.
+    expect(asked).toBe(0);
     await failInRedis(jobId);
     await finishJob(
       { db: services.db, queues: services.queues, logger: services.logger },
@@ -291,8 +296,10 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
     expect((await first).error).toMatchObject({ status: 500, message: 'Could not generate the derivative; try again shortly' });
     expect(await deriveQueue.getJobState(jobId)).toBe('failed');
 
-    const second = settled(obtainDerivative(deps(), image, request));
+    const second = settled(obtainDerivative({ ...deps(), queues: counting }, image, request));
     await until(async () => (await deriveQueue.getJobState(jobId)) === 'waiting', 5_000, 'the derive job queued again');
+    // A reopened job: Redis still held the failed one, which had to be cleared before it could be queued again.
+    expect(asked).toBe(1);
     expect(await findJob(services.db, jobId)).toMatchObject({ status: 'queued', error: null });
     const reopened = await services.db.selectFrom('jobs').select(['finished_at', 'result']).where('id', '=', jobId).executeTakeFirstOrThrow();
     expect(reopened).toEqual({ finished_at: null, result: null });

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
-import type { CatalogDb } from './connection.ts';
-import type { DerivedTable } from './database-schema.ts';
+import { assetRecordFromRow, type AssetRecord } from './asset-records.ts';
+import { runPreparedShape, type CatalogDb } from './connection.ts';
+import type { AssetsTable, DerivedTable } from './database-schema.ts';
 import { cachedSetting } from './settings-cache.ts';
 
 export interface DerivedKey {
@@ -31,6 +32,70 @@ export async function findDerived(db: CatalogDb, key: DerivedKey): Promise<Deriv
     .where('format', '=', key.format)
     .executeTakeFirst();
   return row && toDerived(row);
+}
+
+/** What a derive job starts from (findDerivationStart). */
+export type DerivationStart = { kind: 'existing'; derived: DerivedRecord } | { kind: 'source'; asset: AssetRecord } | { kind: 'gone' };
+
+type DerivationStartRow = Selectable<AssetsTable> & {
+  derived_transformation: string | null;
+  derived_storage_key: string | null;
+  derived_content_type: string | null;
+  derived_bytes: number | null;
+  derived_width: number | null;
+  derived_height: number | null;
+  derived_etag: string | null;
+  derived_created_at: Date | null;
+};
+
+/**
+ * A derive job's first read, in one statement: the derivative of `key` when an earlier run stored it,
+ * else the asset of the version it is made from; `gone` when that version no longer exists (its
+ * derivatives went with it). Planned once per connection: the join over the assets table's many
+ * indexes costs more to plan than to run.
+ */
+export async function findDerivationStart(db: CatalogDb, key: DerivedKey): Promise<DerivationStart> {
+  const query = db
+    .selectFrom('asset_versions')
+    .innerJoin('assets', 'assets.asset_id', 'asset_versions.asset_id')
+    .leftJoin('derived', (join) =>
+      join
+        .on('derived.asset_id', '=', key.assetId)
+        .on('derived.version_id', '=', key.versionId)
+        .on('derived.transformation_hash', '=', key.transformationHash)
+        .on('derived.format', '=', key.format),
+    )
+    .selectAll('assets')
+    .select([
+      'derived.transformation as derived_transformation',
+      'derived.storage_key as derived_storage_key',
+      'derived.content_type as derived_content_type',
+      'derived.bytes as derived_bytes',
+      'derived.width as derived_width',
+      'derived.height as derived_height',
+      'derived.etag as derived_etag',
+      'derived.created_at as derived_created_at',
+    ])
+    .where('asset_versions.version_id', '=', key.versionId)
+    .compile();
+  const [row] = await runPreparedShape<DerivationStartRow>(db, 'rendition_derivation_start', query);
+  if (!row) return { kind: 'gone' };
+  if (row.derived_storage_key === null) return { kind: 'source', asset: assetRecordFromRow(row) };
+  const derived = toDerived({
+    asset_id: key.assetId,
+    version_id: key.versionId,
+    transformation_hash: key.transformationHash,
+    format: key.format,
+    transformation: row.derived_transformation!,
+    storage_key: row.derived_storage_key,
+    content_type: row.derived_content_type!,
+    bytes: row.derived_bytes!,
+    width: row.derived_width,
+    height: row.derived_height,
+    etag: row.derived_etag!,
+    created_at: row.derived_created_at!,
+  });
+  return { kind: 'existing', derived };
 }
 
 /** Idempotent: the first writer wins and every later writer gets that row back. */

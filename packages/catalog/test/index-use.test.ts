@@ -9,6 +9,7 @@ import {
   findAsset,
   findAssetByVersionId,
   findDeliveryToAttempt,
+  findDerivationStart,
   findDerived,
   findJob,
   findUnfinishedDeliveries,
@@ -75,14 +76,15 @@ describe('index use on the hot paths', () => {
     for (const { plan, seqScans } of [...withJob, ...withoutJob]) expect(seqScans, plan).toEqual([]);
   });
 
-  it('the look-ups of an asset, its version, a derivative and a job scan no table', async () => {
+  it("the look-ups of an asset, its version, a derivative, a derive job's start and a job scan no table", async () => {
     const asset = await plansOf(async () => {
       await findAsset(db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: 'a/b' });
       await findAssetByVersionId(db, hex32());
       await findDerived(db, { assetId: hex32(), versionId: hex32(), transformationHash: 'h', format: 'jpg' });
+      await findDerivationStart(db, { assetId: hex32(), versionId: hex32(), transformationHash: 'h', format: 'jpg' });
       await findJob(db, randomUUID());
     });
-    expect(asset).toHaveLength(4);
+    expect(asset).toHaveLength(5);
     for (const { plan, seqScans } of asset) expect(seqScans, plan).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { findAssetByVersionId, findDerived, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
+import { findDerivationStart, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import { currentDerivativeHash, resolveJobTransformation, type LayerAsset } from '@rendition/derivations';
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { executeImagePlan, MediaError, type DocumentEngine, type ImageLimits } from '@rendition/media';
@@ -77,7 +77,7 @@ export function layerFileDependencies(deps: DeriveDependencies): LayerFileDepend
 }
 
 /**
- * What both executors do first: the plan and the derivative's key; the stored derivative when an earlier
+ * What both executors do first: the plan and the derivative's key; then, in one statement, the stored derivative when an earlier
  * run made it; else the asset version it is made from (404 once gone; 400 if the executor is not its).
  * The key's hash is computed again from the overlay assets as they are now (derivations'
  * layer-dependencies.ts), exactly as the delivery route computed it; the assets it names are the ones
@@ -95,9 +95,9 @@ export async function startDerivation(
   const plan = parseTransformation(await resolveJobTransformation(deps.db, job));
   const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
   const key = { assetId: job.assetId, versionId: job.versionId, transformationHash: hash, format: job.format };
-  const existing = await findDerived(deps.db, key);
-  if (existing) return { kind: 'existing', derived: existing };
-  const asset = await findAssetByVersionId(deps.db, job.versionId);
+  const start = await findDerivationStart(deps.db, key);
+  if (start.kind === 'existing') return start;
+  const asset = start.kind === 'source' ? start.asset : undefined;
   if (!asset || asset.assetId !== job.assetId || asset.versionId !== job.versionId) {
     throw new ApiError(404, 'Resource not found - the asset version no longer exists');
   }

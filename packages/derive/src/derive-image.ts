@@ -77,8 +77,9 @@ export function layerFileDependencies(deps: DeriveDependencies): LayerFileDepend
 }
 
 /**
- * What both executors do first: the plan and the derivative's key; then, in one statement, the stored derivative when an earlier
- * run made it; else the asset version it is made from (404 once gone; 400 if the executor is not its).
+ * What both executors do first: the plan and the derivative's key; then, in one statement, the stored
+ * derivative when an earlier run made it, else the asset version it is made from (404 once gone; 400 if
+ * the executor is not its).
  * The key's hash is computed again from the overlay assets as they are now (derivations'
  * layer-dependencies.ts), exactly as the delivery route computed it; the assets it names are the ones
  * the layers then show (a missing overlay is the job's 400).

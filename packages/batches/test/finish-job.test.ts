@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob, waitForBatch, waitForJob, type EagerResultItem, type FinishJobInput } from '@rendition/batches';
 import {
   batchFromJson,
+  commitAssetVersion,
   createBatchWithJobs,
+  findDerived,
+  findJob,
+  recordDerivedEndingStandaloneJob,
   recordStandaloneJob,
   runWithStatementTally,
   type AssetRecord,
@@ -819,6 +823,67 @@ describe('outcome signals', () => {
       finishedNow: true,
       batch: { batchId, status: 'complete', pendingJobs: 0 },
     });
+  });
+
+  it("records a first delivery's derivative and ends its job in one statement, signalled; or writes only what it may", async () => {
+    const committed = await commitAssetVersion(services.db, { asset: assetRecordFixture(`signals/${hex32()}`), overwrite: false });
+    if (committed.kind !== 'created') throw new Error(`unexpected commit ${committed.kind}`);
+    const { assetId, versionId } = committed.asset;
+    const key = (hash: string) => ({ assetId, versionId, transformationHash: hash, format: 'jpg' });
+    const row = (hash: string) => ({
+      ...key(hash),
+      transformation: 'w_10',
+      storageKey: `derived/${hash}.jpg`,
+      contentType: 'image/jpeg',
+      bytes: 10,
+      width: 10,
+      height: 8,
+      etag: 'e'.repeat(32),
+    });
+    const standalone = async () => {
+      const id = randomUUID();
+      await recordStandaloneJob(services.db, 'demo', { id, queue: 'derive', kind: 'derive', payload: { v: 1 } });
+      return id;
+    };
+
+    const jobId = await standalone();
+    const tally = { statements: 0 };
+    let recorded: Awaited<ReturnType<typeof recordDerivedEndingStandaloneJob>>;
+    const { value, afterCommitMs } = await answeredAfterCommit(
+      () => waitForJob(services, jobId, 10_000),
+      async () => {
+        recorded = await runWithStatementTally(tally, () => recordDerivedEndingStandaloneJob(services.db, row('a'), jobId, new Date()));
+      },
+    );
+    expect(tally.statements).toBe(1);
+    expect(recorded!).toEqual({ derived: await findDerived(services.db, key('a')), jobEnded: true });
+    expect(recorded!.derived).toMatchObject({ storageKey: 'derived/a.jpg', bytes: 10, width: 10, height: 8 });
+    expect(value).toMatchObject({ id: jobId, status: 'completed', result: { storage_key: 'derived/a.jpg' }, error: null });
+    expect(afterCommitMs).toBeLessThan(500);
+
+    // The derivative recorded by another run first: nothing written, the job left for the usual end.
+    const second = await standalone();
+    expect(await recordDerivedEndingStandaloneJob(services.db, { ...row('a'), storageKey: 'derived/other.jpg' }, second, new Date())).toBeUndefined();
+    expect(await findJob(services.db, second)).toMatchObject({ status: 'queued', result: null });
+    expect(await findDerived(services.db, key('a'))).toMatchObject({ storageKey: 'derived/a.jpg' });
+
+    // A job that had ended, or that has a batch: the derivative recorded, the job untouched.
+    expect(await recordDerivedEndingStandaloneJob(services.db, row('b'), jobId, new Date())).toMatchObject({
+      jobEnded: false,
+      derived: { storageKey: 'derived/b.jpg' },
+    });
+    expect(await findJob(services.db, jobId)).toMatchObject({ status: 'completed', result: { storage_key: 'derived/a.jpg' } });
+    const ofBatch = ingestLikeJob();
+    await makeBatch({ jobs: [ofBatch] });
+    expect(await recordDerivedEndingStandaloneJob(services.db, row('c'), ofBatch.id, new Date())).toMatchObject({ jobEnded: false });
+    expect(await findJob(services.db, ofBatch.id)).toMatchObject({ status: 'queued', result: null });
+
+    // An asset that is gone (the foreign key): neither the derivative nor the job's end.
+    const third = await standalone();
+    await expect(recordDerivedEndingStandaloneJob(services.db, { ...row('d'), assetId: hex32() }, third, new Date())).rejects.toMatchObject({
+      code: '23503',
+    });
+    expect(await findJob(services.db, third)).toMatchObject({ status: 'queued', result: null });
   });
 
   it("recordStandaloneJob returns a failed job's error as it was", async () => {

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { runPrepared, runPreparedShape, type CatalogDb } from './connection.ts';
-import type { BatchesTable, Database } from './database-schema.ts';
+import type { BatchesTable, Database, DerivedTable } from './database-schema.ts';
+import { derivedRecordFromRow, insertDerivedUnlessRecorded, type DerivedRecord } from './derived-repository.ts';
 import type { JobStatus } from './jobs-repository.ts';
 import { outcomeSignal } from './outcome-signals.ts';
 
@@ -228,6 +229,40 @@ export async function finishStandaloneJob(db: CatalogDb, jobId: string, outcome:
     RETURNING id, ${outcomeSignal(`job:${jobId}`)} AS signalled
   `.execute(db);
   return rows.length > 0 ? 'finished' : 'not-standalone';
+}
+
+/**
+ * A first delivery's derivative recorded and its job ended in one statement (one round trip, one WAL
+ * flush): the derived row inserted as recordDerived inserts it, and only if it was, the job — while it
+ * is unfinished and of no batch — completed with the derivative's storage key, its outcome signalled
+ * once both are committed. `jobEnded` false: the job had ended or has a batch, and the caller ends it
+ * the usual way (finishJob). Undefined when the derivative was recorded already by another run: nothing
+ * was written, and the caller records (recordDerived answers that row) and ends the job the usual way.
+ */
+export async function recordDerivedEndingStandaloneJob(
+  db: CatalogDb,
+  derived: Omit<DerivedRecord, 'createdAt'>,
+  jobId: string,
+  now: Date,
+): Promise<{ derived: DerivedRecord; jobEnded: boolean } | undefined> {
+  const outcome: JobOutcome = { kind: 'completed', result: { storage_key: derived.storageKey } };
+  const statement = sql<Selectable<DerivedTable> & { job_ended: number }>`
+    WITH recorded AS (${insertDerivedUnlessRecorded(db, derived)}),
+    ended AS (
+      UPDATE jobs SET ${jobEndSets(outcome, now)}
+      WHERE id = ${jobId} AND finished_at IS NULL AND batch_id IS NULL AND EXISTS (SELECT 1 FROM recorded)
+      RETURNING id, ${outcomeSignal(`job:${jobId}`)} AS signalled
+    )
+    SELECT recorded.*, (SELECT count(*) FROM ended)::int AS job_ended FROM recorded
+  `;
+  const [row] = await runPreparedShape<Selectable<DerivedTable> & { job_ended: number }>(
+    db,
+    'rendition_record_derived_ending_job',
+    statement.compile(db),
+  );
+  if (!row) return undefined;
+  const { job_ended: jobEnded, ...derivedRow } = row;
+  return { derived: derivedRecordFromRow(derivedRow), jobEnded: jobEnded > 0 };
 }
 
 /** A batch as a job read it earlier, with its row version (PostgreSQL's `xmin`): finishJobIfBatchUnchanged checks it. */

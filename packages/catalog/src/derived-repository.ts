@@ -98,9 +98,9 @@ export async function findDerivationStart(db: CatalogDb, key: DerivedKey): Promi
   return { kind: 'existing', derived };
 }
 
-/** Idempotent: the first writer wins and every later writer gets that row back. */
-export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>): Promise<DerivedRecord> {
-  const inserted = await db
+/** The insert of a derived row that does nothing when the derivative is recorded already (the first writer wins). */
+export function insertDerivedUnlessRecorded(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>) {
+  return db
     .insertInto('derived')
     .values({
       asset_id: derived.assetId,
@@ -116,8 +116,12 @@ export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 
       etag: derived.etag,
     })
     .onConflict((c) => c.columns(['asset_id', 'version_id', 'transformation_hash', 'format']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+    .returningAll();
+}
+
+/** Idempotent: the first writer wins and every later writer gets that row back. */
+export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>): Promise<DerivedRecord> {
+  const inserted = await insertDerivedUnlessRecorded(db, derived).executeTakeFirst();
   if (inserted) return toDerived(inserted);
   // Another writer was first: its row is the derivative.
   const stored = await findDerived(db, derived);

@@ -38,7 +38,7 @@ export interface DeriveDependencies {
  * format): a second run finds the first one's row and returns it, and the blob key is the same,
  * so retries and concurrent runs never produce two different files.
  */
-export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): Promise<DerivedRecord> {
+export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1, record: DerivedRecorder = recordDerived): Promise<DerivedRecord> {
   const start = await startDerivation(deps, job, 'image');
   if (start.kind === 'existing') return start.derived;
   const { plan, key, asset, layerAssets } = start;
@@ -54,7 +54,7 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1): P
     const outputFile = async () => join(await dir(), `derived.${job.format}`);
     const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: outputFile };
     const result = await executeImagePlan(source.path, output, source.plan, { format, limits: deps.limits, layers });
-    return storeDerivative(deps, { ...key, transformation: job.transformation }, result.data ?? (await outputFile()), result);
+    return storeDerivative(deps, { ...key, transformation: job.transformation }, result.data ?? (await outputFile()), result, record);
   });
 }
 
@@ -151,6 +151,12 @@ function withoutPageSelection(plan: TransformationPlan): TransformationPlan {
   };
 }
 
+/**
+ * How a stored derivative's row is recorded: recordDerived, or, for a first delivery's job, in the
+ * statement that also ends that job (derive-handler.ts).
+ */
+export type DerivedRecorder = (db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>) => Promise<DerivedRecord>;
+
 export interface DerivativeIdentity {
   assetId: string;
   versionId: string;
@@ -170,6 +176,7 @@ export async function storeDerivative(
   identity: DerivativeIdentity,
   encoded: string | Buffer,
   result: { width: number | null; height: number | null },
+  record: DerivedRecorder = recordDerived,
 ): Promise<DerivedRecord> {
   const output = typeof encoded === 'string' ? await hashFile(encoded) : { bytes: encoded.length, md5: md5Hex(encoded) };
   const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
@@ -177,7 +184,7 @@ export async function storeDerivative(
   if (typeof encoded === 'string') await deps.store.putFile(storageKey, encoded, { contentType });
   else await deps.store.put(storageKey, encoded, { contentType });
   try {
-    return await recordDerived(deps.db, {
+    return await record(deps.db, {
       ...identity,
       storageKey,
       contentType,

@@ -8,7 +8,7 @@ import { ApiError } from '@rendition/protocol';
 import { derivedKey, derivedSetMemberKey } from '@rendition/storage';
 import { streamingProfileOf, videoRecipe, type VideoRecipe } from '@rendition/transform';
 import { withTempDir } from '@rendition/scratch';
-import { startDerivation, storeDerivative, type DeriveDependencies } from './derive-image.ts';
+import { startDerivation, storeDerivative, type DeriveDependencies, type DerivedRecorder } from './derive-image.ts';
 
 export interface VideoDeriveDependencies {
   video: {
@@ -30,7 +30,7 @@ export interface VideoDeriveDependencies {
 export async function deriveVideo(
   deps: DeriveDependencies & VideoDeriveDependencies,
   job: DeriveJobV1,
-  options: { signal: AbortSignal; onProgress: ((percent: number) => void) | undefined },
+  options: { signal: AbortSignal; onProgress: ((percent: number) => void) | undefined; record?: DerivedRecorder },
 ): Promise<DerivedRecord> {
   const start = await startDerivation(deps, job, 'video');
   if (start.kind === 'existing') return start.derived;
@@ -59,10 +59,10 @@ export async function deriveVideo(
       // The stored probe spares the executor probing the original again (a video stored before probes existed has none).
       ...(asset.media ? { source } : {}),
     };
-    if (recipe.output.kind === 'streaming') return storeStream(deps, identity, await runStream(inputPath, dir, recipe, run));
+    if (recipe.output.kind === 'streaming') return storeStream(deps, identity, await runStream(inputPath, dir, recipe, run), options.record);
     const outputPath = join(dir, `derived.${job.format}`);
     const result = await executeVideoRecipe(inputPath, outputPath, recipe, run);
-    return storeDerivative(deps, identity, outputPath, result);
+    return storeDerivative(deps, identity, outputPath, result, options.record);
   });
 }
 
@@ -85,10 +85,15 @@ async function runStream(inputPath: string, dir: string, recipe: VideoRecipe, ru
   return { dir: outputDir, master, members, width: result.width, height: result.height };
 }
 
-async function storeStream(deps: DeriveDependencies, identity: Parameters<typeof storeDerivative>[1], stream: StreamOutput): Promise<DerivedRecord> {
+async function storeStream(
+  deps: DeriveDependencies,
+  identity: Parameters<typeof storeDerivative>[1],
+  stream: StreamOutput,
+  record: DerivedRecorder | undefined,
+): Promise<DerivedRecord> {
   const masterKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
   for (const member of stream.members) {
     await deps.store.putFile(derivedSetMemberKey(masterKey, member), join(stream.dir, member));
   }
-  return storeDerivative(deps, identity, join(stream.dir, stream.master), { width: stream.width, height: stream.height });
+  return storeDerivative(deps, identity, join(stream.dir, stream.master), { width: stream.width, height: stream.height }, record);
 }

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitAssetVersion, createBatchWithJobs, findDerived, recordStandaloneJob, type AssetRecord } from '@rendition/catalog';
+import {
+  commitAssetVersion,
+  createBatchWithJobs,
+  findDerived,
+  recordDerived,
+  recordStandaloneJob,
+  runWithStatementTally,
+  type AssetRecord,
+} from '@rendition/catalog';
 import { createDeriveHandler, type DeriveHandlerDependencies } from '@rendition/derive';
 import { derivativeJobId, eagerDeriveJobs, type EagerSpec } from '@rendition/derivations';
 import { RejectedJobError, type DeriveJobV1 } from '@rendition/jobs';
@@ -249,12 +257,15 @@ describe('the derive job of an eager item', () => {
 });
 
 describe('the derive job of a first delivery', () => {
-  it('finishes its standalone job with the storage key', async () => {
+  it('finishes its standalone job with the storage key, in the statement that records the derivative', async () => {
     const hash = planHash(parseTransformation('w_64'));
     const jobId = derivativeJobId(bird.versionId, hash, 'avif');
     const payload: DeriveJobV1 = { v: 1, cloudName: 'demo', assetId: bird.assetId, versionId: bird.versionId, transformation: 'w_64', format: 'avif' };
     await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
-    const answer = await run(payload, jobId);
+    const tally = { statements: 0 };
+    const answer = await runWithStatementTally(tally, () => run(payload, jobId));
+    // Its start (the derivative or its asset), then the derivative recorded with the job's end.
+    expect(tally.statements).toBe(2);
     expect(answer).toEqual({ storageKey: derivedKey(bird.assetId, bird.versionId, hash, 'avif') });
     expect(await jobRow(jobId)).toMatchObject({
       status: 'completed',
@@ -264,6 +275,48 @@ describe('the derive job of a first delivery', () => {
     expect(
       await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'avif' }),
     ).toMatchObject({ width: 64, height: 43 });
+  });
+
+  it('records the derivative another run stored meanwhile, and ends its job the usual way', async () => {
+    const hash = planHash(parseTransformation('w_66'));
+    const jobId = derivativeJobId(bird.versionId, hash, 'png');
+    const payload: DeriveJobV1 = { v: 1, cloudName: 'demo', assetId: bird.assetId, versionId: bird.versionId, transformation: 'w_66', format: 'png' };
+    await recordStandaloneJob(services.db, 'demo', { id: jobId, queue: 'derive', kind: 'derive', payload });
+    const storageKey = derivedKey(bird.assetId, bird.versionId, hash, 'png');
+    // The other run records its row while this one stores the bytes (the same key: a derivative's key is its identity).
+    const racing = new Proxy(services.store, {
+      get(target, name) {
+        if (name === 'put' || name === 'putFile') {
+          return async (...args: unknown[]) => {
+            await recordDerived(services.db, {
+              assetId: bird.assetId,
+              versionId: bird.versionId,
+              transformationHash: hash,
+              format: 'png',
+              transformation: 'w_66',
+              storageKey,
+              contentType: 'image/png',
+              bytes: 1,
+              width: 66,
+              height: 44,
+              etag: 'b'.repeat(32),
+            });
+            return (Reflect.get(target, name) as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          };
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const answer = await createDeriveHandler({ ...deps, store: racing }).handle(payload, { jobId, attempt: 1, signal: new AbortController().signal });
+    expect(answer).toEqual({ storageKey });
+    // The first writer's row stands; the job ended all the same.
+    expect(await findDerived(services.db, { assetId: bird.assetId, versionId: bird.versionId, transformationHash: hash, format: 'png' })).toMatchObject(
+      {
+        etag: 'b'.repeat(32),
+      },
+    );
+    expect(await jobRow(jobId)).toMatchObject({ status: 'completed', result: { storage_key: storageKey } });
   });
 
   it('records an exhausted job as a 500, and has nothing to record for a queue id that is no outbox id', async () => {

@@ -14,15 +14,15 @@ const INGEST_BUCKET = 2;
 const UPLOADS = 12;
 const UPLOAD_ROUTE = '/v1_1/:cloud/:resourceType/upload';
 /**
- * A first hit of a derivative: the request (its asset, the derivative missed, the job recorded with
- * what had its id, the derivative read after the job's signal) and its derive job (the derivative or
- * else its asset version read in one statement; the derivative recorded with the job's end in one).
+ * A first hit of a derivative: the request (its asset; the derivative missed and the job recorded with
+ * what had its id, in one; the derivative read after the job's signal) and its derive job (the
+ * derivative or else its asset version read in one statement; the derivative recorded with the job's end in one).
  */
-const FIRST_HIT_BUDGET = 4;
+const FIRST_HIT_BUDGET = 3;
 const DERIVE_BUDGET = 2;
 const FIRST_HITS = 6;
 /** A derive slower than the wait's safety re-read (1 s: a loaded machine) adds a read of the derivative and the job. */
-const FIRST_HIT_SLOW_DERIVE = 6;
+const FIRST_HIT_SLOW_DERIVE = 5;
 
 let cluster: TestCluster;
 let receiver: WebhookReceiver;

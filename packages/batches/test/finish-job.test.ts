@@ -8,8 +8,10 @@ import {
   createBatchWithJobs,
   findDerived,
   findJob,
+  recordDerived,
   recordDerivedEndingStandaloneJob,
   recordStandaloneJob,
+  recordStandaloneJobUnlessDerived,
   runWithStatementTally,
   type AssetRecord,
   type NewJob,
@@ -884,6 +886,42 @@ describe('outcome signals', () => {
       code: '23503',
     });
     expect(await findJob(services.db, third)).toMatchObject({ status: 'queued', result: null });
+  });
+
+  it('recordStandaloneJobUnlessDerived answers a stored derivative, else records or joins the job, in one statement', async () => {
+    const committed = await commitAssetVersion(services.db, { asset: assetRecordFixture(`unless/${hex32()}`), overwrite: false });
+    if (committed.kind !== 'created') throw new Error(`unexpected commit ${committed.kind}`);
+    const key = { assetId: committed.asset.assetId, versionId: committed.asset.versionId, transformationHash: 'h-unless', format: 'png' };
+    const job = (id: string) => ({ id, queue: 'derive' as const, kind: 'derive' as const, payload: { v: 1 } });
+    const counted = async (id: string) => {
+      const tally = { statements: 0 };
+      const answer = await runWithStatementTally(tally, () => recordStandaloneJobUnlessDerived(services.db, 'demo', job(id), key));
+      expect(tally.statements).toBe(1);
+      return answer;
+    };
+
+    const jobId = randomUUID();
+    expect(await counted(jobId)).toEqual({ inserted: true });
+    expect(await findJob(services.db, jobId)).toMatchObject({ status: 'queued', cloudName: 'demo', kind: 'derive' });
+    // Joined: the job's state as it was.
+    expect(await counted(jobId)).toEqual({ inserted: false, status: 'queued', error: null });
+    await finishJob(deps, { jobId, outcome: { kind: 'failed', error: { status: 400, message: 'Invalid image file' } }, standalone: true });
+    expect(await counted(jobId)).toEqual({ inserted: false, status: 'failed', error: { status: 400, message: 'Invalid image file' } });
+
+    // Stored: the derivative, as findDerived reads it, and no job recorded for it.
+    await recordDerived(services.db, {
+      ...key,
+      transformation: 'w_1',
+      storageKey: 'derived/unless.png',
+      contentType: 'image/png',
+      bytes: 7,
+      width: 1,
+      height: 1,
+      etag: 'c'.repeat(32),
+    });
+    const other = randomUUID();
+    expect(await counted(other)).toEqual({ derived: await findDerived(services.db, key) });
+    expect(await findJob(services.db, other)).toBeUndefined();
   });
 
   it("recordStandaloneJob returns a failed job's error as it was", async () => {

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import { runPrepared, runPreparedShape, type CatalogDb } from './connection.ts';
 import type { BatchesTable, Database, DerivedTable } from './database-schema.ts';
-import { derivedRecordFromRow, insertDerivedUnlessRecorded, type DerivedRecord } from './derived-repository.ts';
+import { derivedRecordFromRow, insertDerivedUnlessRecorded, type DerivedKey, type DerivedRecord } from './derived-repository.ts';
 import type { JobStatus } from './jobs-repository.ts';
 import { outcomeSignal } from './outcome-signals.ts';
 
@@ -177,6 +177,51 @@ export async function recordStandaloneJob(db: CatalogDb, cloudName: string, job:
   const found = rows[0];
   if (!found) return { inserted: false, status: undefined };
   return found.inserted ? { inserted: true } : { inserted: false, status: found.status, error: found.error };
+}
+
+type StoredOrJobRow = { [K in keyof Selectable<DerivedTable>]: Selectable<DerivedTable>[K] | null } & {
+  job_inserted: boolean;
+  job_status: JobStatus | null;
+  job_error: { status: number; message: string } | null;
+};
+
+/**
+ * A first delivery's derivative if it is stored, else its job recorded as recordStandaloneJob records
+ * it, in one statement: the request that finds nothing stored sends one round trip fewer. The job is
+ * inserted only when no derivative of `key` is visible to the statement (so a stored one never gets a
+ * job); a derivative another run records meanwhile is read after the job's signal, as before.
+ */
+export async function recordStandaloneJobUnlessDerived(
+  db: CatalogDb,
+  cloudName: string,
+  job: NewJob,
+  key: DerivedKey,
+): Promise<{ derived: DerivedRecord } | StandaloneJobRecord> {
+  const row = jobRow(null, cloudName, job);
+  const statement = sql<StoredOrJobRow>`
+    WITH stored AS (
+      SELECT * FROM derived
+      WHERE asset_id = ${key.assetId} AND version_id = ${key.versionId} AND transformation_hash = ${key.transformationHash} AND format = ${key.format}
+    ),
+    inserted AS (
+      INSERT INTO jobs (id, batch_id, cloud_name, queue, kind, status, payload)
+      SELECT ${row.id}, NULL, ${row.cloud_name}, ${row.queue}, ${row.kind}, ${row.status}, ${row.payload}::jsonb
+      WHERE NOT EXISTS (SELECT 1 FROM stored)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    )
+    SELECT stored.*, EXISTS (SELECT 1 FROM inserted) AS job_inserted, earlier.status AS job_status, earlier.error AS job_error
+    FROM (SELECT 1) AS one
+    LEFT JOIN stored ON true
+    LEFT JOIN jobs AS earlier ON earlier.id = ${row.id} AND NOT EXISTS (SELECT 1 FROM stored) AND NOT EXISTS (SELECT 1 FROM inserted)
+  `;
+  const [found] = await runPreparedShape<StoredOrJobRow>(db, 'rendition_stored_or_job', statement.compile(db));
+  if (!found) throw new Error('recordStandaloneJobUnlessDerived answered no row');
+  const { job_inserted: inserted, job_status: status, job_error: error, ...stored } = found;
+  if (stored.storage_key !== null) return { derived: derivedRecordFromRow(stored as Selectable<DerivedTable>) };
+  if (inserted) return { inserted: true };
+  // The statement's snapshot predates its insert: a job row it conflicted with but cannot see is a concurrent request's.
+  return status === null ? { inserted: false, status: undefined } : { inserted: false, status, error };
 }
 
 /** Makes a finished job runnable again (a standalone job whose result must be made anew). */

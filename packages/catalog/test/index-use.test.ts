@@ -6,10 +6,12 @@ import {
   connectCatalog,
   dropDatabase,
   ensureDatabaseExists,
+  ensureCloud,
   findAsset,
   findAssetByVersionId,
   findDeliveryToAttempt,
   findDerivationStart,
+  recordStandaloneJobUnlessDerived,
   findDerived,
   findJob,
   findUnfinishedDeliveries,
@@ -76,15 +78,18 @@ describe('index use on the hot paths', () => {
     for (const { plan, seqScans } of [...withJob, ...withoutJob]) expect(seqScans, plan).toEqual([]);
   });
 
-  it("the look-ups of an asset, its version, a derivative, a derive job's start and a job scan no table", async () => {
+  it("the look-ups of an asset, its version, a derivative, a derive job's start, a job and a first hit's scan no table", async () => {
+    await ensureCloud(db, 'demo');
     const asset = await plansOf(async () => {
       await findAsset(db, { cloudName: 'demo', resourceType: 'image', type: 'upload', publicId: 'a/b' });
       await findAssetByVersionId(db, hex32());
       await findDerived(db, { assetId: hex32(), versionId: hex32(), transformationHash: 'h', format: 'jpg' });
       await findDerivationStart(db, { assetId: hex32(), versionId: hex32(), transformationHash: 'h', format: 'jpg' });
       await findJob(db, randomUUID());
+      const job = { id: randomUUID(), queue: 'derive' as const, kind: 'derive' as const, payload: {} };
+      await recordStandaloneJobUnlessDerived(db, 'demo', job, { assetId: hex32(), versionId: hex32(), transformationHash: 'h', format: 'jpg' });
     });
-    expect(asset).toHaveLength(5);
+    expect(asset).toHaveLength(6);
     for (const { plan, seqScans } of asset) expect(seqScans, plan).toEqual([]);
   });
 

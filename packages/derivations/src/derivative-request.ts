@@ -5,6 +5,7 @@ import {
   findNamedTransformation,
   findStreamingProfileRepresentations,
   recordStandaloneJob,
+  recordStandaloneJobUnlessDerived,
   reopenJob,
   type AssetRecord,
   type CatalogDb,
@@ -146,9 +147,10 @@ function fallbackFormat(urlFormat: string | undefined, originalFormat: string | 
  * The stored derivative, computed on first request by a derive job whose id is made from what it
  * derives: concurrent first requests anywhere in the cluster join the same job. The job is recorded
  * in the outbox first (so the relay re-drives it if Redis loses it) and its outcome is waited for
- * like any other job's. A first hit sends four statements: the derivative missed, the job recorded
- * with the state of any job that had its id, and once the job's signal came, the derivative read
- * (the job's row only when there is none: its failure).
+ * like any other job's. An image's first hit sends two statements here: the derivative looked up and,
+ * missing, its job recorded (with the state of any job that had its id) in one; and once the job's
+ * signal came, the derivative read (the job's row only when there is none: its failure). A video's
+ * derivative is looked up on its own first: a large video's is served, never made on a request.
  */
 export async function obtainDerivative(
   deps: OutcomeWaitDependencies & { queues: JobQueues; waitTimeoutMs: number; maxSyncVideoBytes: number },
@@ -156,12 +158,14 @@ export async function obtainDerivative(
   request: DerivativeRequest,
 ): Promise<DerivedRecord> {
   const key = { assetId: asset.assetId, versionId: asset.versionId, transformationHash: request.hash, format: request.format };
-  const existing = await findDerived(deps.db, key);
-  // rendition_derivative_cache_total: stored already (hit), or a derive job has to make it (miss).
-  countDerivativeCache(existing ? 'hit' : 'miss');
-  if (existing) return existing;
-  // Made eagerly (eager_async), a large video's derivative is served; it is never made on a request.
-  if (asset.resourceType === 'video' && asset.bytes > deps.maxSyncVideoBytes) throw videoTooLargeForSync();
+  if (asset.resourceType === 'video') {
+    const existing = await findDerived(deps.db, key);
+    // rendition_derivative_cache_total: stored already (hit), or a derive job has to make it (miss).
+    countDerivativeCache(existing ? 'hit' : 'miss');
+    if (existing) return existing;
+    // Made eagerly (eager_async), a large video's derivative is served; it is never made on a request.
+    if (asset.bytes > deps.maxSyncVideoBytes) throw videoTooLargeForSync();
+  }
   const jobId = derivativeJobId(asset.versionId, request.hash, request.format);
   const payload: DeriveJobV1 = {
     v: 1,
@@ -179,24 +183,35 @@ export async function obtainDerivative(
     const job = await findJob(deps.db, jobId);
     return job && (job.status === 'completed' || job.status === 'failed') ? { job } : undefined;
   };
-  // Listening for the job's signal already: record (or join) the job and queue it. True when an
-  // earlier run refused the input: bad input fails the same way every time, so it is not run again;
-  // any other ending without a stored derivative (our own failure, a derivative deleted since) is.
-  const recordAndQueue = async (): Promise<boolean> => {
+  // Listening for the job's signal already: record (or join) the job and queue it; an image's stored
+  // derivative is found by the same statement. 'refused' when an earlier run refused the input: bad
+  // input fails the same way every time, so it is not run again; any other ending without a stored
+  // derivative (our own failure, a derivative deleted since) is.
+  const recordAndQueue = async (): Promise<{ derived: DerivedRecord } | 'refused' | 'queued'> => {
     const definition = deriveDefinitionFor(asset);
-    const earlier = await recordStandaloneJob(deps.db, asset.cloudName, { id: jobId, queue: definition.queue, kind: definition.kind, payload });
-    if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return true;
+    const job = { id: jobId, queue: definition.queue, kind: definition.kind, payload };
+    const earlier =
+      asset.resourceType === 'video'
+        ? await recordStandaloneJob(deps.db, asset.cloudName, job)
+        : await recordStandaloneJobUnlessDerived(deps.db, asset.cloudName, job, key);
+    if ('derived' in earlier) {
+      countDerivativeCache('hit');
+      return earlier;
+    }
+    if (asset.resourceType !== 'video') countDerivativeCache('miss');
+    if (!earlier.inserted && earlier.status === 'failed' && (earlier.error?.status ?? 500) < 500) return 'refused';
     if (!earlier.inserted && (earlier.status === 'completed' || earlier.status === 'failed')) await reopenJob(deps.db, jobId);
     // A job row just inserted was never queued (standalone job rows are never deleted, so no earlier job had
     // its id): it is queued without asking Redis first. A joined or reopened one may be queued already.
     if (earlier.inserted || !(await deps.queues.isQueued(definition.queue, jobId))) await deps.queues.enqueue(definition.kind, payload, jobId);
-    return false;
+    return 'queued';
   };
   const start = async (): Promise<Outcome | undefined> => {
-    const refused = await recordAndQueue().catch((cause: unknown) => {
+    const started = await recordAndQueue().catch((cause: unknown) => {
       throw new ApiError(503, 'Service unavailable: the job queue cannot be reached, try again shortly', { cause, expose: true });
     });
-    return refused ? read() : undefined;
+    if (started === 'refused') return read();
+    return started === 'queued' ? undefined : started;
   };
   const outcome = await deps.outcomes.waitFor(`job:${jobId}`, read, deps.waitTimeoutMs, start);
   if (outcome && 'derived' in outcome) return outcome.derived;

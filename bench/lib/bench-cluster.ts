@@ -40,12 +40,12 @@ export async function startBenchCluster(env: Record<string, string>, roles: Role
     LOG_LEVEL: 'silent',
     // A benchmark measures throughput, not the per-key rate limits (docs/operations.md "Rate limits").
     RATE_LIMITS_ENABLED: 'false',
-    // Worker concurrency and the delivery cache may be tuned from the shell for a run: WORKER_CONCURRENCY_DERIVE=4,
-    // DELIVERY_CACHE_TTL_MS=0 …
+    // Worker concurrency, the delivery cache and where derivatives are encoded may be tuned from the shell for a run:
+    // WORKER_CONCURRENCY_DERIVE=4, DELIVERY_CACHE_TTL_MS=0, DERIVE_IN_MEMORY_MAX_PIXELS=0 …
     ...Object.fromEntries(
       Object.entries(process.env).filter(
         (entry): entry is [string, string] =>
-          /^(WORKER_CONCURRENCY_|DELIVERY_CACHE_|INTAKE_GROUP_|SETTINGS_CACHE_)/.test(entry[0]) && entry[1] !== undefined,
+          /^(WORKER_CONCURRENCY_|DELIVERY_CACHE_|INTAKE_GROUP_|SETTINGS_CACHE_|DERIVE_IN_MEMORY_)/.test(entry[0]) && entry[1] !== undefined,
       ),
     ),
     ...env,

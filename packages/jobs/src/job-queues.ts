@@ -107,7 +107,17 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
         entries.push({ name: job.kind, data: definition.schema.parse(job.payload), opts: { ...definition.options, jobId: job.jobId } });
         byQueue.set(definition.queue, entries);
       }
-      await Promise.all([...byQueue].map(([name, entries]) => withRedis(name, (queue) => queue.addBulk(entries as never))));
+      // One job goes as `add` does it: addBulk builds an ioredis pipeline, copying every BullMQ script
+      // command onto it (measured: about 0.1 ms of CPU per exchange, the quiet API's usual exchange).
+      await Promise.all(
+        [...byQueue].map(([name, entries]) =>
+          withRedis(name, async (queue): Promise<void> => {
+            const [only] = entries;
+            if (entries.length === 1 && only) await queue.add(only.name, only.data, only.opts);
+            else await queue.addBulk(entries as never);
+          }),
+        ),
+      );
     },
     postpone(name, jobId, delayMs) {
       return withRedis(name, async (queue) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createJobQueues, QueueUnavailableError } from '@rendition/jobs';
-import { startRedisServer, until } from '@rendition/testing';
+import { Queue } from 'bullmq';
+import { startRedisServer, TEST_REDIS_URL, until } from '@rendition/testing';
 
 describe('the producer side without Redis', () => {
   it('fails at once, even for a queue it has never used, instead of waiting for Redis', async () => {
@@ -63,6 +64,40 @@ describe('the producer side with a Redis that does not answer', () => {
       await redis.command('CLIENT', 'UNPAUSE').catch(() => undefined);
       await queues.close();
       await redis.close();
+    }
+  });
+});
+
+describe('enqueueMany', () => {
+  it('queues an exchange of one job as enqueue does, and an exchange of several with the same options', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const queues = createJobQueues({ redisUrl: TEST_REDIS_URL, prefix });
+    const notify = new Queue('notify', { connection: { url: TEST_REDIS_URL }, prefix });
+    try {
+      await until(() => queues.isConnected(), 5_000, 'Redis');
+      const [alone, viaEnqueue, first, second] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await queues.enqueueMany!([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_alone' }, jobId: alone }]);
+      await queues.enqueue('notify', { v: 1, deliveryId: 'msg_enqueued' }, viaEnqueue);
+      await queues.enqueueMany!([
+        { kind: 'notify', payload: { v: 1, deliveryId: 'msg_first' }, jobId: first },
+        { kind: 'notify', payload: { v: 1, deliveryId: 'msg_second' }, jobId: second },
+      ]);
+      const seen = async (id: string) => {
+        const job = await notify.getJob(id);
+        return { name: job?.name, data: job?.data as unknown, attempts: job?.opts.attempts, backoff: job?.opts.backoff, state: await job?.getState() };
+      };
+      const expected = await seen(viaEnqueue);
+      expect(expected).toMatchObject({ name: 'notify', data: { v: 1, deliveryId: 'msg_enqueued' }, state: 'waiting' });
+      expect(await seen(alone)).toEqual({ ...expected, data: { v: 1, deliveryId: 'msg_alone' } });
+      expect(await seen(first)).toEqual({ ...expected, data: { v: 1, deliveryId: 'msg_first' } });
+      expect(await seen(second)).toEqual({ ...expected, data: { v: 1, deliveryId: 'msg_second' } });
+      // Queued again under the same id, a job is not added twice.
+      await queues.enqueueMany!([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_alone' }, jobId: alone }]);
+      expect(await notify.getWaitingCount()).toBe(4);
+    } finally {
+      await notify.obliterate({ force: true }).catch(() => undefined);
+      await notify.close();
+      await queues.close();
     }
   });
 });

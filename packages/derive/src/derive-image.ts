@@ -51,10 +51,9 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1, re
     const inputPath = await originalFile(deps.store, asset.storageKey, async () => join(await dir(), 'original'));
     const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, await dir()) : { path: inputPath, plan };
     const layers = createLayerFiles(layerFileDependencies(deps), dir, layerAssets);
-    const outputFile = async () => join(await dir(), `derived.${job.format}`);
-    const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: outputFile };
+    const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: async () => join(await dir(), `derived.${job.format}`) };
     const result = await executeImagePlan(source.path, output, source.plan, { format, limits: deps.limits, layers });
-    return storeDerivative(deps, { ...key, transformation: job.transformation }, result.data ?? (await outputFile()), result, record);
+    return storeDerivative(deps, { ...key, transformation: job.transformation }, result.encoded, result, record);
   });
 }
 

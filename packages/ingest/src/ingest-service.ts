@@ -491,8 +491,7 @@ interface FirstEager {
   transformation: string;
   transformationHash: string;
   format: string;
-  /** Its file in scratch, or its bytes when small enough to be kept in memory (media's ImageOutput). */
-  encoded: string | Buffer;
+  /** What was derived; `encoded` is its file in scratch, or its bytes when small enough to be kept in memory. */
   result: ImageExecution;
 }
 
@@ -516,10 +515,10 @@ async function deriveFirstEager(
   if (!isImageOutputFormat(format)) return undefined;
   const plan = parseTransformation(spec.transformation);
   try {
-    const outputFile = async () => join(await dir(), `eager-0.${format}`);
+    const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: async () => join(await dir(), `eager-0.${format}`) };
     // Keyed as the derive job keys it: with the overlay assets' current versions (derivations' layer-dependencies.ts).
     const { hash, layerAssets } = await currentDerivativeHash(deps.db, job.cloudName, plan);
-    const result = await executeImagePlan(original.source, { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: outputFile }, plan, {
+    const result = await executeImagePlan(original.source, output, plan, {
       format,
       limits: {
         maxInputPixels: deps.limits.maxInputPixels,
@@ -529,7 +528,7 @@ async function deriveFirstEager(
       },
       layers: createLayerFiles(layerFileDependencies(deps), dir, layerAssets),
     });
-    return { transformation: spec.transformation, transformationHash: hash, format, encoded: result.data ?? (await outputFile()), result };
+    return { transformation: spec.transformation, transformationHash: hash, format, result };
   } catch {
     return undefined;
   }
@@ -555,7 +554,7 @@ async function recordFirstEager(deps: IngestDependencies, asset: AssetRecord, fi
     transformation: firstEager.transformation,
   };
   try {
-    return await storeDerivative(deps, identity, firstEager.encoded, firstEager.result);
+    return await storeDerivative(deps, identity, firstEager.result.encoded, firstEager.result);
   } catch {
     return undefined;
   }

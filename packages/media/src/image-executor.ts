@@ -52,8 +52,8 @@ export type ImageExecution = {
   format: ImageTarget;
   bytes: number;
   decodedEveryPixel: boolean;
-  /** The encoded image, when it was kept in memory (ImageOutput's `inMemoryUpToPixels`): then no file was written. */
-  data?: Buffer;
+  /** The encoded image: its bytes when they were kept in memory (ImageOutput's `inMemoryUpToPixels`), else the file written. */
+  encoded: Buffer | string;
 };
 
 /**
@@ -127,7 +127,7 @@ export async function executeImagePlan(
   if (typeof output !== 'string' && outputPixels <= output.inMemoryUpToPixels) {
     const work = encoded().then((image) => writeEncoded(image, 'memory', deadline));
     const { info, data } = await withDeadline(work, limits.timeoutSeconds);
-    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: data.length, decodedEveryPixel, data };
+    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: data.length, decodedEveryPixel, encoded: data };
   }
   const outputPath = typeof output === 'string' ? output : await output.file();
   const temporary = join(dirname(outputPath), `.${basename(outputPath)}.${randomUUID()}.tmp`);
@@ -135,7 +135,7 @@ export async function executeImagePlan(
     const work = encoded().then((image) => writeEncoded(image, { temporary }, deadline));
     const { info } = await withDeadline(work, limits.timeoutSeconds, () => rm(temporary, { force: true }));
     await rename(temporary, outputPath);
-    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: info.size, decodedEveryPixel };
+    return { width: info.width, height: info.pageHeight ?? info.height, format, bytes: info.size, decodedEveryPixel, encoded: outputPath };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

@@ -7,7 +7,7 @@ import type { ConvertTarget } from '../src/convert-image.ts';
 import { defaultImageLimits } from '../src/image-limits.ts';
 import { MediaError } from '../src/media-error.ts';
 import { probeImage } from '../src/probe-image.ts';
-import { animation, imageFixture, makeTempDir, useTempDir } from './media-files.ts';
+import { animation, imageFixture, inTempDir, useTempDir } from './media-files.ts';
 
 const temp = useTempDir();
 
@@ -92,16 +92,13 @@ describe('convertImage', () => {
 
   it('leaves nothing behind when the input is corrupt', async () => {
     const bytes = await readFile(imageFixture('2569067123_aca715a2ee_o.jpg'));
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const input = await dir.file('half.jpg', bytes.subarray(0, bytes.length >> 1));
       const error: unknown = await convertImage(input, join(dir.path, 'out.png'), 'png', limits).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(MediaError);
       expect(error).toMatchObject({ kind: 'corrupt' });
       expect(await readdir(dir.path)).toEqual(['half.jpg']);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('refuses an oversize image before writing anything', async () => {
@@ -116,8 +113,7 @@ describe('convertImage', () => {
   });
 
   it('renders an SVG without loading the files it references', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       await sharp({ create: { width: 10, height: 10, channels: 3, background: '#ff0000' } })
         .png()
         .toFile(join(dir.path, 'secret.png'));
@@ -129,8 +125,6 @@ describe('convertImage', () => {
       const output = join(dir.path, 'probe.png');
       expect(await convertImage(input, output, 'png', limits)).toMatchObject({ width: 10, height: 10 });
       expect(await centrePixel(output)).toEqual([0, 0, 0, 0]);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 });

@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blurSigma, brightnessFactor, contrastLinear, sepiaMatrix, sharpenSigma } from '../src/effects.ts';
 import { AUTO_QUALITY, encodeSettings, qualityValue } from '../src/encode-settings.ts';
 import { executeImagePlan } from '../src/image-executor.ts';
-import type { ImageExecutionLimits } from '../src/image-executor.ts';
+import type { ImageExecution, ImageExecutionLimits } from '../src/image-executor.ts';
 import { planOperations } from '../src/image-operations.ts';
 import type { ImageTarget } from '../src/image-targets.ts';
 import type { ImageOperation } from '../src/pixel-operations.ts';
 import { Deadline, runOperations } from '../src/image-pipeline.ts';
 import { MediaError } from '../src/media-error.ts';
-import { animation, makeTempDir, svgDocument } from './media-files.ts';
+import { animation, inTempDir, makeTempDir, svgDocument } from './media-files.ts';
 import type { TempDir } from './media-files.ts';
 
 const PHOTO = fixturePath('images/2569067123_aca715a2ee_o.jpg'); // 2725x2225
@@ -499,8 +499,7 @@ describe('pages and animation', () => {
 
 describe('limits and bad input', () => {
   it('refuses a plan over the limits before decoding a pixel', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       // Header intact, pixels cut off: a decode would fail as corrupt, so too_large proves nothing was decoded.
       const bytes = await readFile(PHOTO);
       const input = await dir.file('half.jpg', bytes.subarray(0, bytes.length >> 1));
@@ -517,9 +516,7 @@ describe('limits and bad input', () => {
         'too_large',
       );
       expect(await readdir(dir.path)).toEqual(['half.jpg']);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('refuses an input over the pixel limit', async () => {
@@ -527,8 +524,7 @@ describe('limits and bad input', () => {
   });
 
   it('reports a corrupt input as corrupt and leaves nothing behind', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const bytes = await readFile(PHOTO);
       const input = await dir.file('half.jpg', bytes.subarray(0, bytes.length >> 1));
       await expectMediaError(
@@ -541,9 +537,7 @@ describe('limits and bad input', () => {
         'unsupported',
       );
       expect((await readdir(dir.path)).sort()).toEqual(['garbage.png', 'half.jpg']);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('refuses video-only parameters with a 400', async () => {
@@ -576,75 +570,69 @@ describe('output in memory', () => {
     };
   }
 
+  /** The bytes an execution kept in memory (a file written instead fails the test). */
+  function kept(result: ImageExecution): Buffer {
+    expect(result.encoded).toBeInstanceOf(Buffer);
+    return result.encoded as Buffer;
+  }
+
   it('keeps an output up to the bound in memory, the same bytes a file gets, and asks for no file', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const plan = parseTransformation('c_fill,w_120,h_90');
       const onDisk = join(dir.path, 'on-disk.jpg');
       const written = await executeImagePlan(PHOTO, onDisk, plan, { format: 'jpg', limits: LIMITS });
-      expect(written.data).toBeUndefined();
+      expect(written.encoded).toBe(onDisk);
       const { asked, output } = memoryOutput(120 * 90, dir);
-      const kept = await executeImagePlan(PHOTO, output, plan, { format: 'jpg', limits: LIMITS });
+      const result = await executeImagePlan(PHOTO, output, plan, { format: 'jpg', limits: LIMITS });
       expect(asked).toEqual([]);
-      expect(kept.data).toBeInstanceOf(Buffer);
-      expect(kept.data!.equals(await readFile(onDisk))).toBe(true);
-      expect(kept).toMatchObject({ width: 120, height: 90, format: 'jpg', bytes: kept.data!.length, decodedEveryPixel: written.decodedEveryPixel });
+      const bytes = kept(result);
+      expect(bytes.equals(await readFile(onDisk))).toBe(true);
+      expect(result).toMatchObject({ width: 120, height: 90, format: 'jpg', bytes: bytes.length, decodedEveryPixel: written.decodedEveryPixel });
       expect(await readdir(dir.path)).toEqual(['on-disk.jpg']);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('writes an output of one pixel more than the bound to the file it asks for, once', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const { asked, output } = memoryOutput(120 * 90 - 1, dir);
       const result = await executeImagePlan(PHOTO, output, parseTransformation('c_fill,w_120,h_90'), { format: 'png', limits: LIMITS });
-      expect(result.data).toBeUndefined();
       expect(asked).toHaveLength(1);
+      expect(result.encoded).toBe(asked[0]);
       expect(await sharp(asked[0]!).metadata()).toMatchObject({ width: 120, height: 90, format: 'png' });
       expect((await stat(asked[0]!)).size).toBe(result.bytes);
       expect(await readdir(dir.path)).toEqual(['file-0.out']);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('counts every frame of an animation against the bound', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const animated = await dir.file('anim.gif', await animation('gif', 3, 30, 20));
       const plan = parseTransformation('w_15');
       const frames = 3 * 15 * 10;
       const over = memoryOutput(frames - 1, dir);
-      expect((await executeImagePlan(animated, over.output, plan, { format: 'gif', limits: LIMITS })).data).toBeUndefined();
+      const written = await executeImagePlan(animated, over.output, plan, { format: 'gif', limits: LIMITS });
       expect(over.asked).toHaveLength(1);
+      expect(written.encoded).toBe(over.asked[0]);
       const within = memoryOutput(frames, dir);
-      const kept = await executeImagePlan(animated, within.output, plan, { format: 'gif', limits: LIMITS });
+      const bytes = kept(await executeImagePlan(animated, within.output, plan, { format: 'gif', limits: LIMITS }));
       expect(within.asked).toEqual([]);
-      expect(await sharp(kept.data!).metadata()).toMatchObject({ pages: 3, width: 15, format: 'gif' });
-      expect(kept.data!.equals(await readFile(over.asked[0]!))).toBe(true);
-    } finally {
-      await dir.remove();
-    }
+      expect(await sharp(bytes).metadata()).toMatchObject({ pages: 3, width: 15, format: 'gif' });
+      expect(bytes.equals(await readFile(over.asked[0]!))).toBe(true);
+    });
   });
 
   it('reads its input from memory as from a file', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const plan = parseTransformation('w_64,e_grayscale');
       const fromFile = await executeImagePlan(BIRD, memoryOutput(1_000_000, dir).output, plan, { format: 'webp', limits: LIMITS });
       const fromMemory = await executeImagePlan(await readFile(BIRD), memoryOutput(1_000_000, dir).output, plan, { format: 'webp', limits: LIMITS });
-      expect(fromMemory.data!.equals(fromFile.data!)).toBe(true);
+      expect(kept(fromMemory).equals(kept(fromFile))).toBe(true);
       expect(fromMemory).toMatchObject({ width: 64, height: 43 });
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 
   it('refuses a corrupt input and an oversized plan the same way, and leaves nothing (the deadline: image-executor-timeout.test.ts)', async () => {
-    const dir = await makeTempDir();
-    try {
+    await inTempDir(async (dir) => {
       const { asked, output } = memoryOutput(50_000_000, dir);
       const bytes = await readFile(PHOTO);
       await expectMediaError(
@@ -657,9 +645,7 @@ describe('output in memory', () => {
       );
       expect(asked).toEqual([]);
       expect(await readdir(dir.path)).toEqual([]);
-    } finally {
-      await dir.remove();
-    }
+    });
   });
 });
 

@@ -25,6 +25,16 @@ export async function makeTempDir(): Promise<TempDir> {
   };
 }
 
+/** Runs `work` in a temporary directory of its own, removed after it whatever happens. */
+export async function inTempDir<T>(work: (dir: TempDir) => Promise<T>): Promise<T> {
+  const dir = await makeTempDir();
+  try {
+    return await work(dir);
+  } finally {
+    await dir.remove();
+  }
+}
+
 /** A temporary directory made before the calling file's tests and removed after them. */
 export function useTempDir(): TempDir {
   let temp: TempDir | undefined;

@@ -842,6 +842,8 @@ describe('outcome signals', () => {
       height: 8,
       etag: 'e'.repeat(32),
     });
+    // The job's result as the derive job gives it: where the derivative is stored.
+    const ending = (id: string, hash: string) => ({ id, result: { storage_key: `derived/${hash}.jpg` } });
     const standalone = async () => {
       const id = randomUUID();
       await recordStandaloneJob(services.db, 'demo', { id, queue: 'derive', kind: 'derive', payload: { v: 1 } });
@@ -854,7 +856,7 @@ describe('outcome signals', () => {
     const { value, afterCommitMs } = await answeredAfterCommit(
       () => waitForJob(services, jobId, 10_000),
       async () => {
-        recorded = await runWithStatementTally(tally, () => recordDerivedEndingStandaloneJob(services.db, row('a'), jobId, new Date()));
+        recorded = await runWithStatementTally(tally, () => recordDerivedEndingStandaloneJob(services.db, row('a'), ending(jobId, 'a'), new Date()));
       },
     );
     expect(tally.statements).toBe(1);
@@ -865,24 +867,28 @@ describe('outcome signals', () => {
 
     // The derivative recorded by another run first: nothing written, the job left for the usual end.
     const second = await standalone();
-    expect(await recordDerivedEndingStandaloneJob(services.db, { ...row('a'), storageKey: 'derived/other.jpg' }, second, new Date())).toBeUndefined();
+    expect(
+      await recordDerivedEndingStandaloneJob(services.db, { ...row('a'), storageKey: 'derived/other.jpg' }, ending(second, 'other'), new Date()),
+    ).toBeUndefined();
     expect(await findJob(services.db, second)).toMatchObject({ status: 'queued', result: null });
     expect(await findDerived(services.db, key('a'))).toMatchObject({ storageKey: 'derived/a.jpg' });
 
     // A job that had ended, or that has a batch: the derivative recorded, the job untouched.
-    expect(await recordDerivedEndingStandaloneJob(services.db, row('b'), jobId, new Date())).toMatchObject({
+    expect(await recordDerivedEndingStandaloneJob(services.db, row('b'), ending(jobId, 'b'), new Date())).toMatchObject({
       jobEnded: false,
       derived: { storageKey: 'derived/b.jpg' },
     });
     expect(await findJob(services.db, jobId)).toMatchObject({ status: 'completed', result: { storage_key: 'derived/a.jpg' } });
     const ofBatch = ingestLikeJob();
     await makeBatch({ jobs: [ofBatch] });
-    expect(await recordDerivedEndingStandaloneJob(services.db, row('c'), ofBatch.id, new Date())).toMatchObject({ jobEnded: false });
+    expect(await recordDerivedEndingStandaloneJob(services.db, row('c'), ending(ofBatch.id, 'c'), new Date())).toMatchObject({ jobEnded: false });
     expect(await findJob(services.db, ofBatch.id)).toMatchObject({ status: 'queued', result: null });
 
     // An asset that is gone (the foreign key): neither the derivative nor the job's end.
     const third = await standalone();
-    await expect(recordDerivedEndingStandaloneJob(services.db, { ...row('d'), assetId: hex32() }, third, new Date())).rejects.toMatchObject({
+    await expect(
+      recordDerivedEndingStandaloneJob(services.db, { ...row('d'), assetId: hex32() }, ending(third, 'd'), new Date()),
+    ).rejects.toMatchObject({
       code: '23503',
     });
     expect(await findJob(services.db, third)).toMatchObject({ status: 'queued', result: null });

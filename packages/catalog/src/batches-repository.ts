@@ -279,18 +279,19 @@ export async function finishStandaloneJob(db: CatalogDb, jobId: string, outcome:
 /**
  * A first delivery's derivative recorded and its job ended in one statement (one round trip, one WAL
  * flush): the derived row inserted as recordDerived inserts it, and only if it was, the job — while it
- * is unfinished and of no batch — completed with the derivative's storage key, its outcome signalled
- * once both are committed. `jobEnded` false: the job had ended or has a batch, and the caller ends it
+ * is unfinished and of no batch — completed with `job.result` (the caller's: what its kind of job
+ * answers), its outcome signalled once both are committed. `jobEnded` false: the job had ended or has a batch, and the caller ends it
  * the usual way (finishJob). Undefined when the derivative was recorded already by another run: nothing
  * was written, and the caller records (recordDerived answers that row) and ends the job the usual way.
  */
 export async function recordDerivedEndingStandaloneJob(
   db: CatalogDb,
   derived: Omit<DerivedRecord, 'createdAt'>,
-  jobId: string,
+  job: { id: string; result: Record<string, unknown> },
   now: Date,
 ): Promise<{ derived: DerivedRecord; jobEnded: boolean } | undefined> {
-  const outcome: JobOutcome = { kind: 'completed', result: { storage_key: derived.storageKey } };
+  const jobId = job.id;
+  const outcome: JobOutcome = { kind: 'completed', result: job.result };
   const statement = sql<Selectable<DerivedTable> & { job_ended: number }>`
     WITH recorded AS (${insertDerivedUnlessRecorded(db, derived)}),
     ended AS (

@@ -42,6 +42,9 @@ function progressRecorder(deps: Pick<DeriveHandlerDependencies, 'db'>, jobId: st
   };
 }
 
+/** What a first delivery's job answers the request waiting on it: where its derivative is stored. */
+const firstDeliveryResult = (storageKey: string): Record<string, unknown> => ({ storage_key: storageKey });
+
 /**
  * A first delivery's job ends in the statement that records its derivative (one round trip and one WAL
  * flush fewer before the waiting request hears of it); `ended` says whether that statement ended it.
@@ -51,7 +54,7 @@ function jobEndingRecorder(jobId: string): { record: DerivedRecorder; ended: () 
   let ended = false;
   return {
     record: async (db, derived) => {
-      const recorded = await recordDerivedEndingStandaloneJob(db, derived, jobId, new Date());
+      const recorded = await recordDerivedEndingStandaloneJob(db, derived, { id: jobId, result: firstDeliveryResult(derived.storageKey) }, new Date());
       if (!recorded) return recordDerived(db, derived);
       ended = recorded.jobEnded;
       return recorded.derived;
@@ -92,7 +95,7 @@ function createDerivativeHandler<K extends 'derive' | 'derive-video'>(
       } else if (jobId && ending?.ended() !== true) {
         await finishJob(deps, {
           jobId,
-          outcome: { kind: 'completed', result: { storage_key: derived.storageKey } },
+          outcome: { kind: 'completed', result: firstDeliveryResult(derived.storageKey) },
           standalone: isFirstDelivery(payload),
         });
       }

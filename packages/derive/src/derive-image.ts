@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { findDerivationStart, recordDerived, type AssetRecord, type CatalogDb, type DerivedRecord } from '@rendition/catalog';
 import { currentDerivativeHash, resolveJobTransformation, type LayerAsset } from '@rendition/derivations';
@@ -18,7 +17,7 @@ import {
   type SizeLimits,
   type TransformationPlan,
 } from '@rendition/transform';
-import { hashFile, withLazyTempDir } from '@rendition/scratch';
+import { hashBytes, hashFile, withLazyTempDir } from '@rendition/scratch';
 import { createLayerFiles, type LayerFileDependencies } from './layer-files.ts';
 
 export interface DeriveDependencies {
@@ -177,7 +176,7 @@ export async function storeDerivative(
   result: { width: number | null; height: number | null },
   record: DerivedRecorder = recordDerived,
 ): Promise<DerivedRecord> {
-  const output = typeof encoded === 'string' ? await hashFile(encoded) : { bytes: encoded.length, md5: md5Hex(encoded) };
+  const output = typeof encoded === 'string' ? await hashFile(encoded) : hashBytes(encoded);
   const storageKey = derivedKey(identity.assetId, identity.versionId, identity.transformationHash, identity.format);
   const contentType = contentTypeForFormat(identity.format);
   if (typeof encoded === 'string') await deps.store.putFile(storageKey, encoded, { contentType });
@@ -198,8 +197,4 @@ export async function storeDerivative(
     await deps.store.delete(storageKey);
     throw new ApiError(404, 'Resource not found - the asset was deleted', { cause: error });
   }
-}
-
-function md5Hex(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
 }

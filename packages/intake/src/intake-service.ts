@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { resolveCloudMetadata } from '@rendition/assets';
 import { finishJob, waitForBatch, waitForJob } from '@rendition/batches';
@@ -23,7 +23,7 @@ import {
   type UploadRequest,
   storableText,
 } from '@rendition/protocol';
-import { measureStream } from '@rendition/scratch';
+import { hashBytes, measureStream } from '@rendition/scratch';
 import { stagingKey, type BlobStore } from '@rendition/storage';
 import { hasExpressions } from '@rendition/transform';
 import { checkedNotificationUrl } from '@rendition/webhooks';
@@ -98,7 +98,7 @@ export async function receiveFile(
     source: {
       kind: 'inline',
       bytes: held,
-      md5: createHash('md5').update(bytes).digest('hex'),
+      md5: hashBytes(bytes).md5,
       ...(filename ? { filename: storableText(filename) } : {}),
     },
     data: bytes,

@@ -1,4 +1,4 @@
-export { withTempDir, withLazyTempDir, writeStreamToFile, hashFile, measureStream } from './scratch-files.ts';
+export { withTempDir, withLazyTempDir, writeStreamToFile, hashBytes, hashFile, measureStream } from './scratch-files.ts';
 export type { WrittenFile } from './scratch-files.ts';
 export { sweepScratchDirs, scratchDirPrefix } from './scratch-sweep.ts';
 export type { ScratchSweepResult } from './scratch-sweep.ts';

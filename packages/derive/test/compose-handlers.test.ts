@@ -10,6 +10,7 @@ import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, type DocumentEngine } fr
 import { originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { assetRecordFixture, hex32, newBatchId, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { DERIVE_TEST_LIMITS } from './derive-test-limits.ts';
 
 // The composition jobs on real PostgreSQL and storage, without a cluster: what they store, what
 // they record in their batch, retries, and bad input recorded as the batch's 4xx.
@@ -85,14 +86,7 @@ beforeAll(async () => {
     queues: services.queues,
     logger: services.logger,
     tmpDir: services.scratchDir,
-    limits: {
-      maxInputPixels: 100_000_000,
-      timeoutSeconds: 30,
-      maxDimension: 10_000,
-      maxOutputPixels: 50_000_000,
-      maxSourceBytes: 10_000_000,
-      inMemoryOutputPixels: 4_000_000,
-    },
+    limits: DERIVE_TEST_LIMITS,
     documents,
     publicBaseUrl: 'http://media.test',
     secureBaseUrl: 'https://media.test',

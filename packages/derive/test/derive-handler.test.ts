@@ -20,6 +20,7 @@ import { createDocumentEngine, DEFAULT_DOCUMENT_LIMITS, probeImage, type Documen
 import { derivedKey, originalKey } from '@rendition/storage';
 import { parseTransformation, planHash } from '@rendition/transform';
 import { fixturePath, hex32, newBatchId, popplerPage, renderingLikeness, startDomainTestServices, type DomainTestServices } from '@rendition/testing';
+import { DERIVE_TEST_LIMITS } from './derive-test-limits.ts';
 
 const PUBLIC_BASE = 'http://media.test:8080';
 const SECURE_BASE = 'https://media.test';
@@ -94,14 +95,7 @@ beforeAll(async () => {
     queues: services.queues,
     logger: services.logger,
     tmpDir: services.scratchDir,
-    limits: {
-      maxInputPixels: 100_000_000,
-      timeoutSeconds: 30,
-      maxDimension: 10_000,
-      maxOutputPixels: 50_000_000,
-      maxSourceBytes: 10_000_000,
-      inMemoryOutputPixels: 4_000_000,
-    },
+    limits: DERIVE_TEST_LIMITS,
     documents: counted,
     publicBaseUrl: PUBLIC_BASE,
     secureBaseUrl: SECURE_BASE,

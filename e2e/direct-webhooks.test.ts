@@ -72,16 +72,22 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, tim
   }
 }
 
+/** The first webhook POSTed to `path`, and its delivery once recorded as delivered (within `timeoutMs`). */
+async function deliveredWebhook(path: string, timeoutMs: number) {
+  const [webhook] = await receiver.waitFor(1, { path, timeoutMs: 20_000 });
+  const deliveryId = String(webhook!.headers['webhook-id']);
+  const delivery = await until(
+    () => findDelivery(cluster.cluster.services.db, deliveryId),
+    (found) => found?.status === 'delivered',
+    timeoutMs,
+  );
+  return { webhook: webhook!, deliveryId, delivery };
+}
+
 describe('direct first webhook attempts', () => {
   it('delivers from the worker that ended the batch, its queued job waiting as the fallback, which then does nothing', async () => {
     await asyncUpload('/direct');
-    const [webhook] = await receiver.waitFor(1, { path: '/direct', timeoutMs: 20_000 });
-    const deliveryId = String(webhook!.headers['webhook-id']);
-    const delivery = await until(
-      () => findDelivery(cluster.cluster.services.db, deliveryId),
-      (found) => found?.status === 'delivered',
-      5_000,
-    );
+    const { deliveryId, delivery } = await deliveredWebhook('/direct', 5_000);
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
 
     const job = await notifyQueue().getJob(deliveryId);
@@ -104,16 +110,10 @@ describe('direct first webhook attempts', () => {
 
   it('a direct attempt slower than the lease pushes its fallback back: the consumer gets one POST', async () => {
     await asyncUpload('/slow');
-    const [webhook] = await receiver.waitFor(1, { path: '/slow', timeoutMs: 20_000 });
-    const deliveryId = String(webhook!.headers['webhook-id']);
-    const delivery = await until(
-      () => findDelivery(cluster.cluster.services.db, deliveryId),
-      (found) => found?.status === 'delivered',
-      SLOW_MS + 3_000,
-    );
+    const { webhook, deliveryId, delivery } = await deliveredWebhook('/slow', SLOW_MS + 3_000);
     expect(delivery).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 200 });
     // Past the lease twice over from the first POST: no second one came while the first was answered slowly.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, webhook!.receivedAt + 2 * FALLBACK_MS - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, webhook.receivedAt + 2 * FALLBACK_MS - Date.now())));
     expect(receiver.received.filter((each) => each.path === '/slow')).toHaveLength(1);
     const job = await notifyQueue().getJob(deliveryId);
     // Pushed back while the POST waited: still delayed, or run once and found the delivery finished.

@@ -176,12 +176,16 @@ export async function obtainDerivative(
     format: request.format,
   };
   type Outcome = { derived: DerivedRecord } | { job: JobRecord };
-  // After the job's signal: the derivative, else the job's row for its failure.
+  // After the job's signal (or the wait's safety re-read): the derivative, else the job's row for its
+  // failure. The two reads are no one snapshot: a job that completed between them had recorded its
+  // derivative before or with its end, so then the derivative is read once more.
   const read = async (): Promise<Outcome | undefined> => {
     const derived = await findDerived(deps.db, key);
     if (derived) return { derived };
     const job = await findJob(deps.db, jobId);
-    return job && (job.status === 'completed' || job.status === 'failed') ? { job } : undefined;
+    if (!job || (job.status !== 'completed' && job.status !== 'failed')) return undefined;
+    const recordedSince = job.status === 'completed' ? await findDerived(deps.db, key) : undefined;
+    return recordedSince ? { derived: recordedSince } : { job };
   };
   // Listening for the job's signal already: record (or join) the job and queue it; an image's stored
   // derivative is found by the same statement. 'refused' when an earlier run refused the input: bad

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { SelectQueryNode, TableNode, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishJob } from '@rendition/batches';
-import { commitAssetVersion, findJob, recordDerived, saveNamedTransformation, type AssetRecord, type DerivedRecord } from '@rendition/catalog';
+import {
+  commitAssetVersion,
+  findJob,
+  recordDerived,
+  recordDerivedEndingStandaloneJob,
+  saveNamedTransformation,
+  type AssetRecord,
+  type DerivedRecord,
+} from '@rendition/catalog';
 import { derivativeJobId, obtainDerivative, planDerivative, resolveEagerSpecs, type DerivativeRequest } from '@rendition/derivations';
 import { createJobQueues, createRedisConnection, type JobQueues } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
@@ -329,6 +338,53 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
     const third = await settled(obtainDerivative(deps(), image, request));
     expect(third.value).toEqual(derived);
     expect(await findJob(services.db, jobId)).toMatchObject({ status: 'completed' });
+    await deriveQueue.remove(jobId);
+  });
+
+  it('answers the derivative when its job completes between the read of the derivative and the read of the job', async () => {
+    const request = await planDerivative(services.db, image, {
+      transformation: 'w_95',
+      urlFormat: 'jpg',
+      accept: undefined,
+      limits: LIMITS,
+      video: VIDEO_LIMITS,
+    });
+    const jobId = derivativeJobId(image.versionId, request.hash, 'jpg');
+    // The worker commits the derivative and the job's end (one statement, as a first delivery's job does)
+    // right after the wait's read of the derivative found nothing, before its read of the job.
+    const derivedQueries = new Set<unknown>();
+    let recorded: DerivedRecord | undefined;
+    const racing: KyselyPlugin = {
+      transformQuery({ node, queryId }) {
+        const from = SelectQueryNode.is(node) ? node.from?.froms[0] : undefined;
+        if (from && TableNode.is(from) && from.table.identifier.name === 'derived') derivedQueries.add(queryId);
+        return node;
+      },
+      async transformResult({ result, queryId }) {
+        if (!derivedQueries.delete(queryId) || recorded || result.rows.length > 0) return result;
+        const derived = {
+          assetId: image.assetId,
+          versionId: image.versionId,
+          transformationHash: request.hash,
+          format: 'jpg',
+          transformation: request.canonical,
+          storageKey: `assets/${image.assetId}/${image.versionId}/derived/${request.hash}.jpg`,
+          contentType: 'image/jpeg',
+          bytes: 222,
+          width: 95,
+          height: 72,
+          etag: 'd'.repeat(32),
+        };
+        recorded = (
+          await recordDerivedEndingStandaloneJob(services.db, derived, { id: jobId, result: { storage_key: derived.storageKey } }, new Date())
+        )?.derived;
+        return result;
+      },
+    };
+    const outcome = await settled(obtainDerivative({ ...deps(), db: services.db.withPlugin(racing) }, image, request));
+    expect(recorded).toBeDefined();
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.value).toEqual(recorded);
     await deriveQueue.remove(jobId);
   });
 

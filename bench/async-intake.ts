@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import { startBareServer } from './lib/bare-server.ts';
 import type { Cleanup } from './lib/cleanup.ts';
+import { profiled } from './lib/cpu-profile.ts';
 import { envInt } from './lib/env.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { printLoadComparison } from './lib/load-report.ts';
@@ -59,9 +60,8 @@ async function main(cleanup: Cleanup): Promise<void> {
       await pause(SETTLE_MS);
       const cpuBefore = await threadCpu();
       const wallBefore = performance.now();
-      results.set(
-        `${workload.name}/${server}`,
-        await runLoad({
+      const load = (): ReturnType<typeof runLoad> =>
+        runLoad({
           method: 'POST',
           url: `${server === 'bare' ? bare.baseUrl : rendition.baseUrl}/v1_1/demo/image/upload`,
           headers: { 'content-type': workload.contentType, authorization: auth },
@@ -70,8 +70,8 @@ async function main(cleanup: Cleanup): Promise<void> {
           warmupMs: WARMUP_MS,
           durationMs: DURATION_MS,
           expect: '"status":"pending"',
-        }),
-      );
+        });
+      results.set(`${workload.name}/${server}`, await (server === 'rendition' ? profiled(`async-intake-${workload.name}`, load) : load()));
       const spent = threadCpuSince(await threadCpu(), cpuBefore);
       perRequest.set(`${workload.name}/${server}`, cpuPerRequest(spent, results.get(`${workload.name}/${server}`)!.sent));
       if (server === 'rendition') {

@@ -13,8 +13,9 @@ import { startBareEagerServer, sharpDerive } from './lib/bare-eager-server.ts';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { EAGER, EAGER_HEIGHT, EAGER_SOURCE, EAGER_WIDTH, derivationsPerSecond, uploadAll as uploadAllWith } from './lib/eager-uploads.ts';
+import { profiled } from './lib/cpu-profile.ts';
 import { envInt } from './lib/env.ts';
-import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
+import { formatCpuPerUnit, formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { pause, runBench } from './lib/run-bench.ts';
 import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
 import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
@@ -77,7 +78,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.add('bare eager server', () => bare.close());
   const bareUrl = `${bare.baseUrl}/v1_1/demo/image/upload`;
   if (WARMUP > 0) await uploadAll({ count: WARMUP, prefix: 'bare-warm', uploadUrl: bareUrl, auth, receiverUrl: receiver.url, photo, arrivals });
+  const floorCpuBefore = await threadCpu();
   const floor = await uploadAll({ count: UPLOADS, prefix: 'bare', uploadUrl: bareUrl, auth, receiverUrl: receiver.url, photo, arrivals });
+  const floorCpu = threadCpuSince(await threadCpu(), floorCpuBefore);
   if (floor.failures.length > 0) throw new Error(`bare pipeline failed: ${floor.failures[0]}`);
   const floorRate = derivationsPerSecond(floor);
   await bare.close();
@@ -89,7 +92,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     if (warm.failures.length > 0) throw new Error(`warm-up failed: ${warm.failures[0]}`);
   }
   const cpuBefore = await threadCpu();
-  const run = await uploadAll({ count: UPLOADS, prefix: 'run', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals });
+  const run = await profiled('eager-throughput', () =>
+    uploadAll({ count: UPLOADS, prefix: 'run', uploadUrl, auth, receiverUrl: receiver.url, photo, arrivals }),
+  );
   const cpuSpent = threadCpuSince(await threadCpu(), cpuBefore);
   for (const failure of run.failures) errors.add(failure);
 
@@ -125,6 +130,15 @@ async function main(cleanup: Cleanup): Promise<void> {
       `rendition ÷ floor = ${fixed(rendRate / floorRate, 3)}`,
   );
   console.log(cpuReport);
+  console.log(
+    `CPU per upload, floor against Rendition (ms; both runs of ${UPLOADS} uploads, the client's share in both):\n${formatCpuPerUnit(
+      [
+        ['floor', floorCpu],
+        ['rendition', cpuSpent],
+      ],
+      UPLOADS,
+    )}`,
+  );
 }
 
 /** `ops` runs of `work`, `parallelism` at a time, after one warm-up run per lane; ops per second. */

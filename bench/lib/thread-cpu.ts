@@ -75,3 +75,18 @@ export function cpuPerRequest(spent: Array<[string, number]>, requests: number):
     total: perRequest(seconds((kind) => kind !== 'other: WorkerThread')),
   };
 }
+
+/**
+ * Runs side by side, per thread kind: the CPU ms each spent per unit (an upload, a request), so that
+ * the gap between a reference and Rendition reads off kind by kind.
+ */
+export function formatCpuPerUnit(runs: ReadonlyArray<readonly [string, Array<[string, number]>]>, units: number): string {
+  const kinds = [...new Set(runs.flatMap(([, spent]) => spent.map(([kind]) => kind)))];
+  const perUnit = (spent: Array<[string, number]>, kind: string) => ((spent.find(([each]) => each === kind)?.[1] ?? 0) * 1000) / units;
+  const total = (spent: Array<[string, number]>) => (spent.reduce((sum, [, seconds]) => sum + seconds, 0) * 1000) / units;
+  const header = `    ${runs.map(([name]) => name.padStart(10)).join(' ')}`;
+  const rows = kinds
+    .sort((a, b) => perUnit(runs[runs.length - 1]![1], b) - perUnit(runs[runs.length - 1]![1], a))
+    .map((kind) => `    ${runs.map(([, spent]) => perUnit(spent, kind).toFixed(2).padStart(10)).join(' ')}  ${kind}`);
+  return [header, ...rows, `    ${runs.map(([, spent]) => total(spent).toFixed(2).padStart(10)).join(' ')}  all`].join('\n');
+}

@@ -1,0 +1,44 @@
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+
+/**
+ * `BENCH_CPU_PROFILE=<dir>`: the main thread's CPU profile of a bench's measured window only (not its
+ * start, references or warm-up), written as `<dir>/<name>.cpuprofile` for Chrome's DevTools or
+ * bench/lib/profile-summary.ts. Unset: `work` runs unprofiled.
+ */
+export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROFILE;
+  if (process.env.BENCH_PERF_WINDOW === '1') return perfWindow(name, work);
+  if (!dir) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    const path = join(dir, `${name}.cpuprofile`);
+    await writeFile(path, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`CPU profile of the measured window: ${path}`);
+  }
+}
+
+/**
+ * `BENCH_PERF_WINDOW=1`: the measured window's bounds on CLOCK_MONOTONIC (process.hrtime), printed for
+ * `perf record -k CLOCK_MONOTONIC` and `perf report --time <start>,<end>`: Linux perf samples only
+ * what runs on a CPU, where the inspector's profile also counts a thread preempted inside a call
+ * (bench/README.md, "Profiles").
+ */
+async function perfWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const seconds = () => (Number(process.hrtime.bigint()) / 1e9).toFixed(6);
+  const start = seconds();
+  try {
+    return await work();
+  } finally {
+    console.log(`perf window of ${name}: --time ${start},${seconds()} (main thread tid ${process.pid})`);
+  }
+}

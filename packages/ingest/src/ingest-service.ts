@@ -205,12 +205,16 @@ async function readSource(
 ): Promise<InputFile> {
   switch (source.kind) {
     case 'staged': {
-      const path = await pathFor();
       if (source.bytes !== undefined && source.md5 !== undefined) {
-        // Staged by our API, which limited and measured the bytes: copied as they are.
+        // Staged by our API, which limited and measured the bytes. A store that keeps it as a local
+        // file lends that file: objects are never written in place, and the job deletes the staged
+        // object only after its last read, so no copy to scratch (nor a scratch directory) is needed.
+        if (deps.store.localFile) return inputOnDisk({ path: await deps.store.localFile(source.key), bytes: source.bytes, md5: source.md5 });
+        const path = await pathFor();
         await deps.store.getFile(source.key, path);
         return inputOnDisk({ path, bytes: source.bytes, md5: source.md5 });
       }
+      const path = await pathFor();
       // A chunked upload assembled by the API (MAX_LARGE_UPLOAD_BYTES) names its measured size; its md5 is measured here.
       const limit = Math.max(deps.limits.maxUploadBytes, source.bytes ?? 0);
       return inputOnDisk(await writeStreamToFile(await deps.store.get(source.key), path, limit, () => fileTooLarge(limit)));

@@ -221,6 +221,37 @@ describe('the ingest job on a staged upload', () => {
     }
   });
 
+  it('reads a staged upload where the store keeps it, with no scratch copy or directory, and stores the same original', async () => {
+    // No scratch directory can be made here: a staged file the store lends in place needs none.
+    const noScratch = { ...deps, tmpDir: join(services.scratchDir, 'absent') };
+    const eager = [{ requested: 'w_100', transformation: 'w_100', format: null }];
+    const job = await acceptedUpload(png, { eager, eagerInIngest: true });
+    const { response } = await runIngestJob(noScratch, job);
+    expect(response).toMatchObject({ width: 576, height: 384, format: 'png', bytes: png.length, etag: md5(png) });
+    const versionId = job.jobId.replaceAll('-', '');
+    expect((await buffer(await services.store.get(originalKey(job.newAssetId, versionId)))).equals(png)).toBe(true);
+    expect(await services.store.head(job.source.kind === 'staged' ? job.source.key : '')).toBeNull();
+    const derived = await findDerived(services.db, {
+      assetId: job.newAssetId,
+      versionId,
+      transformationHash: planHash(parseTransformation('w_100')),
+      format: 'png',
+    });
+    expect(derived).toMatchObject({ width: 100, height: 67, format: 'png' });
+
+    // A store that cannot lend a local file (S3): the staged bytes are copied to scratch, which it needs.
+    const store = services.store;
+    const storeWithoutLocalFile = new Proxy(store, {
+      get: (target, name: keyof typeof store) =>
+        name === 'localFile' ? undefined : typeof target[name] === 'function' ? target[name].bind(target) : target[name],
+    });
+    await expect(runIngestJob({ ...noScratch, store: storeWithoutLocalFile }, await acceptedUpload(png))).rejects.toThrow(/absent/);
+    const copied = await acceptedUpload(png, { eager, eagerInIngest: true });
+    const { response: throughScratch } = await runIngestJob({ ...deps, store: storeWithoutLocalFile }, copied);
+    expect(throughScratch).toMatchObject({ width: 576, height: 384, format: 'png', bytes: png.length, etag: md5(png) });
+    expect(await readdir(services.scratchDir)).toEqual([]);
+  });
+
   it('reads a staged upload it has no measurements for (stream path) the same way', async () => {
     const job = await acceptedUpload(jpeg, { measured: false });
     const { response } = await runIngestJob(deps, job);

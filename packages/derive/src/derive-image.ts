@@ -5,7 +5,7 @@ import type { DeriveJobV1 } from '@rendition/jobs';
 import { executeImagePlan, MediaError, type DocumentEngine, type ImageLimits } from '@rendition/media';
 import type { GuardedFetcher, RetryPolicy } from '@rendition/net';
 import { ApiError, contentTypeForFormat, isImageOutputFormat } from '@rendition/protocol';
-import { derivedKey, type BlobStore } from '@rendition/storage';
+import { derivedKey, localFileOf, type BlobStore } from '@rendition/storage';
 import {
   assertWithinSizeLimits,
   documentDensity,
@@ -47,21 +47,13 @@ export async function deriveImage(deps: DeriveDependencies, job: DeriveJobV1, re
   // A scratch directory only for what needs one: a copied original, a rendered page, layer files, a large output.
   return withLazyTempDir(deps.tmpDir, async (dir) => {
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
-    const inputPath = await originalFile(deps.store, asset.storageKey, async () => join(await dir(), 'original'));
+    const inputPath = await localFileOf(deps.store, asset.storageKey, async () => join(await dir(), 'original'));
     const source = isDocumentFormat(asset.format) ? await renderDocumentPage(deps, asset, plan, inputPath, await dir()) : { path: inputPath, plan };
     const layers = createLayerFiles(layerFileDependencies(deps), dir, layerAssets);
     const output = { inMemoryUpToPixels: deps.limits.inMemoryOutputPixels, file: async () => join(await dir(), `derived.${job.format}`) };
     const result = await executeImagePlan(source.path, output, source.plan, { format, limits: deps.limits, layers });
     return storeDerivative(deps, { ...key, transformation: job.transformation }, result.encoded, result, record);
   });
-}
-
-/** The original's bytes as a local file: read in place where the store keeps them in one (nothing copied), else copied to `scratchPath()`. */
-async function originalFile(store: BlobStore, key: string, scratchPath: () => Promise<string>): Promise<string> {
-  if (store.localFile) return store.localFile(key);
-  const path = await scratchPath();
-  await store.getFile(key, path);
-  return path;
 }
 
 /** Where a derive job's layers come from (layer-files.ts): the overlay assets' originals, fetched URLs. */

@@ -5,7 +5,7 @@ import { videoRecipeLimits, videoSourceOf, type VideoPlanLimits } from '@renditi
 import type { DeriveJobV1 } from '@rendition/jobs';
 import { demuxerForFormat, executeVideoRecipe } from '@rendition/media';
 import { ApiError } from '@rendition/protocol';
-import { derivedKey, derivedSetMemberKey } from '@rendition/storage';
+import { derivedKey, derivedSetMemberKey, localFileOf } from '@rendition/storage';
 import { streamingProfileOf, videoRecipe, type VideoRecipe } from '@rendition/transform';
 import { withTempDir } from '@rendition/scratch';
 import { startDerivation, storeDerivative, type DeriveDependencies, type DerivedRecorder } from './derive-image.ts';
@@ -47,8 +47,8 @@ export async function deriveVideo(
 
   return withTempDir(deps.tmpDir, async (dir) => {
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, 'Original too large to transform');
-    const inputPath = join(dir, 'original');
-    await deps.store.getFile(asset.storageKey, inputPath);
+    // Read in place where the store keeps a file: a long video is not copied to scratch first.
+    const inputPath = await localFileOf(deps.store, asset.storageKey, () => Promise.resolve(join(dir, 'original')));
     const run = {
       timeoutMs: deps.video.timeoutMs,
       signal: options.signal,

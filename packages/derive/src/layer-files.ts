@@ -5,11 +5,11 @@ import type { DocumentEngine, LayerInputs } from '@rendition/media';
 import { fetchWithRetries, RemoteFetchError, type GuardedFetcher, type RetryPolicy } from '@rendition/net';
 import { ApiError } from '@rendition/protocol';
 import { writeStreamToFile } from '@rendition/scratch';
-import type { BlobStore } from '@rendition/storage';
+import { localFileOf, type BlobStore } from '@rendition/storage';
 import { isDocumentFormat, type AssetLayerSource, type FetchLayerSource } from '@rendition/transform';
 
 export interface LayerFileDependencies {
-  store: Pick<BlobStore, 'getFile'>;
+  store: Pick<BlobStore, 'getFile' | 'localFile'>;
   /** The largest overlay file read (an asset's stored original, or a fetched body). */
   maxBytes: number;
   /**
@@ -56,11 +56,12 @@ async function assetFile(deps: LayerFileDependencies, source: AssetLayerSource, 
   if (asset.bytes > deps.maxBytes) throw new ApiError(400, `Overlay image ${source.publicId} is too large to transform`);
   // The blob of a version overwritten since the key was computed may be gone: our failure, retried
   // (the retry computes the key again from the new version).
-  await deps.store.getFile(asset.storageKey, path);
-  if (!isDocumentFormat(asset.format)) return path;
+  const file = await localFileOf(deps.store, asset.storageKey, () => Promise.resolve(path));
+  if (!isDocumentFormat(asset.format)) return file;
   if (!deps.documents) throw new ApiError(400, `Overlay image ${source.publicId} is a document, which cannot be used as a layer here`);
+  // Beside the scratch path, never beside `file`, which may be the store's own.
   const page = `${path}.png`;
-  await deps.documents.renderPdfPage(path, page, { page: 1, density: 72 });
+  await deps.documents.renderPdfPage(file, page, { page: 1, density: 72 });
   return page;
 }
 

@@ -4,6 +4,7 @@ import { findApiKey, findAssetByVersionId, recordVersionAnalysis, type AssetReco
 import type { UrlBases } from '@rendition/derivations';
 import { RejectedJobError, type AnalyzeJobV1, type JobHandler } from '@rendition/jobs';
 import { inputOnDisk, withTempDir } from '@rendition/scratch';
+import { localFileOf } from '@rendition/storage';
 import { toClientError } from './client-error.ts';
 import type { IngestDependencies } from './ingest-service.ts';
 import { computeResponsiveBreakpoints, responsiveBreakpointsField, storeResponsiveBreakpoints } from './responsive-breakpoints.ts';
@@ -29,8 +30,7 @@ export function createAnalyzeHandler(deps: AnalyzeHandlerDependencies): JobHandl
         if (!asset || asset.assetId !== payload.assetId)
           throw new RejectedJobError('Resource not found - the asset version no longer exists', { status: 404 });
         fields = await withTempDir(deps.tmpDir, async (dir) => {
-          const path = join(dir, 'original');
-          await deps.store.getFile(asset.storageKey, path);
+          const path = await localFileOf(deps.store, asset.storageKey, () => Promise.resolve(join(dir, 'original')));
           const analyses = await computeAnalyses(deps, payload.analysis, {
             input: inputOnDisk({ path, bytes: asset.bytes, md5: asset.etag }),
             resourceType: asset.resourceType,

@@ -12,6 +12,7 @@ export {
 export { createBlobStore, type StorageSettings } from './create-blob-store.ts';
 export { deleteDerivedBlobs } from './delete-derived.ts';
 export { FsBlobStore } from './fs-store.ts';
+export { localFileOf } from './local-file.ts';
 export {
   assertSafeKey,
   assetPrefix,

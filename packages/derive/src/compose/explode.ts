@@ -4,6 +4,7 @@ import { eagerDeriveJobs, type EagerSpec } from '@rendition/derivations';
 import type { ExplodeJobV1 } from '@rendition/jobs';
 import { ApiError } from '@rendition/protocol';
 import { withTempDir } from '@rendition/scratch';
+import { localFileOf } from '@rendition/storage';
 import { assertImagePlan, canonicalString, expandNamed, isDocumentFormat, parseTransformation } from '@rendition/transform';
 import type { DeriveHandlerDependencies } from '../derive-handler.ts';
 import type { CompositionOutcome } from './composition-job.ts';
@@ -64,8 +65,7 @@ export async function runExplode(deps: DeriveHandlerDependencies, job: ExplodeJo
 async function pageCount(deps: DeriveHandlerDependencies, asset: AssetRecord): Promise<number> {
   if (!isDocumentFormat(asset.format) || asset.width !== null) return asset.pages ?? 1;
   return withTempDir(deps.tmpDir, async (dir) => {
-    const path = join(dir, 'original.pdf');
-    await deps.store.getFile(asset.storageKey, path);
+    const path = await localFileOf(deps.store, asset.storageKey, () => Promise.resolve(join(dir, 'original.pdf')));
     return (await deps.documents.probePdf(path)).pages;
   });
 }

@@ -5,6 +5,7 @@ import type { MultiJobV1 } from '@rendition/jobs';
 import { executeImagePlan } from '@rendition/media';
 import { ApiError } from '@rendition/protocol';
 import { documentDensity, isDocumentFormat, outputSettings, parseTransformation, type TransformationPlan } from '@rendition/transform';
+import { localFileOf } from '@rendition/storage';
 import { layerFileDependencies, type DeriveDependencies } from '../derive-image.ts';
 import { createLayerFiles } from '../layer-files.ts';
 
@@ -42,8 +43,7 @@ export async function renderSourceFrames(
     const asset = await findAssetByVersionId(deps.db, source.versionId);
     if (!asset || asset.assetId !== source.assetId || asset.resourceType !== 'image') continue;
     if (asset.bytes > deps.limits.maxSourceBytes) throw new ApiError(400, `Image ${asset.publicId} is too large to transform`);
-    const original = join(dir, `source-${index}`);
-    await deps.store.getFile(asset.storageKey, original);
+    const original = await localFileOf(deps.store, asset.storageKey, () => Promise.resolve(join(dir, `source-${index}`)));
     const document = isDocumentFormat(asset.format);
     const input = document ? await renderPage(deps, original, plan, join(dir, `page-${index}.png`)) : original;
     const path = join(dir, `frame-${index}.png`);

@@ -248,8 +248,9 @@ const VERSION_COLUMNS = [
  * version's primary key, as the transaction refuses it too.
  */
 async function insertNewAsset(db: CatalogDb, asset: AssetRecord, backup: boolean): Promise<AssetRecord | undefined> {
-  const { rows } = await sql<Selectable<Database['assets']>>`WITH ${newAssetCtes(db, asset, backup)} SELECT * FROM inserted`.execute(db);
-  return rows[0] && assetRecordFromRow(rows[0]);
+  const statement = sql<Selectable<Database['assets']>>`WITH ${newAssetCtes(db, asset, backup)} SELECT * FROM inserted`;
+  const [row] = await runPreparedShape<Selectable<Database['assets']>>(db, 'rendition_insert_new_asset', statement.compile(db));
+  return row && assetRecordFromRow(row);
 }
 
 /**

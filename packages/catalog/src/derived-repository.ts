@@ -119,9 +119,16 @@ export function insertDerivedUnlessRecorded(db: CatalogDb, derived: Omit<Derived
     .returningAll();
 }
 
-/** Idempotent: the first writer wins and every later writer gets that row back. */
+/**
+ * Idempotent: the first writer wins and every later writer gets that row back. Prepared: every eager
+ * item and derivative records one, and planning it cost more than running it.
+ */
 export async function recordDerived(db: CatalogDb, derived: Omit<DerivedRecord, 'createdAt'>): Promise<DerivedRecord> {
-  const inserted = await insertDerivedUnlessRecorded(db, derived).executeTakeFirst();
+  const [inserted] = await runPreparedShape<Selectable<DerivedTable>>(
+    db,
+    'rendition_record_derived',
+    insertDerivedUnlessRecorded(db, derived).compile(),
+  );
   if (inserted) return toDerived(inserted);
   // Another writer was first: its row is the derivative.
   const stored = await findDerived(db, derived);

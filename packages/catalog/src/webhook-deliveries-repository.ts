@@ -1,5 +1,5 @@
-import { sql, type Selectable } from 'kysely';
-import type { CatalogDb } from './connection.ts';
+import { sql, type InferResult, type Selectable } from 'kysely';
+import { runPreparedShape, type CatalogDb } from './connection.ts';
 import type { WebhookDeliveriesTable } from './database-schema.ts';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'exhausted' | 'stopped';
@@ -34,18 +34,19 @@ export async function findDelivery(db: CatalogDb, id: string): Promise<DeliveryR
 
 /**
  * A delivery with the API key of the request that made it (its batch's), in one statement: what an
- * attempt reads before it signs and sends.
+ * attempt reads before it signs and sends. Prepared, as the attempt's record: planning the join cost
+ * several times its execution, on the path of every webhook.
  */
 export async function findDeliveryToAttempt(db: CatalogDb, id: string): Promise<(DeliveryRecord & { apiKey: string | null }) | undefined> {
-  const row = await db
+  const query = db
     .selectFrom('webhook_deliveries')
     .leftJoin('batches', (join) =>
       join.onRef('batches.batch_id', '=', 'webhook_deliveries.batch_id').onRef('batches.cloud_name', '=', 'webhook_deliveries.cloud_name'),
     )
     .selectAll('webhook_deliveries')
     .select('batches.api_key')
-    .where('webhook_deliveries.id', '=', id)
-    .executeTakeFirst();
+    .where('webhook_deliveries.id', '=', id);
+  const [row] = await runPreparedShape<InferResult<typeof query>[number]>(db, 'rendition_delivery_to_attempt', query.compile());
   return row && { ...toDelivery(row), apiKey: row.api_key };
 }
 
@@ -63,14 +64,15 @@ export async function recordDeliveryAttempt(
 ): Promise<void> {
   const { attempt, next } = input;
   const scheduled = next.status === 'pending' ? sql`next_attempt_at = ${next.nextAttemptAt}` : sql`finished_at = ${new Date()}`;
-  await sql`
+  const statement = sql`
     WITH attempt AS (
       INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, outcome, error)
       VALUES (${input.deliveryId}, ${attempt.attemptedAt}, ${attempt.statusCode}, ${attempt.latencyMs}, ${attempt.outcome}, ${attempt.error})
     )
     UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ${attempt.statusCode}, status = ${next.status}, ${scheduled}
     WHERE id = ${input.deliveryId}
-  `.execute(db);
+  `;
+  await runPreparedShape(db, 'rendition_delivery_attempt', statement.compile(db));
 }
 
 export async function listDeliveriesWithAttempts(db: CatalogDb, batchId: string) {

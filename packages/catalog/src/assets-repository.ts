@@ -29,18 +29,19 @@ export type CommitOutcome =
   /** This version was committed before (a retried job): nothing changed. */
   | { kind: 'already-committed'; asset: AssetRecord };
 
+/** Prepared, as findAssetByVersionId: every first delivery and most Admin calls read one, and planning it cost more than running it. */
 export async function findAsset(db: CatalogDb, identity: AssetIdentity): Promise<AssetRecord | undefined> {
-  const row = await selectByIdentity(db, identity).executeTakeFirst();
+  const [row] = await runPreparedShape<Selectable<Database['assets']>>(db, 'rendition_find_asset', selectByIdentity(db, identity).compile());
   return row && assetRecordFromRow(row);
 }
 
 export async function findAssetByVersionId(db: CatalogDb, versionId: string): Promise<AssetRecord | undefined> {
-  const row = await db
+  const query = db
     .selectFrom('asset_versions')
     .innerJoin('assets', 'assets.asset_id', 'asset_versions.asset_id')
     .selectAll('assets')
-    .where('asset_versions.version_id', '=', versionId)
-    .executeTakeFirst();
+    .where('asset_versions.version_id', '=', versionId);
+  const [row] = await runPreparedShape<Selectable<Database['assets']>>(db, 'rendition_find_asset_by_version', query.compile());
   return row && assetRecordFromRow(row);
 }
 

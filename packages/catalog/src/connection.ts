@@ -40,19 +40,30 @@ export function connectCatalog(databaseUrl: string, options: { poolSize?: number
 export async function runPrepared<Row>(db: CatalogDb, name: string, text: string, values: unknown[]): Promise<Row[]> {
   const pool = pools.get(db);
   if (!pool) return (await db.executeQuery<Row>(CompiledQuery.raw(text, values))).rows;
-  // Not pool.query: its callback runs in the async context of whichever statement released the
-  // connection it waited for, so the statement tally (statement-tally.ts) would count this statement
-  // against that other request or job. An awaited connect resumes in this caller's context.
-  const client = await pool.connect();
-  try {
-    const result = await client.query<Row & pg.QueryResultRow>({ name, text, values });
-    client.release();
-    return result.rows;
-  } catch (error) {
-    // As pool.query does: a connection a statement failed on is not handed out again.
-    client.release(error instanceof Error ? error : true);
-    throw error;
+  // A migration that changes a table under a running process (a rolling deploy) invalidates what its
+  // connections prepared from `*`: each such connection fails once, is closed, and the statement
+  // runs on the next, up to a fresh connection that prepares it anew.
+  for (let attempt = 1; ; attempt += 1) {
+    // Not pool.query: its callback runs in the async context of whichever statement released the
+    // connection it waited for, so the statement tally (statement-tally.ts) would count this statement
+    // against that other request or job. An awaited connect resumes in this caller's context.
+    const client = await pool.connect();
+    try {
+      const result = await client.query<Row & pg.QueryResultRow>({ name, text, values });
+      client.release();
+      return result.rows;
+    } catch (error) {
+      // As pool.query does: a connection a statement failed on is not handed out again.
+      client.release(error instanceof Error ? error : true);
+      if (!isStalePreparedResult(error) || attempt > pool.options.max) throw error;
+    }
   }
+}
+
+/** PostgreSQL's refusal to run a prepared statement whose result columns a schema change altered. */
+function isStalePreparedResult(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code === '0A000' && message === 'cached plan must not change result type';
 }
 
 /**
@@ -69,10 +80,18 @@ const preparedShapes = new Set<string>();
  * it. For the data-modifying statements every upload sends, whose planning cost about as much as
  * their execution.
  */
-export async function runPreparedShape<Row>(db: CatalogDb, prefix: string, query: { sql: string; parameters: readonly unknown[] }): Promise<Row[]> {
+export async function runPreparedShape<Row>(
+  db: CatalogDb,
+  prefix: string,
+  query: CompiledQuery | { sql: string; parameters: readonly unknown[] },
+): Promise<Row[]> {
+  // Unprepared through the handle's own executor, a compiled query as it is: a handle with plugins
+  // (a transaction, tests that intercept a statement) sees it as it would have without this function.
+  const unprepared = async () => (await db.executeQuery<Row>('query' in query ? query : CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+  if (!pools.has(db)) return unprepared();
   const name = `${prefix}_${createHash('sha1').update(query.sql).digest('hex').slice(0, 20)}`;
   if (!preparedShapes.has(name)) {
-    if (preparedShapes.size >= MAX_PREPARED_SHAPES) return (await db.executeQuery<Row>(CompiledQuery.raw(query.sql, [...query.parameters]))).rows;
+    if (preparedShapes.size >= MAX_PREPARED_SHAPES) return unprepared();
     preparedShapes.add(name);
   }
   return runPrepared<Row>(db, name, query.sql, [...query.parameters]);

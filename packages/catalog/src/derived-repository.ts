@@ -22,15 +22,16 @@ export interface DerivedRecord extends DerivedKey {
   createdAt: Date;
 }
 
+/** Prepared: a first delivery reads it once its job is done. */
 export async function findDerived(db: CatalogDb, key: DerivedKey): Promise<DerivedRecord | undefined> {
-  const row = await db
+  const query = db
     .selectFrom('derived')
     .selectAll()
     .where('asset_id', '=', key.assetId)
     .where('version_id', '=', key.versionId)
     .where('transformation_hash', '=', key.transformationHash)
-    .where('format', '=', key.format)
-    .executeTakeFirst();
+    .where('format', '=', key.format);
+  const [row] = await runPreparedShape<Selectable<DerivedTable>>(db, 'rendition_find_derived', query.compile());
   return row && toDerived(row);
 }
 

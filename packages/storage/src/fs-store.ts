@@ -42,6 +42,12 @@ const fstatFd = promisify(fstatCallback);
 const closeFd = promisify(closeCallback);
 /** Bytes per read of get()'s stream (Node's default is 64 KiB): delivery's images mostly fit in one. */
 const READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * What a stream put() may hold beyond the write in flight (Node's default is 16 KiB): with the
+ * default every 64 KiB chunk of an upload waited for the one before it, one write and one trip
+ * through libuv's pool each; with room, the chunks that arrive meanwhile go out in one writev.
+ */
+const WRITE_BUFFER_BYTES = 256 * 1024;
 
 function isReserved(keyOrPrefix: string): boolean {
   return RESERVED.some((name) => keyOrPrefix === name || keyOrPrefix.startsWith(`${name}/`));
@@ -107,7 +113,7 @@ export class FsBlobStore implements BlobStore {
         await writeFile(tmp, body, { flag: 'wx', flush: true });
         return body.length;
       }
-      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+      const out = createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: WRITE_BUFFER_BYTES });
       await pipeline(body, out);
       return out.bytesWritten;
     });
@@ -325,7 +331,7 @@ export class FsBlobStore implements BlobStore {
     // Each part is written like an object (temp file, fsync, rename): a part replaced while it is
     // being joined, or sent twice at once, is one whole version or the other.
     const written = await this.#writeAtomicallyTo(join(dir, partName(partNumber)), async (tmp) => {
-      const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+      const out = createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: WRITE_BUFFER_BYTES });
       await pipeline(body, meter, out);
       return out.bytesWritten;
     });

@@ -23,6 +23,12 @@ export interface JobQueues {
    * delayed. Rejects as enqueue does. Optional: without it, a delayed job runs when it was due.
    */
   postpone?(queue: QueueName, jobId: string, delayMs: number): Promise<void>;
+  /**
+   * Removes a job that has not started (delayed or waiting), when what it would do is done already;
+   * a running job (locked by a worker) is left to finish, a missing one is nothing. Rejects as enqueue
+   * does. Optional: without it, the job runs and finds its work done.
+   */
+  withdraw?(queue: QueueName, jobId: string): Promise<void>;
   /** True when Redis holds the job in a state that will still run it (waiting, delayed, active...). */
   isQueued(queue: QueueName, jobId: string): Promise<boolean>;
   /** Whether the producer connection is up right now: lets intake refuse at once instead of hanging. */
@@ -124,6 +130,12 @@ export function createJobQueues(options: JobQueuesOptions): JobQueues {
         const job = await queue.getJob(jobId);
         // BullMQ refuses to change the delay of a job that is not delayed: it is running or done already.
         if (job && (await job.isDelayed())) await job.changeDelay(Math.max(0, Math.round(delayMs))).catch(() => {});
+      });
+    },
+    withdraw(name, jobId) {
+      // One script: BullMQ refuses to remove a locked (running) job and answers 0 for it, as for none.
+      return withRedis(name, async (queue) => {
+        await queue.remove(jobId);
       });
     },
     isQueued(name, jobId) {

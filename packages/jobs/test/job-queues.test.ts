@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createJobQueues, QueueUnavailableError } from '@rendition/jobs';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { startRedisServer, TEST_REDIS_URL, until } from '@rendition/testing';
 
 describe('the producer side without Redis', () => {
@@ -95,6 +95,53 @@ describe('enqueueMany', () => {
       await queues.enqueueMany!([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_alone' }, jobId: alone }]);
       expect(await notify.getWaitingCount()).toBe(4);
     } finally {
+      await notify.obliterate({ force: true }).catch(() => undefined);
+      await notify.close();
+      await queues.close();
+    }
+  });
+});
+
+describe('withdraw', () => {
+  const workers: Array<{ close(): Promise<void> }> = [];
+
+  it('removes a delayed or waiting job, leaves a running one to finish, and takes a missing one as nothing', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const queues = createJobQueues({ redisUrl: TEST_REDIS_URL, prefix });
+    const notify = new Queue('notify', { connection: { url: TEST_REDIS_URL }, prefix });
+    try {
+      await until(() => queues.isConnected(), 5_000, 'Redis');
+      const [delayed, waiting, running] = [randomUUID(), randomUUID(), randomUUID()];
+      await queues.enqueue('notify', { v: 1, deliveryId: 'msg_delayed' }, delayed, { delayMs: 60_000 });
+      await queues.enqueue('notify', { v: 1, deliveryId: 'msg_waiting' }, waiting);
+      expect(await (await notify.getJob(delayed))?.getState()).toBe('delayed');
+      await queues.withdraw!('notify', delayed);
+      await queues.withdraw!('notify', waiting);
+      expect(await notify.getJob(delayed)).toBeUndefined();
+      expect(await notify.getJob(waiting)).toBeUndefined();
+      await queues.withdraw!('notify', randomUUID());
+
+      // A job a worker holds (its lock) is not taken from under it.
+      await queues.enqueue('notify', { v: 1, deliveryId: 'msg_running' }, running);
+      let release!: () => void;
+      const started = new Promise<void>((resolve) => {
+        const worker = new Worker(
+          'notify',
+          async () => {
+            resolve();
+            await new Promise<void>((done) => (release = done));
+          },
+          { connection: { url: TEST_REDIS_URL }, prefix },
+        );
+        workers.push(worker);
+      });
+      await started;
+      await queues.withdraw!('notify', running);
+      expect(await (await notify.getJob(running))?.getState()).toBe('active');
+      release();
+      await until(async () => (await (await notify.getJob(running))?.getState()) === 'completed', 5_000, 'the running job to complete');
+    } finally {
+      await Promise.all(workers.splice(0).map((worker) => worker.close()));
       await notify.obliterate({ force: true }).catch(() => undefined);
       await notify.close();
       await queues.close();

@@ -29,7 +29,7 @@ function delivery(id: string): FreshDelivery {
 
 /** Queues that record what they were asked, each enqueue answered when the test says. */
 function fakeQueues() {
-  const calls: Array<{ op: 'enqueue' | 'postpone'; jobId: string; delayMs?: number }> = [];
+  const calls: Array<{ op: 'enqueue' | 'postpone' | 'withdraw'; jobId: string; delayMs?: number }> = [];
   /** What each enqueue and postpone named besides the job id: the kind or queue and the payload. */
   const named: unknown[] = [];
   const pending = new Map<string, Deferred<void>>();
@@ -50,6 +50,10 @@ function fakeQueues() {
       async postpone(queue: string, jobId: string, delayMs: number) {
         named.push({ queue });
         calls.push({ op: 'postpone', jobId, delayMs });
+      },
+      async withdraw(queue: string, jobId: string) {
+        named.push({ queue });
+        calls.push({ op: 'withdraw', jobId });
       },
     } as never,
   };
@@ -79,11 +83,18 @@ describe('direct webhook deliveries', () => {
     await tick();
     // The attempt does not wait for Redis.
     expect(attempted).toEqual(['msg_a']);
+    // Delivered: the fallback is withdrawn, once it is in Redis (not before: there is nothing to remove).
+    await tick();
+    expect(fake.calls.map((call) => call.op)).toEqual(['enqueue']);
     fake.settleEnqueue('msg_a');
     await queued;
     await direct.close();
-    expect(fake.calls.filter((call) => call.op === 'postpone')).toEqual([]);
-    expect(fake.named).toEqual([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_a' } }]);
+    await tick();
+    expect(fake.calls).toEqual([
+      { op: 'enqueue', jobId: 'msg_a', delayMs: FALLBACK_MS },
+      { op: 'withdraw', jobId: 'msg_a' },
+    ]);
+    expect(fake.named).toEqual([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_a' } }, { queue: 'notify' }]);
   });
 
   it("after a failed attempt moves the queued job to the schedule's next slot, once it is queued", async () => {
@@ -248,7 +259,7 @@ describe('direct webhook deliveries', () => {
 
   it('without a way to push the job back, queues it past the longest attempt and renews nothing', async () => {
     const fake = fakeQueues();
-    const { postpone: _none, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
+    const { postpone: _none, withdraw: _neither, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
     const gate = deferred<AttemptVerdict>();
     const direct = createDirectDeliveries(deps, {
       queues: enqueueOnly as never,

@@ -28,7 +28,7 @@ export interface DirectDeliveries {
 }
 
 export interface DirectDeliveryOptions {
-  queues: Pick<JobQueues, 'enqueue' | 'postpone'>;
+  queues: Pick<JobQueues, 'enqueue' | 'postpone' | 'withdraw'>;
   /** One attempt of a delivery nobody attempted yet (attemptKnownDelivery with its dependencies, by default). */
   attempt?: (delivery: FreshDelivery) => Promise<AttemptVerdict>;
   logger: Logger;
@@ -76,10 +76,17 @@ export function createDirectDeliveries(deps: WebhookAttemptDependencies, options
     } finally {
       clearInterval(renewal);
     }
-    if (verdict.kind !== 'retry') return;
-    // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's
-    // (after the last renewal, which would move it back).
+    // Whatever follows comes after the last renewal, which would move the job back, and after the job
+    // is in Redis (there is nothing to move or remove before).
+    if (verdict.kind === 'finished') {
+      // Recorded: the fallback would only read the delivery and find it done (a job run and a
+      // statement per webhook). If it cannot be withdrawn (running already, Redis away), it does
+      // that. Not awaited: the attempt's slot is free once the attempt is recorded.
+      void renewed.then(() => queues.withdraw?.('notify', delivery.id)).catch(() => {});
+      return;
+    }
     await renewed;
+    // The next attempt is the queued job's, at the schedule's next slot instead of the fallback's.
     await queues.postpone?.('notify', delivery.id, verdict.delayMs);
   };
 

@@ -42,7 +42,8 @@ describe('Redis wiped or stopped', () => {
       source: (index) => `${source.url}/flush-waiting-${index}.png`,
       notificationUrl: `${receiver.url}${path}`,
     });
-    expect(await redis.command('LLEN', `${cluster.queuePrefix}:ingest:wait`)).toBe(10);
+    // Answered once recorded, queued just after (async=true): all ten wait in Redis within moments.
+    await expect.poll(() => redis.command('LLEN', `${cluster.queuePrefix}:ingest:wait`), { timeout: 5_000 }).toBe(10);
     await redis.flushAll();
     expect(await redis.command('DBSIZE')).toBe(0);
 

@@ -123,16 +123,18 @@ describe('resolveEagerSpecs', () => {
   });
 });
 
-describe('planDerivative', () => {
-  const plan = (transformation: string, extra: { urlFormat?: string; accept?: string; asset?: AssetRecord } = {}) =>
-    planDerivative(services.db, extra.asset ?? image, {
-      transformation,
-      urlFormat: extra.urlFormat,
-      accept: extra.accept,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+/** planDerivative of `image` (or `extra.asset`) with this file's limits. */
+function plan(transformation: string, extra: { urlFormat?: string; accept?: string; asset?: AssetRecord } = {}): Promise<DerivativeRequest> {
+  return planDerivative(services.db, extra.asset ?? image, {
+    transformation,
+    urlFormat: extra.urlFormat,
+    accept: extra.accept,
+    limits: LIMITS,
+    video: VIDEO_LIMITS,
+  });
+}
 
+describe('planDerivative', () => {
   it('names one canonical derivative, whatever the parameter order', async () => {
     const request = await plan('w_100,c_fill,h_50', { urlFormat: 'webp' });
     expect(request).toEqual({
@@ -234,13 +236,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   }
 
   it('records a standalone job, queues it, and reports a 400 failure to the waiting call at once; a second call answers without queueing', async () => {
-    const request: DerivativeRequest = await planDerivative(services.db, image, {
-      transformation: 'w_50',
-      urlFormat: 'webp',
-      accept: undefined,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+    const request: DerivativeRequest = await plan('w_50', { urlFormat: 'webp' });
     const jobId = derivativeJobId(image.versionId, request.hash, 'webp');
     const payload = { v: 1, cloudName: 'demo', assetId: image.assetId, versionId: image.versionId, transformation: 'w_50', format: 'webp' };
 
@@ -281,13 +277,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('reopens and queues again a derivative whose job failed for an internal reason, and answers with the stored derivative', async () => {
-    const request = await planDerivative(services.db, image, {
-      transformation: 'w_60',
-      urlFormat: undefined,
-      accept: undefined,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+    const request = await plan('w_60');
     const jobId = derivativeJobId(image.versionId, request.hash, 'png');
     // Asked of Redis by obtainDerivative: whether a job is queued already.
     let asked = 0;
@@ -342,13 +332,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('answers the derivative when its job completes between the read of the derivative and the read of the job', async () => {
-    const request = await planDerivative(services.db, image, {
-      transformation: 'w_95',
-      urlFormat: 'jpg',
-      accept: undefined,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+    const request = await plan('w_95', { urlFormat: 'jpg' });
     const jobId = derivativeJobId(image.versionId, request.hash, 'jpg');
     // The worker commits the derivative and the job's end (one statement, as a first delivery's job does)
     // right after the wait's read of the derivative found nothing, before its read of the job.
@@ -389,13 +373,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('joins concurrent first requests to one job', async () => {
-    const request = await planDerivative(services.db, image, {
-      transformation: 'w_70',
-      urlFormat: 'jpg',
-      accept: undefined,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+    const request = await plan('w_70', { urlFormat: 'jpg' });
     const jobId = derivativeJobId(image.versionId, request.hash, 'jpg');
     const waiting = [0, 1, 2].map(() => settled(obtainDerivative(deps(), image, request)));
     await until(() => services.queues.isQueued('derive', jobId), 5_000, 'the derive job in Redis');
@@ -412,13 +390,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
   });
 
   it('answers 500 when the job has not finished by the deadline', async () => {
-    const request = await planDerivative(services.db, image, {
-      transformation: 'w_80',
-      urlFormat: 'jpg',
-      accept: undefined,
-      limits: LIMITS,
-      video: VIDEO_LIMITS,
-    });
+    const request = await plan('w_80', { urlFormat: 'jpg' });
     const outcome = await settled(obtainDerivative({ ...deps(), waitTimeoutMs: 300 }, image, request));
     expect(outcome.error).toMatchObject({ status: 500, expose: true, message: 'The derivative is still being generated; try again shortly' });
     expect(outcome.ms).toBeGreaterThanOrEqual(290);
@@ -435,13 +407,7 @@ describe('obtainDerivative (no worker: this test plays the worker)', () => {
       expect(await queues.isQueued('derive', randomUUID())).toBe(false);
       await redis.stop();
       await until(() => !queues.isConnected(), 5_000, 'the connection to notice');
-      const request = await planDerivative(services.db, image, {
-        transformation: 'w_90',
-        urlFormat: 'jpg',
-        accept: undefined,
-        limits: LIMITS,
-        video: VIDEO_LIMITS,
-      });
+      const request = await plan('w_90', { urlFormat: 'jpg' });
       const outcome = await settled(withDeadline(obtainDerivative({ ...deps(), queues }, image, request), 5_000));
       expect(outcome.error).toMatchObject({
         status: 503,

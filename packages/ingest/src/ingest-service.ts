@@ -42,7 +42,7 @@ import {
   rawPublicIdWithExtension,
   videoTooLargeForSync,
 } from '@rendition/protocol';
-import { deleteDerivedBlobs, originalKey, type BlobStore } from '@rendition/storage';
+import { deleteDerivedBlobs, localFileOf, originalKey, type BlobStore } from '@rendition/storage';
 import { createLayerFiles, storeDerivative, type LayerFileDependencies } from '@rendition/derive';
 import { currentDerivativeHash, eagerFormat, resolveLayerAssets } from '@rendition/derivations';
 import type { DerivedRecord, SeenBatch } from '@rendition/catalog';
@@ -206,13 +206,9 @@ async function readSource(
   switch (source.kind) {
     case 'staged': {
       if (source.bytes !== undefined && source.md5 !== undefined) {
-        // Staged by our API, which limited and measured the bytes. A store that keeps it as a local
-        // file lends that file: objects are never written in place, and the job deletes the staged
-        // object only after its last read, so no copy to scratch (nor a scratch directory) is needed.
-        if (deps.store.localFile) return inputOnDisk({ path: await deps.store.localFile(source.key), bytes: source.bytes, md5: source.md5 });
-        const path = await pathFor();
-        await deps.store.getFile(source.key, path);
-        return inputOnDisk({ path, bytes: source.bytes, md5: source.md5 });
+        // Staged by our API, which limited and measured the bytes. Read where the store keeps it (the
+        // job deletes the staged object only after its last read), else copied to scratch.
+        return inputOnDisk({ path: await localFileOf(deps.store, source.key, pathFor), bytes: source.bytes, md5: source.md5 });
       }
       const path = await pathFor();
       // A chunked upload assembled by the API (MAX_LARGE_UPLOAD_BYTES) names its measured size; its md5 is measured here.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createJobQueues, QueueUnavailableError } from '@rendition/jobs';
+import { createJobQueues, QueueUnavailableError, type JobQueues } from '@rendition/jobs';
 import { Queue, Worker } from 'bullmq';
 import { startRedisServer, TEST_REDIS_URL, until } from '@rendition/testing';
 
@@ -68,13 +68,24 @@ describe('the producer side with a Redis that does not answer', () => {
   });
 });
 
+/** A producer on a fresh prefix and the notify queue as BullMQ reads it, connected; both removed after `work`. */
+async function withNotifyQueue(work: (context: { prefix: string; queues: JobQueues; notify: Queue }) => Promise<void>): Promise<void> {
+  const prefix = `test-${randomUUID()}`;
+  const queues = createJobQueues({ redisUrl: TEST_REDIS_URL, prefix });
+  const notify = new Queue('notify', { connection: { url: TEST_REDIS_URL }, prefix });
+  try {
+    await until(() => queues.isConnected(), 5_000, 'Redis');
+    await work({ prefix, queues, notify });
+  } finally {
+    await notify.obliterate({ force: true }).catch(() => undefined);
+    await notify.close();
+    await queues.close();
+  }
+}
+
 describe('enqueueMany', () => {
   it('queues an exchange of one job as enqueue does, and an exchange of several with the same options', async () => {
-    const prefix = `test-${randomUUID()}`;
-    const queues = createJobQueues({ redisUrl: TEST_REDIS_URL, prefix });
-    const notify = new Queue('notify', { connection: { url: TEST_REDIS_URL }, prefix });
-    try {
-      await until(() => queues.isConnected(), 5_000, 'Redis');
+    await withNotifyQueue(async ({ queues, notify }) => {
       const [alone, viaEnqueue, first, second] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await queues.enqueueMany!([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_alone' }, jobId: alone }]);
       await queues.enqueue('notify', { v: 1, deliveryId: 'msg_enqueued' }, viaEnqueue);
@@ -94,23 +105,13 @@ describe('enqueueMany', () => {
       // Queued again under the same id, a job is not added twice.
       await queues.enqueueMany!([{ kind: 'notify', payload: { v: 1, deliveryId: 'msg_alone' }, jobId: alone }]);
       expect(await notify.getWaitingCount()).toBe(4);
-    } finally {
-      await notify.obliterate({ force: true }).catch(() => undefined);
-      await notify.close();
-      await queues.close();
-    }
+    });
   });
 });
 
 describe('withdraw', () => {
-  const workers: Array<{ close(): Promise<void> }> = [];
-
   it('removes a delayed or waiting job, leaves a running one to finish, and takes a missing one as nothing', async () => {
-    const prefix = `test-${randomUUID()}`;
-    const queues = createJobQueues({ redisUrl: TEST_REDIS_URL, prefix });
-    const notify = new Queue('notify', { connection: { url: TEST_REDIS_URL }, prefix });
-    try {
-      await until(() => queues.isConnected(), 5_000, 'Redis');
+    await withNotifyQueue(async ({ prefix, queues, notify }) => {
       const [delayed, waiting, running] = [randomUUID(), randomUUID(), randomUUID()];
       await queues.enqueue('notify', { v: 1, deliveryId: 'msg_delayed' }, delayed, { delayMs: 60_000 });
       await queues.enqueue('notify', { v: 1, deliveryId: 'msg_waiting' }, waiting);
@@ -124,27 +125,25 @@ describe('withdraw', () => {
       // A job a worker holds (its lock) is not taken from under it.
       await queues.enqueue('notify', { v: 1, deliveryId: 'msg_running' }, running);
       let release!: () => void;
-      const started = new Promise<void>((resolve) => {
-        const worker = new Worker(
-          'notify',
-          async () => {
-            resolve();
-            await new Promise<void>((done) => (release = done));
-          },
-          { connection: { url: TEST_REDIS_URL }, prefix },
-        );
-        workers.push(worker);
-      });
-      await started;
-      await queues.withdraw!('notify', running);
-      expect(await (await notify.getJob(running))?.getState()).toBe('active');
-      release();
-      await until(async () => (await (await notify.getJob(running))?.getState()) === 'completed', 5_000, 'the running job to complete');
-    } finally {
-      await Promise.all(workers.splice(0).map((worker) => worker.close()));
-      await notify.obliterate({ force: true }).catch(() => undefined);
-      await notify.close();
-      await queues.close();
-    }
+      let started!: () => void;
+      const runningNow = new Promise<void>((resolve) => (started = resolve));
+      const worker = new Worker(
+        'notify',
+        async () => {
+          started();
+          await new Promise<void>((done) => (release = done));
+        },
+        { connection: { url: TEST_REDIS_URL }, prefix },
+      );
+      try {
+        await runningNow;
+        await queues.withdraw!('notify', running);
+        expect(await (await notify.getJob(running))?.getState()).toBe('active');
+        release();
+        await until(async () => (await (await notify.getJob(running))?.getState()) === 'completed', 5_000, 'the running job to complete');
+      } finally {
+        await worker.close();
+      }
+    });
   });
 });

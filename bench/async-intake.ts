@@ -71,7 +71,7 @@ async function main(cleanup: Cleanup): Promise<void> {
           durationMs: DURATION_MS,
           expect: '"status":"pending"',
         });
-      results.set(`${workload.name}/${server}`, await (server === 'rendition' ? profiled(`async-intake-${workload.name}`, load) : load()));
+      results.set(`${workload.name}/${server}`, await profiled(`async-intake-${workload.name}-${server}`, load));
       const spent = threadCpuSince(await threadCpu(), cpuBefore);
       perRequest.set(`${workload.name}/${server}`, cpuPerRequest(spent, results.get(`${workload.name}/${server}`)!.sent));
       if (server === 'rendition') {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_CPU_PROFILE;
   if (process.env.BENCH_PERF_WINDOW === '1') return perfWindow(name, work);
+  if (process.env.BENCH_HEAP_PROFILE) return heapSampled(process.env.BENCH_HEAP_PROFILE, name, work);
   if (!dir) return work();
   const session = new Session();
   session.connect();
@@ -21,6 +22,7 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
   } finally {
     const { profile } = await session.post('Profiler.stop');
     const path = join(dir, `${name}.cpuprofile`);
+    await mkdir(dir, { recursive: true });
     await writeFile(path, JSON.stringify(profile));
     session.disconnect();
     console.log(`CPU profile of the measured window: ${path}`);
@@ -40,5 +42,31 @@ async function perfWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } finally {
     console.log(`perf window of ${name}: --time ${start},${seconds()} (main thread tid ${process.pid})`);
+  }
+}
+
+/**
+ * `BENCH_HEAP_PROFILE=<dir>`: where the measured window allocates (V8's sampling heap profiler, every
+ * 32 KiB allocated, collected objects included), written as `<dir>/<name>.heapprofile` for Chrome's
+ * DevTools or bench/lib/profile-summary.ts: allocation is what V8's GC threads spend their time on.
+ */
+async function heapSampled<T>(dir: string, name: string, work: () => Promise<T>): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const path = join(dir, `${name}.heapprofile`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(path, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`heap allocation profile of the measured window: ${path}`);
   }
 }

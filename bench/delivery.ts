@@ -14,6 +14,7 @@ import { fixturePath } from '@rendition/testing';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
 import { envInt } from './lib/env.ts';
+import { profiled } from './lib/cpu-profile.ts';
 import { forkServer } from './lib/forked-server.ts';
 import { formatThreadCpu, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
@@ -155,9 +156,8 @@ async function main(cleanup: Cleanup): Promise<void> {
       } else {
         const path = server.path(CACHED_N);
         await fetchBytes(`${server.origin}${path}`);
-        results.set(
-          `cached/${name}`,
-          await runLoad({
+        const load = () =>
+          runLoad({
             method: 'GET',
             origin: server.origin,
             mode: 'repeat',
@@ -166,8 +166,9 @@ async function main(cleanup: Cleanup): Promise<void> {
             warmupMs: WARMUP_MS,
             durationMs: DURATION_MS,
             expectContentType,
-          }),
-        );
+          });
+        // Rendition's API runs in this process, so its cached hits can be profiled (BENCH_CPU_PROFILE, bench/README.md).
+        results.set(`cached/${name}`, await (name === 'rendition' ? profiled('delivery-cached-hit', load) : load()));
       }
     }
   }

@@ -13,10 +13,12 @@ import { request } from 'undici';
 import { registry } from '@rendition/metrics';
 import { basicAuthHeader, startBenchCluster } from './lib/bench-cluster.ts';
 import type { Cleanup } from './lib/cleanup.ts';
+import { profiled } from './lib/cpu-profile.ts';
 import { envInt } from './lib/env.ts';
 import { multipartBody } from './lib/multipart.ts';
 import { runBench, scratchDirectory } from './lib/run-bench.ts';
 import { smallPng } from './lib/small-png.ts';
+import { formatCpuPerUnit, threadCpu, threadCpuSince } from './lib/thread-cpu.ts';
 import { ErrorTally, fixed, percentile, sortedCopy, table } from './lib/stats.ts';
 import { startArrivalReceiver } from './lib/webhook-arrivals.ts';
 
@@ -51,8 +53,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const accepted: number[] = [];
   const delivered: number[] = [];
   const errors = new ErrorTally();
-  let handlersBefore: HandlerTimes | undefined;
-  for (let i = 0; i < WARMUP + UPLOADS; i += 1) {
+  const uploadOne = async (i: number): Promise<void> => {
     const path = `/e2e/${i}`;
     const { body, contentType } = multipartBody(
       [
@@ -67,7 +68,6 @@ async function main(cleanup: Cleanup): Promise<void> {
       timer = setTimeout(() => reject(new Error(`no webhook on ${path} within ${PER_UPLOAD_TIMEOUT_MS} ms`)), PER_UPLOAD_TIMEOUT_MS);
     });
     arrival.catch(() => {});
-    if (i === WARMUP) handlersBefore = await handlerTimes();
     const sent = performance.now();
     try {
       const response = await request(uploadUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: auth }, body });
@@ -88,9 +88,16 @@ async function main(cleanup: Cleanup): Promise<void> {
       clearTimeout(timer);
       arrivals.delete(path);
     }
-  }
-
-  const handlers = since(await handlerTimes(), handlersBefore!);
+  };
+  for (let i = 0; i < WARMUP; i += 1) await uploadOne(i);
+  const handlersBefore = await handlerTimes();
+  const cpuBefore = await threadCpu();
+  await profiled('e2e-latency', async () => {
+    for (let i = WARMUP; i < WARMUP + UPLOADS; i += 1) await uploadOne(i);
+  });
+  // What one upload costs on each kind of thread (its client's and webhook receiver's share included).
+  const cpuSpent = threadCpuSince(await threadCpu(), cpuBefore);
+  const handlers = since(await handlerTimes(), handlersBefore);
 
   // The irreducible work for the same image, in the same process and sharp configuration.
   const scratch = await scratchDirectory(cleanup);
@@ -124,6 +131,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     ]),
   );
   console.log(errors.summary());
+  console.log(
+    `CPU per upload (ms; the measured uploads, sent one at a time; bench/lib/thread-cpu.ts):\n${formatCpuPerUnit([['rendition', cpuSpent]], UPLOADS)}`,
+  );
   // Where an upload's time goes, from the worker's own metrics (this process): the rest of upload ->
   // webhook is the intake's answer and the hops between (queue, pick-up, scheduling).
   const acceptedMean = accepted.reduce((sum, value) => sum + value, 0) / Math.max(1, accepted.length);

@@ -178,6 +178,40 @@ describe('delivery cache: answers stay right across API servers', () => {
     }
   }, 60_000);
 
+  it("answers a cached URL's bytes from memory, with no storage call, until a notice drops them", async () => {
+    const uploaded = await upload('cache/bytes', '#0000ff');
+    const path = '/demo/image/upload/w_12,c_scale/cache/bytes.png';
+    await warm(path, async (answer) => expect(await pixel(answer.body)).toEqual({ rgb: BLUE, width: 12 }));
+    const before = await get(second, path);
+    const [row] = await owner.cluster.services.db
+      .selectFrom('derived')
+      .innerJoin('assets', 'assets.asset_id', 'derived.asset_id')
+      .select('derived.storage_key')
+      .where('assets.public_id', '=', 'cache/bytes')
+      .execute();
+    // The file goes behind the caches' backs (no statement, so no notice): both servers still answer
+    // it whole, and its parts, from what they read on their first cached hit.
+    await owner.store.delete(row!.storage_key);
+    expect(await owner.store.head(row!.storage_key)).toBeNull();
+    for (const on of [second, owner]) {
+      const again = await get(on, path);
+      expect(again.status).toBe(200);
+      expect(again.body.equals(before.body)).toBe(true);
+      const part = await get(on, path, { range: 'bytes=2-5' });
+      expect(part.status).toBe(206);
+      expect(part.body.equals(before.body.subarray(2, 6))).toBe(true);
+    }
+    // The derivative's deletion is announced: the URL and its bytes go, and the next request derives it again.
+    await api.delete_resources(['cache/bytes'], { keep_original: true });
+    await promptly(second, path, async (answer) => answer.status === 200 && (await pixel(answer.body)).width === 12);
+    const [again] = await owner.cluster.services.db
+      .selectFrom('derived')
+      .select('storage_key')
+      .where('asset_id', '=', uploaded.asset_id as string)
+      .execute();
+    expect(await owner.store.head(again!.storage_key)).not.toBeNull();
+  }, 60_000);
+
   it('answers Range, If-None-Match, HEAD and f_auto from memory as it answers them from the catalog', async () => {
     await upload('cache/headers', '#00ff00');
     const path = '/demo/image/upload/w_16,c_scale/cache/headers.png';

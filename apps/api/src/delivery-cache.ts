@@ -10,6 +10,10 @@ export interface DeliveryCacheOptions {
   ttlMs: number;
   /** URLs kept at most; the oldest go first. */
   maxEntries: number;
+  /** Bytes of answers kept in memory at most, all URLs together (0: every hit reads storage). */
+  maxBytes?: number;
+  /** The largest answer whose bytes are kept in memory. */
+  maxEntryBytes?: number;
   onError(error: unknown): void;
 }
 
@@ -27,6 +31,8 @@ export interface CachedAnswer {
   headers: Readonly<Record<string, string>>;
   /** A derivative (counted as a hit of rendition_derivative_cache_total), not an original. */
   derivative: boolean;
+  /** The bytes themselves, once a hit has read them and the cache had room (DeliveryCache.keepBytes). */
+  data?: Buffer;
 }
 
 /** One URL path: its parse (pure, so it never goes stale) and its answers by request variant. */
@@ -59,10 +65,16 @@ export class DeliveryCache {
   private readonly assetChangedAt = new Map<string, number>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly maxEntryBytes: number;
+  /** What the answers' `data` hold, all together. */
+  private keptBytes = 0;
 
-  constructor(options: Pick<DeliveryCacheOptions, 'ttlMs' | 'maxEntries'>) {
+  constructor(options: Pick<DeliveryCacheOptions, 'ttlMs' | 'maxEntries' | 'maxBytes' | 'maxEntryBytes'>) {
     this.ttlMs = options.ttlMs;
     this.maxEntries = options.maxEntries;
+    this.maxBytes = options.maxBytes ?? 0;
+    this.maxEntryBytes = options.maxEntryBytes ?? 0;
   }
 
   lookup(urlPath: string): CachedUrl | undefined {
@@ -90,6 +102,7 @@ export class DeliveryCache {
         if (oldest !== undefined) this.forgetUrl(oldest);
       }
     }
+    this.release(url.answers.get(variant));
     url.answers.set(variant, answer);
     let paths = this.byAsset.get(answer.assetId);
     if (paths === undefined) {
@@ -99,12 +112,42 @@ export class DeliveryCache {
     paths.add(urlPath);
   }
 
+  /**
+   * Whether a hit of `answer` should read its bytes whole and offer them to keepBytes: small enough,
+   * and room for them. Cached answers are of stored objects, which are never rewritten in place (a new
+   * version or derivative is a new key): the bytes stay right for as long as the answer does.
+   */
+  wantsBytes(answer: CachedAnswer): boolean {
+    return answer.data === undefined && answer.bytes <= this.maxEntryBytes && this.keptBytes + answer.bytes <= this.maxBytes;
+  }
+
+  /** Keeps `data` with `answer` while the answer is still cached (a notice may have dropped it meanwhile) and there is room. */
+  keepBytes(urlPath: string, answer: CachedAnswer, data: Buffer): void {
+    if (answer.data !== undefined || data.length !== answer.bytes || !this.wantsBytes(answer)) return;
+    const url = this.urls.get(urlPath);
+    if (url === undefined || ![...url.answers.values()].includes(answer)) return;
+    answer.data = data;
+    this.keptBytes += data.length;
+  }
+
+  /** Bytes held in memory by the cached answers. */
+  get bytesKept(): number {
+    return this.keptBytes;
+  }
+
+  private release(answer: CachedAnswer | undefined): void {
+    if (answer?.data === undefined) return;
+    this.keptBytes -= answer.data.length;
+    delete answer.data;
+  }
+
   /** A cached answer whose bytes were gone (deleted before its notice arrived). */
   forgetUrl(urlPath: string): void {
     const url = this.urls.get(urlPath);
     if (url === undefined) return;
     this.urls.delete(urlPath);
     for (const answer of url.answers.values()) {
+      this.release(answer);
       const paths = this.byAsset.get(answer.assetId);
       paths?.delete(urlPath);
       if (paths?.size === 0) this.byAsset.delete(answer.assetId);
@@ -119,6 +162,7 @@ export class DeliveryCache {
       this.assetChangedAt.clear();
     }
     if (change.kind === 'all') {
+      for (const url of this.urls.values()) for (const answer of url.answers.values()) this.release(answer);
       this.urls.clear();
       this.byAsset.clear();
       return;

@@ -4,12 +4,17 @@ import { DeliveryCache, variantOf, type CachedAnswer } from '../src/delivery-cac
 
 const PATH: DeliveryPath = { cloudName: 'demo', resourceType: 'image', type: 'upload', publicIdWithExt: 'a.png', signedPayload: 'a.png' };
 
-function answer(assetId: string, storageKey = `assets/${assetId}/x`): CachedAnswer {
-  return { assetId, accessControl: null, storageKey, bytes: 10, etag: '"e"', headers: { 'content-type': 'image/png' }, derivative: false };
+function answer(assetId: string, storageKey = `assets/${assetId}/x`, bytes = 10): CachedAnswer {
+  return { assetId, accessControl: null, storageKey, bytes, etag: '"e"', headers: { 'content-type': 'image/png' }, derivative: false };
 }
 
-function listening(options: { ttlMs?: number; maxEntries?: number } = {}): DeliveryCache {
-  const cache = new DeliveryCache({ ttlMs: options.ttlMs ?? 60_000, maxEntries: options.maxEntries ?? 100 });
+function listening(options: { ttlMs?: number; maxEntries?: number; maxBytes?: number; maxEntryBytes?: number } = {}): DeliveryCache {
+  const cache = new DeliveryCache({
+    ttlMs: options.ttlMs ?? 60_000,
+    maxEntries: options.maxEntries ?? 100,
+    maxBytes: options.maxBytes ?? 0,
+    maxEntryBytes: options.maxEntryBytes ?? 0,
+  });
   cache.setListening(true);
   return cache;
 }
@@ -74,5 +79,86 @@ describe('DeliveryCache', () => {
     expect(variantOf(false, false, 'text/html,*/*')).toBe('u--');
     expect(variantOf(true, false, 'image/webp,*/*')).toBe('s-w');
     expect(variantOf(true, true, 'image/avif,image/webp,*/*')).toBe('sta');
+  });
+
+  describe('bytes kept in memory', () => {
+    /** Remembers `name`'s answer of `bytes` bytes and offers its bytes once; answers the cached answer. */
+    function cached(cache: DeliveryCache, name: string, bytes: number, assetId = name): CachedAnswer {
+      const urlPath = `/demo/image/upload/${name}.png`;
+      const remembered = answer(assetId, `assets/${name}`, bytes);
+      cache.remember(urlPath, PATH, 'u--', remembered, cache.token());
+      if (cache.wantsBytes(remembered)) cache.keepBytes(urlPath, remembered, Buffer.alloc(bytes, name));
+      return cache.lookup(urlPath)!.answers.get('u--')!;
+    }
+
+    it('keeps an answer small enough while there is room, and nothing past maxBytes', () => {
+      const cache = listening({ maxBytes: 25, maxEntryBytes: 10 });
+      expect(cached(cache, 'a', 10).data?.equals(Buffer.alloc(10, 'a'))).toBe(true);
+      expect(cached(cache, 'b', 11).data).toBeUndefined(); // over maxEntryBytes
+      expect(cached(cache, 'c', 10).data?.length).toBe(10);
+      expect(cache.bytesKept).toBe(20);
+      expect(cached(cache, 'd', 6).data).toBeUndefined(); // 26 > 25
+      expect(cached(cache, 'e', 5).data?.length).toBe(5); // exactly 25
+      expect(cache.bytesKept).toBe(25);
+      // An answer that has its bytes wants no more.
+      expect(cache.wantsBytes(cache.lookup('/demo/image/upload/a.png')!.answers.get('u--')!)).toBe(false);
+    });
+
+    it('keeps nothing with maxBytes 0, nor bytes of another length than the answer says', () => {
+      expect(cached(listening({ maxBytes: 0, maxEntryBytes: 10 }), 'a', 1).data).toBeUndefined();
+      const cache = listening({ maxBytes: 100, maxEntryBytes: 100 });
+      const short = answer('s', 'assets/s', 10);
+      cache.remember('/demo/image/upload/s.png', PATH, 'u--', short, cache.token());
+      cache.keepBytes('/demo/image/upload/s.png', short, Buffer.alloc(9));
+      expect(short.data).toBeUndefined();
+      expect(cache.bytesKept).toBe(0);
+    });
+
+    it('keeps no bytes for an answer no longer cached (a notice came while they were read)', () => {
+      const cache = listening({ maxBytes: 100, maxEntryBytes: 100 });
+      const gone = answer('g', 'assets/g', 10);
+      cache.remember('/demo/image/upload/g.png', PATH, 'u--', gone, cache.token());
+      cache.changed({ kind: 'asset', assetId: 'g' });
+      cache.keepBytes('/demo/image/upload/g.png', gone, Buffer.alloc(10));
+      expect(gone.data).toBeUndefined();
+      // Nor for an answer replaced by a newer one of the same URL.
+      const first = answer('h', 'assets/h1', 10);
+      cache.remember('/demo/image/upload/h.png', PATH, 'u--', first, cache.token());
+      cache.remember('/demo/image/upload/h.png', PATH, 'u--', answer('h', 'assets/h2', 10), cache.token());
+      cache.keepBytes('/demo/image/upload/h.png', first, Buffer.alloc(10));
+      expect(first.data).toBeUndefined();
+      expect(cache.bytesKept).toBe(0);
+    });
+
+    it('gives the room back when an answer goes: notice, replacement, eviction, expiry, all', async () => {
+      const cache = listening({ maxBytes: 1_000, maxEntryBytes: 100, maxEntries: 3, ttlMs: 60_000 });
+      cached(cache, 'a', 10);
+      cached(cache, 'b', 20);
+      expect(cache.bytesKept).toBe(30);
+      cache.changed({ kind: 'asset', assetId: 'a' });
+      expect(cache.bytesKept).toBe(20);
+      // The same URL and variant answered anew: the old answer's bytes go with it.
+      const replaced = cache.lookup('/demo/image/upload/b.png')!.answers.get('u--')!;
+      cache.remember('/demo/image/upload/b.png', PATH, 'u--', answer('b', 'assets/b', 20), cache.token());
+      expect(replaced.data).toBeUndefined();
+      expect(cache.bytesKept).toBe(0);
+      cached(cache, 'c', 30);
+      cached(cache, 'd', 40);
+      cached(cache, 'e', 50); // the fourth URL: b (without bytes) goes first
+      expect(cache.bytesKept).toBe(120);
+      cached(cache, 'f', 60); // then c
+      expect(cache.lookup('/demo/image/upload/c.png')).toBeUndefined();
+      expect(cache.bytesKept).toBe(150);
+      cache.forgetUrl('/demo/image/upload/d.png');
+      expect(cache.bytesKept).toBe(110);
+      cache.changed({ kind: 'all' });
+      expect(cache.bytesKept).toBe(0);
+
+      const brief = listening({ maxBytes: 1_000, maxEntryBytes: 100, ttlMs: 30 });
+      cached(brief, 'x', 10);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(brief.lookup('/demo/image/upload/x.png')).toBeUndefined();
+      expect(brief.bytesKept).toBe(0);
+    });
   });
 });

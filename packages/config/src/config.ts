@@ -54,7 +54,7 @@ export interface Config {
   /** SETTINGS_CACHE_TTL_MS (0: off) and SETTINGS_CACHE_MAX_ENTRIES: the per-process settings cache (catalog settings-cache.ts). */
   readonly settingsCache: { readonly ttlMs: number; readonly maxEntries: number };
   /** DELIVERY_CACHE_TTL_MS (0: off) and DELIVERY_CACHE_MAX_ENTRIES: the API's resolved delivery URLs (apps/api delivery-cache.ts). */
-  readonly deliveryCache: { readonly ttlMs: number; readonly maxEntries: number };
+  readonly deliveryCache: { readonly ttlMs: number; readonly maxEntries: number; readonly maxBytes: number; readonly maxEntryBytes: number };
   /** INTAKE_GROUP_MAX, INTAKE_GROUP_IN_FLIGHT and INTAKE_QUEUE_LINGER_MS: the API's group commit of accepted uploads (intake acceptance-groups.ts). */
   readonly intakeGroups: { readonly maxGroupSize: number; readonly maxInFlight: number; readonly queueLingerMs: number };
   /** REDIS_URL, with REDIS_CLUSTER_NODES folded in (`redis+cluster://…`): what createRedisConnection takes. */
@@ -278,7 +278,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseParallelWorkersPerGather: e.DATABASE_PARALLEL_WORKERS_PER_GATHER,
     settingsCache: { ttlMs: e.SETTINGS_CACHE_TTL_MS, maxEntries: e.SETTINGS_CACHE_MAX_ENTRIES },
-    deliveryCache: { ttlMs: e.DELIVERY_CACHE_TTL_MS, maxEntries: e.DELIVERY_CACHE_MAX_ENTRIES },
+    deliveryCache: {
+      ttlMs: e.DELIVERY_CACHE_TTL_MS,
+      maxEntries: e.DELIVERY_CACHE_MAX_ENTRIES,
+      maxBytes: e.DELIVERY_CACHE_MAX_BYTES,
+      maxEntryBytes: e.DELIVERY_CACHE_ENTRY_MAX_BYTES,
+    },
     intakeGroups: { maxGroupSize: e.INTAKE_GROUP_MAX, maxInFlight: e.INTAKE_GROUP_IN_FLIGHT, queueLingerMs: e.INTAKE_QUEUE_LINGER_MS },
     redisUrl: effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, effectiveRedisUrl(e.REDIS_URL, e.REDIS_CLUSTER_NODES)),

@@ -153,6 +153,26 @@ export const ENV_VARIABLES = {
     schema: positiveInt.default(10_000),
     description: 'Delivery URLs the delivery cache of one API process holds at most (the oldest go first).',
   },
+  DELIVERY_CACHE_MAX_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40)
+      .default(64 * 1024 * 1024),
+    description:
+      "Bytes of delivered files the delivery cache of one API process keeps in memory at most, all URLs together: a cached URL's file is read whole on its first cached hit and later hits answer from memory, with no storage call. Dropped with its URL (a change notice, DELIVERY_CACHE_TTL_MS, DELIVERY_CACHE_MAX_ENTRIES). 0: every hit reads storage.",
+  },
+  DELIVERY_CACHE_ENTRY_MAX_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(1024 * 1024),
+    description:
+      'The largest delivered file whose bytes the delivery cache keeps in memory (DELIVERY_CACHE_MAX_BYTES); larger ones are streamed from storage on every hit.',
+  },
   REDIS_URL: {
     schema: z
       .string()

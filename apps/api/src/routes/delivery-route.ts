@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { buffer as readWhole } from 'node:stream/consumers';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   cloudApiSecrets,
@@ -54,7 +55,7 @@ export interface DeliveryDependencies {
   /** Upload mappings' auto-upload of a missing `upload` asset (docs/fetch-delivery.md); absent: a missing asset is a 404. */
   autoUploader?: AutoUploader;
   /** DELIVERY_CACHE_* and the database whose notices keep it fresh (delivery-cache.ts); absent or ttlMs 0: every hit asks the catalog. */
-  deliveryCache?: { databaseUrl: string; ttlMs: number; maxEntries: number };
+  deliveryCache?: { databaseUrl: string; ttlMs: number; maxEntries: number; maxBytes?: number; maxEntryBytes?: number };
 }
 
 /**
@@ -118,7 +119,7 @@ export async function deliverUrlPath(
   const variant = cache === undefined ? '' : variantOf(signed, tokenSigned, request.headers.accept);
   const answer = known?.answers.get(variant);
   if (answer !== undefined && (signed || answer.accessControl === null || isPubliclyAccessible(answer.accessControl, new Date()))) {
-    const opened = await openCached(deps, request, answer);
+    const opened = await openCached(deps, request, answer, cache?.wantsBytes(answer) === true ? { cache, urlPath } : undefined);
     if (opened !== undefined) {
       if (answer.derivative) countDerivativeCache('hit');
       return sendOpened(reply, answer, opened);
@@ -351,9 +352,20 @@ function cachedAnswer(asset: AssetRecord, body: StoredBody, reply: FastifyReply,
   };
 }
 
-/** A cached answer's bytes; undefined when they are gone (deleted before the change notice arrived). */
-async function openCached(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, answer: CachedAnswer): Promise<OpenedBytes | undefined> {
+/**
+ * A cached answer's bytes; undefined when they are gone (deleted before the change notice arrived).
+ * With `keep` (the cache wants them), a GET reads them whole and offers them to the cache, so the next
+ * hits answer with no storage call at all.
+ */
+async function openCached(
+  deps: Pick<DeliveryDependencies, 'store'>,
+  request: FastifyRequest,
+  answer: CachedAnswer,
+  keep?: { cache: DeliveryCache; urlPath: string },
+): Promise<OpenedBytes | undefined> {
   try {
+    if (keep !== undefined && request.method === 'GET')
+      keep.cache.keepBytes(keep.urlPath, answer, await readWhole(await deps.store.get(answer.storageKey)));
     return await openBytes(deps, request, answer);
   } catch (error) {
     if (error instanceof BlobNotFoundError) return undefined;
@@ -361,14 +373,14 @@ async function openCached(deps: Pick<DeliveryDependencies, 'store'>, request: Fa
   }
 }
 
-type BytesAnswer = Pick<CachedAnswer, 'storageKey' | 'bytes' | 'etag' | 'headers'>;
+type BytesAnswer = Pick<CachedAnswer, 'storageKey' | 'bytes' | 'etag' | 'headers' | 'data'>;
 
 /** What a request gets of stored bytes; `body` is absent for HEAD (and for 304 and 416, which carry none). */
 type OpenedBytes =
   | { status: 304 }
   | { status: 416 }
-  | { status: 206; start: number; end: number; body: Readable | undefined }
-  | { status: 200; body: Readable | undefined };
+  | { status: 206; start: number; end: number; body: Readable | Buffer | undefined }
+  | { status: 200; body: Readable | Buffer | undefined };
 
 async function sendBytes(deps: Pick<DeliveryDependencies, 'store'>, request: FastifyRequest, reply: FastifyReply, answer: BytesAnswer) {
   return sendOpened(reply, answer, await openBytes(deps, request, answer));
@@ -383,11 +395,14 @@ async function openBytes(deps: Pick<DeliveryDependencies, 'store'>, request: Fas
   const range = parseRangeHeader(request.headers.range, answer.bytes);
   if (range.kind === 'unsatisfiable') return { status: 416 };
   const head = request.method === 'HEAD';
+  const { data } = answer;
   if (range.kind === 'range') {
-    const body = head ? undefined : await deps.store.get(answer.storageKey, { start: range.start, end: range.end });
+    const body = head
+      ? undefined
+      : (data?.subarray(range.start, range.end + 1) ?? (await deps.store.get(answer.storageKey, { start: range.start, end: range.end })));
     return { status: 206, start: range.start, end: range.end, body };
   }
-  return { status: 200, body: head ? undefined : await deps.store.get(answer.storageKey) };
+  return { status: 200, body: head ? undefined : (data ?? (await deps.store.get(answer.storageKey))) };
 }
 
 function sendOpened(reply: FastifyReply, answer: BytesAnswer, opened: OpenedBytes) {

@@ -123,7 +123,7 @@ export class DeliveryCache {
 
   /** Keeps `data` with `answer` while the answer is still cached (a notice may have dropped it meanwhile) and there is room. */
   keepBytes(urlPath: string, answer: CachedAnswer, data: Buffer): void {
-    if (answer.data !== undefined || data.length !== answer.bytes || !this.wantsBytes(answer)) return;
+    if (data.length !== answer.bytes || !this.wantsBytes(answer)) return;
     const url = this.urls.get(urlPath);
     if (url === undefined || ![...url.answers.values()].includes(answer)) return;
     answer.data = data;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeliveryPath } from '@rendition/protocol';
 import { DeliveryCache, variantOf, type CachedAnswer } from '../src/delivery-cache.ts';
 
@@ -74,6 +74,84 @@ describe('DeliveryCache', () => {
     expect(cache.lookup('/demo/image/upload/c.png')).toBeUndefined();
   });
 
+  describe('edges', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('serves nothing before LISTEN has taken effect once', () => {
+      const cache = new DeliveryCache({ ttlMs: 60_000, maxEntries: 10 });
+      cache.remember('/demo/image/upload/a.png', PATH, 'u--', answer('a1'), cache.token());
+      expect(cache.lookup('/demo/image/upload/a.png')).toBeUndefined();
+      expect(cache.size).toBe(0);
+    });
+
+    it('expires an answer at ttlMs exactly', () => {
+      vi.useFakeTimers({ now: 1_000_000 });
+      const cache = listening({ ttlMs: 40 });
+      cache.remember('/demo/image/upload/a.png', PATH, 'u--', answer('a1'), cache.token());
+      vi.setSystemTime(1_000_039);
+      expect(cache.lookup('/demo/image/upload/a.png')).toBeDefined();
+      vi.setSystemTime(1_000_040);
+      expect(cache.lookup('/demo/image/upload/a.png')).toBeUndefined();
+      expect(cache.size).toBe(0);
+    });
+
+    it('stores an answer whose resolution began after the last notice about its asset', () => {
+      const cache = listening();
+      cache.changed({ kind: 'asset', assetId: 'a1' });
+      cache.remember('/demo/image/upload/a.png', PATH, 'u--', answer('a1'), cache.token());
+      expect(cache.lookup('/demo/image/upload/a.png')).toBeDefined();
+    });
+
+    it('does not store what began before LISTEN was lost and found again', () => {
+      const cache = listening();
+      const token = cache.token();
+      cache.setListening(false);
+      cache.setListening(true);
+      cache.remember('/demo/image/upload/a.png', PATH, 'u--', answer('a1'), token);
+      expect(cache.lookup('/demo/image/upload/a.png')).toBeUndefined();
+    });
+
+    it("still drops an asset's other URLs on its notice after one of them was forgotten", () => {
+      const cache = listening();
+      cache.remember('/demo/image/upload/a.png', PATH, 'u--', answer('a1'), cache.token());
+      cache.remember('/demo/image/upload/w_10/a.png', PATH, 'u--', answer('a1', 'derived/a1/w10'), cache.token());
+      cache.forgetUrl('/demo/image/upload/a.png');
+      expect(cache.lookup('/demo/image/upload/w_10/a.png')).toBeDefined();
+      cache.changed({ kind: 'asset', assetId: 'a1' });
+      expect(cache.lookup('/demo/image/upload/w_10/a.png')).toBeUndefined();
+    });
+
+    it('forgets an unknown URL quietly', () => {
+      const cache = listening();
+      expect(() => cache.forgetUrl('/demo/image/upload/none.png')).not.toThrow();
+    });
+
+    it('treats the 4097th distinct notice since a resolution began as one about everything, then starts counting again', () => {
+      const notices = (cache: DeliveryCache, count: number, prefix: string) => {
+        for (let index = 0; index < count; index += 1) cache.changed({ kind: 'asset', assetId: `${prefix}${index}` });
+      };
+      const remembered = (cache: DeliveryCache, token: number) => {
+        cache.remember('/demo/image/upload/x.png', PATH, 'u--', answer('x'), token);
+        return cache.lookup('/demo/image/upload/x.png') !== undefined;
+      };
+      const within = listening();
+      const early = within.token();
+      notices(within, 4_096, 'other');
+      expect(remembered(within, early)).toBe(true);
+
+      const beyond = listening();
+      const before = beyond.token();
+      notices(beyond, 4_097, 'other');
+      expect(remembered(beyond, before)).toBe(false);
+      // The remembered notices started again: one more about another asset overtakes nothing.
+      const after = beyond.token();
+      beyond.changed({ kind: 'asset', assetId: 'another' });
+      expect(remembered(beyond, after)).toBe(true);
+    });
+  });
+
   it('keys answers by signature, token and the Accept class f_auto reads', () => {
     expect(variantOf(false, false, undefined)).toBe('u--');
     expect(variantOf(false, false, 'text/html,*/*')).toBe('u--');
@@ -100,8 +178,16 @@ describe('DeliveryCache', () => {
       expect(cached(cache, 'd', 6).data).toBeUndefined(); // 26 > 25
       expect(cached(cache, 'e', 5).data?.length).toBe(5); // exactly 25
       expect(cache.bytesKept).toBe(25);
-      // An answer that has its bytes wants no more.
-      expect(cache.wantsBytes(cache.lookup('/demo/image/upload/a.png')!.answers.get('u--')!)).toBe(false);
+    });
+
+    it('wants no more bytes for an answer that has them, even with room left', () => {
+      const cache = listening({ maxBytes: 1_000, maxEntryBytes: 100 });
+      const kept = cached(cache, 'a', 10);
+      expect(kept.data?.length).toBe(10);
+      expect(cache.wantsBytes(kept)).toBe(false);
+      cache.keepBytes('/demo/image/upload/a.png', kept, Buffer.alloc(10, 'z'));
+      expect(kept.data?.equals(Buffer.alloc(10, 'a'))).toBe(true);
+      expect(cache.bytesKept).toBe(10);
     });
 
     it('keeps nothing with maxBytes 0, nor bytes of another length than the answer says', () => {

@@ -33,7 +33,7 @@ node -e "
   const mutate = process.argv[1].split(',');
   require('fs').writeFileSync('stryker.mutation.json', JSON.stringify({
     testRunner: 'vitest',
-    vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+    vitest: { configFile: 'vitest.mutation.config.ts', related: false, pool: 'forks' },
     mutate,
     coverageAnalysis: 'off',
     reporters: ['clear-text'],

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { classifyResponse, parseRetryAfter } from './attempt-outcome.ts';
 
 const now = new Date('2015-10-21T07:28:00.000Z');
@@ -25,6 +25,7 @@ describe('classifyResponse', () => {
     [429, {}, { kind: 'retry' }],
     [429, { 'retry-after': '7' }, { kind: 'retry', retryAfterMs: 7_000 }],
     [429, { 'Retry-After': '7' }, { kind: 'retry', retryAfterMs: 7_000 }],
+    [429, { 'content-type': 'text/plain', 'Retry-After': '9' }, { kind: 'retry', retryAfterMs: 9_000 }],
     [503, { 'retry-after': 'Wed, 21 Oct 2015 07:30:00 GMT' }, { kind: 'retry', retryAfterMs: 120_000 }],
     [503, { 'retry-after': 'later' }, { kind: 'retry' }],
     [199, {}, { kind: 'retry' }],
@@ -51,6 +52,28 @@ describe('parseRetryAfter', () => {
     ['Wed, not a date', undefined],
     ['', undefined],
   ])('%j → %o', (value, expected) => {
+    expect(parseRetryAfter(value, now)).toBe(expected);
+  });
+});
+
+describe('parseRetryAfter away from UTC', () => {
+  const zone = process.env.TZ;
+  afterEach(() => {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  });
+
+  // asctime carries no zone and means GMT (RFC 9110): read in New York it must not move by five hours.
+  it.each([
+    ['Wed Oct 21 07:28:30 2015', 30_000],
+    ['Wed Oct 21 07:29:00 2015', 60_000],
+    ['Wed Oct  7 07:28:00 2015', 0],
+    ['Thu Oct 22 07:28:00 2015', 86_400_000],
+    ['Wed, 21 Oct 2015 07:28:10 GMT', 10_000],
+    ['in Wed, 21 Oct 2015 07:28:10 GMT', undefined],
+  ])('%j → %o', (value, expected) => {
+    process.env.TZ = 'America/New_York';
+    expect(new Date('2015-10-21T12:00:00').getTimezoneOffset()).toBe(240);
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
 });

@@ -228,6 +228,8 @@ describe('direct webhook deliveries', () => {
     // Every 20 ms (a fifth of the lease): about 10 in 220 ms, never the lease's worth apart.
     expect(renewals.length).toBeGreaterThanOrEqual(4);
     expect(new Set(renewals.map((call) => `${call.jobId}:${call.delayMs}`))).toEqual(new Set(['msg_slow:100']));
+    // Each renewal moves the notify queue's job.
+    expect(fake.named.slice(1)).toEqual(renewals.map(() => ({ queue: 'notify' })));
     gate.resolve({ kind: 'finished' });
     await direct.close();
     const atEnd = fake.calls.length;
@@ -275,5 +277,47 @@ describe('direct webhook deliveries', () => {
     gate.resolve({ kind: 'finished' });
     await direct.close();
     expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_plain', delayMs: TIMEOUT_MS + 10_000 }]);
+  });
+
+  it('renews nothing when the lease is no shorter than the longest attempt', async () => {
+    const fake = fakeQueues();
+    const gate = deferred<AttemptVerdict>();
+    const direct = createDirectDeliveries(deps, {
+      queues: fake.queues,
+      logger: fakeLogger().logger,
+      maxInFlight: 4,
+      // Exactly an attempt's longest (2 s + 10 s): the fallback already waits that long.
+      leaseMs: TIMEOUT_MS + 10_000,
+      attempt: () => gate.promise,
+    });
+    const queued = direct.queue(delivery('msg_long'));
+    fake.settleEnqueue('msg_long');
+    await queued;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    gate.resolve({ kind: 'finished' });
+    await direct.close();
+    await tick();
+    expect(fake.calls).toEqual([
+      { op: 'enqueue', jobId: 'msg_long', delayMs: TIMEOUT_MS + 10_000 },
+      { op: 'withdraw', jobId: 'msg_long' },
+    ]);
+  });
+
+  it('after a failed attempt, leaves the job where it is when the queue cannot move it, and logs nothing', async () => {
+    const fake = fakeQueues();
+    const { postpone: _none, withdraw: _neither, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
+    const log = fakeLogger();
+    const direct = createDirectDeliveries(deps, {
+      queues: enqueueOnly as never,
+      logger: log.logger,
+      maxInFlight: 4,
+      attempt: async (): Promise<AttemptVerdict> => ({ kind: 'retry', delayMs: 7_000 }),
+    });
+    const queued = direct.queue(delivery('msg_stay'));
+    fake.settleEnqueue('msg_stay');
+    await queued;
+    await direct.close();
+    expect(fake.calls).toEqual([{ op: 'enqueue', jobId: 'msg_stay', delayMs: TIMEOUT_MS + 10_000 }]);
+    expect(log.warnings).toEqual([]);
   });
 });

@@ -20,11 +20,12 @@ describe('parseSchedule', () => {
     ['0,5s,5m,30m,2h,5h,10h,14h,20h,24h', [...DEFAULT_SCHEDULE_MS]],
     [' 0 , 250ms ,1.5s, 1d', [0, 250, 1_500, 24 * H]],
     ['10ms', [10]],
+    ['1.25s', [1_250]],
   ])('%j → %j', (text, expected) => {
     expect(parseSchedule(text)).toEqual(expected);
   });
 
-  it.each(['', '5', '5x', '-1s', '0,,1s', '1 s', 's', '1.s', 'Infinityh'])('refuses %j, naming the entry', (text) => {
+  it.each(['', '5', '5x', '-1s', '0,,1s', '1 s', 's', '1.s', 'Infinityh', ',5s', '5sx'])('refuses %j, naming the entry', (text) => {
     expect(() => parseSchedule(text)).toThrow(text === '' ? /at least one entry/ : /Invalid retry schedule entry/);
   });
 });
@@ -50,6 +51,7 @@ describe('nextDelayMs', () => {
     [9, highest, 48 * H, 95_040_000],
     [1, middle, Number.NaN, 5 * S],
     [1, middle, -5, 5 * S],
+    [1, middle, Number.POSITIVE_INFINITY, 5 * S],
   ] as const)('after %i attempts, jitter %o, Retry-After %o → %o', (attemptsMade, jitter, retryAfterMs, expected) => {
     expect(nextDelayMs({ ...base, attemptsMade, jitter, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })).toBe(expected);
   });
@@ -62,6 +64,7 @@ describe('nextDelayMs', () => {
 
   it('does not jitter the first attempt even when the schedule delays it', () => {
     expect(nextDelayMs({ schedule: [1_000, 2_000], scale: 1, jitter: highest, attemptsMade: 0 })).toBe(1_000);
+    expect(nextDelayMs({ schedule: [1_000, 2_000], scale: 0.5, jitter: highest, attemptsMade: 0 })).toBe(500);
   });
 
   it('follows a sequence of failures to exhaustion', () => {

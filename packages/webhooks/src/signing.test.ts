@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadCloudinarySdk } from '@rendition/testing';
 import { verifyStandardWebhook } from '@rendition/testing';
@@ -50,6 +50,24 @@ describe('standardWebhookHeaders', () => {
     });
   });
 
+  it('refuses a timestamp that is not whole unix seconds, and takes 0', () => {
+    const options = { id: 'msg_1', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
+    expect(() => standardWebhookHeaders(BODY, { ...options, timestampSeconds: 1_700_000_000.5 })).toThrow(/whole unix seconds/);
+    expect(() => standardWebhookHeaders(BODY, { ...options, timestampSeconds: -1 })).toThrow(/whole unix seconds/);
+    expect(standardWebhookHeaders(BODY, { ...options, timestampSeconds: 0 })['webhook-timestamp']).toBe('0');
+    expect(() => cloudinarySignatureHeaders(BODY, API_SECRET, -1, 'sha1')).toThrow(/whole unix seconds/);
+  });
+
+  it('signs the body as UTF-8', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const body = '{"public_id":"café/ü"}';
+    const headers = standardWebhookHeaders(body, { id: 'msg_1', timestampSeconds: 1614265330, secret });
+    const expected = createHmac('sha256', Buffer.from('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'base64'))
+      .update(Buffer.from(`msg_1.1614265330.${body}`, 'utf8'))
+      .digest('base64');
+    expect(headers['webhook-signature']).toBe(`v1,${expected}`);
+  });
+
   it('verifies with a verifier written from the spec, and nothing altered does', () => {
     const secret = generateWebhookSecret();
     const id = newMessageId();
@@ -68,7 +86,15 @@ describe('standardWebhookHeaders', () => {
     );
   });
 
-  it.each(['whsec_', 'whsec_not base64!', 'whsec_abc', ''])('refuses the secret %j', (secret) => {
+  it.each([
+    ['whsec_AQIDBA==', [1, 2, 3, 4]],
+    ['whsec_AQIDBAU=', [1, 2, 3, 4, 5]],
+    ['whsec_AQIDBAUG', [1, 2, 3, 4, 5, 6]],
+  ])('takes the padded secret %j', (secret, bytes) => {
+    expect([...webhookSecretKey(secret)]).toEqual(bytes);
+  });
+
+  it.each(['whsec_', 'whsec_not base64!', 'whsec_abc', '', 'whsec_AQIDB===', 'whsec_AQI=BAU='])('refuses the secret %j', (secret) => {
     expect(() => webhookSecretKey(secret)).toThrow(/whsec_/);
   });
 

@@ -242,6 +242,29 @@ describe('globMatches', () => {
   });
 });
 
+describe('edges of a token text', () => {
+  const HMAC = 'a'.repeat(64);
+
+  it('names an unknown field, an empty one included, at most 32 characters of it', () => {
+    expect(parseAuthToken(`=x~exp=1~hmac=${HMAC}`)).toEqual({ ok: false, message: expect.stringContaining('unknown field ""') });
+    const long = 'f'.repeat(40);
+    const parsed = parseAuthToken(`${long}=1~exp=1~hmac=${HMAC}`);
+    expect(parsed).toEqual({ ok: false, message: expect.stringContaining(`unknown field "${'f'.repeat(32)}"`) });
+    expect(parsed.ok === false && parsed.message.includes('f'.repeat(33))).toBe(false);
+  });
+
+  it('has no ip nor start time unless the token names them', () => {
+    const parsed = parseAuthToken(`exp=1~hmac=${HMAC}`);
+    expect(parsed.ok && Object.keys(parsed.token).sort()).toEqual(['expiration', 'hmac', 'signedFields']);
+  });
+
+  it('reads an empty quoted cookie value as empty', () => {
+    expect(authTokensFromCookies('__cld_token__=""; other=1')).toEqual(['']);
+    expect(authTokensFromCookies('__cld_token__="a"')).toEqual(['a']);
+    expect(authTokensFromCookies('__cld_token__="')).toEqual(['"']);
+  });
+});
+
 describe('URL tokens (no acl)', () => {
   const path = '/demo/image/authenticated/w_100/v1/a%20b/sample.jpg';
   const token = sdkToken({ url: path, expiration: 2_000_000_000 });

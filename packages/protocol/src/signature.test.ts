@@ -262,6 +262,21 @@ describe('urlSignature (reference §6.5)', () => {
     ).toBe(false);
   });
 
+  it('verifies a short signature with the account algorithm it was made with', () => {
+    const sha256 = urlSignature('image.jpg', 'b', { algorithm: 'sha256' });
+    expect(sha256).not.toBe(urlSignature('image.jpg', 'b'));
+    expect(verifyUrlSignature('image.jpg', sha256, 'b', 'sha256')).toBe(true);
+    expect(verifyUrlSignature('image.jpg', sha256, 'b')).toBe(false);
+  });
+
+  it('refuses, without throwing, a signature of the right length in characters but not in bytes', () => {
+    // 8 (or 32) characters, more UTF-8 bytes: a byte comparison of unequal lengths must not be reached.
+    expect(verifyUrlSignature('image.jpg', 'é'.repeat(8), 'b')).toBe(false);
+    expect(verifyUrlSignature('image.jpg', 'é'.repeat(32), 'b')).toBe(false);
+    expect(verifyParamsSignature({ timestamp: '1' }, 'é'.repeat(40), 'b')).toEqual({ ok: false, stringToSign: 'timestamp=1' });
+    expect(verifyParamsSignature({ timestamp: '1' }, 'é'.repeat(64), 'b').ok).toBe(false);
+  });
+
   it('long signatures are 32 chars of sha256', () => {
     const long = urlSignature('image.jpg', 'b', { long: true });
     expect(long).toHaveLength(32);

@@ -354,8 +354,8 @@ function cachedAnswer(asset: AssetRecord, body: StoredBody, reply: FastifyReply,
 
 /**
  * A cached answer's bytes; undefined when they are gone (deleted before the change notice arrived).
- * With `keep` (the cache wants them), a GET reads them whole and offers them to the cache, so the next
- * hits answer with no storage call at all.
+ * With `keep` (the cache wants them), a GET reads them whole, answers with them and offers them to the
+ * cache, so the next hits answer with no storage call at all.
  */
 async function openCached(
   deps: Pick<DeliveryDependencies, 'store'>,
@@ -364,9 +364,12 @@ async function openCached(
   keep?: { cache: DeliveryCache; urlPath: string },
 ): Promise<OpenedBytes | undefined> {
   try {
-    if (keep !== undefined && request.method === 'GET')
-      keep.cache.keepBytes(keep.urlPath, answer, await readWhole(await deps.store.get(answer.storageKey)));
-    return await openBytes(deps, request, answer);
+    if (keep === undefined || request.method !== 'GET') return await openBytes(deps, request, answer);
+    const data = await readWhole(await deps.store.get(answer.storageKey));
+    keep.cache.keepBytes(keep.urlPath, answer, data);
+    // Read once: this answer is made from them whether or not the cache had room to keep them (but
+    // only when they are the size the answer's headers state).
+    return await openBytes(deps, request, data.length === answer.bytes ? { ...answer, data } : answer);
   } catch (error) {
     if (error instanceof BlobNotFoundError) return undefined;
     throw error;

@@ -12,21 +12,14 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
   if (process.env.BENCH_PERF_WINDOW === '1') return perfWindow(name, work);
   if (process.env.BENCH_HEAP_PROFILE) return heapSampled(process.env.BENCH_HEAP_PROFILE, name, work);
   if (!dir) return work();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = await session.post('Profiler.stop');
-    const path = join(dir, `${name}.cpuprofile`);
-    await mkdir(dir, { recursive: true });
-    await writeFile(path, JSON.stringify(profile));
-    session.disconnect();
-    console.log(`CPU profile of the measured window: ${path}`);
-  }
+  return inspected(dir, `${name}.cpuprofile`, 'CPU profile', work, {
+    start: async (session) => {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+    },
+    stop: async (session) => (await session.post('Profiler.stop')).profile,
+  });
 }
 
 /**
@@ -51,22 +44,38 @@ async function perfWindow<T>(name: string, work: () => Promise<T>): Promise<T> {
  * DevTools or bench/lib/profile-summary.ts: allocation is what V8's GC threads spend their time on.
  */
 async function heapSampled<T>(dir: string, name: string, work: () => Promise<T>): Promise<T> {
+  return inspected(dir, `${name}.heapprofile`, 'heap allocation profile', work, {
+    start: async (session) => {
+      await session.post('HeapProfiler.enable');
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 32 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    stop: async (session) => (await session.post('HeapProfiler.stopSampling')).profile,
+  });
+}
+
+/** `work` under one of the inspector's profilers, its profile written as `<dir>/<file>` once `work` ends. */
+async function inspected<T>(
+  dir: string,
+  file: string,
+  label: string,
+  work: () => Promise<T>,
+  profiler: { start(session: Session): Promise<void>; stop(session: Session): Promise<object> },
+): Promise<T> {
   const session = new Session();
   session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 32 * 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
+  await profiler.start(session);
   try {
     return await work();
   } finally {
-    const { profile } = await session.post('HeapProfiler.stopSampling');
-    const path = join(dir, `${name}.heapprofile`);
+    const profile = await profiler.stop(session);
+    const path = join(dir, file);
     await mkdir(dir, { recursive: true });
     await writeFile(path, JSON.stringify(profile));
     session.disconnect();
-    console.log(`heap allocation profile of the measured window: ${path}`);
+    console.log(`${label} of the measured window: ${path}`);
   }
 }

@@ -27,6 +27,12 @@ function delivery(id: string): FreshDelivery {
   return { id, cloudName: 'demo', url: `http://hooks.example/${id}`, body: '{}', apiKey: 'key' };
 }
 
+/** The same queues without postpone and withdraw: a queue that can neither move nor remove a job. */
+function enqueueOnly(queues: ReturnType<typeof fakeQueues>['queues']): never {
+  const { postpone: _none, withdraw: _neither, ...rest } = queues as unknown as Record<string, unknown>;
+  return rest as never;
+}
+
 /** Queues that record what they were asked, each enqueue answered when the test says. */
 function fakeQueues() {
   const calls: Array<{ op: 'enqueue' | 'postpone' | 'withdraw'; jobId: string; delayMs?: number }> = [];
@@ -261,10 +267,9 @@ describe('direct webhook deliveries', () => {
 
   it('without a way to push the job back, queues it past the longest attempt and renews nothing', async () => {
     const fake = fakeQueues();
-    const { postpone: _none, withdraw: _neither, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
     const gate = deferred<AttemptVerdict>();
     const direct = createDirectDeliveries(deps, {
-      queues: enqueueOnly as never,
+      queues: enqueueOnly(fake.queues),
       logger: fakeLogger().logger,
       maxInFlight: 4,
       leaseMs: 100,
@@ -305,10 +310,9 @@ describe('direct webhook deliveries', () => {
 
   it('after a failed attempt, leaves the job where it is when the queue cannot move it, and logs nothing', async () => {
     const fake = fakeQueues();
-    const { postpone: _none, withdraw: _neither, ...enqueueOnly } = fake.queues as unknown as Record<string, unknown>;
     const log = fakeLogger();
     const direct = createDirectDeliveries(deps, {
-      queues: enqueueOnly as never,
+      queues: enqueueOnly(fake.queues),
       logger: log.logger,
       maxInFlight: 4,
       attempt: async (): Promise<AttemptVerdict> => ({ kind: 'retry', delayMs: 7_000 }),
